@@ -1,0 +1,47 @@
+# Yiwang — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export YIWANG_HOME ?= $(CURDIR)/var
+
+.PHONY: demo test install install-dev lint serve bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## demo: set up the embedded database with demo data and serve on 127.0.0.1:$(PORT) with worker and scheduler
+demo: install
+	$(BIN)/yiwang migrate --no-input
+	$(BIN)/yiwang createcachetable
+	$(BIN)/yiwang collectstatic --no-input --verbosity 0
+	$(BIN)/yiwang demo_load
+	$(BIN)/yiwang serve_embedded --port $(PORT)
+
+## test: install dev dependencies and run the whole suite (SQLite; PostgreSQL when DATABASE_URL is set)
+test: install-dev
+	$(BIN)/ruff check src bench
+	$(BIN)/yiwang makemigrations --check --dry-run
+	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+lint: install-dev
+	$(BIN)/ruff check src bench
+	$(BIN)/ruff format --check src bench
+
+bench: install-dev
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,76 @@
+"""Accounts: natural persons, legal persons and staff; API tokens; logged views of personal data."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from yiwang.core.fields import EncryptedTextField
+
+
+class AccountKind(models.TextChoices):
+    PERSON = "person", "自然人"
+    LEGAL = "legal", "法人"
+    STAFF = "staff", "工作人员"
+
+
+class TrustLevel(models.IntegerChoices):
+    """DESIGN.md §4.8."""
+
+    SELF_DECLARED = 2, "二级：自行注册"
+    VERIFIED = 3, "三级：经人口/法人库核验"
+    REAL_PERSON = 4, "四级：实人认证"
+    CERTIFICATE = 5, "五级：数字证书或现场核验"
+
+
+class User(AbstractUser):
+    kind = models.CharField("类型", max_length=10, choices=AccountKind.choices, default=AccountKind.PERSON)
+    display_name = models.CharField("姓名/名称", max_length=100, blank=True)
+    trust_level = models.PositiveSmallIntegerField(
+        "可信等级", choices=TrustLevel.choices, default=TrustLevel.SELF_DECLARED
+    )
+    # Natural persons: 居民身份证号码, encrypted; found by its lookup hash.
+    id_number = EncryptedTextField("身份证号码", blank=True, default="")
+    id_number_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    # Legal persons: 统一社会信用代码 (public, not personal data) and the legal representative.
+    uscc = models.CharField("统一社会信用代码", max_length=18, null=True, blank=True, unique=True)
+    legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
+    phone = EncryptedTextField("手机号码", blank=True, default="")
+    phone_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def is_staff_member(self) -> bool:
+        return self.kind == AccountKind.STAFF
+
+
+class ApiToken(models.Model):
+    """Bearer token for the API. Only its SHA-256 is stored."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "API 令牌"
+
+
+class PersonalDataView(models.Model):
+    """A staff member saw personal data unmasked: who, when, which record, which field, why."""
+
+    viewer = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    object_type = models.CharField(max_length=50)
+    object_ref = models.CharField(max_length=64)
+    field = models.CharField(max_length=100)
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "个人信息查看记录"
+        ordering = ["-at"]

@@ -1,0 +1,234 @@
+"""Cases (办件): applications, their parties, events, clock stops, materials and notices."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from yiwang.core.fields import EncryptedTextField
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "暂存"
+    SUBMITTED = "submitted", "已提交"
+    SUPPLEMENT_REQUESTED = "supplement_requested", "待补齐补正"
+    ACCEPTED = "accepted", "已受理"
+    REVIEWED = "reviewed", "已审核"
+    APPROVED = "approved", "准予许可"
+    DENIED = "denied", "不予许可"
+    COMPLETED = "completed", "已办结"
+    REFUSED = "refused", "不予受理"
+    WITHDRAWN = "withdrawn", "已撤回"
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", "网上办理"
+    WINDOW = "window", "窗口办理"
+    KIOSK = "kiosk", "自助终端"
+    MOBILE = "mobile", "移动端"
+
+
+class Delivery(models.TextChoices):
+    WINDOW = "window", "窗口领取"
+    POST = "post", "邮寄送达"
+    ELECTRONIC = "electronic", "电子送达"
+
+
+class Case(models.Model):
+    number = models.CharField("办件编号", max_length=32, unique=True)
+    item = models.ForeignKey(
+        "catalog.Item", verbose_name="事项", on_delete=models.PROTECT, related_name="cases"
+    )
+    item_version = models.ForeignKey(
+        "catalog.ItemVersion", verbose_name="事项版本", on_delete=models.PROTECT, related_name="cases"
+    )
+    department = models.ForeignKey(
+        "organizations.Department", verbose_name="办理部门", on_delete=models.PROTECT, related_name="cases"
+    )
+    region = models.ForeignKey(
+        "organizations.Region", verbose_name="办理区划", on_delete=models.PROTECT, related_name="cases"
+    )
+    hall = models.ForeignKey(
+        "organizations.ServiceHall",
+        verbose_name="受理大厅",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    window = models.ForeignKey(
+        "organizations.Window",
+        verbose_name="受理窗口",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="申请账号", on_delete=models.PROTECT, related_name="cases"
+    )
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="提交人", on_delete=models.PROTECT, related_name="filed_cases"
+    )
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    status = models.CharField(
+        "状态", max_length=24, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    version = models.PositiveIntegerField("版本", default=1)
+    # Form values keyed by canonical element id; sensitive elements hold key-service tokens.
+    form = models.JSONField("申请表", default=dict)
+    applicant_name = models.CharField("申请人", max_length=200, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    received_on = models.DateField("收件日期", null=True, blank=True)
+    accepted_on = models.DateField("受理日期", null=True, blank=True)
+    limit_days = models.PositiveIntegerField("办理时限（工作日）", null=True, blank=True)
+    extension_days = models.PositiveIntegerField("延长（工作日）", default=0)
+    due_date = models.DateField("办结期限", null=True, blank=True, db_index=True)
+    due_date_provisional = models.BooleanField("期限为暂定", default=False)
+    clock_stopped = models.BooleanField("计时暂停", default=False)
+    decision = models.CharField("决定", max_length=10, blank=True)
+    delivery = models.CharField("送达方式", max_length=12, choices=Delivery.choices, blank=True)
+    completed_at = models.DateTimeField("办结时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办件"
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at"], name="cases_owner_created"),
+            models.Index(fields=["department", "status", "due_date"], name="cases_dept_status_due"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class PartyRole(models.TextChoices):
+    APPLICANT = "applicant", "申请人"
+    AGENT = "agent", "代办人"
+    LEGAL_REP = "legal_rep", "法定代表人"
+    SUBJECT = "subject", "办理对象"
+    RIGHTS_HOLDER = "rights_holder", "权利人"
+
+
+class IdType(models.TextChoices):
+    RIC = "111", "居民身份证"
+    USCC = "001", "统一社会信用代码"
+
+
+class CaseParty(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="parties")
+    role = models.CharField("身份", max_length=16, choices=PartyRole.choices)
+    name = models.CharField("姓名/名称", max_length=200)
+    id_type = models.CharField("证件类型", max_length=3, choices=IdType.choices)
+    id_number = EncryptedTextField("证件号码")
+    id_hash = models.CharField(max_length=64, db_index=True)
+    phone = EncryptedTextField("联系电话", blank=True, default="")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办件当事人"
+        constraints = [models.UniqueConstraint(fields=["case", "role"], name="cases_party_role_uniq")]
+
+
+class CaseEvent(models.Model):
+    """An immutable record of one transition: who did what, when, from which status to which."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=24, blank=True)
+    to_status = models.CharField(max_length=24)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(max_length=20, blank=True)
+    at = models.DateTimeField()
+    note = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="cases_event_seq_uniq")]
+
+
+class StopKind(models.TextChoices):
+    SPECIAL_PROCEDURE = "special_procedure", "特别程序"
+    SUSPENSION = "suspension", "挂起"
+
+
+class ClockStop(models.Model):
+    """A period the clock does not run: working days in (started_on, ended_on] do not count."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stops")
+    kind = models.CharField(max_length=20, choices=StopKind.choices)
+    procedure = models.CharField("特别程序种类", max_length=20, blank=True)
+    legal_basis = models.TextField("法律依据", blank=True)
+    reason = models.TextField(blank=True)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["case", "started_on", "id"]
+
+
+class CaseMaterial(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="materials")
+    material_code = models.CharField(max_length=60)
+    file = models.FileField(upload_to="cases/%Y/%m/")
+    original_name = models.CharField(max_length=200)
+    content_type = models.CharField(max_length=60)
+    size = models.PositiveIntegerField()
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办件材料"
+
+
+class NoticeKind(models.TextChoices):
+    RECEIPT = "receipt", "收件清单"
+    ACCEPTANCE = "acceptance", "受理通知书"
+    REFUSAL = "refusal", "不予受理通知书"
+    SUPPLEMENT = "supplement", "补齐补正告知书"
+    SPECIAL_PROCEDURE = "special_procedure", "特别程序告知书"
+    EXTENSION = "extension", "延期告知书"
+    APPROVAL = "approval", "准予许可决定书"
+    DENIAL = "denial", "不予许可决定书"
+    COMPLETION = "completion", "办结通知书"
+
+
+class Notice(models.Model):
+    """A notice issued to the applicant; its body is rendered from `data` as HTML and PDF."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(max_length=20, choices=NoticeKind.choices)
+    number = models.CharField("文书编号", max_length=40, unique=True)
+    issued_at = models.DateTimeField()
+    data = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["case", "issued_at", "id"]
+
+
+class CaseNumber(models.Model):
+    """Sequence for case numbers on databases without sequences (SQLite). On PostgreSQL the
+    `cases_case_number_seq` sequence is used instead (see migrations)."""
+
+    id = models.BigAutoField(primary_key=True)
+
+
+class CaseRecord(models.Model):
+    """A note on a case that is not a transition (e.g. a due date recomputed after a calendar
+    notice was entered)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="records")
+    at = models.DateTimeField(auto_now_add=True)
+    kind = models.CharField(max_length=32)
+    note = models.TextField()
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["case", "at", "id"]

@@ -1,0 +1,321 @@
+"""Service catalogue (政务服务事项): items, their published versions, materials, form schemas and
+the registry of canonical, party-qualified data elements (DESIGN.md §4.1, §4.2)."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class ItemType(models.TextChoices):
+    """事项类型, GB/T 39046-2020 Appendix A."""
+
+    ADMIN_POWER = "00", "行政权力事项"
+    LICENSING = "01", "行政许可"
+    PENALTY = "02", "行政处罚"
+    COERCION = "03", "行政强制"
+    LEVY = "04", "行政征收"
+    PAYMENT = "05", "行政给付"
+    INSPECTION = "06", "行政检查"
+    CONFIRMATION = "07", "行政确认"
+    REWARD = "08", "行政奖励"
+    ADJUDICATION = "09", "行政裁决"
+    OTHER = "10", "其他类别事项"
+    PUBLIC_SERVICE = "20", "公共服务事项"
+
+
+class ServiceObject(models.TextChoices):
+    PERSON = "1", "自然人"
+    ENTERPRISE = "2", "企业法人"
+    INSTITUTION = "3", "事业法人"
+    SOCIAL_ORG = "4", "社会组织法人"
+    AGENCY = "5", "行政机关"
+    OTHER = "6", "其他组织"
+
+
+class ExerciseLevel(models.TextChoices):
+    NATIONAL = "1", "国家级"
+    PROVINCIAL = "2", "省级"
+    MUNICIPAL = "3", "市级"
+    COUNTY = "4", "县级"
+    TOWNSHIP = "5", "镇(乡、街道)级"
+    VILLAGE = "6", "村(社区)级"
+    TIERED = "7", "分级管理"
+
+
+class PowerSource(models.TextChoices):
+    STATUTORY = "1", "法定本级行使"
+    DELEGATED_DOWN = "2", "上级下放"
+    AUTHORIZED_UP = "3", "上级授权"
+    AUTHORIZED_PEER = "4", "同级授权"
+    ENTRUSTED_UP = "5", "上级委托"
+    ENTRUSTED_PEER = "6", "同级委托"
+
+
+class HandlingForm(models.TextChoices):
+    WINDOW = "1", "窗口办理"
+    ONLINE = "2", "网上办理"
+    MOBILE = "3", "移动端"
+    POST = "4", "快递申请"
+    OTHER = "9", "其他"
+
+
+class CaseKind(models.TextChoices):
+    IMMEDIATE = "1", "即办件"
+    PROMISED = "2", "承诺件"
+    OTHER = "9", "其他"
+
+
+class OnlineDepth(models.TextChoices):
+    CONSULT = "1", "互联网咨询"
+    RECEIVE = "2", "收件"
+    PRE_REVIEW = "3", "预审"
+    ACCEPT = "4", "受理"
+    HANDLE = "5", "办理"
+    RESULT = "6", "结果反馈"
+    E_LICENSE = "7", "电子证照反馈"
+    OTHER = "8", "其他"
+
+
+class BusinessKind(models.TextChoices):
+    NEW = "new", "新设"
+    CHANGE = "change", "变更"
+    RENEW = "renew", "延续"
+    CANCEL = "cancel", "注销"
+
+
+class ItemNodeKind(models.TextChoices):
+    MAIN = "main", "主项"
+    SUB = "sub", "子项"
+    BUSINESS = "business", "业务办理项"
+
+
+class ResultType(models.TextChoices):
+    LICENSE = "10", "证照"
+    APPROVAL = "20", "批文"
+    OTHER = "30", "其他"
+
+
+class ElementType(models.TextChoices):
+    STRING = "string", "文本"
+    TEXT = "text", "长文本"
+    INTEGER = "integer", "整数"
+    NUMBER = "number", "数值"
+    DATE = "date", "日期"
+    BOOLEAN = "boolean", "是/否"
+    ENUM = "enum", "枚举"
+
+
+class Validator(models.TextChoices):
+    NONE = "", "无"
+    RIC = "cn.ric", "居民身份证号码"
+    USCC = "cn.uscc", "统一社会信用代码"
+    PHONE = "phone", "手机号码"
+    POSTCODE = "postcode", "邮政编码"
+
+
+class DataElement(models.Model):
+    """A canonical, party-qualified data element: `applicant.id_number`, `child.birth_date`…
+    Form JSON keys are these ids; an item's own wording goes in the schema's `title`."""
+
+    id = models.CharField("元素标识", max_length=80, primary_key=True)
+    party = models.CharField("主体", max_length=40)
+    name = models.CharField("名称", max_length=60)
+    type = models.CharField("类型", max_length=10, choices=ElementType.choices)
+    format = models.CharField("格式", max_length=30, blank=True)
+    validator = models.CharField("校验", max_length=20, choices=Validator.choices, blank=True)
+    max_length = models.PositiveIntegerField("最大长度", null=True, blank=True)
+    enum = models.JSONField("可选值", default=list, blank=True)
+    sensitive = models.BooleanField("敏感个人信息", default=False)
+    mask = models.CharField(
+        "脱敏方式", max_length=20, blank=True, help_text="id_number / phone / name / address"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "数据元素"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.id}（{self.name}）"
+
+
+class Item(models.Model):
+    """The lasting identity of an item: its implementation code (实施编码). What it says lives in
+    its versions."""
+
+    code = models.CharField("实施编码", max_length=80, unique=True)
+    basic_code = models.CharField("基本编码", max_length=40, db_index=True)
+    local_code = models.CharField("本地编码", max_length=80, blank=True, db_index=True)
+    department = models.ForeignKey(
+        "organizations.Department", verbose_name="实施部门", on_delete=models.PROTECT, related_name="items"
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级事项",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    node_kind = models.CharField(
+        "层级", max_length=10, choices=ItemNodeKind.choices, default=ItemNodeKind.MAIN
+    )
+    business_kind = models.CharField(
+        "业务办理项类型", max_length=10, choices=BusinessKind.choices, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事项"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        current = getattr(self, "_current_name", None)
+        return current or self.code
+
+
+class VersionStatus(models.TextChoices):
+    DRAFT = "draft", "草稿"
+    PUBLISHED = "published", "已发布"
+    RETIRED = "retired", "已停用"
+
+
+class ItemVersion(models.Model):
+    """One version of an item's service guide (办事指南). Published versions are immutable; a case
+    keeps the version it was filed under."""
+
+    item = models.ForeignKey(Item, verbose_name="事项", on_delete=models.CASCADE, related_name="versions")
+    version = models.PositiveIntegerField("版本号")
+    status = models.CharField(
+        "状态", max_length=10, choices=VersionStatus.choices, default=VersionStatus.DRAFT
+    )
+    valid_from = models.DateField("生效日期", null=True, blank=True)
+    valid_until = models.DateField("失效日期", null=True, blank=True)
+    published_at = models.DateTimeField("发布时间", null=True, blank=True)
+
+    name = models.CharField("事项名称", max_length=200, db_index=True)
+    item_type = models.CharField("事项类型", max_length=2, choices=ItemType.choices)
+    service_objects = models.JSONField("服务对象", default=list)
+    exercise_levels = models.JSONField("行使层级", default=list)
+    power_source = models.CharField(
+        "权力来源", max_length=1, choices=PowerSource.choices, default=PowerSource.STATUTORY
+    )
+    legal_basis = models.TextField("设定依据", blank=True)
+    conditions = models.TextField("受理条件", blank=True)
+    statutory_limit_days = models.PositiveIntegerField("法定办结时限（工作日）")
+    promised_limit_days = models.PositiveIntegerField("承诺办结时限（工作日）")
+    case_kind = models.CharField("办件类型", max_length=1, choices=CaseKind.choices)
+    handling_forms = models.JSONField("办理形式", default=list)
+    online_depth = models.JSONField("网上办理深度", default=list)
+    online_grade = models.CharField("网办深度等级", max_length=4, blank=True, help_text="Ⅰ–Ⅳ；Ⅳ 为全程网办")
+    visits_required = models.PositiveSmallIntegerField("到现场次数", default=1)
+    locations = models.TextField("办理地点", blank=True)
+    hours = models.TextField("办理时间", blank=True)
+    consultation = models.TextField("咨询方式", blank=True)
+    complaint = models.TextField("监督投诉方式", blank=True)
+    fees = models.JSONField(
+        "收费", default=list, blank=True, help_text='[{"name","standard","basis","waivable"}]'
+    )
+    results = models.JSONField(
+        "办理结果", default=list, blank=True, help_text='[{"name","type":"10|20|30","sample"}]'
+    )
+    cross_city_scope = models.CharField(
+        "通办范围", max_length=20, blank=True, help_text="全国 / 跨省 / 省内 / 市内 / 无"
+    )
+    themes = models.JSONField("主题", default=list, blank=True)
+    tolerance_acceptance = models.BooleanField("容缺受理", default=False)
+    commitment_system = models.BooleanField("告知承诺制", default=False)
+    special_procedures = models.JSONField(
+        "特别程序", default=list, blank=True, help_text='[{"kind","name","basis"}]'
+    )
+    form_schema = models.JSONField("申请表（JSON Schema）", default=dict, blank=True)
+    halls = models.ManyToManyField(
+        "organizations.ServiceHall", verbose_name="办理大厅", blank=True, related_name="item_versions"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事项版本"
+        ordering = ["item__code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "version"], name="catalog_itemversion_uniq"),
+            models.CheckConstraint(
+                condition=models.Q(promised_limit_days__lte=models.F("statutory_limit_days")),
+                name="catalog_promised_within_statutory",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "item"], name="catalog_iv_status_item")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（v{self.version}）"
+
+    @property
+    def is_immediate(self) -> bool:
+        return self.case_kind == CaseKind.IMMEDIATE
+
+
+class MaterialType(models.TextChoices):
+    ORIGINAL = "1", "原件"
+    COPY = "2", "复印件"
+    BOTH = "3", "原件和复印件"
+
+
+class MaterialForm(models.TextChoices):
+    PAPER = "1", "纸质"
+    ELECTRONIC = "2", "电子"
+    BOTH = "3", "纸质+电子"
+
+
+class MaterialSource(models.TextChoices):
+    APPLICANT = "applicant", "申请人自备"
+    GOVERNMENT = "government", "政府部门核发"
+    OTHER = "other", "其他"
+
+
+class Material(models.Model):
+    item_version = models.ForeignKey(
+        ItemVersion, verbose_name="事项版本", on_delete=models.CASCADE, related_name="materials"
+    )
+    code = models.CharField("材料编码", max_length=60, help_text="跨事项统一的材料标识，一件事合并材料时使用")
+    name = models.CharField("材料名称", max_length=200)
+    material_type = models.CharField(
+        "材料类型", max_length=1, choices=MaterialType.choices, default=MaterialType.ORIGINAL
+    )
+    material_form = models.CharField(
+        "材料形式", max_length=1, choices=MaterialForm.choices, default=MaterialForm.ELECTRONIC
+    )
+    required = models.BooleanField("必要性", default=True)
+    copies = models.PositiveSmallIntegerField("份数", default=1)
+    source = models.CharField(
+        "来源渠道", max_length=12, choices=MaterialSource.choices, default=MaterialSource.APPLICANT
+    )
+    issuing_department = models.CharField("出具单位", max_length=100, blank=True)
+    tolerable = models.BooleanField("可容缺", default=False)
+    blank_form = models.CharField("空白表格", max_length=300, blank=True)
+    sample = models.CharField("示例样表", max_length=300, blank=True)
+    notes = models.TextField("填报须知", blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "申请材料"
+        ordering = ["item_version", "position", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item_version", "code"], name="catalog_material_code_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CodeMapping(models.Model):
+    """Maps a local system's code (e.g. a province's item-type codes) to the national code."""
+
+    system = models.CharField("来源系统", max_length=50)
+    table = models.CharField("代码表", max_length=50)
+    local_code = models.CharField("本地代码", max_length=50)
+    national_code = models.CharField("国标代码", max_length=50)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "代码映射"
+        constraints = [
+            models.UniqueConstraint(fields=["system", "table", "local_code"], name="catalog_codemapping_uniq")
+        ]

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    verbose_name = "平台核心"
+    name = "yiwang.core"
+    label = "core"

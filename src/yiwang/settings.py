@@ -1,0 +1,226 @@
+"""Yiwang settings: one module, every value read from the environment with a default.
+
+Embedded mode (the default, `make demo`): SQLite under $YIWANG_HOME, database cache, the
+database as Celery broker. Production: DATABASE_URL (PostgreSQL), REDIS_URL (cache),
+CELERY_BROKER_URL (Redis or RabbitMQ), YIWANG_STORAGE=s3. `.env.example` lists every variable.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent
+
+
+def env(name: str, default: str, help: str) -> str:
+    """Read one setting from the environment. `help` is the one-line description in .env.example."""
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool, help: str) -> bool:
+    return env(name, "1" if default else "0", help).strip().lower() in {"1", "true", "yes", "on"}
+
+
+YIWANG_HOME = Path(
+    env("YIWANG_HOME", str(Path.cwd() / "var"), "Folder for the embedded database, files, keys")
+).resolve()
+YIWANG_HOME.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    value = os.environ.get("DJANGO_SECRET_KEY")
+    if value:
+        return value
+    path = YIWANG_HOME / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(50))
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("DJANGO_DEBUG", False, "Django debug pages (never in production)")
+ALLOWED_HOSTS = [
+    h.strip() for h in env("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver", "Host names served").split(",")
+]
+CSRF_TRUSTED_ORIGINS = [
+    o.strip()
+    for o in env("CSRF_TRUSTED_ORIGINS", "", "Origins trusted for CSRF behind a proxy").split(",")
+    if o.strip()
+]
+if env_bool("YIWANG_BEHIND_PROXY", False, "Trust X-Forwarded-Proto/Host from the reverse proxy"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    USE_X_FORWARDED_HOST = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "yiwang.core",
+    "yiwang.workdays",
+    "yiwang.organizations",
+    "yiwang.accounts",
+    "yiwang.catalog",
+    "yiwang.cases",
+    "yiwang.portal",
+    "yiwang.workbench",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "yiwang.urls"
+WSGI_APPLICATION = "yiwang.wsgi.application"
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------
+DATABASE_URL = env("DATABASE_URL", "", "postgres://user:pass@host:5432/yiwang; empty = embedded SQLite")
+if DATABASE_URL:
+    DATABASES = {
+        "default": dj_database_url.parse(
+            DATABASE_URL, conn_max_age=int(env("DB_CONN_MAX_AGE", "60", "Seconds to keep DB connections"))
+        )
+    }
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": YIWANG_HOME / "yiwang.sqlite3",
+            "OPTIONS": {
+                # WAL lets readers run beside the writer; IMMEDIATE takes the write lock at BEGIN
+                # so two writers queue instead of failing with "database is locked" mid-transaction.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 20,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            },
+            "TEST": {"NAME": str(YIWANG_HOME / "test.sqlite3")},
+        }
+    }
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+IS_POSTGRES = DATABASES["default"]["ENGINE"].endswith("postgresql")
+
+# --- Cache: Redis in production, the database when embedded --------------------------------
+REDIS_URL = env("REDIS_URL", "", "redis://127.0.0.1:6379/0 for the shared cache; empty = database cache")
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "yiwang_cache"}
+    }
+
+# --- Tasks ----------------------------------------------------------------------------------
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL",
+    f"sqla+sqlite:///{YIWANG_HOME / 'broker.sqlite3'}",
+    "Celery broker: redis://... or amqp://...; default = SQLite file under YIWANG_HOME",
+)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False, "Run tasks inline (tests)")
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TIMEZONE = "Asia/Shanghai"
+CELERY_BEAT_SCHEDULE_FILENAME = str(YIWANG_HOME / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    "cases-refresh-warnings": {"task": "yiwang.cases.tasks.sweep_overdue", "schedule": 3600.0},
+}
+
+# --- Files ----------------------------------------------------------------------------------
+MEDIA_ROOT = YIWANG_HOME / "media"
+MEDIA_URL = "/media/"
+STATIC_ROOT = YIWANG_HOME / "static"
+STATIC_URL = "/static/"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+if env("YIWANG_STORAGE", "local", "local or s3 (S3-compatible object storage for uploads)") == "s3":
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("S3_BUCKET", "yiwang", "Bucket for uploaded materials and documents"),
+            "endpoint_url": env("S3_ENDPOINT_URL", "", "S3-compatible endpoint, e.g. MinIO") or None,
+            "access_key": env("S3_ACCESS_KEY", "", "S3 access key"),
+            "secret_key": env("S3_SECRET_KEY", "", "S3 secret key"),
+            "default_acl": None,
+            "file_overwrite": False,
+        },
+    }
+UPLOAD_MAX_BYTES = int(
+    env("YIWANG_UPLOAD_MAX_BYTES", str(20 * 1024 * 1024), "Largest accepted material file")
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Accounts -------------------------------------------------------------------------------
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+API_TOKEN_TTL_HOURS = int(env("YIWANG_API_TOKEN_TTL_HOURS", "12", "Lifetime of API bearer tokens"))
+LOGIN_THROTTLE_ATTEMPTS = int(env("YIWANG_LOGIN_THROTTLE_ATTEMPTS", "5", "Failed logins allowed per window"))
+LOGIN_THROTTLE_WINDOW = int(env("YIWANG_LOGIN_THROTTLE_WINDOW", "900", "Throttle window in seconds"))
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_AGE = 8 * 3600
+
+# --- Keys -----------------------------------------------------------------------------------
+# The master key wraps every key in the key service (core.keys). Production: set it from a
+# secret store. Embedded: generated once under YIWANG_HOME.
+YIWANG_MASTER_KEY = env("YIWANG_MASTER_KEY", "", "base64 of 32 random bytes; wraps all stored keys")
+
+# --- Locale ---------------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+# --- Logging: English, no personal data ------------------------------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO", "Root log level")},
+}
+
+# --- Platform ---------------------------------------------------------------------------------
+YIWANG_CITY_CODE = env("YIWANG_CITY_CODE", "420100", "Division code of the city this instance serves")
+YIWANG_SITE_NAME = env("YIWANG_SITE_NAME", "一网通办", "Portal title")
