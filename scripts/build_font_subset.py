@@ -39,6 +39,7 @@ What it does
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 
@@ -86,10 +87,8 @@ def gb2312_chars() -> set[str]:
     chars: set[str] = set()
     for row in range(0xA1, 0xF8):
         for cell in range(0xA1, 0xFF):
-            try:
+            with contextlib.suppress(UnicodeDecodeError):  # unassigned cells
                 chars.add(bytes((row, cell)).decode("gb2312"))
-            except UnicodeDecodeError:
-                pass
     return chars
 
 
@@ -103,7 +102,7 @@ def wanted_codepoints() -> set[int]:
 
 def _to_quadratic(glyph_set, max_err: float = 1.0) -> dict:
     quad = {}
-    for name in glyph_set.keys():
+    for name in glyph_set:
         tt_pen = TTGlyphPen(glyph_set)
         # reverse_direction: PostScript outlines are counter-clockwise, TrueType clockwise.
         glyph_set[name].draw(Cu2QuPen(tt_pen, max_err, reverse_direction=True))
@@ -184,6 +183,7 @@ def build(source: Path, font_number: int, output: Path, check: bool) -> int:
 
     otf_to_ttf(font)
     output.parent.mkdir(parents=True, exist_ok=True)
+    font.recalcTimestamp = False  # keep head.modified from the source: byte-identical rebuilds
     font.save(output, reorderTables=True)
 
     # Verify what we wrote.
