@@ -1,3 +1,179 @@
-from ninja import Router
+"""Case endpoints of API.md: submit, list, detail, transitions, materials, notices."""
 
-router = Router()
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import File, Form, Router, Schema
+from ninja.files import UploadedFile
+
+from yiwang.accounts.auth import api_auth
+from yiwang.core.idempotency import run_idempotent
+from yiwang.core.pagination import paginate
+
+from . import notices, presenters, selectors, services
+
+router = Router(tags=["cases"], auth=api_auth)
+
+
+class MaterialIn(Schema):
+    code: str
+    name: str = ""
+    content_base64: str
+
+
+class CaseIn(Schema):
+    item_code: str
+    form: dict[str, Any] = {}
+    channel: str = "online"
+    parties: dict[str, dict[str, Any]] = {}
+    materials: list[MaterialIn] = []
+    draft: bool = False
+
+
+class TransitionIn(Schema):
+    action: str
+    note: str = ""
+    version: int | None = None
+    reason: str | None = None
+    missing: list[str] | str | None = None
+    delivery: str | None = None
+    department: str | None = None
+    kind: str | None = None
+    basis: str | None = None
+    form: dict[str, Any] | None = None
+    materials: list[MaterialIn] | None = None
+
+
+class DraftIn(Schema):
+    form: dict[str, Any]
+    version: int | None = None
+
+
+def _detail(request: HttpRequest, case) -> dict:
+    case = selectors.case_for_actor(actor=request.auth, number=case.number)
+    return presenters.case_detail(
+        case,
+        today=services.today(),
+        events=list(selectors.case_events(case)),
+        parties=list(case.parties.all()),
+        masked_form=selectors.case_form(case=case, viewer=request.auth),
+    )
+
+
+@router.post("/cases", response={201: dict, 200: dict})
+def case_create(request: HttpRequest, body: CaseIn):
+    payload = body.dict()
+
+    def handler():
+        case = services.case_submit(
+            actor=request.auth,
+            item_code=body.item_code,
+            form=body.form,
+            channel=body.channel,
+            parties=body.parties,
+            materials=[m.dict() for m in body.materials],
+            draft=body.draft,
+        )
+        return 201, _detail(request, case)
+
+    status, out = run_idempotent(
+        owner=str(request.auth.pk),
+        key=request.headers.get("Idempotency-Key"),
+        scope="POST /cases",
+        body=payload,
+        handler=handler,
+    )
+    return status, out
+
+
+@router.get("/cases", response=dict)
+def case_index(
+    request: HttpRequest, status: str | None = None, queue: bool = True, page: int = 1, page_size: int = 50
+):
+    qs = selectors.case_list(user=request.auth, status=status, queue=queue).select_related("item")
+    today = services.today()
+    return paginate(
+        qs, page=page, page_size=page_size, serialize=lambda c: presenters.case_summary(c, today=today)
+    )
+
+
+@router.get("/cases/{number}", response=dict)
+def case_get(request: HttpRequest, number: str):
+    case = selectors.case_for_actor(actor=request.auth, number=number)
+    return _detail(request, case)
+
+
+@router.get("/cases/{number}/form", response=dict)
+def case_form(request: HttpRequest, number: str, reveal: bool = False):
+    case = selectors.case_for_actor(actor=request.auth, number=number)
+    return {
+        "number": case.number,
+        "form": selectors.case_form(case=case, viewer=request.auth, reveal=reveal),
+        "masked": not reveal,
+    }
+
+
+@router.put("/cases/{number}/draft", response=dict)
+def case_draft_update(request: HttpRequest, number: str, body: DraftIn):
+    case = selectors.case_for_actor(actor=request.auth, number=number)
+    case = services.case_update_draft(case=case, actor=request.auth, form=body.form, version=body.version)
+    return _detail(request, case)
+
+
+@router.post("/cases/{number}/transitions", response=dict)
+def case_transition(request: HttpRequest, number: str, body: TransitionIn):
+    case = selectors.case_for_actor(actor=request.auth, number=number)
+    fields = body.dict(exclude={"action", "note", "version"}, exclude_none=True)
+    if "materials" in fields:
+        fields["materials"] = [m.dict() for m in body.materials or []]
+    case = services.case_apply_action(
+        case=case, actor=request.auth, action=body.action, note=body.note, version=body.version, **fields
+    )
+    return _detail(request, case)
+
+
+@router.post("/cases/{number}/materials", response={201: dict})
+def case_material_upload(request: HttpRequest, number: str, code: Form[str], file: File[UploadedFile]):
+    case = selectors.case_for_actor(actor=request.auth, number=number)
+    row = services.case_material_add(
+        case=case, actor=request.auth, code=code, name=file.name or code, data=file.read()
+    )
+    return 201, {
+        "code": row.material_code,
+        "name": row.original_name,
+        "content_type": row.content_type,
+        "size": row.size,
+        "sha256": row.sha256,
+    }
+
+
+@router.get("/cases/{number}/notices", response=dict)
+def case_notices(request: HttpRequest, number: str):
+    case = selectors.case_for_actor(actor=request.auth, number=number)
+    items = [
+        {
+            "number": n.number,
+            "kind": n.kind,
+            "kind_label": n.get_kind_display(),
+            "issued_at": presenters._local(n.issued_at),
+        }
+        for n in case.notices.all()
+    ]
+    return {"items": items, "count": len(items), "page": 1, "page_size": len(items)}
+
+
+@router.get("/cases/{number}/notices/{notice_number}.{fmt}")
+def case_notice_render(request: HttpRequest, number: str, notice_number: str, fmt: str):
+    case = selectors.case_for_actor(actor=request.auth, number=number)
+    notice = notices.notice_for_case(case=case, number=notice_number)
+    if fmt == "pdf":
+        resp = HttpResponse(notices.render_pdf(notice), content_type="application/pdf")
+        resp["Content-Disposition"] = f'inline; filename="{notice.number}.pdf"'
+        return resp
+    if fmt == "html":
+        return HttpResponse(notices.render_html(notice), content_type="text/html; charset=utf-8")
+    from yiwang.core.errors import NotFound
+
+    raise NotFound("文书格式不存在")

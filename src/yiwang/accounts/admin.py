@@ -1,0 +1,55 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from yiwang.core.masking import mask_id_number, mask_phone
+
+from .models import PersonalDataView, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "display_name", "kind", "trust_level", "masked_id", "is_active"]
+    list_filter = ["kind", "trust_level", "is_active"]
+    search_fields = ["username", "display_name", "uscc"]
+    fieldsets = [
+        (None, {"fields": ["username", "password"]}),
+        (
+            "身份",
+            {
+                "fields": [
+                    "kind",
+                    "display_name",
+                    "trust_level",
+                    "masked_id",
+                    "masked_phone",
+                    "uscc",
+                    "legal_representative",
+                ]
+            },
+        ),
+        ("权限", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
+    ]
+    readonly_fields = ["masked_id", "masked_phone"]
+
+    @admin.display(description="身份证号码")
+    def masked_id(self, obj):
+        return mask_id_number(obj.id_number)
+
+    @admin.display(description="手机号码")
+    def masked_phone(self, obj):
+        return mask_phone(obj.phone)
+
+
+@admin.register(PersonalDataView)
+class PersonalDataViewAdmin(admin.ModelAdmin):
+    list_display = ["at", "viewer", "object_type", "object_ref", "field", "reason"]
+    list_filter = ["object_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,199 @@
+"""Account writes: registration of persons, legal persons and staff; API tokens; login throttling;
+logging of unmasked personal-data views."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+from yiwang.core import keys
+from yiwang.core.errors import Conflict, NotAuthenticated, Throttled, ValidationFailed
+
+from .models import AccountKind, ApiToken, PersonalDataView, TrustLevel, User
+
+
+def id_number_hash(id_number: str) -> str:
+    return keys.lookup_hash(id_number, kind="id_number")
+
+
+def phone_hash(phone: str) -> str:
+    return keys.lookup_hash(phone, kind="phone") if phone else ""
+
+
+def clean_id_number(value: str, *, field: str = "id_number") -> str:
+    try:
+        return ric.validate(value)
+    except StdnumError as exc:
+        raise ValidationFailed(fields={field: ["公民身份号码格式或校验位有误"]}) from exc
+
+
+def clean_uscc(value: str, *, field: str = "uscc") -> str:
+    try:
+        return uscc.validate(value)
+    except StdnumError as exc:
+        raise ValidationFailed(fields={field: ["统一社会信用代码格式或校验位有误"]}) from exc
+
+
+def _save_new(user: User, password: str) -> User:
+    user.set_password(password)
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        raise Conflict("该用户名或证件号码已注册", code="account_exists") from exc
+    return user
+
+
+@transaction.atomic
+def person_register(
+    *,
+    username: str,
+    password: str,
+    name: str,
+    id_number: str,
+    phone: str = "",
+    trust_level: int = TrustLevel.SELF_DECLARED,
+) -> User:
+    id_number = clean_id_number(id_number)
+    user = User(
+        username=username,
+        kind=AccountKind.PERSON,
+        display_name=name,
+        id_number=id_number,
+        id_number_hash=id_number_hash(id_number),
+        phone=phone,
+        phone_hash=phone_hash(phone),
+        trust_level=trust_level,
+    )
+    return _save_new(user, password)
+
+
+@transaction.atomic
+def legal_register(
+    *,
+    username: str,
+    password: str,
+    name: str,
+    uscc: str,
+    legal_representative: str,
+    phone: str = "",
+    trust_level: int = TrustLevel.VERIFIED,
+) -> User:
+    code = clean_uscc(uscc)
+    user = User(
+        username=username,
+        kind=AccountKind.LEGAL,
+        display_name=name,
+        uscc=code,
+        legal_representative=legal_representative,
+        phone=phone,
+        phone_hash=phone_hash(phone),
+        trust_level=trust_level,
+    )
+    return _save_new(user, password)
+
+
+@transaction.atomic
+def staff_create(
+    *, username: str, password: str, name: str, roles: list[dict], is_admin: bool = False
+) -> User:
+    from yiwang.organizations.services import staff_role_grant
+
+    user = _save_new(
+        User(
+            username=username,
+            kind=AccountKind.STAFF,
+            display_name=name,
+            trust_level=TrustLevel.CERTIFICATE,
+            is_staff=is_admin,
+            is_superuser=is_admin,
+        ),
+        password,
+    )
+    for role in roles:
+        staff_role_grant(user=user, **role)
+    return user
+
+
+# --- login throttling (shared through the cache, so it holds across processes) --------------------
+def _throttle_keys(username: str, ip: str) -> list[str]:
+    h = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
+    return [f"login-fail:user:{h}", f"login-fail:ip:{ip}"]
+
+
+def login_throttled(*, username: str, ip: str) -> bool:
+    limit = settings.LOGIN_THROTTLE_ATTEMPTS
+    user_key, ip_key = _throttle_keys(username, ip)
+    return (cache.get(user_key) or 0) >= limit or (cache.get(ip_key) or 0) >= limit * 4
+
+
+def _login_failed(*, username: str, ip: str) -> None:
+    for key in _throttle_keys(username, ip):
+        if not cache.add(key, 1, settings.LOGIN_THROTTLE_WINDOW):
+            try:
+                cache.incr(key)
+            except ValueError:
+                cache.set(key, 1, settings.LOGIN_THROTTLE_WINDOW)
+
+
+def client_ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def login_check(*, request: HttpRequest, username: str, password: str) -> User:
+    """Authenticate with throttling: raises Throttled (429) or NotAuthenticated (401)."""
+    ip = client_ip(request)
+    if login_throttled(username=username, ip=ip):
+        raise Throttled("登录失败次数过多，请稍后再试")
+    user = authenticate(request, username=username, password=password)
+    if user is None or not user.is_active:
+        _login_failed(username=username, ip=ip)
+        raise NotAuthenticated("用户名或密码错误", code="invalid_credentials")
+    cache.delete(_throttle_keys(username, ip)[0])
+    return user
+
+
+# --- API tokens ---------------------------------------------------------------------------------
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def api_token_issue(*, user: User) -> tuple[str, datetime]:
+    token = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(hours=settings.API_TOKEN_TTL_HOURS)
+    ApiToken.objects.create(user=user, token_hash=_token_hash(token), expires_at=expires_at)
+    return token, expires_at
+
+
+def api_token_user(token: str) -> User | None:
+    row = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=_token_hash(token), expires_at__gt=timezone.now(), user__is_active=True)
+        .first()
+    )
+    return row.user if row else None
+
+
+@transaction.atomic
+def api_token_revoke(*, token: str) -> None:
+    ApiToken.objects.filter(token_hash=_token_hash(token)).delete()
+
+
+# --- personal data ------------------------------------------------------------------------------
+def personal_data_view_log(
+    *, viewer: User, object_type: str, object_ref: str, field: str, reason: str = ""
+) -> None:
+    PersonalDataView.objects.create(
+        viewer=viewer, object_type=object_type, object_ref=str(object_ref), field=field, reason=reason
+    )

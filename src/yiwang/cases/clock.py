@@ -1,0 +1,76 @@
+"""The statutory clock of a case (DESIGN.md §4.4).
+
+- due date = the N-th working day strictly after the acceptance date, N = limit + extension
+  + the working days the clock stood still;
+- a stop from day S to day E does not count the working days in (S, E] (the start day counts,
+  a same-day stop costs nothing); an open stop counts up to today;
+- working days left = working days in (today, due date]; 黄灯 when 0–2 are left, 红灯 once
+  today is past the due date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from yiwang.workdays import selectors as workdays
+
+from .models import Case, Status
+
+FINISHED = {Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN, Status.APPROVED, Status.DENIED}
+YELLOW_DAYS = 2
+
+
+@dataclass(frozen=True)
+class ClockView:
+    due_date: date | None
+    provisional: bool
+    working_days_left: int | None
+    warning_level: str  # normal | yellow | red
+    clock: str  # running | stopped | not_started
+
+
+def stopped_workdays(stops, *, today: date) -> int:
+    return sum(
+        workdays.workdays_between(s.started_on, s.ended_on or today)
+        for s in stops
+        if (s.ended_on or today) > s.started_on
+    )
+
+
+def due_date_for(
+    *, accepted_on: date, limit_days: int, extension_days: int, stops, today: date
+) -> tuple[date, bool]:
+    n = limit_days + extension_days + stopped_workdays(stops, today=today)
+    if n <= 0:
+        return accepted_on, workdays.day_info(accepted_on).provisional
+    due = workdays.add_workdays(accepted_on, n)
+    return due.date, due.provisional
+
+
+def warning_level(*, due: date, today: date) -> tuple[int, str]:
+    left = workdays.workdays_between(today, due)
+    if today > due:
+        return left, "red"
+    if left <= YELLOW_DAYS:
+        return left, "yellow"
+    return left, "normal"
+
+
+def clock_view(case: Case, *, today: date) -> ClockView:
+    if case.accepted_on is None or case.due_date is None:
+        return ClockView(None, False, None, "normal", "not_started")
+    if case.status in FINISHED or case.completed_at:
+        return ClockView(case.due_date, case.due_date_provisional, None, "normal", "stopped")
+    due, provisional = case.due_date, case.due_date_provisional
+    if case.clock_stopped:
+        # An open stop keeps pushing the due date while it lasts.
+        due, provisional = due_date_for(
+            accepted_on=case.accepted_on,
+            limit_days=case.limit_days or 0,
+            extension_days=case.extension_days,
+            stops=case.stops.all(),
+            today=today,
+        )
+    left, level = warning_level(due=due, today=today)
+    return ClockView(due, provisional, left, level, "stopped" if case.clock_stopped else "running")

@@ -1,0 +1,119 @@
+"""Notices (文书) of DESIGN.md §4.4, rendered from the Notice row as HTML and as PDF (with the
+shipped CJK font and the department's seal). One function builds the content; both formats
+render that same content."""
+
+from __future__ import annotations
+
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from yiwang.core import pdf
+from yiwang.core.errors import NotFound
+
+from .models import Case, Notice, NoticeKind
+from .presenters import STATUS_LABELS
+
+DELIVERY_LABELS = {"window": "窗口领取", "post": "邮寄送达", "electronic": "电子送达"}
+
+
+def notice_for_case(*, case: Case, number: str) -> Notice:
+    notice = case.notices.filter(number=number).first()
+    if notice is None:
+        raise NotFound("文书不存在")
+    return notice
+
+
+def _body(notice: Notice) -> list[str]:
+    case, d = notice.case, notice.data
+    item = case.item_version.name
+    k = notice.kind
+    if k == NoticeKind.RECEIPT:
+        files = d.get("materials") or []
+        return [
+            f"你（单位）于{d['on']}提交的“{item}”申请材料已收到，办件编号{case.number}。",
+            f"已收材料{len(files)}份："
+            + ("、".join(files) if files else "无电子材料（纸质材料当场核验）")
+            + "。",
+        ]
+    if k == NoticeKind.ACCEPTANCE:
+        return [
+            f"你（单位）提出的“{item}”申请，经审查，申请材料齐全、符合法定形式，本机关决定予以受理。",
+            f"受理日期：{d['accepted_on']}。本机关将在{d['limit_days']}个工作日内（{d['due_date']}前）作出决定，法定特别程序所需时间不计算在内。",
+        ]
+    if k == NoticeKind.REFUSAL:
+        return [
+            f"你（单位）提出的“{item}”申请，经审查，本机关决定不予受理。",
+            f"理由：{d.get('reason') or d.get('note')}",
+            "如不服本决定，可以依法申请行政复议或者提起行政诉讼。",
+        ]
+    if k == NoticeKind.SUPPLEMENT:
+        missing = d.get("missing") or []
+        return [
+            f"你（单位）提出的“{item}”申请，申请材料不齐全或者不符合法定形式，请一次性补正以下内容：",
+            *[f"{i}. {m}" for i, m in enumerate(missing, 1)],
+            f"说明：{d.get('note') or '无'}",
+            "补正后本机关将依法受理。",
+        ]
+    if k == NoticeKind.SPECIAL_PROCEDURE:
+        return [
+            f"你（单位）申请的“{item}”需进行{d.get('kind_label') or d.get('kind')}，依据：{d.get('basis')}。",
+            "特别程序所需时间不计算在办理期限内，程序结束后本机关将继续办理并告知结果。",
+        ]
+    if k == NoticeKind.EXTENSION:
+        return [
+            f"你（单位）申请的“{item}”因{d.get('reason')}，经本机关负责人批准，办理期限延长{d.get('days')}个工作日，延长后办结期限为{d.get('due_date')}。"
+        ]
+    if k == NoticeKind.APPROVAL:
+        return [
+            f"你（单位）提出的“{item}”申请，经审查，符合法定条件和标准，本机关决定准予许可。",
+            f"说明：{d.get('note') or '无'}",
+        ]
+    if k == NoticeKind.DENIAL:
+        return [
+            f"你（单位）提出的“{item}”申请，经审查，本机关决定不予许可。",
+            f"理由：{d.get('reason')}",
+            d.get("remedy", ""),
+        ]
+    if k == NoticeKind.COMPLETION:
+        decision = "准予许可" if d.get("decision") == "approve" else "不予许可"
+        return [
+            f"你（单位）申请的“{item}”已办结，办理结果：{decision}。",
+            f"结果送达方式：{DELIVERY_LABELS.get(d.get('delivery'), d.get('delivery'))}。",
+        ]
+    return [STATUS_LABELS.get(case.status, "")]
+
+
+def notice_content(notice: Notice) -> dict:
+    case = notice.case
+    return {
+        "title": notice.get_kind_display(),
+        "number": notice.number,
+        "addressee": f"{case.applicant_name}：",
+        "paragraphs": [p for p in _body(notice) if p],
+        "fields": [
+            ("办件编号", case.number),
+            ("事项名称", case.item_version.name),
+            ("办理部门", case.department.name),
+        ],
+        "issuer": case.department.name,
+        "date": timezone.localtime(notice.issued_at).strftime("%Y年%m月%d日"),
+        "seal": f"{case.department.name}\n政务服务专用章",
+    }
+
+
+def render_html(notice: Notice) -> str:
+    return render_to_string("cases/notice.html", {"n": notice_content(notice)})
+
+
+def render_pdf(notice: Notice) -> bytes:
+    c = notice_content(notice)
+    blocks = [("h2", f"文书编号：{c['number']}"), ("p", c["addressee"])]
+    blocks += [("p", p) for p in c["paragraphs"]]
+    blocks += [("kv", f"{k}：{v}") for k, v in c["fields"]]
+    blocks += [("kv", f"出具机关：{c['issuer']}"), ("kv", f"日期：{c['date']}")]
+    return pdf.render_pdf(
+        title=c["title"],
+        blocks=blocks,
+        footer=f"{c['issuer']} · 办件编号 {notice.case.number}",
+        seal_text=c["seal"],
+    )

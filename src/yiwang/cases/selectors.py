@@ -1,0 +1,121 @@
+"""Case reads, and what each user may see:
+- citizens and companies: cases they own or filed themselves;
+- clerks: cases of items their windows serve, not yet tied to another hall;
+- reviewers, approvers, department admins: cases of their department within their region;
+- supervisors: every case within their region (read only); platform admins: all (read only).
+A case outside this set does not exist for the caller (404)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+
+from yiwang.accounts.models import AccountKind, User
+from yiwang.core.errors import NotFound
+from yiwang.organizations.models import Role, Window
+from yiwang.organizations.selectors import region_q, staff_scope
+
+from .models import Case, Status
+
+QUEUE_STATUSES = {
+    Role.CLERK: [Status.SUBMITTED],
+    Role.REVIEWER: [Status.ACCEPTED],
+    Role.APPROVER: [Status.REVIEWED, Status.APPROVED, Status.DENIED],
+    Role.DEPT_ADMIN: [Status.ACCEPTED, Status.REVIEWED],
+}
+
+
+def _visible_q(user: User) -> Q:
+    if user.kind != AccountKind.STAFF:
+        return Q(owner=user) | Q(filed_by=user)
+    scope = staff_scope(user)
+    if Role.PLATFORM_ADMIN in scope.roles:
+        return Q()
+    q = Q(filed_by=user)
+    if scope.window_ids:
+        serving = Window.objects.filter(pk__in=scope.window_ids).filter(
+            Q(items=OuterRef("item_id")) | Q(departments=OuterRef("department_id"))
+        )
+        q |= Exists(serving) & (Q(hall__isnull=True) | Q(hall_id__in=scope.hall_ids))
+    for _role, dept_id, path in scope.department_roles:
+        q |= Q(department_id=dept_id, region__path__startswith=path)
+    if Role.SUPERVISOR in scope.roles:
+        q |= region_q(scope.region_paths[Role.SUPERVISOR])
+    return q
+
+
+def cases_visible(*, user: User) -> QuerySet[Case]:
+    return Case.objects.filter(_visible_q(user))
+
+
+def case_for_actor(*, actor: User, number: str) -> Case:
+    case = (
+        cases_visible(user=actor)
+        .select_related("item", "item_version", "department", "region", "hall", "window", "owner")
+        .filter(number=number)
+        .first()
+    )
+    if case is None:
+        raise NotFound("办件不存在", code="not_found")
+    return case
+
+
+def case_list(*, user: User, status: str | None = None, queue: bool = True) -> QuerySet[Case]:
+    """Own cases for applicants, newest first; for staff the work queue, most urgent first."""
+    qs = cases_visible(user=user).select_related("item_version", "department")
+    if status:
+        return qs.filter(status=status).order_by("due_date", "submitted_at", "id")
+    if user.kind != AccountKind.STAFF:
+        return qs.order_by("-created_at", "-id")
+    if queue:
+        scope = staff_scope(user)
+        statuses = {s for role in scope.roles for s in QUEUE_STATUSES.get(role, [])}
+        if statuses:
+            qs = qs.filter(status__in=statuses)
+    return qs.order_by("due_date", "submitted_at", "id")
+
+
+def case_events(case: Case):
+    return case.events.select_related("actor").order_by("seq")
+
+
+def warning_counts(*, today: date) -> dict:
+    from yiwang.workdays import selectors as workdays
+
+    open_ = Case.objects.filter(status__in=[Status.ACCEPTED, Status.REVIEWED], due_date__isnull=False)
+    red = open_.filter(due_date__lt=today).count()
+    # yellow: 0–2 working days left -> due date within the next 2 working days
+    horizon = workdays.add_workdays(today, 2).date
+    yellow = open_.filter(due_date__gte=today, due_date__lte=horizon).count()
+    by_status = dict(Case.objects.values_list("status").annotate(n=Count("id")))
+    return {"red": red, "yellow": yellow, "by_status": by_status}
+
+
+def case_form(*, case: Case, viewer: User, reveal: bool = False) -> dict:
+    """The case's form. Sensitive elements are masked unless `reveal` is asked by someone entitled
+    to see them (the applicant, or staff acting on the case); staff views are logged."""
+    from yiwang.accounts.services import personal_data_view_log
+    from yiwang.catalog import selectors as catalog
+    from yiwang.core.errors import PermissionDenied
+    from yiwang.core.masking import mask
+
+    from .services import acting_roles, form_reveal
+
+    form = form_reveal(case.form)
+    masks = catalog.element_masks(form.keys())
+    if reveal:
+        roles = acting_roles(actor=viewer, case=case)
+        if not roles:
+            raise PermissionDenied("您无权查看该办件的完整个人信息", code="forbidden")
+        if viewer.kind == AccountKind.STAFF:
+            for element in masks:
+                personal_data_view_log(
+                    viewer=viewer,
+                    object_type="case",
+                    object_ref=case.number,
+                    field=element,
+                    reason="办件审查",
+                )
+        return form
+    return {k: (mask(masks[k], v) if k in masks and isinstance(v, str) else v) for k, v in form.items()}

@@ -1,0 +1,1071 @@
+"""Case writes: submission (online, window, kiosk, mobile), the lifecycle of DESIGN.md §4.4, and
+the clock. Every write is one transaction; every transition is checked against role and scope
+(403), state (409 invalid_transition) and version (409 stale_version), and recorded as an
+immutable CaseEvent. The conditional UPDATE on `version` makes two staff acting at once safe on
+SQLite and PostgreSQL alike: exactly one wins."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import date
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from yiwang.accounts.models import AccountKind, TrustLevel, User
+from yiwang.accounts.services import clean_id_number, clean_uscc, id_number_hash
+from yiwang.catalog import forms as catalog_forms
+from yiwang.catalog import selectors as catalog
+from yiwang.catalog.models import MaterialForm
+from yiwang.core import keys
+from yiwang.core.errors import (
+    DomainError,
+    InvalidTransition,
+    PermissionDenied,
+    StaleVersion,
+    ValidationFailed,
+)
+from yiwang.core.text import reject_markup
+from yiwang.organizations.models import Department, Region, Role
+from yiwang.organizations.selectors import staff_scope, window_serves
+from yiwang.workdays import selectors as workdays
+
+from . import clock, numbers, tasks
+from .materials import check_upload
+from .models import (
+    Case,
+    CaseEvent,
+    CaseMaterial,
+    CaseParty,
+    CaseRecord,
+    Channel,
+    ClockStop,
+    Delivery,
+    IdType,
+    Notice,
+    NoticeKind,
+    PartyRole,
+    Status,
+    StopKind,
+)
+
+APPLICANT = "applicant"
+OPEN_STATUSES = {Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED, Status.ACCEPTED, Status.REVIEWED}
+RUNNING = {Status.ACCEPTED, Status.REVIEWED}
+SUPPLEMENT_NOTICE_DAYS = 5  # 行政许可法 §32: one notice within 5 working days, else accepted on receipt
+EXTENSION_DAYS = 10  # 行政许可法 §42
+SPECIAL_PROCEDURES = {
+    "hearing": "听证",
+    "tender": "招标",
+    "auction": "拍卖",
+    "inspection": "检验",
+    "testing": "检测",
+    "quarantine": "检疫",
+    "appraisal": "鉴定",
+    "expert_review": "专家评审",
+    "public_notice": "公示",
+    "site_inspection": "现场核查",
+}
+REMEDY = "如不服本决定，可以自收到本决定之日起六十日内依法申请行政复议，或者自收到本决定之日起六个月内依法向人民法院提起行政诉讼。"
+
+
+@dataclass(frozen=True)
+class Rule:
+    sources: frozenset[str]
+    target: str | None  # None: status unchanged (clock actions) or computed (return)
+    roles: frozenset[str]
+    notice: str | None = None
+    required: tuple[str, ...] = field(default=())
+
+
+def _rule(sources, target, roles, notice=None, required=()):
+    return Rule(frozenset(sources), target, frozenset(roles), notice, tuple(required))
+
+
+S = Status
+RULES: dict[str, Rule] = {
+    "submit": _rule({S.DRAFT}, S.SUBMITTED, {APPLICANT}, NoticeKind.RECEIPT),
+    "accept": _rule({S.SUBMITTED}, S.ACCEPTED, {Role.CLERK}, NoticeKind.ACCEPTANCE),
+    "refuse": _rule({S.SUBMITTED}, S.REFUSED, {Role.CLERK}, NoticeKind.REFUSAL, ["reason"]),
+    "request_supplement": _rule(
+        {S.SUBMITTED}, S.SUPPLEMENT_REQUESTED, {Role.CLERK}, NoticeKind.SUPPLEMENT, ["missing"]
+    ),
+    "supplement": _rule({S.SUPPLEMENT_REQUESTED}, S.SUBMITTED, {APPLICANT}),
+    "review": _rule({S.ACCEPTED}, S.REVIEWED, {Role.REVIEWER}),
+    "return": _rule({S.ACCEPTED, S.REVIEWED}, None, {Role.REVIEWER, Role.APPROVER}, None, ["reason"]),
+    "approve": _rule({S.REVIEWED, S.ACCEPTED}, S.APPROVED, {Role.APPROVER, Role.CLERK}, NoticeKind.APPROVAL),
+    "deny": _rule(
+        {S.REVIEWED, S.ACCEPTED}, S.DENIED, {Role.APPROVER, Role.CLERK}, NoticeKind.DENIAL, ["reason"]
+    ),
+    "complete": _rule(
+        {S.APPROVED, S.DENIED}, S.COMPLETED, {Role.APPROVER, Role.CLERK}, NoticeKind.COMPLETION, ["delivery"]
+    ),
+    "transfer": _rule(
+        {S.ACCEPTED, S.REVIEWED}, S.ACCEPTED, {Role.REVIEWER, Role.DEPT_ADMIN}, None, ["department", "reason"]
+    ),
+    "extend": _rule(RUNNING, None, {Role.APPROVER}, NoticeKind.EXTENSION, ["reason"]),
+    "start_special_procedure": _rule(
+        RUNNING, None, {Role.REVIEWER, Role.APPROVER}, NoticeKind.SPECIAL_PROCEDURE, ["kind", "basis"]
+    ),
+    "end_special_procedure": _rule(RUNNING, None, {Role.REVIEWER, Role.APPROVER}),
+    "suspend": _rule(RUNNING, None, {Role.REVIEWER, Role.APPROVER}, None, ["reason"]),
+    "resume": _rule(RUNNING, None, {Role.REVIEWER, Role.APPROVER}),
+    "withdraw": _rule(OPEN_STATUSES, S.WITHDRAWN, {APPLICANT}),
+}
+ACTION_LABELS = {
+    "create": "创建",
+    "save_draft": "暂存",
+    "submit": "提交申请",
+    "accept": "受理",
+    "refuse": "不予受理",
+    "request_supplement": "补齐补正告知",
+    "supplement": "补正材料",
+    "review": "审核通过",
+    "return": "退回",
+    "approve": "准予许可",
+    "deny": "不予许可",
+    "complete": "办结",
+    "transfer": "转办",
+    "extend": "延长办理期限",
+    "start_special_procedure": "启动特别程序",
+    "end_special_procedure": "结束特别程序",
+    "suspend": "挂起",
+    "resume": "恢复办理",
+    "withdraw": "撤回申请",
+    "deemed_accepted": "视为受理",
+    "moved": "机构调整移交",
+}
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+# --- who is acting ---------------------------------------------------------------------------------
+def is_applicant(*, actor: User, case: Case) -> bool:
+    if actor.pk == case.owner_id:
+        return True
+    return actor.pk == case.filed_by_id and actor.kind != AccountKind.STAFF
+
+
+def acting_roles(*, actor: User, case: Case) -> set[str]:
+    """The roles `actor` holds *on this case* (scope applied)."""
+    roles: set[str] = set()
+    if is_applicant(actor=actor, case=case):
+        roles.add(APPLICANT)
+    if actor.kind != AccountKind.STAFF:
+        return roles
+    scope = staff_scope(actor)
+    at_hall = case.hall_id is None or case.hall_id in scope.hall_ids
+    if Role.CLERK in scope.roles and at_hall and any(window_serves(window_id=w, item=case.item) for w in scope.window_ids):
+        roles.add(Role.CLERK)
+    region_path = case.region.path
+    for role, dept_id, path in scope.department_roles:
+        if dept_id == case.department_id and region_path.startswith(path):
+            roles.add(role)
+    return roles
+
+
+def _check_role(*, action: str, rule: Rule, roles: set[str], case: Case) -> str:
+    allowed = set(rule.roles)
+    if action in {"approve", "deny", "complete"} and not case.item_version.is_immediate:
+        allowed.discard(Role.CLERK)  # a clerk decides only 即办件, on the spot
+    granted = roles & allowed
+    if not granted:
+        raise PermissionDenied("您没有办理此操作的权限", code="forbidden")
+    for preferred in (APPLICANT, Role.CLERK, Role.REVIEWER, Role.APPROVER, Role.DEPT_ADMIN):
+        if preferred in granted:
+            return preferred
+    return sorted(granted)[0]
+
+
+# --- submission -----------------------------------------------------------------------------------
+def _applicant_account(*, actor: User, channel: str, parties: dict, on: date) -> tuple[User, dict]:
+    """Resolve who applies. Online/mobile/kiosk: the logged-in person or company, or — when
+    `parties.applicant` names someone else — that principal, with the logged-in user as agent.
+    Window: the clerk identifies the applicant on the spot (`parties.applicant` required)."""
+    given = parties.get("applicant")
+    if channel == Channel.WINDOW:
+        if not given:
+            raise ValidationFailed(fields={"parties.applicant": ["窗口收件须录入申请人身份信息"]})
+        return _find_or_create_principal(given, verified=True), {}
+    if actor.kind == AccountKind.STAFF:
+        raise PermissionDenied("工作人员账号不能以网上渠道代替申请人提交，请使用窗口收件", code="forbidden")
+    if not given:
+        return actor, {}
+    principal = _find_or_create_principal(given, verified=False)
+    if principal.pk == actor.pk:
+        return actor, {}
+    agent = parties.get("agent") or {}
+    agent = {
+        "name": agent.get("name") or str(actor),
+        "id_number": agent.get("id_number") or actor.id_number,
+        "phone": agent.get("phone", ""),
+    }
+    if not agent["id_number"]:
+        raise ValidationFailed(fields={"parties.agent.id_number": ["代办人须提供公民身份号码"]})
+    return principal, {"agent": agent}
+
+
+def _find_or_create_principal(given: dict, *, verified: bool) -> User:
+    name = (given.get("name") or "").strip()
+    if not name:
+        raise ValidationFailed(fields={"parties.applicant.name": ["请填写申请人姓名或名称"]})
+    if given.get("uscc"):
+        code = clean_uscc(given["uscc"], field="parties.applicant.uscc")
+        user = User.objects.filter(uscc=code).first()
+        if user is None:
+            user = User(
+                username=f"legal-{code}",
+                kind=AccountKind.LEGAL,
+                display_name=name,
+                uscc=code,
+                trust_level=TrustLevel.VERIFIED,
+            )
+            user.set_unusable_password()
+            user.save()
+        return user
+    number = clean_id_number(given.get("id_number") or "", field="parties.applicant.id_number")
+    digest = id_number_hash(number)
+    user = User.objects.filter(id_number_hash=digest).first()
+    if user is None:
+        user = User(
+            username=f"p-{digest[:20]}",
+            kind=AccountKind.PERSON,
+            display_name=name,
+            id_number=number,
+            id_number_hash=digest,
+            phone=given.get("phone", ""),
+            trust_level=TrustLevel.CERTIFICATE if verified else TrustLevel.SELF_DECLARED,
+        )
+        user.set_unusable_password()
+        user.save()
+    elif verified and user.trust_level < TrustLevel.CERTIFICATE:
+        User.objects.filter(pk=user.pk).update(trust_level=TrustLevel.CERTIFICATE)
+    return user
+
+
+def _party_rows(*, case: Case, owner: User, extra: dict) -> list[CaseParty]:
+    rows = []
+    if owner.kind == AccountKind.LEGAL:
+        rows.append(
+            CaseParty(
+                case=case,
+                role=PartyRole.APPLICANT,
+                name=str(owner),
+                id_type=IdType.USCC,
+                id_number=owner.uscc,
+                id_hash=keys.lookup_hash(owner.uscc, kind="uscc"),
+                user=owner,
+            )
+        )
+    else:
+        rows.append(
+            CaseParty(
+                case=case,
+                role=PartyRole.APPLICANT,
+                name=str(owner),
+                id_type=IdType.RIC,
+                id_number=owner.id_number,
+                id_hash=owner.id_number_hash or "",
+                phone=owner.phone,
+                user=owner,
+            )
+        )
+    for role in (PartyRole.AGENT, PartyRole.LEGAL_REP, PartyRole.SUBJECT, PartyRole.RIGHTS_HOLDER):
+        p = extra.get(role.value)
+        if not p:
+            continue
+        field_prefix = f"parties.{role.value}"
+        if not (p.get("name") or "").strip():
+            raise ValidationFailed(fields={f"{field_prefix}.name": ["请填写姓名或名称"]})
+        if p.get("uscc"):
+            code = clean_uscc(p["uscc"], field=f"{field_prefix}.uscc")
+            rows.append(
+                CaseParty(
+                    case=case,
+                    role=role,
+                    name=p["name"].strip(),
+                    id_type=IdType.USCC,
+                    id_number=code,
+                    id_hash=keys.lookup_hash(code, kind="uscc"),
+                )
+            )
+        else:
+            number = clean_id_number(p.get("id_number") or "", field=f"{field_prefix}.id_number")
+            rows.append(
+                CaseParty(
+                    case=case,
+                    role=role,
+                    name=p["name"].strip(),
+                    id_type=IdType.RIC,
+                    id_number=number,
+                    id_hash=id_number_hash(number),
+                    phone=p.get("phone", ""),
+                )
+            )
+    return rows
+
+
+def form_protect(form: dict) -> dict:
+    """Encrypt the sensitive elements of a form for storage."""
+    sensitive = catalog.sensitive_element_ids(form.keys())
+    return {
+        k: (keys.encrypt(str(v), context=k) if k in sensitive and v not in (None, "") else v)
+        for k, v in form.items()
+    }
+
+
+def form_reveal(stored: dict) -> dict:
+    return {k: (keys.decrypt(v, context=k) if keys.is_encrypted(v) else v) for k, v in stored.items()}
+
+
+def _decode_materials(materials: list[dict]) -> list[tuple[str, str, bytes]]:
+    out = []
+    for i, m in enumerate(materials or []):
+        code, name = (m.get("code") or "").strip(), (m.get("name") or "").strip()
+        if not code:
+            raise ValidationFailed(fields={f"materials.{i}.code": ["请指明材料编码"]})
+        try:
+            data = base64.b64decode(m.get("content_base64") or "", validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationFailed(
+                fields={f"materials.{i}.content_base64": ["文件内容须为base64编码"]}
+            ) from exc
+        out.append((code, name or code, data))
+    return out
+
+
+def _attach(*, case: Case, actor: User, code: str, name: str, data: bytes) -> CaseMaterial:
+    known = {m.code for m in case.item_version.materials.all()}
+    if code not in known:
+        raise ValidationFailed(fields={f"materials.{code}": ["本事项不需要该材料"]})
+    content_type, digest = check_upload(field=f"materials.{code}", name=name, data=data)
+    row = CaseMaterial(
+        case=case,
+        material_code=code,
+        original_name=name[:200],
+        content_type=content_type,
+        size=len(data),
+        sha256=digest,
+        uploaded_by=actor,
+    )
+    # Django's storage API: local files in embedded mode, S3-compatible storage in production.
+    # A transaction that rolls back leaves an orphan file at worst, never a row without its file.
+    row.file.save(
+        f"{case.number}-{digest[:16]}.{name.rsplit('.', 1)[-1].lower() if '.' in name else 'bin'}",
+        ContentFile(data),
+        save=False,
+    )
+    row.save()
+    return row
+
+
+def _missing_required_materials(case: Case) -> list[str]:
+    have = set(case.materials.values_list("material_code", flat=True))
+    missing = []
+    for m in case.item_version.materials.all():
+        electronic = m.material_form in (MaterialForm.ELECTRONIC, MaterialForm.BOTH)
+        if (
+            m.required
+            and electronic
+            and m.code not in have
+            and not (m.tolerable and case.item_version.tolerance_acceptance)
+        ):
+            missing.append(m.code)
+    return missing
+
+
+@transaction.atomic
+def case_submit(
+    *,
+    actor: User,
+    item_code: str,
+    form: dict,
+    channel: str,
+    parties: dict | None = None,
+    materials: list[dict] | None = None,
+    draft: bool = False,
+    on: date | None = None,
+) -> Case:
+    """File an application (or save a draft). Validates the form against the item's schema,
+    encrypts sensitive elements, records all parties, stores materials, and — unless a draft —
+    issues the 收件清单 and starts the 5-working-day supplement window."""
+    on = on or today()
+    parties = parties or {}
+    if channel not in Channel.values:
+        raise ValidationFailed(fields={"channel": ["渠道取值应为 online、window、kiosk 或 mobile"]})
+    try:
+        version = catalog.item_version_current(code=item_code, on=on)
+    except DomainError as exc:
+        raise ValidationFailed(fields={"item_code": ["事项不存在或未发布"]}) from exc
+    window = None
+    if channel == Channel.WINDOW:
+        scope = staff_scope(actor)
+        window = next(
+            (w for w in sorted(scope.window_ids) if window_serves(window_id=w, item=version.item)), None
+        )
+        if window is None:
+            raise PermissionDenied("您所在窗口不受理该事项", code="forbidden")
+    owner, extra_parties = _applicant_account(actor=actor, channel=channel, parties=parties, on=on)
+    extra_parties = {**{k: v for k, v in parties.items() if k != "applicant"}, **extra_parties}
+    objects = set(version.service_objects or [])
+    if objects:
+        is_person = owner.kind == AccountKind.PERSON
+        if is_person and "1" not in objects:
+            raise ValidationFailed(
+                fields={"parties.applicant": ["本事项的服务对象为法人或其他组织，自然人不能申请"]}
+            )
+        if not is_person and objects == {"1"}:
+            raise ValidationFailed(fields={"parties.applicant": ["本事项的服务对象为自然人，法人不能申请"]})
+    clean = catalog_forms.form_validate(item_version=version, form=form or {}, partial=draft)
+    decoded = _decode_materials(materials or [])
+    item = version.item
+    region = item.department.region
+    case = Case.objects.create(
+        number=numbers.case_number(region_code=region.code, on=on),
+        item=item,
+        item_version=version,
+        department=item.department,
+        region=region,
+        hall_id=None,
+        window_id=window,
+        owner=owner,
+        filed_by=actor,
+        channel=channel,
+        status=Status.DRAFT,
+        version=1,
+        form=form_protect(clean),
+        applicant_name=str(owner),
+    )
+    if window is not None:
+        case.hall_id = case.window.hall_id
+        Case.objects.filter(pk=case.pk).update(hall_id=case.hall_id)
+    CaseParty.objects.bulk_create(_party_rows(case=case, owner=owner, extra=extra_parties))
+    for code, name, data in decoded:
+        _attach(case=case, actor=actor, code=code, name=name, data=data)
+    _event(
+        case=case,
+        action="save_draft" if draft else "create",
+        frm="",
+        to=Status.DRAFT,
+        actor=actor,
+        role=_filer_role(actor, channel),
+        on=on,
+    )
+    if draft:
+        return case
+    return _do_submit(case=case, actor=actor, role=_filer_role(actor, channel), on=on)
+
+
+def _filer_role(actor: User, channel: str) -> str:
+    return Role.CLERK if channel == Channel.WINDOW else APPLICANT
+
+
+def _do_submit(*, case: Case, actor: User, role: str, on: date, note: str = "") -> Case:
+    if case.channel != Channel.WINDOW:
+        missing = _missing_required_materials(case)
+        if missing:
+            names = dict(case.item_version.materials.values_list("code", "name"))
+            raise ValidationFailed(fields={f"materials.{c}": [f"请上传{names.get(c, c)}"] for c in missing})
+    clean = catalog_forms.form_validate(
+        item_version=case.item_version, form=form_reveal(case.form), partial=False
+    )
+    case.form = form_protect(clean)
+    case.submitted_at = timezone.now()
+    case.received_on = on
+    Case.objects.filter(pk=case.pk).update(form=case.form, submitted_at=case.submitted_at, received_on=on)
+    case = _transition(
+        case=case,
+        action="submit",
+        to=Status.SUBMITTED,
+        actor=actor,
+        role=role,
+        version=case.version,
+        note=note,
+        on=on,
+    )
+    _notice(
+        case=case,
+        kind=NoticeKind.RECEIPT,
+        on=on,
+        data={"materials": list(case.materials.values_list("original_name", flat=True))},
+    )
+    return case
+
+
+@transaction.atomic
+def case_update_draft(*, case: Case, actor: User, form: dict, version: int | None = None) -> Case:
+    if not is_applicant(actor=actor, case=case):
+        raise PermissionDenied("只有申请人可以修改暂存的申请", code="forbidden")
+    if case.status != Status.DRAFT:
+        raise InvalidTransition("只有暂存状态的申请可以修改")
+    clean = catalog_forms.form_validate(item_version=case.item_version, form=form, partial=True)
+    case.form = form_protect(clean)
+    return _transition(
+        case=case,
+        action="save_draft",
+        to=Status.DRAFT,
+        actor=actor,
+        role=APPLICANT,
+        version=version or case.version,
+        fields={"form": case.form},
+    )
+
+
+@transaction.atomic
+def case_material_add(*, case: Case, actor: User, code: str, name: str, data: bytes) -> CaseMaterial:
+    if not is_applicant(actor=actor, case=case) and Role.CLERK not in acting_roles(actor=actor, case=case):
+        raise PermissionDenied("您不能为该办件上传材料", code="forbidden")
+    if case.status not in (Status.DRAFT, Status.SUPPLEMENT_REQUESTED, Status.SUBMITTED):
+        raise InvalidTransition("当前状态不能再上传材料")
+    return _attach(case=case, actor=actor, code=code, name=name, data=data)
+
+
+# --- transitions ------------------------------------------------------------------------------------
+@transaction.atomic
+def case_apply_action(
+    *,
+    case: Case,
+    actor: User,
+    action: str,
+    note: str = "",
+    version: int | None = None,
+    on: date | None = None,
+    **fields,
+) -> Case:
+    """Apply one lifecycle action (API.md's list). Raises 403 / 409 / 422 per the contract."""
+    rule = RULES.get(action)
+    if rule is None:
+        raise ValidationFailed(fields={"action": [f"未知的操作：{action}"]})
+    on = on or today()
+    role = _check_role(action=action, rule=rule, roles=acting_roles(actor=actor, case=case), case=case)
+    if version is not None and version != case.version:
+        raise StaleVersion()
+    if case.status not in rule.sources:
+        raise InvalidTransition(
+            f"办件当前状态为“{case.get_status_display()}”，不能{ACTION_LABELS.get(action, action)}"
+        )
+    missing = {f: ["必填"] for f in rule.required if not str(fields.get(f) or "").strip()}
+    if missing:
+        raise ValidationFailed(fields=missing)
+    note = (note or "").strip()
+    for key, value in [("note", note), *((k, v) for k, v in fields.items() if isinstance(v, str))]:
+        reject_markup(field=key, value=value)
+    handler = _HANDLERS.get(action, _simple)
+    return handler(
+        case=case,
+        actor=actor,
+        action=action,
+        rule=rule,
+        role=role,
+        note=note,
+        version=case.version,
+        on=on,
+        fields=fields,
+    )
+
+
+def _simple(*, case, actor, action, rule, role, note, version, on, fields):
+    case = _transition(
+        case=case,
+        action=action,
+        to=rule.target,
+        actor=actor,
+        role=role,
+        version=version,
+        note=note,
+        on=on,
+        data=_data(fields),
+    )
+    if rule.notice:
+        _notice(case=case, kind=rule.notice, on=on, data={"note": note, **_data(fields)})
+    return case
+
+
+def _data(fields: dict) -> dict:
+    return {k: v for k, v in fields.items() if v not in (None, "", [], {})}
+
+
+def _submit(*, case, actor, action, rule, role, note, version, on, fields):
+    return _do_submit(case=case, actor=actor, role=role, on=on, note=note)
+
+
+def _accept(*, case, actor, action, rule, role, note, version, on, fields):
+    deadline = (
+        workdays.add_workdays(case.received_on, SUPPLEMENT_NOTICE_DAYS).date if case.received_on else on
+    )
+    supplemented = case.events.filter(action="request_supplement").exists()
+    # §32: without a timely supplement notice the application counts as accepted on receipt.
+    accepted_on = case.accepted_on or (
+        case.received_on if (on > deadline and not supplemented and case.received_on) else on
+    )
+    limit = case.item_version.promised_limit_days
+    due, provisional = clock.due_date_for(
+        accepted_on=accepted_on, limit_days=limit, extension_days=0, stops=[], today=on
+    )
+    hall_fields = {}
+    if case.hall_id is None:
+        scope = staff_scope(actor)
+        window = next(
+            (w for w in sorted(scope.window_ids) if window_serves(window_id=w, item=case.item)), None
+        )
+        if window is not None:
+            from yiwang.organizations.models import Window
+
+            hall_fields = {
+                "window_id": window,
+                "hall_id": Window.objects.values_list("hall_id", flat=True).get(pk=window),
+            }
+    data = {"accepted_on": accepted_on.isoformat(), "due_date": due.isoformat()}
+    if accepted_on != on:
+        data["deemed_accepted_on_receipt"] = True
+    case = _transition(
+        case=case,
+        action=action,
+        to=rule.target,
+        actor=actor,
+        role=role,
+        version=version,
+        note=note,
+        on=on,
+        data=data,
+        fields={
+            "accepted_on": accepted_on,
+            "limit_days": limit,
+            "due_date": due,
+            "due_date_provisional": provisional,
+            **hall_fields,
+        },
+    )
+    _notice(
+        case=case,
+        kind=NoticeKind.ACCEPTANCE,
+        on=on,
+        data={"accepted_on": accepted_on.isoformat(), "due_date": due.isoformat(), "limit_days": limit},
+    )
+    return case
+
+
+def _request_supplement(*, case, actor, action, rule, role, note, version, on, fields):
+    if case.events.filter(action="request_supplement").exists():
+        raise InvalidTransition("补齐补正应一次性告知，本件已告知过")
+    deadline = workdays.add_workdays(case.received_on, SUPPLEMENT_NOTICE_DAYS).date
+    if on > deadline:
+        raise InvalidTransition(
+            f"已超过收件后{SUPPLEMENT_NOTICE_DAYS}个工作日的补正告知期限（{deadline:%Y-%m-%d}），依法视为自收件之日起受理，请直接受理"
+        )
+    missing = fields.get("missing")
+    if isinstance(missing, str):
+        missing = [missing]
+    return _simple(
+        case=case,
+        actor=actor,
+        action=action,
+        rule=rule,
+        role=role,
+        note=note,
+        version=version,
+        on=on,
+        fields={**fields, "missing": missing},
+    )
+
+
+def _supplement(*, case, actor, action, rule, role, note, version, on, fields):
+    form = fields.get("form")
+    update = {"received_on": on}
+    if form:
+        clean = catalog_forms.form_validate(
+            item_version=case.item_version, form={**form_reveal(case.form), **form}, partial=False
+        )
+        update["form"] = form_protect(clean)
+    for code, name, data in _decode_materials(fields.get("materials") or []):
+        _attach(case=case, actor=actor, code=code, name=name, data=data)
+    return _transition(
+        case=case,
+        action=action,
+        to=rule.target,
+        actor=actor,
+        role=role,
+        version=version,
+        note=note,
+        on=on,
+        fields=update,
+    )
+
+
+def _return(*, case, actor, action, rule, role, note, version, on, fields):
+    target = Status.ACCEPTED if case.status == Status.REVIEWED else Status.SUBMITTED
+    if case.status == Status.REVIEWED and role != Role.APPROVER:
+        raise PermissionDenied("审核后的办件只能由审批人退回", code="forbidden")
+    return _transition(
+        case=case,
+        action=action,
+        to=target,
+        actor=actor,
+        role=role,
+        version=version,
+        note=note,
+        on=on,
+        data=_data(fields),
+    )
+
+
+def _decide(*, case, actor, action, rule, role, note, version, on, fields):
+    if case.status == Status.ACCEPTED and not case.item_version.is_immediate:
+        raise InvalidTransition("承诺件须先经审核再作决定")
+    if case.clock_stopped:
+        raise InvalidTransition("办件计时暂停中（特别程序或挂起），请先结束后再作决定")
+    data = _data(fields)
+    if action == "deny":
+        data["remedy"] = REMEDY
+    case = _transition(
+        case=case,
+        action=action,
+        to=rule.target,
+        actor=actor,
+        role=role,
+        version=version,
+        note=note,
+        on=on,
+        data=data,
+        fields={"decision": action},
+    )
+    _notice(case=case, kind=rule.notice, on=on, data={"note": note, **data})
+    return case
+
+
+def _complete(*, case, actor, action, rule, role, note, version, on, fields):
+    delivery = fields.get("delivery")
+    if delivery not in Delivery.values:
+        raise ValidationFailed(fields={"delivery": ["送达方式应为 window、post 或 electronic"]})
+    case = _transition(
+        case=case,
+        action=action,
+        to=rule.target,
+        actor=actor,
+        role=role,
+        version=version,
+        note=note,
+        on=on,
+        data={"delivery": delivery},
+        fields={"delivery": delivery, "completed_at": timezone.now()},
+    )
+    _notice(
+        case=case, kind=NoticeKind.COMPLETION, on=on, data={"delivery": delivery, "decision": case.decision}
+    )
+    return case
+
+
+def _transfer(*, case, actor, action, rule, role, note, version, on, fields):
+    target = (
+        Department.objects.valid_on(on).filter(pk=fields.get("department")).first()
+        if str(fields.get("department", "")).isdigit()
+        else None
+    )
+    if target is None:
+        target = Department.objects.valid_on(on).filter(uscc=str(fields.get("department", ""))).first()
+    if target is None:
+        raise ValidationFailed(fields={"department": ["转办部门不存在或已撤销"]})
+    if target.pk == case.department_id:
+        raise ValidationFailed(fields={"department": ["不能转办给本部门"]})
+    return _transition(
+        case=case,
+        action=action,
+        to=Status.ACCEPTED,
+        actor=actor,
+        role=role,
+        version=version,
+        note=note,
+        on=on,
+        data={
+            "from_department": case.department.name,
+            "to_department": target.name,
+            "reason": fields.get("reason"),
+        },
+        fields={"department_id": target.pk},
+    )
+
+
+def _recomputed(case: Case, *, extension_days: int | None = None, today_: date) -> dict:
+    ext = case.extension_days if extension_days is None else extension_days
+    due, provisional = clock.due_date_for(
+        accepted_on=case.accepted_on,
+        limit_days=case.limit_days or 0,
+        extension_days=ext,
+        stops=list(case.stops.all()),
+        today=today_,
+    )
+    return {"due_date": due, "due_date_provisional": provisional}
+
+
+def _extend(*, case, actor, action, rule, role, note, version, on, fields):
+    if case.extension_days:
+        raise InvalidTransition("办理期限只能延长一次")
+    update = {"extension_days": EXTENSION_DAYS, **_recomputed(case, extension_days=EXTENSION_DAYS, today_=on)}
+    case = _transition(
+        case=case,
+        action=action,
+        to=case.status,
+        actor=actor,
+        role=role,
+        version=version,
+        note=note,
+        on=on,
+        data={"reason": fields["reason"], "days": EXTENSION_DAYS, "due_date": update["due_date"].isoformat()},
+        fields=update,
+    )
+    _notice(
+        case=case,
+        kind=NoticeKind.EXTENSION,
+        on=on,
+        data={"reason": fields["reason"], "days": EXTENSION_DAYS, "due_date": update["due_date"].isoformat()},
+    )
+    return case
+
+
+def _stop(*, case, actor, action, rule, role, note, version, on, fields):
+    if case.clock_stopped:
+        raise InvalidTransition("办件计时已暂停")
+    special = action == "start_special_procedure"
+    kind = fields.get("kind")
+    if special and kind not in SPECIAL_PROCEDURES:
+        raise ValidationFailed(
+            fields={
+                "kind": [
+                    "特别程序种类应为：" + "、".join(f"{k}（{v}）" for k, v in SPECIAL_PROCEDURES.items())
+                ]
+            }
+        )
+    ClockStop.objects.create(
+        case=case,
+        kind=StopKind.SPECIAL_PROCEDURE if special else StopKind.SUSPENSION,
+        procedure=kind if special else "",
+        legal_basis=fields.get("basis", "") if special else "",
+        reason=fields.get("reason", "") or note,
+        started_on=on,
+    )
+    data = (
+        {"kind": kind, "kind_label": SPECIAL_PROCEDURES.get(kind, ""), "basis": fields.get("basis")}
+        if special
+        else {"reason": fields.get("reason")}
+    )
+    case = _transition(
+        case=case,
+        action=action,
+        to=case.status,
+        actor=actor,
+        role=role,
+        version=version,
+        note=note,
+        on=on,
+        data=_data(data),
+        fields={"clock_stopped": True},
+    )
+    if special:
+        _notice(case=case, kind=NoticeKind.SPECIAL_PROCEDURE, on=on, data=_data(data))
+    return case
+
+
+def _restart(*, case, actor, action, rule, role, note, version, on, fields):
+    kind = StopKind.SPECIAL_PROCEDURE if action == "end_special_procedure" else StopKind.SUSPENSION
+    stop = case.stops.filter(kind=kind, ended_on__isnull=True).first()
+    if stop is None:
+        raise InvalidTransition(
+            "没有进行中的特别程序" if kind == StopKind.SPECIAL_PROCEDURE else "办件未挂起"
+        )
+    ClockStop.objects.filter(pk=stop.pk).update(ended_on=on)
+    update = {"clock_stopped": False, **_recomputed(case, today_=on)}
+    stopped = workdays.workdays_between(stop.started_on, on) if on > stop.started_on else 0
+    return _transition(
+        case=case,
+        action=action,
+        to=case.status,
+        actor=actor,
+        role=role,
+        version=version,
+        note=note,
+        on=on,
+        data={"stopped_workdays": stopped, "due_date": update["due_date"].isoformat()},
+        fields=update,
+    )
+
+
+def _withdraw(*, case, actor, action, rule, role, note, version, on, fields):
+    if case.clock_stopped:
+        ClockStop.objects.filter(case=case, ended_on__isnull=True).update(ended_on=on)
+    return _transition(
+        case=case,
+        action=action,
+        to=rule.target,
+        actor=actor,
+        role=role,
+        version=version,
+        note=note,
+        on=on,
+        fields={"clock_stopped": False},
+    )
+
+
+_HANDLERS = {
+    "submit": _submit,
+    "accept": _accept,
+    "request_supplement": _request_supplement,
+    "supplement": _supplement,
+    "return": _return,
+    "approve": _decide,
+    "deny": _decide,
+    "complete": _complete,
+    "transfer": _transfer,
+    "extend": _extend,
+    "start_special_procedure": _stop,
+    "suspend": _stop,
+    "end_special_procedure": _restart,
+    "resume": _restart,
+    "withdraw": _withdraw,
+}
+
+
+def _transition(
+    *,
+    case: Case,
+    action: str,
+    to: str,
+    actor: User | None,
+    role: str,
+    version: int,
+    note: str = "",
+    on: date | None = None,
+    data: dict | None = None,
+    fields: dict | None = None,
+) -> Case:
+    """The one place a case changes: a conditional UPDATE on `version` (exactly one concurrent
+    writer wins, the other gets 409 stale_version), then the immutable event."""
+    fields = fields or {}
+    frm = case.status
+    updated = Case.objects.filter(pk=case.pk, version=version).update(
+        status=to, version=F("version") + 1, updated_at=timezone.now(), **fields
+    )
+    if updated != 1:
+        raise StaleVersion()
+    case.refresh_from_db()
+    _event(case=case, action=action, frm=frm, to=to, actor=actor, role=role, note=note, data=data, on=on)
+    transaction.on_commit(lambda: tasks.case_changed.delay(case_id=case.pk, action=action))
+    return case
+
+
+def _event(
+    *,
+    case: Case,
+    action: str,
+    frm: str,
+    to: str,
+    actor,
+    role: str,
+    note: str = "",
+    data: dict | None = None,
+    on: date | None = None,
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        seq=case.version,
+        action=action,
+        from_status=frm,
+        to_status=to,
+        actor=actor,
+        actor_role=role,
+        at=timezone.now(),
+        note=note,
+        data=data or {},
+    )
+
+
+def _notice(*, case: Case, kind: str, on: date, data: dict) -> Notice:
+    seq = case.notices.count() + 1
+    return Notice.objects.create(
+        case=case,
+        kind=kind,
+        number=f"{case.number}-{seq:02d}",
+        issued_at=timezone.now(),
+        data={"on": on.isoformat(), **data},
+    )
+
+
+# --- bulk changes ---------------------------------------------------------------------------------
+@transaction.atomic
+def cases_recompute_due_dates(*, years: set[int], reason: str, on: date | None = None) -> int:
+    """After a holiday notice is entered: recompute due dates of open accepted cases whose
+    dates were provisional or fall in `years`; each changed case gets a record."""
+    on = on or today()
+    changed = 0
+    candidates = Case.objects.filter(status__in=RUNNING, accepted_on__isnull=False).prefetch_related("stops")
+    for case in candidates.iterator(chunk_size=500):
+        touches = (
+            case.due_date_provisional
+            or case.accepted_on.year in years
+            or (case.due_date and case.due_date.year in years)
+        )
+        if not touches:
+            continue
+        new = _recomputed(case, today_=on)
+        if new["due_date"] == case.due_date and new["due_date_provisional"] == case.due_date_provisional:
+            continue
+        Case.objects.filter(pk=case.pk).update(**new)
+        CaseRecord.objects.create(
+            case=case,
+            kind="due_date_recomputed",
+            note=f"{reason}：办结期限由{case.due_date:%Y-%m-%d}调整为{new['due_date']:%Y-%m-%d}",
+            data={
+                "old": case.due_date.isoformat(),
+                "new": new["due_date"].isoformat(),
+                "was_provisional": case.due_date_provisional,
+                "provisional": new["due_date_provisional"],
+            },
+        )
+        changed += 1
+    return changed
+
+
+def _move(*, qs, actor, note: str, update: dict, kind: str) -> int:
+    moved = 0
+    for case in qs.filter(status__in=OPEN_STATUSES | {Status.APPROVED, Status.DENIED}):
+        Case.objects.filter(pk=case.pk).update(version=F("version") + 1, **update)
+        case.refresh_from_db()
+        _event(
+            case=case,
+            action="moved",
+            frm=case.status,
+            to=case.status,
+            actor=actor,
+            role=Role.PLATFORM_ADMIN,
+            note=note,
+            data={"kind": kind},
+        )
+        moved += 1
+    return moved
+
+
+@transaction.atomic
+def cases_move_department(*, source: Department, target: Department, actor, note: str) -> int:
+    return _move(
+        qs=Case.objects.filter(department=source),
+        actor=actor,
+        note=note,
+        update={"department_id": target.pk},
+        kind="department",
+    )
+
+
+@transaction.atomic
+def cases_move_region(*, source: Region, target: Region, actor, note: str) -> int:
+    return _move(
+        qs=Case.objects.filter(region=source),
+        actor=actor,
+        note=note,
+        update={"region_id": target.pk},
+        kind="region",
+    )

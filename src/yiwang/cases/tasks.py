@@ -1,0 +1,26 @@
+"""Background jobs of the cases app. Tasks take ids and are idempotent."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+log = logging.getLogger("yiwang.cases")
+
+
+@shared_task
+def case_changed(*, case_id: int, action: str) -> None:
+    """Hook for notifications after a transition commits (no personal data in logs)."""
+    log.info("case %s changed: %s", case_id, action)
+
+
+@shared_task
+def sweep_overdue() -> dict:
+    """Hourly: count cases in 黄灯 / 红灯 for the supervisors' dashboard and the log."""
+    from .selectors import warning_counts
+
+    counts = warning_counts(today=timezone.localdate())
+    log.info("overdue sweep: %s", counts)
+    return counts

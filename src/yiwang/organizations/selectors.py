@@ -1,0 +1,88 @@
+"""Organisation reads, and the two staff scopes (who may act where):
+- acceptance scope: a clerk accepts at their window, for the items that window serves (all items
+  of its departments plus items listed one by one; a comprehensive window serves many departments);
+- department scope: reviewers, approvers and department admins act on cases of items their
+  department implements, within their region (the region or any region under it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from .models import Region, Role, StaffRole
+
+
+@dataclass
+class StaffScope:
+    roles: set[str] = field(default_factory=set)
+    window_ids: set[int] = field(default_factory=set)
+    hall_ids: set[int] = field(default_factory=set)
+    # (role, department id, region path)
+    department_roles: list[tuple[str, int, str]] = field(default_factory=list)
+    region_paths: dict[str, list[str]] = field(default_factory=dict)  # role -> region paths
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    def departments_for(self, *roles: str) -> set[int]:
+        return {d for r, d, _ in self.department_roles if r in roles}
+
+
+def staff_scope(user) -> StaffScope:
+    """All roles of a staff member, loaded once per request (memoised on the user object)."""
+    cached = getattr(user, "_staff_scope", None)
+    if cached is not None:
+        return cached
+    scope = StaffScope()
+    if user is not None and getattr(user, "is_authenticated", False):
+        for r in StaffRole.objects.filter(user=user).select_related("region", "window"):
+            scope.roles.add(r.role)
+            scope.region_paths.setdefault(r.role, []).append(r.region.path)
+            if r.window_id:
+                scope.window_ids.add(r.window_id)
+                scope.hall_ids.add(r.window.hall_id)
+            if r.department_id:
+                scope.department_roles.append((r.role, r.department_id, r.region.path))
+    user._staff_scope = scope
+    return scope
+
+
+def region_q(paths: list[str], field: str = "region__path") -> Q:
+    """Rows whose region is one of `paths` or below them."""
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(**{f"{field}__startswith": p})
+    return q
+
+
+def windows_serving_item(item) -> Q:
+    """Filter on Window: windows that serve this item."""
+    return Q(items=item) | Q(departments=item.department_id)
+
+
+def window_serves(*, window_id: int, item) -> bool:
+    from .models import Window
+
+    return Window.objects.filter(windows_serving_item(item), pk=window_id).exists()
+
+
+def region_by_code(code: str) -> Region | None:
+    return Region.objects.filter(code=code).first()
+
+
+def is_within(region: Region, scope_path: str) -> bool:
+    return region.path.startswith(scope_path)
+
+
+__all__ = [
+    "Role",
+    "StaffScope",
+    "is_within",
+    "region_by_code",
+    "region_q",
+    "staff_scope",
+    "window_serves",
+    "windows_serving_item",
+]
