@@ -1,5 +1,7 @@
 """The official working-day calendar: State Council holiday notices entered by admins for years
-the `chinese-calendar` package does not cover (DESIGN.md §4.4)."""
+the `chinese-calendar` package does not cover (DESIGN.md §4.4). The rules live in
+`selectors.py`; writes go through `services.py` (never edit these rows directly: the service
+bumps the calendar revision that keys the shared cache and recomputes affected due dates)."""
 
 from django.db import models
 
@@ -10,6 +12,7 @@ class CalendarNotice(models.Model):
     document_number = models.CharField("文号", max_length=60, blank=True)
     published_on = models.DateField("发布日期", null=True, blank=True)
     entered_at = models.DateTimeField("录入时间", auto_now_add=True)
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "放假安排通知"
@@ -21,7 +24,7 @@ class CalendarNotice(models.Model):
 
 class CalendarDay(models.Model):
     """A day that differs from the Monday–Friday rule: a holiday on a weekday, or a weekend day
-    that is a make-up working day (调休上班)."""
+    that is a make-up working day (调休上班). Weekend holidays may be listed too (for their name)."""
 
     notice = models.ForeignKey(CalendarNotice, on_delete=models.CASCADE, related_name="days")
     date = models.DateField("日期", unique=True)
@@ -31,3 +34,19 @@ class CalendarDay(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "节假日与调休"
         ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'上班' if self.is_workday else '休息'} {self.name}".strip()
+
+
+class CalendarRevision(models.Model):
+    """One row (id=1) whose `token` changes on every write to the calendar. Cached year tables are
+    keyed by it, so an entered notice is seen at once by every process. The token is random, not a
+    counter: a rolled-back write must never hand its number to a later, different calendar."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    token = models.CharField("版本标识", max_length=32)
+    changed_at = models.DateTimeField("变更时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "日历版本"
