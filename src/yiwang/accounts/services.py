@@ -13,11 +13,11 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from stdnum.cn import ric, uscc
-from stdnum.exceptions import ValidationError as StdnumError
 
 from yiwang.core import keys
 from yiwang.core.errors import Conflict, NotAuthenticated, Throttled, ValidationFailed
+from yiwang.core.identifiers import ValidationError as StdnumError
+from yiwang.core.identifiers import validate_ric, validate_uscc
 
 from .models import AccountKind, ApiToken, PersonalDataView, TrustLevel, User
 
@@ -32,14 +32,14 @@ def phone_hash(phone: str) -> str:
 
 def clean_id_number(value: str, *, field: str = "id_number") -> str:
     try:
-        return ric.validate(value)
+        return validate_ric(value)
     except StdnumError as exc:
         raise ValidationFailed(fields={field: ["公民身份号码格式或校验位有误"]}) from exc
 
 
 def clean_uscc(value: str, *, field: str = "uscc") -> str:
     try:
-        return uscc.validate(value)
+        return validate_uscc(value)
     except StdnumError as exc:
         raise ValidationFailed(fields={field: ["统一社会信用代码格式或校验位有误"]}) from exc
 

@@ -89,14 +89,10 @@ def case_create(request: HttpRequest, body: CaseIn):
 
 
 @router.get("/cases", response=dict)
-def case_index(
-    request: HttpRequest, status: str | None = None, queue: bool = True, page: int = 1, page_size: int = 50
-):
+def case_index(request: HttpRequest, status: str | None = None, queue: bool = True):
     qs = selectors.case_list(user=request.auth, status=status, queue=queue).select_related("item")
     today = services.today()
-    return paginate(
-        qs, page=page, page_size=page_size, serialize=lambda c: presenters.case_summary(c, today=today)
-    )
+    return paginate(request, qs, lambda c: presenters.case_summary(c, today=today))
 
 
 @router.get("/cases/{number}", response=dict)

@@ -161,7 +161,11 @@ def acting_roles(*, actor: User, case: Case) -> set[str]:
         return roles
     scope = staff_scope(actor)
     at_hall = case.hall_id is None or case.hall_id in scope.hall_ids
-    if Role.CLERK in scope.roles and at_hall and any(window_serves(window_id=w, item=case.item) for w in scope.window_ids):
+    if (
+        Role.CLERK in scope.roles
+        and at_hall
+        and any(window_serves(window_id=w, item=case.item) for w in scope.window_ids)
+    ):
         roles.add(Role.CLERK)
     region_path = case.region.path
     for role, dept_id, path in scope.department_roles:

@@ -1,0 +1,173 @@
+"""Server-side validation of an application form (element id → value) against an item version's
+form schema and the element registry. Messages are Chinese and use the item's own wording (the
+schema `title`) for each field."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.utils import timezone
+from stdnum.cn import ric, uscc
+from stdnum.exceptions import ValidationError as StdnumError
+
+from yiwang.core.errors import ValidationFailed
+from yiwang.core.identifiers import validate_ric
+
+from .models import ElementType, ItemVersion, Validator
+from .selectors import element_registry
+
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_MIN, DATE_MAX = date(1900, 1, 1), date(2100, 12, 31)
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
+POSTCODE_RE = re.compile(r"^\d{6}$")
+EMAIL_RE = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[A-Za-z]{2,}$")
+MARKUP_RE = re.compile(r"</?[a-zA-Z!?]|javascript\s*:|<\s*script", re.IGNORECASE)
+INTEGER_RE = re.compile(r"^[+-]?\d+$")
+
+
+def _empty(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or value in ([], {})
+
+
+def form_validate(*, item_version: ItemVersion, form: dict, partial: bool = False) -> dict:
+    """Check `form` against the version's schema; return the cleaned values (strings stripped,
+    ID numbers and USCCs upper-cased, numbers parsed). Raises ValidationFailed with
+    `fields={element id: [中文说明, ...]}`. `partial=True` (drafts) skips required fields."""
+    if not isinstance(form, dict):
+        raise ValidationFailed("申请表应为 JSON 对象", fields={"form": ["申请表应为 JSON 对象"]})
+    schema = item_version.form_schema or {}
+    props: dict[str, dict] = schema.get("properties") or {}
+    required = set(schema.get("required") or [])
+    registry = element_registry()
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+
+    for key in form:
+        if key not in props:
+            errors.setdefault(key, []).append(f"“{key}”不是本事项申请表中的栏目")
+    for key, prop in props.items():
+        title = prop.get("title") or registry.get(key, {}).get("name") or key
+        value = form.get(key)
+        if _empty(value):
+            if key in required and not partial:
+                errors.setdefault(key, []).append(f"请填写{title}")
+            continue
+        element = registry.get(key)
+        if element is None:  # schema validated at publish; a registry change since then
+            errors.setdefault(key, []).append(f"{title}暂时无法填写，请联系事项管理部门")
+            continue
+        value, problems = _check_value(value, prop, element, title)
+        if problems:
+            errors.setdefault(key, []).extend(problems)
+        else:
+            cleaned[key] = value
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return cleaned
+
+
+def _check_value(value: Any, prop: dict, element: dict, title: str) -> tuple[Any, list[str]]:
+    etype = element["type"]
+    if prop.get("type") == "integer" and etype == ElementType.NUMBER:
+        etype = ElementType.INTEGER
+    if etype in (ElementType.STRING, ElementType.TEXT, ElementType.ENUM):
+        return _check_text(value, prop, element, title)
+    if etype == ElementType.DATE:
+        return _check_date(value, title)
+    if etype == ElementType.BOOLEAN:
+        if isinstance(value, bool):
+            return value, []
+        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+            return value.strip().lower() == "true", []
+        return None, [f"{title}应为“是”或“否”"]
+    if etype in (ElementType.INTEGER, ElementType.NUMBER):
+        return _check_number(value, prop, etype, title)
+    return None, [f"{title}的类型无法识别"]
+
+
+def _check_text(value: Any, prop: dict, element: dict, title: str) -> tuple[Any, list[str]]:
+    if not isinstance(value, str):
+        return None, [f"{title}应为文字"]
+    text = value.strip()
+    problems = []
+    max_length = prop.get("maxLength") or element.get("max_length")
+    if max_length and len(text) > max_length:
+        problems.append(f"{title}不能超过{max_length}个字")
+    if MARKUP_RE.search(text):
+        problems.append(f"{title}不能包含网页标记或脚本")
+    enum = prop.get("enum") or element.get("enum") or []
+    if enum and text not in enum:
+        problems.append(f"{title}只能选择：{'、'.join(str(e) for e in enum)}")
+    validator = element.get("validator") or ""
+    if validator == Validator.RIC:
+        text = text.upper()
+        try:
+            validate_ric(text)
+        except StdnumError:
+            problems.append(f"{title}不是有效的公民身份号码")
+        else:
+            if ric.get_birth_date(text) > timezone.localdate():
+                problems.append(f"{title}中的出生日期晚于今天")
+    elif validator == Validator.USCC:
+        text = text.upper()
+        try:
+            uscc.validate(text)
+        except StdnumError:
+            problems.append(f"{title}不是有效的统一社会信用代码")
+    elif validator == Validator.PHONE and not PHONE_RE.match(text):
+        problems.append(f"{title}应为11位手机号码")
+    elif validator == Validator.POSTCODE and not POSTCODE_RE.match(text):
+        problems.append(f"{title}应为6位数字的邮政编码")
+    if (prop.get("format") or element.get("format")) == "email" and not EMAIL_RE.match(text):
+        problems.append(f"{title}不是有效的电子邮箱地址")
+    return text, problems
+
+
+def _check_date(value: Any, title: str) -> tuple[Any, list[str]]:
+    if not isinstance(value, str) or not DATE_RE.match(value.strip()):
+        return None, [f"{title}应为日期，格式为 YYYY-MM-DD"]
+    text = value.strip()
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        return None, [f"{title}不是有效的日期"]
+    if not DATE_MIN <= day <= DATE_MAX:
+        return None, [f"{title}应在 1900-01-01 至 2100-12-31 之间"]
+    return text, []
+
+
+def _check_number(value: Any, prop: dict, etype: str, title: str) -> tuple[Any, list[str]]:
+    number: int | float | None = None
+    if isinstance(value, bool):
+        number = None
+    elif isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        number = value if value == value and abs(value) != float("inf") else None
+    elif isinstance(value, str):
+        text = value.strip()
+        if INTEGER_RE.match(text):
+            number = int(text)
+        else:
+            try:
+                d = Decimal(text)
+                number = float(d) if d.is_finite() else None
+            except InvalidOperation:
+                number = None
+    if number is None:
+        return None, [f"{title}应为{'整数' if etype == ElementType.INTEGER else '数字'}"]
+    if etype == ElementType.INTEGER:
+        if isinstance(number, float):
+            if not number.is_integer():
+                return None, [f"{title}应为整数"]
+            number = int(number)
+    problems = []
+    minimum, maximum = prop.get("minimum"), prop.get("maximum")
+    if minimum is not None and number < minimum:
+        problems.append(f"{title}不能小于{minimum}")
+    if maximum is not None and number > maximum:
+        problems.append(f"{title}不能大于{maximum}")
+    return number, problems
