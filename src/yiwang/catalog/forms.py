@@ -159,11 +159,10 @@ def _check_number(value: Any, prop: dict, etype: str, title: str) -> tuple[Any, 
                 number = None
     if number is None:
         return None, [f"{title}应为{'整数' if etype == ElementType.INTEGER else '数字'}"]
-    if etype == ElementType.INTEGER:
-        if isinstance(number, float):
-            if not number.is_integer():
-                return None, [f"{title}应为整数"]
-            number = int(number)
+    if etype == ElementType.INTEGER and isinstance(number, float):
+        if not number.is_integer():
+            return None, [f"{title}应为整数"]
+        number = int(number)
     problems = []
     minimum, maximum = prop.get("minimum"), prop.get("maximum")
     if minimum is not None and number < minimum:

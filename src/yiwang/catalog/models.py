@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.db import models
 
+from yiwang.core.errors import Conflict
+
 
 class ItemType(models.TextChoices):
     """事项类型, GB/T 39046-2020 Appendix A."""
@@ -87,6 +89,11 @@ class ItemNodeKind(models.TextChoices):
     MAIN = "main", "主项"
     SUB = "sub", "子项"
     BUSINESS = "business", "业务办理项"
+
+
+class SpecialProcedureKind(models.TextChoices):
+    EXTENDED_REVIEW = "1", "延长审批"
+    OTHER = "2", "其他"
 
 
 class ResultType(models.TextChoices):
@@ -201,9 +208,11 @@ class ItemVersion(models.Model):
     )
     legal_basis = models.TextField("设定依据", blank=True)
     conditions = models.TextField("受理条件", blank=True)
-    statutory_limit_days = models.PositiveIntegerField("法定办结时限（工作日）")
-    promised_limit_days = models.PositiveIntegerField("承诺办结时限（工作日）")
-    case_kind = models.CharField("办件类型", max_length=1, choices=CaseKind.choices)
+    # Limits and case kind may be unknown on a draft (e.g. an item list imported without guides);
+    # publishing requires them (catalog.services.item_version_publish).
+    statutory_limit_days = models.PositiveIntegerField("法定办结时限（工作日）", null=True, blank=True)
+    promised_limit_days = models.PositiveIntegerField("承诺办结时限（工作日）", null=True, blank=True)
+    case_kind = models.CharField("办件类型", max_length=1, choices=CaseKind.choices, blank=True)
     handling_forms = models.JSONField("办理形式", default=list)
     online_depth = models.JSONField("网上办理深度", default=list)
     online_grade = models.CharField("网办深度等级", max_length=4, blank=True, help_text="Ⅰ–Ⅳ；Ⅳ 为全程网办")
@@ -244,8 +253,39 @@ class ItemVersion(models.Model):
         ]
         indexes = [models.Index(fields=["status", "item"], name="catalog_iv_status_item")]
 
+    # Published and retired versions are immutable: only these fields may still change (the
+    # publish service sets them, and closes the previous version's validity window).
+    LIFECYCLE_FIELDS = frozenset({"status", "valid_from", "valid_until", "published_at"})
+
     def __str__(self) -> str:
         return f"{self.name}（v{self.version}）"
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if (
+            self.pk
+            and not self.is_editable
+            and not (update_fields is not None and set(update_fields) <= self.LIFECYCLE_FIELDS)
+        ):
+            raise Conflict("已发布的事项版本不可修改，请新建草稿版本", code="version_immutable")
+        super().save(*args, **kwargs)
+        self._stored_status = self.status
+
+    def delete(self, *args, **kwargs):
+        if not self.is_editable:
+            raise Conflict("已发布的事项版本不可删除", code="version_immutable")
+        return super().delete(*args, **kwargs)
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        obj = super().from_db(db, field_names, values)
+        obj._stored_status = obj.__dict__.get("status")
+        return obj
+
+    @property
+    def is_editable(self) -> bool:
+        """Only drafts may change; a case keeps the version it was filed under."""
+        return getattr(self, "_stored_status", VersionStatus.DRAFT) == VersionStatus.DRAFT
 
     @property
     def is_immediate(self) -> bool:
@@ -304,6 +344,19 @@ class Material(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        self._ensure_version_editable()
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        self._ensure_version_editable()
+        return super().delete(*args, **kwargs)
+
+    def _ensure_version_editable(self) -> None:
+        status = ItemVersion.objects.filter(pk=self.item_version_id).values_list("status", flat=True).first()
+        if status is not None and status != VersionStatus.DRAFT:
+            raise Conflict("已发布的事项版本的材料不可修改，请新建草稿版本", code="version_immutable")
+
 
 class CodeMapping(models.Model):
     """Maps a local system's code (e.g. a province's item-type codes) to the national code."""
@@ -319,3 +372,6 @@ class CodeMapping(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["system", "table", "local_code"], name="catalog_codemapping_uniq")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.system}/{self.table}: {self.local_code} → {self.national_code}"

@@ -1,0 +1,144 @@
+"""Catalogue reads: the element registry (cached in Django's cache, shared by all processes),
+the current published version of an item, search for lists, and the full service guide."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.cache import cache
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from yiwang.core.errors import NotFound
+
+from .models import DataElement, ItemVersion, Material, VersionStatus
+
+REGISTRY_CACHE_KEY = "catalog:element-registry:v1"
+REGISTRY_CACHE_SECONDS = 300
+
+
+def element_registry() -> dict[str, dict]:
+    """{element id: {type, format, validator, max_length, enum, sensitive, mask, name}} — one
+    query at most, then Django's cache until the registry changes (elements_sync clears it)."""
+    registry = cache.get(REGISTRY_CACHE_KEY)
+    if registry is None:
+        registry = {
+            row["id"]: row
+            for row in DataElement.objects.values(
+                "id",
+                "party",
+                "name",
+                "type",
+                "format",
+                "validator",
+                "max_length",
+                "enum",
+                "sensitive",
+                "mask",
+            )
+        }
+        cache.set(REGISTRY_CACHE_KEY, registry, REGISTRY_CACHE_SECONDS)
+    return registry
+
+
+def element_registry_clear() -> None:
+    cache.delete(REGISTRY_CACHE_KEY)
+
+
+def sensitive_element_ids(ids: Iterable[str]) -> set[str]:
+    """Which of these element ids hold sensitive personal data (to be encrypted when stored)."""
+    registry = element_registry()
+    return {i for i in ids if registry.get(i, {}).get("sensitive")}
+
+
+def element_masks(ids: Iterable[str]) -> dict[str, str]:
+    """{element id: mask kind (core.masking)} for the ids that are masked when shown."""
+    registry = element_registry()
+    out = {}
+    for i in ids:
+        el = registry.get(i)
+        if el and el.get("mask"):
+            out[i] = el["mask"]
+    return out
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+def _valid_on(on: date) -> Q:
+    # retired versions were published: their window still answers "which version on that day"
+    return Q(status__in=[VersionStatus.PUBLISHED, VersionStatus.RETIRED], valid_from__lte=on) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+    )
+
+
+def item_version_current(*, code: str, on: date | None = None) -> ItemVersion:
+    """The published version of item `code` valid on `on` (today by default)."""
+    on = on or today()
+    version = (
+        ItemVersion.objects.filter(_valid_on(on), item__code=code)
+        .select_related("item", "item__department", "item__department__region", "item__parent")
+        .order_by("-version")
+        .first()
+    )
+    if version is None:
+        raise NotFound("事项不存在或未发布", code="item_not_found")
+    return version
+
+
+def _json_array_has(field: str, value: str) -> Q:
+    """Rows whose JSON list `field` contains `value`, on PostgreSQL and SQLite."""
+    if connection.vendor == "postgresql":
+        return Q(**{f"{field}__contains": [value]})
+    table = ItemVersion._meta.db_table
+    column = ItemVersion._meta.get_field(field).column
+    sql = f'SELECT v.id FROM "{table}" v, json_each(v."{column}") j WHERE j.value = %s'  # noqa: S608
+    return Q(pk__in=RawSQL(sql, [value]))  # noqa: S611 -- identifiers from model meta, value bound
+
+
+def items_search(
+    *,
+    q: str | None = None,
+    department: str | int | None = None,
+    level: str | None = None,
+    type: str | None = None,
+    theme: str | None = None,
+    on: date | None = None,
+) -> QuerySet[ItemVersion]:
+    """Current published versions, for lists. `department` is a department id or its USCC."""
+    qs = ItemVersion.objects.filter(_valid_on(on or today())).select_related("item", "item__department")
+    if q:
+        q = q.strip()
+        qs = qs.filter(Q(name__icontains=q) | Q(item__code=q) | Q(item__basic_code=q))
+    if department not in (None, ""):
+        dep = str(department).strip()
+        qs = (
+            qs.filter(item__department_id=int(dep))
+            if dep.isdigit()
+            else qs.filter(item__department__uscc=dep.upper())
+        )
+    if level:
+        qs = qs.filter(_json_array_has("exercise_levels", level))
+    if type:
+        qs = qs.filter(item_type=type)
+    if theme:
+        qs = qs.filter(_json_array_has("themes", theme))
+    return qs.order_by("item__code")
+
+
+def item_guide(*, code: str, on: date | None = None) -> ItemVersion:
+    """The current version of an item with everything its service guide shows loaded."""
+    version = item_version_current(code=code, on=on)
+    version = (
+        ItemVersion.objects.filter(pk=version.pk)
+        .select_related("item", "item__department", "item__department__region", "item__parent")
+        .prefetch_related(
+            Prefetch("materials", queryset=Material.objects.order_by("position", "id")), "halls"
+        )
+        .get()
+    )
+    return version
