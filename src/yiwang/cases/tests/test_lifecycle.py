@@ -373,3 +373,28 @@ def test_recompute_due_dates_records_the_change(world):
     assert case.due_date == date(2026, 11, 9) and not case.due_date_provisional
     assert CaseRecord.objects.filter(case=case, kind="due_date_recomputed").count() == 1
     assert services.cases_recompute_due_dates(years={2026}, reason="测试", on=MON) == 0
+
+
+def test_allowed_actions_follow_role_scope_and_state(world):
+    case = submit(world)
+    assert selectors.allowed_actions(actor=world.clerk, case=case) == [
+        "accept",
+        "refuse",
+        "request_supplement",
+    ]
+    assert selectors.allowed_actions(actor=world.citizen, case=case) == ["withdraw"]
+    assert selectors.allowed_actions(actor=world.reviewer, case=case) == []
+    case = act(case, world.clerk, "accept")
+    assert set(selectors.allowed_actions(actor=world.reviewer, case=case)) == {
+        "review",
+        "return",
+        "transfer",
+        "start_special_procedure",
+        "suspend",
+    }
+    assert "approve" not in selectors.allowed_actions(actor=world.approver, case=case)
+    case = act(case, world.reviewer, "review")
+    assert {"approve", "deny", "return", "extend"} <= set(
+        selectors.allowed_actions(actor=world.approver, case=case)
+    )
+    assert selectors.allowed_actions(actor=world.citizen2, case=case) == []
