@@ -101,6 +101,8 @@ class CalendarNoticeAdmin(admin.ModelAdmin):
         except ValidationFailed as exc:  # the formset clean normally catches these first
             details = "；".join("，".join(v) for v in exc.fields.values())
             raise ValidationError(f"{exc.message}：{details}") from exc
+        for formset in formsets:  # the admin's change message reads what formset.save() sets
+            formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         obj.pk = notice.pk
         obj.entered_at = notice.entered_at
         obj.updated_at = notice.updated_at
