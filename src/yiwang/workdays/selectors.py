@@ -25,7 +25,9 @@ Performance: a year is turned into a small table once and stored in Django's cac
 (`CalendarRevision`) and changes on every calendar write, so every process sees a new notice at
 once and never needs to invalidate anything. A call costs one query for the token; with a cold
 process memo, one more cache read (a query with the database cache). For many computations in
-one request, take one snapshot with `calendar()` and call its methods.
+one request, take one snapshot with `calendar()` and call its methods. Write notices only
+through `services` (admin and `yiwang calendar_import_notice` do): a row changed behind its back
+does not change the token, so caches would keep the old calendar.
 """
 
 from __future__ import annotations
@@ -51,7 +53,7 @@ PROVISIONAL = "provisional"
 MAKEUP_NAME = "调休上班"
 _SUBSTITUTE_SUFFIX = "（补休）"
 _ONE_DAY = timedelta(days=1)
-_FORMAT = "v1"  # bump when the cached table layout or the provisional rules change
+_FORMAT = "v2"  # bump when the cached table layout or the provisional rules change
 _CACHE_TIMEOUT = 14 * 24 * 3600
 _MEMO_MAX = 512
 _INITIAL_REVISION = "0"  # no revision row yet: nothing has ever been entered
@@ -111,7 +113,9 @@ def package_covers(year: int) -> bool:
 
 
 def _package_table(year: int) -> YearTable:
-    names = {h.value: h.chinese for h in chinese_calendar.Holiday}
+    # The package says 清明/端午/中秋; use the names of 《全国年节及纪念日放假办法》 everywhere.
+    full = {"清明": "清明节", "端午": "端午节", "中秋": "中秋节"}
+    names = {h.value: full.get(h.chinese, h.chinese) for h in chinese_calendar.Holiday}
     days: dict[date, tuple[bool, str]] = {}
     for day, holiday in chinese_calendar.holidays.items():
         if day.year == year:

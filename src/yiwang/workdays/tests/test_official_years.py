@@ -31,7 +31,8 @@ def test_2025_spring_festival_and_national_day():
     # 国庆 + 中秋: 1–8 October off, Sunday 28 September and Saturday 11 October worked.
     for d in _off(date(2025, 10, 1), date(2025, 10, 8)):
         assert not is_workday(d), d
-    assert day_info(date(2025, 10, 6)).name == "中秋"
+    assert day_info(date(2025, 10, 6)).name == "中秋节"
+    assert day_info(date(2025, 10, 1)).name == "国庆节"
     assert is_workday(date(2025, 9, 28))
     assert is_workday(date(2025, 10, 11))
     assert not is_workday(date(2025, 10, 12))  # an ordinary Sunday
