@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "yiwang.cases",
     "yiwang.portal",
     "yiwang.workbench",
+    "yiwang.demo",
 ]
 
 MIDDLEWARE = [
