@@ -120,8 +120,15 @@ def item(name: str, dept: str, **kw) -> dict:
 EXTEND = {"kind": "1", "name": "延长审批", "basis": "《中华人民共和国行政许可法》第四十二条"}
 
 
+# 《行政许可法》§45 names the procedures whose time is not counted; others (site inspection,
+# public notice) stop the clock only where a specific law says so, so they cite that law alone.
+SECTION_45 = ("听证", "招标", "拍卖", "检验", "检测", "检疫", "鉴定", "专家评审")
+
+
 def sp(name: str, basis: str) -> dict:
-    return {"kind": "2", "name": name, "basis": f"《中华人民共和国行政许可法》第四十五条；{basis}"}
+    if any(word in name for word in SECTION_45):
+        basis = f"《中华人民共和国行政许可法》第四十五条；{basis}"
+    return {"kind": "2", "name": name, "basis": basis}
 
 
 # ============================ 市场监管 ============================================================
@@ -163,7 +170,7 @@ food = item(
     form=FOOD_FORM,
     tol=True,
     com=True,
-    sp=[sp("现场核查", "《食品经营许可和备案管理办法》第二十一条"), EXTEND],
+    sp=[sp("现场核查", "《食品经营许可和备案管理办法》"), EXTEND],
     online=ONLINE_ONCE,
     scope="市内",
 )

@@ -99,8 +99,8 @@ WINDOWS: list[tuple[str, str, str, str, list[str]]] = [
     (HONGSHAN_HALL, "6", "人力资源窗口", "department", ["hs_rs"]),
 ]
 
-# Items served by a window one by one (beyond its departments): the “一件事” window takes the
-# district-level items of the new-born and restaurant bundles too.
+# Items served by a window one by one (beyond its departments): the district halls also take
+# these city items (社保卡, 医保参保, 公积金提取) at their comprehensive windows.
 WINDOW_ITEMS: dict[tuple[str, str], list[str]] = {
     (JIANGAN_HALL, "1"): ["社会保障卡申领", "城乡居民基本医疗保险参保登记"],
     (HONGSHAN_HALL, "1"): ["社会保障卡申领", "住房公积金提取（购买自住住房）"],
