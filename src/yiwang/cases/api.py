@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from yiwang.accounts.auth import api_auth
 from yiwang.core.idempotency import run_idempotent
 from yiwang.core.pagination import paginate
+from yiwang.workdays import selectors as workdays
 
 from . import notices, presenters, selectors, services
 
@@ -90,9 +91,9 @@ def case_create(request: HttpRequest, body: CaseIn):
 
 @router.get("/cases", response=dict)
 def case_index(request: HttpRequest, status: str | None = None, queue: bool = True):
-    qs = selectors.case_list(user=request.auth, status=status, queue=queue).select_related("item")
-    today = services.today()
-    return paginate(request, qs, lambda c: presenters.case_summary(c, today=today))
+    qs = selectors.case_list(user=request.auth, status=status, queue=queue)
+    today, cal = services.today(), workdays.calendar()
+    return paginate(request, qs, lambda c: presenters.case_summary(c, today=today, cal=cal))
 
 
 @router.get("/cases/{number}", response=dict)

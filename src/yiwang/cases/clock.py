@@ -30,26 +30,28 @@ class ClockView:
     clock: str  # running | stopped | not_started
 
 
-def stopped_workdays(stops, *, today: date) -> int:
+def stopped_workdays(stops, *, today: date, cal=None) -> int:
+    cal = cal or workdays.calendar()
     return sum(
-        workdays.workdays_between(s.started_on, s.ended_on or today)
+        cal.workdays_between(s.started_on, s.ended_on or today)
         for s in stops
         if (s.ended_on or today) > s.started_on
     )
 
 
 def due_date_for(
-    *, accepted_on: date, limit_days: int, extension_days: int, stops, today: date
+    *, accepted_on: date, limit_days: int, extension_days: int, stops, today: date, cal=None
 ) -> tuple[date, bool]:
-    n = limit_days + extension_days + stopped_workdays(stops, today=today)
+    cal = cal or workdays.calendar()
+    n = limit_days + extension_days + stopped_workdays(stops, today=today, cal=cal)
     if n <= 0:
-        return accepted_on, workdays.day_info(accepted_on).provisional
-    due = workdays.add_workdays(accepted_on, n)
+        return accepted_on, cal.day_info(accepted_on).provisional
+    due = cal.add_workdays(accepted_on, n)
     return due.date, due.provisional
 
 
-def warning_level(*, due: date, today: date) -> tuple[int, str]:
-    left = workdays.workdays_between(today, due)
+def warning_level(*, due: date, today: date, cal=None) -> tuple[int, str]:
+    left = (cal or workdays.calendar()).workdays_between(today, due)
     if today > due:
         return left, "red"
     if left <= YELLOW_DAYS:
@@ -57,7 +59,10 @@ def warning_level(*, due: date, today: date) -> tuple[int, str]:
     return left, "normal"
 
 
-def clock_view(case: Case, *, today: date) -> ClockView:
+def clock_view(case: Case, *, today: date, cal=None) -> ClockView:
+    """The clock as pages and the API show it. Pass one `workdays.calendar()` snapshot when
+    showing many cases (one query for all of them)."""
+    cal = cal or workdays.calendar()
     if case.accepted_on is None or case.due_date is None:
         return ClockView(None, False, None, "normal", "not_started")
     if case.status in FINISHED or case.completed_at:
@@ -71,6 +76,7 @@ def clock_view(case: Case, *, today: date) -> ClockView:
             extension_days=case.extension_days,
             stops=case.stops.all(),
             today=today,
+            cal=cal,
         )
-    left, level = warning_level(due=due, today=today)
+    left, level = warning_level(due=due, today=today, cal=cal)
     return ClockView(due, provisional, left, level, "stopped" if case.clock_stopped else "running")

@@ -32,11 +32,11 @@ def party_out(p: CaseParty) -> dict:
     }
 
 
-def case_summary(case: Case, *, today: date) -> dict:
-    view = clock.clock_view(case, today=today)
+def case_summary(case: Case, *, today: date, cal=None) -> dict:
+    view = clock.clock_view(case, today=today, cal=cal)
     return {
         "number": case.number,
-        "item_code": case.item.code if "item" in case._state.fields_cache else None,
+        "item_code": case.item.code,
         "item_name": case.item_version.name,
         "department": case.department.name,
         "status": case.status,

@@ -63,7 +63,7 @@ def case_for_actor(*, actor: User, number: str) -> Case:
 
 def case_list(*, user: User, status: str | None = None, queue: bool = True) -> QuerySet[Case]:
     """Own cases for applicants, newest first; for staff the work queue, most urgent first."""
-    qs = cases_visible(user=user).select_related("item_version", "department")
+    qs = cases_visible(user=user).select_related("item", "item_version", "department")
     if status:
         return qs.filter(status=status).order_by("due_date", "submitted_at", "id")
     if user.kind != AccountKind.STAFF:

@@ -1,6 +1,3 @@
-import sys
-import types
-
 import pytest
 
 from yiwang.workdays import selectors
@@ -16,14 +13,10 @@ def _fresh_memo():
 
 @pytest.fixture
 def case_services(monkeypatch):
-    """`yiwang.cases.services`, or a stand-in module while that app cannot be imported: the
-    unit tests here need only its `cases_recompute_due_dates` hook (test_integration_cases.py
-    runs the real one)."""
-    try:
-        import yiwang.cases.services as module
-    except ImportError:
-        module = types.ModuleType("yiwang.cases.services")
-        monkeypatch.setitem(sys.modules, "yiwang.cases.services", module)
+    """`yiwang.cases.services`: the unit tests here record calls to its recompute hook;
+    test_integration_cases.py runs the real one."""
+    import yiwang.cases.services as module
+
     return module
 
 
