@@ -104,13 +104,7 @@ def _check_text(value: Any, prop: dict, element: dict, title: str) -> tuple[Any,
     validator = element.get("validator") or ""
     if validator == Validator.RIC:
         text = text.upper()
-        try:
-            validate_ric(text)
-        except StdnumError:
-            problems.append(f"{title}不是有效的公民身份号码")
-        else:
-            if ric.get_birth_date(text) > timezone.localdate():
-                problems.append(f"{title}中的出生日期晚于今天")
+        problems.extend(_ric_problems(text, title))
     elif validator == Validator.USCC:
         text = text.upper()
         try:
@@ -124,6 +118,22 @@ def _check_text(value: Any, prop: dict, element: dict, title: str) -> tuple[Any,
     if (prop.get("format") or element.get("format")) == "email" and not EMAIL_RE.match(text):
         problems.append(f"{title}不是有效的电子邮箱地址")
     return text, problems
+
+
+def _ric_problems(text: str, title: str) -> list[str]:
+    try:
+        birth = ric.get_birth_date(text) if len(text) == 18 else None
+    except StdnumError:
+        birth = None
+    if birth is not None and birth > timezone.localdate():
+        return [f"{title}中的出生日期晚于今天"]
+    try:
+        # core.identifiers.validate_ric: stdnum's checks, but accepts people born before their
+        # region code existed
+        validate_ric(text, today=timezone.localdate())
+    except StdnumError:
+        return [f"{title}不是有效的公民身份号码"]
+    return []
 
 
 def _check_date(value: Any, title: str) -> tuple[Any, list[str]]:

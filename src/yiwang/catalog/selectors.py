@@ -116,11 +116,10 @@ def items_search(
         qs = qs.filter(Q(name__icontains=q) | Q(item__code=q) | Q(item__basic_code=q))
     if department not in (None, ""):
         dep = str(department).strip()
-        qs = (
-            qs.filter(item__department_id=int(dep))
-            if dep.isdigit()
-            else qs.filter(item__department__uscc=dep.upper())
-        )
+        if dep.isdigit() and len(dep) < 18:  # an id; a USCC has 18 characters (may be all digits)
+            qs = qs.filter(item__department_id=int(dep))
+        else:
+            qs = qs.filter(item__department__uscc=dep.upper())
     if level:
         qs = qs.filter(_json_array_has("exercise_levels", level))
     if type:

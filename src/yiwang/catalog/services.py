@@ -733,21 +733,22 @@ def item_list_import(
         department_usccs=department_usccs or {},
         report=report,
     )
-    if not report.ok:
-        return report
+    # rows of departments that could not be resolved are left out; the other rows are still
+    # validated so the report names every problem at once
+    rows = [r for r in rows if r.get("department_uscc")]
     try:
         with transaction.atomic():
             for name, code in new_departments:
                 Department.objects.create(name=name, short_name=name, uscc=code, region=region)
                 report.departments_created += 1
             items_import(data=rows, publish=False, source=source, dry_run=False, report=report)
-            report.rows = len(csv_rows)
             if not report.ok or dry_run:
                 raise _Rollback
     except _Rollback:
         if not report.ok:
             report.created = report.updated = report.unchanged = report.drafts = 0
             report.departments_created = 0
+    report.rows = len(csv_rows)
     report.dry_run = dry_run
     return report
 

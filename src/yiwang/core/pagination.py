@@ -48,12 +48,28 @@ def page_params(request_or_params: HttpRequest | Mapping[str, Any] | None) -> tu
 
 
 def paginate(
-    request_or_params: HttpRequest | Mapping[str, Any] | None,
-    queryset: QuerySet | list,
-    serializer: Callable[[Any], Any],
+    request_or_params: HttpRequest | Mapping[str, Any] | QuerySet | list | None,
+    queryset: QuerySet | list | None = None,
+    serializer: Callable[[Any], Any] | None = None,
+    *,
+    page: int | None = None,
+    page_size: int | None = None,
+    serialize: Callable[[Any], Any] | None = None,
 ) -> dict:
     """One page of `queryset`, each object passed through `serializer`. Two queries: the count
-    and the page (plus whatever the queryset's prefetches add, independent of the page size)."""
+    and the page (plus whatever the queryset's prefetches add, independent of the page size).
+
+    `paginate(request, queryset, serializer)`; the keyword form
+    `paginate(queryset, page=1, page_size=50, serialize=fn)` is accepted too."""
+    if queryset is None and isinstance(request_or_params, QuerySet | list):
+        queryset, request_or_params = request_or_params, {}
+        if page is not None:
+            request_or_params["page"] = page
+        if page_size is not None:
+            request_or_params["page_size"] = page_size
+    serializer = serializer or serialize
+    if queryset is None or serializer is None:
+        raise TypeError("paginate() needs a queryset and a serializer")
     page, page_size = page_params(request_or_params)
     count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
     start = (page - 1) * page_size
