@@ -1,3 +1,5 @@
+import os
+
 from django.contrib import admin
 from django.urls import include, path
 
@@ -9,3 +11,6 @@ urlpatterns = [
     path("", include("yiwang.workbench.urls")),
     path("", include("yiwang.portal.urls")),
 ]
+
+if os.environ.get("YIWANG_BENCH_FLOOR"):  # benchmark floor views (bench/run.py), never in production
+    urlpatterns.insert(0, path("bench/floor/", include("yiwang.core.benchfloor")))
