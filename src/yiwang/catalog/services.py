@@ -619,15 +619,10 @@ def _write_rows(
         materials = [_material_fields(m, i) for i, m in enumerate(row.get("materials") or [])]
         hall_ids = {h.pk for h in halls}
         latest = None if created else latest_versions.get(item.pk)
-        if latest is not None and latest.status == VersionStatus.DRAFT:
-            version = latest
-            for key, value in fields.items():
-                setattr(version, key, value)
-            version.save()
-            version.materials.all().delete()
-        elif (
+        if (
             latest is not None
-            and latest.status == VersionStatus.PUBLISHED
+            and latest.status in (VersionStatus.PUBLISHED, VersionStatus.DRAFT)
+            and not (publish and latest.status == VersionStatus.DRAFT)
             and _version_matches(latest, fields, materials, hall_ids)
         ):
             if changed_item:
@@ -635,6 +630,12 @@ def _write_rows(
             else:
                 report.unchanged += 1
             continue
+        elif latest is not None and latest.status == VersionStatus.DRAFT:
+            version = latest
+            for key, value in fields.items():
+                setattr(version, key, value)
+            version.save()
+            version.materials.all().delete()
         else:
             number = latest.version + 1 if latest is not None else 1
             version = ItemVersion.objects.create(
