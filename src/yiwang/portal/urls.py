@@ -1,1 +1,22 @@
-urlpatterns: list = []
+from django.urls import path, re_path
+
+from . import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("prefs/", views.prefs, name="prefs"),
+    path("items/<str:code>/", views.item_guide, name="item"),
+    path("items/<str:code>/apply/", views.apply, name="apply"),
+    path("my/cases/", views.my_cases, name="my_cases"),
+    path("my/cases/<str:number>/", views.case_page, name="case"),
+    re_path(
+        r"^cases/(?P<number>[^/]+)/notices/(?P<notice>[^/]+)\.(?P<fmt>html|pdf)$",
+        views.notice_file,
+        name="notice",
+    ),
+    path("cases/<str:number>/materials/<int:pk>/", views.material_file, name="material"),
+]

@@ -1,0 +1,426 @@
+"""Citizen portal pages: login, search and guides, the application form, my cases, notices.
+Thin views: parse, call a service or selector, render. Rules live in the services."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from yiwang.accounts import services as accounts
+from yiwang.accounts.models import AccountKind
+from yiwang.cases import notices as case_notices
+from yiwang.cases import presenters, selectors, services
+from yiwang.cases.models import Status
+from yiwang.catalog import selectors as catalog
+from yiwang.catalog.models import CaseKind
+from yiwang.core.errors import DomainError, NotFound, ValidationFailed
+from yiwang.core.idempotency import run_idempotent
+
+from . import formspec
+from . import selectors as portal
+
+PREF_COOKIES = {"large": "yw_large", "contrast": "yw_contrast"}
+PREF_MAX_AGE = 365 * 24 * 3600
+
+
+def _safe_next(request: HttpRequest, url: str | None) -> str | None:
+    if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
+        return url
+    return None
+
+
+def _is_staff(user) -> bool:
+    return user.is_authenticated and user.kind == AccountKind.STAFF
+
+
+def applicant_required(view):
+    """Logged-in citizens and companies; staff are sent to their workbench."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if _is_staff(request.user):
+            messages.info(request, "工作人员请在工作台办理业务")
+            return redirect("workbench:queue")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+# --- accessibility preferences (work without JavaScript) -------------------------------------
+@require_POST
+def prefs(request: HttpRequest) -> HttpResponse:
+    back = _safe_next(request, request.POST.get("next")) or "/"
+    response = redirect(back)
+    pref = request.POST.get("toggle")
+    if pref in PREF_COOKIES:
+        name = PREF_COOKIES[pref]
+        if request.COOKIES.get(name) == "1":
+            response.delete_cookie(name, samesite="Lax")
+        else:
+            response.set_cookie(name, "1", max_age=PREF_MAX_AGE, samesite="Lax", httponly=True)
+    elif pref == "reset":
+        for name in PREF_COOKIES.values():
+            response.delete_cookie(name, samesite="Lax")
+    return response
+
+
+# --- login -----------------------------------------------------------------------------------
+def login_view(request: HttpRequest) -> HttpResponse:
+    next_url = _safe_next(request, request.POST.get("next") or request.GET.get("next"))
+    ctx = {"next": next_url or "", "username": "", "error": ""}
+    status = 200
+    if request.method == "POST":
+        username = (request.POST.get("username") or "").strip()
+        ctx["username"] = username
+        try:
+            user = accounts.login_check(
+                request=request, username=username, password=request.POST.get("password") or ""
+            )
+        except DomainError as exc:
+            ctx["error"] = exc.message
+            status = exc.status
+        else:
+            login(request, user)
+            if next_url:
+                return redirect(next_url)
+            return redirect("workbench:queue" if _is_staff(user) else "portal:my_cases")
+    return render(request, "portal/login.html", ctx, status=status)
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, "您已安全退出")
+    return redirect("portal:home")
+
+
+# --- catalogue -------------------------------------------------------------------------------
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    q = (request.GET.get("q") or "").strip()[:100]
+    theme = (request.GET.get("theme") or "").strip()
+    department = (request.GET.get("department") or "").strip()
+    level = (request.GET.get("level") or "").strip()
+    if department and not department.isdigit():
+        department = ""
+    qs = catalog.items_search(
+        q=q or None, theme=theme or None, department=department or None, level=level or None
+    )
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    searched = bool(q or theme or department or level)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "portal/home.html",
+        {
+            "q": q,
+            "theme": theme,
+            "department": department,
+            "level": level,
+            "facets": portal.browse_facets(),
+            "page": page,
+            "searched": searched,
+            "query_string": params.urlencode(),
+            "immediate": CaseKind.IMMEDIATE,
+        },
+    )
+
+
+def _guide_or_404(code: str):
+    try:
+        return catalog.item_guide(code=code)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+@require_GET
+def item_guide(request: HttpRequest, code: str) -> HttpResponse:
+    version = _guide_or_404(code)
+    return render(request, "portal/item_guide.html", {"v": version, **guide_labels(version)})
+
+
+def guide_labels(version) -> dict:
+    from yiwang.catalog.models import (
+        ExerciseLevel,
+        HandlingForm,
+        MaterialForm,
+        MaterialSource,
+        MaterialType,
+        OnlineDepth,
+        ResultType,
+        ServiceObject,
+    )
+
+    def names(choices, codes):
+        labels = dict(choices)
+        return "、".join(labels.get(str(c), str(c)) for c in (codes or []))
+
+    materials = [
+        {
+            "m": m,
+            "type": dict(MaterialType.choices).get(m.material_type, ""),
+            "form": dict(MaterialForm.choices).get(m.material_form, ""),
+            "source": dict(MaterialSource.choices).get(m.source, ""),
+        }
+        for m in version.materials.all()
+    ]
+    results = [
+        {**r, "type_label": dict(ResultType.choices).get(str(r.get("type")), "")}
+        for r in (version.results or [])
+        if isinstance(r, dict)
+    ]
+    return {
+        "service_objects": names(ServiceObject.choices, version.service_objects),
+        "levels": names(ExerciseLevel.choices, version.exercise_levels),
+        "handling_forms": names(HandlingForm.choices, version.handling_forms),
+        "online_depth": names(OnlineDepth.choices, version.online_depth),
+        "materials": materials,
+        "results": results,
+        "fees": [f for f in (version.fees or []) if isinstance(f, dict)],
+        "can_apply_online": "2" in (version.handling_forms or []) or "3" in (version.handling_forms or []),
+    }
+
+
+# --- application -----------------------------------------------------------------------------
+def _prefill(user, version) -> dict:
+    props = (version.form_schema or {}).get("properties") or {}
+    if user.kind == AccountKind.LEGAL:
+        known = {
+            "enterprise.name": str(user),
+            "enterprise.uscc": user.uscc or "",
+            "legal_rep.name": user.legal_representative,
+            "enterprise.phone": user.phone,
+        }
+    else:
+        known = {
+            "applicant.name": str(user),
+            "applicant.id_number": user.id_number,
+            "applicant.phone": user.phone,
+        }
+    return {k: v for k, v in known.items() if k in props and v}
+
+
+def apply_context(*, version, values, errors, token, extra_anchors=None, **more) -> dict:
+    fields = formspec.form_fields(version=version, values=values, errors=errors)
+    materials = formspec.material_fields(version=version, errors=errors)
+    return {
+        "v": version,
+        "fields": fields,
+        "materials": materials,
+        "accept": formspec.ACCEPT,
+        "token": token,
+        "errors": errors,
+        "summary": formspec.error_summary(
+            errors=errors, fields=fields, materials=materials, extra=extra_anchors
+        ),
+        **more,
+    }
+
+
+@applicant_required
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    version = _guide_or_404(code)
+    if request.method != "POST":
+        ctx = apply_context(
+            version=version, values=_prefill(request.user, version), errors={}, token=uuid.uuid4().hex
+        )
+        return render(request, "portal/apply.html", ctx)
+
+    token = (request.POST.get("idempotency_token") or "")[:64] or uuid.uuid4().hex
+    draft = request.POST.get("intent") == "draft"
+    form = formspec.form_from_post(version=version, data=request.POST)
+    materials = formspec.materials_from_files(version=version, files=request.FILES)
+    body = {
+        "item_code": code,
+        "form": form,
+        "draft": draft,
+        "materials": [(m["code"], m["name"], len(m["content_base64"])) for m in materials],
+    }
+
+    def handler():
+        case = services.case_submit(
+            actor=request.user,
+            item_code=code,
+            form=form,
+            channel="online",
+            materials=materials,
+            draft=draft,
+        )
+        return 201, {"number": case.number, "draft": draft}
+
+    try:
+        _, out = run_idempotent(
+            owner=str(request.user.pk), key=token, scope="page:apply", body=body, handler=handler
+        )
+    except ValidationFailed as exc:
+        errors = exc.fields or {"_": [exc.message]}
+        ctx = apply_context(
+            version=version,
+            values=form,
+            errors=errors,
+            token=token,
+            extra_anchors={"parties.applicant": "form-start"},
+            files_lost=bool(materials),
+        )
+        return render(request, "portal/apply.html", ctx, status=422)
+    except DomainError as exc:
+        ctx = apply_context(version=version, values=form, errors={}, token=token, error=exc.message)
+        return render(request, "portal/apply.html", ctx, status=exc.status)
+    messages.success(
+        request, "申请已暂存，可在办件页面提交" if out.get("draft") else "申请已提交，请留意办理进度"
+    )
+    return redirect("portal:case", number=out["number"])
+
+
+# --- my cases --------------------------------------------------------------------------------
+@applicant_required
+@require_GET
+def my_cases(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or None
+    if status not in Status.values:
+        status = None
+    qs = selectors.case_list(user=request.user, status=status).select_related("item")
+    page = Paginator(qs, 20).get_page(request.GET.get("page"))
+    today = services.today()
+    rows = [presenters.case_summary(c, today=today) for c in page.object_list]
+    return render(
+        request,
+        "portal/my_cases.html",
+        {"page": page, "rows": rows, "status": status or "", "statuses": Status.choices},
+    )
+
+
+def case_or_404(user, number: str):
+    try:
+        return selectors.case_for_actor(actor=user, number=number)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+
+
+def case_context(case, *, viewer, reveal: bool = False) -> dict:
+    detail = presenters.case_detail(
+        case,
+        today=services.today(),
+        events=list(selectors.case_events(case)),
+        parties=list(case.parties.all()),
+        masked_form=selectors.case_form(case=case, viewer=viewer, reveal=reveal),
+    )
+    version = case.item_version
+    labels = {f.key: f.label for f in formspec.form_fields(version=version)}
+    form_rows = [(labels.get(k, k), v) for k, v in detail["form"].items()]
+    for e in detail["events"]:
+        e["label"] = services.ACTION_LABELS.get(e["action"], e["action"])
+        e["to_label"] = presenters.STATUS_LABELS.get(e["to"], e["to"])
+        e["at_display"] = datetime.fromisoformat(e["at"]).strftime("%Y-%m-%d %H:%M") if e["at"] else ""
+    missing = []
+    if case.status == Status.SUPPLEMENT_REQUESTED:
+        ev = case.events.filter(action="request_supplement").order_by("-seq").first()
+        missing = (ev.data or {}).get("missing") or [] if ev else []
+    names = dict(version.materials.values_list("code", "name"))
+    return {
+        "case": case,
+        "d": detail,
+        "form_rows": form_rows,
+        "notices": list(case.notices.all()),
+        "case_materials": [
+            {"pk": m.pk, "name": m.original_name, "label": names.get(m.material_code, m.material_code)}
+            for m in case.materials.order_by("uploaded_at", "id")
+        ],
+        "missing": missing,
+    }
+
+
+@applicant_required
+def case_page(request: HttpRequest, number: str) -> HttpResponse:
+    case = case_or_404(request.user, number)
+    errors: dict = {}
+    error = ""
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action") or ""
+        fields: dict = {}
+        if action == "supplement":
+            fields["materials"] = formspec.materials_from_files(
+                version=case.item_version, files=request.FILES
+            )
+        try:
+            version = int(request.POST.get("version") or 0)
+        except ValueError:
+            version = 0
+        try:
+            services.case_apply_action(
+                case=case,
+                actor=request.user,
+                action=action,
+                note=(request.POST.get("note") or "").strip(),
+                version=version,
+                **fields,
+            )
+        except DomainError as exc:
+            error, errors, status = exc.message, exc.fields, exc.status
+            case = case_or_404(request.user, number)
+        else:
+            messages.success(request, f"已{services.ACTION_LABELS.get(action, action)}")
+            return redirect("portal:case", number=number)
+    ctx = case_context(case, viewer=request.user)
+    allowed = selectors.allowed_actions(actor=request.user, case=case)
+    ctx.update(
+        {
+            "allowed": allowed,
+            "error": error,
+            "errors": errors,
+            "supplement_materials": formspec.material_fields(version=case.item_version, errors=errors)
+            if "supplement" in allowed
+            else [],
+            "accept": formspec.ACCEPT,
+        }
+    )
+    return render(request, "portal/case.html", ctx, status=status)
+
+
+# --- documents (anyone who may see the case) --------------------------------------------------
+@login_required
+@require_GET
+def notice_file(request: HttpRequest, number: str, notice: str, fmt: str) -> HttpResponse:
+    case = case_or_404(request.user, number)
+    try:
+        row = case_notices.notice_for_case(case=case, number=notice)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    if fmt == "pdf":
+        resp = HttpResponse(case_notices.render_pdf(row), content_type="application/pdf")
+        resp["Content-Disposition"] = f'inline; filename="{row.number}.pdf"'
+        return resp
+    return HttpResponse(case_notices.render_html(row), content_type="text/html; charset=utf-8")
+
+
+@login_required
+@require_GET
+def material_file(request: HttpRequest, number: str, pk: int) -> HttpResponse:
+    case = case_or_404(request.user, number)
+    row = case.materials.filter(pk=pk).first()
+    if row is None:
+        raise Http404("材料不存在")
+    with row.file.open("rb") as fh:
+        data = fh.read()
+    resp = HttpResponse(data, content_type=row.content_type)
+    resp["Content-Disposition"] = f'inline; filename="{row.sha256[:16]}.{row.file.name.rsplit(".", 1)[-1]}"'
+    resp["X-Content-Type-Options"] = "nosniff"
+    return resp
+
+
+def case_url(user, number: str) -> str:
+    return reverse("workbench:case" if _is_staff(user) else "portal:case", kwargs={"number": number})
