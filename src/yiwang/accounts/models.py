@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 
 from yiwang.core.fields import EncryptedTextField
+from yiwang.core.identifiers import uscc_field_validator
 
 
 class AccountKind(models.TextChoices):
@@ -33,7 +34,14 @@ class User(AbstractUser):
     id_number = EncryptedTextField("身份证号码", blank=True, default="")
     id_number_hash = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     # Legal persons: 统一社会信用代码 (public, not personal data) and the legal representative.
-    uscc = models.CharField("统一社会信用代码", max_length=18, null=True, blank=True, unique=True)
+    uscc = models.CharField(
+        "统一社会信用代码",
+        max_length=18,
+        null=True,
+        blank=True,
+        unique=True,
+        validators=[uscc_field_validator],
+    )
     legal_representative = models.CharField("法定代表人", max_length=50, blank=True)
     phone = EncryptedTextField("手机号码", blank=True, default="")
     phone_hash = models.CharField(max_length=64, blank=True, default="", db_index=True, editable=False)

@@ -15,7 +15,14 @@ from stdnum import numdb
 from stdnum.cn import ric, uscc
 from stdnum.exceptions import InvalidChecksum, InvalidComponent, InvalidFormat, InvalidLength, ValidationError
 
-__all__ = ["ValidationError", "is_valid_ric", "validate_ric", "validate_uscc"]
+__all__ = [
+    "ValidationError",
+    "is_valid_ric",
+    "ric_field_validator",
+    "uscc_field_validator",
+    "validate_ric",
+    "validate_uscc",
+]
 
 
 def validate_ric(number: str, *, today: datetime.date | None = None) -> str:
@@ -44,3 +51,22 @@ def is_valid_ric(number: str) -> bool:
 
 def validate_uscc(number: str) -> str:
     return uscc.validate(number)
+
+
+def uscc_field_validator(value: str) -> None:
+    """Model-field validator (admin forms): a 统一社会信用代码 with a correct check character."""
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    try:
+        validate_uscc(value)
+    except ValidationError as exc:
+        raise DjangoValidationError("统一社会信用代码格式或校验位有误") from exc
+
+
+def ric_field_validator(value: str) -> None:
+    from django.core.exceptions import ValidationError as DjangoValidationError
+
+    try:
+        validate_ric(value)
+    except ValidationError as exc:
+        raise DjangoValidationError("公民身份号码格式或校验位有误") from exc

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from yiwang.core.identifiers import uscc_field_validator
+
 
 class RegionLevel(models.TextChoices):
     CITY = "city", "市"
@@ -58,7 +60,7 @@ class DepartmentKind(models.TextChoices):
 class Department(models.Model):
     name = models.CharField("名称", max_length=100)
     short_name = models.CharField("简称", max_length=50, blank=True)
-    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True)
+    uscc = models.CharField("统一社会信用代码", max_length=18, unique=True, validators=[uscc_field_validator])
     kind = models.CharField(
         "性质", max_length=16, choices=DepartmentKind.choices, default=DepartmentKind.GOVERNMENT
     )
