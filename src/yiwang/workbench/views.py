@@ -1,0 +1,315 @@
+"""Staff workbench pages: the queue, the case page with only the actions allowed now, and window
+intake. Thin views over cases.services / cases.selectors; every rule is checked there."""
+
+from __future__ import annotations
+
+import uuid
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from yiwang.accounts.models import AccountKind
+from yiwang.cases import presenters, selectors, services
+from yiwang.cases.models import Delivery, Status
+from yiwang.catalog import selectors as catalog
+from yiwang.core.errors import DomainError, NotFound, StaleVersion, ValidationFailed
+from yiwang.core.idempotency import run_idempotent
+from yiwang.core.masking import mask
+from yiwang.organizations.models import Role
+from yiwang.organizations.selectors import staff_scope
+from yiwang.portal import formspec
+from yiwang.portal.views import apply_context, case_context, case_or_404
+
+from . import selectors as workbench
+
+STALE_MESSAGE = "该办件已被他人处理，请刷新后重试"
+
+# Which inputs each action's small form carries (besides `version` and `action`).
+ACTION_FIELDS: dict[str, list[str]] = {
+    "accept": ["note"],
+    "refuse": ["reason"],
+    "request_supplement": ["missing", "note"],
+    "review": ["note"],
+    "return": ["reason"],
+    "approve": ["note"],
+    "deny": ["reason"],
+    "complete": ["delivery", "note"],
+    "transfer": ["department", "reason"],
+    "extend": ["reason"],
+    "start_special_procedure": ["kind", "basis", "note"],
+    "end_special_procedure": ["note"],
+    "suspend": ["reason"],
+    "resume": ["note"],
+}
+DANGER = {"refuse", "deny", "return"}
+
+
+def staff_required(view):
+    """Anonymous → login; citizens and companies → 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if request.user.kind != AccountKind.STAFF:
+            return render(request, "403.html", {"message": "工作台仅供工作人员使用。"}, status=403)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status") or None
+    if status not in Status.values:
+        status = None
+    qs = (
+        selectors.case_list(user=request.user, status=status, queue=True)
+        .select_related("item")
+        .order_by(F("due_date").asc(nulls_last=True), "submitted_at", "id")
+    )
+    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    today = services.today()
+    rows = []
+    for c in page.object_list:
+        row = presenters.case_summary(c, today=today)
+        row["applicant"] = mask("name", c.applicant_name)
+        rows.append(row)
+    scope = staff_scope(request.user)
+    roles = [label for code, label in Role.choices if code in scope.roles]
+    return render(
+        request,
+        "workbench/queue.html",
+        {
+            "page": page,
+            "rows": rows,
+            "status": status or "",
+            "statuses": [(c, label) for c, label in Status.choices if c != Status.DRAFT],
+            "roles": roles,
+            "is_clerk": Role.CLERK in scope.roles,
+        },
+    )
+
+
+def _action_forms(*, case, allowed: list[str], posted: dict | None, errors: dict) -> list[dict]:
+    posted = posted or {}
+    forms = []
+    for action in allowed:
+        if action not in ACTION_FIELDS:
+            continue  # applicant actions (submit, supplement, withdraw) are not staff actions
+        mine = posted.get("action") == action
+        forms.append(
+            {
+                "action": action,
+                "label": services.ACTION_LABELS.get(action, action),
+                "fields": ACTION_FIELDS[action],
+                "danger": action in DANGER,
+                "values": posted if mine else {},
+                "errors": errors if mine else {},
+            }
+        )
+    return forms
+
+
+def _render_case(request, case, *, reveal=False, error="", errors=None, posted=None, status=200):
+    try:
+        ctx = case_context(case, viewer=request.user, reveal=reveal)
+    except DomainError as exc:  # reveal refused
+        ctx = case_context(case, viewer=request.user)
+        error, status = exc.message, exc.status
+    allowed = selectors.allowed_actions(actor=request.user, case=case)
+    ctx.update(
+        {
+            "revealed": reveal and not error,
+            "allowed": allowed,
+            "action_forms": _action_forms(case=case, allowed=allowed, posted=posted, errors=errors or {}),
+            "error": error,
+            "delivery_choices": Delivery.choices,
+            "special_kinds": list(services.SPECIAL_PROCEDURES.items()),
+            "departments": workbench.transfer_departments(exclude_id=case.department_id)
+            if "transfer" in allowed
+            else [],
+            "item_materials": list(case.item_version.materials.values_list("name", flat=True)),
+        }
+    )
+    return render(request, "workbench/case.html", ctx, status=status)
+
+
+@staff_required
+@require_GET
+def case_page(request: HttpRequest, number: str) -> HttpResponse:
+    return _render_case(request, case_or_404(request.user, number))
+
+
+@staff_required
+@require_POST
+def case_reveal(request: HttpRequest, number: str) -> HttpResponse:
+    """Show the unmasked form; selectors.case_form logs each field viewed."""
+    return _render_case(request, case_or_404(request.user, number), reveal=True)
+
+
+@staff_required
+@require_POST
+def case_act(request: HttpRequest, number: str) -> HttpResponse:
+    case = case_or_404(request.user, number)
+    action = request.POST.get("action") or ""
+    posted = {
+        k: request.POST.get(k, "")
+        for k in ("action", "note", "reason", "delivery", "department", "kind", "basis")
+    }
+    posted["missing_list"] = request.POST.getlist("missing")
+    posted["missing_other"] = request.POST.get("missing_other", "")
+    try:
+        version = int(request.POST.get("version") or "")
+    except ValueError:
+        return _render_case(request, case, error=STALE_MESSAGE, posted=posted, status=409)
+    fields: dict = {}
+    for name in ACTION_FIELDS.get(action, []):
+        if name == "note":
+            continue
+        if name == "missing":
+            missing = [m for m in posted["missing_list"] if m.strip()]
+            missing += [line.strip() for line in posted["missing_other"].splitlines() if line.strip()]
+            fields["missing"] = missing
+        else:
+            fields[name] = posted.get(name, "").strip()
+    try:
+        services.case_apply_action(
+            case=case,
+            actor=request.user,
+            action=action,
+            note=posted["note"].strip(),
+            version=version,
+            **fields,
+        )
+    except StaleVersion:
+        case = case_or_404(request.user, number)
+        return _render_case(request, case, error=STALE_MESSAGE, posted=posted, status=409)
+    except ValidationFailed as exc:
+        case = case_or_404(request.user, number)
+        return _render_case(
+            request, case, error=exc.message, errors=exc.fields, posted=posted, status=exc.status
+        )
+    except DomainError as exc:
+        case = case_or_404(request.user, number)
+        return _render_case(request, case, error=exc.message, posted=posted, status=exc.status)
+    messages.success(request, f"已办理：{services.ACTION_LABELS.get(action, action)}")
+    try:
+        selectors.case_for_actor(actor=request.user, number=number)
+    except NotFound:
+        return redirect("workbench:queue")  # e.g. transferred out of this department
+    return redirect("workbench:case", number=number)
+
+
+# --- window intake -----------------------------------------------------------------------------
+IDENTITY = [
+    ("name", "申请人姓名或单位名称", True, ""),
+    ("id_number", "公民身份号码", False, "自然人填写18位居民身份证号码"),
+    ("uscc", "统一社会信用代码", False, "单位申请时填写，填写后按法人办理"),
+    ("phone", "联系电话", False, "11位手机号码"),
+]
+
+
+def _identity_fields(values: dict, errors: dict) -> list[dict]:
+    return [
+        {
+            "name": name,
+            "id": f"p-{name}",
+            "label": label,
+            "required": required,
+            "hint": hint,
+            "value": values.get(name, ""),
+            "errors": errors.get(f"parties.applicant.{name}", [])
+            + (errors.get("parties.applicant", []) if name == "name" else []),
+        }
+        for name, label, required, hint in IDENTITY
+    ]
+
+
+@staff_required
+def intake(request: HttpRequest) -> HttpResponse:
+    scope = staff_scope(request.user)
+    if Role.CLERK not in scope.roles:
+        return render(request, "403.html", {"message": "窗口收件仅供窗口工作人员使用。"}, status=403)
+    items = workbench.intake_items(user=request.user)
+    code = (request.POST.get("item") or request.GET.get("item") or "").strip()
+    if not code:
+        return render(request, "workbench/intake_choose.html", {"items": items})
+    version = items.filter(item__code=code).first()
+    if version is None:
+        return render(
+            request,
+            "workbench/intake_choose.html",
+            {"items": items, "error": "您所在窗口不受理该事项，请重新选择"},
+            status=404,
+        )
+    version = catalog.item_guide(code=code)
+    if request.method != "POST":
+        ctx = apply_context(version=version, values={}, errors={}, token=uuid.uuid4().hex)
+        ctx["identity"] = _identity_fields({}, {})
+        return render(request, "workbench/intake.html", ctx)
+
+    token = (request.POST.get("idempotency_token") or "")[:64] or uuid.uuid4().hex
+    applicant = {k: (request.POST.get(f"p-{k}") or "").strip() for k, *_ in IDENTITY}
+    parties = {"applicant": {k: v for k, v in applicant.items() if v}}
+    form = formspec.form_from_post(version=version, data=request.POST)
+    props = (version.form_schema or {}).get("properties") or {}
+    # The identity checked on the spot also fills the form's own applicant fields left blank.
+    for key, src in (
+        ("applicant.name", "name"),
+        ("applicant.id_number", "id_number"),
+        ("applicant.phone", "phone"),
+    ):
+        if key in props and not form.get(key) and applicant.get(src):
+            form[key] = applicant[src]
+    materials = formspec.materials_from_files(version=version, files=request.FILES)
+    body = {
+        "item_code": code,
+        "form": form,
+        "parties": parties,
+        "materials": [(m["code"], m["name"], len(m["content_base64"])) for m in materials],
+    }
+
+    def handler():
+        case = services.case_submit(
+            actor=request.user,
+            item_code=code,
+            form=form,
+            channel="window",
+            parties=parties,
+            materials=materials,
+        )
+        return 201, {"number": case.number}
+
+    try:
+        _, out = run_idempotent(
+            owner=str(request.user.pk), key=token, scope="page:intake", body=body, handler=handler
+        )
+    except DomainError as exc:
+        errors = exc.fields or {}
+        anchors = {f"parties.applicant.{k}": f"p-{k}" for k, *_ in IDENTITY}
+        anchors["parties.applicant"] = "p-name"
+        ctx = apply_context(
+            version=version,
+            values=form,
+            errors=errors,
+            token=token,
+            extra_anchors=anchors,
+            files_lost=bool(materials),
+            error="" if errors else exc.message,
+        )
+        labels = {f"parties.applicant.{k}": label for k, label, *_ in IDENTITY}
+        for row in ctx["summary"]:
+            for key, label in labels.items():
+                if row["href"] == f"#{anchors[key]}" and label not in row["text"]:
+                    row["text"] = f"{label}：{row['text']}"
+        ctx["identity"] = _identity_fields(applicant, errors)
+        return render(request, "workbench/intake.html", ctx, status=exc.status)
+    messages.success(request, "窗口收件成功，收件清单已生成")
+    return redirect("workbench:case", number=out["number"])
