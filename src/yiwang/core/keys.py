@@ -102,10 +102,10 @@ def _wrap(secret: bytes, purpose: str, version: int) -> bytes:
     return nonce + AESGCM(_master_key()).encrypt(nonce, secret, _aad(purpose, version))
 
 
-def _unwrap(blob: bytes, purpose: str, version: int) -> bytes:
+def _unwrap(blob: bytes, purpose: str, version: int, master: bytes | None = None) -> bytes:
     blob = bytes(blob)
     try:
-        return AESGCM(_master_key()).decrypt(blob[:12], blob[12:], _aad(purpose, version))
+        return AESGCM(master or _master_key()).decrypt(blob[:12], blob[12:], _aad(purpose, version))
     except InvalidTag as exc:
         raise KeyError_(f"key {purpose} v{version} does not unwrap with this master key") from exc
 
@@ -195,6 +195,19 @@ def key_rotate(*, purpose: str) -> KeyMaterial:
     with _lock:
         _active.pop(purpose, None)
     return active_key(purpose)
+
+
+@transaction.atomic
+def keys_rewrap(*, old_master: bytes) -> int:
+    """Move to a new master key: unwrap every stored key with the old master key and wrap it with
+    the current one (YIWANG_MASTER_KEY). All or nothing."""
+    count = 0
+    for row in Key.objects.select_for_update().order_by("pk"):
+        secret = _unwrap(row.wrapped_secret, row.purpose, row.version, master=old_master)
+        Key.objects.filter(pk=row.pk).update(wrapped_secret=_wrap(secret, row.purpose, row.version))
+        count += 1
+    clear_cache()
+    return count
 
 
 def public_keys(purpose: str) -> list[KeyMaterial]:

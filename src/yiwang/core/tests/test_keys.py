@@ -71,3 +71,19 @@ def test_keys_command(capsys):
     call_command("keys", "list")
     out = capsys.readouterr().out
     assert "field-encryption" in out and "v2" in out
+
+
+def test_rewrap_moves_every_key_to_a_new_master_key(settings, monkeypatch):
+    token = keys.encrypt("420102199001011236")
+    keys.sign(KeyPurpose.LEDGER_CHECKPOINT, b"x")
+    old = keys._master_key()
+    settings.YIWANG_MASTER_KEY = base64.b64encode(b"\x02" * 32).decode()
+    keys.clear_cache()
+    with pytest.raises(keys.KeyError_):
+        keys.decrypt(token)
+    monkeypatch.setenv("YIWANG_OLD_MASTER_KEY", base64.b64encode(old).decode())
+    call_command("keys", "rewrap")
+    assert keys.decrypt(token) == "420102199001011236"
+    with pytest.raises(keys.KeyError_):  # a wrong old key changes nothing
+        keys.keys_rewrap(old_master=b"\x03" * 32)
+    assert keys.decrypt(token) == "420102199001011236"
