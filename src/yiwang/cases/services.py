@@ -31,7 +31,7 @@ from yiwang.core.errors import (
 )
 from yiwang.core.text import reject_markup
 from yiwang.organizations.models import Department, Region, Role
-from yiwang.organizations.selectors import staff_scope, window_serves
+from yiwang.organizations.selectors import clerk_window_for_item, staff_scope
 from yiwang.workdays import selectors as workdays
 
 from . import clock, numbers, tasks
@@ -160,12 +160,8 @@ def acting_roles(*, actor: User, case: Case) -> set[str]:
     if actor.kind != AccountKind.STAFF:
         return roles
     scope = staff_scope(actor)
-    at_hall = case.hall_id is None or case.hall_id in scope.hall_ids
-    if (
-        Role.CLERK in scope.roles
-        and at_hall
-        and any(window_serves(window_id=w, item=case.item) for w in scope.window_ids)
-    ):
+    halls = None if case.hall_id is None else {case.hall_id}
+    if Role.CLERK in scope.roles and clerk_window_for_item(user=actor, item=case.item, hall_ids=halls):
         roles.add(Role.CLERK)
     region_path = case.region.path
     for role, dept_id, path in scope.department_roles:
@@ -409,10 +405,7 @@ def case_submit(
         raise ValidationFailed(fields={"item_code": ["事项不存在或未发布"]}) from exc
     window = None
     if channel == Channel.WINDOW:
-        scope = staff_scope(actor)
-        window = next(
-            (w for w in sorted(scope.window_ids) if window_serves(window_id=w, item=version.item)), None
-        )
+        window = clerk_window_for_item(user=actor, item=version.item)
         if window is None:
             raise PermissionDenied("您所在窗口不受理该事项", code="forbidden")
     owner, extra_parties = _applicant_account(actor=actor, channel=channel, parties=parties, on=on)
@@ -436,8 +429,8 @@ def case_submit(
         item_version=version,
         department=item.department,
         region=region,
-        hall_id=None,
-        window_id=window,
+        hall_id=window.hall_id if window else None,
+        window=window,
         owner=owner,
         filed_by=actor,
         channel=channel,
@@ -446,9 +439,6 @@ def case_submit(
         form=form_protect(clean),
         applicant_name=str(owner),
     )
-    if window is not None:
-        case.hall_id = case.window.hall_id
-        Case.objects.filter(pk=case.pk).update(hall_id=case.hall_id)
     CaseParty.objects.bulk_create(_party_rows(case=case, owner=owner, extra=extra_parties))
     for code, name, data in decoded:
         _attach(case=case, actor=actor, code=code, name=name, data=data)
@@ -531,6 +521,44 @@ def case_material_add(*, case: Case, actor: User, code: str, name: str, data: by
 
 
 # --- transitions ------------------------------------------------------------------------------------
+@dataclass
+class Act:
+    """One action being applied: who, to which case, on which day, with which fields."""
+
+    case: Case
+    actor: User
+    action: str
+    rule: Rule
+    role: str
+    note: str
+    on: date
+    fields: dict
+
+    def go(self, *, to: str | None = None, data: dict | None = None, update: dict | None = None) -> Case:
+        """Record the transition (status `to`, default: the rule's target or unchanged)."""
+        target = to or self.rule.target or self.case.status
+        self.case = _transition(
+            case=self.case,
+            action=self.action,
+            to=target,
+            actor=self.actor,
+            role=self.role,
+            version=self.case.version,
+            note=self.note,
+            on=self.on,
+            data=data,
+            fields=update,
+        )
+        return self.case
+
+    def notice(self, kind: str | None = None, data: dict | None = None) -> None:
+        _notice(case=self.case, kind=kind or self.rule.notice, on=self.on, data=data or {})
+
+    @property
+    def data(self) -> dict:
+        return {k: v for k, v in self.fields.items() if v not in (None, "", [], {})}
+
+
 @transaction.atomic
 def case_apply_action(
     *,
@@ -546,7 +574,6 @@ def case_apply_action(
     rule = RULES.get(action)
     if rule is None:
         raise ValidationFailed(fields={"action": [f"未知的操作：{action}"]})
-    on = on or today()
     role = _check_role(action=action, rule=rule, roles=acting_roles(actor=actor, case=case), case=case)
     if version is not None and version != case.version:
         raise StaleVersion()
@@ -560,239 +587,129 @@ def case_apply_action(
     note = (note or "").strip()
     for key, value in [("note", note), *((k, v) for k, v in fields.items() if isinstance(v, str))]:
         reject_markup(field=key, value=value)
-    handler = _HANDLERS.get(action, _simple)
-    return handler(
+    act = Act(
         case=case,
         actor=actor,
         action=action,
         rule=rule,
         role=role,
         note=note,
-        version=case.version,
-        on=on,
+        on=on or today(),
         fields=fields,
     )
+    return _HANDLERS.get(action, _simple)(act)
 
 
-def _simple(*, case, actor, action, rule, role, note, version, on, fields):
-    case = _transition(
-        case=case,
-        action=action,
-        to=rule.target,
-        actor=actor,
-        role=role,
-        version=version,
-        note=note,
-        on=on,
-        data=_data(fields),
-    )
-    if rule.notice:
-        _notice(case=case, kind=rule.notice, on=on, data={"note": note, **_data(fields)})
-    return case
+def _simple(a: Act) -> Case:
+    a.go(data=a.data)
+    if a.rule.notice:
+        a.notice(data={"note": a.note, **a.data})
+    return a.case
 
 
-def _data(fields: dict) -> dict:
-    return {k: v for k, v in fields.items() if v not in (None, "", [], {})}
+def _submit(a: Act) -> Case:
+    return _do_submit(case=a.case, actor=a.actor, role=a.role, on=a.on, note=a.note)
 
 
-def _submit(*, case, actor, action, rule, role, note, version, on, fields):
-    return _do_submit(case=case, actor=actor, role=role, on=on, note=note)
-
-
-def _accept(*, case, actor, action, rule, role, note, version, on, fields):
+def _accept(a: Act) -> Case:
+    case, on = a.case, a.on
     deadline = (
         workdays.add_workdays(case.received_on, SUPPLEMENT_NOTICE_DAYS).date if case.received_on else on
     )
     supplemented = case.events.filter(action="request_supplement").exists()
     # §32: without a timely supplement notice the application counts as accepted on receipt.
-    accepted_on = case.accepted_on or (
-        case.received_on if (on > deadline and not supplemented and case.received_on) else on
-    )
+    late = on > deadline and not supplemented and case.received_on
+    accepted_on = case.accepted_on or (case.received_on if late else on)
     limit = case.item_version.promised_limit_days
     due, provisional = clock.due_date_for(
         accepted_on=accepted_on, limit_days=limit, extension_days=0, stops=[], today=on
     )
-    hall_fields = {}
+    update = {
+        "accepted_on": accepted_on,
+        "limit_days": limit,
+        "due_date": due,
+        "due_date_provisional": provisional,
+    }
     if case.hall_id is None:
-        scope = staff_scope(actor)
-        window = next(
-            (w for w in sorted(scope.window_ids) if window_serves(window_id=w, item=case.item)), None
-        )
+        window = clerk_window_for_item(user=a.actor, item=case.item)
         if window is not None:
-            from yiwang.organizations.models import Window
-
-            hall_fields = {
-                "window_id": window,
-                "hall_id": Window.objects.values_list("hall_id", flat=True).get(pk=window),
-            }
+            update.update(window_id=window.pk, hall_id=window.hall_id)
     data = {"accepted_on": accepted_on.isoformat(), "due_date": due.isoformat()}
     if accepted_on != on:
         data["deemed_accepted_on_receipt"] = True
-    case = _transition(
-        case=case,
-        action=action,
-        to=rule.target,
-        actor=actor,
-        role=role,
-        version=version,
-        note=note,
-        on=on,
-        data=data,
-        fields={
-            "accepted_on": accepted_on,
-            "limit_days": limit,
-            "due_date": due,
-            "due_date_provisional": provisional,
-            **hall_fields,
-        },
-    )
-    _notice(
-        case=case,
-        kind=NoticeKind.ACCEPTANCE,
-        on=on,
-        data={"accepted_on": accepted_on.isoformat(), "due_date": due.isoformat(), "limit_days": limit},
-    )
-    return case
+    a.go(data=data, update=update)
+    a.notice(data={"accepted_on": accepted_on.isoformat(), "due_date": due.isoformat(), "limit_days": limit})
+    return a.case
 
 
-def _request_supplement(*, case, actor, action, rule, role, note, version, on, fields):
-    if case.events.filter(action="request_supplement").exists():
+def _request_supplement(a: Act) -> Case:
+    if a.case.events.filter(action="request_supplement").exists():
         raise InvalidTransition("补齐补正应一次性告知，本件已告知过")
-    deadline = workdays.add_workdays(case.received_on, SUPPLEMENT_NOTICE_DAYS).date
-    if on > deadline:
+    deadline = workdays.add_workdays(a.case.received_on, SUPPLEMENT_NOTICE_DAYS).date
+    if a.on > deadline:
         raise InvalidTransition(
-            f"已超过收件后{SUPPLEMENT_NOTICE_DAYS}个工作日的补正告知期限（{deadline:%Y-%m-%d}），依法视为自收件之日起受理，请直接受理"
+            f"已超过收件后{SUPPLEMENT_NOTICE_DAYS}个工作日的补正告知期限（{deadline:%Y-%m-%d}），"
+            "依法视为自收件之日起受理，请直接受理"
         )
-    missing = fields.get("missing")
-    if isinstance(missing, str):
-        missing = [missing]
-    return _simple(
-        case=case,
-        actor=actor,
-        action=action,
-        rule=rule,
-        role=role,
-        note=note,
-        version=version,
-        on=on,
-        fields={**fields, "missing": missing},
-    )
+    if isinstance(a.fields.get("missing"), str):
+        a.fields["missing"] = [a.fields["missing"]]
+    return _simple(a)
 
 
-def _supplement(*, case, actor, action, rule, role, note, version, on, fields):
-    form = fields.get("form")
-    update = {"received_on": on}
+def _supplement(a: Act) -> Case:
+    update = {"received_on": a.on}
+    form = a.fields.get("form")
     if form:
-        clean = catalog_forms.form_validate(
-            item_version=case.item_version, form={**form_reveal(case.form), **form}, partial=False
+        merged = {**form_reveal(a.case.form), **form}
+        update["form"] = form_protect(
+            catalog_forms.form_validate(item_version=a.case.item_version, form=merged)
         )
-        update["form"] = form_protect(clean)
-    for code, name, data in _decode_materials(fields.get("materials") or []):
-        _attach(case=case, actor=actor, code=code, name=name, data=data)
-    return _transition(
-        case=case,
-        action=action,
-        to=rule.target,
-        actor=actor,
-        role=role,
-        version=version,
-        note=note,
-        on=on,
-        fields=update,
-    )
+    for code, name, data in _decode_materials(a.fields.get("materials") or []):
+        _attach(case=a.case, actor=a.actor, code=code, name=name, data=data)
+    return a.go(update=update)
 
 
-def _return(*, case, actor, action, rule, role, note, version, on, fields):
-    target = Status.ACCEPTED if case.status == Status.REVIEWED else Status.SUBMITTED
-    if case.status == Status.REVIEWED and role != Role.APPROVER:
+def _return(a: Act) -> Case:
+    if a.case.status == Status.REVIEWED and a.role != Role.APPROVER:
         raise PermissionDenied("审核后的办件只能由审批人退回", code="forbidden")
-    return _transition(
-        case=case,
-        action=action,
-        to=target,
-        actor=actor,
-        role=role,
-        version=version,
-        note=note,
-        on=on,
-        data=_data(fields),
-    )
+    back = Status.ACCEPTED if a.case.status == Status.REVIEWED else Status.SUBMITTED
+    return a.go(to=back, data=a.data)
 
 
-def _decide(*, case, actor, action, rule, role, note, version, on, fields):
-    if case.status == Status.ACCEPTED and not case.item_version.is_immediate:
+def _decide(a: Act) -> Case:
+    if a.case.status == Status.ACCEPTED and not a.case.item_version.is_immediate:
         raise InvalidTransition("承诺件须先经审核再作决定")
-    if case.clock_stopped:
+    if a.case.clock_stopped:
         raise InvalidTransition("办件计时暂停中（特别程序或挂起），请先结束后再作决定")
-    data = _data(fields)
-    if action == "deny":
-        data["remedy"] = REMEDY
-    case = _transition(
-        case=case,
-        action=action,
-        to=rule.target,
-        actor=actor,
-        role=role,
-        version=version,
-        note=note,
-        on=on,
-        data=data,
-        fields={"decision": action},
-    )
-    _notice(case=case, kind=rule.notice, on=on, data={"note": note, **data})
-    return case
+    data = {**a.data, **({"remedy": REMEDY} if a.action == "deny" else {})}
+    a.go(data=data, update={"decision": a.action})
+    a.notice(data={"note": a.note, **data})
+    return a.case
 
 
-def _complete(*, case, actor, action, rule, role, note, version, on, fields):
-    delivery = fields.get("delivery")
+def _complete(a: Act) -> Case:
+    delivery = a.fields.get("delivery")
     if delivery not in Delivery.values:
         raise ValidationFailed(fields={"delivery": ["送达方式应为 window、post 或 electronic"]})
-    case = _transition(
-        case=case,
-        action=action,
-        to=rule.target,
-        actor=actor,
-        role=role,
-        version=version,
-        note=note,
-        on=on,
-        data={"delivery": delivery},
-        fields={"delivery": delivery, "completed_at": timezone.now()},
-    )
-    _notice(
-        case=case, kind=NoticeKind.COMPLETION, on=on, data={"delivery": delivery, "decision": case.decision}
-    )
-    return case
+    a.go(data={"delivery": delivery}, update={"delivery": delivery, "completed_at": timezone.now()})
+    a.notice(data={"delivery": delivery, "decision": a.case.decision})
+    return a.case
 
 
-def _transfer(*, case, actor, action, rule, role, note, version, on, fields):
-    target = (
-        Department.objects.valid_on(on).filter(pk=fields.get("department")).first()
-        if str(fields.get("department", "")).isdigit()
-        else None
-    )
-    if target is None:
-        target = Department.objects.valid_on(on).filter(uscc=str(fields.get("department", ""))).first()
+def _transfer(a: Act) -> Case:
+    ref = str(a.fields.get("department", ""))
+    depts = Department.objects.valid_on(a.on)
+    target = (depts.filter(pk=ref).first() if ref.isdigit() else None) or depts.filter(uscc=ref).first()
     if target is None:
         raise ValidationFailed(fields={"department": ["转办部门不存在或已撤销"]})
-    if target.pk == case.department_id:
+    if target.pk == a.case.department_id:
         raise ValidationFailed(fields={"department": ["不能转办给本部门"]})
-    return _transition(
-        case=case,
-        action=action,
-        to=Status.ACCEPTED,
-        actor=actor,
-        role=role,
-        version=version,
-        note=note,
-        on=on,
-        data={
-            "from_department": case.department.name,
-            "to_department": target.name,
-            "reason": fields.get("reason"),
-        },
-        fields={"department_id": target.pk},
-    )
+    data = {
+        "from_department": a.case.department.name,
+        "to_department": target.name,
+        "reason": a.fields.get("reason"),
+    }
+    return a.go(data=data, update={"department_id": target.pk})
 
 
 def _recomputed(case: Case, *, extension_days: int | None = None, today_: date) -> dict:
@@ -807,112 +724,61 @@ def _recomputed(case: Case, *, extension_days: int | None = None, today_: date) 
     return {"due_date": due, "due_date_provisional": provisional}
 
 
-def _extend(*, case, actor, action, rule, role, note, version, on, fields):
-    if case.extension_days:
+def _extend(a: Act) -> Case:
+    if a.case.extension_days:
         raise InvalidTransition("办理期限只能延长一次")
-    update = {"extension_days": EXTENSION_DAYS, **_recomputed(case, extension_days=EXTENSION_DAYS, today_=on)}
-    case = _transition(
-        case=case,
-        action=action,
-        to=case.status,
-        actor=actor,
-        role=role,
-        version=version,
-        note=note,
-        on=on,
-        data={"reason": fields["reason"], "days": EXTENSION_DAYS, "due_date": update["due_date"].isoformat()},
-        fields=update,
-    )
-    _notice(
-        case=case,
-        kind=NoticeKind.EXTENSION,
-        on=on,
-        data={"reason": fields["reason"], "days": EXTENSION_DAYS, "due_date": update["due_date"].isoformat()},
-    )
-    return case
+    update = {
+        "extension_days": EXTENSION_DAYS,
+        **_recomputed(a.case, extension_days=EXTENSION_DAYS, today_=a.on),
+    }
+    data = {"reason": a.fields["reason"], "days": EXTENSION_DAYS, "due_date": update["due_date"].isoformat()}
+    a.go(data=data, update=update)
+    a.notice(data=data)
+    return a.case
 
 
-def _stop(*, case, actor, action, rule, role, note, version, on, fields):
-    if case.clock_stopped:
+def _stop(a: Act) -> Case:
+    if a.case.clock_stopped:
         raise InvalidTransition("办件计时已暂停")
-    special = action == "start_special_procedure"
-    kind = fields.get("kind")
+    special = a.action == "start_special_procedure"
+    kind = a.fields.get("kind")
     if special and kind not in SPECIAL_PROCEDURES:
-        raise ValidationFailed(
-            fields={
-                "kind": [
-                    "特别程序种类应为：" + "、".join(f"{k}（{v}）" for k, v in SPECIAL_PROCEDURES.items())
-                ]
-            }
-        )
+        choices = "、".join(f"{k}（{v}）" for k, v in SPECIAL_PROCEDURES.items())
+        raise ValidationFailed(fields={"kind": ["特别程序种类应为：" + choices]})
     ClockStop.objects.create(
-        case=case,
+        case=a.case,
         kind=StopKind.SPECIAL_PROCEDURE if special else StopKind.SUSPENSION,
         procedure=kind if special else "",
-        legal_basis=fields.get("basis", "") if special else "",
-        reason=fields.get("reason", "") or note,
-        started_on=on,
-    )
-    data = (
-        {"kind": kind, "kind_label": SPECIAL_PROCEDURES.get(kind, ""), "basis": fields.get("basis")}
-        if special
-        else {"reason": fields.get("reason")}
-    )
-    case = _transition(
-        case=case,
-        action=action,
-        to=case.status,
-        actor=actor,
-        role=role,
-        version=version,
-        note=note,
-        on=on,
-        data=_data(data),
-        fields={"clock_stopped": True},
+        legal_basis=a.fields.get("basis", "") if special else "",
+        reason=a.fields.get("reason", "") or a.note,
+        started_on=a.on,
     )
     if special:
-        _notice(case=case, kind=NoticeKind.SPECIAL_PROCEDURE, on=on, data=_data(data))
-    return case
+        data = {"kind": kind, "kind_label": SPECIAL_PROCEDURES[kind], "basis": a.fields.get("basis")}
+    else:
+        data = {"reason": a.fields.get("reason")}
+    a.go(data=data, update={"clock_stopped": True})
+    if special:
+        a.notice(data=data)
+    return a.case
 
 
-def _restart(*, case, actor, action, rule, role, note, version, on, fields):
-    kind = StopKind.SPECIAL_PROCEDURE if action == "end_special_procedure" else StopKind.SUSPENSION
-    stop = case.stops.filter(kind=kind, ended_on__isnull=True).first()
+def _restart(a: Act) -> Case:
+    kind = StopKind.SPECIAL_PROCEDURE if a.action == "end_special_procedure" else StopKind.SUSPENSION
+    stop = a.case.stops.filter(kind=kind, ended_on__isnull=True).first()
     if stop is None:
         raise InvalidTransition(
             "没有进行中的特别程序" if kind == StopKind.SPECIAL_PROCEDURE else "办件未挂起"
         )
-    ClockStop.objects.filter(pk=stop.pk).update(ended_on=on)
-    update = {"clock_stopped": False, **_recomputed(case, today_=on)}
-    stopped = workdays.workdays_between(stop.started_on, on) if on > stop.started_on else 0
-    return _transition(
-        case=case,
-        action=action,
-        to=case.status,
-        actor=actor,
-        role=role,
-        version=version,
-        note=note,
-        on=on,
-        data={"stopped_workdays": stopped, "due_date": update["due_date"].isoformat()},
-        fields=update,
-    )
+    ClockStop.objects.filter(pk=stop.pk).update(ended_on=a.on)
+    update = {"clock_stopped": False, **_recomputed(a.case, today_=a.on)}
+    stopped = workdays.workdays_between(stop.started_on, a.on) if a.on > stop.started_on else 0
+    return a.go(data={"stopped_workdays": stopped, "due_date": update["due_date"].isoformat()}, update=update)
 
 
-def _withdraw(*, case, actor, action, rule, role, note, version, on, fields):
-    if case.clock_stopped:
-        ClockStop.objects.filter(case=case, ended_on__isnull=True).update(ended_on=on)
-    return _transition(
-        case=case,
-        action=action,
-        to=rule.target,
-        actor=actor,
-        role=role,
-        version=version,
-        note=note,
-        on=on,
-        fields={"clock_stopped": False},
-    )
+def _withdraw(a: Act) -> Case:
+    ClockStop.objects.filter(case=a.case, ended_on__isnull=True).update(ended_on=a.on)
+    return a.go(update={"clock_stopped": False})
 
 
 _HANDLERS = {

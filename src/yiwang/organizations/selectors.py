@@ -68,6 +68,17 @@ def window_serves(*, window_id: int, item) -> bool:
     return Window.objects.filter(windows_serving_item(item), pk=window_id).exists()
 
 
+def clerk_window_for_item(*, user, item, hall_ids: set[int] | None = None):
+    """The first of a clerk's windows that serves `item` (optionally only in `hall_ids`), or None."""
+    from .models import Window
+
+    scope = staff_scope(user)
+    qs = Window.objects.filter(windows_serving_item(item), pk__in=scope.window_ids)
+    if hall_ids is not None:
+        qs = qs.filter(hall_id__in=hall_ids)
+    return qs.order_by("pk").first()
+
+
 def region_by_code(code: str) -> Region | None:
     return Region.objects.filter(code=code).first()
 
