@@ -404,7 +404,18 @@ def notice_file(request: HttpRequest, number: str, notice: str, fmt: str) -> Htt
         resp = HttpResponse(case_notices.render_pdf(row), content_type="application/pdf")
         resp["Content-Disposition"] = f'inline; filename="{row.number}.pdf"'
         return resp
-    return HttpResponse(case_notices.render_html(row), content_type="text/html; charset=utf-8")
+    # The page version sits in the site layout (toolbar, responsive at 200% text); the PDF is
+    # the sealed document.
+    return render(
+        request,
+        "portal/notice.html",
+        {
+            "n": case_notices.notice_content(row),
+            "case": case,
+            "notice": row,
+            "back": case_url(request.user, number),
+        },
+    )
 
 
 @login_required
