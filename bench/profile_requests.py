@@ -1,0 +1,93 @@
+"""Where the time goes: profile case submission and case detail in-process (Django test client) on
+a PostgreSQL database built like bench/run.py's, with cProfile, and count the SQL queries.
+
+    .venv/bin/python bench/profile_requests.py [--requests 200] [--top 25]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH_DIR = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH_DIR))
+
+import run as bench  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/yiwang_bench_profile")
+    ap.add_argument("--requests", type=int, default=200)
+    ap.add_argument("--top", type=int, default=25)
+    ap.add_argument("--sort", default="cumulative")
+    args = ap.parse_args(argv)
+
+    home = tempfile.mkdtemp(prefix="yiwang-profile-")
+    broker = bench.pick_broker(None, home)
+    bench.configure_env(db_url=args.database_url, home=home, broker=broker)
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    bench.recreate_database(args.database_url)
+    bench.setup_django()
+    data = bench.build_data(citizens=20, background=5000, floor_rows=5000, log=lambda *_: None)
+    scen = bench.scenarios(data)
+
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+
+    def call(req: dict, seq: int):
+        headers = {k: v for k, v in (req.get("headers") or {}).items()}
+        extra = {"HTTP_AUTHORIZATION": headers["Authorization"]} if "Authorization" in headers else {}
+        if req.get("idempotency"):
+            extra["HTTP_IDEMPOTENCY_KEY"] = f"profile-{seq}"
+        if req.get("method") == "POST":
+            resp = client.post(req["path"], data=req["body"], content_type="application/json", **extra)
+        else:
+            resp = client.get(req["path"], **extra)
+        assert 200 <= resp.status_code < 300, (resp.status_code, resp.content[:300])
+        return resp
+
+    for name in ("submit", "detail", "floor_insert", "floor_read"):
+        reqs = scen[name].get("requests") or [scen[name]]
+        for i in range(10):  # warm caches (key material, element registry, URL resolver)
+            call(reqs[i % len(reqs)], seq=10_000_000 + i + hash(name) % 1000 * 100)
+        with CaptureQueriesContext(connection) as q:
+            call(reqs[0], seq=20_000_000 + hash(name) % 1000)
+        queries = [x["sql"] for x in q.captured_queries]
+        prof = cProfile.Profile()
+        t0 = time.perf_counter()
+        prof.enable()
+        for i in range(args.requests):
+            call(reqs[(i + 1) % len(reqs)], seq=i + 1 + 1000 * abs(hash(name) % 1000))
+        prof.disable()
+        wall = (time.perf_counter() - t0) / args.requests * 1000
+        s = io.StringIO()
+        pstats.Stats(prof, stream=s).strip_dirs().sort_stats(args.sort).print_stats(args.top)
+        print(
+            f"\n===== {name}: {wall:.2f} ms per request in-process (profiled), {len(queries)} SQL queries ====="
+        )
+        for sql in queries:
+            print("   SQL:", sql[:160])
+        print(s.getvalue())
+        out = BENCH_DIR / "results"
+        out.mkdir(exist_ok=True)
+        prof.dump_stats(out / f"profile-{name}.pstats")
+    connection.close()
+    bench.drop_database(args.database_url)
+    print(json.dumps({"profiles": str((BENCH_DIR / "results").relative_to(bench.ROOT))}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
