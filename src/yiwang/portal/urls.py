@@ -13,6 +13,7 @@ urlpatterns = [
     path("items/<str:code>/apply/", views.apply, name="apply"),
     path("my/cases/", views.my_cases, name="my_cases"),
     path("my/cases/<str:number>/", views.case_page, name="case"),
+    path("my/cases/<str:number>/edit/", views.draft_edit, name="draft_edit"),
     re_path(
         r"^cases/(?P<number>[^/]+)/notices/(?P<notice>[^/]+)\.(?P<fmt>html|pdf)$",
         views.notice_file,

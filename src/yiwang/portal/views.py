@@ -3,6 +3,7 @@ Thin views: parse, call a service or selector, render. Rules live in the service
 
 from __future__ import annotations
 
+import base64
 import uuid
 from datetime import datetime
 from functools import wraps
@@ -389,6 +390,54 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
         }
     )
     return render(request, "portal/case.html", ctx, status=status)
+
+
+@applicant_required
+def draft_edit(request: HttpRequest, number: str) -> HttpResponse:
+    """Continue a draft: save the form (case_update_draft), add files (case_material_add), and
+    optionally submit (the `submit` action). Each step is one service call."""
+    case = case_or_404(request.user, number)
+    if case.status != Status.DRAFT:
+        return redirect("portal:case", number=number)
+    version = case.item_version
+    extra = {"edit": True, "case": case, "uploaded": [m.material_code for m in case.materials.all()]}
+    if request.method != "POST":
+        values = selectors.case_form(case=case, viewer=request.user, reveal=True)
+        return render(
+            request,
+            "portal/apply.html",
+            apply_context(version=version, values=values, errors={}, token="", **extra),
+        )
+    form = formspec.form_from_post(version=version, data=request.POST)
+    materials = formspec.materials_from_files(version=version, files=request.FILES)
+    try:
+        case = services.case_update_draft(case=case, actor=request.user, form=form, version=case.version)
+        for m in materials:
+            services.case_material_add(
+                case=case,
+                actor=request.user,
+                code=m["code"],
+                name=m["name"],
+                data=base64.b64decode(m["content_base64"]),
+            )
+        if request.POST.get("intent") == "submit":
+            services.case_apply_action(case=case, actor=request.user, action="submit", version=case.version)
+    except DomainError as exc:
+        case = case_or_404(request.user, number)
+        extra.update(case=case, uploaded=[m.material_code for m in case.materials.all()])
+        errors = exc.fields or {}
+        ctx = apply_context(
+            version=version,
+            values=form,
+            errors=errors,
+            token="",
+            error="" if errors else exc.message,
+            **extra,
+        )
+        return render(request, "portal/apply.html", ctx, status=exc.status)
+    submitted = request.POST.get("intent") == "submit"
+    messages.success(request, "申请已提交，请留意办理进度" if submitted else "已暂存")
+    return redirect("portal:case", number=number)
 
 
 # --- documents (anyone who may see the case) --------------------------------------------------

@@ -330,3 +330,24 @@ def test_toolbar_preferences_persist_without_js(client, world, pref, cls):
     assert 'aria-pressed="true"' in html
     client.post("/prefs/", {"toggle": pref, "next": "https://evil.example/"})
     assert cls not in client.get("/").content.decode().split("<head>")[0]
+
+
+def test_continue_a_draft_and_submit_it(client, world):
+    client.force_login(world.citizen)
+    client.post(
+        f"/items/{world.item.code}/apply/",
+        {"idempotency_token": "d2", "intent": "draft", "applicant.name": "张伟"},
+    )
+    case = Case.objects.get()
+    url = f"/my/cases/{case.number}/edit/"
+    assert url in client.get(f"/my/cases/{case.number}/").content.decode()
+    html = client.get(url).content.decode()
+    assert 'name="applicant.name" value="张伟"' in html
+    form = {"intent": "submit", **{k: str(v) for k, v in good_form().items()}}
+    r = client.post(url, {**form, "premises.address": ""})
+    assert r.status_code == 422 and "请上传身份证明" in r.content.decode()
+    r = client.post(url, {**form, **files()})
+    assert r.status_code == 302
+    case.refresh_from_db()
+    assert case.status == Status.SUBMITTED and case.materials.count() == 2
+    assert client.get(url).status_code == 302  # no longer a draft
