@@ -16,9 +16,17 @@ def _fast_and_eager(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_key_cache():
+def _fresh_process_memos():
+    """Each test starts like a fresh process: no memoised keys, registry or calendar."""
+    from yiwang.catalog import selectors as catalog
     from yiwang.core import keys
+    from yiwang.workdays import selectors as workdays
 
-    keys.clear_cache()
+    def clear():
+        keys.clear_cache()
+        catalog._memo = None
+        workdays.clear_local_memo()
+
+    clear()
     yield
-    keys.clear_cache()
+    clear()

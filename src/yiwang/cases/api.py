@@ -53,7 +53,8 @@ class DraftIn(Schema):
 
 
 def _detail(request: HttpRequest, case) -> dict:
-    case = selectors.case_for_actor(actor=request.auth, number=case.number)
+    """The contract's case body, from a case the caller may see (fetched by a selector or just
+    written by a service for this caller)."""
     return presenters.case_detail(
         case,
         today=services.today(),

@@ -13,7 +13,7 @@ from datetime import date
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
 from yiwang.accounts.models import AccountKind, TrustLevel, User
@@ -403,6 +403,7 @@ def case_submit(
         version = catalog.item_version_current(code=item_code, on=on)
     except DomainError as exc:
         raise ValidationFailed(fields={"item_code": ["事项不存在或未发布"]}) from exc
+    prefetch_related_objects([version], "materials")  # read once for uploads and the check
     window = None
     if channel == Channel.WINDOW:
         window = clerk_window_for_item(user=actor, item=version.item)
@@ -453,26 +454,27 @@ def case_submit(
     )
     if draft:
         return case
-    return _do_submit(case=case, actor=actor, role=_filer_role(actor, channel), on=on)
+    return _do_submit(case=case, actor=actor, role=_filer_role(actor, channel), on=on, validated=True)
 
 
 def _filer_role(actor: User, channel: str) -> str:
     return Role.CLERK if channel == Channel.WINDOW else APPLICANT
 
 
-def _do_submit(*, case: Case, actor: User, role: str, on: date, note: str = "") -> Case:
+def _do_submit(
+    *, case: Case, actor: User, role: str, on: date, note: str = "", validated: bool = False
+) -> Case:
+    """Draft -> submitted. `validated`: the form was just checked in full (a direct submission)."""
     if case.channel != Channel.WINDOW:
         missing = _missing_required_materials(case)
         if missing:
-            names = dict(case.item_version.materials.values_list("code", "name"))
+            names = {m.code: m.name for m in case.item_version.materials.all()}
             raise ValidationFailed(fields={f"materials.{c}": [f"请上传{names.get(c, c)}"] for c in missing})
-    clean = catalog_forms.form_validate(
-        item_version=case.item_version, form=form_reveal(case.form), partial=False
-    )
-    case.form = form_protect(clean)
-    case.submitted_at = timezone.now()
-    case.received_on = on
-    Case.objects.filter(pk=case.pk).update(form=case.form, submitted_at=case.submitted_at, received_on=on)
+    update = {"submitted_at": timezone.now(), "received_on": on}
+    if not validated:
+        revealed = form_reveal(case.form)
+        clean = catalog_forms.form_validate(item_version=case.item_version, form=revealed, partial=False)
+        update["form"] = form_protect(clean)
     case = _transition(
         case=case,
         action="submit",
@@ -482,13 +484,10 @@ def _do_submit(*, case: Case, actor: User, role: str, on: date, note: str = "") 
         version=case.version,
         note=note,
         on=on,
+        fields=update,
     )
-    _notice(
-        case=case,
-        kind=NoticeKind.RECEIPT,
-        on=on,
-        data={"materials": list(case.materials.values_list("original_name", flat=True))},
-    )
+    files = [m.original_name for m in case.materials.all()]
+    _notice(case=case, kind=NoticeKind.RECEIPT, on=on, data={"materials": files})
     return case
 
 
@@ -822,7 +821,10 @@ def _transition(
     )
     if updated != 1:
         raise StaleVersion()
-    case.refresh_from_db()
+    # Mirror the UPDATE on the instance instead of re-reading it (keeps related objects cached).
+    case.status, case.version = to, version + 1
+    for name, value in fields.items():
+        setattr(case, name, value)
     _event(case=case, action=action, frm=frm, to=to, actor=actor, role=role, note=note, data=data, on=on)
     transaction.on_commit(lambda: tasks.case_changed.delay(case_id=case.pk, action=action))
     return case

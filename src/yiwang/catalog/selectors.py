@@ -3,6 +3,7 @@ the current published version of an item, search for lists, and the full service
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import date
 
@@ -18,11 +19,19 @@ from .models import DataElement, ItemVersion, Material, VersionStatus
 
 REGISTRY_CACHE_KEY = "catalog:element-registry:v1"
 REGISTRY_CACHE_SECONDS = 300
+# The registry changes only with a deployment (migrations, `yiwang sync_elements`); each process
+# keeps its copy for a few seconds so one request does not read the shared cache several times.
+REGISTRY_MEMO_SECONDS = 10.0
+_memo: tuple[float, dict[str, dict]] | None = None
 
 
 def element_registry() -> dict[str, dict]:
     """{element id: {type, format, validator, max_length, enum, sensitive, mask, name}} — one
     query at most, then Django's cache until the registry changes (elements_sync clears it)."""
+    global _memo
+    now = time.monotonic()
+    if _memo is not None and now - _memo[0] < REGISTRY_MEMO_SECONDS:
+        return _memo[1]
     registry = cache.get(REGISTRY_CACHE_KEY)
     if registry is None:
         registry = {
@@ -41,10 +50,13 @@ def element_registry() -> dict[str, dict]:
             )
         }
         cache.set(REGISTRY_CACHE_KEY, registry, REGISTRY_CACHE_SECONDS)
+    _memo = (now, registry)
     return registry
 
 
 def element_registry_clear() -> None:
+    global _memo
+    _memo = None
     cache.delete(REGISTRY_CACHE_KEY)
 
 
