@@ -83,7 +83,7 @@ def case_detail(case: Case, *, today: date, events, parties, masked_form: dict) 
         "warning_level": view.warning_level,
         "warning_label": WARNING_LABELS[view.warning_level],
         "clock": view.clock,
-        "clock_label": CLOCK_LABELS[view.clock],
+        "clock_label": "已结束" if case.status in clock.FINISHED else CLOCK_LABELS[view.clock],
         "decision": case.decision or None,
         "delivery": case.delivery or None,
         "events": [

@@ -365,21 +365,6 @@ def _attach(*, case: Case, actor: User, code: str, name: str, data: bytes) -> Ca
     return row
 
 
-def _missing_required_materials(case: Case) -> list[str]:
-    have = set(case.materials.values_list("material_code", flat=True))
-    missing = []
-    for m in case.item_version.materials.all():
-        electronic = m.material_form in (MaterialForm.ELECTRONIC, MaterialForm.BOTH)
-        if (
-            m.required
-            and electronic
-            and m.code not in have
-            and not (m.tolerable and case.item_version.tolerance_acceptance)
-        ):
-            missing.append(m.code)
-    return missing
-
-
 @transaction.atomic
 def case_submit(
     *,
@@ -422,8 +407,12 @@ def case_submit(
             raise ValidationFailed(fields={"parties.applicant": ["本事项的服务对象为自然人，法人不能申请"]})
     clean = catalog_forms.form_validate(item_version=version, form=form or {}, partial=draft)
     decoded = _decode_materials(materials or [])
+    role = _filer_role(actor, channel)
+    if not draft:
+        _require_materials(version=version, channel=channel, have={code for code, _, _ in decoded})
     item = version.item
     region = item.department.region
+    now = timezone.now()
     case = Case.objects.create(
         number=numbers.case_number(region_code=region.code, on=on),
         item=item,
@@ -435,46 +424,78 @@ def case_submit(
         owner=owner,
         filed_by=actor,
         channel=channel,
-        status=Status.DRAFT,
-        version=1,
+        status=Status.DRAFT if draft else Status.SUBMITTED,
+        version=1 if draft else 2,
         form=form_protect(clean),
         applicant_name=str(owner),
+        submitted_at=None if draft else now,
+        received_on=None if draft else on,
     )
     CaseParty.objects.bulk_create(_party_rows(case=case, owner=owner, extra=extra_parties))
-    for code, name, data in decoded:
-        _attach(case=case, actor=actor, code=code, name=name, data=data)
-    _event(
-        case=case,
-        action="save_draft" if draft else "create",
-        frm="",
-        to=Status.DRAFT,
-        actor=actor,
-        role=_filer_role(actor, channel),
-        on=on,
-    )
+    files = [_attach(case=case, actor=actor, code=code, name=name, data=data) for code, name, data in decoded]
     if draft:
+        _event(case=case, action="save_draft", frm="", to=Status.DRAFT, actor=actor, role=role, on=on)
         return case
-    return _do_submit(case=case, actor=actor, role=_filer_role(actor, channel), on=on, validated=True)
+    # A direct submission is a draft created and submitted at once: both events, one INSERT.
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case=case,
+                seq=1,
+                action="create",
+                from_status="",
+                to_status=Status.DRAFT,
+                actor=actor,
+                actor_role=role,
+                at=now,
+            ),
+            CaseEvent(
+                case=case,
+                seq=2,
+                action="submit",
+                from_status=Status.DRAFT,
+                to_status=Status.SUBMITTED,
+                actor=actor,
+                actor_role=role,
+                at=now,
+            ),
+        ]
+    )
+    _notice(
+        case=case, kind=NoticeKind.RECEIPT, on=on, data={"materials": [f.original_name for f in files]}, seq=1
+    )
+    transaction.on_commit(lambda: tasks.case_changed.delay(case_id=case.pk, action="submit"))
+    return case
+
+
+def _require_materials(*, version, channel: str, have: set[str]) -> None:
+    """Online, mobile and kiosk submissions carry every required electronic material (a window
+    checks paper on the spot; 容缺受理 items may lack a tolerable one)."""
+    if channel == Channel.WINDOW:
+        return
+    missing = [
+        m
+        for m in version.materials.all()
+        if m.required
+        and m.material_form in (MaterialForm.ELECTRONIC, MaterialForm.BOTH)
+        and m.code not in have
+        and not (m.tolerable and version.tolerance_acceptance)
+    ]
+    if missing:
+        raise ValidationFailed(fields={f"materials.{m.code}": [f"请上传{m.name}"] for m in missing})
 
 
 def _filer_role(actor: User, channel: str) -> str:
     return Role.CLERK if channel == Channel.WINDOW else APPLICANT
 
 
-def _do_submit(
-    *, case: Case, actor: User, role: str, on: date, note: str = "", validated: bool = False
-) -> Case:
-    """Draft -> submitted. `validated`: the form was just checked in full (a direct submission)."""
-    if case.channel != Channel.WINDOW:
-        missing = _missing_required_materials(case)
-        if missing:
-            names = {m.code: m.name for m in case.item_version.materials.all()}
-            raise ValidationFailed(fields={f"materials.{c}": [f"请上传{names.get(c, c)}"] for c in missing})
-    update = {"submitted_at": timezone.now(), "received_on": on}
-    if not validated:
-        revealed = form_reveal(case.form)
-        clean = catalog_forms.form_validate(item_version=case.item_version, form=revealed, partial=False)
-        update["form"] = form_protect(clean)
+def _do_submit(*, case: Case, actor: User, role: str, on: date, note: str = "") -> Case:
+    """A saved draft becomes a submission: materials and the whole form are checked again."""
+    files = list(case.materials.all())
+    _require_materials(version=case.item_version, channel=case.channel, have={f.material_code for f in files})
+    revealed = form_reveal(case.form)
+    clean = catalog_forms.form_validate(item_version=case.item_version, form=revealed, partial=False)
+    update = {"submitted_at": timezone.now(), "received_on": on, "form": form_protect(clean)}
     case = _transition(
         case=case,
         action="submit",
@@ -486,8 +507,7 @@ def _do_submit(
         on=on,
         fields=update,
     )
-    files = [m.original_name for m in case.materials.all()]
-    _notice(case=case, kind=NoticeKind.RECEIPT, on=on, data={"materials": files})
+    _notice(case=case, kind=NoticeKind.RECEIPT, on=on, data={"materials": [f.original_name for f in files]})
     return case
 
 
@@ -856,8 +876,8 @@ def _event(
     )
 
 
-def _notice(*, case: Case, kind: str, on: date, data: dict) -> Notice:
-    seq = case.notices.count() + 1
+def _notice(*, case: Case, kind: str, on: date, data: dict, seq: int | None = None) -> Notice:
+    seq = seq or case.notices.count() + 1
     return Notice.objects.create(
         case=case,
         kind=kind,
