@@ -27,7 +27,9 @@ def _domain_error(request: HttpRequest, exc: DomainError):
 
 @api.exception_handler(AuthenticationError)
 def _auth_error(request: HttpRequest, exc: AuthenticationError):
-    return api.create_response(request, {"code": "not_authenticated", "message": "请先登录"}, status=401)
+    return api.create_response(
+        request, {"code": "not_authenticated", "message": "请先登录", "fields": {}}, status=401
+    )
 
 
 @api.exception_handler(NinjaValidationError)
@@ -44,7 +46,9 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError):
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError):
-    return api.create_response(request, {"code": "http_error", "message": str(exc)}, status=exc.status_code)
+    return api.create_response(
+        request, {"code": "http_error", "message": str(exc), "fields": {}}, status=exc.status_code
+    )
 
 
 def _zh_pydantic(err: dict) -> str:

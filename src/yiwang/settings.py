@@ -51,7 +51,10 @@ CSRF_TRUSTED_ORIGINS = [
     for o in env("CSRF_TRUSTED_ORIGINS", "", "Origins trusted for CSRF behind a proxy").split(",")
     if o.strip()
 ]
-if env_bool("YIWANG_BEHIND_PROXY", False, "Trust X-Forwarded-Proto/Host from the reverse proxy"):
+YIWANG_BEHIND_PROXY = env_bool(
+    "YIWANG_BEHIND_PROXY", False, "Trust X-Forwarded-Proto/Host/For from the reverse proxy"
+)
+if YIWANG_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     USE_X_FORWARDED_HOST = True
     SESSION_COOKIE_SECURE = True

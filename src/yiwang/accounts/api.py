@@ -1,10 +1,8 @@
-from datetime import datetime
-
 from django.http import HttpRequest
-from django.utils import timezone
 from ninja import Router, Schema
 
 from yiwang.core.errors import NotAuthenticated
+from yiwang.core.formats import local_time
 
 from . import services
 from .auth import api_auth
@@ -19,7 +17,7 @@ class TokenIn(Schema):
 
 class TokenOut(Schema):
     token: str
-    expires_at: datetime
+    expires_at: str
 
 
 class MeOut(Schema):
@@ -34,7 +32,7 @@ class MeOut(Schema):
 def token_issue(request: HttpRequest, body: TokenIn):
     user = services.login_check(request=request, username=body.username, password=body.password)
     token, expires_at = services.api_token_issue(user=user)
-    return {"token": token, "expires_at": timezone.localtime(expires_at)}
+    return {"token": token, "expires_at": local_time(expires_at)}
 
 
 @router.get("/me", response=MeOut, auth=api_auth)

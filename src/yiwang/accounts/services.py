@@ -147,6 +147,12 @@ def _login_failed(*, username: str, ip: str) -> None:
 
 
 def client_ip(request: HttpRequest) -> str:
+    """The caller's address. Behind the reverse proxy (YIWANG_BEHIND_PROXY) that is the last
+    address the proxy appended to X-Forwarded-For, not the proxy's own."""
+    if settings.YIWANG_BEHIND_PROXY:
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if forwarded:
+            return forwarded[-1]
     return request.META.get("REMOTE_ADDR", "") or "unknown"
 
 

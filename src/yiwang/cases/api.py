@@ -14,6 +14,7 @@ from yiwang.core.pagination import paginate
 from yiwang.workdays import selectors as workdays
 
 from . import notices, presenters, selectors, services
+from .materials import check_size
 
 router = Router(tags=["cases"], auth=api_auth)
 
@@ -135,6 +136,7 @@ def case_transition(request: HttpRequest, number: str, body: TransitionIn):
 @router.post("/cases/{number}/materials", response={201: dict})
 def case_material_upload(request: HttpRequest, number: str, code: Form[str], file: File[UploadedFile]):
     case = selectors.case_for_actor(actor=request.auth, number=number)
+    check_size(field=f"materials.{code}", size=file.size or 0)  # before reading it into memory
     row = services.case_material_add(
         case=case, actor=request.auth, code=code, name=file.name or code, data=file.read()
     )
@@ -150,16 +152,18 @@ def case_material_upload(request: HttpRequest, number: str, code: Form[str], fil
 @router.get("/cases/{number}/notices", response=dict)
 def case_notices(request: HttpRequest, number: str):
     case = selectors.case_for_actor(actor=request.auth, number=number)
-    items = [
-        {
+    return paginate(
+        request,
+        case.notices.order_by("issued_at", "id"),
+        lambda n: {
             "number": n.number,
             "kind": n.kind,
             "kind_label": n.get_kind_display(),
-            "issued_at": presenters._local(n.issued_at),
-        }
-        for n in case.notices.all()
-    ]
-    return {"items": items, "count": len(items), "page": 1, "page_size": len(items)}
+            "issued_at": presenters.local_time(n.issued_at),
+            "html": f"/api/v1/cases/{case.number}/notices/{n.number}.html",
+            "pdf": f"/api/v1/cases/{case.number}/notices/{n.number}.pdf",
+        },
+    )
 
 
 @router.get("/cases/{number}/notices/{notice_number}.{fmt}")

@@ -17,6 +17,7 @@ from yiwang.workdays import selectors as workdays
 
 from .models import Case, Status
 
+SUPPLEMENT_NOTICE_DAYS = 5  # 行政许可法 §32
 FINISHED = {Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN, Status.APPROVED, Status.DENIED}
 YELLOW_DAYS = 2
 
@@ -30,24 +31,27 @@ class ClockView:
     clock: str  # running | stopped | not_started
 
 
-def stopped_workdays(stops, *, today: date, cal=None) -> int:
-    cal = cal or workdays.calendar()
-    return sum(
-        cal.workdays_between(s.started_on, s.ended_on or today)
-        for s in stops
-        if (s.ended_on or today) > s.started_on
-    )
-
-
 def due_date_for(
     *, accepted_on: date, limit_days: int, extension_days: int, stops, today: date, cal=None
 ) -> tuple[date, bool]:
+    """Working days inside a stop (S, E] do not count; an open stop counts up to today. A stop
+    that starts after the due date has passed does not move it (the case is late either way)."""
     cal = cal or workdays.calendar()
-    n = limit_days + extension_days + stopped_workdays(stops, today=today, cal=cal)
+    n = limit_days + extension_days
     if n <= 0:
         return accepted_on, cal.day_info(accepted_on).provisional
-    due = cal.add_workdays(accepted_on, n)
+    spans = [(s.started_on, s.ended_on or today) for s in stops]
+    due = cal.due_date(start=accepted_on, days=n, stops=spans)
     return due.date, due.provisional
+
+
+def deemed_acceptance(case: Case, *, today: date, cal=None) -> date | None:
+    """行政许可法 §32: an application not refused and without a supplement notice within 5 working
+    days of receipt counts as accepted on the day of receipt. Returns that day, or None."""
+    if case.status != Status.SUBMITTED or not case.received_on or case.supplement_requested_on:
+        return None
+    deadline = (cal or workdays.calendar()).add_workdays(case.received_on, SUPPLEMENT_NOTICE_DAYS).date
+    return case.received_on if today > deadline else None
 
 
 def warning_level(*, due: date, today: date, cal=None) -> tuple[int, str]:
@@ -64,7 +68,19 @@ def clock_view(case: Case, *, today: date, cal=None) -> ClockView:
     showing many cases (one query for all of them)."""
     cal = cal or workdays.calendar()
     if case.accepted_on is None or case.due_date is None:
-        return ClockView(None, False, None, "normal", "not_started")
+        deemed = deemed_acceptance(case, today=today, cal=cal)
+        if deemed is None:
+            return ClockView(None, False, None, "normal", "not_started")
+        due, provisional = due_date_for(
+            accepted_on=deemed,
+            limit_days=case.item_version.promised_limit_days or 0,
+            extension_days=0,
+            stops=[],
+            today=today,
+            cal=cal,
+        )
+        left, level = warning_level(due=due, today=today, cal=cal)
+        return ClockView(due, provisional, left, level, "running")
     if case.status in FINISHED or case.completed_at:
         return ClockView(case.due_date, case.due_date_provisional, None, "normal", "stopped")
     due, provisional = case.due_date, case.due_date_provisional

@@ -29,13 +29,17 @@ def sniff(data: bytes) -> str | None:
     return None
 
 
+def check_size(*, field: str, size: int) -> None:
+    if size > settings.UPLOAD_MAX_BYTES:
+        limit_mb = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
+        raise ValidationFailed(fields={field: [f"文件超过{limit_mb}MB大小限制"]})
+
+
 def check_upload(*, field: str, name: str, data: bytes) -> tuple[str, str]:
     """Returns (content type, sha256) or raises 422 naming the field."""
     if not data:
         raise ValidationFailed(fields={field: ["文件为空"]})
-    if len(data) > settings.UPLOAD_MAX_BYTES:
-        limit_mb = settings.UPLOAD_MAX_BYTES // (1024 * 1024)
-        raise ValidationFailed(fields={field: [f"文件超过{limit_mb}MB大小限制"]})
+    check_size(field=field, size=len(data))
     content_type = sniff(data)
     if content_type is None:
         raise ValidationFailed(fields={field: ["文件类型不支持，仅接受PDF、JPEG、PNG或OFD文件"]})

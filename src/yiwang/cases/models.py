@@ -82,6 +82,7 @@ class Case(models.Model):
     updated_at = models.DateTimeField("更新时间", auto_now=True)
     submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
     received_on = models.DateField("收件日期", null=True, blank=True)
+    supplement_requested_on = models.DateField("补正告知日期", null=True, blank=True)
     accepted_on = models.DateField("受理日期", null=True, blank=True)
     limit_days = models.PositiveIntegerField("办理时限（工作日）", null=True, blank=True)
     extension_days = models.PositiveIntegerField("延长（工作日）", default=0)

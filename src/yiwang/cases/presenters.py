@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.utils import timezone
-
 from yiwang.catalog.models import CaseKind
+from yiwang.core.formats import local_time
 from yiwang.core.masking import mask
 
 from . import clock
@@ -16,10 +15,6 @@ from .models import Case, CaseParty, Status
 STATUS_LABELS = dict(Status.choices)
 WARNING_LABELS = {"normal": "正常", "yellow": "黄灯", "red": "红灯"}
 CLOCK_LABELS = {"running": "计时中", "stopped": "暂停计时", "not_started": "未开始"}
-
-
-def _local(dt):
-    return timezone.localtime(dt).isoformat() if dt else None
 
 
 def party_out(p: CaseParty) -> dict:
@@ -43,7 +38,7 @@ def case_summary(case: Case, *, today: date, cal=None) -> dict:
         "status_label": STATUS_LABELS[case.status],
         "version": case.version,
         "channel": case.channel,
-        "submitted_at": _local(case.submitted_at),
+        "submitted_at": local_time(case.submitted_at),
         "due_date": view.due_date.isoformat() if view.due_date else None,
         "due_date_provisional": view.provisional,
         "working_days_left": view.working_days_left,
@@ -72,7 +67,7 @@ def case_detail(case: Case, *, today: date, events, parties, masked_form: dict) 
         "applicant": party_out(applicant) if applicant else None,
         "parties": [party_out(p) for p in parties],
         "form": masked_form,
-        "submitted_at": _local(case.submitted_at),
+        "submitted_at": local_time(case.submitted_at),
         "received_on": case.received_on.isoformat() if case.received_on else None,
         "accepted_on": case.accepted_on.isoformat() if case.accepted_on else None,
         "limit_days": case.limit_days,
@@ -96,7 +91,7 @@ def case_detail(case: Case, *, today: date, events, parties, masked_form: dict) 
                     str(e.actor) if e.actor and e.actor.kind == "staff" else ("申请人" if e.actor else "系统")
                 ),
                 "actor_role": e.actor_role,
-                "at": _local(e.at),
+                "at": local_time(e.at),
                 "note": e.note,
                 "data": e.data,
             }

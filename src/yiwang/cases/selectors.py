@@ -31,18 +31,22 @@ def _visible_q(user: User) -> Q:
         return Q(owner=user) | Q(filed_by=user)
     scope = staff_scope(user)
     if Role.PLATFORM_ADMIN in scope.roles:
-        return Q()
-    q = Q(filed_by=user)
+        return ~Q(status=Status.DRAFT) | Q(filed_by=user)
+    q = Q(pk__in=[])
     if scope.window_ids:
+        # a window of mine serves the item, and the case is not taken by another hall: either no
+        # hall yet (online) or the hall of that very window
         serving = Window.objects.filter(pk__in=scope.window_ids).filter(
             Q(items=OuterRef("item_id")) | Q(departments=OuterRef("department_id"))
         )
-        q |= Exists(serving) & (Q(hall__isnull=True) | Q(hall_id__in=scope.hall_ids))
+        q |= Q(hall__isnull=True) & Exists(serving)
+        q |= Exists(serving.filter(hall_id=OuterRef("hall_id")))
     for _role, dept_id, path in scope.department_roles:
         q |= Q(department_id=dept_id, region__path__startswith=path)
     if Role.SUPERVISOR in scope.roles:
         q |= region_q(scope.region_paths[Role.SUPERVISOR])
-    return q
+    # a draft belongs to its applicant until it is submitted
+    return (q & ~Q(status=Status.DRAFT)) | Q(filed_by=user)
 
 
 def cases_visible(*, user: User) -> QuerySet[Case]:
@@ -153,7 +157,7 @@ def allowed_actions(*, actor: User, case: Case) -> list[str]:
                 continue
         if action == "extend" and case.extension_days:
             continue
-        if action == "request_supplement" and case.events.filter(action="request_supplement").exists():
+        if action == "request_supplement" and case.supplement_requested_on:
             continue
         if action == "submit" and APPLICANT not in roles:
             continue

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
 from django.db.models import F, prefetch_related_objects
 from django.utils import timezone
 
 from yiwang.accounts.models import AccountKind, TrustLevel, User
-from yiwang.accounts.services import clean_id_number, clean_uscc, id_number_hash
+from yiwang.accounts.services import clean_id_number, clean_uscc, id_number_hash, phone_hash
 from yiwang.catalog import forms as catalog_forms
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.models import MaterialForm
@@ -54,9 +57,10 @@ from .models import (
 )
 
 APPLICANT = "applicant"
+PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 OPEN_STATUSES = {Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED, Status.ACCEPTED, Status.REVIEWED}
 RUNNING = {Status.ACCEPTED, Status.REVIEWED}
-SUPPLEMENT_NOTICE_DAYS = 5  # 行政许可法 §32: one notice within 5 working days, else accepted on receipt
+SUPPLEMENT_NOTICE_DAYS = clock.SUPPLEMENT_NOTICE_DAYS  # §32: one notice within 5 working days
 EXTENSION_DAYS = 10  # 行政许可法 §42
 SPECIAL_PROCEDURES = {
     "hearing": "听证",
@@ -136,6 +140,7 @@ ACTION_LABELS = {
     "suspend": "挂起",
     "resume": "恢复办理",
     "withdraw": "撤回申请",
+    "add_material": "上传材料",
     "deemed_accepted": "视为受理",
     "moved": "机构调整移交",
 }
@@ -157,8 +162,8 @@ def acting_roles(*, actor: User, case: Case) -> set[str]:
     roles: set[str] = set()
     if is_applicant(actor=actor, case=case):
         roles.add(APPLICANT)
-    if actor.kind != AccountKind.STAFF:
-        return roles
+    if actor.kind != AccountKind.STAFF or case.status == Status.DRAFT:
+        return roles  # a draft is the applicant's own until submitted
     scope = staff_scope(actor)
     halls = None if case.hall_id is None else {case.hall_id}
     if Role.CLERK in scope.roles and clerk_window_for_item(user=actor, item=case.item, hall_ids=halls):
@@ -184,131 +189,156 @@ def _check_role(*, action: str, rule: Rule, roles: set[str], case: Case) -> str:
 
 
 # --- submission -----------------------------------------------------------------------------------
-def _applicant_account(*, actor: User, channel: str, parties: dict, on: date) -> tuple[User, dict]:
-    """Resolve who applies. Online/mobile/kiosk: the logged-in person or company, or — when
-    `parties.applicant` names someone else — that principal, with the logged-in user as agent.
-    Window: the clerk identifies the applicant on the spot (`parties.applicant` required)."""
+def _applicant_account(*, actor: User, channel: str, parties: dict) -> User:
+    """Resolve who applies. Online, mobile and kiosk: always the logged-in person or company —
+    filing in someone else's name needs their written authorisation, which only a window can check
+    (the clerk records the agent as a party). Window: the clerk identifies the applicant on the
+    spot (`parties.applicant` required); an account is found or opened for them."""
     given = parties.get("applicant")
     if channel == Channel.WINDOW:
         if not given:
             raise ValidationFailed(fields={"parties.applicant": ["窗口收件须录入申请人身份信息"]})
-        return _find_or_create_principal(given, verified=True), {}
+        return _window_principal(_clean_party(given, prefix="parties.applicant"))
     if actor.kind == AccountKind.STAFF:
         raise PermissionDenied("工作人员账号不能以网上渠道代替申请人提交，请使用窗口收件", code="forbidden")
-    if not given:
-        return actor, {}
-    principal = _find_or_create_principal(given, verified=False)
-    if principal.pk == actor.pk:
-        return actor, {}
-    agent = parties.get("agent") or {}
-    agent = {
-        "name": agent.get("name") or str(actor),
-        "id_number": agent.get("id_number") or actor.id_number,
-        "phone": agent.get("phone", ""),
-    }
-    if not agent["id_number"]:
-        raise ValidationFailed(fields={"parties.agent.id_number": ["代办人须提供公民身份号码"]})
-    return principal, {"agent": agent}
-
-
-def _find_or_create_principal(given: dict, *, verified: bool) -> User:
-    name = (given.get("name") or "").strip()
-    if not name:
-        raise ValidationFailed(fields={"parties.applicant.name": ["请填写申请人姓名或名称"]})
-    if given.get("uscc"):
-        code = clean_uscc(given["uscc"], field="parties.applicant.uscc")
-        user = User.objects.filter(uscc=code).first()
-        if user is None:
-            user = User(
-                username=f"legal-{code}",
-                kind=AccountKind.LEGAL,
-                display_name=name,
-                uscc=code,
-                trust_level=TrustLevel.VERIFIED,
-            )
-            user.set_unusable_password()
-            user.save()
-        return user
-    number = clean_id_number(given.get("id_number") or "", field="parties.applicant.id_number")
-    digest = id_number_hash(number)
-    user = User.objects.filter(id_number_hash=digest).first()
-    if user is None:
-        user = User(
-            username=f"p-{digest[:20]}",
-            kind=AccountKind.PERSON,
-            display_name=name,
-            id_number=number,
-            id_number_hash=digest,
-            phone=given.get("phone", ""),
-            trust_level=TrustLevel.CERTIFICATE if verified else TrustLevel.SELF_DECLARED,
+    if given and not _is_same_party(actor, given):
+        raise PermissionDenied(
+            "网上申请只能以本人或本单位名义提交；代他人办理请携授权委托书到窗口办理",
+            code="agent_not_authorised",
         )
-        user.set_unusable_password()
-        user.save()
-    elif verified and user.trust_level < TrustLevel.CERTIFICATE:
+    return actor
+
+
+def _is_same_party(user: User, given: dict) -> bool:
+    if given.get("uscc"):
+        return (
+            user.kind == AccountKind.LEGAL
+            and clean_uscc(given["uscc"], field="parties.applicant.uscc") == user.uscc
+        )
+    number = clean_id_number(given.get("id_number") or "", field="parties.applicant.id_number")
+    return (
+        user.kind == AccountKind.PERSON
+        and bool(user.id_number_hash)
+        and id_number_hash(number) == user.id_number_hash
+    )
+
+
+def _clean_party(p: object, *, prefix: str) -> dict:
+    """A party as typed by a clerk or an API client: a name, an ID number or credit code, a phone."""
+    if not isinstance(p, dict):
+        raise ValidationFailed(fields={prefix: ["应为对象"]})
+    name, phone = p.get("name"), p.get("phone") or ""
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationFailed(fields={f"{prefix}.name": ["请填写姓名或名称"]})
+    if len(name.strip()) > 200:
+        raise ValidationFailed(fields={f"{prefix}.name": ["姓名或名称过长（最多200个字符）"]})
+    reject_markup(field=f"{prefix}.name", value=name)
+    if not isinstance(phone, str) or (phone and not PHONE_RE.match(phone)):
+        raise ValidationFailed(fields={f"{prefix}.phone": ["联系电话应为11位手机号码"]})
+    out = {"name": name.strip(), "phone": phone}
+    if p.get("uscc"):
+        out["uscc"] = clean_uscc(str(p["uscc"]), field=f"{prefix}.uscc")
+    else:
+        out["id_number"] = clean_id_number(str(p.get("id_number") or ""), field=f"{prefix}.id_number")
+    return out
+
+
+def _window_principal(given: dict) -> User:
+    """The applicant a clerk identified in person: their account, or a new one (no password; they
+    can claim it by registering online with the same ID number later)."""
+    if "uscc" in given:
+        lookup, defaults = (
+            {"uscc": given["uscc"]},
+            {
+                "username": f"legal-{given['uscc']}",
+                "kind": AccountKind.LEGAL,
+                "display_name": given["name"],
+                "trust_level": TrustLevel.VERIFIED,  # the clerk checked the business licence
+            },
+        )
+    else:
+        digest = id_number_hash(given["id_number"])
+        lookup, defaults = (
+            {"id_number_hash": digest},
+            {
+                "username": f"p-{digest[:20]}",
+                "kind": AccountKind.PERSON,
+                "display_name": given["name"],
+                "id_number": given["id_number"],
+                "phone": given["phone"],
+                "phone_hash": phone_hash(given["phone"]),
+                "trust_level": TrustLevel.CERTIFICATE,  # identified in person
+            },
+        )
+    user = User.objects.filter(**lookup).first()
+    if user is None:
+        try:
+            with transaction.atomic():
+                user = User(**lookup, **defaults)
+                user.set_unusable_password()
+                user.save()
+        except IntegrityError:  # opened at the same moment by another window
+            user = User.objects.get(**lookup)
+    if user.kind == AccountKind.PERSON and user.trust_level < TrustLevel.CERTIFICATE:
         User.objects.filter(pk=user.pk).update(trust_level=TrustLevel.CERTIFICATE)
     return user
 
 
-def _party_rows(*, case: Case, owner: User, extra: dict) -> list[CaseParty]:
-    rows = []
-    if owner.kind == AccountKind.LEGAL:
-        rows.append(
-            CaseParty(
-                case=case,
-                role=PartyRole.APPLICANT,
-                name=str(owner),
-                id_type=IdType.USCC,
-                id_number=owner.uscc,
-                id_hash=keys.lookup_hash(owner.uscc, kind="uscc"),
-                user=owner,
-            )
+OTHER_PARTY_ROLES = (PartyRole.AGENT, PartyRole.LEGAL_REP, PartyRole.SUBJECT, PartyRole.RIGHTS_HOLDER)
+
+
+def _other_parties(parties: dict) -> dict[str, dict]:
+    """Validated parties besides the applicant, keyed by role."""
+    unknown = set(parties) - {"applicant", *(r.value for r in OTHER_PARTY_ROLES)}
+    if unknown:
+        raise ValidationFailed(fields={f"parties.{r}": ["未知的当事人身份"] for r in sorted(unknown)})
+    return {
+        r.value: _clean_party(parties[r.value], prefix=f"parties.{r.value}")
+        for r in OTHER_PARTY_ROLES
+        if parties.get(r.value)
+    }
+
+
+def _party_row(
+    *, case: Case, role: str, name: str, uscc: str = "", id_number: str = "", phone: str = "", user=None
+) -> CaseParty:
+    if uscc:
+        return CaseParty(
+            case=case,
+            role=role,
+            name=name,
+            id_type=IdType.USCC,
+            id_number=uscc,
+            id_hash=keys.lookup_hash(uscc, kind="uscc"),
+            user=user,
         )
+    return CaseParty(
+        case=case,
+        role=role,
+        name=name,
+        id_type=IdType.RIC,
+        id_number=id_number,
+        id_hash=id_number_hash(id_number),
+        phone=phone,
+        user=user,
+    )
+
+
+def _party_rows(*, case: Case, owner: User, extra: dict[str, dict]) -> list[CaseParty]:
+    if owner.kind == AccountKind.LEGAL:
+        rows = [_party_row(case=case, role=PartyRole.APPLICANT, name=str(owner), uscc=owner.uscc, user=owner)]
     else:
-        rows.append(
-            CaseParty(
+        rows = [
+            _party_row(
                 case=case,
                 role=PartyRole.APPLICANT,
                 name=str(owner),
-                id_type=IdType.RIC,
                 id_number=owner.id_number,
-                id_hash=owner.id_number_hash or "",
                 phone=owner.phone,
                 user=owner,
             )
-        )
-    for role in (PartyRole.AGENT, PartyRole.LEGAL_REP, PartyRole.SUBJECT, PartyRole.RIGHTS_HOLDER):
-        p = extra.get(role.value)
-        if not p:
-            continue
-        field_prefix = f"parties.{role.value}"
-        if not (p.get("name") or "").strip():
-            raise ValidationFailed(fields={f"{field_prefix}.name": ["请填写姓名或名称"]})
-        if p.get("uscc"):
-            code = clean_uscc(p["uscc"], field=f"{field_prefix}.uscc")
-            rows.append(
-                CaseParty(
-                    case=case,
-                    role=role,
-                    name=p["name"].strip(),
-                    id_type=IdType.USCC,
-                    id_number=code,
-                    id_hash=keys.lookup_hash(code, kind="uscc"),
-                )
-            )
-        else:
-            number = clean_id_number(p.get("id_number") or "", field=f"{field_prefix}.id_number")
-            rows.append(
-                CaseParty(
-                    case=case,
-                    role=role,
-                    name=p["name"].strip(),
-                    id_type=IdType.RIC,
-                    id_number=number,
-                    id_hash=id_number_hash(number),
-                    phone=p.get("phone", ""),
-                )
-            )
-    return rows
+        ]
+    return rows + [_party_row(case=case, role=role, **p) for role, p in extra.items()]
 
 
 def form_protect(form: dict) -> dict:
@@ -321,48 +351,77 @@ def form_protect(form: dict) -> dict:
 
 
 def form_reveal(stored: dict) -> dict:
-    return {k: (keys.decrypt(v, context=k) if keys.is_encrypted(v) else v) for k, v in stored.items()}
+    """Decrypt the sensitive elements (only those: a plain value that merely looks like a token
+    stays what it is)."""
+    sensitive = catalog.sensitive_element_ids(stored.keys())
+    return {
+        k: (keys.decrypt(v, context=k) if k in sensitive and keys.is_encrypted(v) else v)
+        for k, v in stored.items()
+    }
 
 
-def _decode_materials(materials: list[dict]) -> list[tuple[str, str, bytes]]:
+@dataclass(frozen=True)
+class Upload:
+    """A material checked in full (known to the item, real type sniffed, size) before anything
+    is written."""
+
+    code: str
+    name: str
+    data: bytes
+    content_type: str
+    sha256: str
+
+
+def _check_material(*, version, code: str, name: str, data: bytes) -> Upload:
+    if code not in {m.code for m in version.materials.all()}:
+        raise ValidationFailed(fields={f"materials.{code}": ["本事项不需要该材料"]})
+    content_type, digest = check_upload(field=f"materials.{code}", name=name, data=data)
+    return Upload(code=code, name=name[:200], data=data, content_type=content_type, sha256=digest)
+
+
+def _decode_materials(materials: list[dict], *, version) -> list[Upload]:
     out = []
     for i, m in enumerate(materials or []):
-        code, name = (m.get("code") or "").strip(), (m.get("name") or "").strip()
+        code, name = str(m.get("code") or "").strip(), str(m.get("name") or "").strip()
         if not code:
             raise ValidationFailed(fields={f"materials.{i}.code": ["请指明材料编码"]})
         try:
             data = base64.b64decode(m.get("content_base64") or "", validate=True)
-        except (binascii.Error, ValueError) as exc:
+        except (binascii.Error, ValueError, TypeError) as exc:
             raise ValidationFailed(
                 fields={f"materials.{i}.content_base64": ["文件内容须为base64编码"]}
             ) from exc
-        out.append((code, name or code, data))
+        out.append(_check_material(version=version, code=code, name=name or code, data=data))
     return out
 
 
-def _attach(*, case: Case, actor: User, code: str, name: str, data: bytes) -> CaseMaterial:
-    known = {m.code for m in case.item_version.materials.all()}
-    if code not in known:
-        raise ValidationFailed(fields={f"materials.{code}": ["本事项不需要该材料"]})
-    content_type, digest = check_upload(field=f"materials.{code}", name=name, data=data)
-    row = CaseMaterial(
-        case=case,
-        material_code=code,
-        original_name=name[:200],
-        content_type=content_type,
-        size=len(data),
-        sha256=digest,
-        uploaded_by=actor,
-    )
-    # Django's storage API: local files in embedded mode, S3-compatible storage in production.
-    # A transaction that rolls back leaves an orphan file at worst, never a row without its file.
-    row.file.save(
-        f"{case.number}-{digest[:16]}.{name.rsplit('.', 1)[-1].lower() if '.' in name else 'bin'}",
-        ContentFile(data),
-        save=False,
-    )
-    row.save()
-    return row
+def _store(*, case: Case, actor: User, uploads: list[Upload]) -> list[CaseMaterial]:
+    """Write checked uploads through Django's storage API (local files embedded, S3-compatible
+    storage in production) and their rows. If anything fails before the transaction ends, the
+    files written so far are removed again."""
+    rows, written = [], []
+    try:
+        for u in uploads:
+            ext = u.name.rsplit(".", 1)[-1].lower() if "." in u.name else "bin"
+            row = CaseMaterial(
+                case=case,
+                material_code=u.code,
+                original_name=u.name,
+                content_type=u.content_type,
+                size=len(u.data),
+                sha256=u.sha256,
+                uploaded_by=actor,
+            )
+            row.file.save(f"{case.number}-{u.sha256[:16]}.{ext}", ContentFile(u.data), save=False)
+            written.append(row.file.name)
+            row.save()
+            rows.append(row)
+    except Exception:
+        for name in written:
+            with contextlib.suppress(Exception):
+                default_storage.delete(name)
+        raise
+    return rows
 
 
 @transaction.atomic
@@ -394,8 +453,10 @@ def case_submit(
         window = clerk_window_for_item(user=actor, item=version.item)
         if window is None:
             raise PermissionDenied("您所在窗口不受理该事项", code="forbidden")
-    owner, extra_parties = _applicant_account(actor=actor, channel=channel, parties=parties, on=on)
-    extra_parties = {**{k: v for k, v in parties.items() if k != "applicant"}, **extra_parties}
+    if not isinstance(parties, dict):
+        raise ValidationFailed(fields={"parties": ["应为对象"]})
+    extra_parties = _other_parties(parties)
+    owner = _applicant_account(actor=actor, channel=channel, parties=parties)
     objects = set(version.service_objects or [])
     if objects:
         is_person = owner.kind == AccountKind.PERSON
@@ -406,10 +467,10 @@ def case_submit(
         if not is_person and objects == {"1"}:
             raise ValidationFailed(fields={"parties.applicant": ["本事项的服务对象为自然人，法人不能申请"]})
     clean = catalog_forms.form_validate(item_version=version, form=form or {}, partial=draft)
-    decoded = _decode_materials(materials or [])
+    decoded = _decode_materials(materials or [], version=version)
     role = _filer_role(actor, channel)
     if not draft:
-        _require_materials(version=version, channel=channel, have={code for code, _, _ in decoded})
+        _require_materials(version=version, channel=channel, have={u.code for u in decoded})
     item = version.item
     region = item.department.region
     now = timezone.now()
@@ -432,7 +493,7 @@ def case_submit(
         received_on=None if draft else on,
     )
     CaseParty.objects.bulk_create(_party_rows(case=case, owner=owner, extra=extra_parties))
-    files = [_attach(case=case, actor=actor, code=code, name=name, data=data) for code, name, data in decoded]
+    files = _store(case=case, actor=actor, uploads=decoded)
     if draft:
         _event(case=case, action="save_draft", frm="", to=Status.DRAFT, actor=actor, role=role, on=on)
         return case
@@ -531,12 +592,34 @@ def case_update_draft(*, case: Case, actor: User, form: dict, version: int | Non
 
 
 @transaction.atomic
-def case_material_add(*, case: Case, actor: User, code: str, name: str, data: bytes) -> CaseMaterial:
-    if not is_applicant(actor=actor, case=case) and Role.CLERK not in acting_roles(actor=actor, case=case):
+def case_material_add(
+    *, case: Case, actor: User, code: str, name: str, data: bytes, version: int | None = None
+) -> CaseMaterial:
+    """One more file: the applicant while drafting or answering a supplement notice, a clerk
+    scanning papers at the window before acceptance. Version-checked and recorded."""
+    roles = acting_roles(actor=actor, case=case)
+    allowed = {
+        APPLICANT: {Status.DRAFT, Status.SUPPLEMENT_REQUESTED},
+        Role.CLERK: {Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED},
+    }
+    if not roles & set(allowed):
         raise PermissionDenied("您不能为该办件上传材料", code="forbidden")
-    if case.status not in (Status.DRAFT, Status.SUPPLEMENT_REQUESTED, Status.SUBMITTED):
-        raise InvalidTransition("当前状态不能再上传材料")
-    return _attach(case=case, actor=actor, code=code, name=name, data=data)
+    role = APPLICANT if APPLICANT in roles else Role.CLERK
+    if case.status not in allowed[role]:
+        raise InvalidTransition("当前状态不能上传材料")
+    if version is not None and version != case.version:
+        raise StaleVersion()
+    upload = _check_material(version=case.item_version, code=code, name=name, data=data)
+    case = _transition(
+        case=case,
+        action="add_material",
+        to=case.status,
+        actor=actor,
+        role=role,
+        version=case.version,
+        data={"material": code, "name": upload.name},
+    )
+    return _store(case=case, actor=actor, uploads=[upload])[0]
 
 
 # --- transitions ------------------------------------------------------------------------------------
@@ -632,23 +715,22 @@ def _submit(a: Act) -> Case:
 
 def _accept(a: Act) -> Case:
     case, on = a.case, a.on
-    deadline = (
-        workdays.add_workdays(case.received_on, SUPPLEMENT_NOTICE_DAYS).date if case.received_on else on
-    )
-    supplemented = case.events.filter(action="request_supplement").exists()
-    # §32: without a timely supplement notice the application counts as accepted on receipt.
-    late = on > deadline and not supplemented and case.received_on
-    accepted_on = case.accepted_on or (case.received_on if late else on)
-    limit = case.item_version.promised_limit_days
-    due, provisional = clock.due_date_for(
-        accepted_on=accepted_on, limit_days=limit, extension_days=0, stops=[], today=on
-    )
-    update = {
-        "accepted_on": accepted_on,
-        "limit_days": limit,
-        "due_date": due,
-        "due_date_provisional": provisional,
-    }
+    if case.accepted_on:  # accepted before and sent back to the window: the clock goes on as it was
+        accepted_on, limit = case.accepted_on, case.limit_days
+        update = _recomputed(case, today_=on)
+    else:
+        accepted_on = clock.deemed_acceptance(case, today=on) or on
+        limit = case.item_version.promised_limit_days
+        due, provisional = clock.due_date_for(
+            accepted_on=accepted_on, limit_days=limit, extension_days=0, stops=[], today=on
+        )
+        update = {
+            "accepted_on": accepted_on,
+            "limit_days": limit,
+            "due_date": due,
+            "due_date_provisional": provisional,
+        }
+    due = update["due_date"]
     if case.hall_id is None:
         window = clerk_window_for_item(user=a.actor, item=case.item)
         if window is not None:
@@ -662,7 +744,7 @@ def _accept(a: Act) -> Case:
 
 
 def _request_supplement(a: Act) -> Case:
-    if a.case.events.filter(action="request_supplement").exists():
+    if a.case.supplement_requested_on:
         raise InvalidTransition("补齐补正应一次性告知，本件已告知过")
     deadline = workdays.add_workdays(a.case.received_on, SUPPLEMENT_NOTICE_DAYS).date
     if a.on > deadline:
@@ -672,6 +754,16 @@ def _request_supplement(a: Act) -> Case:
         )
     if isinstance(a.fields.get("missing"), str):
         a.fields["missing"] = [a.fields["missing"]]
+    a.go(data=a.data, update={"supplement_requested_on": a.on})
+    a.notice(data={"note": a.note, **a.data})
+    return a.case
+
+
+def _refuse(a: Act) -> Case:
+    if clock.deemed_acceptance(a.case, today=a.on):
+        raise InvalidTransition(
+            f"收件后{SUPPLEMENT_NOTICE_DAYS}个工作日内未作处理，依法视为自收件之日起受理，不能再不予受理"
+        )
     return _simple(a)
 
 
@@ -683,12 +775,17 @@ def _supplement(a: Act) -> Case:
         update["form"] = form_protect(
             catalog_forms.form_validate(item_version=a.case.item_version, form=merged)
         )
-    for code, name, data in _decode_materials(a.fields.get("materials") or []):
-        _attach(case=a.case, actor=a.actor, code=code, name=name, data=data)
+    _store(
+        case=a.case,
+        actor=a.actor,
+        uploads=_decode_materials(a.fields.get("materials") or [], version=a.case.item_version),
+    )
     return a.go(update=update)
 
 
 def _return(a: Act) -> Case:
+    if a.case.clock_stopped:
+        raise InvalidTransition("办件计时暂停中（特别程序或挂起），请先结束后再退回")
     if a.case.status == Status.REVIEWED and a.role != Role.APPROVER:
         raise PermissionDenied("审核后的办件只能由审批人退回", code="forbidden")
     back = Status.ACCEPTED if a.case.status == Status.REVIEWED else Status.SUBMITTED
@@ -728,7 +825,7 @@ def _transfer(a: Act) -> Case:
         "to_department": target.name,
         "reason": a.fields.get("reason"),
     }
-    return a.go(data=data, update={"department_id": target.pk})
+    return a.go(data=data, update={"department_id": target.pk, "region_id": target.region_id})
 
 
 def _recomputed(case: Case, *, extension_days: int | None = None, today_: date) -> dict:
@@ -803,6 +900,7 @@ def _withdraw(a: Act) -> Case:
 _HANDLERS = {
     "submit": _submit,
     "accept": _accept,
+    "refuse": _refuse,
     "request_supplement": _request_supplement,
     "supplement": _supplement,
     "return": _return,
@@ -901,25 +999,35 @@ def cases_recompute_due_dates(*, years: set[int], reason: str, on: date | None =
             or case.accepted_on.year in years
             or (case.due_date and case.due_date.year in years)
         )
-        if not touches:
-            continue
+        if touches and _recompute_one(case, reason=reason, on=on):
+            changed += 1
+    return changed
+
+
+def _recompute_one(case: Case, *, reason: str, on: date) -> bool:
+    """Version-checked like every other write: if someone acted on the case meanwhile (an
+    extension, a stop ending), re-read it and recompute from what they left."""
+    for _ in range(5):
         new = _recomputed(case, today_=on)
         if new["due_date"] == case.due_date and new["due_date_provisional"] == case.due_date_provisional:
-            continue
-        Case.objects.filter(pk=case.pk).update(**new)
-        CaseRecord.objects.create(
-            case=case,
-            kind="due_date_recomputed",
-            note=f"{reason}：办结期限由{case.due_date:%Y-%m-%d}调整为{new['due_date']:%Y-%m-%d}",
-            data={
-                "old": case.due_date.isoformat(),
-                "new": new["due_date"].isoformat(),
-                "was_provisional": case.due_date_provisional,
-                "provisional": new["due_date_provisional"],
-            },
-        )
-        changed += 1
-    return changed
+            return False
+        if Case.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1, **new):
+            CaseRecord.objects.create(
+                case=case,
+                kind="due_date_recomputed",
+                note=f"{reason}：办结期限由{case.due_date:%Y-%m-%d}调整为{new['due_date']:%Y-%m-%d}",
+                data={
+                    "old": case.due_date.isoformat(),
+                    "new": new["due_date"].isoformat(),
+                    "was_provisional": case.due_date_provisional,
+                    "provisional": new["due_date_provisional"],
+                },
+            )
+            return True
+        case = Case.objects.prefetch_related("stops").get(pk=case.pk)
+        if case.status not in RUNNING:
+            return False
+    raise StaleVersion("办件变动频繁，办结期限重算未完成，请稍后重试")
 
 
 def _move(*, qs, actor, note: str, update: dict, kind: str) -> int:
@@ -947,7 +1055,7 @@ def cases_move_department(*, source: Department, target: Department, actor, note
         qs=Case.objects.filter(department=source),
         actor=actor,
         note=note,
-        update={"department_id": target.pk},
+        update={"department_id": target.pk, "region_id": target.region_id},
         kind="department",
     )
 

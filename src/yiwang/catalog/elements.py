@@ -32,7 +32,7 @@ PERSON_BASE: dict[str, tuple] = {
     "birth_date": ("出生日期", "date", "date", "", None, False, ""),
     "gender": ("性别", "enum", "", "", None, False, ""),
     "ethnicity": ("民族", "string", "", "", 20, False, ""),
-    "email": ("电子邮箱", "string", "email", "", 100, True, ""),
+    "email": ("电子邮箱", "string", "email", "", 100, True, "email"),
     "postcode": ("邮政编码", "string", "", "postcode", 6, False, ""),
     "relationship": ("与申请人关系", "string", "", "", 20, False, ""),
     "household_address": ("户籍地址", "string", "", "", 200, True, "address"),

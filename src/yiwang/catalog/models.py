@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db import models
 
 from yiwang.core.errors import Conflict
+from yiwang.core.text import safe_link_validator
 
 
 class ItemType(models.TextChoices):
@@ -329,8 +330,8 @@ class Material(models.Model):
     )
     issuing_department = models.CharField("出具单位", max_length=100, blank=True)
     tolerable = models.BooleanField("可容缺", default=False)
-    blank_form = models.CharField("空白表格", max_length=300, blank=True)
-    sample = models.CharField("示例样表", max_length=300, blank=True)
+    blank_form = models.CharField("空白表格", max_length=300, blank=True, validators=[safe_link_validator])
+    sample = models.CharField("示例样表", max_length=300, blank=True, validators=[safe_link_validator])
     notes = models.TextField("填报须知", blank=True)
     position = models.PositiveSmallIntegerField(default=0)
 

@@ -67,13 +67,14 @@ def sensitive_element_ids(ids: Iterable[str]) -> set[str]:
 
 
 def element_masks(ids: Iterable[str]) -> dict[str, str]:
-    """{element id: mask kind (core.masking)} for the ids that are masked when shown."""
+    """{element id: mask kind (core.masking)} for the ids shown masked: every element with a mask
+    kind, and every sensitive one (hidden entirely when it has no kind of its own)."""
     registry = element_registry()
     out = {}
     for i in ids:
         el = registry.get(i)
-        if el and el.get("mask"):
-            out[i] = el["mask"]
+        if el and (el.get("mask") or el.get("sensitive")):
+            out[i] = el.get("mask") or "hidden"
     return out
 
 

@@ -9,6 +9,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from yiwang.core.text import is_safe_link
+
 from .models import (
     BusinessKind,
     CaseKind,
@@ -423,6 +425,8 @@ def _result_problems(result: dict) -> list[str]:
         out.append("办理结果类型应为 10（证照）、20（批文）或 30（其他）")
     if "sample" in result and not isinstance(result["sample"], str):
         out.append("结果样本应为文本")
+    elif not is_safe_link(result.get("sample") or ""):
+        out.append("结果样本应为 http(s) 链接或站内路径")
     return out
 
 
@@ -460,6 +464,9 @@ def _materials_problems(materials: Any) -> Problems:
                 out.append((f, f"{MATERIAL_LABELS[k]}不能超过 {limit} 个字符"))
         if "notes" in m and not isinstance(m["notes"], str):
             out.append((f, "填报须知应为文本"))
+        for k in ("blank_form", "sample"):
+            if isinstance(m.get(k), str) and not is_safe_link(m[k]):
+                out.append((f, f"{MATERIAL_LABELS[k]}应为 http(s) 链接或站内路径"))
         code = m.get("code")
         if isinstance(code, str):
             if code in seen:

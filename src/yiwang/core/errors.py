@@ -17,10 +17,7 @@ class DomainError(Exception):
         self.fields = fields or {}
 
     def as_body(self) -> dict:
-        body = {"code": self.code, "message": self.message}
-        if self.fields:
-            body["fields"] = self.fields
-        return body
+        return {"code": self.code, "message": self.message, "fields": self.fields}
 
 
 class NotAuthenticated(DomainError):

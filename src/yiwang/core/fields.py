@@ -15,7 +15,9 @@ class EncryptedTextField(models.TextField):
         return keys.decrypt(value)
 
     def get_prep_value(self, value):
+        # Always encrypt: the Python value is the plain one (from_db_value decrypted it), so a
+        # plain value that happens to look like a token is still encrypted, never stored raw.
         value = super().get_prep_value(value)
-        if value is None or value == "" or keys.is_encrypted(value):
+        if value is None or value == "":
             return value
         return keys.encrypt(value)

@@ -39,8 +39,23 @@ def mask_address(value: str | None) -> str:
     return value[:6] + "*" * min(max(len(value) - 6, 0), 8)
 
 
-MASKERS = {"id_number": mask_id_number, "phone": mask_phone, "name": mask_name, "address": mask_address}
+def mask_email(value: str | None) -> str:
+    """zhang.wei@example.com -> z*******@example.com"""
+    if not value:
+        return ""
+    local, _, domain = value.partition("@")
+    return (local[:1] + "*" * max(len(local) - 1, 1)) + ("@" + domain if domain else "")
+
+
+MASKERS = {
+    "id_number": mask_id_number,
+    "phone": mask_phone,
+    "name": mask_name,
+    "address": mask_address,
+    "email": mask_email,
+}
 
 
 def mask(kind: str, value: str | None) -> str:
+    """Mask by kind; an unknown kind hides everything."""
     return MASKERS.get(kind, lambda v: "*" * len(v or ""))(value)

@@ -17,3 +17,17 @@ def reject_markup(*, field: str, value: str) -> None:
     """Free text may not carry HTML or script (pages escape anyway; this keeps it out of records)."""
     if value and has_markup(value):
         raise ValidationFailed(fields={field: ["内容不能包含HTML标记或脚本"]})
+
+
+def is_safe_link(value: str) -> bool:
+    """Links people may click (blank forms, samples): http(s) or site paths, never `javascript:`."""
+    v = value.strip().lower()
+    return v == "" or v.startswith(("https://", "http://")) or (v.startswith("/") and not v.startswith("//"))
+
+
+def safe_link_validator(value: str) -> None:
+    """Model-field validator (admin) for such links."""
+    from django.core.exceptions import ValidationError
+
+    if not is_safe_link(value or ""):
+        raise ValidationError("应为 http(s) 链接或站内路径")

@@ -2292,8 +2292,9 @@ def materials_for(specs: list, item_name: str) -> list[dict]:
         if issuer:
             mat["issuing_department"] = issuer
         if code == "application_form":
-            mat["blank_form"] = f"{item_name}申请表（空白表格）"
-            mat["sample"] = f"{item_name}申请表（示例样表）"
+            # blank forms and samples are links (http(s) or site paths); the demo ships no files,
+            # so it says where to get them instead
+            mat["notes"] = f"《{item_name}申请表》可在办理窗口领取，或由系统根据填报内容生成。"
         note = over.get("notes", notes)
         if note:
             mat["notes"] = note

@@ -6,7 +6,8 @@ from datetime import date
 import pytest
 from django.db import connection
 
-from yiwang.accounts.models import PersonalDataView
+from yiwang.accounts.models import PersonalDataView, User
+from yiwang.accounts.services import id_number_hash
 from yiwang.cases import selectors, services
 from yiwang.cases.models import Case, CaseEvent, CaseParty, CaseRecord, Notice, Status
 from yiwang.core.errors import InvalidTransition, PermissionDenied, StaleVersion, ValidationFailed
@@ -273,16 +274,52 @@ def test_window_submission_identifies_applicant_on_the_spot(world):
     assert not case.owner.has_usable_password()
 
 
-def test_agent_filing_for_someone_else_is_recorded(world):
+def test_online_filing_in_someone_elses_name_is_refused(world):
+    other = world.citizen2.id_number
+    with pytest.raises(PermissionDenied) as exc:
+        submit(world, parties={"applicant": {"name": "随便", "id_number": other}})
+    assert exc.value.code == "agent_not_authorised"
+    assert not Case.objects.filter(owner=world.citizen2).exists()
+    stranger = make_ric(serial=909)
+    with pytest.raises(PermissionDenied):
+        submit(world, parties={"applicant": {"name": "某人", "id_number": stranger}})
+    assert not User.objects.filter(id_number_hash=id_number_hash(stranger)).exists()  # no account squatting
+    # naming oneself is fine
+    assert (
+        submit(world, parties={"applicant": {"name": "张伟", "id_number": world.citizen.id_number}}).owner
+        == world.citizen
+    )
+
+
+def test_agent_at_the_window_is_recorded(world):
     principal_id = make_ric(serial=303)
-    case = submit(
-        world,
+    agent_id = make_ric(serial=404)
+    case = services.case_submit(
+        actor=world.clerk,
+        item_code=world.item.code,
         form=good_form(**{"applicant.id_number": principal_id, "applicant.name": "王芳"}),
-        parties={"applicant": {"name": "王芳", "id_number": principal_id}},
+        channel="window",
+        parties={
+            "applicant": {"name": "王芳", "id_number": principal_id},
+            "agent": {"name": "赵六", "id_number": agent_id, "phone": "13500135000"},
+        },
+        on=MON,
     )
     roles = dict(case.parties.values_list("role", "name"))
-    assert roles == {"applicant": "王芳", "agent": "张伟"}
-    assert case.owner.display_name == "王芳" and case.filed_by == world.citizen
+    assert roles == {"applicant": "王芳", "agent": "赵六"}
+    assert case.owner.display_name == "王芳" and case.filed_by == world.clerk
+    with pytest.raises(ValidationFailed) as exc:
+        services.case_submit(
+            actor=world.clerk,
+            item_code=world.item.code,
+            form=good_form(),
+            channel="window",
+            parties={
+                "applicant": {"name": "王芳", "id_number": principal_id},
+                "agent": {"name": "<b>x</b>", "id_number": agent_id},
+            },
+        )
+    assert "parties.agent.name" in exc.value.fields
 
 
 def test_drafts_save_partial_forms(world):
@@ -398,3 +435,92 @@ def test_allowed_actions_follow_role_scope_and_state(world):
         selectors.allowed_actions(actor=world.approver, case=case)
     )
     assert selectors.allowed_actions(actor=world.citizen2, case=case) == []
+
+
+def test_drafts_are_the_applicants_own(world):
+    from yiwang.core.errors import NotFound
+
+    case = submit(world, draft=True, form={"applicant.name": "张伟"})
+    for user in (world.clerk, world.clerk_other_hall, world.reviewer, world.supervisor, world.platform_admin):
+        with pytest.raises(NotFound):
+            selectors.case_for_actor(actor=user, number=case.number)
+        assert services.acting_roles(actor=user, case=case) == set()
+
+
+def test_a_plain_value_that_looks_like_a_token_stays_plain(world):
+    case = submit(
+        world,
+        form=good_form(**{"premises.address": "enc1.1.AAAA"}),
+        parties={"subject": {"name": "张小宝", "id_number": make_ric(serial=808), "phone": ""}},
+    )
+    case = Case.objects.get(pk=case.pk)
+    assert services.form_reveal(case.form)["premises.address"] == "enc1.1.AAAA"
+    assert [p.name for p in case.parties.all()]  # readable, not a decryption error
+
+
+def test_transfer_to_another_region_makes_it_visible_there(world):
+    from yiwang.accounts.services import staff_create
+    from yiwang.core.testing import make_uscc
+    from yiwang.organizations.models import Department, Region
+
+    huangshi = Region.objects.create(code="420200", name="黄石市", level="city")
+    far = Department.objects.create(
+        name="黄石市市场监督管理局", uscc=make_uscc("hs", region="420200"), region=huangshi
+    )
+    reviewer = staff_create(
+        username="hs_reviewer",
+        password="pass-1234-word",
+        name="黄石审核",
+        roles=[{"role": "reviewer", "department": far}],
+    )
+    case = act(submit(world), world.clerk, "accept")
+    case = act(case, world.reviewer, "transfer", department=far.uscc, reason="属地管辖")
+    assert case.region == huangshi
+    assert selectors.case_for_actor(actor=reviewer, number=case.number) == case
+
+
+def test_reaccepting_a_returned_case_keeps_extension_and_stops(world):
+    case = act(submit(world), world.clerk, "accept")
+    case = act(case, world.approver, "extend", reason="复杂")
+    due = case.due_date
+    case = act(case, world.reviewer, "return", reason="退回窗口补录")
+    case = act(case, world.clerk, "accept", on=date(2026, 11, 4))
+    assert case.due_date == due and case.accepted_on == MON
+
+
+def test_a_stop_after_the_due_date_does_not_move_it(world):
+    case = act(submit(world), world.clerk, "accept")  # due 9 Nov
+    case = act(case, world.reviewer, "suspend", on=date(2026, 11, 16), reason="等待")
+    case = act(case, world.reviewer, "resume", on=date(2026, 11, 20))
+    assert case.due_date == date(2026, 11, 9)
+
+
+def test_deemed_acceptance_blocks_a_late_refusal_and_starts_the_clock(world):
+    from yiwang.cases.clock import clock_view
+
+    case = submit(world)
+    view = clock_view(case, today=date(2026, 11, 16))
+    assert view.clock == "running" and view.due_date == date(2026, 11, 9) and view.warning_level == "red"
+    with pytest.raises(InvalidTransition, match="视为"):
+        act(case, world.clerk, "refuse", on=date(2026, 11, 16), reason="x")
+
+
+def test_failed_submission_leaves_no_files(world, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    bad = [good_materials()[0], {"code": "site_plan", "name": "x.png", "content_base64": "bm90IGFuIGltYWdl"}]
+    with pytest.raises(ValidationFailed):
+        submit(world, materials=bad)
+    assert not any(p.is_file() for p in tmp_path.rglob("*"))
+
+
+def test_material_uploads_are_recorded_and_limited_by_state(world):
+    from yiwang.core.testing import MINIMAL_PDF
+
+    case = submit(world)
+    with pytest.raises(InvalidTransition):  # the applicant adds files only when asked to
+        services.case_material_add(
+            case=case, actor=world.citizen, code="other", name="o.pdf", data=MINIMAL_PDF
+        )
+    services.case_material_add(case=case, actor=world.clerk, code="other", name="o.pdf", data=MINIMAL_PDF)
+    case.refresh_from_db()
+    assert case.events.filter(action="add_material").count() == 1 and case.version == 3

@@ -125,4 +125,4 @@ def test_detail_is_the_full_guide(client):
 def test_detail_404(client):
     r = client.get("/api/v1/items/NOPE")
     assert r.status_code == 404
-    assert r.json() == {"code": "item_not_found", "message": "事项不存在或未发布"}
+    assert r.json() == {"code": "item_not_found", "message": "事项不存在或未发布", "fields": {}}
