@@ -81,3 +81,20 @@ def test_region_merge_moves_open_cases(world):
     world.city.refresh_from_db()
     assert world.city.valid_until == date(2026, 12, 31) and world.city.successor == new_city
     assert StaffRole.objects.filter(user=world.clerk).exists()
+
+
+def test_succeed_command_moves_open_cases(world, capsys):
+    from django.core.management import call_command
+
+    cases.case_submit(
+        actor=world.citizen,
+        item_code=world.item.code,
+        form=good_form(),
+        channel="online",
+        materials=good_materials(),
+    )
+    call_command(
+        "succeed", "department", world.dept.uscc, world.dept2.uscc, "--on", "2026-12-01", "--by", "admin"
+    )
+    assert "1 open cases moved" in capsys.readouterr().out
+    assert Case.objects.get().department == world.dept2
