@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "yiwang.core",
     "yiwang.workdays",
+    "yiwang.ledger",
     "yiwang.organizations",
     "yiwang.accounts",
     "yiwang.catalog",
