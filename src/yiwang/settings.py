@@ -164,6 +164,7 @@ CELERY_BEAT_SCHEDULE = {
 MEDIA_ROOT = YIWANG_HOME / "media"
 MEDIA_URL = "/media/"
 STATIC_ROOT = YIWANG_HOME / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # `collectstatic` fills it; whitenoise wants it to exist
 STATIC_URL = "/static/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

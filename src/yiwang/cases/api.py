@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Form, Router, Schema
+from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yiwang.accounts.auth import api_auth
+from yiwang.core.errors import NotFound
 from yiwang.core.idempotency import run_idempotent
 from yiwang.core.pagination import paginate
 from yiwang.workdays import selectors as workdays
@@ -88,7 +89,7 @@ def case_create(request: HttpRequest, body: CaseIn):
         body=payload,
         handler=handler,
     )
-    return status, out
+    return Status(status, out)
 
 
 @router.get("/cases", response=dict)
@@ -140,13 +141,16 @@ def case_material_upload(request: HttpRequest, number: str, code: Form[str], fil
     row = services.case_material_add(
         case=case, actor=request.auth, code=code, name=file.name or code, data=file.read()
     )
-    return 201, {
-        "code": row.material_code,
-        "name": row.original_name,
-        "content_type": row.content_type,
-        "size": row.size,
-        "sha256": row.sha256,
-    }
+    return Status(
+        201,
+        {
+            "code": row.material_code,
+            "name": row.original_name,
+            "content_type": row.content_type,
+            "size": row.size,
+            "sha256": row.sha256,
+        },
+    )
 
 
 @router.get("/cases/{number}/notices", response=dict)
@@ -176,6 +180,4 @@ def case_notice_render(request: HttpRequest, number: str, notice_number: str, fm
         return resp
     if fmt == "html":
         return HttpResponse(notices.render_html(notice), content_type="text/html; charset=utf-8")
-    from yiwang.core.errors import NotFound
-
     raise NotFound("文书格式不存在")
