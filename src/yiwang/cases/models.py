@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 
@@ -32,6 +34,10 @@ class Delivery(models.TextChoices):
     WINDOW = "window", "窗口领取"
     POST = "post", "邮寄送达"
     ELECTRONIC = "electronic", "电子送达"
+
+
+def new_ledger_salt() -> str:
+    return secrets.token_hex(32)
 
 
 class Case(models.Model):
@@ -92,6 +98,9 @@ class Case(models.Model):
     decision = models.CharField("决定", max_length=10, blank=True)
     delivery = models.CharField("送达方式", max_length=12, choices=Delivery.choices, blank=True)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    # Ledger entries name a case by HMAC(salt, number): unlinkable to the case (or its applicant)
+    # without the salt, which never leaves this database.
+    ledger_salt = models.CharField(max_length=64, default=new_ledger_salt, editable=False)
 
     class Meta:
         verbose_name = verbose_name_plural = "办件"
