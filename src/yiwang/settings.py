@@ -158,6 +158,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE_FILENAME = str(YIWANG_HOME / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "cases-refresh-warnings": {"task": "yiwang.cases.tasks.sweep_overdue", "schedule": 3600.0},
+    "ledger-integrate": {"task": "ledger.tasks.integrate", "schedule": 3.0},
 }
 
 # --- Files ----------------------------------------------------------------------------------
@@ -230,3 +231,11 @@ LOGGING = {
 # --- Platform ---------------------------------------------------------------------------------
 YIWANG_CITY_CODE = env("YIWANG_CITY_CODE", "420100", "Division code of the city this instance serves")
 YIWANG_SITE_NAME = env("YIWANG_SITE_NAME", "一网通办", "Portal title")
+
+# --- Ledger (全程留痕) ---------------------------------------------------------------------------
+YIWANG_LEDGER_ORIGIN = env(
+    "YIWANG_LEDGER_ORIGIN", "yiwang.example/ledger", "Origin line of this instance's transparency log"
+)
+YIWANG_LEDGER_WITNESS_NAME = env(
+    "YIWANG_LEDGER_WITNESS_NAME", "yiwang.example/witness", "Name this instance cosigns with as a witness"
+)
