@@ -130,36 +130,17 @@ def case_form(*, case: Case, viewer: User, reveal: bool = False) -> dict:
 
 
 def allowed_actions(*, actor: User, case: Case) -> list[str]:
-    """Actions `actor` may take on `case` now (role, scope and state), for pages that show only
-    what is possible. The services check again on submit."""
-    from .services import APPLICANT, RULES, acting_roles
+    """Actions `actor` may take on `case` now, for pages that show only what is possible (the
+    same checks the services make: cases.services.action_check)."""
+    from yiwang.core.errors import DomainError
 
-    roles = acting_roles(actor=actor, case=case)
-    immediate = case.item_version.is_immediate
+    from .services import RULES, action_check
+
     out = []
-    for action, rule in RULES.items():
-        allowed = set(rule.roles)
-        if action in {"approve", "deny", "complete"} and not immediate:
-            allowed.discard(Role.CLERK)
-        if not roles & allowed or case.status not in rule.sources:
-            continue
-        if action in {"approve", "deny"} and (
-            case.clock_stopped or (case.status == Status.ACCEPTED and not immediate)
-        ):
-            continue
-        if action == "return" and case.status == Status.REVIEWED and Role.APPROVER not in roles:
-            continue
-        if action in {"start_special_procedure", "suspend"} and case.clock_stopped:
-            continue
-        if action in {"end_special_procedure", "resume"}:
-            kind = "special_procedure" if action == "end_special_procedure" else "suspension"
-            if not case.stops.filter(kind=kind, ended_on__isnull=True).exists():
-                continue
-        if action == "extend" and case.extension_days:
-            continue
-        if action == "request_supplement" and case.supplement_requested_on:
-            continue
-        if action == "submit" and APPLICANT not in roles:
+    for action in RULES:
+        try:
+            action_check(actor=actor, case=case, action=action)
+        except DomainError:
             continue
         out.append(action)
     return out

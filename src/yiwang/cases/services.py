@@ -673,16 +673,8 @@ def case_apply_action(
     **fields,
 ) -> Case:
     """Apply one lifecycle action (API.md's list). Raises 403 / 409 / 422 per the contract."""
-    rule = RULES.get(action)
-    if rule is None:
-        raise ValidationFailed(fields={"action": [f"未知的操作：{action}"]})
-    role = _check_role(action=action, rule=rule, roles=acting_roles(actor=actor, case=case), case=case)
-    if version is not None and version != case.version:
-        raise StaleVersion()
-    if case.status not in rule.sources:
-        raise InvalidTransition(
-            f"办件当前状态为“{case.get_status_display()}”，不能{ACTION_LABELS.get(action, action)}"
-        )
+    on = on or today()
+    rule, role = action_check(actor=actor, case=case, action=action, on=on, version=version)
     missing = {f: ["必填"] for f in rule.required if not str(fields.get(f) or "").strip()}
     if missing:
         raise ValidationFailed(fields=missing)
@@ -696,10 +688,67 @@ def case_apply_action(
         rule=rule,
         role=role,
         note=note,
-        on=on or today(),
+        on=on,
         fields=fields,
     )
     return _HANDLERS.get(action, _simple)(act)
+
+
+def action_check(
+    *, actor: User, case: Case, action: str, on: date | None = None, version: int | None = None
+) -> tuple[Rule, str]:
+    """May `actor` take `action` on `case` now? Role and scope (403), state and the rules of the
+    lifecycle (409). Returns the rule and the role acted in; changes nothing. Pages use it to
+    show only the actions possible now (cases.selectors.allowed_actions)."""
+    rule = RULES.get(action)
+    if rule is None:
+        raise ValidationFailed(fields={"action": [f"未知的操作：{action}"]})
+    roles = acting_roles(actor=actor, case=case)
+    role = _check_role(action=action, rule=rule, roles=roles, case=case)
+    if version is not None and version != case.version:
+        raise StaleVersion()
+    if case.status not in rule.sources:
+        raise InvalidTransition(
+            f"办件当前状态为“{case.get_status_display()}”，不能{ACTION_LABELS.get(action, action)}"
+        )
+    on = on or today()
+    stopped = "办件计时暂停中（特别程序或挂起），请先结束"
+    if action in {"approve", "deny"}:
+        if case.status == Status.ACCEPTED and not case.item_version.is_immediate:
+            raise InvalidTransition("承诺件须先经审核再作决定")
+        if case.clock_stopped:
+            raise InvalidTransition(stopped + "后再作决定")
+    elif action == "return":
+        if case.clock_stopped:
+            raise InvalidTransition(stopped + "后再退回")
+        if case.status == Status.REVIEWED:
+            if Role.APPROVER not in roles:
+                raise PermissionDenied("审核后的办件只能由审批人退回", code="forbidden")
+            role = Role.APPROVER
+    elif action in {"start_special_procedure", "suspend"} and case.clock_stopped:
+        raise InvalidTransition("办件计时已暂停")
+    elif action in {"end_special_procedure", "resume"}:
+        kind = StopKind.SPECIAL_PROCEDURE if action == "end_special_procedure" else StopKind.SUSPENSION
+        if not case.stops.filter(kind=kind, ended_on__isnull=True).exists():
+            raise InvalidTransition(
+                "没有进行中的特别程序" if kind == StopKind.SPECIAL_PROCEDURE else "办件未挂起"
+            )
+    elif action == "extend" and case.extension_days:
+        raise InvalidTransition("办理期限只能延长一次")
+    elif action == "request_supplement":
+        if case.supplement_requested_on:
+            raise InvalidTransition("补齐补正应一次性告知，本件已告知过")
+        deadline = workdays.add_workdays(case.received_on, SUPPLEMENT_NOTICE_DAYS).date
+        if on > deadline:
+            raise InvalidTransition(
+                f"已超过收件后{SUPPLEMENT_NOTICE_DAYS}个工作日的补正告知期限（{deadline:%Y-%m-%d}），"
+                "依法视为自收件之日起受理，请直接受理"
+            )
+    elif action == "refuse" and clock.deemed_acceptance(case, today=on):
+        raise InvalidTransition(
+            f"收件后{SUPPLEMENT_NOTICE_DAYS}个工作日内未作处理，依法视为自收件之日起受理，不能再不予受理"
+        )
+    return rule, role
 
 
 def _simple(a: Act) -> Case:
@@ -744,27 +793,11 @@ def _accept(a: Act) -> Case:
 
 
 def _request_supplement(a: Act) -> Case:
-    if a.case.supplement_requested_on:
-        raise InvalidTransition("补齐补正应一次性告知，本件已告知过")
-    deadline = workdays.add_workdays(a.case.received_on, SUPPLEMENT_NOTICE_DAYS).date
-    if a.on > deadline:
-        raise InvalidTransition(
-            f"已超过收件后{SUPPLEMENT_NOTICE_DAYS}个工作日的补正告知期限（{deadline:%Y-%m-%d}），"
-            "依法视为自收件之日起受理，请直接受理"
-        )
     if isinstance(a.fields.get("missing"), str):
         a.fields["missing"] = [a.fields["missing"]]
     a.go(data=a.data, update={"supplement_requested_on": a.on})
     a.notice(data={"note": a.note, **a.data})
     return a.case
-
-
-def _refuse(a: Act) -> Case:
-    if clock.deemed_acceptance(a.case, today=a.on):
-        raise InvalidTransition(
-            f"收件后{SUPPLEMENT_NOTICE_DAYS}个工作日内未作处理，依法视为自收件之日起受理，不能再不予受理"
-        )
-    return _simple(a)
 
 
 def _supplement(a: Act) -> Case:
@@ -784,19 +817,11 @@ def _supplement(a: Act) -> Case:
 
 
 def _return(a: Act) -> Case:
-    if a.case.clock_stopped:
-        raise InvalidTransition("办件计时暂停中（特别程序或挂起），请先结束后再退回")
-    if a.case.status == Status.REVIEWED and a.role != Role.APPROVER:
-        raise PermissionDenied("审核后的办件只能由审批人退回", code="forbidden")
     back = Status.ACCEPTED if a.case.status == Status.REVIEWED else Status.SUBMITTED
     return a.go(to=back, data=a.data)
 
 
 def _decide(a: Act) -> Case:
-    if a.case.status == Status.ACCEPTED and not a.case.item_version.is_immediate:
-        raise InvalidTransition("承诺件须先经审核再作决定")
-    if a.case.clock_stopped:
-        raise InvalidTransition("办件计时暂停中（特别程序或挂起），请先结束后再作决定")
     data = {**a.data, **({"remedy": REMEDY} if a.action == "deny" else {})}
     a.go(data=data, update={"decision": a.action})
     a.notice(data={"note": a.note, **data})
@@ -841,8 +866,6 @@ def _recomputed(case: Case, *, extension_days: int | None = None, today_: date) 
 
 
 def _extend(a: Act) -> Case:
-    if a.case.extension_days:
-        raise InvalidTransition("办理期限只能延长一次")
     update = {
         "extension_days": EXTENSION_DAYS,
         **_recomputed(a.case, extension_days=EXTENSION_DAYS, today_=a.on),
@@ -854,8 +877,6 @@ def _extend(a: Act) -> Case:
 
 
 def _stop(a: Act) -> Case:
-    if a.case.clock_stopped:
-        raise InvalidTransition("办件计时已暂停")
     special = a.action == "start_special_procedure"
     kind = a.fields.get("kind")
     if special and kind not in SPECIAL_PROCEDURES:
@@ -900,7 +921,6 @@ def _withdraw(a: Act) -> Case:
 _HANDLERS = {
     "submit": _submit,
     "accept": _accept,
-    "refuse": _refuse,
     "request_supplement": _request_supplement,
     "supplement": _supplement,
     "return": _return,

@@ -413,7 +413,7 @@ def test_recompute_due_dates_records_the_change(world):
 
 
 def test_allowed_actions_follow_role_scope_and_state(world):
-    case = submit(world)
+    case = submit(world, on=services.today())
     assert selectors.allowed_actions(actor=world.clerk, case=case) == [
         "accept",
         "refuse",
