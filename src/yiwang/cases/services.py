@@ -573,22 +573,40 @@ def _do_submit(*, case: Case, actor: User, role: str, on: date, note: str = "") 
 
 
 @transaction.atomic
-def case_update_draft(*, case: Case, actor: User, form: dict, version: int | None = None) -> Case:
+def case_update_draft(
+    *,
+    case: Case,
+    actor: User,
+    form: dict,
+    version: int | None = None,
+    materials: list[dict] | None = None,
+    submit: bool = False,
+    on: date | None = None,
+) -> Case:
+    """Save a draft's form and new files, and optionally submit it — all in one transaction and
+    against the version the applicant edited (another tab's save gets 409 stale_version)."""
     if not is_applicant(actor=actor, case=case):
         raise PermissionDenied("只有申请人可以修改暂存的申请", code="forbidden")
     if case.status != Status.DRAFT:
         raise InvalidTransition("只有暂存状态的申请可以修改")
+    if version is not None and version != case.version:
+        raise StaleVersion()
     clean = catalog_forms.form_validate(item_version=case.item_version, form=form, partial=True)
+    uploads = _decode_materials(materials or [], version=case.item_version)
     case.form = form_protect(clean)
-    return _transition(
+    case = _transition(
         case=case,
         action="save_draft",
         to=Status.DRAFT,
         actor=actor,
         role=APPLICANT,
-        version=version or case.version,
+        version=case.version,
         fields={"form": case.form},
     )
+    _store(case=case, actor=actor, uploads=uploads)
+    if submit:
+        case = _do_submit(case=case, actor=actor, role=APPLICANT, on=on or today())
+    return case
 
 
 @transaction.atomic

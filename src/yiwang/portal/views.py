@@ -3,7 +3,6 @@ Thin views: parse, call a service or selector, render. Rules live in the service
 
 from __future__ import annotations
 
-import base64
 import uuid
 from datetime import datetime
 from functools import wraps
@@ -394,8 +393,8 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
 
 @applicant_required
 def draft_edit(request: HttpRequest, number: str) -> HttpResponse:
-    """Continue a draft: save the form (case_update_draft), add files (case_material_add), and
-    optionally submit (the `submit` action). Each step is one service call."""
+    """Continue a draft: save the form and new files, optionally submit — one service call, one
+    transaction, checked against the version the page was rendered with."""
     case = case_or_404(request.user, number)
     if case.status != Status.DRAFT:
         return redirect("portal:case", number=number)
@@ -410,18 +409,16 @@ def draft_edit(request: HttpRequest, number: str) -> HttpResponse:
         )
     form = formspec.form_from_post(version=version, data=request.POST)
     materials = formspec.materials_from_files(version=version, files=request.FILES)
+    posted_version = request.POST.get("version", "")
     try:
-        case = services.case_update_draft(case=case, actor=request.user, form=form, version=case.version)
-        for m in materials:
-            services.case_material_add(
-                case=case,
-                actor=request.user,
-                code=m["code"],
-                name=m["name"],
-                data=base64.b64decode(m["content_base64"]),
-            )
-        if request.POST.get("intent") == "submit":
-            services.case_apply_action(case=case, actor=request.user, action="submit", version=case.version)
+        case = services.case_update_draft(
+            case=case,
+            actor=request.user,
+            form=form,
+            version=int(posted_version) if posted_version.isdigit() else None,
+            materials=materials,
+            submit=request.POST.get("intent") == "submit",
+        )
     except DomainError as exc:
         case = case_or_404(request.user, number)
         extra.update(case=case, uploaded=[m.material_code for m in case.materials.all()])

@@ -524,3 +524,33 @@ def test_material_uploads_are_recorded_and_limited_by_state(world):
     services.case_material_add(case=case, actor=world.clerk, code="other", name="o.pdf", data=MINIMAL_PDF)
     case.refresh_from_db()
     assert case.events.filter(action="add_material").count() == 1 and case.version == 3
+
+
+def test_draft_saves_are_version_checked_and_atomic(world):
+    case = submit(world, draft=True, form={"applicant.name": "张伟"}, materials=[])
+    v = case.version
+    services.case_update_draft(case=case, actor=world.citizen, form=good_form(), version=v)
+    with pytest.raises(StaleVersion):  # a second tab saving over the first
+        services.case_update_draft(
+            case=Case.objects.get(pk=case.pk), actor=world.citizen, form=good_form(), version=v
+        )
+    fresh = Case.objects.get(pk=case.pk)
+    with pytest.raises(ValidationFailed):  # submit without the required files: nothing of it is kept
+        services.case_update_draft(
+            case=fresh,
+            actor=world.citizen,
+            form=good_form(**{"premises.area": 99}),
+            version=fresh.version,
+            submit=True,
+        )
+    again = Case.objects.get(pk=case.pk)
+    assert again.version == fresh.version and services.form_reveal(again.form)["premises.area"] == 80
+    done = services.case_update_draft(
+        case=again,
+        actor=world.citizen,
+        form=good_form(),
+        version=again.version,
+        materials=good_materials(),
+        submit=True,
+    )
+    assert done.status == Status.SUBMITTED and done.materials.count() == 2
