@@ -53,7 +53,7 @@ class Verifier:
 
 
 def parse_verifier_key(vkey: str) -> Verifier:
-    parts = vkey.strip().split("+")
+    parts = vkey.strip().split("+", 2)
     if len(parts) != 3 or not parts[0]:
         raise NoteError("verifier key must be name+hex+base64")
     name, hex_id, key = parts
