@@ -78,12 +78,14 @@ def _mount() -> None:
     from yiwang.accounts.api import router as accounts_router
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
+    from yiwang.evaluations.api import router as evaluations_router
     from yiwang.ledger.api import router as ledger_router
     from yiwang.workdays.api import router as workdays_router
 
     api.add_router("/v1/auth", accounts_router)
     api.add_router("/v1", catalog_router)
     api.add_router("/v1", cases_router)
+    api.add_router("/v1", evaluations_router)
     api.add_router("/v1/calendar", workdays_router)
     api.add_router("/v1/ledger", ledger_router)
 

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "yiwang.accounts",
     "yiwang.catalog",
     "yiwang.cases",
+    "yiwang.evaluations",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -159,6 +160,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(YIWANG_HOME / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "cases-refresh-warnings": {"task": "yiwang.cases.tasks.sweep_overdue", "schedule": 3600.0},
     "ledger-integrate": {"task": "ledger.tasks.integrate", "schedule": 3.0},
+    "evaluations-remind": {"task": "yiwang.evaluations.tasks.invitations_remind", "schedule": 3600.0},
+    "evaluations-escalate": {"task": "yiwang.evaluations.tasks.orders_escalate", "schedule": 3600.0},
 }
 
 # --- Files ----------------------------------------------------------------------------------
