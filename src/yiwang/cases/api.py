@@ -170,6 +170,14 @@ def case_notices(request: HttpRequest, number: str):
     )
 
 
+@router.get("/cases/{number}/receipts", response=dict)
+def case_receipts(request: HttpRequest, number: str):
+    """Ledger receipts of the case's events and notices: index, inclusion proof and the signed
+    checkpoint once the sequencer has integrated them (`pending` until then)."""
+    case = selectors.case_for_actor(actor=request.auth, number=number)
+    return paginate(request, selectors.case_ledger_records(case), selectors.receipt_out)
+
+
 @router.get("/cases/{number}/notices/{notice_number}.{fmt}")
 def case_notice_render(request: HttpRequest, number: str, notice_number: str, fmt: str):
     case = selectors.case_for_actor(actor=request.auth, number=number)

@@ -157,6 +157,7 @@ class CaseEvent(models.Model):
     at = models.DateTimeField()
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
+    ledger_entry = models.BigIntegerField("存证条目", null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["case", "seq"]
@@ -218,6 +219,7 @@ class Notice(models.Model):
     number = models.CharField("文书编号", max_length=40, unique=True)
     issued_at = models.DateTimeField()
     data = models.JSONField(default=dict)
+    ledger_entry = models.BigIntegerField("存证条目", null=True, blank=True, db_index=True)
 
     class Meta:
         ordering = ["case", "issued_at", "id"]

@@ -144,3 +144,30 @@ def allowed_actions(*, actor: User, case: Case) -> list[str]:
             continue
         out.append(action)
     return out
+
+
+def case_ledger_records(case: Case) -> list[dict]:
+    """What the case put into the ledger: its events and notices, in order, with their entries."""
+    events = [
+        {"what": "event", "label": e.action, "at": e.at, "entry": e.ledger_entry}
+        for e in case.events.exclude(ledger_entry=None).order_by("seq")
+    ]
+    notices = [
+        {"what": "notice", "label": n.number, "at": n.issued_at, "entry": n.ledger_entry}
+        for n in case.notices.exclude(ledger_entry=None).order_by("issued_at", "id")
+    ]
+    return sorted(events + notices, key=lambda r: (r["at"], r["entry"]))
+
+
+def receipt_out(record: dict) -> dict:
+    from yiwang.core.formats import local_time
+    from yiwang.ledger.services import receipt_for
+
+    receipt = receipt_for(entry_id=record["entry"])
+    return {
+        "what": record["what"],
+        "label": record["label"],
+        "at": local_time(record["at"]),
+        "status": "integrated" if receipt else "pending",
+        "receipt": receipt,
+    }

@@ -33,11 +33,12 @@ from yiwang.core.errors import (
     ValidationFailed,
 )
 from yiwang.core.text import reject_markup
+from yiwang.evaluations.services import evaluation_invite
 from yiwang.organizations.models import Department, Region, Role
 from yiwang.organizations.selectors import clerk_window_for_item, staff_scope
 from yiwang.workdays import selectors as workdays
 
-from . import clock, numbers, tasks
+from . import clock, ledgering, numbers, tasks
 from .materials import check_upload
 from .models import (
     Case,
@@ -498,7 +499,7 @@ def case_submit(
         _event(case=case, action="save_draft", frm="", to=Status.DRAFT, actor=actor, role=role, on=on)
         return case
     # A direct submission is a draft created and submitted at once: both events, one INSERT.
-    CaseEvent.objects.bulk_create(
+    events = CaseEvent.objects.bulk_create(
         [
             CaseEvent(
                 case=case,
@@ -522,6 +523,7 @@ def case_submit(
             ),
         ]
     )
+    ledgering.record_events(case, events)
     _notice(
         case=case, kind=NoticeKind.RECEIPT, on=on, data={"materials": [f.original_name for f in files]}, seq=1
     )
@@ -852,7 +854,9 @@ def _complete(a: Act) -> Case:
         raise ValidationFailed(fields={"delivery": ["送达方式应为 window、post 或 electronic"]})
     a.go(data={"delivery": delivery}, update={"delivery": delivery, "completed_at": timezone.now()})
     a.notice(data={"delivery": delivery, "decision": a.case.decision})
-    return a.case
+    case = a.case
+    transaction.on_commit(lambda: evaluation_invite(case=case))  # 好差评: invite the applicant to rate
+    return case
 
 
 def _transfer(a: Act) -> Case:
@@ -998,7 +1002,7 @@ def _event(
     data: dict | None = None,
     on: date | None = None,
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    event = CaseEvent.objects.create(
         case=case,
         seq=case.version,
         action=action,
@@ -1010,17 +1014,21 @@ def _event(
         note=note,
         data=data or {},
     )
+    ledgering.record_events(case, [event])
+    return event
 
 
 def _notice(*, case: Case, kind: str, on: date, data: dict, seq: int | None = None) -> Notice:
     seq = seq or case.notices.count() + 1
-    return Notice.objects.create(
+    notice = Notice.objects.create(
         case=case,
         kind=kind,
         number=f"{case.number}-{seq:02d}",
         issued_at=timezone.now(),
         data={"on": on.isoformat(), **data},
     )
+    ledgering.record_notice(case, notice)
+    return notice
 
 
 # --- bulk changes ---------------------------------------------------------------------------------

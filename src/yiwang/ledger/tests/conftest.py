@@ -8,7 +8,7 @@ from yiwang.ledger import services
 def append():
     """Append one entry in its own transaction, as a caller's change would."""
 
-    def _append(kind="case.accepted", subject_id="case-1", payload=None, **kw):
+    def _append(kind="sample.accepted", subject_id="case-1", payload=None, **kw):
         with transaction.atomic():
             return services.entry_append(
                 kind=kind,

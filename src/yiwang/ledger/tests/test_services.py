@@ -42,7 +42,7 @@ def test_subject_commitment_is_salted_hmac():
 
 def test_rolled_back_change_leaves_no_entry():
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.entry_append(kind="case.accepted", subject="s", payload={})
+        services.entry_append(kind="sample.accepted", subject="s", payload={})
         raise RuntimeError("the change failed")
     assert PendingEntry.objects.count() == 0
 

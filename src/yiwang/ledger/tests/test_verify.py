@@ -72,14 +72,14 @@ def test_edited_checkpoint(log):
 
 def test_rederive_hook_detects_a_changed_record(log):
     records = {pid: {"n": i} for i, pid in enumerate(log)}
-    rederive.register("case.", lambda row: records.get(row.pending_id))
+    rederive.register("sample.", lambda row: records.get(row.pending_id))
     try:
         assert run() == "ok"
         records[log[3]] = {"n": "changed"}
         assert (
-            run() == "first divergence: entry 3: the live record (case.accepted) no longer matches the entry"
+            run() == "first divergence: entry 3: the live record (sample.accepted) no longer matches the entry"
         )
         del records[log[3]]
-        assert run() == "first divergence: entry 3: the record it attests (case.accepted) is gone"
+        assert run() == "first divergence: entry 3: the record it attests (sample.accepted) is gone"
     finally:
-        rederive.unregister("case.")
+        rederive.unregister("sample.")
