@@ -78,6 +78,7 @@ class PersonalDataView(models.Model):
     object_ref = models.CharField(max_length=64)
     field = models.CharField(max_length=100)
     reason = models.CharField(max_length=200, blank=True)
+    ledger_entry = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "个人信息查看记录"

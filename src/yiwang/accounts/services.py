@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from yiwang.core import keys
 from yiwang.core.errors import Conflict, NotAuthenticated, Throttled, ValidationFailed
+from yiwang.core.formats import local_time
 from yiwang.core.identifiers import ValidationError as StdnumError
 from yiwang.core.identifiers import validate_ric, validate_uscc
 
@@ -197,9 +198,41 @@ def api_token_revoke(*, token: str) -> None:
 
 
 # --- personal data ------------------------------------------------------------------------------
+def pii_view_payload(view: PersonalDataView) -> dict:
+    return {
+        "viewer": view.viewer_id,
+        "object_type": view.object_type,
+        "object_ref": view.object_ref,
+        "field": view.field,
+        "reason": view.reason,
+        "at": local_time(view.at),
+    }
+
+
+@transaction.atomic
 def personal_data_view_log(
-    *, viewer: User, object_type: str, object_ref: str, field: str, reason: str = ""
-) -> None:
-    PersonalDataView.objects.create(
+    *, viewer: User, object_type: str, object_ref: str, field: str, subject: str, reason: str = ""
+) -> PersonalDataView:
+    """A staff member saw personal data unmasked: kept in the database and witnessed in the
+    ledger (`subject` is the record's ledger commitment, never the person)."""
+    from yiwang.ledger.services import entry_append
+
+    view = PersonalDataView.objects.create(
         viewer=viewer, object_type=object_type, object_ref=str(object_ref), field=field, reason=reason
     )
+    entry = entry_append(
+        kind="pii.view", subject=subject, payload=pii_view_payload(view), actor_role="staff", at=view.at
+    )
+    PersonalDataView.objects.filter(pk=view.pk).update(ledger_entry=entry.pk)
+    return view
+
+
+def _rederive_pii_view(row) -> dict | None:
+    view = PersonalDataView.objects.filter(ledger_entry=row.pending_id).first()
+    return pii_view_payload(view) if view else None
+
+
+def ledger_register() -> None:
+    from yiwang.ledger import rederive
+
+    rederive.register("pii.", _rederive_pii_view)

@@ -108,6 +108,7 @@ def case_form(*, case: Case, viewer: User, reveal: bool = False) -> dict:
     from yiwang.core.errors import PermissionDenied
     from yiwang.core.masking import mask
 
+    from . import ledgering
     from .services import acting_roles, form_reveal
 
     form = form_reveal(case.form)
@@ -124,6 +125,7 @@ def case_form(*, case: Case, viewer: User, reveal: bool = False) -> dict:
                     object_ref=case.number,
                     field=element,
                     reason="办件审查",
+                    subject=ledgering.commitment(case),
                 )
         return form
     return {k: (mask(masks[k], v) if k in masks and isinstance(v, str) else v) for k, v in form.items()}

@@ -110,3 +110,23 @@ def test_completion_invites_the_applicant_to_rate_after_commit():
             case=Case.objects.get(pk=case.pk), actor=world.clerk, action=action, **extra
         )
     assert Invitation.objects.filter(case=case).count() == 1
+
+
+def test_unmasked_views_are_witnessed(world):
+    from yiwang.accounts.models import PersonalDataView
+    from yiwang.cases import selectors
+
+    case = services.case_submit(
+        actor=world.citizen,
+        item_code=world.item.code,
+        form=good_form(),
+        channel="online",
+        materials=good_materials(),
+    )
+    case = services.case_apply_action(case=Case.objects.get(pk=case.pk), actor=world.clerk, action="accept")
+    selectors.case_form(case=case, viewer=world.reviewer, reveal=True)
+    views = PersonalDataView.objects.filter(viewer=world.reviewer)
+    assert views.exists() and all(v.ledger_entry for v in views)
+    assert PendingEntry.objects.filter(kind="pii.view").count() == views.count()
+    ledger.sequencer_run()
+    call_command("ledger", "verify")
