@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "yiwang.accounts",
     "yiwang.catalog",
     "yiwang.cases",
+    "yiwang.licenses",
     "yiwang.evaluations",
     "yiwang.portal",
     "yiwang.workbench",
@@ -160,6 +161,7 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(YIWANG_HOME / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "cases-refresh-warnings": {"task": "yiwang.cases.tasks.sweep_overdue", "schedule": 3600.0},
     "ledger-integrate": {"task": "ledger.tasks.integrate", "schedule": 3.0},
+    "ledger-witness": {"task": "ledger.tasks.witness", "schedule": 60.0},
     "evaluations-remind": {"task": "yiwang.evaluations.tasks.invitations_remind", "schedule": 3600.0},
     "evaluations-escalate": {"task": "yiwang.evaluations.tasks.orders_escalate", "schedule": 3600.0},
 }
@@ -241,4 +243,11 @@ YIWANG_LEDGER_ORIGIN = env(
 )
 YIWANG_LEDGER_WITNESS_NAME = env(
     "YIWANG_LEDGER_WITNESS_NAME", "yiwang.example/witness", "Name this instance cosigns with as a witness"
+)
+YIWANG_LEDGER_WITNESS_QUORUM = int(
+    env(
+        "YIWANG_LEDGER_WITNESS_QUORUM",
+        "0",
+        "How many distinct configured witnesses must cosign a checkpoint before it counts as witnessed",
+    )
 )

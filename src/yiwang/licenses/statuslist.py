@@ -1,0 +1,92 @@
+"""The licence status list in IETF Token Status List form (draft-ietf-oauth-status-list):
+1 bit per licence (0 = valid, 1 = invalid: suspended or revoked), index = the licence's
+`status_index`, least significant bit first, zlib-compressed, base64url, in a signed JWT
+(`typ: statuslist+jwt`) published at GET /api/v1/licenses/status-list.
+
+Verification reads the same list: its decompressed bits are kept in Django's cache (shared by
+all processes) and dropped whenever a licence's status changes."""
+
+from __future__ import annotations
+
+import zlib
+
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.core import keys
+from yiwang.core.models import KeyPurpose
+
+from . import sdjwt
+from .models import License, LicenseStatus
+
+CACHE_KEY = "licenses:status-list:bits"
+TTL = 30  # seconds a verifier may cache the list (the token's `ttl`)
+INVALID = (LicenseStatus.SUSPENDED, LicenseStatus.REVOKED)
+
+
+def bits_build() -> bytes:
+    size = License.objects.order_by("-status_index").values_list("status_index", flat=True).first() or 0
+    raw = bytearray((size + 1 + 7) // 8 or 1)
+    for idx in License.objects.filter(status__in=INVALID).values_list("status_index", flat=True):
+        raw[idx // 8] |= 1 << (idx % 8)
+    return bytes(raw)
+
+
+def bit(raw: bytes, idx: int) -> int | None:
+    if idx < 0 or idx // 8 >= len(raw):
+        return None
+    return (raw[idx // 8] >> (idx % 8)) & 1
+
+
+def current_bits() -> bytes:
+    raw = cache.get(CACHE_KEY)
+    if raw is None:
+        raw = bits_build()
+        cache.set(CACHE_KEY, raw, TTL)
+    return raw
+
+
+def lookup(idx: int) -> int | None:
+    """The status bit for an index; an index beyond the cached list (a licence issued since) is
+    looked up in a freshly built list once."""
+    value = bit(current_bits(), idx)
+    if value is None:
+        invalidate()
+        value = bit(current_bits(), idx)
+    return value
+
+
+def invalidate() -> None:
+    cache.delete(CACHE_KEY)
+    if transaction.get_connection().in_atomic_block:
+        transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+
+
+def token(*, uri: str) -> str:
+    raw = bits_build()
+    km = keys.active_key(KeyPurpose.LICENSE_SIGNING)
+    now = int(timezone.now().timestamp())
+    payload = {
+        "sub": uri,
+        "iat": now,
+        "exp": now + 24 * 3600,
+        "ttl": TTL,
+        "status_list": {"bits": 1, "lst": sdjwt.b64u(zlib.compress(raw, 9))},
+    }
+    header = {"alg": sdjwt.ALG, "typ": "statuslist+jwt", "kid": str(km.version)}
+    return sdjwt.jwt_sign(header=header, payload=payload, key=km.private_key())
+
+
+def token_decode(text: str) -> tuple[dict, bytes]:
+    """Verify a status list token with the licence-signing key it names; (payload, bits)."""
+    header, payload, signing_input, signature = sdjwt.jwt_decode(text)
+    kid = str(header.get("kid", ""))
+    if header.get("typ") != "statuslist+jwt" or header.get("alg") != sdjwt.ALG or not kid.isdigit():
+        raise sdjwt.SdJwtError("malformed", "not a status list token")
+    if not keys.verify(KeyPurpose.LICENSE_SIGNING, int(kid), signing_input, signature):
+        raise sdjwt.SdJwtError("bad_signature", "status list signature does not verify")
+    lst = payload.get("status_list") or {}
+    if lst.get("bits") != 1:
+        raise sdjwt.SdJwtError("malformed", "unsupported status size")
+    return payload, zlib.decompress(sdjwt.b64u_decode(lst.get("lst", "")))
