@@ -6,7 +6,7 @@ from django import forms
 from django.contrib import admin
 
 from . import note
-from .models import Checkpoint, WitnessPeer
+from .models import Checkpoint, Witness, WitnessPeer
 
 
 class WitnessPeerForm(forms.ModelForm):
@@ -44,3 +44,32 @@ class CheckpointAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class WitnessForm(forms.ModelForm):
+    url = forms.URLField(label="add-checkpoint 地址", max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = Witness
+        fields = ["name", "url", "verifier_key", "active"]
+
+    def clean(self):
+        data = super().clean()
+        value = (data.get("verifier_key") or "").strip()
+        try:
+            name, _ = note.parse_witness_key(value)
+        except note.NoteError as exc:
+            raise forms.ValidationError(
+                {"verifier_key": "验证公钥格式应为 name+hex+base64（Ed25519）"}
+            ) from exc
+        if data.get("name") and name != data["name"]:
+            raise forms.ValidationError({"verifier_key": "验证公钥中的名称与见证方名称不一致"})
+        data["verifier_key"] = value
+        return data
+
+
+@admin.register(Witness)
+class WitnessAdmin(admin.ModelAdmin):
+    form = WitnessForm
+    list_display = ["name", "url", "active", "size", "last_error", "last_attempt_at"]
+    readonly_fields = ["size", "last_error", "last_attempt_at"]

@@ -29,7 +29,7 @@ def checkpoint(request: HttpRequest):
     cp = selectors.latest_checkpoint()
     if cp is None:
         raise NotFound("日志尚无检查点", code="no_checkpoint")
-    return _text(cp.note)
+    return _text(selectors.checkpoint_with_cosignatures(cp))
 
 
 @router.get("/key", auth=None, summary="日志验证公钥（signed-note verifier key）")
@@ -119,14 +119,22 @@ class VerifyOut(Schema):
     valid: bool
     code: str
     message: str
+    key_version: int | None = None
+    tree_size: int | None = None
+    witnesses: list[str] = []
+    witnessed: bool = False
 
 
 @router.post("/verify-receipt", auth=None, response=VerifyOut, summary="核验存证回执")
 def verify_receipt(request: HttpRequest, body: ReceiptIn):
     if body.entry is None and body.leaf_hash is None:
         raise _bad("entry", "需提供 entry 或 leaf_hash")
-    valid, code, message = services.receipt_verify(receipt=body.dict())
-    return {"valid": valid, "code": code, "message": message}
+    return services.receipt_check(receipt=body.dict())
+
+
+@router.get("/witness/key", auth=None, summary="本实例作为见证方的联署验证公钥（cosignature/v1）")
+def witness_key(request: HttpRequest):
+    return _text(services.witness_key() + "\n")
 
 
 @router.post("/witness/add-checkpoint", auth=None, summary="C2SP tlog-witness：为其他日志联署检查点")

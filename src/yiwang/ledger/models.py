@@ -95,3 +95,40 @@ class WitnessPeer(models.Model):
 
     def __str__(self) -> str:
         return self.origin
+
+
+class Witness(models.Model):
+    """A witness of *this* log (C2SP tlog-witness): where to send checkpoints and the key its
+    cosignatures verify with. `size` is the size it last cosigned for us (the next `old`)."""
+
+    name = models.CharField("见证方名称", max_length=200, unique=True, help_text="cosignature 中的名称")
+    url = models.URLField("add-checkpoint 地址", max_length=500)
+    verifier_key = models.TextField("验证公钥", help_text="name+hex-id+base64（cosignature/v1 或 Ed25519）")
+    active = models.BooleanField("启用", default=True)
+    size = models.BigIntegerField("已联署大小", default=0)
+    last_error = models.CharField("最近错误", max_length=300, blank=True, default="")
+    last_attempt_at = models.DateTimeField("最近提交时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "本日志的见证方"
+        verbose_name_plural = verbose_name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Cosignature(models.Model):
+    """A verified tlog-cosignature/v1 line of `witness` over `checkpoint`."""
+
+    checkpoint = models.ForeignKey(Checkpoint, on_delete=models.CASCADE, related_name="cosignatures")
+    witness = models.ForeignKey(Witness, on_delete=models.CASCADE, related_name="cosignatures")
+    line = models.TextField(help_text="The cosignature line as the witness returned it")
+    timestamp = models.BigIntegerField(help_text="Seconds since the epoch, as signed by the witness")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "见证联署"
+        verbose_name_plural = verbose_name
+        constraints = [
+            models.UniqueConstraint(fields=["checkpoint", "witness"], name="ledger_cosignature_once"),
+        ]

@@ -167,3 +167,28 @@ def verify_cosignature(text: str, line: str, *, name: str, public: bytes) -> int
     message = f"cosignature/v1\ntime {ts}\n".encode() + text.encode()
     v = Verifier(name=name, key_id=raw[:4], public=public)
     return ts if v.verify(message, raw[12:]) else None
+
+
+def witness_verifier_key(name: str, public: bytes) -> str:
+    """A cosignature/v1 (tlog-cosignature) verifier key: name+hex(key id)+base64(0x04 || key)."""
+    kid = key_id(name, ALG_COSIGNATURE_V1, public)
+    return f"{name}+{kid.hex()}+{b64(bytes([ALG_COSIGNATURE_V1]) + public)}"
+
+
+def parse_witness_key(vkey: str) -> tuple[str, bytes]:
+    """(name, Ed25519 public key) of a witness verifier key (algorithm 0x04, or 0x01 for the same
+    key published as a plain Ed25519 note key). The key id must match the key."""
+    parts = vkey.strip().split("+", 2)
+    if len(parts) != 3 or not parts[0]:
+        raise NoteError("verifier key must be name+hex+base64")
+    name, hex_id, key = parts
+    raw = unb64(key)
+    if len(raw) != 33 or raw[0] not in (ALG_ED25519, ALG_COSIGNATURE_V1):
+        raise NoteError("only Ed25519 and cosignature/v1 witness keys are supported")
+    try:
+        kid = bytes.fromhex(hex_id)
+    except ValueError as exc:
+        raise NoteError("bad key id") from exc
+    if kid != key_id(name, raw[0], raw[1:]):
+        raise NoteError("key id does not match the key")
+    return name, raw[1:]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.conf import settings
+
 from . import merkle
 from .models import Checkpoint, Entry, Node
 
@@ -46,3 +48,24 @@ def entries_range(*, start: int, end: int) -> list[dict]:
         .order_by("index")
         .values("index", "leaf_hash", "entry")
     )
+
+
+def witness_quorum() -> int:
+    return int(getattr(settings, "YIWANG_LEDGER_WITNESS_QUORUM", 0))
+
+
+def cosignature_lines(checkpoint: Checkpoint) -> list[str]:
+    return list(checkpoint.cosignatures.order_by("witness__name").values_list("line", flat=True))
+
+
+def checkpoint_with_cosignatures(checkpoint: Checkpoint) -> str:
+    """The signed note with our witnesses' cosignature lines appended to its signature block."""
+    return checkpoint.note + "".join(
+        line if line.endswith("\n") else line + "\n" for line in cosignature_lines(checkpoint)
+    )
+
+
+def checkpoint_witnessed(checkpoint: Checkpoint) -> bool:
+    """Counts as witnessed once `YIWANG_LEDGER_WITNESS_QUORUM` distinct witnesses cosigned it."""
+    quorum = witness_quorum()
+    return quorum <= 0 or checkpoint.cosignatures.values("witness").distinct().count() >= quorum

@@ -22,8 +22,16 @@ from yiwang.core import keys
 from yiwang.core.models import KeyPurpose
 
 from . import merkle, note
-from .models import Checkpoint, Entry, Lease, Node, PendingEntry, WitnessPeer
-from .selectors import latest_checkpoint, nodes_for, proof_inclusion
+from .models import Checkpoint, Cosignature, Entry, Lease, Node, PendingEntry, Witness, WitnessPeer
+from .selectors import (
+    checkpoint_with_cosignatures,
+    checkpoint_witnessed,
+    latest_checkpoint,
+    nodes_for,
+    proof_consistency,
+    proof_inclusion,
+    witness_quorum,
+)
 
 log = logging.getLogger("yiwang.ledger")
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -122,6 +130,10 @@ def sequencer_run(*, max_batch: int = 5000, lease_seconds: int = LEASE_SECONDS) 
         log.warning("ledger sequencer lost its lease after %s entries", total)
     finally:
         _lease_release(holder)
+    if total and Witness.objects.filter(active=True).exists():
+        from .tasks import witness
+
+        witness.delay()  # ask our witnesses to cosign the new checkpoint (beat retries later)
     return total
 
 
@@ -208,7 +220,8 @@ def receipt_for(*, entry_id: int) -> dict | None:
         "entry": note.b64(bytes(row.entry)),
         "leaf_hash": note.b64(bytes(row.leaf_hash)),
         "hashes": [note.b64(h) for h in proof],
-        "checkpoint": cp.note,
+        "checkpoint": checkpoint_with_cosignatures(cp),
+        "witnessed": checkpoint_witnessed(cp),
     }
 
 
@@ -220,33 +233,73 @@ def log_verifiers() -> list[note.Verifier]:
     ]
 
 
-def receipt_verify(*, receipt: dict) -> tuple[bool, str, str]:
-    """(valid, code, Chinese message). Checks the checkpoint signature with a known key version of
-    this log, then the inclusion proof of the entry (or leaf hash) against the checkpoint root."""
+def _key_versions() -> dict[bytes, int]:
+    name = origin()
+    return {
+        note.key_id(name, note.ALG_ED25519, km.public): km.version
+        for km in keys.public_keys(KeyPurpose.LEDGER_CHECKPOINT)
+    }
+
+
+def _cosigners(signed: str, text: str) -> list[str]:
+    """Names of configured witnesses whose cosignature line in `signed` verifies over `text`."""
+    lines = signed[signed.rfind("\n\n") + 2 :].splitlines()
+    names = []
+    for w in Witness.objects.order_by("name"):
+        try:
+            name, public = note.parse_witness_key(w.verifier_key)
+        except note.NoteError:
+            continue
+        if any(note.verify_cosignature(text, line, name=name, public=public) is not None for line in lines):
+            names.append(w.name)
+    return names
+
+
+def receipt_check(*, receipt: dict) -> dict:
+    """Check a receipt: the checkpoint signature with a known key version of this log, then the
+    inclusion proof of the entry (or leaf hash) against the checkpoint root, then which configured
+    witnesses cosigned that checkpoint. Returns valid, code, Chinese message, key_version,
+    tree_size, index, witnesses (names), witnessed (quorum reached)."""
+    out: dict = {"valid": False, "key_version": None, "tree_size": None, "index": None, "witnesses": []}
+    out["witnessed"] = False
+
+    def fail(code: str, message: str) -> dict:
+        return {**out, "code": code, "message": message}
+
     try:
-        text, verifier = note.verified_by(str(receipt["checkpoint"]), log_verifiers())
+        signed = str(receipt["checkpoint"])
+        text, verifier = note.verified_by(signed, log_verifiers())
         body = note.parse_checkpoint(text)
         index = int(receipt["index"])
         hashes = [note.unb64(h) for h in receipt.get("hashes", [])]
         if receipt.get("entry") is not None:
             leaf = merkle.leaf_hash(note.unb64(receipt["entry"]))
             if receipt.get("leaf_hash") is not None and note.unb64(receipt["leaf_hash"]) != leaf:
-                return False, "leaf_mismatch", "条目内容与叶哈希不一致"
+                return fail("leaf_mismatch", "条目内容与叶哈希不一致")
         else:
             leaf = note.unb64(receipt["leaf_hash"])
     except (KeyError, TypeError, ValueError) as exc:
-        return False, "malformed", f"回执格式有误：{exc}"
+        return fail("malformed", f"回执格式有误：{exc}")
     if verifier is None:
-        return False, "bad_signature", "检查点签名无效或签名密钥未知"
+        return fail("bad_signature", "检查点签名无效或签名密钥未知")
+    out.update(key_version=_key_versions().get(verifier.key_id), tree_size=body.size, index=index)
     if body.origin != origin():
-        return False, "unknown_origin", "检查点不属于本日志"
+        return fail("unknown_origin", "检查点不属于本日志")
     if receipt.get("tree_size") is not None and int(receipt["tree_size"]) != body.size:
-        return False, "size_mismatch", "回执中的树大小与检查点不一致"
+        return fail("size_mismatch", "回执中的树大小与检查点不一致")
     try:
         merkle.verify_inclusion(index, body.size, leaf, hashes, body.root)
     except merkle.ProofError:
-        return False, "bad_proof", "包含性证明未通过验证"
-    return True, "ok", "回执有效：该条目已记入经签名的检查点"
+        return fail("bad_proof", "包含性证明未通过验证")
+    names = _cosigners(signed, text)
+    out.update(valid=True, witnesses=names, witnessed=len(names) >= witness_quorum())
+    return {**out, "code": "ok", "message": "回执有效：该条目已记入经签名的检查点"}
+
+
+def receipt_verify(*, receipt: dict) -> tuple[bool, str, str]:
+    """(valid, code, Chinese message); see receipt_check."""
+    r = receipt_check(receipt=receipt)
+    return r["valid"], r["code"], r["message"]
 
 
 # --- witness for other logs (C2SP tlog-witness) ---------------------------------------------------
@@ -324,3 +377,103 @@ def witness_add_checkpoint(*, body: bytes) -> str:
         raise WitnessError(409, "size_mismatch", "见证记录已被并发更新", size=current)
     km = keys.active_key(KeyPurpose.LEDGER_CHECKPOINT)
     return note.cosign(text, name=witness_name(), private=km.private_key(), timestamp=int(time.time()))
+
+
+# --- our own witnesses (we are the log; C2SP tlog-witness client) -------------------------------
+WITNESS_TIMEOUT = 10
+
+
+def witness_key() -> str:
+    """This instance's cosignature/v1 verifier key, for logs that configure us as their witness."""
+    km = keys.active_key(KeyPurpose.LEDGER_CHECKPOINT)
+    return note.witness_verifier_key(witness_name(), km.public)
+
+
+def _http_post(url: str, body: bytes) -> tuple[int, bytes]:
+    """POST a text body; (status, response body). Raises OSError when the witness is unreachable."""
+    import urllib.error
+    import urllib.request
+
+    if not url.lower().startswith(("http://", "https://")):
+        raise OSError("witness URL must be http(s)")
+    req = urllib.request.Request(  # noqa: S310 - scheme checked above
+        url, data=body, method="POST", headers={"Content-Type": "text/plain; charset=utf-8"}
+    )
+    try:
+        with urllib.request.urlopen(req, timeout=WITNESS_TIMEOUT) as resp:  # noqa: S310
+            return resp.status, resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def add_checkpoint_body(*, old: int, proof: list[bytes], checkpoint_note: str) -> bytes:
+    head = "".join(f"{line}\n" for line in [f"old {old}", *(note.b64(h) for h in proof)])
+    return (head + "\n" + checkpoint_note).encode()
+
+
+def witness_submit(*, witness: Witness, checkpoint: Checkpoint, post=_http_post) -> bool:
+    """Send `checkpoint` to one witness (old size + consistency proof + checkpoint). On 409 retry
+    once from the size the witness reports. Stores the verified cosignature; True if we have one.
+    Never raises for a witness that is down or refuses: the error is kept on the witness row."""
+    if Cosignature.objects.filter(witness=witness, checkpoint=checkpoint).exists():
+        return True
+    try:
+        name, public = note.parse_witness_key(witness.verifier_key)
+    except note.NoteError:
+        return _witness_failed(witness, "bad verifier key")
+    text = note.parse_note(checkpoint.note)[0]
+    old = witness.size if 0 <= witness.size <= checkpoint.size else 0
+    for attempt in (1, 2):
+        proof = proof_consistency(old=old, new=checkpoint.size) if 0 < old < checkpoint.size else []
+        body = add_checkpoint_body(old=old, proof=proof, checkpoint_note=checkpoint.note)
+        try:
+            status, reply = post(witness.url, body)
+        except OSError as exc:
+            return _witness_failed(witness, f"unreachable: {exc}")
+        if status == 409 and attempt == 1:
+            try:
+                theirs = int(reply.decode().strip())
+            except (UnicodeDecodeError, ValueError):
+                return _witness_failed(witness, "409 without a size")
+            if not 0 <= theirs <= checkpoint.size or theirs == old:
+                Witness.objects.filter(pk=witness.pk).update(size=theirs)
+                return _witness_failed(witness, f"409: witness is at size {theirs}")
+            old = theirs
+            continue
+        if status != 200:
+            return _witness_failed(witness, f"HTTP {status}: {reply[:200].decode(errors='replace')}")
+        for line in reply.decode(errors="replace").splitlines():
+            ts = note.verify_cosignature(text, line, name=name, public=public)
+            if ts is not None:
+                with transaction.atomic():
+                    Cosignature.objects.get_or_create(
+                        witness=witness,
+                        checkpoint=checkpoint,
+                        defaults={"line": line + "\n", "timestamp": ts},
+                    )
+                    Witness.objects.filter(pk=witness.pk).update(
+                        size=checkpoint.size, last_error="", last_attempt_at=timezone.now()
+                    )
+                witness.size = checkpoint.size
+                return True
+        return _witness_failed(witness, "no valid cosignature in the reply")
+    return _witness_failed(witness, "409 twice")
+
+
+def _witness_failed(witness: Witness, error: str) -> bool:
+    log.warning("ledger witness %s: %s", witness.name, error)
+    Witness.objects.filter(pk=witness.pk).update(last_error=error[:300], last_attempt_at=timezone.now())
+    return False
+
+
+def witnesses_collect(*, post=_http_post) -> int:
+    """Ask every active witness that has not cosigned the latest checkpoint to cosign it (the task
+    after each integration, and every minute from beat so a witness that was down catches up).
+    Returns how many witnesses have cosigned the latest checkpoint."""
+    cp = latest_checkpoint()
+    if cp is None:
+        return 0
+    done = 0
+    for witness in Witness.objects.filter(active=True).order_by("name"):
+        done += witness_submit(witness=witness, checkpoint=cp, post=post)
+    return done

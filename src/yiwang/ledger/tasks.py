@@ -12,3 +12,12 @@ def integrate(*, max_batch: int = 5000) -> int:
     from .services import sequencer_run
 
     return sequencer_run(max_batch=max_batch)
+
+
+@shared_task(name="ledger.tasks.witness")
+def witness() -> int:
+    """After each integration, and every minute: collect our witnesses' cosignatures on the latest
+    checkpoint. A witness that is down is retried on the next run."""
+    from .services import witnesses_collect
+
+    return witnesses_collect()

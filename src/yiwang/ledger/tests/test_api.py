@@ -88,7 +88,8 @@ def test_verify_receipt(client, log_of_five):
     text = note.parse_note(receipt["checkpoint"])[0]
     forged = dict(receipt, checkpoint=note.sign_note(text, name=services.origin(), private=other))
     r = client.post(f"{B}/verify-receipt", forged, content_type="application/json").json()
-    assert r == {"valid": False, "code": "bad_signature", "message": "检查点签名无效或签名密钥未知"}
+    assert (r["valid"], r["code"], r["message"]) == (False, "bad_signature", "检查点签名无效或签名密钥未知")
+    assert r["witnesses"] == [] and r["key_version"] is None
     r = client.post(
         f"{B}/verify-receipt", dict(receipt, checkpoint="garbage"), content_type="application/json"
     )

@@ -77,7 +77,8 @@ def test_rederive_hook_detects_a_changed_record(log):
         assert run() == "ok"
         records[log[3]] = {"n": "changed"}
         assert (
-            run() == "first divergence: entry 3: the live record (sample.accepted) no longer matches the entry"
+            run()
+            == "first divergence: entry 3: the live record (sample.accepted) no longer matches the entry"
         )
         del records[log[3]]
         assert run() == "first divergence: entry 3: the record it attests (sample.accepted) is gone"
