@@ -80,6 +80,7 @@ def _mount() -> None:
     from yiwang.catalog.api import router as catalog_router
     from yiwang.evaluations.api import router as evaluations_router
     from yiwang.ledger.api import router as ledger_router
+    from yiwang.licenses.api import router as licenses_router
     from yiwang.workdays.api import router as workdays_router
 
     api.add_router("/v1/auth", accounts_router)
@@ -88,6 +89,7 @@ def _mount() -> None:
     api.add_router("/v1", evaluations_router)
     api.add_router("/v1/calendar", workdays_router)
     api.add_router("/v1/ledger", ledger_router)
+    api.add_router("/v1/licenses", licenses_router)
 
 
 _mount()
