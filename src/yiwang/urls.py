@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("yiwang.workbench.urls")),
     path("", include("yiwang.evaluations.urls")),
+    path("", include("yiwang.licenses.urls")),
     path("", include("yiwang.portal.urls")),
 ]
 

@@ -19,6 +19,7 @@ from yiwang.accounts.models import User
 from yiwang.catalog import services as catalog
 from yiwang.catalog.models import DataElement, Item, ItemVersion, VersionStatus
 from yiwang.core.errors import ValidationFailed
+from yiwang.licenses.services import license_types_load
 from yiwang.organizations.models import Department, Region, RegionLevel, ServiceHall, Window
 from yiwang.organizations.services import staff_role_grant
 
@@ -366,6 +367,7 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     windows = demo_halls_load(departments)
     result.items_report = demo_items_load()
     demo_window_items_load(windows)
+    license_types_load()  # 证照目录
     if password is None and User.objects.filter(username__in=DEMO_USERNAMES).count() < len(DEMO_USERNAMES):
         password = result.password = random_password()
     result.users_created, result.users_reset = demo_users_load(

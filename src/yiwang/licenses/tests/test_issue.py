@@ -106,3 +106,26 @@ def test_type_restricted_to_other_items_is_not_issued(world):
 def test_serials_are_distinct(world):
     a, b = issue_for(world), issue_for(world)
     assert a.serial != b.serial and a.status_index != b.status_index and a.identifier != b.identifier
+
+
+def test_ledger_entry_rederives_from_the_live_licence(world):
+    from types import SimpleNamespace
+
+    from yiwang.ledger import rederive
+    from yiwang.ledger.services import payload_hash
+
+    lic = issue_for(world)
+    entry = PendingEntry.objects.get(pk=lic.ledger_entry)
+    fn = rederive.lookup("license.issued")
+    live = fn(SimpleNamespace(pending_id=entry.pk))
+    assert payload_hash(salt=bytes(entry.salt), payload=live) == payload_hash(
+        salt=bytes(entry.salt), payload=entry.payload
+    )
+    assert fn(SimpleNamespace(pending_id=-1)) is None
+
+
+def test_expiry_sweep(world):
+    lic = issue_for(world)
+    assert services.licenses_expire(today=lic.valid_until) == 0
+    assert services.licenses_expire(today=lic.valid_until + timedelta(days=1)) == 1
+    assert License.objects.get(pk=lic.pk).status == "expired"

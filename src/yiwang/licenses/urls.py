@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "licenses"
+
+urlpatterns = [
+    path("licenses/verify/", views.verify_page, name="verify"),
+    path("my/licenses/", views.wallet_page, name="wallet"),
+]
