@@ -1,0 +1,68 @@
+"""The completion hook the cases app calls: `license_issue(case=case)` at the end of `_complete`,
+in the completion's transaction. Simulated here by wrapping the handler."""
+
+import pytest
+from django.db import transaction
+
+from yiwang.cases import services as cases
+from yiwang.cases.models import Case, Status
+from yiwang.core.testing import good_form, good_materials
+from yiwang.licenses.models import License
+from yiwang.licenses.services import license_issue
+
+from .conftest import MON
+
+
+@pytest.fixture
+def hooked(monkeypatch):
+    original = cases._HANDLERS["complete"]
+
+    def complete(a):
+        case = original(a)
+        if case.decision == "approve":
+            license_issue(case=case)
+        return case
+
+    monkeypatch.setitem(cases._HANDLERS, "complete", complete)
+
+
+def _to_approved(world):
+    case = cases.case_submit(
+        actor=world.citizen,
+        item_code=world.item.code,
+        form=good_form(),
+        channel="online",
+        materials=good_materials(),
+        on=MON,
+    )
+    for action, actor in [("accept", world.clerk), ("review", world.reviewer), ("approve", world.approver)]:
+        kw = {"note": "材料齐全"} if action == "review" else {}
+        case = cases.case_apply_action(
+            case=Case.objects.get(pk=case.pk), actor=actor, action=action, on=MON, **kw
+        )
+    return Case.objects.get(pk=case.pk)
+
+
+def test_completion_issues_in_the_same_transaction(world, hooked):
+    case = _to_approved(world)
+    case = cases.case_apply_action(
+        case=case, actor=world.approver, action="complete", on=MON, delivery="electronic"
+    )
+    lic = License.objects.get(case=case)
+    assert lic.holder_user == world.citizen and case.status == Status.COMPLETED
+
+
+def test_a_failing_issuance_rolls_the_completion_back(world, hooked, monkeypatch):
+    from yiwang.licenses import services
+
+    def boom(lic):
+        raise RuntimeError("signing unavailable")
+
+    monkeypatch.setattr(services, "sign_credential", boom)
+    case = _to_approved(world)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        cases.case_apply_action(
+            case=case, actor=world.approver, action="complete", on=MON, delivery="electronic"
+        )
+    assert Case.objects.get(pk=case.pk).status == Status.APPROVED
+    assert License.objects.count() == 0
