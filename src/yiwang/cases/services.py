@@ -34,6 +34,7 @@ from yiwang.core.errors import (
 )
 from yiwang.core.text import reject_markup
 from yiwang.evaluations.services import evaluation_invite
+from yiwang.licenses.services import license_issue_all
 from yiwang.organizations.models import Department, Region, Role
 from yiwang.organizations.selectors import clerk_window_for_item, staff_scope
 from yiwang.workdays import selectors as workdays
@@ -853,7 +854,15 @@ def _complete(a: Act) -> Case:
     if delivery not in Delivery.values:
         raise ValidationFailed(fields={"delivery": ["送达方式应为 window、post 或 electronic"]})
     a.go(data={"delivery": delivery}, update={"delivery": delivery, "completed_at": timezone.now()})
-    a.notice(data={"delivery": delivery, "decision": a.case.decision})
+    # 电子证照: an approved case whose result is a licence gets it signed in this same transaction
+    issued = license_issue_all(case=a.case) if a.case.decision == "approve" else []
+    a.notice(
+        data={
+            "delivery": delivery,
+            "decision": a.case.decision,
+            "licenses": [lic.identifier for lic in issued],
+        }
+    )
     case = a.case
     transaction.on_commit(lambda: evaluation_invite(case=case))  # 好差评: invite the applicant to rate
     return case

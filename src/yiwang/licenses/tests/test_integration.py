@@ -1,5 +1,5 @@
-"""The completion hook the cases app calls: `license_issue(case=case)` at the end of `_complete`,
-in the completion's transaction. Simulated here by wrapping the handler."""
+"""Completing an approved case issues its licence in the completion's transaction
+(cases.services._complete calls licenses.services.license_issue_all)."""
 
 import pytest
 from django.db import transaction
@@ -8,22 +8,8 @@ from yiwang.cases import services as cases
 from yiwang.cases.models import Case, Status
 from yiwang.core.testing import good_form, good_materials
 from yiwang.licenses.models import License
-from yiwang.licenses.services import license_issue
 
 from .conftest import MON
-
-
-@pytest.fixture
-def hooked(monkeypatch):
-    original = cases._HANDLERS["complete"]
-
-    def complete(a):
-        case = original(a)
-        if case.decision == "approve":
-            license_issue(case=case)
-        return case
-
-    monkeypatch.setitem(cases._HANDLERS, "complete", complete)
 
 
 def _to_approved(world):
@@ -43,7 +29,7 @@ def _to_approved(world):
     return Case.objects.get(pk=case.pk)
 
 
-def test_completion_issues_in_the_same_transaction(world, hooked):
+def test_completion_issues_in_the_same_transaction(world):
     case = _to_approved(world)
     case = cases.case_apply_action(
         case=case, actor=world.approver, action="complete", on=MON, delivery="electronic"
@@ -52,7 +38,7 @@ def test_completion_issues_in_the_same_transaction(world, hooked):
     assert lic.holder_user == world.citizen and case.status == Status.COMPLETED
 
 
-def test_a_failing_issuance_rolls_the_completion_back(world, hooked, monkeypatch):
+def test_a_failing_issuance_rolls_the_completion_back(world, monkeypatch):
     from yiwang.licenses import services
 
     def boom(lic):
