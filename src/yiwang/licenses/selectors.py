@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -44,6 +45,30 @@ def effective_status(lic: License, *, today=None) -> str:
     if lic.status == LicenseStatus.VALID and lic.valid_until and lic.valid_until < today:
         return LicenseStatus.EXPIRED
     return lic.status
+
+
+# Immutable facts of a licence by status index (type code, issuer name and code): safe to keep per
+# process like key material; never the status, which is read from the status list.
+_facts: dict[int, tuple[str, str, str]] = {}
+_FACTS_MAX = 200_000
+
+
+def _license_facts(idx: int) -> tuple[str, str, str] | None:
+    hit = _facts.get(idx)
+    if hit is None:
+        row = (
+            License.objects.filter(status_index=idx)
+            .values_list("type__code", "issuer_name", "issuer_uscc")
+            .first()
+        )
+        if row is None:
+            return None
+        hit = tuple(row)
+        if not transaction.get_connection().in_atomic_block:  # only what is committed
+            if len(_facts) >= _FACTS_MAX:
+                _facts.clear()
+            _facts[idx] = hit
+    return hit
 
 
 def _iso(ts: int) -> str:
@@ -104,17 +129,18 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
     if ref.get("uri") != status_list_uri() or not isinstance(idx, int):
         reasons.append("unknown_status_list")
     else:
-        lic = License.objects.select_related("type").filter(status_index=idx).first()
-        if lic is None or payload.get("vct") != f"urn:yiwang:license:{lic.type.code}":
+        lic = _license_facts(idx)
+        if lic is None or payload.get("vct") != f"urn:yiwang:license:{lic[0]}":
             reasons.append("unknown_license")
             lic = None
         elif statuslist.lookup(idx) != 0:
-            status = lic.status if lic.status in statuslist.INVALID else LicenseStatus.REVOKED
+            now_status = License.objects.filter(status_index=idx).values_list("status", flat=True).first()
+            status = now_status if now_status in statuslist.INVALID else LicenseStatus.REVOKED
             reasons.append(status)
     out["status"] = status
     out["issuer"] = {"iss": payload.get("iss"), "key_version": int(kid)}
     if lic is not None:
-        out["issuer"].update(name=lic.issuer_name, code=lic.issuer_uscc)
+        out["issuer"].update(name=lic[1], code=lic[2])
     if (
         "malformed" not in reasons
         and "disclosure_mismatch" not in reasons

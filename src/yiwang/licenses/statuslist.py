@@ -4,10 +4,13 @@
 (`typ: statuslist+jwt`) published at GET /api/v1/licenses/status-list.
 
 Verification reads the same list: its decompressed bits are kept in Django's cache (shared by
-all processes) and dropped whenever a licence's status changes."""
+all processes) and dropped whenever a licence's status changes. Each process may reuse the bits
+it read for LOCAL_TTL seconds (as a Token Status List verifier may cache a list for its `ttl`):
+a status change is seen at once in the process that made it and within LOCAL_TTL elsewhere."""
 
 from __future__ import annotations
 
+import time
 import zlib
 
 from django.core.cache import cache
@@ -22,6 +25,8 @@ from .models import License, LicenseStatus
 
 CACHE_KEY = "licenses:status-list:bits"
 TTL = 30  # seconds a verifier may cache the list (the token's `ttl`)
+LOCAL_TTL = 1.0  # seconds a process reuses the bits it read from the shared cache
+_local: list = [0.0, None]  # [monotonic time read, bits]
 INVALID = (LicenseStatus.SUSPENDED, LicenseStatus.REVOKED)
 
 
@@ -40,10 +45,15 @@ def bit(raw: bytes, idx: int) -> int | None:
 
 
 def current_bits() -> bytes:
+    now = time.monotonic()
+    if _local[1] is not None and now - _local[0] < LOCAL_TTL:
+        return _local[1]
     raw = cache.get(CACHE_KEY)
     if raw is None:
         raw = bits_build()
         cache.set(CACHE_KEY, raw, TTL)
+    if not transaction.get_connection().in_atomic_block:  # never remember what a transaction saw
+        _local[0], _local[1] = now, raw
     return raw
 
 
@@ -57,10 +67,20 @@ def lookup(idx: int) -> int | None:
     return value
 
 
+def clear_local() -> None:
+    _local[0], _local[1] = 0.0, None
+
+
 def invalidate() -> None:
+    clear_local()
     cache.delete(CACHE_KEY)
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(lambda: cache.delete(CACHE_KEY))
+        transaction.on_commit(invalidate_committed)
+
+
+def invalidate_committed() -> None:
+    clear_local()
+    cache.delete(CACHE_KEY)
 
 
 def token(*, uri: str) -> str:

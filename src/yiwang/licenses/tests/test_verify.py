@@ -177,3 +177,12 @@ def test_api_verify(world, api):
         assert api().post("/api/v1/licenses/verify", body).status_code == 422
     raw = api().client.post("/api/v1/licenses/verify", "{not json", content_type="application/json")
     assert raw.status_code in (400, 422)
+
+
+def test_process_memo_is_dropped_on_a_status_change(world):
+    lic = issue_for(world)
+    statuslist._local[0], statuslist._local[1] = 1e18, b"\x00" * 64  # a remembered all-valid list
+    services.license_set_status(license=lic, status="revoked")
+    assert statuslist._local[1] is None
+    assert verify(lic.credential)["reasons"] == ["revoked"]
+    assert statuslist._local[1] is None  # nothing read inside a transaction is remembered
