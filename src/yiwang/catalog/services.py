@@ -17,6 +17,7 @@ from django.utils import timezone
 from stdnum.cn import uscc as uscc_checker
 
 from yiwang.core.errors import Conflict, ValidationFailed
+from yiwang.ledger import catalogue as ledger_catalogue
 from yiwang.organizations.models import Department, Region, ServiceHall
 
 from . import validation
@@ -261,11 +262,16 @@ def item_version_publish(
         if old.valid_until < day:
             old.status = VersionStatus.RETIRED
         old.save(update_fields=["valid_until", "status"])
+        ledger_catalogue.record(
+            old,
+            ledger_catalogue.RETIRED if old.status == VersionStatus.RETIRED else ledger_catalogue.SUPERSEDED,
+        )
     version.status = VersionStatus.PUBLISHED
     version.valid_from = valid_from
     version.valid_until = valid_until
     version.published_at = timezone.now()
     version.save(update_fields=["status", "valid_from", "valid_until", "published_at"])
+    ledger_catalogue.record(version, ledger_catalogue.PUBLISHED)
     return version
 
 
@@ -274,9 +280,17 @@ def item_versions_retire_expired(*, on: date | None = None) -> int:
     """Mark published versions whose validity has ended as retired (a daily housekeeping job;
     selectors already ignore them by date)."""
     on = on or today()
-    return ItemVersion.objects.filter(status=VersionStatus.PUBLISHED, valid_until__lt=on).update(
-        status=VersionStatus.RETIRED
+    expired = list(
+        ItemVersion.objects.select_for_update(of=("self",))
+        .filter(status=VersionStatus.PUBLISHED, valid_until__lt=on)
+        .select_related("item", "item__department", "item__parent")
+        .order_by("id")
     )
+    for version in expired:
+        version.status = VersionStatus.RETIRED
+        version.save(update_fields=["status"])
+        ledger_catalogue.record(version, ledger_catalogue.RETIRED)  # one entry per retired version
+    return len(expired)
 
 
 # --- import report --------------------------------------------------------------------------------
