@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("yiwang.workbench.urls")),
     path("", include("yiwang.evaluations.urls")),
     path("", include("yiwang.licenses.urls")),
+    path("", include("yiwang.ledger.urls")),
     path("", include("yiwang.portal.urls")),
 ]
 

@@ -26,6 +26,7 @@ from yiwang.catalog import selectors as catalog
 from yiwang.catalog.models import CaseKind
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.idempotency import run_idempotent
+from yiwang.ledger.views import case_receipt_rows
 
 from . import formspec
 from . import selectors as portal
@@ -386,6 +387,7 @@ def case_page(request: HttpRequest, number: str) -> HttpResponse:
             if "supplement" in allowed
             else [],
             "accept": formspec.ACCEPT,
+            "receipts": case_receipt_rows(case),
         }
     )
     return render(request, "portal/case.html", ctx, status=status)

@@ -216,6 +216,21 @@ def test_citizen_to_completion_in_the_browser(live_server, transactional_db, tmp
             for kind in ("收件清单", "受理通知书", "准予许可决定书", "办结通知书"):
                 assert kind in notices
             check("case-completed", portal=True)
+            # 7a. Once the ledger integrated the case's entries, its 存证记录 link to the public
+            # receipt check; the citizen follows one with the keyboard.
+            from yiwang.ledger.services import sequencer_run
+
+            sequencer_run()
+            page.reload()
+            receipts = page.inner_text("main section[aria-labelledby=h-receipts]")
+            assert "已入账" in receipts and "待入账" not in receipts
+            check("case-receipts", portal=True)
+            tab_to(page, "main section[aria-labelledby=h-receipts] a", limit=80)
+            with page.expect_navigation():
+                page.keyboard.press("Enter")
+            assert "核验通过" in page.inner_text("#verdict")
+            check("ledger-verify", portal=True)
+            page.goto(f"{base}/my/cases/{number}/")
             with page.expect_navigation():
                 page.click("main a:has-text('查看办结通知书网页版')")
             assert "办结通知书" in page.inner_text("h1")
