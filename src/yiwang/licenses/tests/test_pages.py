@@ -44,3 +44,17 @@ def test_wallet_lists_own_licences_and_builds_a_presentation(world):
 def test_wallet_needs_login_and_is_not_for_staff(world):
     assert Client().get("/my/licenses/").status_code == 302
     assert login(world.clerk).get("/my/licenses/").status_code == 302
+
+
+def test_admin_actions_change_status(world):
+    lic = issue_for(world)
+    c = login(world.platform_admin)
+    url = "/admin/licenses/license/"
+    assert c.get(url).status_code == 200
+    c.post(url, {"action": "suspend", "_selected_action": [lic.pk]})
+    lic.refresh_from_db()
+    assert lic.status == "suspended"
+    c.post(url, {"action": "revoke", "_selected_action": [lic.pk]})
+    c.post(url, {"action": "reinstate", "_selected_action": [lic.pk]})
+    lic.refresh_from_db()
+    assert lic.status == "revoked"
