@@ -162,10 +162,9 @@ def _metadata(type_: LicenseType, form: dict) -> dict:
 
 
 def license_issue(*, case) -> License | None:
-    """Issue the licence a completed, approved case results in, inside the caller's (the
-    completion's) transaction. None when the case results in no licence of the catalogue.
-    Idempotent per (case, type). Only the first matching type is issued by this call; the rest
-    via `license_issue_all`."""
+    """Issue the licence(s) a completed, approved case results in, inside the caller's (the
+    completion's) transaction; returns the first, or None when the case results in no licence
+    of the catalogue. Idempotent per (case, type)."""
     issued = license_issue_all(case=case)
     return issued[0] if issued else None
 
