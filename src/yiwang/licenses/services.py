@@ -26,7 +26,7 @@ SHANGHAI = timezone.get_fixed_timezone(8 * 60)
 
 
 def issuer_url() -> str:
-    return getattr(settings, "YIWANG_LICENSE_ISSUER", "https://yiwang.example").rstrip("/")
+    return settings.YIWANG_LICENSE_ISSUER.rstrip("/")
 
 
 def status_list_uri() -> str:
