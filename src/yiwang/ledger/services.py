@@ -78,16 +78,38 @@ def entry_bytes(*, kind: str, subject: str, payload_digest: str, actor_role: str
 def entry_append(
     *, kind: str, subject: str, payload: dict, actor_role: str = "", at: datetime | None = None
 ) -> PendingEntry:
-    """Write one pending entry inside the caller's transaction (no change without its entry)."""
+    """Write one pending entry inside the caller's transaction (no change without its entry).
+
+    One raw INSERT ... RETURNING id (no model save, the payload's canonical JSON is computed once
+    for both its hash and the stored column). Returns an unsaved-looking but persisted instance
+    whose `pk` callers keep on their record."""
     assert connection.in_atomic_block, "ledger.entry_append must run inside the change's transaction"
     if not kind or len(kind) > 80:
         raise ValueError("kind must be 1-80 characters")
     salt = os.urandom(16)
-    digest = payload_hash(salt=salt, payload=payload)
-    data = entry_bytes(
-        kind=kind, subject=subject, payload_digest=digest, actor_role=actor_role, at=at or timezone.now()
+    payload_json = canonical(payload)
+    digest = hashlib.sha256(salt + payload_json).hexdigest()
+    now = timezone.now()
+    data = entry_bytes(kind=kind, subject=subject, payload_digest=digest, actor_role=actor_role, at=at or now)
+    with connection.cursor() as cur:
+        cur.execute(
+            _append_sql(),
+            [kind, data, payload_json.decode(), salt, connection.ops.adapt_datetimefield_value(now)],
+        )
+        pk = cur.fetchone()[0]
+    obj = PendingEntry(id=pk, kind=kind, entry=data, payload=payload, salt=salt, created_at=now)
+    obj._state.adding = False
+    obj._state.db = connection.alias
+    return obj
+
+
+def _append_sql() -> str:
+    q = connection.ops.quote_name
+    json_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    return (
+        f"INSERT INTO {q(PendingEntry._meta.db_table)} (kind, entry, payload, salt, created_at) "  # noqa: S608
+        f"VALUES (%s, %s, {json_param}, %s, %s) RETURNING id"
     )
-    return PendingEntry.objects.create(kind=kind, entry=data, payload=payload, salt=salt)
 
 
 # --- the sequencer --------------------------------------------------------------------------------
