@@ -20,6 +20,7 @@ class Report:
     entries: int = 0
     nodes: int = 0
     checkpoints: int = 0
+    cosignatures: int = 0
     rederived: int = 0
     problems: list[str] = field(default_factory=list)
     limit: int = 50
@@ -126,6 +127,16 @@ def ledger_verify(*, rederive_records: bool = True, progress: Callable[[str], No
             continue
         if body.origin != origin() or body.size != cp.size or body.root != bytes(cp.root):
             report.problem(f"checkpoint {cp.size}: signed body differs from the stored row")
+        for witness_name, vkey, line in cp.cosignatures.values_list(
+            "witness__name", "witness__verifier_key", "line"
+        ):
+            report.cosignatures += 1
+            try:
+                name, public = note.parse_witness_key(vkey)
+            except note.NoteError:
+                name, public = witness_name, b""
+            if not public or note.verify_cosignature(text, line, name=name, public=public) is None:
+                report.problem(f"checkpoint {cp.size}: cosignature of {witness_name} does not verify")
         if body.size > len(leaves):
             report.problem(f"checkpoint {cp.size}: larger than the {len(leaves)} stored entries")
         elif merkle.root_from_nodes(body.size, view) != body.root:

@@ -70,7 +70,17 @@ def test_integration_gets_cosigned_over_http(append, self_witness):
     r = Client().post("/api/v1/ledger/verify-receipt", receipt, content_type="application/json").json()
     assert r["valid"] is True and r["witnessed"] is True
     assert r["witnesses"] == [services.witness_name()] and r["key_version"] == 1
-    assert audit.ledger_verify().ok  # cosignatures do not disturb the audit
+    report = audit.ledger_verify()
+    assert report.ok and report.cosignatures == 2  # stored cosignatures are re-verified
+    # An edited cosignature is named by `ledger verify`.
+    cos = Cosignature.objects.get(checkpoint=cp5)
+    raw = bytearray(note.unb64(cos.line.split(" ")[2].strip()))
+    raw[-1] ^= 1
+    Cosignature.objects.filter(pk=cos.pk).update(
+        line=f"{note.DASH} {services.witness_name()} {note.b64(bytes(raw))}\n"
+    )
+    report = audit.ledger_verify()
+    assert report.problems == [f"checkpoint 5: cosignature of {services.witness_name()} does not verify"]
 
 
 def test_forked_log_is_refused_by_the_witness(append, self_witness):

@@ -23,7 +23,7 @@ class Command(BaseCommand):
         took = time.monotonic() - started
         self.stdout.write(
             f"entries {report.entries}, nodes {report.nodes}, checkpoints {report.checkpoints}, "
-            f"re-derived {report.rederived}, {took:.1f}s"
+            f"cosignatures {report.cosignatures}, re-derived {report.rederived}, {took:.1f}s"
         )
         if not report.ok:
             for line in report.problems:
