@@ -34,6 +34,7 @@ from yiwang.organizations.models import Department, Region, Role, Window
 from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
 
+from . import ledgering
 from .models import (
     BAD_LEVELS,
     BAD_TAGS,
@@ -193,6 +194,7 @@ def _create(
             )
     except IntegrityError as exc:  # a concurrent rating of the same stage committed first
         raise Conflict("该环节已评价，评价提交后不能修改", code="already_rated") from exc
+    ledgering.record_rating(ev)
     if ev.is_bad:
         _order_open(evaluation=ev, on=ev.rated_on)
     return ev
@@ -467,7 +469,7 @@ def _order_open(*, evaluation: Evaluation, on: date) -> WorkOrder:
         limit_days=limit,
         due_date=workdays.add_workdays(on, limit).date,
     )
-    WorkOrderStep.objects.create(
+    step = WorkOrderStep.objects.create(
         order=order,
         seq=1,
         action="receive",
@@ -479,6 +481,7 @@ def _order_open(*, evaluation: Evaluation, on: date) -> WorkOrder:
         note="差评自动受理",
         data={"level": evaluation.level, "due_date": order.due_date.isoformat(), "limit_days": limit},
     )
+    ledgering.record_step(step, order=order)
     return order
 
 
@@ -590,7 +593,7 @@ def _order_move(
     order.status, order.version = to, version + 1
     for k, v in update.items():
         setattr(order, k, v)
-    WorkOrderStep.objects.create(
+    step = WorkOrderStep.objects.create(
         order=order,
         seq=order.version,
         action=action,
@@ -603,6 +606,7 @@ def _order_move(
         note=note,
         data=data or {},
     )
+    ledgering.record_step(step, order=order)
     return order
 
 
@@ -734,7 +738,7 @@ def orders_escalate_overdue(*, on: date | None = None) -> int:
             if n != 1:
                 continue
             order.version += 1
-            WorkOrderStep.objects.create(
+            step = WorkOrderStep.objects.create(
                 order=order,
                 seq=order.version,
                 action="escalate",
@@ -747,6 +751,7 @@ def orders_escalate_overdue(*, on: date | None = None) -> int:
                 note=f"超过办结期限（{order.due_date:%Y-%m-%d}），提交督查督办",
                 data={"due_date": order.due_date.isoformat()},
             )
+            ledgering.record_step(step, order=order)
             _notify_supervisors(order, reason="超期未办结")
             count += 1
     return count
