@@ -81,12 +81,14 @@ def _mount() -> None:
     from yiwang.evaluations.api import router as evaluations_router
     from yiwang.ledger.api import router as ledger_router
     from yiwang.licenses.api import router as licenses_router
+    from yiwang.participation.api import router as participation_router
     from yiwang.workdays.api import router as workdays_router
 
     api.add_router("/v1/auth", accounts_router)
     api.add_router("/v1", catalog_router)
     api.add_router("/v1", cases_router)
     api.add_router("/v1", evaluations_router)
+    api.add_router("/v1", participation_router)
     api.add_router("/v1/calendar", workdays_router)
     api.add_router("/v1/ledger", ledger_router)
     api.add_router("/v1/licenses", licenses_router)

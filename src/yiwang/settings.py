@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "yiwang.cases",
     "yiwang.licenses",
     "yiwang.evaluations",
+    "yiwang.participation",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -237,6 +238,11 @@ LOGGING = {
 YIWANG_CITY_CODE = env("YIWANG_CITY_CODE", "420100", "Division code of the city this instance serves")
 YIWANG_SITE_NAME = env("YIWANG_SITE_NAME", "一网通办", "Portal title")
 YIWANG_LICENSE_ISSUER = env("YIWANG_LICENSE_ISSUER", "https://yiwang.example", "Base URL of this instance as e-licence issuer (iss, status list URI)")
+YIWANG_EVALUATION_NOTIFIER = env(
+    "YIWANG_EVALUATION_NOTIFIER",
+    "yiwang.evaluations.notify.LogChannel",
+    "Class sending rating invitations, reminders and escalations: …notify.LogChannel (log only) or …notify.EmailChannel (SMTP)",
+)
 
 # --- Ledger (全程留痕) ---------------------------------------------------------------------------
 YIWANG_LEDGER_ORIGIN = env(

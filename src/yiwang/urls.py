@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("yiwang.evaluations.urls")),
     path("", include("yiwang.licenses.urls")),
     path("", include("yiwang.ledger.urls")),
+    path("", include("yiwang.participation.urls")),
     path("", include("yiwang.portal.urls")),
 ]
 

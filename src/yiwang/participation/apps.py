@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ParticipationConfig(AppConfig):
+    verbose_name = "共同缔造"
+    name = "yiwang.participation"
+    label = "participation"

@@ -1,0 +1,149 @@
+"""共同缔造 reads, including who may see what: published posts and comments are public; a held or
+rejected one is seen only by its author and the moderators of its region."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Q, QuerySet
+
+from yiwang.accounts.models import AccountKind, User
+from yiwang.core.masking import mask_name
+from yiwang.organizations.models import Role
+from yiwang.organizations.selectors import region_q, staff_scope
+from yiwang.workdays import selectors as workdays
+
+from .models import Comment, Kind, Moderation, Proposal, Status
+from .services import OPEN, is_moderator, not_found
+
+YELLOW_DAYS = 2
+
+
+def _user(user) -> User | None:
+    return user if user is not None and getattr(user, "is_authenticated", False) else None
+
+
+def moderator_paths(user) -> list[str]:
+    user = _user(user)
+    if user is None or user.kind != AccountKind.STAFF:
+        return []
+    scope = staff_scope(user)
+    return scope.region_paths.get(Role.SUPERVISOR, []) + scope.region_paths.get(Role.PLATFORM_ADMIN, [])
+
+
+def proposals_visible(*, user) -> QuerySet:
+    q = Q(moderation=Moderation.PUBLISHED)
+    user = _user(user)
+    if user is not None:
+        q |= Q(author=user)
+        paths = moderator_paths(user)
+        if paths:
+            q |= region_q(paths)
+    return Proposal.objects.filter(q)
+
+
+def proposal_list(
+    *,
+    user,
+    kind: str | None = None,
+    status: str | None = None,
+    department: int | None = None,
+    item: str | None = None,
+    moderation: str | None = None,
+    q: str | None = None,
+) -> QuerySet:
+    qs = proposals_visible(user=user).select_related("department", "author")
+    if kind:
+        qs = qs.filter(kind=kind)
+    if status:
+        qs = qs.filter(status=status)
+    if department:
+        qs = qs.filter(department_id=department)
+    if item:
+        qs = qs.filter(item__code=item)
+    if moderation:
+        qs = qs.filter(moderation=moderation)
+    if q:
+        qs = qs.filter(Q(title__icontains=q) | Q(body__icontains=q))
+    return qs.order_by("-submitted_at", "-id")
+
+
+def proposal_for(*, user, number: str) -> Proposal:
+    p = (
+        proposals_visible(user=user)
+        .select_related("department", "region", "author", "item", "hall")
+        .filter(number=number)
+        .first()
+    )
+    if p is None:
+        raise not_found()
+    return p
+
+
+def comments_visible(*, user, proposal: Proposal) -> QuerySet:
+    q = Q(moderation=Moderation.PUBLISHED)
+    user = _user(user)
+    if user is not None:
+        q |= Q(author=user)
+        if is_moderator(user, region_path=proposal.region.path):
+            q = Q()
+    return Comment.objects.filter(q, proposal=proposal).select_related("author").order_by("created_at", "id")
+
+
+def comment_for_moderation(*, user, comment_id: int) -> Comment:
+    c = Comment.objects.select_related("proposal", "proposal__region", "author").filter(pk=comment_id).first()
+    if c is None:
+        raise not_found()
+    if c.moderation != Moderation.PUBLISHED and not (
+        _user(user) and (c.author_id == user.pk or is_moderator(user, region_path=c.proposal.region.path))
+    ):
+        raise not_found()
+    return c
+
+
+def held_comments(*, user) -> QuerySet:
+    paths = moderator_paths(user)
+    if not paths:
+        return Comment.objects.none()
+    return (
+        Comment.objects.filter(region_q(paths, "proposal__region__path"), moderation=Moderation.HELD)
+        .select_related("proposal", "author")
+        .order_by("created_at", "id")
+    )
+
+
+def department_queue(*, user) -> QuerySet:
+    """Published proposals and drafts of the departments the user administers, within region."""
+    user = _user(user)
+    if user is None or user.kind != AccountKind.STAFF:
+        return Proposal.objects.none()
+    q = Q(pk__in=[])
+    for role, dept_id, path in staff_scope(user).department_roles:
+        if role == Role.DEPT_ADMIN:
+            q |= Q(department_id=dept_id, region__path__startswith=path)
+    return (
+        Proposal.objects.filter(q, moderation=Moderation.PUBLISHED)
+        .exclude(kind=Kind.EXPERIENCE, status=Status.PUBLISHED, answered_on__isnull=False)
+        .select_related("department", "author")
+        .order_by("answer_due", "-submitted_at")
+    )
+
+
+def answer_warning(p: Proposal, *, today: date, cal=None) -> tuple[str, int | None]:
+    """Light of the department's first answer: ("normal"|"yellow"|"red", working days left);
+    ("normal", None) when answered or when there is no time limit."""
+    if p.answer_due is None or p.answered_on is not None or p.status not in OPEN:
+        return "normal", None
+    cal = cal or workdays.calendar()
+    left = cal.workdays_between(today, p.answer_due)
+    if left < 0:
+        return "red", left
+    return ("yellow" if left <= YELLOW_DAYS else "normal"), left
+
+
+def author_label(p_or_c) -> str:
+    """How a proposer or commenter is shown to others: name masked (core.masking)."""
+    author = p_or_c.author
+    if author.kind == AccountKind.STAFF:
+        return "工作人员"
+    return mask_name(author.display_name or "") or "群众"

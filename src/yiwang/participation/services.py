@@ -1,0 +1,403 @@
+"""共同缔造 writes: proposals and experiences (群众提/群众谈), drafts of process changes a department
+publishes for discussion (群众议), comments and supports, the department's public answers with their
+working-day time limit, moderation with reasons, and result ratings (群众评).
+
+Every write is one transaction. A proposal's status changes only through a conditional UPDATE on
+`version` (two people answering at once: one wins, the other gets 409 stale_version)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from yiwang.accounts.models import AccountKind, User
+from yiwang.catalog.models import Item
+from yiwang.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    StaleVersion,
+    Throttled,
+    ValidationFailed,
+)
+from yiwang.core.text import reject_markup
+from yiwang.organizations.models import Department, Role, ServiceHall
+from yiwang.organizations.selectors import staff_scope
+from yiwang.workdays import selectors as workdays
+
+from .models import Answer, Comment, Kind, Moderation, Proposal, ResultRating, Status, Support, Target
+
+ANSWER_LIMIT_DAYS = 10  # working days for the department's first public answer to a proposal
+TITLE_MAX, BODY_MAX, COMMENT_MAX, REASON_MAX = 100, 5000, 1000, 500
+PROPOSALS_PER_DAY = 5  # per person, rolling 24 hours
+COMMENTS_PER_HOUR = 20  # per person, rolling hour
+# Words that hold a post for a moderator (not a verdict: a moderator publishes or rejects it).
+SENSITIVE_WORDS = ("赌博", "博彩", "代开发票", "办假证", "枪支", "毒品", "色情", "诈骗", "傻逼", "去死")
+LEVELS = {"1": "非常满意", "2": "满意", "3": "基本满意", "4": "不满意", "5": "非常不满意"}
+
+
+def today() -> date:
+    return timezone.localdate()
+
+
+# --- text and moderation ------------------------------------------------------------------------
+def _text(*, field: str, value: str | None, limit: int, required: bool = True) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(fields={field: ["必填"]})
+    if len(value) > limit:
+        raise ValidationFailed(fields={field: [f"内容过长（最多{limit}个字）"]})
+    reject_markup(field=field, value=value)
+    return value
+
+
+def sensitive_hits(*texts: str) -> list[str]:
+    joined = "\n".join(texts)
+    return [w for w in SENSITIVE_WORDS if w in joined]
+
+
+def is_moderator(user: User | None, *, region_path: str) -> bool:
+    """Supervisors of the region (or above) and platform admins moderate posts and comments."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.kind != AccountKind.STAFF:
+        return False
+    scope = staff_scope(user)
+    paths = scope.region_paths.get(Role.SUPERVISOR, []) + scope.region_paths.get(Role.PLATFORM_ADMIN, [])
+    return any(region_path.startswith(p) for p in paths)
+
+
+def is_responsible(user: User | None, proposal: Proposal) -> bool:
+    """A department admin of the proposal's department, within its region, answers for it."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.kind != AccountKind.STAFF:
+        return False
+    path = proposal.region.path
+    return any(
+        role == Role.DEPT_ADMIN and dept_id == proposal.department_id and path.startswith(p)
+        for role, dept_id, p in staff_scope(user).department_roles
+    )
+
+
+def _citizen(actor: User, what: str) -> None:
+    if actor.kind == AccountKind.STAFF:
+        raise PermissionDenied(f"工作人员不能以群众身份{what}", code="forbidden")
+
+
+# --- proposals, experiences, drafts -----------------------------------------------------------------
+def _target(*, target: str, item_code: str | None, hall_id, department) -> tuple:
+    if target not in Target.values:
+        raise ValidationFailed(fields={"target": ["对象应为 " + "、".join(Target.values)]})
+    item = hall = None
+    dept = department
+    if item_code:
+        item = Item.objects.select_related("department").filter(code=str(item_code).strip()).first()
+        if item is None:
+            raise ValidationFailed(fields={"item": ["服务事项不存在"]})
+        dept = item.department
+    if hall_id not in (None, ""):
+        hall = ServiceHall.objects.filter(pk=int(hall_id) if str(hall_id).isdigit() else 0).first()
+        if hall is None:
+            raise ValidationFailed(fields={"hall": ["服务大厅不存在"]})
+    if target == Target.ITEM and item is None:
+        raise ValidationFailed(fields={"item": ["请选择服务事项"]})
+    if target == Target.HALL and hall is None:
+        raise ValidationFailed(fields={"hall": ["请选择服务大厅"]})
+    if not isinstance(dept, Department):
+        ref = str(dept or "").strip()
+        qs = Department.objects.filter(pk=int(ref)) if ref.isdigit() else Department.objects.filter(uscc=ref)
+        dept = qs.select_related("region").first() if ref else None
+        if dept is None:
+            raise ValidationFailed(fields={"department": ["请选择责任部门"]})
+    name = ""
+    if item is not None:
+        from yiwang.catalog.selectors import item_version_current
+
+        try:
+            name = item_version_current(code=item.code).name
+        except DomainError:  # an item without a version in force keeps its code
+            name = item.code
+    elif hall is not None:
+        name = hall.name
+    return item, hall, dept, name
+
+
+def _create(
+    *, actor: User, kind: str, status: str, title: str, body: str, target: str, item, hall, dept, name
+):
+    now = timezone.now()
+    on = timezone.localdate(now)
+    held = bool(sensitive_hits(title, body)) and kind != Kind.DRAFT
+    p = Proposal.objects.create(
+        kind=kind,
+        target=target,
+        item=item,
+        hall=hall,
+        target_name=name[:200],
+        department=dept,
+        region_id=dept.region_id,
+        title=title,
+        body=body,
+        author=actor,
+        status=status,
+        moderation=Moderation.HELD if held else Moderation.PUBLISHED,
+        submitted_at=now,
+        submitted_on=on,
+        answer_due=workdays.add_workdays(on, ANSWER_LIMIT_DAYS).date if kind == Kind.PROPOSAL else None,
+    )
+    prefix = {Kind.PROPOSAL: "JY", Kind.DRAFT: "CA", Kind.EXPERIENCE: "TY"}[kind]
+    p.number = f"{prefix}{on:%Y%m%d}{p.pk:06d}"
+    Proposal.objects.filter(pk=p.pk).update(number=p.number)
+    return p
+
+
+@transaction.atomic
+def proposal_submit(
+    *,
+    actor: User,
+    kind: str,
+    title: str,
+    body: str,
+    target: str = Target.ITEM,
+    item_code: str | None = None,
+    hall_id=None,
+    department=None,
+) -> Proposal:
+    """群众提 (kind `proposal`) or 群众谈 (kind `experience`) by a citizen or business. A post with a
+    sensitive word is held for a moderator; at most PROPOSALS_PER_DAY posts per person a day."""
+    _citizen(actor, "发布")
+    if kind not in (Kind.PROPOSAL, Kind.EXPERIENCE):
+        raise ValidationFailed(fields={"kind": ["类型应为 proposal（建议）或 experience（办事体验）"]})
+    title = _text(field="title", value=title, limit=TITLE_MAX)
+    body = _text(field="body", value=body, limit=BODY_MAX)
+    item, hall, dept, name = _target(
+        target=target, item_code=item_code, hall_id=hall_id, department=department
+    )
+    since = timezone.now() - timedelta(days=1)
+    if Proposal.objects.filter(author=actor, submitted_at__gte=since).count() >= PROPOSALS_PER_DAY:
+        raise Throttled(f"每人每天最多发布{PROPOSALS_PER_DAY}条，请明天再试", code="rate_limited")
+    status = Status.SUBMITTED if kind == Kind.PROPOSAL else Status.PUBLISHED
+    return _create(
+        actor=actor, kind=kind, status=status, title=title, body=body, target=target,
+        item=item, hall=hall, dept=dept, name=name,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def draft_publish(
+    *,
+    actor: User,
+    department,
+    title: str,
+    body: str,
+    target: str = Target.PROCESS,
+    item_code: str | None = None,
+    hall_id=None,
+) -> Proposal:
+    """A department publishes a draft change of a service process for public discussion (群众议)."""
+    title = _text(field="title", value=title, limit=TITLE_MAX)
+    body = _text(field="body", value=body, limit=BODY_MAX)
+    item, hall, dept, name = _target(
+        target=target, item_code=item_code, hall_id=hall_id, department=department
+    )
+    probe = Proposal(department=dept, region=dept.region)
+    if not is_responsible(actor, probe):
+        raise PermissionDenied("只有该部门的管理员可以发布流程调整草案", code="forbidden")
+    return _create(
+        actor=actor, kind=Kind.DRAFT, status=Status.UNDER_REVIEW, title=title, body=body, target=target,
+        item=item, hall=hall, dept=dept, name=name,
+    )  # fmt: skip
+
+
+# --- discussion ---------------------------------------------------------------------------------------
+def _open_for_discussion(proposal: Proposal) -> None:
+    if proposal.moderation != Moderation.PUBLISHED:
+        raise InvalidTransition("该内容尚未公开，暂不能参与讨论", code="not_published")
+
+
+@transaction.atomic
+def comment_add(*, actor: User, proposal: Proposal, body: str) -> Comment:
+    """A comment in the public discussion; held for a moderator when it hits the word filter."""
+    _open_for_discussion(proposal)
+    body = _text(field="body", value=body, limit=COMMENT_MAX)
+    now = timezone.now()
+    if (
+        Comment.objects.filter(author=actor, created_at__gte=now - timedelta(hours=1)).count()
+        >= COMMENTS_PER_HOUR
+    ):
+        raise Throttled(f"每人每小时最多评论{COMMENTS_PER_HOUR}条，请稍后再试", code="rate_limited")
+    held = bool(sensitive_hits(body))
+    c = Comment.objects.create(
+        proposal=proposal,
+        author=actor,
+        body=body,
+        moderation=Moderation.HELD if held else Moderation.PUBLISHED,
+        created_at=now,
+    )
+    if not held:
+        Proposal.objects.filter(pk=proposal.pk).update(comment_count=F("comment_count") + 1)
+    return c
+
+
+@transaction.atomic
+def support_add(*, actor: User, proposal: Proposal) -> Support:
+    """One support per person (a second is a 409, nothing changes)."""
+    _citizen(actor, "支持")
+    _open_for_discussion(proposal)
+    if proposal.kind == Kind.EXPERIENCE:
+        raise InvalidTransition("办事体验不设支持", code="not_supportable")
+    if proposal.status in (Status.DECLINED, Status.DONE):
+        raise InvalidTransition(f"该建议{proposal.get_status_display()}，不再征集支持", code="closed")
+    if proposal.author_id == actor.pk:
+        raise Conflict("不能支持自己的建议", code="own_proposal")
+    try:
+        with transaction.atomic():
+            s = Support.objects.create(proposal=proposal, user=actor, created_at=timezone.now())
+    except IntegrityError as exc:
+        raise Conflict("您已支持过该建议，每人只能支持一次", code="already_supported") from exc
+    Proposal.objects.filter(pk=proposal.pk).update(support_count=F("support_count") + 1)
+    return s
+
+
+# --- the department's answers ------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AnswerRule:
+    sources: frozenset[str]
+    to: str | None  # None: the status stays
+    label: str
+
+
+OPEN = {Status.SUBMITTED, Status.UNDER_REVIEW, Status.ACCEPTED, Status.IN_PROGRESS}
+ANSWER_RULES: dict[str, AnswerRule] = {
+    "reply": AnswerRule(frozenset(OPEN | {Status.PUBLISHED}), None, "答复"),
+    "review": AnswerRule(frozenset({Status.SUBMITTED}), Status.UNDER_REVIEW, "受理研究"),
+    "accept": AnswerRule(frozenset({Status.SUBMITTED, Status.UNDER_REVIEW}), Status.ACCEPTED, "采纳"),
+    "decline": AnswerRule(frozenset({Status.SUBMITTED, Status.UNDER_REVIEW}), Status.DECLINED, "不予采纳"),
+    "start": AnswerRule(frozenset({Status.ACCEPTED}), Status.IN_PROGRESS, "开始实施"),
+    "complete": AnswerRule(frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), Status.DONE, "实施完成"),
+}
+
+
+def answer_actions(*, actor: User | None, proposal: Proposal) -> list[tuple[str, str]]:
+    """(action, label) the actor may take now (for pages)."""
+    if not is_responsible(actor, proposal) or proposal.moderation != Moderation.PUBLISHED:
+        return []
+    return [(a, r.label) for a, r in ANSWER_RULES.items() if proposal.status in r.sources]
+
+
+@transaction.atomic
+def proposal_answer(
+    *,
+    actor: User,
+    proposal: Proposal,
+    action: str,
+    body: str,
+    version: int | None = None,
+    on: date | None = None,
+) -> Answer:
+    """A public answer of the responsible department, possibly moving the proposal on:
+    submitted → under_review → accepted / declined (reason required) → in_progress → done."""
+    rule = ANSWER_RULES.get(action)
+    if rule is None:
+        raise ValidationFailed(fields={"action": ["操作应为 " + "、".join(ANSWER_RULES)]})
+    if not is_responsible(actor, proposal):
+        raise PermissionDenied("只有责任部门可以答复该建议", code="forbidden")
+    if proposal.moderation != Moderation.PUBLISHED:
+        raise InvalidTransition("该内容尚未公开，暂不能答复", code="not_published")
+    if version is not None and version != proposal.version:
+        raise StaleVersion("该建议已被他人处理，请刷新后重试")
+    if proposal.status not in rule.sources:
+        raise InvalidTransition(f"当前状态为“{proposal.get_status_display()}”，不能{rule.label}")
+    field = "reason" if action == "decline" else "body"
+    body = _text(field=field, value=body, limit=BODY_MAX)
+    on = on or today()
+    frm, to = proposal.status, rule.to or proposal.status
+    update = {"status": to, "version": F("version") + 1, "updated_at": timezone.now()}
+    if proposal.answered_on is None:
+        update["answered_on"] = on
+    if Proposal.objects.filter(pk=proposal.pk, version=proposal.version).update(**update) != 1:
+        raise StaleVersion("该建议已被他人处理，请刷新后重试")
+    proposal.status, proposal.version = to, proposal.version + 1
+    proposal.answered_on = proposal.answered_on or on
+    return Answer.objects.create(
+        proposal=proposal,
+        action=action,
+        from_status=frm,
+        to_status=to,
+        body=body,
+        department_id=proposal.department_id,
+        actor=actor,
+        at=timezone.now(),
+        on=on,
+    )
+
+
+# --- 群众评 --------------------------------------------------------------------------------------------
+@transaction.atomic
+def result_rate(*, actor: User, proposal: Proposal, level: str, comment: str = "") -> ResultRating:
+    """The proposer or a supporter rates the implemented change, once."""
+    _citizen(actor, "评价")
+    if str(level) not in LEVELS:
+        raise ValidationFailed(fields={"level": ["评价等级应为 1 至 5"]})
+    comment = _text(field="comment", value=comment, limit=REASON_MAX, required=False)
+    if proposal.status != Status.DONE:
+        raise InvalidTransition("改进实施完成后才能评价效果", code="not_done")
+    if proposal.author_id != actor.pk and not Support.objects.filter(proposal=proposal, user=actor).exists():
+        raise PermissionDenied("只有建议人和支持者可以评价实施效果", code="forbidden")
+    try:
+        with transaction.atomic():
+            return ResultRating.objects.create(
+                proposal=proposal, user=actor, level=str(level), comment=comment, created_at=timezone.now()
+            )
+    except IntegrityError as exc:
+        raise Conflict("您已评价过实施效果", code="already_rated") from exc
+
+
+# --- moderation ---------------------------------------------------------------------------------------
+def _moderation_args(action: str, reason: str) -> tuple[str, str]:
+    if action not in ("publish", "reject"):
+        raise ValidationFailed(fields={"action": ["操作应为 publish（公开）或 reject（不予公开）"]})
+    reason = _text(field="reason", value=reason, limit=REASON_MAX)
+    return (Moderation.PUBLISHED if action == "publish" else Moderation.REJECTED), reason
+
+
+@transaction.atomic
+def proposal_moderate(*, actor: User, proposal: Proposal, action: str, reason: str) -> Proposal:
+    """A moderator publishes or rejects a held post, giving the reason (shown to the author)."""
+    if not is_moderator(actor, region_path=proposal.region.path):
+        raise PermissionDenied("只有审核人员可以审核", code="forbidden")
+    to, reason = _moderation_args(action, reason)
+    if proposal.moderation != Moderation.HELD:
+        raise InvalidTransition("该内容不在待审核状态", code="not_held")
+    n = Proposal.objects.filter(pk=proposal.pk, moderation=Moderation.HELD).update(
+        moderation=to, moderation_reason=reason, moderated_by=actor, version=F("version") + 1
+    )
+    if n != 1:
+        raise StaleVersion("该内容已被他人审核")
+    proposal.refresh_from_db()
+    return proposal
+
+
+@transaction.atomic
+def comment_moderate(*, actor: User, comment: Comment, action: str, reason: str) -> Comment:
+    if not is_moderator(actor, region_path=comment.proposal.region.path):
+        raise PermissionDenied("只有审核人员可以审核", code="forbidden")
+    to, reason = _moderation_args(action, reason)
+    if (
+        Comment.objects.filter(pk=comment.pk, moderation=Moderation.HELD).update(
+            moderation=to, moderation_reason=reason, moderated_by=actor
+        )
+        != 1
+    ):
+        raise InvalidTransition("该评论不在待审核状态", code="not_held")
+    if to == Moderation.PUBLISHED:
+        Proposal.objects.filter(pk=comment.proposal_id).update(comment_count=F("comment_count") + 1)
+    comment.refresh_from_db()
+    return comment
+
+
+def not_found() -> NotFound:
+    return NotFound("内容不存在或未公开", code="not_found")
