@@ -237,7 +237,11 @@ LOGGING = {
 # --- Platform ---------------------------------------------------------------------------------
 YIWANG_CITY_CODE = env("YIWANG_CITY_CODE", "420100", "Division code of the city this instance serves")
 YIWANG_SITE_NAME = env("YIWANG_SITE_NAME", "一网通办", "Portal title")
-YIWANG_LICENSE_ISSUER = env("YIWANG_LICENSE_ISSUER", "https://yiwang.example", "Base URL of this instance as e-licence issuer (iss, status list URI)")
+YIWANG_LICENSE_ISSUER = env(
+    "YIWANG_LICENSE_ISSUER",
+    "https://yiwang.example",
+    "Base URL of this instance as e-licence issuer (iss, status list URI)",
+)
 YIWANG_EVALUATION_NOTIFIER = env(
     "YIWANG_EVALUATION_NOTIFIER",
     "yiwang.evaluations.notify.LogChannel",

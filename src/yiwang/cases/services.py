@@ -32,7 +32,7 @@ from yiwang.core.errors import (
     StaleVersion,
     ValidationFailed,
 )
-from yiwang.core.text import reject_markup
+from yiwang.core.text import is_digits, reject_markup
 from yiwang.evaluations.services import evaluation_invite
 from yiwang.licenses.services import license_issue_all
 from yiwang.organizations.models import Department, Region, Role
@@ -871,7 +871,9 @@ def _complete(a: Act) -> Case:
 def _transfer(a: Act) -> Case:
     ref = str(a.fields.get("department", ""))
     depts = Department.objects.valid_on(a.on)
-    target = (depts.filter(pk=ref).first() if ref.isdigit() else None) or depts.filter(uscc=ref).first()
+    target = (
+        depts.filter(pk=int(ref)).first() if is_digits(ref) and len(ref) <= 18 else None
+    ) or depts.filter(uscc=ref).first()
     if target is None:
         raise ValidationFailed(fields={"department": ["转办部门不存在或已撤销"]})
     if target.pk == a.case.department_id:

@@ -14,6 +14,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from yiwang.core.errors import NotFound
+from yiwang.core.text import is_digits
 
 from .models import DataElement, ItemVersion, Material, VersionStatus
 
@@ -129,7 +130,7 @@ def items_search(
         qs = qs.filter(Q(name__icontains=q) | Q(item__code=q) | Q(item__basic_code=q))
     if department not in (None, ""):
         dep = str(department).strip()
-        if dep.isdigit() and len(dep) < 18:  # an id; a USCC has 18 characters (may be all digits)
+        if is_digits(dep) and len(dep) < 18:  # an id; a USCC has 18 characters (may be all digits)
             qs = qs.filter(item__department_id=int(dep))
         else:
             qs = qs.filter(item__department__uscc=dep.upper())

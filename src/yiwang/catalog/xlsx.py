@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
 
+from yiwang.core.text import is_digits
+
 from . import validation
 
 if TYPE_CHECKING:
@@ -141,7 +143,7 @@ def _cell_in(value: Any, kind: str, key: str) -> tuple[Any, str | None]:
             return int(value), None
         if isinstance(value, int) and not isinstance(value, bool):
             return value, None
-        if isinstance(value, str) and value.strip().isdigit():
+        if isinstance(value, str) and is_digits(value.strip()):
             return int(value.strip()), None
         return None, "应为整数"
     if kind == "bool":

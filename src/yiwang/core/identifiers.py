@@ -29,7 +29,7 @@ def validate_ric(number: str, *, today: datetime.date | None = None) -> str:
     number = ric.compact(number)
     if len(number) != 18:
         raise InvalidLength()
-    if not number[:-1].isdigit():
+    if not (number[:-1].isascii() and number[:-1].isdigit()):
         raise InvalidFormat()
     if number[-1] != ric.calc_check_digit(number):
         raise InvalidChecksum()

@@ -31,3 +31,15 @@ def safe_link_validator(value: str) -> None:
 
     if not is_safe_link(value or ""):
         raise ValidationError("应为 http(s) 链接或站内路径")
+
+
+def is_digits(value: object) -> bool:
+    """ASCII digits only. `str.isdigit()` is also true for "²" or "①", which `int()` rejects."""
+    return isinstance(value, str) and value.isascii() and value.isdigit()
+
+
+def as_int(value: object, default: int | None = None) -> int | None:
+    """An integer from form or query text (optional sign, ASCII digits, at most 18 of them), else `default`."""
+    text = str(value or "").strip()
+    body = text[1:] if text[:1] in "+-" else text
+    return int(text) if is_digits(body) and len(body) <= 18 else default

@@ -14,6 +14,7 @@ from yiwang.catalog.models import Item
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.idempotency import run_idempotent
 from yiwang.core.pagination import paginate
+from yiwang.core.text import as_int
 from yiwang.organizations.models import Department
 from yiwang.workdays import selectors as workdays
 
@@ -73,7 +74,11 @@ def evaluation_create(request: HttpRequest, body: EvaluationIn):
 def _department(ref: str | None) -> Department | None:
     if not ref:
         return None
-    qs = Department.objects.filter(pk=int(ref)) if ref.isdigit() else Department.objects.filter(uscc=ref)
+    qs = (
+        Department.objects.filter(pk=as_int(ref))
+        if as_int(ref) is not None
+        else Department.objects.filter(uscc=ref)
+    )
     dept = qs.first()
     if dept is None:
         raise ValidationFailed(fields={"department": ["部门不存在"]})
@@ -101,6 +106,9 @@ def evaluation_stats(
     group_by: str | None = None,
 ):
     date_from, date_to = _day(request, "from"), _day(request, "to")
+    too_big = {k: ["编号超出范围"] for k, v in (("hall", hall), ("window", window), ("staff", staff)) if v is not None and not 0 < v < 2**63}
+    if too_big:
+        raise ValidationFailed(fields=too_big)
     dept = _department(department)
     allowed = selectors.stats_scope(user=request.auth, department=dept)
     item_id = None

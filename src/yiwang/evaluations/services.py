@@ -29,7 +29,7 @@ from yiwang.core.errors import (
     StaleVersion,
     ValidationFailed,
 )
-from yiwang.core.text import reject_markup
+from yiwang.core.text import as_int, reject_markup
 from yiwang.organizations.models import Department, Region, Role, Window
 from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
@@ -615,8 +615,8 @@ def _department(ref) -> Department:
     if isinstance(ref, Department):
         return ref
     text = str(ref or "").strip()
-    if text.isdigit():
-        dept = Department.objects.filter(pk=int(text)).first()
+    if as_int(text) is not None:
+        dept = Department.objects.filter(pk=as_int(text)).first()
     elif text:
         dept = Department.objects.filter(uscc=text).first()
     if dept is None:

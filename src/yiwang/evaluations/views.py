@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods
 
 from yiwang.cases import selectors as case_selectors
 from yiwang.core.errors import DomainError, NotFound
+from yiwang.core.text import as_int
 from yiwang.organizations.models import Department, Role
 from yiwang.organizations.selectors import staff_scope
 from yiwang.workbench.views import staff_required
@@ -39,7 +40,7 @@ def device_page(request: HttpRequest, token: str) -> HttpResponse:
         try:
             services.evaluation_submit_device(
                 device=device,
-                serving_version=int(request.POST.get("serving_version") or 0),
+                serving_version=as_int(request.POST.get("serving_version"), -1),
                 **rating_fields(request.POST, kind="offline"),
             )
         except DomainError as exc:
@@ -143,7 +144,7 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
                 actor=request.user,
                 action=p.get("action", ""),
                 note=p.get("note", ""),
-                version=int(p.get("version") or 0),
+                version=as_int(p.get("version"), -1),
                 unit=p.get("unit") or None,
                 disposal=p.get("disposal") or None,
                 deadline=p.get("deadline") or None,

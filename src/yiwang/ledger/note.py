@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from yiwang.core.text import is_digits
+
 ALG_ED25519 = 0x01
 ALG_COSIGNATURE_V1 = 0x04
 DASH = "\u2014"
@@ -135,7 +137,7 @@ def parse_checkpoint(text: str) -> CheckpointBody:
     if len(lines) < 4 or lines[-1] != "":
         raise NoteError("checkpoint needs origin, size and root lines")
     origin, size, root = lines[0], lines[1], lines[2]
-    if not origin or not size.isdigit() or (size != "0" and size.startswith("0")):
+    if not origin or not is_digits(size) or (size != "0" and size.startswith("0")):
         raise NoteError("bad checkpoint origin or size")
     raw = unb64(root)
     if len(raw) != 32:

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from yiwang.core import keys
 from yiwang.core.models import KeyPurpose
+from yiwang.core.text import is_digits
 
 from . import merkle, note
 from .models import Checkpoint, Cosignature, Entry, Lease, Node, PendingEntry, Witness, WitnessPeer
@@ -341,7 +342,7 @@ def _parse_add_checkpoint(body: bytes) -> tuple[int, list[bytes], str]:
         raise WitnessError(400, "malformed", "缺少空行分隔的检查点")
     lines = head.split("\n")
     first = lines[0]
-    if not first.startswith("old ") or not first[4:].isdigit() or (first[4:] != "0" and first[4] == "0"):
+    if not first.startswith("old ") or not is_digits(first[4:]) or (first[4:] != "0" and first[4] == "0"):
         raise WitnessError(400, "malformed", "首行应为 old <大小>")
     if len(lines) - 1 > 63:
         raise WitnessError(400, "malformed", "一致性证明行过多")

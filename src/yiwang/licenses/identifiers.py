@@ -13,6 +13,8 @@ import re
 from stdnum.cn import uscc
 from stdnum.iso7064 import mod_37_36
 
+from yiwang.core.text import is_digits
+
 PREFIX = "1.2.156.3005.2"
 _SERIAL = re.compile(r"^[0-9A-Z]{1,40}$")
 _VERSION = re.compile(r"^[0-9]{3}$")
@@ -24,7 +26,7 @@ class InvalidIdentifier(ValueError):
 
 def validate_type_code(code: str) -> str:
     code = (code or "").strip().upper()
-    if len(code) != 21 or not code[18:].isdigit():
+    if len(code) != 21 or not is_digits(code[18:]):
         raise InvalidIdentifier("type code must be an 18-character USCC and a 3-digit sequence")
     if not uscc.is_valid(code[:18]):
         raise InvalidIdentifier("the type code's definer USCC is not valid")

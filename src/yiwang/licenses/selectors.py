@@ -11,6 +11,7 @@ from django.utils import timezone
 from yiwang.accounts.models import AccountKind, User
 from yiwang.core import keys
 from yiwang.core.models import KeyPurpose
+from yiwang.core.text import is_digits
 
 from . import sdjwt, statuslist
 from .models import License, LicenseStatus
@@ -93,7 +94,7 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
         out["reasons"] = [exc.code]
         return out
     kid = parsed.header.get("kid")
-    if parsed.header.get("typ") != sdjwt.TYP or not isinstance(kid, str) or not kid.isdigit():
+    if parsed.header.get("typ") != sdjwt.TYP or not isinstance(kid, str) or not is_digits(kid):
         out["reasons"] = ["malformed"]
         return out
     try:

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from yiwang.core import keys
 from yiwang.core.models import KeyPurpose
+from yiwang.core.text import is_digits
 
 from . import sdjwt
 from .models import License, LicenseStatus
@@ -102,7 +103,7 @@ def token_decode(text: str) -> tuple[dict, bytes]:
     """Verify a status list token with the licence-signing key it names; (payload, bits)."""
     header, payload, signing_input, signature = sdjwt.jwt_decode(text)
     kid = str(header.get("kid", ""))
-    if header.get("typ") != "statuslist+jwt" or header.get("alg") != sdjwt.ALG or not kid.isdigit():
+    if header.get("typ") != "statuslist+jwt" or header.get("alg") != sdjwt.ALG or not is_digits(kid):
         raise sdjwt.SdJwtError("malformed", "not a status list token")
     if not keys.verify(KeyPurpose.LICENSE_SIGNING, int(kid), signing_input, signature):
         raise sdjwt.SdJwtError("bad_signature", "status list signature does not verify")

@@ -26,7 +26,7 @@ from yiwang.core.errors import (
     Throttled,
     ValidationFailed,
 )
-from yiwang.core.text import reject_markup
+from yiwang.core.text import as_int, reject_markup
 from yiwang.organizations.models import Department, Role, ServiceHall
 from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
@@ -99,7 +99,7 @@ def _target(*, target: str, item_code: str | None, hall_id, department) -> tuple
             raise ValidationFailed(fields={"item": ["服务事项不存在"]})
         dept = item.department
     if hall_id not in (None, ""):
-        hall = ServiceHall.objects.filter(pk=int(hall_id) if str(hall_id).isdigit() else 0).first()
+        hall = ServiceHall.objects.filter(pk=as_int(hall_id, 0)).first()
         if hall is None:
             raise ValidationFailed(fields={"hall": ["服务大厅不存在"]})
     if target == Target.ITEM and item is None:
@@ -108,7 +108,11 @@ def _target(*, target: str, item_code: str | None, hall_id, department) -> tuple
         raise ValidationFailed(fields={"hall": ["请选择服务大厅"]})
     if not isinstance(dept, Department):
         ref = str(dept or "").strip()
-        qs = Department.objects.filter(pk=int(ref)) if ref.isdigit() else Department.objects.filter(uscc=ref)
+        qs = (
+            Department.objects.filter(pk=as_int(ref))
+            if as_int(ref) is not None
+            else Department.objects.filter(uscc=ref)
+        )
         dept = qs.select_related("region").first() if ref else None
         if dept is None:
             raise ValidationFailed(fields={"department": ["请选择责任部门"]})

@@ -26,6 +26,7 @@ from yiwang.catalog import selectors as catalog
 from yiwang.catalog.models import CaseKind
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.idempotency import run_idempotent
+from yiwang.core.text import as_int, is_digits
 from yiwang.ledger.views import case_receipt_rows
 
 from . import formspec
@@ -114,7 +115,7 @@ def home(request: HttpRequest) -> HttpResponse:
     theme = (request.GET.get("theme") or "").strip()
     department = (request.GET.get("department") or "").strip()
     level = (request.GET.get("level") or "").strip()
-    if department and not department.isdigit():
+    if department and not is_digits(department):
         department = ""
     qs = catalog.items_search(
         q=q or None, theme=theme or None, department=department or None, level=level or None
@@ -417,7 +418,7 @@ def draft_edit(request: HttpRequest, number: str) -> HttpResponse:
             case=case,
             actor=request.user,
             form=form,
-            version=int(posted_version) if posted_version.isdigit() else None,
+            version=as_int(posted_version),
             materials=materials,
             submit=request.POST.get("intent") == "submit",
         )

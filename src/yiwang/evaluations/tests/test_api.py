@@ -109,3 +109,9 @@ def test_rectification_list_query_count(world, api, django_assert_max_num_querie
     with django_assert_max_num_queries(9):
         r = client.get("/api/v1/rectifications")
     assert r.json()["count"] == 3
+
+
+def test_odd_numbers_in_queries_are_422_not_500(world, api):
+    c = api(world.dept_admin)
+    assert c.get("/api/v1/evaluations/stats", department="²").status_code == 422
+    assert c.get("/api/v1/evaluations/stats", hall=str(2**70)).status_code == 422
