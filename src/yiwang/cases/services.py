@@ -32,6 +32,7 @@ from yiwang.core.errors import (
     StaleVersion,
     ValidationFailed,
 )
+from yiwang.core.idempotency import run_idempotent
 from yiwang.core.text import is_digits, reject_markup
 from yiwang.evaluations.services import evaluation_invite
 from yiwang.licenses.services import license_issue_all
@@ -547,6 +548,44 @@ def _require_materials(*, version, channel: str, have: set[str]) -> None:
     ]
     if missing:
         raise ValidationFailed(fields={f"materials.{m.code}": [f"请上传{m.name}"] for m in missing})
+
+
+def case_submit_once(
+    *,
+    key: str,
+    scope: str,
+    actor: User,
+    item_code: str,
+    form: dict,
+    channel: str,
+    parties: dict | None = None,
+    materials: list[dict] | None = None,
+    draft: bool = False,
+) -> dict:
+    """`case_submit` for pages: a form posted twice with the same token (a double click, a
+    reload) files one case. Returns {"number", "draft"} of the first answer."""
+
+    def handler():
+        case = case_submit(
+            actor=actor,
+            item_code=item_code,
+            form=form,
+            channel=channel,
+            parties=parties,
+            materials=materials,
+            draft=draft,
+        )
+        return 201, {"number": case.number, "draft": draft}
+
+    body = {
+        "item_code": item_code,
+        "form": form,
+        "channel": channel,
+        "parties": parties or {},
+        "draft": draft,
+        "materials": [(m["code"], m["name"], len(m["content_base64"])) for m in materials or []],
+    }
+    return run_idempotent(owner=str(actor.pk), key=key, scope=scope, body=body, handler=handler)[1]
 
 
 def _filer_role(actor: User, channel: str) -> str:

@@ -25,7 +25,6 @@ from yiwang.cases.models import Status
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.models import CaseKind
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
-from yiwang.core.idempotency import run_idempotent
 from yiwang.core.text import as_int, is_digits
 from yiwang.ledger.views import case_receipt_rows
 
@@ -245,27 +244,16 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     draft = request.POST.get("intent") == "draft"
     form = formspec.form_from_post(version=version, data=request.POST)
     materials = formspec.materials_from_files(version=version, files=request.FILES)
-    body = {
-        "item_code": code,
-        "form": form,
-        "draft": draft,
-        "materials": [(m["code"], m["name"], len(m["content_base64"])) for m in materials],
-    }
-
-    def handler():
-        case = services.case_submit(
+    try:
+        out = services.case_submit_once(
+            key=token,
+            scope="page:apply",
             actor=request.user,
             item_code=code,
             form=form,
             channel="online",
             materials=materials,
             draft=draft,
-        )
-        return 201, {"number": case.number, "draft": draft}
-
-    try:
-        _, out = run_idempotent(
-            owner=str(request.user.pk), key=token, scope="page:apply", body=body, handler=handler
         )
     except ValidationFailed as exc:
         errors = exc.fields or {"_": [exc.message]}

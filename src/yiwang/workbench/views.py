@@ -19,7 +19,6 @@ from yiwang.cases import presenters, selectors, services
 from yiwang.cases.models import Delivery, Status
 from yiwang.catalog import selectors as catalog
 from yiwang.core.errors import DomainError, NotFound, StaleVersion, ValidationFailed
-from yiwang.core.idempotency import run_idempotent
 from yiwang.core.masking import mask
 from yiwang.organizations.models import Role
 from yiwang.organizations.selectors import staff_scope
@@ -269,27 +268,16 @@ def intake(request: HttpRequest) -> HttpResponse:
         if key in props and not form.get(key) and applicant.get(src):
             form[key] = applicant[src]
     materials = formspec.materials_from_files(version=version, files=request.FILES)
-    body = {
-        "item_code": code,
-        "form": form,
-        "parties": parties,
-        "materials": [(m["code"], m["name"], len(m["content_base64"])) for m in materials],
-    }
-
-    def handler():
-        case = services.case_submit(
+    try:
+        out = services.case_submit_once(
+            key=token,
+            scope="page:intake",
             actor=request.user,
             item_code=code,
             form=form,
             channel="window",
             parties=parties,
             materials=materials,
-        )
-        return 201, {"number": case.number}
-
-    try:
-        _, out = run_idempotent(
-            owner=str(request.user.pk), key=token, scope="page:intake", body=body, handler=handler
         )
     except DomainError as exc:
         errors = exc.fields or {}
