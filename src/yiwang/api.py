@@ -79,6 +79,8 @@ def _mount() -> None:
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.evaluations.api import router as evaluations_router
+    from yiwang.exchange.api import router as exchange_router
+    from yiwang.identity.api import router as identity_router
     from yiwang.ledger.api import router as ledger_router
     from yiwang.licenses.api import router as licenses_router
     from yiwang.participation.api import router as participation_router
@@ -92,6 +94,8 @@ def _mount() -> None:
     api.add_router("/v1/calendar", workdays_router)
     api.add_router("/v1/ledger", ledger_router)
     api.add_router("/v1/licenses", licenses_router)
+    api.add_router("/v1/identity", identity_router)
+    api.add_router("/v1/exchange", exchange_router)
 
 
 _mount()

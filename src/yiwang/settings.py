@@ -75,6 +75,8 @@ INSTALLED_APPS = [
     "yiwang.catalog",
     "yiwang.cases",
     "yiwang.licenses",
+    "yiwang.identity",
+    "yiwang.exchange",
     "yiwang.evaluations",
     "yiwang.participation",
     "yiwang.portal",

@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("yiwang.workbench.urls")),
     path("", include("yiwang.evaluations.urls")),
     path("", include("yiwang.licenses.urls")),
+    path("", include("yiwang.identity.urls")),
+    path("", include("yiwang.exchange.urls")),
     path("", include("yiwang.ledger.urls")),
     path("", include("yiwang.participation.urls")),
     path("", include("yiwang.portal.urls")),

@@ -130,6 +130,7 @@ class MaterialInline(admin.TabularInline):
         "copies",
         "source",
         "issuing_department",
+        "license_type_code",
         "tolerable",
         "blank_form",
         "sample",

@@ -119,6 +119,7 @@ def item_guide_dict(version: ItemVersion) -> dict:
                     "source": m.source,
                     "source_label": _label(MaterialSource, m.source),
                     "issuing_department": m.issuing_department,
+                    "license_type_code": m.license_type_code,
                     "tolerable": m.tolerable,
                     "blank_form": m.blank_form,
                     "sample": m.sample,

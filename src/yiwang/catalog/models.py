@@ -329,6 +329,13 @@ class Material(models.Model):
         "来源渠道", max_length=12, choices=MaterialSource.choices, default=MaterialSource.APPLICANT
     )
     issuing_department = models.CharField("出具单位", max_length=100, blank=True)
+    license_type_code = models.CharField(
+        "对应电子证照类型",
+        max_length=30,
+        blank=True,
+        db_index=True,
+        help_text="证照类型代码（GB/T 36904）；申请人持有或经授权使用的有效电子证照可免于提交本材料",
+    )
     tolerable = models.BooleanField("可容缺", default=False)
     blank_form = models.CharField("空白表格", max_length=300, blank=True, validators=[safe_link_validator])
     sample = models.CharField("示例样表", max_length=300, blank=True, validators=[safe_link_validator])

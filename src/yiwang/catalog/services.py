@@ -92,6 +92,7 @@ MATERIAL_DEFAULTS: dict[str, Any] = {
     "copies": 1,
     "source": "applicant",
     "issuing_department": "",
+    "license_type_code": "",
     "tolerable": False,
     "blank_form": "",
     "sample": "",
@@ -123,7 +124,7 @@ def material_row(m: Material) -> dict:
     row = {"code": m.code, "name": m.name}
     for key in MATERIAL_DEFAULTS:
         value = getattr(m, key)
-        if key in ("issuing_department", "blank_form", "sample", "notes") and not value:
+        if key in ("issuing_department", "license_type_code", "blank_form", "sample", "notes") and not value:
             continue
         row[key] = value
     return row

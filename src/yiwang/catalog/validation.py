@@ -105,6 +105,7 @@ MATERIAL_KEYS = {
     "copies",
     "source",
     "issuing_department",
+    "license_type_code",
     "tolerable",
     "blank_form",
     "sample",
@@ -160,12 +161,20 @@ MATERIAL_LABELS = {
     "copies": "份数",
     "source": "来源渠道",
     "issuing_department": "出具单位",
+    "license_type_code": "对应电子证照类型",
     "tolerable": "可容缺",
     "blank_form": "空白表格",
     "sample": "示例样表",
     "notes": "填报须知",
 }
-MATERIAL_LIMITS = {"code": 60, "name": 200, "issuing_department": 100, "blank_form": 300, "sample": 300}
+MATERIAL_LIMITS = {
+    "code": 60,
+    "name": 200,
+    "issuing_department": 100,
+    "license_type_code": 30,
+    "blank_form": 300,
+    "sample": 300,
+}
 
 # JSON Schema property keywords an item's form may use.
 PROPERTY_KEYWORDS = {"title", "type", "maxLength", "enum", "minimum", "maximum", "format", "description"}

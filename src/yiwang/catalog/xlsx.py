@@ -69,6 +69,7 @@ MATERIAL_COLUMNS: list[tuple[str, str, str]] = [
     ("copies", "份数", "int"),
     ("source", "来源渠道", "str"),
     ("issuing_department", "出具单位", "str"),
+    ("license_type_code", "对应电子证照类型", "str"),
     ("tolerable", "可容缺", "bool"),
     ("blank_form", "空白表格", "str"),
     ("sample", "示例样表", "str"),

@@ -106,7 +106,11 @@ def evaluation_stats(
     group_by: str | None = None,
 ):
     date_from, date_to = _day(request, "from"), _day(request, "to")
-    too_big = {k: ["编号超出范围"] for k, v in (("hall", hall), ("window", window), ("staff", staff)) if v is not None and not 0 < v < 2**63}
+    too_big = {
+        k: ["编号超出范围"]
+        for k, v in (("hall", hall), ("window", window), ("staff", staff))
+        if v is not None and not 0 < v < 2**63
+    }
     if too_big:
         raise ValidationFailed(fields=too_big)
     dept = _department(department)
