@@ -6,3 +6,8 @@ class IdentityConfig(AppConfig):
     name = "yiwang.identity"
     label = "identity"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import ledgering
+
+        ledgering.register()

@@ -1,0 +1,103 @@
+"""电子身份码 reads: a person's reference, the verifier's place, the person's check log, and what a
+verifier is shown about the person (masked)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+
+from django.db.models import QuerySet
+
+from yiwang.accounts.models import AccountKind, TrustLevel, User
+from yiwang.core.masking import mask_id_number
+from yiwang.core.models import Key, KeyPurpose
+
+from .models import IdentityCheck, IdentityReference
+
+# A key's retirement time never changes once set, so it may be memoised per process (like the
+# key material in core.keys); a key not yet retired is re-read every time.
+_retired_lock = threading.Lock()
+_retired: dict[int, datetime] = {}
+
+
+def clear_memo() -> None:
+    with _retired_lock:
+        _retired.clear()
+
+
+def active_reference(*, user: User) -> str | None:
+    return (
+        IdentityReference.objects.filter(user=user, revoked_at__isnull=True)
+        .values_list("ref", flat=True)
+        .first()
+    )
+
+
+def reference_by_ref(*, ref: str) -> IdentityReference | None:
+    return IdentityReference.objects.select_related("user").filter(ref=ref).first()
+
+
+def signing_key_retired_at(*, version: int) -> datetime | None:
+    hit = _retired.get(version)
+    if hit is not None:
+        return hit
+    retired = (
+        Key.objects.filter(purpose=KeyPurpose.IDENTITY_CODE, version=version)
+        .values_list("retired_at", flat=True)
+        .first()
+    )
+    if retired is not None:
+        with _retired_lock:
+            _retired[version] = retired
+    return retired
+
+
+def verifier_place(*, user: User):
+    """(hall, window) of the verifier's window role, or (None, None) for staff without one."""
+    from yiwang.organizations.models import StaffRole
+
+    role = (
+        StaffRole.objects.select_related("window__hall")
+        .filter(user=user, window__isnull=False)
+        .order_by("pk")
+        .first()
+    )
+    return (role.window.hall, role.window) if role else (None, None)
+
+
+def checks_for_person(*, user: User) -> QuerySet[IdentityCheck]:
+    """我的身份码使用记录: every check of the person's codes, newest first."""
+    return IdentityCheck.objects.filter(person=user).select_related("verifier", "hall", "window")
+
+
+def last_revocation(*, user: User) -> datetime | None:
+    return (
+        IdentityReference.objects.filter(user=user, revoked_at__isnull=False)
+        .order_by("-revoked_at")
+        .values_list("revoked_at", flat=True)
+        .first()
+    )
+
+
+def person_masked(user: User) -> dict:
+    """What a verifier sees: the name, the ID number masked, the login's trust level."""
+    if user.kind == AccountKind.LEGAL:
+        number = mask_id_number(user.uscc or "")
+    else:
+        number = mask_id_number(user.id_number or "")
+    return {
+        "name": user.display_name or user.username,
+        "kind": user.kind,
+        "kind_label": AccountKind(user.kind).label,
+        "id_number_masked": number,
+        "trust_level": int(user.trust_level),
+        "trust_level_label": TrustLevel(user.trust_level).label,
+    }
+
+
+def place_label(check: IdentityCheck) -> str:
+    if check.window_id:
+        return f"{check.hall.name} {check.window.number}号窗口"
+    if check.hall_id:
+        return check.hall.name
+    return "工作人员核验（未登记窗口）"
