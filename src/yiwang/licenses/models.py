@@ -128,3 +128,113 @@ class License(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type.name} {self.identifier}"
+
+
+def new_public_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class LicenseAuthorisation(models.Model):
+    """授权用证: the holder lets another party (by 统一社会信用代码 or 公民身份号码) use a licence in
+    its own applications, for a purpose, until a date, optionally only for some items."""
+
+    license = models.ForeignKey(
+        License, verbose_name="证照", on_delete=models.PROTECT, related_name="authorisations"
+    )
+    grantee_name = models.CharField("被授权方名称", max_length=200, blank=True)
+    grantee_id_type = models.CharField("被授权方代码类型", max_length=3, choices=HolderIdType.choices)
+    grantee_id = EncryptedTextField("被授权方代码")
+    # same lookup hashes as License.holder_id_hash (kind "uscc" / "id_number")
+    grantee_id_hash = models.CharField(max_length=64, db_index=True, editable=False)
+    purpose = models.CharField("用途", max_length=200)
+    item_codes = models.JSONField("限定事项", default=list, blank=True, help_text="空 = 不限事项")
+    valid_from = models.DateField("授权起始")
+    valid_until = models.DateField("授权截止")
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="授权人"
+    )
+    created_at = models.DateTimeField("授权时间", auto_now_add=True)
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    ledger_entry = models.BigIntegerField("授权存证条目", null=True, blank=True, db_index=True)
+    revoke_ledger_entry = models.BigIntegerField("撤销存证条目", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证照用证授权"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.license.identifier} → {self.grantee_name or '被授权方'}"
+
+
+class LicensePresentation(models.Model):
+    """加注件: a purpose-bound copy of a licence showing only chosen fields, for one recipient
+    until a time; opened by its link without login; withdrawn at once by the holder."""
+
+    public_id = models.CharField(max_length=40, unique=True, default=new_public_id, editable=False)
+    license = models.ForeignKey(
+        License, verbose_name="证照", on_delete=models.PROTECT, related_name="presentations"
+    )
+    purpose = models.CharField("用途", max_length=200)
+    recipient = models.CharField("接收方", max_length=200)
+    fields = models.JSONField("出示信息项", default=list)
+    maker = models.CharField("加注人", max_length=200)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField("加注时间", auto_now_add=True)
+    expires_at = models.DateTimeField("有效期至")
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    # the annotated SD-JWT with only the chosen disclosures; may hold the holder's ID number
+    credential = EncryptedTextField("加注凭证")
+    ledger_entry = models.BigIntegerField("存证条目", null=True, blank=True, db_index=True)
+    withdraw_ledger_entry = models.BigIntegerField("撤回存证条目", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证照加注件"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.license.identifier} → {self.recipient}"
+
+
+class UseChannel(models.TextChoices):
+    APPLICATION = "application", "办事申请免提交"
+    PRESENTATION_VIEW = "presentation_view", "查看加注件"
+    PRESENTATION_VERIFY = "presentation_verify", "核验加注件"
+    OTHER = "other", "其他"
+
+
+class LicenseUse(models.Model):
+    """用证记录: one use of a licence — who, when, purpose, which fields, which case."""
+
+    license = models.ForeignKey(License, verbose_name="证照", on_delete=models.PROTECT, related_name="uses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="使用人",
+    )
+    user_label = models.CharField("使用方", max_length=200, blank=True)
+    channel = models.CharField("方式", max_length=30, choices=UseChannel.choices, default=UseChannel.OTHER)
+    purpose = models.CharField("用途", max_length=200, blank=True)
+    fields = models.JSONField("使用信息项", default=list)
+    case_number = models.CharField("办件编号", max_length=40, blank=True, db_index=True)
+    authorisation = models.ForeignKey(
+        LicenseAuthorisation, null=True, blank=True, on_delete=models.PROTECT, related_name="uses"
+    )
+    presentation = models.ForeignKey(
+        LicensePresentation, null=True, blank=True, on_delete=models.PROTECT, related_name="uses"
+    )
+    at = models.DateTimeField("时间", db_index=True)
+    ledger_entry = models.BigIntegerField("存证条目", null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "用证记录"
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["license", "-at"], name="licenses_use_license_at")]
+
+    def __str__(self) -> str:
+        return f"{self.license.identifier} {self.channel} {self.at:%Y-%m-%d %H:%M}"

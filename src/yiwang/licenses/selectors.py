@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from yiwang.accounts.models import AccountKind, User
 from yiwang.core import keys
+from yiwang.core.errors import ValidationFailed
 from yiwang.core.models import KeyPurpose
 from yiwang.core.text import is_digits
 
 from . import sdjwt, statuslist
-from .models import License, LicenseStatus
+from .models import License, LicenseAuthorisation, LicenseStatus
 from .services import SHANGHAI, issuer_url, status_list_uri
+
+log = logging.getLogger("yiwang.licenses")
 
 
 def holder_hash(user: User) -> str | None:
@@ -151,3 +157,168 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
     out["reasons"] = sorted(set(reasons))
     out["valid"] = not reasons
     return out
+
+
+# --- use in applications (免提交) -----------------------------------------------------------------
+@dataclass(frozen=True)
+class UsableLicense:
+    license: License
+    via: str  # "own" | "authorised"
+    authorisation: LicenseAuthorisation | None = None
+
+
+def _valid_on(on: date) -> Q:
+    return Q(status=LicenseStatus.VALID, valid_from__lte=on) & (
+        Q(valid_until__isnull=True) | Q(valid_until__gte=on)
+    )
+
+
+def _authorisation_active(on: date) -> Q:
+    return Q(revoked_at__isnull=True, valid_from__lte=on, valid_until__gte=on)
+
+
+def _items_allow(a: LicenseAuthorisation, item_code: str) -> bool:
+    """An authorisation limited to items covers only those items (and nothing when no item is named)."""
+    return not a.item_codes or (bool(item_code) and item_code in a.item_codes)
+
+
+def licenses_usable(
+    *, applicant: User, type_codes: Iterable[str], on: date | None = None, item_code: str = ""
+) -> dict[str, list[UsableLicense]]:
+    """type code -> the valid licences (status valid, within validity on `on`) the applicant holds,
+    then those a holder authorised to the applicant (authorisation not revoked and valid on `on`;
+    one limited to items only when `item_code` is one of them). Every requested code is a key."""
+    codes = [c for c in dict.fromkeys(type_codes) if isinstance(c, str)]
+    out: dict[str, list[UsableLicense]] = {c: [] for c in codes}
+    h = holder_hash(applicant) if applicant is not None and applicant.is_authenticated else None
+    if not codes or not h:
+        return out
+    on = on or timezone.localdate()
+    base = License.objects.filter(_valid_on(on), type__code__in=codes).select_related("type")
+    for lic in base.filter(holder_id_hash=h).order_by("-issued_on", "-id"):
+        out[lic.type.code].append(UsableLicense(license=lic, via="own"))
+    seen: set[int] = set()
+    auths = (
+        LicenseAuthorisation.objects.filter(
+            _authorisation_active(on),
+            grantee_id_hash=h,
+            license__in=base.exclude(holder_id_hash=h),
+        )
+        .select_related("license__type")
+        .order_by("-license__issued_on", "-license_id", "-created_at", "-id")
+    )
+    for a in auths:
+        if a.license_id in seen or not _items_allow(a, item_code):
+            continue
+        seen.add(a.license_id)
+        out[a.license.type.code].append(UsableLicense(license=a.license, via="authorised", authorisation=a))
+    return out
+
+
+def licenses_authorised_to(*, user: User, on: date | None = None) -> list[UsableLicense]:
+    """Licences other holders authorised this user to use (active authorisations of licences
+    that are valid on `on`), one row per authorisation."""
+    h = holder_hash(user) if user is not None and user.is_authenticated else None
+    if not h:
+        return []
+    on = on or timezone.localdate()
+    auths = (
+        LicenseAuthorisation.objects.filter(
+            _authorisation_active(on), grantee_id_hash=h, license__in=License.objects.filter(_valid_on(on))
+        )
+        .exclude(license__holder_id_hash=h)
+        .select_related("license__type")
+        .order_by("-created_at", "-id")
+    )
+    return [UsableLicense(license=a.license, via="authorised", authorisation=a) for a in auths]
+
+
+def authorisations_for_license(*, license: License) -> QuerySet[LicenseAuthorisation]:
+    return LicenseAuthorisation.objects.filter(license=license).order_by("-created_at", "-id")
+
+
+def authorisation_for_holder(*, user: User, pk: int) -> LicenseAuthorisation | None:
+    h = holder_hash(user)
+    if not h:
+        return None
+    return (
+        LicenseAuthorisation.objects.select_related("license__type")
+        .filter(pk=pk, license__holder_id_hash=h)
+        .first()
+    )
+
+
+UNUSABLE_MESSAGE = "未找到您可使用的该电子证照（证照不存在，或未获持证主体授权）"
+
+
+def credential_matches(lic: License) -> bool:
+    """The stored credential verifies against the issuer key version it names, and says what the
+    licence row says (type, status-list index, identifier)."""
+    try:
+        parsed = sdjwt.parse(lic.credential)
+        kid = parsed.header.get("kid")
+        if parsed.header.get("typ") != sdjwt.TYP or not isinstance(kid, str) or not is_digits(kid):
+            return False
+        key = keys.get_key(KeyPurpose.LICENSE_SIGNING, int(kid))
+    except (sdjwt.SdJwtError, keys.KeyError_):
+        return False
+    if int(kid) != lic.key_version or not sdjwt.verify_signature(parsed, key.public_key()):
+        return False
+    if sdjwt.resolve_disclosures(parsed):
+        return False
+    p = parsed.payload
+    ref = (p.get("status") or {}).get("status_list") or {}
+    return (
+        p.get("iss") == issuer_url()
+        and p.get("vct") == f"urn:yiwang:license:{lic.type.code}"
+        and ref.get("idx") == lic.status_index
+        and parsed.disclosed.get("identifier") == lic.identifier
+    )
+
+
+def license_reference_check(
+    *, identifier: str, applicant: User, type_code: str, on: date | None = None, item_code: str = ""
+) -> UsableLicense:
+    """Check that the applicant may use the licence `identifier` as a material of type
+    `type_code` on `on` (own, or authorised for `item_code`), that it is valid then, and that its
+    stored credential verifies. Raises ValidationFailed with code license_unusable (not found,
+    or someone else's without a usable authorisation: one message, existence not revealed),
+    license_wrong_type, license_expired, license_revoked or license_suspended."""
+    on = on or timezone.localdate()
+    lic = None
+    if isinstance(identifier, str) and 0 < len(identifier) <= 120:
+        lic = License.objects.select_related("type").filter(identifier=identifier.strip()).first()
+    h = holder_hash(applicant) if applicant is not None and applicant.is_authenticated else None
+    if lic is None or not h:
+        raise ValidationFailed(UNUSABLE_MESSAGE, code="license_unusable")
+    usable = None
+    if lic.holder_id_hash == h:
+        usable = UsableLicense(license=lic, via="own")
+    else:
+        for a in LicenseAuthorisation.objects.filter(
+            _authorisation_active(on), license=lic, grantee_id_hash=h
+        ).order_by("-created_at", "-id"):
+            if _items_allow(a, item_code):
+                a.license = lic
+                usable = UsableLicense(license=lic, via="authorised", authorisation=a)
+                break
+    if usable is None:
+        raise ValidationFailed(UNUSABLE_MESSAGE, code="license_unusable")
+    if lic.type.code != type_code:
+        raise ValidationFailed(
+            f"该证照是“{lic.type.name}”，不是本材料需要的证照类型", code="license_wrong_type"
+        )
+    if lic.status == LicenseStatus.REVOKED:
+        raise ValidationFailed("该证照已注销，不能使用", code="license_revoked")
+    if lic.status == LicenseStatus.SUSPENDED:
+        raise ValidationFailed("该证照已暂停使用，不能使用", code="license_suspended")
+    if lic.status == LicenseStatus.EXPIRED or (lic.valid_until and lic.valid_until < on):
+        raise ValidationFailed("该证照已过有效期，不能使用", code="license_expired")
+    if lic.valid_from > on:
+        raise ValidationFailed("该证照尚未生效，不能使用", code="license_unusable")
+    if not credential_matches(lic):
+        log.warning("license %s: stored credential does not verify", lic.identifier)
+        raise ValidationFailed(
+            "该证照的电子签名核验未通过，暂不能使用，请联系发证机关", code="license_unusable"
+        )
+    return usable

@@ -11,13 +11,28 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.core import keys
-from yiwang.core.errors import InvalidTransition, ValidationFailed
+from yiwang.core.errors import InvalidTransition, NotFound, ValidationFailed
+from yiwang.core.formats import local_time
+from yiwang.core.identifiers import ValidationError as IdValidationError
+from yiwang.core.identifiers import validate_ric, validate_uscc
+from yiwang.core.masking import mask_name
 from yiwang.core.models import KeyPurpose
+from yiwang.core.text import reject_markup
 from yiwang.ledger import services as ledger
 
 from . import identifiers, sdjwt, statuslist
 from .catalogue import DEMO_TYPES
-from .models import HolderIdType, License, LicenseSerial, LicenseStatus, LicenseType
+from .models import (
+    HolderIdType,
+    License,
+    LicenseAuthorisation,
+    LicensePresentation,
+    LicenseSerial,
+    LicenseStatus,
+    LicenseType,
+    LicenseUse,
+    UseChannel,
+)
 
 log = logging.getLogger("yiwang.licenses")
 
@@ -266,3 +281,224 @@ def licenses_expire(*, today: date | None = None) -> int:
     return License.objects.filter(status=LicenseStatus.VALID, valid_until__lt=today).update(
         status=LicenseStatus.EXPIRED
     )
+
+
+# --- authorisation (授权用证) ----------------------------------------------------------------------
+MAX_AUTHORISATION_YEARS = 10
+MAX_ITEM_CODES = 50
+
+
+def party_hash(*, id_type: str, id_value: str) -> str:
+    """The lookup hash a party is found by: the same kinds as accounts (id_number) and holders (uscc)."""
+    if id_type == HolderIdType.USCC:
+        return keys.lookup_hash(id_value, kind="uscc")
+    from yiwang.accounts.services import id_number_hash
+
+    return id_number_hash(id_value)
+
+
+def _clean_party_id(id_type: str, value: str) -> str:
+    value = keys.normalize(value or "")
+    try:
+        if id_type == HolderIdType.USCC:
+            return validate_uscc(value)
+        if id_type == HolderIdType.RIC:
+            return validate_ric(value)
+    except IdValidationError:
+        label = "统一社会信用代码" if id_type == HolderIdType.USCC else "公民身份号码"
+        raise ValidationFailed(fields={"grantee_id": [f"{label}格式或校验位有误"]}) from None
+    raise ValidationFailed(
+        fields={"grantee_id_type": ["代码类型应为 001（统一社会信用代码）或 111（公民身份号码）"]}
+    )
+
+
+def _clean_text(field: str, value: str, *, required: bool = True, max_length: int = 200) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationFailed(fields={field: ["必填"]})
+    if len(value) > max_length:
+        raise ValidationFailed(fields={field: [f"不能超过 {max_length} 个字"]})
+    reject_markup(field=field, value=value)
+    return value
+
+
+def _is_holder(user, license: License) -> bool:
+    from .selectors import holder_hash
+
+    h = holder_hash(user)
+    return bool(h) and h == license.holder_id_hash
+
+
+def authorisation_payload(a: LicenseAuthorisation) -> dict:
+    """What the ledger attests for a grant: no grantee identity, only its kind."""
+    return {
+        "identifier": a.license.identifier,
+        "authorisation": a.pk,
+        "grantee_id_type": a.grantee_id_type,
+        "purpose": a.purpose,
+        "item_codes": a.item_codes,
+        "valid_from": a.valid_from.isoformat(),
+        "valid_until": a.valid_until.isoformat(),
+    }
+
+
+def authorisation_revoke_payload(a: LicenseAuthorisation) -> dict:
+    return {"identifier": a.license.identifier, "authorisation": a.pk, "revoked_at": local_time(a.revoked_at)}
+
+
+@transaction.atomic
+def license_authorise(
+    *,
+    license: License,
+    actor,
+    grantee_id_type: str,
+    grantee_id: str,
+    purpose: str,
+    valid_until: date,
+    grantee_name: str = "",
+    item_codes: list[str] | None = None,
+    today: date | None = None,
+) -> LicenseAuthorisation:
+    """The holder authorises another party (统一社会信用代码 / 公民身份号码) to use the licence in
+    its own applications, for a purpose, until a date, optionally only for some items."""
+    from yiwang.catalog.models import Item
+
+    from .selectors import effective_status
+
+    today = today or timezone.localdate()
+    if not _is_holder(actor, license):
+        raise NotFound("未找到该证照")
+    if effective_status(license, today=today) != LicenseStatus.VALID:
+        raise InvalidTransition("该证照当前不是有效状态，不能授权他人使用", code="invalid_transition")
+    grantee_id = _clean_party_id(grantee_id_type, grantee_id)
+    grantee_hash = party_hash(id_type=grantee_id_type, id_value=grantee_id)
+    if grantee_hash == license.holder_id_hash:
+        raise ValidationFailed(fields={"grantee_id": ["不能授权给持证主体本身"]})
+    purpose = _clean_text("purpose", purpose)
+    grantee_name = _clean_text("grantee_name", grantee_name, required=False)
+    codes = list(dict.fromkeys(c.strip() for c in (item_codes or []) if isinstance(c, str) and c.strip()))
+    if item_codes and not all(isinstance(c, str) for c in item_codes):
+        raise ValidationFailed(fields={"item_codes": ["应为事项实施编码列表"]})
+    if len(codes) > MAX_ITEM_CODES:
+        raise ValidationFailed(fields={"item_codes": [f"最多限定 {MAX_ITEM_CODES} 个事项"]})
+    if codes:
+        known = set(Item.objects.filter(code__in=codes).values_list("code", flat=True))
+        unknown = [c for c in codes if c not in known]
+        if unknown:
+            raise ValidationFailed(fields={"item_codes": [f"事项不存在：{'、'.join(unknown[:5])}"]})
+    if not isinstance(valid_until, date) or isinstance(valid_until, datetime):
+        raise ValidationFailed(fields={"valid_until": ["日期格式应为 YYYY-MM-DD"]})
+    if valid_until < today:
+        raise ValidationFailed(fields={"valid_until": ["授权截止日期不能早于今天"]})
+    if valid_until > add_months(today, 12 * MAX_AUTHORISATION_YEARS):
+        raise ValidationFailed(fields={"valid_until": [f"授权期限最长 {MAX_AUTHORISATION_YEARS} 年"]})
+    if license.valid_until and valid_until > license.valid_until:
+        raise ValidationFailed(fields={"valid_until": ["授权截止日期不能晚于证照有效期"]})
+    a = LicenseAuthorisation.objects.create(
+        license=license,
+        grantee_name=grantee_name,
+        grantee_id_type=grantee_id_type,
+        grantee_id=grantee_id,
+        grantee_id_hash=grantee_hash,
+        purpose=purpose,
+        item_codes=codes,
+        valid_from=today,
+        valid_until=valid_until,
+        granted_by=actor,
+    )
+    entry = ledger.entry_append(
+        kind="license.authorised", subject=commitment(license), payload=authorisation_payload(a)
+    )
+    LicenseAuthorisation.objects.filter(pk=a.pk).update(ledger_entry=entry.pk)
+    a.ledger_entry = entry.pk
+    log.info("license %s authorised (authorisation %s)", license.identifier, a.pk)
+    return a
+
+
+@transaction.atomic
+def license_authorisation_revoke(*, authorisation: LicenseAuthorisation, actor) -> LicenseAuthorisation:
+    """The holder withdraws an authorisation at once (idempotent: a revoked one stays revoked)."""
+    a = LicenseAuthorisation.objects.select_for_update().select_related("license").get(pk=authorisation.pk)
+    if not _is_holder(actor, a.license):
+        raise NotFound("未找到该授权")
+    if a.revoked_at is not None:
+        return a
+    a.revoked_at, a.revoked_by = timezone.now(), actor
+    a.save(update_fields=["revoked_at", "revoked_by"])
+    entry = ledger.entry_append(
+        kind="license.authorisation_revoked",
+        subject=commitment(a.license),
+        payload=authorisation_revoke_payload(a),
+        at=a.revoked_at,
+    )
+    LicenseAuthorisation.objects.filter(pk=a.pk).update(revoke_ledger_entry=entry.pk)
+    a.revoke_ledger_entry = entry.pk
+    log.info("license authorisation %s revoked", a.pk)
+    return a
+
+
+# --- use log (用证记录) ----------------------------------------------------------------------------
+MAX_USE_FIELDS = 60
+
+
+def use_payload(use: LicenseUse) -> dict:
+    """What the ledger attests for a use: no person, only ids, channel, purpose, fields, case."""
+    return {
+        "identifier": use.license.identifier,
+        "use": use.pk,
+        "channel": use.channel,
+        "purpose": use.purpose,
+        "fields": use.fields,
+        "case": use.case_number,
+        "authorisation": use.authorisation_id,
+        "presentation": use.presentation_id,
+        "at": local_time(use.at),
+    }
+
+
+def _user_label(user) -> str:
+    if user is None:
+        return ""
+    name = user.display_name or user.username
+    return name if user.kind in ("legal", "staff") else mask_name(name)
+
+
+@transaction.atomic
+def license_use_record(
+    *,
+    license: License,
+    user,
+    purpose: str,
+    fields: list[str],
+    case_number: str = "",
+    authorisation: LicenseAuthorisation | None = None,
+    channel: str = "",
+    presentation: LicensePresentation | None = None,
+    user_label: str = "",
+) -> LicenseUse:
+    """Record one use of a licence (in the caller's transaction when there is one) and its
+    ledger entry "license.used". `channel` defaults to application when a case is named."""
+    channel = channel or (UseChannel.APPLICATION if case_number else UseChannel.OTHER)
+    if channel not in UseChannel.values:
+        raise ValueError(f"unknown licence use channel {channel!r}")
+    if authorisation is not None and authorisation.license_id != license.pk:
+        raise ValueError("authorisation belongs to another licence")
+    names = [str(f)[:60] for f in (fields or [])][:MAX_USE_FIELDS]
+    use = LicenseUse.objects.create(
+        license=license,
+        user=user,
+        user_label=(user_label or _user_label(user))[:200],
+        channel=channel,
+        purpose=(purpose or "")[:200],
+        fields=names,
+        case_number=(case_number or "")[:40],
+        authorisation=authorisation,
+        presentation=presentation,
+        at=timezone.now(),
+    )
+    entry = ledger.entry_append(
+        kind="license.used", subject=commitment(license), payload=use_payload(use), at=use.at
+    )
+    LicenseUse.objects.filter(pk=use.pk).update(ledger_entry=entry.pk)
+    use.ledger_entry = entry.pk
+    return use
