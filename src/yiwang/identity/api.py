@@ -62,7 +62,7 @@ def check_out(check: IdentityCheck) -> dict:
     }
 
 
-@router.get("/code", response=CodeOut, auth=api_auth)
+@router.get("/code", response=CodeOut, auth=api_auth, url_name="identity_code")
 def code_get(request: HttpRequest, response: HttpResponse):
     issued = services.code_issue(user=request.auth)
     response["Cache-Control"] = "no-store"
