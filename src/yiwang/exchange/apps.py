@@ -6,3 +6,8 @@ class ExchangeConfig(AppConfig):
     name = "yiwang.exchange"
     label = "exchange"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import ledgering
+
+        ledgering.register()  # how `yiwang ledger verify` re-derives exchange entries
