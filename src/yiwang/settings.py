@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "yiwang.accounts",
     "yiwang.catalog",
     "yiwang.cases",
+    "yiwang.bundles",
     "yiwang.licenses",
     "yiwang.identity",
     "yiwang.exchange",
@@ -165,6 +166,7 @@ CELERY_BEAT_SCHEDULE = {
     "cases-refresh-warnings": {"task": "yiwang.cases.tasks.sweep_overdue", "schedule": 3600.0},
     "ledger-integrate": {"task": "ledger.tasks.integrate", "schedule": 3.0},
     "ledger-witness": {"task": "ledger.tasks.witness", "schedule": 60.0},
+    "bundles-sweep": {"task": "yiwang.bundles.tasks.bundle_cases_sweep", "schedule": 300.0},
     "evaluations-remind": {"task": "yiwang.evaluations.tasks.invitations_remind", "schedule": 3600.0},
     "evaluations-escalate": {"task": "yiwang.evaluations.tasks.orders_escalate", "schedule": 3600.0},
 }

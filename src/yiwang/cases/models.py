@@ -98,6 +98,12 @@ class Case(models.Model):
     decision = models.CharField("决定", max_length=10, blank=True)
     delivery = models.CharField("送达方式", max_length=12, choices=Delivery.choices, blank=True)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    waiting_for = models.CharField(
+        "等待前置事项",
+        max_length=200,
+        blank=True,
+        help_text="一件事中需要其他事项结果的办件：前置事项办结后由系统自动提交",
+    )
     # Ledger entries name a case by HMAC(salt, number): unlinkable to the case (or its applicant)
     # without the salt, which never leaves this database.
     ledger_salt = models.CharField(max_length=64, default=new_ledger_salt, editable=False)
@@ -197,6 +203,23 @@ class CaseMaterial(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "办件材料"
+
+
+class CaseLicenseRef(models.Model):
+    """免提交: a material satisfied by an e-licence, attached by reference instead of a file;
+    checked (signature, status, expiry, authorisation) on submission and again at acceptance."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="license_refs")
+    material_code = models.CharField(max_length=60)
+    license = models.ForeignKey("licenses.License", on_delete=models.PROTECT, related_name="+")
+    via = models.CharField("来源", max_length=12, help_text="own 本人持有 / authorised 持证人授权")
+    attached_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "免提交证照"
+        constraints = [
+            models.UniqueConstraint(fields=["case", "material_code"], name="cases_license_ref_once")
+        ]
 
 
 class NoticeKind(models.TextChoices):

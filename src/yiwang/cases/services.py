@@ -35,7 +35,8 @@ from yiwang.core.errors import (
 from yiwang.core.idempotency import run_idempotent
 from yiwang.core.text import is_digits, reject_markup
 from yiwang.evaluations.services import evaluation_invite
-from yiwang.licenses.services import license_issue_all
+from yiwang.licenses import selectors as licenses
+from yiwang.licenses.services import license_issue_all, license_use_record
 from yiwang.organizations.models import Department, Region, Role
 from yiwang.organizations.selectors import clerk_window_for_item, staff_scope
 from yiwang.workdays import selectors as workdays
@@ -45,6 +46,7 @@ from .materials import check_upload
 from .models import (
     Case,
     CaseEvent,
+    CaseLicenseRef,
     CaseMaterial,
     CaseParty,
     CaseRecord,
@@ -146,6 +148,8 @@ ACTION_LABELS = {
     "add_material": "上传材料",
     "deemed_accepted": "视为受理",
     "moved": "机构调整移交",
+    "release": "前置事项办结，自动提交",
+    "stop": "终止办理",
 }
 
 
@@ -438,18 +442,28 @@ def case_submit(
     materials: list[dict] | None = None,
     draft: bool = False,
     on: date | None = None,
+    item_version=None,
+    license_refs: dict[str, str] | None = None,
+    waiting_for: str = "",
 ) -> Case:
     """File an application (or save a draft). Validates the form against the item's schema,
     encrypts sensitive elements, records all parties, stores materials, and — unless a draft —
-    issues the 收件清单 and starts the 5-working-day supplement window."""
+    issues the 收件清单 and starts the 5-working-day supplement window.
+
+    A 一件事 bundle passes the `item_version` it pinned, `license_refs` {material code: licence
+    identifier} for materials satisfied by e-licences (免提交), and for an item that needs another
+    item's result a `waiting_for` reason (a held draft the system submits later, `case_release`)."""
     on = on or today()
     parties = parties or {}
     if channel not in Channel.values:
         raise ValidationFailed(fields={"channel": ["渠道取值应为 online、window、kiosk 或 mobile"]})
     try:
-        version = catalog.item_version_current(code=item_code, on=on)
+        current = catalog.item_version_current(code=item_code, on=on)
     except DomainError as exc:
         raise ValidationFailed(fields={"item_code": ["事项不存在或未发布"]}) from exc
+    version = current if item_version is None else item_version
+    if version.pk != current.pk:
+        raise ValidationFailed(fields={"item_code": [f"“{current.name}”的办事指南已更新，请重新填写"]})
     prefetch_related_objects([version], "materials")  # read once for uploads and the check
     window = None
     if channel == Channel.WINDOW:
@@ -472,8 +486,9 @@ def case_submit(
     clean = catalog_forms.form_validate(item_version=version, form=form or {}, partial=draft)
     decoded = _decode_materials(materials or [], version=version)
     role = _filer_role(actor, channel)
+    refs = _check_license_refs(license_refs or {}, version=version, owner=owner, on=on)
     if not draft:
-        _require_materials(version=version, channel=channel, have={u.code for u in decoded})
+        _require_materials(version=version, channel=channel, have={u.code for u in decoded} | set(refs))
     item = version.item
     region = item.department.region
     now = timezone.now()
@@ -494,9 +509,11 @@ def case_submit(
         applicant_name=str(owner),
         submitted_at=None if draft else now,
         received_on=None if draft else on,
+        waiting_for=waiting_for if draft else "",
     )
     CaseParty.objects.bulk_create(_party_rows(case=case, owner=owner, extra=extra_parties))
     files = _store(case=case, actor=actor, uploads=decoded)
+    _attach_license_refs(case=case, actor=actor, refs=refs)
     if draft:
         _event(case=case, action="save_draft", frm="", to=Status.DRAFT, actor=actor, role=role, on=on)
         return case
@@ -531,6 +548,54 @@ def case_submit(
     )
     transaction.on_commit(lambda: tasks.case_changed.delay(case_id=case.pk, action="submit"))
     return case
+
+
+def _check_license_refs(refs: dict, *, version, owner: User, on: date) -> dict[str, object]:
+    """免提交: each referenced licence must be of the material's licence type and usable by the
+    applicant now (own, or authorised by its holder; valid signature, status and expiry)."""
+    if not isinstance(refs, dict):
+        raise ValidationFailed(fields={"license_refs": ["应为对象：材料编码 → 证照标识"]})
+    by_code = {m.code: m for m in version.materials.all()}
+    usable, errors = {}, {}
+    for code, identifier in refs.items():
+        material = by_code.get(code)
+        if material is None or not material.license_type_code:
+            errors[f"materials.{code}"] = ["该材料不能以电子证照代替"]
+            continue
+        try:
+            usable[code] = licenses.license_reference_check(
+                identifier=str(identifier),
+                applicant=owner,
+                type_code=material.license_type_code,
+                on=on,
+                item_code=version.item.code,
+            )
+        except ValidationFailed as exc:
+            errors[f"materials.{code}"] = [f"{exc.message}，请上传{material.name}"]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return usable
+
+
+def _attach_license_refs(*, case: Case, actor: User, refs: dict) -> None:
+    for code, use in refs.items():
+        CaseLicenseRef.objects.create(case=case, material_code=code, license=use.license, via=use.via)
+        license_use_record(
+            license=use.license,
+            user=actor,
+            purpose=f"免提交：{case.item_version.name}",
+            fields=[],
+            case_number=case.number,
+            authorisation=use.authorisation,
+            channel=case.channel,
+        )
+
+
+def _reverify_license_refs(case: Case, *, on: date) -> None:
+    """At acceptance the clerk's check: every licence the application relies on is still usable."""
+    refs = {r.material_code: r.license.identifier for r in case.license_refs.select_related("license")}
+    if refs:
+        _check_license_refs(refs, version=case.item_version, owner=case.owner, on=on)
 
 
 def _require_materials(*, version, channel: str, have: set[str]) -> None:
@@ -592,16 +657,24 @@ def _filer_role(actor: User, channel: str) -> str:
     return Role.CLERK if channel == Channel.WINDOW else APPLICANT
 
 
-def _do_submit(*, case: Case, actor: User, role: str, on: date, note: str = "") -> Case:
+def _do_submit(
+    *, case: Case, actor: User | None, role: str, on: date, note: str = "", action: str = "submit"
+) -> Case:
     """A saved draft becomes a submission: materials and the whole form are checked again."""
     files = list(case.materials.all())
-    _require_materials(version=case.item_version, channel=case.channel, have={f.material_code for f in files})
+    have = {f.material_code for f in files} | set(case.license_refs.values_list("material_code", flat=True))
+    _require_materials(version=case.item_version, channel=case.channel, have=have)
     revealed = form_reveal(case.form)
     clean = catalog_forms.form_validate(item_version=case.item_version, form=revealed, partial=False)
-    update = {"submitted_at": timezone.now(), "received_on": on, "form": form_protect(clean)}
+    update = {
+        "submitted_at": timezone.now(),
+        "received_on": on,
+        "form": form_protect(clean),
+        "waiting_for": "",
+    }
     case = _transition(
         case=case,
-        action="submit",
+        action=action,
         to=Status.SUBMITTED,
         actor=actor,
         role=role,
@@ -612,6 +685,41 @@ def _do_submit(*, case: Case, actor: User, role: str, on: date, note: str = "") 
     )
     _notice(case=case, kind=NoticeKind.RECEIPT, on=on, data={"materials": [f.original_name for f in files]})
     return case
+
+
+@transaction.atomic
+def case_release(*, case: Case, license_refs: dict[str, str] | None = None, on: date | None = None) -> Case:
+    """A held 一件事 item whose inputs now exist: attach the licences that now satisfy its
+    materials (免提交) and submit it for the applicant, as a system event. Idempotent: a case no
+    longer held is returned unchanged."""
+    on = on or today()
+    case = Case.objects.select_related("item_version", "item", "owner").get(pk=case.pk)
+    if case.status != Status.DRAFT or not case.waiting_for:
+        return case
+    prefetch_related_objects([case.item_version], "materials")
+    refs = _check_license_refs(license_refs or {}, version=case.item_version, owner=case.owner, on=on)
+    _attach_license_refs(case=case, actor=case.owner, refs=refs)
+    return _do_submit(case=case, actor=None, role="system", on=on, note="前置事项已办结", action="release")
+
+
+@transaction.atomic
+def case_stop_held(*, case: Case, reason: str, on: date | None = None) -> Case:
+    """A held 一件事 item whose input will never exist (the prior item was refused): it ends,
+    with the reason, as a system event. Idempotent."""
+    case = Case.objects.get(pk=case.pk)
+    if case.status != Status.DRAFT or not case.waiting_for:
+        return case
+    return _transition(
+        case=case,
+        action="stop",
+        to=Status.WITHDRAWN,
+        actor=None,
+        role="system",
+        version=case.version,
+        note=reason,
+        on=on or today(),
+        fields={"waiting_for": ""},
+    )
 
 
 @transaction.atomic
@@ -631,6 +739,8 @@ def case_update_draft(
         raise PermissionDenied("只有申请人可以修改暂存的申请", code="forbidden")
     if case.status != Status.DRAFT:
         raise InvalidTransition("只有暂存状态的申请可以修改")
+    if case.waiting_for:
+        raise InvalidTransition(f"本事项{case.waiting_for}，申请内容已在一件事中提交，不能单独修改")
     if version is not None and version != case.version:
         raise StaleVersion()
     clean = catalog_forms.form_validate(item_version=case.item_version, form=form, partial=True)
@@ -793,6 +903,8 @@ def action_check(
             raise InvalidTransition(
                 "没有进行中的特别程序" if kind == StopKind.SPECIAL_PROCEDURE else "办件未挂起"
             )
+    elif action == "submit" and case.waiting_for:
+        raise InvalidTransition(f"本事项{case.waiting_for}，届时由系统自动提交")
     elif action == "extend" and case.extension_days:
         raise InvalidTransition("办理期限只能延长一次")
     elif action == "request_supplement":
@@ -824,6 +936,7 @@ def _submit(a: Act) -> Case:
 
 def _accept(a: Act) -> Case:
     case, on = a.case, a.on
+    _reverify_license_refs(case, on=on)
     if case.accepted_on:  # accepted before and sent back to the window: the clock goes on as it was
         accepted_on, limit = case.accepted_on, case.limit_days
         update = _recomputed(case, today_=on)

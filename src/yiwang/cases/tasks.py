@@ -12,8 +12,11 @@ log = logging.getLogger("yiwang.cases")
 
 @shared_task
 def case_changed(*, case_id: int, action: str) -> None:
-    """Hook for notifications after a transition commits (no personal data in logs)."""
+    """After a transition commits: log it (no personal data) and tell the followers."""
+    from . import followers
+
     log.info("case %s changed: %s", case_id, action)
+    followers.notify(case_id=case_id, action=action)
 
 
 @shared_task

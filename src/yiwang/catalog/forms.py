@@ -36,9 +36,13 @@ def form_validate(*, item_version: ItemVersion, form: dict, partial: bool = Fals
     """Check `form` against the version's schema; return the cleaned values (strings stripped,
     ID numbers and USCCs upper-cased, numbers parsed). Raises ValidationFailed with
     `fields={element id: [中文说明, ...]}`. `partial=True` (drafts) skips required fields."""
+    return schema_validate(schema=item_version.form_schema or {}, form=form, partial=partial)
+
+
+def schema_validate(*, schema: dict, form: dict, partial: bool = False) -> dict:
+    """`form_validate` against any form schema keyed by element ids (e.g. a bundle's merged form)."""
     if not isinstance(form, dict):
         raise ValidationFailed("申请表应为 JSON 对象", fields={"form": ["申请表应为 JSON 对象"]})
-    schema = item_version.form_schema or {}
     props: dict[str, dict] = schema.get("properties") or {}
     required = set(schema.get("required") or [])
     registry = element_registry()

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class BundlesConfig(AppConfig):
+    verbose_name = "高效办成一件事"
+    name = "yiwang.bundles"
+    label = "bundles"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from yiwang.cases import followers
+
+        from . import services
+
+        followers.register(services.bundle_follow_case)
+        services.ledger_register()
