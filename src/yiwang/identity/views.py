@@ -72,9 +72,9 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             ctx["valid"] = check.outcome == Outcome.VALID
             ctx["message"] = services.outcome_message(check.outcome)
             ctx["place"] = selectors.place_label(check)
+            ctx["code"] = ""  # ready for the next scan
             if ctx["valid"]:
                 ctx["person"] = selectors.person_masked(check.person)
-                ctx["code"] = ""  # ready for the next person
     else:
         hall, window = selectors.verifier_place(user=request.user)
         ctx["place"] = f"{hall.name} {window.number}号窗口" if window else "未登记窗口"
