@@ -64,6 +64,7 @@ class _Resolver(HTTPSignatureKeyResolver):
     def __init__(self, *, private: Ed25519PrivateKey | None = None, public: Callable | None = None):
         self._private = private
         self._public = public
+        self.missing = ""
 
     def resolve_private_key(self, key_id: str):
         return self._private
@@ -71,6 +72,7 @@ class _Resolver(HTTPSignatureKeyResolver):
     def resolve_public_key(self, key_id: str):
         key = self._public(key_id) if self._public else None
         if key is None:
+            self.missing = key_id
             raise SignatureError("unknown_key", key_id)
         return key
 
@@ -163,14 +165,15 @@ def sign_response(
 def _verify(message, *, body: bytes, public: Callable, required: Iterable[str], max_age):
     if "signature-input" not in message.headers or "signature" not in message.headers:
         raise SignatureError("signature_missing")
-    verifier = HTTPMessageVerifier(
-        signature_algorithm=algorithms.ED25519, key_resolver=_Resolver(public=public)
-    )
+    resolver = _Resolver(public=public)
+    verifier = HTTPMessageVerifier(signature_algorithm=algorithms.ED25519, key_resolver=resolver)
     try:
         results = verifier.verify(message, max_age=max_age, require_components=tuple(required), body=body)
     except SignatureError:
         raise
     except (HTTPMessageSignaturesException, ValueError, TypeError, KeyError) as exc:
+        if resolver.missing:
+            raise SignatureError("unknown_key", resolver.missing) from exc
         raise SignatureError("signature_invalid", str(exc)[:200]) from exc
     if len(results) != 1:
         raise SignatureError("signature_invalid", "exactly one signature expected")
