@@ -587,7 +587,6 @@ def _attach_license_refs(*, case: Case, actor: User, refs: dict) -> None:
             fields=[],
             case_number=case.number,
             authorisation=use.authorisation,
-            channel=case.channel,
         )
 
 

@@ -17,7 +17,7 @@ from yiwang.core.testing import MINIMAL_PDF, b64, build_world, make_ric
 from yiwang.licenses.models import LicenseType
 from yiwang.licenses.services import license_types_load
 
-MON = date(2026, 11, 2)
+MON = timezone.localdate()  # licences are issued today: the flow runs today
 BIRTH_CERT = "出生医学证明"
 
 BIRTH_SCHEMA = {
