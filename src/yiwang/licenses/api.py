@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from yiwang.accounts.auth import api_auth
+from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.idempotency import run_idempotent
+from yiwang.core.pagination import paginate
 
-from . import selectors, statuslist
+from . import presenters, selectors, services, statuslist, throttle
 from .services import status_list_uri
 
 router = Router(tags=["licenses"])
@@ -24,7 +29,36 @@ class LicenseOut(Schema):
     valid_from: str
     valid_until: str | None
     metadata: dict
-    credential: str
+    credential: str | None
+    via: str = "own"
+    holder: str | None = None
+    authorisation: dict | None = None
+
+
+class AuthorisationIn(Schema):
+    grantee_id_type: str = Field(max_length=3)
+    grantee_id: str = Field(max_length=40)
+    grantee_name: str = Field("", max_length=200)
+    purpose: str = Field(max_length=200)
+    item_codes: list[str] = Field(default_factory=list, max_length=50)
+    valid_until: date
+
+
+class PresentationIn(Schema):
+    purpose: str = Field(max_length=200)
+    recipient: str = Field(max_length=200)
+    fields: list[str] = Field(max_length=100)
+    valid_until: str = Field(max_length=40, description="YYYY-MM-DD (end of that day) or an ISO 8601 time")
+
+
+def parse_until(text: str) -> date | datetime:
+    text = (text or "").strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ValidationFailed(fields={"valid_until": ["应为日期 YYYY-MM-DD 或 ISO 8601 时间"]}) from None
 
 
 class VerifyIn(Schema):
@@ -38,28 +72,127 @@ class VerifyOut(Schema):
     issuer: dict | None
     expires_at: str | None
     disclosed: dict
+    annotation: dict | None = None
+
+
+def _license_out(lic) -> dict:
+    return {
+        "identifier": lic.identifier,
+        "type_code": lic.type.code,
+        "name": lic.type.name,
+        "status": selectors.effective_status(lic),
+        "valid_from": lic.valid_from.isoformat(),
+        "valid_until": lic.valid_until.isoformat() if lic.valid_until else None,
+        "metadata": lic.metadata,
+        "credential": lic.credential,
+    }
 
 
 @router.get("", response=list[LicenseOut], auth=api_auth)
-def license_list(request: HttpRequest):
-    return [
-        {
-            "identifier": lic.identifier,
-            "type_code": lic.type.code,
-            "name": lic.type.name,
-            "status": selectors.effective_status(lic),
-            "valid_from": lic.valid_from.isoformat(),
-            "valid_until": lic.valid_until.isoformat() if lic.valid_until else None,
-            "metadata": lic.metadata,
-            "credential": lic.credential,
-        }
-        for lic in selectors.licenses_for_holder(user=request.auth)
-    ]
+def license_list(request: HttpRequest, include: str = ""):
+    """The holder's own licences; `?include=authorised` adds the licences other holders
+    authorised the caller to use (`via: "authorised"`, without the holder's credential)."""
+    out = [_license_out(lic) for lic in selectors.licenses_for_holder(user=request.auth)]
+    if "authorised" in include.split(","):
+        for u in selectors.licenses_authorised_to(user=request.auth):
+            row = _license_out(u.license)
+            row.update(
+                credential=None,
+                via="authorised",
+                holder=u.license.holder_name,
+                authorisation=presenters.authorisation_brief(u.authorisation),
+            )
+            out.append(row)
+    return out
 
 
-@router.post("/verify", response=VerifyOut, auth=None)
+@router.post("/verify", response={200: VerifyOut, 429: dict}, auth=None)
 def license_verify(request: HttpRequest, body: VerifyIn):
-    return selectors.license_verify(credential=body.credential)
+    throttle.check(request, scope="api")
+    result = selectors.license_verify(credential=body.credential)
+    services.record_verification(result=result, user=request.user)
+    return result
+
+
+def _own(request: HttpRequest, identifier: str):
+    lic = selectors.license_for_holder(user=request.auth, identifier=identifier)
+    if lic is None:
+        raise NotFound("未找到该证照")
+    return lic
+
+
+def _idempotent(request: HttpRequest, scope: str, body: dict, handler):
+    status, out = run_idempotent(
+        owner=str(request.auth.pk),
+        key=request.headers.get("Idempotency-Key"),
+        scope=scope,
+        body=body,
+        handler=handler,
+    )
+    return Status(status, out)
+
+
+@router.post("/{identifier}/authorisations", response={201: dict}, auth=api_auth)
+def authorisation_create(request: HttpRequest, identifier: str, body: AuthorisationIn):
+    lic = _own(request, identifier)
+
+    def handler():
+        a = services.license_authorise(license=lic, actor=request.auth, **body.dict())
+        return 201, presenters.authorisation_out(a)
+
+    return _idempotent(request, f"POST /licenses/{identifier}/authorisations", body.dict(), handler)
+
+
+@router.get("/{identifier}/authorisations", response=dict, auth=api_auth)
+def authorisation_index(request: HttpRequest, identifier: str):
+    lic = _own(request, identifier)
+    return paginate(request, selectors.authorisations_for_license(license=lic), presenters.authorisation_out)
+
+
+@router.delete("/authorisations/{pk}", response=dict, auth=api_auth)
+def authorisation_revoke(request: HttpRequest, pk: int):
+    a = selectors.authorisation_for_holder(user=request.auth, pk=pk)
+    if a is None:
+        raise NotFound("未找到该授权")
+    return presenters.authorisation_out(
+        services.license_authorisation_revoke(authorisation=a, actor=request.auth)
+    )
+
+
+@router.post("/{identifier}/presentations", response={201: dict}, auth=api_auth)
+def presentation_create(request: HttpRequest, identifier: str, body: PresentationIn):
+    lic = _own(request, identifier)
+    data = body.dict()
+
+    def handler():
+        p = services.license_present(
+            license=lic, actor=request.auth, **{**data, "valid_until": parse_until(body.valid_until)}
+        )
+        return 201, presenters.presentation_out(p, with_credential=True)
+
+    return _idempotent(request, f"POST /licenses/{identifier}/presentations", data, handler)
+
+
+@router.get("/{identifier}/presentations", response=dict, auth=api_auth)
+def presentation_index(request: HttpRequest, identifier: str):
+    lic = _own(request, identifier)
+    return paginate(request, selectors.presentations_for_license(license=lic), presenters.presentation_out)
+
+
+@router.delete("/presentations/{pk}", response=dict, auth=api_auth)
+def presentation_withdraw(request: HttpRequest, pk: int):
+    p = selectors.presentation_for_holder(user=request.auth, pk=pk)
+    if p is None:
+        raise NotFound("未找到该加注件")
+    return presenters.presentation_out(
+        services.license_presentation_withdraw(presentation=p, actor=request.auth)
+    )
+
+
+@router.get("/{identifier}/uses", response=dict, auth=api_auth)
+def use_index(request: HttpRequest, identifier: str):
+    lic = _own(request, identifier)
+    return paginate(request, selectors.uses_for_license(license=lic), presenters.use_out)
 
 
 @router.get("/status-list", auth=None)

@@ -43,7 +43,29 @@ def _rederive_used(row) -> dict | None:
     return use_payload(use) if use else None
 
 
+def _rederive_presented(row) -> dict | None:
+    from .models import LicensePresentation
+    from .services import presentation_payload
+
+    p = LicensePresentation.objects.select_related("license").filter(ledger_entry=row.pending_id).first()
+    return presentation_payload(p) if p else None
+
+
+def _rederive_presentation_withdrawn(row) -> dict | None:
+    from .models import LicensePresentation
+    from .services import presentation_withdraw_payload
+
+    p = (
+        LicensePresentation.objects.select_related("license")
+        .filter(withdraw_ledger_entry=row.pending_id)
+        .first()
+    )
+    return presentation_withdraw_payload(p) if p else None
+
+
 def register() -> None:
+    rederive.register("license.presented", _rederive_presented)
+    rederive.register("license.presentation_withdrawn", _rederive_presentation_withdrawn)
     rederive.register("license.issued", _rederive_issued)
     rederive.register("license.authorised", _rederive_authorised)
     rederive.register("license.authorisation_revoked", _rederive_authorisation_revoked)

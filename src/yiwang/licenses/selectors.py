@@ -18,7 +18,7 @@ from yiwang.core.models import KeyPurpose
 from yiwang.core.text import is_digits
 
 from . import sdjwt, statuslist
-from .models import License, LicenseAuthorisation, LicenseStatus
+from .models import License, LicenseAuthorisation, LicensePresentation, LicenseStatus, LicenseUse
 from .services import SHANGHAI, issuer_url, status_list_uri
 
 log = logging.getLogger("yiwang.licenses")
@@ -93,6 +93,7 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
         "issuer": None,
         "expires_at": None,
         "disclosed": {},
+        "annotation": None,
     }
     try:
         parsed = sdjwt.parse(credential)
@@ -144,6 +145,22 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
             now_status = License.objects.filter(status_index=idx).values_list("status", flat=True).first()
             status = now_status if now_status in statuslist.INVALID else LicenseStatus.REVOKED
             reasons.append(status)
+    jti = payload.get("jti")
+    if jti is not None or "annotation" in payload:
+        # a 加注件: bound to its presentation record, which the holder may have withdrawn
+        pres = None
+        if isinstance(jti, str) and 0 < len(jti) <= 40 and isinstance(payload.get("annotation"), dict):
+            pres = (
+                LicensePresentation.objects.filter(public_id=jti)
+                .values("withdrawn_at", "license__status_index")
+                .first()
+            )
+        if pres is None or pres["license__status_index"] != idx:
+            reasons.append("unknown_presentation")
+        else:
+            out["annotation"] = {**payload["annotation"], "id": jti}
+            if pres["withdrawn_at"] is not None:
+                reasons.append("withdrawn")
     out["status"] = status
     out["issuer"] = {"iss": payload.get("iss"), "key_version": int(kid)}
     if lic is not None:
@@ -322,3 +339,37 @@ def license_reference_check(
             "该证照的电子签名核验未通过，暂不能使用，请联系发证机关", code="license_unusable"
         )
     return usable
+
+
+# --- presentations and uses ---------------------------------------------------------------------
+def presentations_for_license(*, license: License) -> QuerySet[LicensePresentation]:
+    return LicensePresentation.objects.filter(license=license).order_by("-created_at", "-id")
+
+
+def presentation_for_holder(*, user: User, pk: int) -> LicensePresentation | None:
+    h = holder_hash(user)
+    if not h:
+        return None
+    return (
+        LicensePresentation.objects.select_related("license__type")
+        .filter(pk=pk, license__holder_id_hash=h)
+        .first()
+    )
+
+
+def presentation_by_link(*, public_id: str) -> LicensePresentation | None:
+    if not isinstance(public_id, str) or not 0 < len(public_id) <= 40:
+        return None
+    return LicensePresentation.objects.select_related("license__type").filter(public_id=public_id).first()
+
+
+def presentation_state(p: LicensePresentation, *, now: datetime | None = None) -> str:
+    if p.withdrawn_at is not None:
+        return "withdrawn"
+    if p.expires_at <= (now or timezone.now()):
+        return "expired"
+    return "active"
+
+
+def uses_for_license(*, license: License) -> QuerySet[LicenseUse]:
+    return LicenseUse.objects.filter(license=license).select_related("authorisation").order_by("-at", "-id")

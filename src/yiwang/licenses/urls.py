@@ -6,5 +6,6 @@ app_name = "licenses"
 
 urlpatterns = [
     path("licenses/verify/", views.verify_page, name="verify"),
+    path("licenses/p/<str:public_id>/", views.presentation_page, name="presentation"),
     path("my/licenses/", views.wallet_page, name="wallet"),
 ]

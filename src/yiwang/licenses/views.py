@@ -1,72 +1,243 @@
-"""Licence pages: the public verify page (扫码/粘贴核验) and the holder's wallet (我的证照), where a
-holder chooses which fields to show. Thin views over selectors; no JavaScript needed."""
+"""Licence pages: the public verify page (扫码/粘贴核验), the public page of a 加注件 (opened by its
+link, no login), and the holder's wallet (我的证照): licences, 加注件 (create, list, withdraw),
+use authorisations (grant, revoke), the use log, and licences others authorised to me.
+Thin views over selectors and services; no JavaScript needed."""
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
+from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from yiwang.core.errors import DomainError
 from yiwang.core.masking import mask_id_number
+from yiwang.core.text import as_int
 from yiwang.portal.views import applicant_required
 
-from . import presenters, sdjwt, selectors
-from .api import MAX_CREDENTIAL
+from . import presenters, qr, sdjwt, selectors, services, throttle
+from .api import MAX_CREDENTIAL, parse_until
+from .models import UseChannel
+
+USES_SHOWN = 50
+
+
+def _verdict_ctx(r: dict) -> dict:
+    return {
+        "result": r,
+        "status_text": presenters.STATUS.get(r["status"] or "", "无法确认"),
+        "reasons": [presenters.REASONS.get(x, x) for x in r["reasons"]],
+        "rows": presenters.disclosed_rows(r["disclosed"]),
+        "annotation_rows": presenters.annotation_rows(r.get("annotation")),
+    }
 
 
 @require_http_methods(["GET", "POST"])
 def verify_page(request: HttpRequest) -> HttpResponse:
     credential = (request.POST.get("credential") or "").strip() if request.method == "POST" else ""
     ctx: dict = {"credential": credential}
+    status = 200
     if request.method == "POST":
-        if not credential:
-            ctx["error"] = "请粘贴要核验的电子证照凭证。"
+        if not throttle.hit(request, scope="page"):
+            ctx["error"], status = throttle.MESSAGE, 429
+        elif not credential:
+            ctx["error"], status = "请粘贴要核验的电子证照凭证。", 422
         elif len(credential) > MAX_CREDENTIAL:
-            ctx["error"] = "凭证过长。"
+            ctx["error"], status = "凭证过长。", 422
         else:
             r = selectors.license_verify(credential=credential)
-            ctx["result"] = r
-            ctx["status_text"] = presenters.STATUS.get(r["status"] or "", "无法确认")
-            ctx["reasons"] = [presenters.REASONS.get(x, x) for x in r["reasons"]]
-            ctx["rows"] = presenters.disclosed_rows(r["disclosed"])
-    return render(request, "licenses/verify.html", ctx, status=422 if ctx.get("error") else 200)
+            ctx.update(_verdict_ctx(r))
+            services.record_verification(result=r, user=request.user)
+    return render(request, "licenses/verify.html", ctx, status=status)
+
+
+@require_http_methods(["GET"])
+def presentation_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    """A 加注件 opened by its link: the annotation and only the chosen fields, until it expires
+    or the holder withdraws it. Each opening is a use (at most one a minute is recorded)."""
+    p = selectors.presentation_by_link(public_id=public_id)
+    if p is None:
+        return render(
+            request,
+            "licenses/presentation.html",
+            {"gone": "未找到该加注件，请向持证人确认链接。"},
+            status=404,
+        )
+    state = selectors.presentation_state(p)
+    if state != "active":
+        gone = "持证人已撤回该加注件。" if state == "withdrawn" else "该加注件已过有效期。"
+        return render(request, "licenses/presentation.html", {"gone": gone}, status=410)
+    r = selectors.license_verify(credential=p.credential)
+    services.presentation_use_record(presentation=p, channel=UseChannel.PRESENTATION_VIEW, user=request.user)
+    ctx = {
+        "p": p,
+        "annotation": services.presentation_annotation(p),
+        "credential": p.credential,
+        **_verdict_ctx(r),
+    }
+    ctx["rows"] = presenters.disclosed_rows(r["disclosed"], p.license.type.metadata_fields)
+    response = render(request, "licenses/presentation.html", ctx)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+# --- wallet --------------------------------------------------------------------------------------
+def _errors(exc: DomainError) -> list[str]:
+    out = [f"{presenters.FORM_LABELS.get(k, k)}：{'；'.join(v)}" for k, v in exc.fields.items()]
+    return out or [exc.message]
+
+
+def _split_codes(text: str) -> list[str]:
+    return [c for c in re.split(r"[\s,，、;；]+", text or "") if c]
+
+
+def _wallet_post(request: HttpRequest, licenses: list) -> tuple[HttpResponse | None, dict]:
+    """Handle one form; returns (redirect, {}) on success or (None, state for the page) on error."""
+    action = request.POST.get("action", "present")
+    user = request.user
+    if action == "revoke_authorisation":
+        a = selectors.authorisation_for_holder(
+            user=user, pk=as_int(request.POST.get("authorisation"), 0) or 0
+        )
+        if a is None:
+            return None, {"page_error": "未找到该授权。"}
+        services.license_authorisation_revoke(authorisation=a, actor=user)
+        messages.success(request, f"已撤销对“{a.grantee_name or '被授权方'}”的用证授权。")
+        return redirect(reverse("licenses:wallet") + f"#auth-{a.license.pk}"), {}
+    if action == "withdraw_presentation":
+        p = selectors.presentation_for_holder(user=user, pk=as_int(request.POST.get("presentation"), 0) or 0)
+        if p is None:
+            return None, {"page_error": "未找到该加注件。"}
+        services.license_presentation_withdraw(presentation=p, actor=user)
+        messages.success(request, f"已撤回给“{p.recipient}”的加注件，链接立即失效。")
+        return redirect(reverse("licenses:wallet") + f"#pres-{p.license.pk}"), {}
+    identifier = request.POST.get("identifier", "")
+    lic = next((x for x in licenses if x.identifier == identifier), None)
+    if lic is None:
+        return None, {"page_error": "未找到该证照。"}
+    state = {"for": lic.pk, "form": action, "posted": request.POST}
+    try:
+        if action == "authorise":
+            until = parse_until(request.POST.get("valid_until", ""))
+            services.license_authorise(
+                license=lic,
+                actor=user,
+                grantee_id_type=request.POST.get("grantee_id_type", ""),
+                grantee_id=request.POST.get("grantee_id", ""),
+                grantee_name=request.POST.get("grantee_name", ""),
+                purpose=request.POST.get("purpose", ""),
+                item_codes=_split_codes(request.POST.get("item_codes", "")),
+                valid_until=until if not hasattr(until, "hour") else until.date(),
+            )
+            messages.success(request, "已授权。被授权方办理相关事项时可直接使用该证照，无需再提交。")
+            return redirect(reverse("licenses:wallet") + f"#auth-{lic.pk}"), {}
+        if action == "present":
+            p = services.license_present(
+                license=lic,
+                actor=user,
+                purpose=request.POST.get("purpose", ""),
+                recipient=request.POST.get("recipient", ""),
+                fields=request.POST.getlist("fields"),
+                valid_until=parse_until(request.POST.get("valid_until", "")),
+            )
+            messages.success(request, f"已生成给“{p.recipient}”的加注件。")
+            return redirect(reverse("licenses:wallet") + f"?made={p.pk}#made-{p.pk}"), {}
+    except DomainError as exc:
+        state["errors"] = _errors(exc)
+        return None, state
+    return None, {"page_error": "不支持的操作。"}
+
+
+def _card(lic, *, state: dict, made: int | None, today) -> dict:
+    parsed = sdjwt.parse(lic.credential)
+    sdjwt.resolve_disclosures(parsed)
+    mine = state.get("for") == lic.pk
+    posted = state.get("posted") if mine else None
+    chosen = set(posted.getlist("fields")) if posted is not None and state.get("form") == "present" else None
+    presentations = []
+    for p in selectors.presentations_for_license(license=lic):
+        s = selectors.presentation_state(p)
+        row = {
+            "p": p,
+            "state": s,
+            "label": presenters.PRESENTATION_STATUS[s],
+            "url": services.presentation_url(p),
+        }
+        if p.pk == made and s == "active":
+            row["made"] = True
+            row["qr"] = qr.svg(row["url"], title=f"加注件链接二维码：{p.recipient}")
+            row["credential"] = p.credential
+        row["path"] = services.presentation_path(p)
+        row["field_labels"] = "、".join(presenters.label(f, lic.type.metadata_fields) for f in p.fields)
+        presentations.append(row)
+    authorisations = [
+        {
+            "a": a,
+            "state": presenters.authorisation_state(a, today=today),
+            "label": presenters.AUTHORISATION_STATUS[presenters.authorisation_state(a, today=today)],
+            "grantee_id": presenters.masked_party_id(a.grantee_id_type, a.grantee_id),
+            "id_type": presenters.ID_TYPES.get(a.grantee_id_type, ""),
+        }
+        for a in selectors.authorisations_for_license(license=lic)
+    ]
+    uses = [
+        {**presenters.use_out(u), "at_text": timezone.localtime(u.at).strftime("%Y-%m-%d %H:%M")}
+        for u in selectors.uses_for_license(license=lic)[:USES_SHOWN]
+    ]
+    return {
+        "license": lic,
+        "status": presenters.STATUS.get(selectors.effective_status(lic, today=today), ""),
+        "usable": selectors.effective_status(lic, today=today) == "valid",
+        "fields": [
+            (
+                name,
+                presenters.label(name, lic.type.metadata_fields),
+                mask_id_number(value) if name == "holder_id" and lic.holder_id_type == "111" else value,
+                (name in chosen) if chosen is not None else name in ("name", "valid_until"),
+            )
+            for name, value in parsed.disclosed.items()
+        ],
+        "presentations": presentations,
+        "authorisations": authorisations,
+        "uses": uses,
+        "form": state.get("form") if mine else "",
+        "errors": state.get("errors", []) if mine else [],
+        "posted": posted,
+    }
 
 
 @applicant_required
 @require_http_methods(["GET", "POST"])
 def wallet_page(request: HttpRequest) -> HttpResponse:
     licenses = list(selectors.licenses_for_holder(user=request.user))
-    cards = []
-    chosen_for, presentation, error = None, "", ""
+    state: dict = {}
     if request.method == "POST":
-        chosen_for = request.POST.get("identifier", "")
-        fields = request.POST.getlist("fields")
-        lic = next((x for x in licenses if x.identifier == chosen_for), None)
-        if lic is None:
-            error = "未找到该证照。"
-        elif not fields:
-            error = "请至少选择一项要出示的信息。"
-        else:
-            presentation = sdjwt.present(lic.credential, fields)
-    for lic in licenses:
-        parsed = sdjwt.parse(lic.credential)
-        sdjwt.resolve_disclosures(parsed)
-        cards.append(
-            {
-                "license": lic,
-                "status": presenters.STATUS.get(selectors.effective_status(lic), ""),
-                "fields": [
-                    (
-                        name,
-                        presenters.label(name, lic.type.metadata_fields),
-                        mask_id_number(value)
-                        if name == "holder_id" and lic.holder_id_type == "111"
-                        else value,
-                    )
-                    for name, value in parsed.disclosed.items()
-                ],
-                "presentation": presentation if lic.identifier == chosen_for else "",
-                "error": error if lic.identifier == chosen_for else "",
-            }
-        )
-    return render(request, "licenses/wallet.html", {"cards": cards}, status=422 if error else 200)
+        response, state = _wallet_post(request, licenses)
+        if response is not None:
+            return response
+    today = timezone.localdate()
+    made = as_int(request.GET.get("made"))
+    cards = [_card(lic, state=state, made=made, today=today) for lic in licenses]
+    authorised = [
+        {
+            "u": u,
+            "items": "、".join(u.authorisation.item_codes) if u.authorisation.item_codes else "不限",
+        }
+        for u in selectors.licenses_authorised_to(user=request.user, on=today)
+    ]
+    ctx = {
+        "cards": cards,
+        "authorised": authorised,
+        "page_error": state.get("page_error", ""),
+        "default_until": (today + timedelta(days=7)).isoformat(),
+        "default_auth_until": (today + timedelta(days=365)).isoformat(),
+        "today": today.isoformat(),
+    }
+    failed = bool(state.get("errors") or state.get("page_error"))
+    return render(request, "licenses/wallet.html", ctx, status=422 if failed else 200)

@@ -1,6 +1,11 @@
+from datetime import timedelta
+from html import unescape as html_unescape
+
 from django.test import Client
+from django.utils import timezone
 
 from yiwang.licenses import sdjwt
+from yiwang.licenses.models import License
 
 from .conftest import issue_for
 
@@ -29,16 +34,32 @@ def test_wallet_lists_own_licences_and_builds_a_presentation(world):
     issue_for(world, user=world.citizen2)
     c = login(world.citizen)
     html = c.get("/my/licenses/").content.decode()
-    assert html.count('<section class="panel"') == 1 and mine.identifier in html
+    assert html.count('<section class="panel" aria-labelledby="lic-') == 1 and mine.identifier in html
     assert world.citizen.id_number not in html  # masked even for the holder's own page
-    r = c.post("/my/licenses/", {"identifier": mine.identifier, "fields": ["name", "x_address"]})
-    assert r.status_code == 200
-    text = r.content.decode()
+    until = (timezone.localdate() + timedelta(days=3)).isoformat()
+    form = {
+        "action": "present",
+        "identifier": mine.identifier,
+        "fields": ["name", "x_address"],
+        "purpose": "办理银行开户",
+        "recipient": "某银行江岸支行",
+        "valid_until": until,
+    }
+    r = c.post("/my/licenses/", form)
+    assert r.status_code == 302 and "?made=" in r["Location"]
+    text = c.get(r["Location"]).content.decode()
+    assert "已生成给“某银行江岸支行”的加注件" in text and "<svg" in text and "办理银行开户" in text
     start = text.index("readonly>") + len("readonly>")
-    presentation = text[start : text.index("</textarea>", start)]
+    presentation = html_unescape(text[start : text.index("</textarea>", start)])
     parsed = sdjwt.parse(presentation)
     assert sdjwt.resolve_disclosures(parsed) == [] and set(parsed.disclosed) == {"name", "x_address"}
-    assert c.post("/my/licenses/", {"identifier": mine.identifier}).status_code == 422
+    assert parsed.payload["annotation"]["recipient"] == "某银行江岸支行"
+    bad = c.post("/my/licenses/", {**form, "fields": []})
+    assert bad.status_code == 422 and "请至少选择一项要出示的信息" in bad.content.decode()
+    assert 'value="办理银行开户"' in bad.content.decode()  # what was typed stays
+    # someone else's licence cannot be presented from my wallet
+    theirs = License.objects.exclude(pk=mine.pk).get()
+    assert c.post("/my/licenses/", {**form, "identifier": theirs.identifier}).status_code == 422
 
 
 def test_wallet_needs_login_and_is_not_for_staff(world):
