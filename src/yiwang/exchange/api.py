@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from ninja import Router, Schema
 from pydantic import Field
 
@@ -137,7 +137,7 @@ def agreement_detail(request: HttpRequest, agreement_id: int):
     return selectors.agreement_dict(a)
 
 
-@router.post("/agreements", auth=api_auth)
+@router.post("/agreements", auth=api_auth, response={201: dict})
 def agreement_create(request: HttpRequest, body: AgreementIn):
     user = _staff(request)
     resource = DataResource.objects.filter(code=body.resource, active=True).first()
@@ -201,8 +201,8 @@ def query(request: HttpRequest, body: QueryIn):
         case_number=body.case,
     )
     if not r.ok:
-        return r.status, r.error_body()
-    return 200, {"data": r.data, "withheld": r.withheld, "record": str(r.record.uid), "message": r.message}
+        return JsonResponse(r.error_body(), status=r.status, json_dumps_params={"ensure_ascii": False})
+    return {"data": r.data, "withheld": r.withheld, "record": str(r.record.uid), "message": r.message}
 
 
 # --- the citizen's side -----------------------------------------------------------------------------

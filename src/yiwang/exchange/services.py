@@ -605,6 +605,10 @@ def _check(
     )
     if resource is None:
         raise _Stop(Outcome.INVALID, "unknown_resource", f"未找到数据资源“{str(resource_code)[:60]}”")
+    try:
+        st.subject_value, st.subject_hash = _parse_subject(resource, subject)
+    except ValidationFailed as exc:
+        raise _Stop(Outcome.INVALID, "invalid_subject", exc.message, exc.fields) from exc
     if purpose not in PURPOSES:
         raise _Stop(
             Outcome.INVALID,
@@ -620,10 +624,6 @@ def _check(
         st.elements = _check_elements(resource, elements)
     except ValidationFailed as exc:
         raise _Stop(Outcome.INVALID, "unknown_element", exc.message, exc.fields) from exc
-    try:
-        st.subject_value, st.subject_hash = _parse_subject(resource, subject)
-    except ValidationFailed as exc:
-        raise _Stop(Outcome.INVALID, "invalid_subject", exc.message, exc.fields) from exc
     if resource.sharing_type == SharingType.NONE and caller.department.pk != resource.department_id:
         raise _Stop(Outcome.REFUSED, "not_shared")
     if caller.department.pk == resource.department_id:
