@@ -70,6 +70,15 @@ def label(name: str, type_fields: list[dict] | None = None) -> str:
     return LABELS.get(name, name)
 
 
+def type_fields(type_code: str | None) -> list[dict]:
+    """The metadata fields of a licence type (their Chinese titles label `x_` claims)."""
+    if not type_code:
+        return []
+    from .models import LicenseType
+
+    return LicenseType.objects.filter(code=type_code).values_list("metadata_fields", flat=True).first() or []
+
+
 def disclosed_rows(disclosed: dict, type_fields: list[dict] | None = None) -> list[tuple[str, object]]:
     return [(label(k, type_fields), v) for k, v in disclosed.items()]
 

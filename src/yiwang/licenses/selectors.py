@@ -164,6 +164,7 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
     out["status"] = status
     out["issuer"] = {"iss": payload.get("iss"), "key_version": int(kid)}
     if lic is not None:
+        out["type_code"] = lic[0]  # for pages (labels of the type's fields); not in the API answer
         out["issuer"].update(name=lic[1], code=lic[2])
     if (
         "malformed" not in reasons

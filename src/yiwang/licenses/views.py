@@ -32,7 +32,7 @@ def _verdict_ctx(r: dict) -> dict:
         "result": r,
         "status_text": presenters.STATUS.get(r["status"] or "", "无法确认"),
         "reasons": [presenters.REASONS.get(x, x) for x in r["reasons"]],
-        "rows": presenters.disclosed_rows(r["disclosed"]),
+        "rows": presenters.disclosed_rows(r["disclosed"], presenters.type_fields(r.get("type_code"))),
         "annotation_rows": presenters.annotation_rows(r.get("annotation")),
     }
 
@@ -80,7 +80,6 @@ def presentation_page(request: HttpRequest, public_id: str) -> HttpResponse:
         "credential": p.credential,
         **_verdict_ctx(r),
     }
-    ctx["rows"] = presenters.disclosed_rows(r["disclosed"], p.license.type.metadata_fields)
     response = render(request, "licenses/presentation.html", ctx)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"

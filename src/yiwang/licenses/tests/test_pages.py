@@ -20,9 +20,10 @@ def test_verify_page(world):
     lic = issue_for(world)
     c = Client()
     assert c.get("/licenses/verify/").status_code == 200
-    shown = sdjwt.present(lic.credential, ["name", "holder"])
+    shown = sdjwt.present(lic.credential, ["name", "holder", "x_address"])
     html = c.post("/licenses/verify/", {"credential": shown}).content.decode()
     assert "核验通过：证照有效" in html and "食品经营许可证" in html and "张伟" in html
+    assert '<th scope="row">经营场所</th>' in html and ">address<" not in html  # Chinese labels only
     assert world.citizen.id_number not in html and lic.identifier not in html
     bad = c.post("/licenses/verify/", {"credential": shown[:40] + "x" + shown[41:]}).content.decode()
     assert "核验未通过" in bad
