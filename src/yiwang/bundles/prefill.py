@@ -103,7 +103,7 @@ class RegisterProvider:
                 actor=actor,
                 subject=subject,
                 bases=bases,
-                purpose=f"一件事“{plan.bundle.name}”免填写",
+                purpose="prefill",
                 subject_is_actor=is_actor,
             )
             for base, v in found.values.items():

@@ -336,7 +336,7 @@ def prefill_enforce(*, bundle: Bundle, plan: Plan, actor: User, form: dict) -> i
 
     values = prefill.prefill_for(actor=actor, plan=plan, known=form, authoritative_only=True).values
     errors = {
-        key: [f"{form_title(plan, key)}由{p.source}提供，不能修改（如有误请联系{p.source}更正）"]
+        key: [f"{form_title(plan, key)}以{p.source}为准，不能修改；如信息有误，请先向提供单位申请更正"]
         for key, p in values.items()
         if key in form and str(form[key]) != str(p.value)
     }

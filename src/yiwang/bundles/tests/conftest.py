@@ -39,6 +39,7 @@ HUKOU_SCHEMA = {
         "applicant.name": {"title": "申报人姓名"},
         "applicant.id_number": {"title": "申报人身份证号码"},
         "applicant.phone": {"title": "联系电话"},
+        "applicant.household_address": {"title": "申报人户籍地址"},
         "child.name": {"title": "申报户口姓名", "maxLength": 20},
         "child.gender": {"title": "性别"},
         "father.name": {"title": "父亲姓名"},

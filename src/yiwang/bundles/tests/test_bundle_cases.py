@@ -44,7 +44,7 @@ def test_one_submission_fans_out_to_each_department_with_its_own_clock(world, ne
     assert bcase.status == "in_progress" and bcase.due_date > MON
     s = bcase.savings
     assert (
-        s["items"] == 3 and s["fields_separately"] == 15 and s["fields_once"] == 9 and s["fields_saved"] == 6
+        s["items"] == 3 and s["fields_separately"] == 16 and s["fields_once"] == 10 and s["fields_saved"] == 6
     )
     assert s["materials_separately"] == 4 and s["materials_once"] == 3 and s["materials_waived"] == 1
     assert s["visits_separately"] == 3 and s["visits_avoided"] == 3

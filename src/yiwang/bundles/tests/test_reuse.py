@@ -16,7 +16,6 @@ from yiwang.licenses.services import license_authorise, license_set_status
 
 from .conftest import MON, finish, newborn_form, pdf
 
-
 BIRTH_ONLY = ("mother.name", "mother.id_number", "child.birth_date")
 
 
