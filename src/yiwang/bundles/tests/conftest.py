@@ -56,7 +56,7 @@ INSURANCE_SCHEMA = {
 }
 
 
-def make_item(*, code, name, dept, hall, schema, materials, promised=5, results=None):
+def make_item(*, code, name, dept, hall, schema, materials, promised=5, results=None, objects=("1",)):
     item = Item.objects.create(code=code, basic_code=code[:12], department=dept)
     v = ItemVersion.objects.create(
         item=item,
@@ -65,7 +65,7 @@ def make_item(*, code, name, dept, hall, schema, materials, promised=5, results=
         valid_from=date(2020, 1, 1),
         name=name,
         item_type="01",
-        service_objects=["1"],
+        service_objects=list(objects),
         exercise_levels=["3"],
         statutory_limit_days=20,
         promised_limit_days=promised,
