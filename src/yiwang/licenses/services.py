@@ -211,6 +211,37 @@ def license_issue_all(*, case) -> list[License]:
 def _issue_one(*, case, type_: LicenseType, party, form: dict) -> License:
     dept = case.department
     issued_on = timezone.localdate(case.completed_at) if case.completed_at else timezone.localdate()
+    lic = _issue(
+        type_=type_,
+        dept=dept,
+        holder_name=party.name,
+        holder_id_type=HolderIdType.USCC if party.id_type == "001" else HolderIdType.RIC,
+        holder_id=party.id_number,
+        holder_id_hash=party.id_hash,
+        holder_user=party.user,
+        case=case,
+        issued_on=issued_on,
+        jurisdiction=getattr(case.region, "code", "") or "",
+        metadata=_metadata(type_, form),
+    )
+    log.info("license issued %s case=%s", lic.identifier, case.number)
+    return lic
+
+
+def _issue(
+    *,
+    type_: LicenseType,
+    dept,
+    holder_name: str,
+    holder_id_type: str,
+    holder_id: str,
+    holder_id_hash: str,
+    holder_user,
+    case,
+    issued_on: date,
+    jurisdiction: str,
+    metadata: dict,
+) -> License:
     seq = LicenseSerial.objects.create().pk
     serial = f"{issued_on.year}{seq:08d}"
     identifier = identifiers.build(type_code=type_.code, issuer_uscc=dept.uscc, serial=serial, version=1)
@@ -223,24 +254,56 @@ def _issue_one(*, case, type_: LicenseType, party, form: dict) -> License:
         issuer_name=dept.name,
         issuer_uscc=dept.uscc,
         issuer=dept,
-        jurisdiction=getattr(case.region, "code", "") or "",
-        holder_name=party.name,
-        holder_id_type=HolderIdType.USCC if party.id_type == "001" else HolderIdType.RIC,
-        holder_id=party.id_number,
-        holder_id_hash=party.id_hash,
-        holder_user=party.user,
+        jurisdiction=jurisdiction,
+        holder_name=holder_name,
+        holder_id_type=holder_id_type,
+        holder_id=holder_id,
+        holder_id_hash=holder_id_hash,
+        holder_user=holder_user,
         case=case,
         issued_on=issued_on,
         valid_from=issued_on,
         valid_until=valid_until_for(type_=type_, valid_from=issued_on),
-        metadata=_metadata(type_, form),
+        metadata=metadata,
     )
     lic.credential, lic.key_version = sign_credential(lic)
     lic.save()
     entry = ledger.entry_append(kind="license.issued", subject=commitment(lic), payload=ledger_payload(lic))
     License.objects.filter(pk=lic.pk).update(ledger_entry=entry.pk)
     lic.ledger_entry = entry.pk
-    log.info("license issued %s case=%s", lic.identifier, case.number)
+    return lic
+
+
+@transaction.atomic
+def license_import(
+    *,
+    type_: LicenseType,
+    issuer,
+    holder_name: str,
+    holder_id_type: str,
+    holder_id: str,
+    issued_on: date,
+    metadata: dict | None = None,
+    holder_user=None,
+) -> License:
+    """Bring an existing licence (存量证照, issued outside a case here) into the platform: signed,
+    on the status list and in the ledger like any other. `issuer` is the issuing Department."""
+    holder_id = _clean_party_id(holder_id_type, holder_id, field="holder_id")
+    holder_name = _clean_text("holder_name", holder_name)
+    lic = _issue(
+        type_=type_,
+        dept=issuer,
+        holder_name=holder_name,
+        holder_id_type=holder_id_type,
+        holder_id=holder_id,
+        holder_id_hash=party_hash(id_type=holder_id_type, id_value=holder_id),
+        holder_user=holder_user,
+        case=None,
+        issued_on=issued_on,
+        jurisdiction=getattr(issuer.region, "code", "") or "",
+        metadata={k: v for k, v in (metadata or {}).items() if isinstance(k, str)},
+    )
+    log.info("license imported %s", lic.identifier)
     return lic
 
 
@@ -297,7 +360,7 @@ def party_hash(*, id_type: str, id_value: str) -> str:
     return id_number_hash(id_value)
 
 
-def _clean_party_id(id_type: str, value: str) -> str:
+def _clean_party_id(id_type: str, value: str, *, field: str = "grantee_id") -> str:
     value = keys.normalize(value or "")
     try:
         if id_type == HolderIdType.USCC:
