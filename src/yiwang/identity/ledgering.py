@@ -22,8 +22,8 @@ def commitment(check: IdentityCheck) -> str:
 
 
 def payload(check: IdentityCheck) -> dict:
+    """What the entry attests; computed before the check row is written (hence no row id)."""
     return {
-        "check": check.pk,
         "outcome": check.outcome,
         "verifier": check.verifier_id,
         "hall": check.hall_id,
@@ -35,11 +35,11 @@ def payload(check: IdentityCheck) -> dict:
 
 
 def record_check(check: IdentityCheck) -> None:
-    """Append the accepted check's entry (inside the transaction that stored the check)."""
+    """Append the accepted check's entry and note it on the (not yet saved) check: the caller
+    saves the check in the same transaction."""
     entry = ledger.entry_append(
         kind=VERIFIED, subject=commitment(check), payload=payload(check), actor_role="staff", at=check.at
     )
-    IdentityCheck.objects.filter(pk=check.pk).update(ledger_entry=entry.pk)
     check.ledger_entry = entry.pk
 
 

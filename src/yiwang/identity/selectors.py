@@ -34,7 +34,8 @@ def active_reference(*, user: User) -> str | None:
 
 
 def reference_by_ref(*, ref: str) -> IdentityReference | None:
-    return IdentityReference.objects.select_related("user").filter(ref=ref).first()
+    found = list(IdentityReference.objects.select_related("user").filter(ref=ref)[:1])
+    return found[0] if found else None
 
 
 def signing_key_retired_at(*, version: int) -> datetime | None:
@@ -52,17 +53,24 @@ def signing_key_retired_at(*, version: int) -> datetime | None:
     return retired
 
 
-def verifier_place(*, user: User):
-    """(hall, window) of the verifier's window role, or (None, None) for staff without one."""
+def verifier_place_ids(*, user: User) -> tuple[int | None, int | None]:
+    """(hall id, window id) of the verifier's window role, or (None, None) for staff without one."""
     from yiwang.organizations.models import StaffRole
 
-    role = (
-        StaffRole.objects.select_related("window__hall")
-        .filter(user=user, window__isnull=False)
+    row = list(
+        StaffRole.objects.filter(user=user, window__isnull=False)
         .order_by("pk")
-        .first()
+        .values_list("window__hall_id", "window_id")[:1]
     )
-    return (role.window.hall, role.window) if role else (None, None)
+    return row[0] if row else (None, None)
+
+
+def verifier_place_label(*, user: User) -> str:
+    from yiwang.organizations.models import Window
+
+    _, window_id = verifier_place_ids(user=user)
+    window = Window.objects.select_related("hall").filter(pk=window_id).first() if window_id else None
+    return f"{window.hall.name} {window.number}号窗口" if window else "未登记窗口"
 
 
 def checks_for_person(*, user: User) -> QuerySet[IdentityCheck]:

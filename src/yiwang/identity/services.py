@@ -147,9 +147,10 @@ def _judge(parsed: codec.Parsed, now_ts: int) -> Judgement:
         KeyPurpose.IDENTITY_CODE, parsed.sign_version, parsed.signed, parsed.signature
     ):
         return Judgement(Outcome.FORGED, parsed)
-    retired = selectors.signing_key_retired_at(version=parsed.sign_version)
-    if retired is not None and parsed.issued_at > _ts(retired) + CLOCK_SKEW:
-        return Judgement(Outcome.FORGED, parsed)  # signed with a key after it was retired
+    if parsed.sign_version != keys.active_key(KeyPurpose.IDENTITY_CODE).version:
+        retired = selectors.signing_key_retired_at(version=parsed.sign_version)
+        if retired is not None and parsed.issued_at > _ts(retired) + CLOCK_SKEW:
+            return Judgement(Outcome.FORGED, parsed)  # signed with a key after it was retired
     if parsed.issued_at > now_ts + CLOCK_SKEW or not (1 <= parsed.ttl <= MAX_TTL):
         return Judgement(Outcome.FORGED, parsed)
     try:
@@ -184,26 +185,26 @@ def code_verify(*, code: str, verifier: User, now: datetime | None = None) -> Id
         ) from exc
     now = now or timezone.now()
     judged = _judge(parsed, _ts(now))
-    hall, window = selectors.verifier_place(user=verifier)
+    hall_id, window_id = selectors.verifier_place_ids(user=verifier)
+    signed_ok = judged.outcome != Outcome.FORGED
     fields = {
         "person": judged.reference.user if judged.reference else None,
         "verifier": verifier,
-        "hall": hall,
-        "window": window,
+        "hall_id": hall_id,
+        "window_id": window_id,
         "at": now,
-        "key_version": parsed.sign_version if judged.outcome != Outcome.FORGED else None,
-        "code_issued_at": _dt(parsed.issued_at) if judged.outcome != Outcome.FORGED else None,
+        "key_version": parsed.sign_version if signed_ok else None,
+        "code_issued_at": _dt(parsed.issued_at) if signed_ok else None,
     }
     if judged.outcome == Outcome.VALID:
+        check = IdentityCheck(outcome=Outcome.VALID, nonce=parsed.nonce.hex(), **fields)
         try:
-            with transaction.atomic():
-                check = IdentityCheck.objects.create(
-                    outcome=Outcome.VALID, nonce=parsed.nonce.hex(), **fields
-                )
+            with transaction.atomic():  # the entry and the one-time insert stand or fall together
+                ledgering.record_check(check)
+                check.save(force_insert=True)
         except IntegrityError:
             outcome = Outcome.REPLAYED
         else:
-            ledgering.record_check(check)
             log.info("identity code verified check=%s verifier=%s", check.pk, verifier.pk)
             return check
     else:

@@ -76,6 +76,5 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             if ctx["valid"]:
                 ctx["person"] = selectors.person_masked(check.person)
     else:
-        hall, window = selectors.verifier_place(user=request.user)
-        ctx["place"] = f"{hall.name} {window.number}号窗口" if window else "未登记窗口"
+        ctx["place"] = selectors.verifier_place_label(user=request.user)
     return _no_store(render(request, "identity/verify.html", ctx, status=status))

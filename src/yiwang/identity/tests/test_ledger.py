@@ -24,7 +24,6 @@ def test_one_entry_per_accepted_check_without_the_person(world):
     assert entry.payload["verifier"] == world.clerk.pk and entry.payload["window"] == world.window.pk
     assert entry.payload["outcome"] == Outcome.VALID and "person" not in entry.payload
     assert set(entry.payload) == {
-        "check",
         "outcome",
         "verifier",
         "hall",
