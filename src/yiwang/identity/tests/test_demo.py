@@ -1,0 +1,27 @@
+"""The demo loader is idempotent and leaves the demo citizen one check in the log."""
+
+from yiwang.identity.demo import demo_load
+from yiwang.identity.models import IdentityCheck, IdentityReference, Outcome
+
+
+def test_demo_load_is_idempotent(world):
+    assert demo_load(world=world) == {"references": 3, "checks": 1}
+    assert demo_load(world=world) == {"references": 0, "checks": 0}
+    check = IdentityCheck.objects.get()
+    assert check.person == world.citizen and check.outcome == Outcome.VALID and check.window == world.window
+    assert IdentityReference.objects.count() == 3
+
+
+def test_demo_load_by_username_without_world(db):
+    assert demo_load() == {"references": 0, "checks": 0}  # no demo users: nothing to do
+
+
+def test_demo_load_after_the_platform_demo(db):
+    from yiwang.demo.services import demo_load as platform_demo_load
+
+    platform_demo_load(password="demo-pass-1234")
+    assert demo_load() == {"references": 3, "checks": 1}
+    check = IdentityCheck.objects.get()
+    assert check.person.username == "citizen" and check.verifier.username == "clerk"
+    assert check.window is not None and check.window.number == "1"
+    assert demo_load() == {"references": 0, "checks": 0}
