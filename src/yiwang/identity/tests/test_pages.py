@@ -91,3 +91,13 @@ def test_staff_verify_page_is_for_staff_only(world):
     r = Client().get("/workbench/identity/")
     assert r.status_code == 302 and r["Location"].startswith("/login/")
     assert not IdentityCheck.objects.exists()
+
+
+def test_admin_lists_checks_read_only(world):
+    services.code_verify(code=services.code_issue(user=world.citizen).code, verifier=world.clerk)
+    c = login(world.platform_admin)
+    r = c.get("/admin/identity/identitycheck/")
+    assert r.status_code == 200 and "核验通过" in r.content.decode()
+    check = IdentityCheck.objects.get()
+    assert c.post(f"/admin/identity/identitycheck/{check.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert IdentityCheck.objects.count() == 1
