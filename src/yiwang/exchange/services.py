@@ -287,18 +287,20 @@ def _check_purposes(purposes: list[str]) -> list[str]:
     return sorted(set(purposes))
 
 
-def _check_elements(resource: DataResource, elements: list[str], field_name: str = "elements") -> list[str]:
+def _check_elements(
+    resource: DataResource, elements: list[str], field_name: str = "elements", known: list[str] | None = None
+) -> list[str]:
     if not elements:
         raise ValidationFailed(fields={field_name: ["请选择信息项"]})
-    known = set(resource.elements.values_list("code", flat=True))
-    unknown = [e for e in elements if e not in known]
+    codes = known if known is not None else list(resource.elements.values_list("code", flat=True))
+    unknown = [e for e in elements if e not in codes]
     if unknown:
         raise ValidationFailed(
             f"数据资源“{resource.name}”没有这些信息项：{'、'.join(unknown)}",
             code="unknown_element",
             fields={field_name: [f"未知的信息项：{e}" for e in unknown]},
         )
-    order = {c: i for i, c in enumerate(resource.elements.values_list("code", flat=True))}
+    order = {c: i for i, c in enumerate(codes)}
     return sorted(set(elements), key=lambda c: order[c])
 
 
@@ -600,6 +602,7 @@ def _check(
 ) -> None:
     st.resource = resource = (
         DataResource.objects.select_related("department", "system")
+        .prefetch_related("elements")
         .filter(code=resource_code, active=True)
         .first()
     )
@@ -621,7 +624,8 @@ def _check(
             Outcome.INVALID, "unknown_element", "请列出要查询的信息项", {"elements": ["请列出信息项"]}
         )
     try:
-        st.elements = _check_elements(resource, elements)
+        known = [e.code for e in resource.elements.all()]
+        st.elements = _check_elements(resource, elements, known=known)
     except ValidationFailed as exc:
         raise _Stop(Outcome.INVALID, "unknown_element", exc.message, exc.fields) from exc
     if resource.sharing_type == SharingType.NONE and caller.department.pk != resource.department_id:
