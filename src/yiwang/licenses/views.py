@@ -5,11 +5,12 @@ Thin views over selectors and services; no JavaScript needed."""
 
 from __future__ import annotations
 
+import hmac
 import re
 from datetime import timedelta
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,9 +21,9 @@ from yiwang.core.masking import mask_id_number
 from yiwang.core.text import as_int
 from yiwang.portal.views import applicant_required
 
-from . import presenters, qr, sdjwt, selectors, services, throttle
+from . import pdf, presenters, qr, sdjwt, selectors, services, throttle
 from .api import MAX_CREDENTIAL, parse_until
-from .models import UseChannel
+from .models import License, UseChannel
 
 USES_SHOWN = 50
 
@@ -83,6 +84,41 @@ def presentation_page(request: HttpRequest, public_id: str) -> HttpResponse:
     response = render(request, "licenses/presentation.html", ctx)
     response["Cache-Control"] = "no-store"
     response["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@applicant_required
+@require_http_methods(["GET"])
+def license_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The holder's printable copy (PDF) with the issuer's seal and a QR code to the check page."""
+    lic = selectors.licenses_for_holder(user=request.user).filter(pk=pk).first()
+    if lic is None:
+        raise Http404("未找到该证照")
+    body = pdf.render_license_pdf(lic, base_url=services.issuer_url())
+    response = HttpResponse(body, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="license-{lic.serial}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET"])
+def check_page(request: HttpRequest, identifier: str, token: str) -> HttpResponse:
+    """Where the QR code of a printed licence leads: signature, status and validity of the stored
+    credential, and what the paper shows (type, holder name, issuer, dates) — nothing more."""
+    if not throttle.hit(request, scope="check"):
+        return render(request, "licenses/check.html", {"error": throttle.MESSAGE}, status=429)
+    lic = License.objects.select_related("type").filter(identifier=identifier[:120]).first()
+    if lic is None or not hmac.compare_digest(pdf.check_token(lic), token):
+        return render(request, "licenses/check.html", {"error": "未找到该证照，请核对二维码。"}, status=404)
+    r = selectors.license_verify(credential=lic.credential)
+    ctx = {
+        "lic": lic,
+        "result": r,
+        "status_text": presenters.STATUS.get(r["status"] or "", "无法确认"),
+        "reasons": [presenters.REASONS.get(x, x) for x in r["reasons"]],
+    }
+    response = render(request, "licenses/check.html", ctx)
+    response["Cache-Control"] = "no-store"
     return response
 
 
