@@ -227,3 +227,22 @@ def test_prefill_subject_is_actor_counts_as_consent(ex):
         purpose="prefill",
     )
     assert res.values == {} and res.failures[0][1] == "consent_required"
+
+
+def test_ledger_verify_rederives_exchange_entries(ex):
+    from yiwang.ledger.audit import ledger_verify
+    from yiwang.ledger.services import sequencer_run
+
+    ex.agree(ex.marriage)
+    run(ex, resource_code="mz.marriage", elements=["marital_status"])
+    c = Consent.objects.get()
+    services.consent_decide(user=ex.w.citizen, consent_id=c.pk, action="grant")
+    run(ex, resource_code="mz.marriage", elements=["marital_status"])
+    services.consent_decide(user=ex.w.citizen, consent_id=c.pk, action="withdraw")
+    sequencer_run()
+    report = ledger_verify()
+    assert report.ok, report.problems
+    assert report.rederived >= 6
+    # a changed record no longer matches its entry
+    AccessRecord.objects.filter(outcome="allowed").update(purpose="supervision")
+    assert not ledger_verify().ok
