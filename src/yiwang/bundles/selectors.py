@@ -14,7 +14,7 @@ from yiwang.accounts.models import User
 from yiwang.cases.models import Case, NoticeKind
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.services import material_row
-from yiwang.core.errors import DomainError, NotFound, ValidationFailed
+from yiwang.core.errors import NotFound, ValidationFailed
 
 from . import merge as merging
 from .models import Bundle, BundleCase, BundleChild, BundleItem, BundleStatus
@@ -54,16 +54,9 @@ def components(bundle: Bundle) -> list[BundleItem]:
 def bundle_outdated(bundle: Bundle, *, on: date | None = None) -> list[str]:
     """Names of component items with a newer published version than the one the bundle pinned:
     the bundle is flagged for republishing (and cannot be applied for until then)."""
-    out = []
-    for c in components(bundle):
-        try:
-            current = catalog.item_version_current(code=c.item.code, on=on)
-        except DomainError:
-            out.append(c.item_version.name if c.item_version else c.item.code)
-            continue
-        if c.item_version_id != current.pk:
-            out.append(current.name)
-    return out
+    comps = list(bundle.components.select_related("item_version"))
+    current = catalog.current_version_ids(item_ids=[c.item_id for c in comps], on=on)
+    return [c.item_version.name for c in comps if current.get(c.item_id) != c.item_version_id]
 
 
 def bundle_definition(bundle: Bundle) -> dict:

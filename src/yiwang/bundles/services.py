@@ -367,8 +367,23 @@ def bundle_case_submit_once(*, key: str, actor: User, **kwargs) -> tuple[int, di
 # --- following the department cases -------------------------------------------------------------
 
 
+# Department-case actions that can move a bundle on (a held item, a message, the final status).
+FOLLOWED_ACTIONS = {
+    "request_supplement",
+    "supplement",
+    "complete",
+    "refuse",
+    "deny",
+    "withdraw",
+    "stop",
+    "release",
+}
+
+
 def bundle_follow_case(*, case_id: int, action: str) -> None:
     """cases follower: a department case changed; move its bundle on (idempotent)."""
+    if action not in FOLLOWED_ACTIONS:
+        return
     link = BundleChild.objects.filter(case_id=case_id).values_list("bundle_case_id", flat=True).first()
     if link is not None:
         bundle_case_advance(bundle_case_id=link)

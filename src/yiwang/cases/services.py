@@ -457,13 +457,16 @@ def case_submit(
     parties = parties or {}
     if channel not in Channel.values:
         raise ValidationFailed(fields={"channel": ["渠道取值应为 online、window、kiosk 或 mobile"]})
-    try:
-        current = catalog.item_version_current(code=item_code, on=on)
-    except DomainError as exc:
-        raise ValidationFailed(fields={"item_code": ["事项不存在或未发布"]}) from exc
-    version = current if item_version is None else item_version
-    if version.pk != current.pk:
-        raise ValidationFailed(fields={"item_code": [f"“{current.name}”的办事指南已更新，请重新填写"]})
+    if item_version is None:
+        try:
+            version = catalog.item_version_current(code=item_code, on=on)
+        except DomainError as exc:
+            raise ValidationFailed(fields={"item_code": ["事项不存在或未发布"]}) from exc
+    else:  # pinned by a bundle: it must still be the version in force
+        version = item_version
+        current = catalog.current_version_ids(item_ids=[version.item_id], on=on).get(version.item_id)
+        if current != version.pk:
+            raise ValidationFailed(fields={"item_code": [f"“{version.name}”的办事指南已更新，请重新填写"]})
     prefetch_related_objects([version], "materials")  # read once for uploads and the check
     window = None
     if channel == Channel.WINDOW:

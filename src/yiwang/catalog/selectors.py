@@ -104,6 +104,21 @@ def item_version_current(*, code: str, on: date | None = None) -> ItemVersion:
     return version
 
 
+def current_version_ids(*, item_ids, on: date | None = None) -> dict[int, int]:
+    """item id → id of its version valid on `on`, for many items in one query (items without one
+    are absent)."""
+    on = on or today()
+    out: dict[int, int] = {}
+    rows = (
+        ItemVersion.objects.filter(_valid_on(on), item_id__in=list(item_ids))
+        .order_by("item_id", "-version")
+        .values_list("item_id", "pk")
+    )
+    for item_id, pk in rows:
+        out.setdefault(item_id, pk)
+    return out
+
+
 def _json_array_has(field: str, value: str) -> Q:
     """Rows whose JSON list `field` contains `value`, on PostgreSQL and SQLite."""
     if connection.vendor == "postgresql":

@@ -101,9 +101,9 @@ class Newborn:
     pass
 
 
-@pytest.fixture
-def world(db):
-    w = build_world()
+def prepare_world(w):
+    """The test world as bundles need it: licence types loaded, one window for both departments,
+    the citizen verified (real-name values are authoritative prefill)."""
     license_types_load()
     w.window.departments.add(w.dept2)
     w.citizen.trust_level = TrustLevel.VERIFIED
@@ -111,8 +111,7 @@ def world(db):
     return w
 
 
-@pytest.fixture
-def newborn(world):
+def build_newborn(world, *, on=None):
     cert = LicenseType.objects.get(name=BIRTH_CERT)
     n = Newborn()
     n.cert_type = cert
@@ -161,9 +160,19 @@ def newborn(world):
     BundleItem.objects.create(bundle=n.bundle, item=n.birth, position=1)
     BundleItem.objects.create(bundle=n.bundle, item=n.hukou, position=2, depends_on=[n.birth.code])
     BundleItem.objects.create(bundle=n.bundle, item=n.insurance, position=3, when={"insured": ["no"]})
-    bundle_publish(bundle=n.bundle, on=MON)
+    bundle_publish(bundle=n.bundle, on=on or MON)
     n.bundle.refresh_from_db()
     return n
+
+
+@pytest.fixture
+def world(db):
+    return prepare_world(build_world())
+
+
+@pytest.fixture
+def newborn(world):
+    return build_newborn(world)
 
 
 def newborn_form(world, **over):
