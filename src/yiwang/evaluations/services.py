@@ -362,13 +362,25 @@ def evaluation_submit_sms(
 
 # --- the window rating device -------------------------------------------------------------------------
 @transaction.atomic
-def device_register(*, window: Window, name: str = "") -> tuple[RatingDevice, str]:
+def device_register(*, window: Window, name: str = "", active: bool = True) -> tuple[RatingDevice, str]:
     """A new rating device for a window; returns it with its secret (shown once, stored hashed)."""
     secret = secrets.token_urlsafe(24)
     device = RatingDevice.objects.create(
-        window=window, name=name, token_hash=keys.lookup_hash(secret, kind="rating-device")
+        window=window,
+        name=name[:100],
+        active=active,
+        token_hash=keys.lookup_hash(secret, kind="rating-device"),
     )
     return device, secret
+
+
+@transaction.atomic
+def device_rotate(*, device: RatingDevice) -> str:
+    """A new secret for a device (a lost or leaked tablet URL); the old URL stops working."""
+    secret = secrets.token_urlsafe(24)
+    device.token_hash = keys.lookup_hash(secret, kind="rating-device")
+    RatingDevice.objects.filter(pk=device.pk).update(token_hash=device.token_hash)
+    return secret
 
 
 def device_for_token(token: str) -> RatingDevice:
