@@ -174,7 +174,7 @@ def _fields(schema: dict, keys: list[str], values: dict, errors: dict, *, name_o
     return out
 
 
-def _posted_form(schema: dict, data) -> tuple[dict, list[dict], int]:
+def _posted_form(schema: dict, data) -> tuple[dict, list[dict], int, list[int]]:
     """The merged form from a POST: common values, person rows (blank rows dropped), row count.
     Authoritative prefilled values are taken from the register, never from the page."""
     _, repeat_key, row_keys = _repeat_info(schema)
@@ -197,7 +197,8 @@ def _posted_form(schema: dict, data) -> tuple[dict, list[dict], int]:
             rows.setdefault(int(m["i"]), {})[m["el"]] = value.strip()
     count = max(as_int(data.get("rows"), DEFAULT_ROWS) or DEFAULT_ROWS, 1)
     count = min(count, services.MAX_REPEAT)
-    return form, [rows[i] for i in sorted(rows) if i < count], count
+    kept = [i for i in sorted(rows) if i < count]
+    return form, [rows[i] for i in kept], count, kept
 
 
 def _materials_from(preview: dict, files, data) -> tuple[list[dict], dict]:
@@ -325,10 +326,10 @@ def bundle_apply(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "bundles/apply.html", ctx)
 
     token = (data.get("idempotency_token") or "")[:64] or uuid.uuid4().hex
-    form, rows, row_count = _posted_form(schema, data)
+    form, rows, row_count, kept = _posted_form(schema, data)
     if form:  # values the applicant typed can unlock register lookups (e.g. a parent's ID number)
         preview = selectors.bundle_preview(bundle=bundle, answers=answers, actor=request.user, known=form)
-        form, rows, row_count = _posted_form(preview["form_schema"], data)
+        form, rows, row_count, kept = _posted_form(preview["form_schema"], data)
     values = {k: v for k, v in data.items() if k in schema["properties"]}
     if data.get("intent") == "add_row":
         ctx = _apply_context(
@@ -358,7 +359,7 @@ def bundle_apply(request: HttpRequest, code: str) -> HttpResponse:
             license_refs=refs,
         )
     except DomainError as exc:
-        errors = exc.fields or {}
+        errors = _rows_renumbered(exc.fields or {}, repeat_key, kept)
         ctx = _apply_context(
             bundle=bundle,
             preview=preview,
@@ -375,6 +376,19 @@ def bundle_apply(request: HttpRequest, code: str) -> HttpResponse:
         return render(request, "bundles/apply.html", ctx, status=exc.status)
     messages.success(request, "一件事申请已提交，各部门将同步办理，请留意办理进度")
     return redirect("bundles:case", number=out["number"])
+
+
+def _rows_renumbered(errors: dict, repeat_key: str, kept: list[int]) -> dict:
+    """Blank person rows are not sent: map the service's row numbers back to the page's rows."""
+    if not repeat_key:
+        return errors
+    out = {}
+    for key, msgs in errors.items():
+        m = _ROW_RE.match(key)
+        if m and m["key"] == repeat_key and int(m["i"]) < len(kept):
+            key = f"{repeat_key}[{kept[int(m['i'])]}].{m['el']}"
+        out[key] = msgs
+    return out
 
 
 def _rows_as_posted(data, schema: dict, count: int) -> list[dict]:

@@ -76,3 +76,27 @@ def test_questions_choose_items_and_licences_flow_between_items(loaded):
     assert deed["x-items"] and len(deed["x-items"]) == 3  # water, power, gas: one material for all
     old = next(m for m in plan.materials if m["code"] == "property_certificate")
     assert "x-produced-by" not in old and old["license_type_code"] == deed["license_type_code"]
+
+
+def test_employment_form_takes_several_people_without_javascript(loaded, client):
+    from yiwang.accounts.models import User
+
+    company = User.objects.filter(kind="legal").first()
+    client.force_login(company)
+    html = client.get("/bundles/employment/apply/").content.decode()
+    assert html.count('class="panel person-row"') == 3  # three blank rows
+    assert 'name="employees[2].employee.name"' in html and 'value="add_row"' in html
+    r = client.post(
+        "/bundles/employment/apply/",
+        {"rows": "3", "intent": "add_row", "employees[0].employee.name": "刘一", "idempotency_token": "t"},
+    )
+    html = r.content.decode()
+    assert r.status_code == 200 and html.count('class="panel person-row"') == 4
+    assert 'value="刘一"' in html  # typed values survive the re-render
+    r = client.post(
+        "/bundles/employment/apply/",
+        {"rows": "4", "intent": "submit", "employees[1].employee.name": "陈二", "idempotency_token": "t2"},
+    )
+    html = r.content.decode()
+    assert r.status_code == 422 and 'id="p-employees-1-employee-id_number"' in html
+    assert 'href="#p-employees-1-employee-id_number"' in html  # the error points into row 2
