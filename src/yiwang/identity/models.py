@@ -62,7 +62,7 @@ class IdentityCheck(models.Model):
         verbose_name="持码人",
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.SET_NULL,  # the check stays evidence (and ledgered) without its person
         related_name="identity_checks",
     )
     verifier = models.ForeignKey(

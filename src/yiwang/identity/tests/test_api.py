@@ -49,6 +49,16 @@ def test_verify_valid_then_replayed(world, api):
     assert body["code"] == "replayed" and body["fields"] == {} and "已被使用" in body["message"]
 
 
+def test_verify_a_company_code(world, api):
+    code = api(world.company).get(CODE).json()["code"]
+    r = api(world.clerk).post(VERIFY, {"code": code})
+    assert r.status_code == 200, r.content
+    person = r.json()["person"]
+    assert person["kind"] == "legal" and person["kind_label"] == "法人"
+    assert person["name"] == "武汉示例餐饮管理有限公司"
+    assert person["id_number_masked"] == world.company.uscc[:6] + "********" + world.company.uscc[-4:]
+
+
 def test_verify_permissions(world, api):
     code = api(world.citizen).get(CODE).json()["code"]
     r = api().post(VERIFY, {"code": code})
