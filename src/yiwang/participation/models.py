@@ -147,3 +147,152 @@ class ResultRating(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["proposal", "user"], name="participation_one_result_rating")
         ]
+
+
+class SensitiveWord(models.Model):
+    """The sensitive-word list (admin-editable; the shipped list is loaded by a data migration).
+    Read through `services.sensitive_words()`, which keeps it in the shared cache."""
+
+    word = models.CharField("敏感词", max_length=50, unique=True)
+    active = models.BooleanField("启用", default=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "敏感词"
+        ordering = ["word"]
+
+    def __str__(self) -> str:
+        return self.word
+
+
+class OverdueNotice(models.Model):
+    """A proposal whose first department answer is overdue was notified for this deadline: the
+    unique constraint makes the notice exactly-once per deadline, whatever runs the sweep."""
+
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="overdue_notices")
+    deadline = models.DateField()
+    sent_at = models.DateTimeField()
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["proposal", "deadline"], name="participation_one_notice_per_deadline"
+            )
+        ]
+
+
+class MissionChannel(models.TextChoices):
+    ONLINE = "online", "网上办"
+    MOBILE = "mobile", "掌上办"
+    HALL = "hall", "窗口办"
+    SELF = "self", "自助办"
+    PHONE = "phone", "电话咨询"
+
+
+class MissionStatus(models.TextChoices):
+    OPEN = "open", "体验中"
+    DONE = "done", "已完成"
+
+
+class Mission(models.Model):
+    """办事体验: a staff member performs a service as a citizen would and records findings."""
+
+    number = models.CharField("编号", max_length=24, unique=True, null=True, blank=True)
+    title = models.CharField("体验主题", max_length=100)
+    task = models.TextField("体验任务")
+    channel = models.CharField("体验渠道", max_length=8, choices=MissionChannel.choices)
+    department = models.ForeignKey(
+        "organizations.Department", verbose_name="体验部门", on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey("organizations.Region", on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        "catalog.Item", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    hall = models.ForeignKey(
+        "organizations.ServiceHall", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    target_name = models.CharField("体验事项", max_length=200, blank=True)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="体验人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField("状态", max_length=8, choices=MissionStatus.choices, default=MissionStatus.OPEN)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    summary = models.TextField("体验小结", blank=True)
+    finished_on = models.DateField("完成日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "办事体验"
+        ordering = ["-created_at", "-id"]
+
+
+class FindingKind(models.TextChoices):
+    PROBLEM = "problem", "问题"
+    SUGGESTION = "suggestion", "建议"
+    GOOD = "good", "亮点"
+
+
+class FindingOutcome(models.TextChoices):
+    PENDING = "", "待处理"
+    PROPOSAL = "proposal", "已转为改进建议"
+    RECTIFICATION = "rectification", "已转为整改事项"
+
+
+class RectificationStatus(models.TextChoices):
+    OPEN = "open", "整改中"
+    DONE = "done", "已整改"
+
+
+class RectificationItem(models.Model):
+    """整改事项 from a 办事体验 finding: the department fixes it by a deadline."""
+
+    number = models.CharField("编号", max_length=24, unique=True, null=True, blank=True)
+    department = models.ForeignKey(
+        "organizations.Department", verbose_name="责任部门", on_delete=models.PROTECT, related_name="+"
+    )
+    region = models.ForeignKey("organizations.Region", on_delete=models.PROTECT, related_name="+")
+    title = models.CharField("整改事项", max_length=100)
+    body = models.TextField("问题描述")
+    due_date = models.DateField("整改期限")
+    status = models.CharField(
+        "状态", max_length=8, choices=RectificationStatus.choices, default=RectificationStatus.OPEN
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    done_on = models.DateField("整改完成日期", null=True, blank=True)
+    done_note = models.TextField("整改情况", blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "整改事项"
+        ordering = ["due_date", "id"]
+
+
+class Finding(models.Model):
+    mission = models.ForeignKey(Mission, on_delete=models.PROTECT, related_name="findings")
+    seq = models.PositiveIntegerField()
+    step = models.CharField("办事环节", max_length=100, blank=True)
+    kind = models.CharField("类型", max_length=12, choices=FindingKind.choices)
+    body = models.TextField("发现")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField()
+    outcome = models.CharField(
+        "处理", max_length=14, choices=FindingOutcome.choices, default=FindingOutcome.PENDING, blank=True
+    )
+    proposal = models.OneToOneField(
+        Proposal, null=True, blank=True, on_delete=models.PROTECT, related_name="mission_finding"
+    )
+    rectification = models.OneToOneField(
+        RectificationItem, null=True, blank=True, on_delete=models.PROTECT, related_name="finding"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "体验发现"
+        ordering = ["mission", "seq"]
+        constraints = [models.UniqueConstraint(fields=["mission", "seq"], name="participation_finding_seq")]

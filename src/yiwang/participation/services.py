@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -31,14 +32,27 @@ from yiwang.organizations.models import Department, Role, ServiceHall
 from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
 
-from .models import Answer, Comment, Kind, Moderation, Proposal, ResultRating, Status, Support, Target
+from .models import (
+    Answer,
+    Comment,
+    Kind,
+    Moderation,
+    Proposal,
+    ResultRating,
+    SensitiveWord,
+    Status,
+    Support,
+    Target,
+)
 
 ANSWER_LIMIT_DAYS = 10  # working days for the department's first public answer to a proposal
 TITLE_MAX, BODY_MAX, COMMENT_MAX, REASON_MAX = 100, 5000, 1000, 500
 PROPOSALS_PER_DAY = 5  # per person, rolling 24 hours
 COMMENTS_PER_HOUR = 20  # per person, rolling hour
-# Words that hold a post for a moderator (not a verdict: a moderator publishes or rejects it).
-SENSITIVE_WORDS = ("赌博", "博彩", "代开发票", "办假证", "枪支", "毒品", "色情", "诈骗", "傻逼", "去死")
+# Words that hold a post for a moderator (not a verdict: a moderator publishes or rejects it) are
+# the active rows of SensitiveWord (admin-editable), kept in the shared cache for WORDS_CACHE_SECONDS.
+WORDS_CACHE_KEY = "participation:sensitive-words:v1"
+WORDS_CACHE_SECONDS = 600
 LEVELS = {"1": "非常满意", "2": "满意", "3": "基本满意", "4": "不满意", "5": "非常不满意"}
 
 
@@ -57,9 +71,40 @@ def _text(*, field: str, value: str | None, limit: int, required: bool = True) -
     return value
 
 
+def sensitive_words() -> tuple[str, ...]:
+    """The active sensitive words, from the shared cache (every process sees an edit at once:
+    saving or deleting a word in the admin drops the cached list after commit)."""
+    words = cache.get(WORDS_CACHE_KEY)
+    if words is None:
+        words = tuple(
+            SensitiveWord.objects.filter(active=True).order_by("word").values_list("word", flat=True)
+        )
+        cache.set(WORDS_CACHE_KEY, words, WORDS_CACHE_SECONDS)
+    return tuple(words)
+
+
+def sensitive_words_changed() -> None:
+    """Drop the cached list now and again after the surrounding transaction commits."""
+    cache.delete(WORDS_CACHE_KEY)
+    transaction.on_commit(lambda: cache.delete(WORDS_CACHE_KEY))
+
+
+@transaction.atomic
+def sensitive_word_set(*, word: str, active: bool = True, note: str = "") -> SensitiveWord:
+    """Add or change a word of the list (used by the admin and the demo)."""
+    word = (word or "").strip()
+    if not word or len(word) > 50:
+        raise ValidationFailed(fields={"word": ["敏感词应为1至50个字"]})
+    row, _ = SensitiveWord.objects.update_or_create(
+        word=word, defaults={"active": active, "note": note[:200]}
+    )
+    sensitive_words_changed()
+    return row
+
+
 def sensitive_hits(*texts: str) -> list[str]:
     joined = "\n".join(texts)
-    return [w for w in SENSITIVE_WORDS if w in joined]
+    return [w for w in sensitive_words() if w in joined]
 
 
 def is_moderator(user: User | None, *, region_path: str) -> bool:
