@@ -95,6 +95,18 @@ def _day(request: HttpRequest, name: str) -> date | None:
         raise ValidationFailed(fields={name: ["日期格式应为 YYYY-MM-DD"]}) from None
 
 
+@router.get("/evaluations", response=dict)
+def evaluation_index(request: HttpRequest, department: str | None = None, channel: str | None = None):
+    """多评合一: every rating of the caller's departments (or of `department`), whatever the
+    channel, newest first; staff only. The rater is never shown here."""
+    date_from, date_to = _day(request, "from"), _day(request, "to")
+    allowed = selectors.stats_scope(user=request.auth, department=_department(department))
+    qs = selectors.department_ratings(
+        department_ids=allowed, channel=channel, date_from=date_from, date_to=date_to
+    )
+    return paginate(request, qs, presenters.evaluation_out)
+
+
 @router.get("/evaluations/stats", response=dict)
 def evaluation_stats(
     request: HttpRequest,

@@ -22,6 +22,7 @@ def evaluation_out(ev: Evaluation, *, show_rater: bool = False) -> dict:
     return {
         "id": ev.pk,
         "case": ev.case.number,
+        "department": {"id": ev.department_id, "name": ev.department.name},
         "stage": ev.stage,
         "stage_label": ev.get_stage_display(),
         "level": ev.level,

@@ -92,6 +92,7 @@ GROUPS = {
     "window": ("window_id", "window_id"),
     "staff": ("staff_id", None),
     "item": ("item_id", "item_id"),
+    "channel": ("channel", None),  # 多评合一: the same indicators per rating channel
 }
 
 
@@ -227,6 +228,8 @@ def _group_names(group_by: str, keys: set) -> dict:
         }
     if group_by == "staff":
         return {u.pk: str(u) for u in User.objects.filter(pk__in=keys)}
+    if group_by == "channel":
+        return {k: Channel(k).label for k in keys if k in Channel.values}
     names: dict = {}
     for item_id, name in (
         ItemVersion.objects.filter(item_id__in=keys)
@@ -257,10 +260,24 @@ def stats_scope(*, user: User, department: Department | None) -> list[int] | Non
     return allowed
 
 
-def department_ratings(*, department: Department) -> QuerySet[Evaluation]:
-    """多评合一: every rating of a department, whatever the channel, newest first."""
-    return (
-        Evaluation.objects.filter(department=department)
-        .select_related("item", "case")
-        .order_by("-rated_at", "-id")
-    )
+def department_ratings(
+    *,
+    department_ids: list[int] | None,
+    channel: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+) -> QuerySet[Evaluation]:
+    """多评合一: every rating of the departments (None: all), whatever the channel — web, mobile,
+    kiosk, window device, SMS link, 12345 — newest first. Excluded ratings are listed (marked)."""
+    qs = Evaluation.objects.all()
+    if department_ids is not None:
+        qs = qs.filter(department_id__in=department_ids)
+    if channel:
+        if channel not in Channel.values:
+            raise ValidationFailed(fields={"channel": ["评价渠道应为 " + "、".join(Channel.values)]})
+        qs = qs.filter(channel=channel)
+    if date_from:
+        qs = qs.filter(rated_on__gte=date_from)
+    if date_to:
+        qs = qs.filter(rated_on__lte=date_to)
+    return qs.select_related("case", "department", "work_order").order_by("-rated_at", "-id")

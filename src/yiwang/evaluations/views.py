@@ -5,6 +5,7 @@ services and selectors; every rule is checked there."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from yiwang.cases import selectors as case_selectors
 from yiwang.core.errors import DomainError, NotFound
+from yiwang.core.pagination import paginate
 from yiwang.core.text import as_int
 from yiwang.organizations.models import Department, Role
 from yiwang.organizations.selectors import staff_scope
@@ -20,8 +22,10 @@ from yiwang.workdays import selectors as workdays
 
 from . import presenters, selectors, services
 from .forms import form_context, rating_fields
-from .models import Disposal, OrderStatus, RevisitResult, WindowServing
+from .models import Channel, Disposal, Level, OrderStatus, RevisitResult, Stage, WindowServing
 from .services import ORDER_RULES
+
+PAGE_SIZE = 50
 
 
 def _errors(exc: DomainError) -> list[str]:
@@ -51,6 +55,48 @@ def device_page(request: HttpRequest, token: str) -> HttpResponse:
     ctx = {"device": device, "serving": serving if serving and serving.case_id else None, "errors": errors}
     return render(
         request, "evaluations/device.html", {**ctx, **form_context("offline")}, status=422 if errors else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def rate_page(request: HttpRequest, number: str) -> HttpResponse:
+    """The applicant rates their own case on the web (channel `web`): each stage reached and not
+    yet rated can be rated once."""
+    try:
+        case = case_selectors.case_for_actor(actor=request.user, number=number)
+    except NotFound:
+        return render(request, "404.html", {"message": "办件不存在。"}, status=404)
+    errors: list[str] = []
+    if request.method == "POST":
+        try:
+            services.evaluation_submit(
+                case=case,
+                actor=request.user,
+                stage=request.POST.get("stage", ""),
+                channel="web",
+                anonymous=request.POST.get("anonymous") == "1",
+                **rating_fields(request.POST, kind="online"),
+            )
+        except DomainError as exc:
+            errors = _errors(exc)
+        else:
+            return render(request, "evaluations/thanks.html", {"again": request.path})
+    rated = dict(case.evaluations.values_list("stage", "level"))
+    stages = [
+        (code, label)
+        for code, label in Stage.choices
+        if code not in rated and services.stage_reached(case=case, stage=code)
+    ]
+    ctx = {
+        "case": case,
+        "item_name": case.item_version.name,
+        "stages": stages,
+        "rated": [(Stage(code).label, Level(level).label) for code, level in rated.items()],
+        "errors": errors,
+    }
+    return render(
+        request, "evaluations/rate.html", {**ctx, **form_context("online")}, status=422 if errors else 200
     )
 
 
@@ -174,6 +220,40 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
         "statuses": OrderStatus.choices,
     }
     return render(request, "evaluations/order.html", ctx, status=422 if errors else 200)
+
+
+@staff_required
+def ratings_page(request: HttpRequest) -> HttpResponse:
+    """多评合一: all ratings of a department in the user's scope, whatever the channel, with the
+    indicators per channel."""
+    try:
+        allowed = selectors.stats_scope(user=request.user, department=None)
+    except DomainError:
+        allowed = []
+    departments = Department.objects.order_by("name")
+    if allowed is not None:
+        departments = departments.filter(pk__in=allowed)
+    departments = list(departments)
+    chosen = as_int(request.GET.get("department"))
+    dept = next((d for d in departments if d.pk == chosen), departments[0] if departments else None)
+    channel = request.GET.get("channel") if request.GET.get("channel") in Channel.values else ""
+    page = max(as_int(request.GET.get("page"), 1) or 1, 1)
+    ctx = {"departments": departments, "dept": dept, "channel": channel, "channels": Channel.choices}
+    if dept is not None:
+        f = selectors.StatsFilter(department_ids=[dept.pk])
+        qs = selectors.department_ratings(department_ids=[dept.pk], channel=channel or None)
+        out = paginate(qs, page=page, page_size=PAGE_SIZE, serialize=presenters.evaluation_out)
+        last = max((out["count"] + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+        ctx.update(
+            by_channel=selectors.stats(f=f, group_by="channel"),
+            ratings=out["items"],
+            count=out["count"],
+            page=page,
+            prev_page=page - 1 if page > 1 else None,
+            next_page=page + 1 if page < last else None,
+            last_page=last,
+        )
+    return render(request, "evaluations/ratings.html", ctx)
 
 
 @staff_required
