@@ -59,8 +59,9 @@ def _merge_property(key: str, into: dict, prop: dict, comp: Component, first: Co
             problems.append(f"{who}对该栏目的{'类型' if kw == 'type' else '格式'}要求不同（{a} / {b}）")
         elif b and not a:
             into[kw] = b
-    if "maxLength" in prop:
-        into["maxLength"] = min(into.get("maxLength", prop["maxLength"]), prop["maxLength"])
+    for kw in ("maxLength", "maxItems"):
+        if kw in prop:
+            into[kw] = min(into.get(kw, prop[kw]), prop[kw])
     if "minimum" in prop:
         into["minimum"] = max(into.get("minimum", prop["minimum"]), prop["minimum"])
     if "maximum" in prop:

@@ -62,6 +62,8 @@ THING_BASE: dict[str, dict[str, tuple]] = {
         "area": ("经营面积（平方米）", "number", "", "", None, False, ""),
         "seats": ("座位数", "integer", "", "", None, False, ""),
         "category": ("场所类别", "string", "", "", 50, False, ""),
+        # 一证多址: one licence for several sites (e.g. 18 water-supply sites); max_length per entry
+        "sites": ("场所地址清单（一证多址）", "list", "", "", 200, False, ""),
     },
     "project": {
         "name": ("项目名称", "string", "", "", 200, False, ""),

@@ -89,6 +89,8 @@ def _check_value(value: Any, prop: dict, element: dict, title: str) -> tuple[Any
         return None, [f"{title}应为“是”或“否”"]
     if etype in (ElementType.INTEGER, ElementType.NUMBER):
         return _check_number(value, prop, etype, title)
+    if etype == ElementType.LIST:
+        return _check_list(value, prop, element, title)
     return None, [f"{title}的类型无法识别"]
 
 
@@ -122,6 +124,31 @@ def _check_text(value: Any, prop: dict, element: dict, title: str) -> tuple[Any,
     if (prop.get("format") or element.get("format")) == "email" and not EMAIL_RE.match(text):
         problems.append(f"{title}不是有效的电子邮箱地址")
     return text, problems
+
+
+MAX_LIST_ENTRIES = 200
+
+
+def _check_list(value: Any, prop: dict, element: dict, title: str) -> tuple[Any, list[str]]:
+    """A list of short texts (一证多址: the sites one licence covers): 1–200 distinct entries."""
+    if isinstance(value, str):  # one per line, as a page's textarea sends it
+        value = [line for line in value.splitlines() if line.strip()]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        return None, [f"{title}应为文字清单"]
+    limit = prop.get("maxItems") or MAX_LIST_ENTRIES
+    entries, problems = [], []
+    for i, raw in enumerate(value, 1):
+        text, entry_problems = _check_text(
+            raw, {"maxLength": prop.get("maxLength")}, element, f"{title}第{i}项"
+        )
+        problems.extend(entry_problems)
+        if text and text not in entries:
+            entries.append(text)
+    if not entries:
+        problems.append(f"请填写{title}")
+    elif len(entries) > limit:
+        problems.append(f"{title}最多{limit}项")
+    return entries, problems
 
 
 def _ric_problems(text: str, title: str) -> list[str]:

@@ -111,6 +111,7 @@ class ElementType(models.TextChoices):
     DATE = "date", "日期"
     BOOLEAN = "boolean", "是/否"
     ENUM = "enum", "枚举"
+    LIST = "list", "文本清单"  # e.g. 一证多址: the addresses one licence covers
 
 
 class Validator(models.TextChoices):

@@ -177,7 +177,17 @@ MATERIAL_LIMITS = {
 }
 
 # JSON Schema property keywords an item's form may use.
-PROPERTY_KEYWORDS = {"title", "type", "maxLength", "enum", "minimum", "maximum", "format", "description"}
+PROPERTY_KEYWORDS = {
+    "title",
+    "type",
+    "maxLength",
+    "maxItems",
+    "enum",
+    "minimum",
+    "maximum",
+    "format",
+    "description",
+}
 # element type -> JSON Schema types a property of that element may declare
 SCHEMA_TYPES: dict[str, set[str]] = {
     ElementType.STRING: {"string"},
@@ -187,6 +197,7 @@ SCHEMA_TYPES: dict[str, set[str]] = {
     ElementType.INTEGER: {"integer"},
     ElementType.NUMBER: {"number", "integer"},
     ElementType.BOOLEAN: {"boolean"},
+    ElementType.LIST: {"array"},
 }
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
