@@ -776,14 +776,38 @@ def order_escalation_notify(*, order_id: int, reason: str) -> int:
     if order is None:
         return 0
     sent = 0
+    send = channel()
     for user in supervisors_for(order):
-        channel().send(
+        send.send(
             user=user,
             subject=f"差评工单 {order.number} 需督办：{reason}",
-            body=f"工单 {order.number}：{reason}",
+            body=f"工单 {order.number}：{reason}，办结期限 {order.due_date:%Y-%m-%d}。",
+        )
+        sent += 1
+    for user in unit_admins_for(order):  # the unit handling it hears that it has gone to supervision
+        send.send(
+            user=user,
+            subject=f"差评工单 {order.number} 已提交督办：{reason}",
+            body=f"工单 {order.number}：{reason}，请尽快办理：/workbench/evaluations/orders/{order.pk}/",
         )
         sent += 1
     return sent
+
+
+def unit_admins_for(order: WorkOrder) -> list[User]:
+    """Department admins of the responsible unit (the rated department until assigned)."""
+    paths = [p for p in order.region.path.strip("/").split("/") if p]
+    prefixes = ["/" + "/".join(paths[: i + 1]) + "/" for i in range(len(paths))]
+    return list(
+        User.objects.filter(
+            staff_roles__role=Role.DEPT_ADMIN,
+            staff_roles__department_id=order.unit_id or order.department_id,
+            staff_roles__region__path__in=prefixes,
+            is_active=True,
+        )
+        .distinct()
+        .order_by("pk")
+    )
 
 
 __all__ = [

@@ -37,6 +37,7 @@ from .models import (
     Comment,
     Kind,
     Moderation,
+    OverdueNotice,
     Proposal,
     ResultRating,
     SensitiveWord,
@@ -450,3 +451,79 @@ def comment_moderate(*, actor: User, comment: Comment, action: str, reason: str)
 
 def not_found() -> NotFound:
     return NotFound("内容不存在或未公开", code="not_found")
+
+
+# --- overdue department answers ------------------------------------------------------------------
+def answer_recipients(proposal: Proposal) -> list[User]:
+    """Who hears of an overdue answer: the department admins of the proposal's department and the
+    supervisors of its region (and of the regions above it)."""
+    codes = [c for c in proposal.region.path.strip("/").split("/") if c]
+    prefixes = ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+    admins = User.objects.filter(
+        staff_roles__role=Role.DEPT_ADMIN,
+        staff_roles__department_id=proposal.department_id,
+        staff_roles__region__path__in=prefixes,
+        is_active=True,
+    )
+    sups = User.objects.filter(
+        staff_roles__role=Role.SUPERVISOR, staff_roles__region__path__in=prefixes, is_active=True
+    )
+    return list((admins | sups).distinct().order_by("pk"))
+
+
+def proposals_notify_overdue(*, on: date | None = None) -> int:
+    """Proposals still without a first answer after their deadline: one OverdueNotice per
+    proposal and deadline (unique constraint), sent after commit. Safe to run any number of times
+    and from several workers."""
+    from . import tasks
+
+    on = on or today()
+    due = (
+        Proposal.objects.filter(
+            kind=Kind.PROPOSAL,
+            moderation=Moderation.PUBLISHED,
+            status__in=OPEN,
+            answered_on__isnull=True,
+            answer_due__lt=on,
+        )
+        .exclude(overdue_notices__deadline=F("answer_due"))
+        .values_list("pk", "answer_due")
+    )
+    count = 0
+    for pk, deadline in list(due[:1000]):
+        with transaction.atomic():
+            try:
+                with transaction.atomic():
+                    notice = OverdueNotice.objects.create(
+                        proposal_id=pk, deadline=deadline, sent_at=timezone.now()
+                    )
+            except IntegrityError:  # another sweep claimed it
+                continue
+            transaction.on_commit(lambda n=notice.pk: tasks.proposal_overdue_notify.delay(notice_id=n))
+        count += 1
+    return count
+
+
+def proposal_overdue_send(*, notice_id: int) -> int:
+    from .notify import channel
+
+    notice = (
+        OverdueNotice.objects.select_related("proposal", "proposal__region", "proposal__department")
+        .filter(pk=notice_id)
+        .first()
+    )
+    if notice is None:
+        return 0
+    p = notice.proposal
+    subject = f"建议 {p.number} 已超过答复期限，请尽快答复"
+    body = (
+        f"群众建议“{p.title}”（{p.number}）应于 {notice.deadline:%Y-%m-%d} 前由{p.department.name}"
+        f"首次答复，目前尚未答复。请登录工作台办理：/workbench/participation/{p.number}/"
+    )
+    sent = 0
+    send = channel()
+    for user in answer_recipients(p):
+        send.send(user=user, subject=subject, body=body)
+        sent += 1
+    OverdueNotice.objects.filter(pk=notice.pk).update(recipients=sent)
+    return sent

@@ -1,0 +1,20 @@
+"""Background jobs of 共同缔造. Tasks take ids and are idempotent."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task
+def proposals_overdue() -> int:
+    """Hourly: proposals whose first department answer is overdue are notified, once per deadline."""
+    from .services import proposals_notify_overdue
+
+    return proposals_notify_overdue()
+
+
+@shared_task
+def proposal_overdue_notify(*, notice_id: int) -> int:
+    from .services import proposal_overdue_send
+
+    return proposal_overdue_send(notice_id=notice_id)
