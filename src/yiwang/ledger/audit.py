@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from . import merkle, note, rederive
-from .models import Checkpoint, Entry, Node
+from .models import Checkpoint, Entry, Tile
 from .services import log_verifiers, origin, payload_hash
 
 CHUNK = 5000
@@ -100,14 +100,22 @@ def ledger_verify(*, rederive_records: bool = True, progress: Callable[[str], No
     view = _LevelView(levels)
     want_nodes = sum(len(level) for level in levels) if leaves else 0
     seen = 0
-    for node_id, h in Node.objects.order_by("id").values_list("id", "hash").iterator(chunk_size=CHUNK):
-        level, index = node_id >> 56, node_id & LEVEL_MASK
-        seen += 1
-        if level >= len(levels) or index >= len(levels[level]):
-            report.problem(f"stored node ({level}, {index}) lies outside the recomputed tree")
-        elif bytes(h) != levels[level][index]:
-            what = f"entry {index}" if level == 0 else f"node ({level}, {index})"
-            report.problem(f"stored tree differs from the recomputed tree at {what}")
+    for tile_id, width, blob in (
+        Tile.objects.order_by("id").values_list("id", "width", "hashes").iterator(chunk_size=CHUNK)
+    ):
+        tile = (tile_id >> 56, tile_id & LEVEL_MASK)
+        try:
+            stored = merkle.tile_decode(tile, width, bytes(blob))
+        except ValueError:
+            report.problem(f"stored tile {tile} is malformed")
+            continue
+        for (level, index), h in stored.items():
+            seen += 1
+            if level >= len(levels) or index >= len(levels[level]):
+                report.problem(f"stored node ({level}, {index}) lies outside the recomputed tree")
+            elif h != levels[level][index]:
+                what = f"entry {index}" if level == 0 else f"node ({level}, {index})"
+                report.problem(f"stored tree differs from the recomputed tree at {what}")
     report.nodes = seen
     if seen != want_nodes:
         report.problem(f"{seen} stored nodes, {want_nodes} expected from the entries")

@@ -5,6 +5,12 @@ from stored *perfect subtree* hashes: the node (level, index) covers leaves
 [index * 2**level, (index + 1) * 2**level). Every perfect subtree of the log is stored once
 when it becomes complete, so a proof needs O(log n) stored nodes and never rehashes the log:
 `inclusion_plan`/`consistency_plan` name the nodes a proof needs, `assemble` folds them.
+
+The database keeps those nodes in *tiles* (`tile_of`, `tile_encode`, `tile_decode`): tile (t, i)
+holds every node of levels t*H .. t*H+H-1 under the i-th group of 2**H nodes of level t*H
+(H = TILE_HEIGHT = 6: at most 126 hashes, 4,032 bytes, one row). A path's siblings at one level
+share a tile and a proof's right edge lies in the right-most tile of each tile level, so a proof
+at size n reads at most about 2 * ceil(log2(n) / H) rows (8 at 10 million entries).
 """
 
 from __future__ import annotations
@@ -168,6 +174,75 @@ def new_nodes(size: int, old_frontier: Mapping[Node, bytes], leaves: Sequence[by
     return out
 
 
+# --- tiles: how stored nodes are grouped into rows ----------------------------------------------------
+TILE_HEIGHT = 6
+TILE_WIDTH = 1 << TILE_HEIGHT
+
+
+def tile_of(node: Node) -> Node:
+    """(tile level, tile index) of the tile holding `node`."""
+    level, index = node
+    t, j = divmod(level, TILE_HEIGHT)
+    return t, index >> (TILE_HEIGHT - j)
+
+
+def tile_width(tile: Node, size: int) -> int:
+    """How many nodes of the tile's base level are complete in a tree of `size` leaves."""
+    t, i = tile
+    return max(0, min(TILE_WIDTH, (size >> (t * TILE_HEIGHT)) - i * TILE_WIDTH))
+
+
+def tile_nodes(tile: Node, width: int) -> list[Node]:
+    """The complete nodes of a tile of `width`, in stored order (level by level, left to right)."""
+    t, i = tile
+    out: list[Node] = []
+    for j in range(TILE_HEIGHT):
+        first = i << (TILE_HEIGHT - j)
+        out.extend((t * TILE_HEIGHT + j, first + x) for x in range(width >> j))
+    return out
+
+
+def tile_encode(tile: Node, width: int, hashes: Mapping[Node, bytes]) -> bytes:
+    return b"".join(hashes[n] for n in tile_nodes(tile, width))
+
+
+def tile_decode(tile: Node, width: int, blob: bytes) -> dict[Node, bytes]:
+    nodes = tile_nodes(tile, width)
+    if len(blob) != HASH_SIZE * len(nodes):
+        raise ValueError(f"tile {tile} of width {width} has {len(blob)} bytes")
+    return {n: blob[k * HASH_SIZE : (k + 1) * HASH_SIZE] for k, n in enumerate(nodes)}
+
+
+def tile_offset(tile: Node, width: int, node: Node) -> int:
+    """Byte offset of `node` inside the stored tile (which must hold it)."""
+    t, i = tile
+    level, index = node
+    j = level - t * TILE_HEIGHT
+    x = index - (i << (TILE_HEIGHT - j))
+    if not (0 <= j < TILE_HEIGHT and 0 <= x < width >> j):
+        raise KeyError(node)
+    return HASH_SIZE * (sum(width >> k for k in range(j)) + x)
+
+
+def tiles_after_append(
+    new_size: int, created: Mapping[Node, bytes], stored: Mapping[Node, tuple[int, bytes]]
+) -> dict[Node, tuple[int, bytes]]:
+    """The tile rows to write after the tree grew to `new_size`: every tile that
+    gains a node, as (width, blob). `created` is `new_nodes(...)`; `stored` holds the (width, blob)
+    of those tiles already stored (only the right-most tile of a tile level can be partial)."""
+    out: dict[Node, tuple[int, bytes]] = {}
+    for tile in sorted({tile_of(n) for n in created}):
+        width = tile_width(tile, new_size)
+        old = tile_decode(tile, *stored[tile]) if tile in stored else {}
+        out[tile] = (width, b"".join(created.get(n) or old[n] for n in tile_nodes(tile, width)))
+    return out
+
+
+def tile_rows(nodes: Mapping[Node, bytes], size: int) -> dict[Node, tuple[int, bytes]]:
+    """Every tile of a tree of `size` from all its nodes (bulk loads, migrations)."""
+    return tiles_after_append(size, nodes, {})
+
+
 class MemoryTree:
     """An in-memory log that keeps every perfect subtree, like the database does (tests, bench)."""
 
@@ -291,6 +366,10 @@ __all__ = [
     "node_key",
     "plan_nodes",
     "range_nodes",
+    "tile_decode",
+    "tile_encode",
+    "tile_of",
+    "tiles_after_append",
     "verify_consistency",
     "verify_inclusion",
 ]

@@ -1,5 +1,5 @@
 """Ledger storage: pending entries (written in the caller's transaction), integrated entries,
-every perfect subtree hash (one row per node, so a proof reads O(log n) rows), signed
+every perfect subtree hash (grouped in tiles of six levels, so a proof reads O(log n / 6) rows), signed
 checkpoints, the sequencer lease, and the peer logs this instance witnesses."""
 
 from __future__ import annotations
@@ -39,14 +39,18 @@ class Entry(models.Model):
         verbose_name_plural = verbose_name
 
 
-class Node(models.Model):
-    """Hash of the perfect subtree (level, index); id = merkle.node_key(level, index)."""
+class Tile(models.Model):
+    """Up to 126 perfect-subtree hashes in one row (see merkle.TILE_HEIGHT): tile (t, i) holds the
+    complete nodes of levels 6t .. 6t+5 under the i-th group of 64 nodes of level 6t, level by
+    level; id = merkle.node_key(t, i). Only the right-most tile of each tile level is partial
+    (`width` < 64) and is rewritten as the log grows."""
 
     id = models.BigIntegerField(primary_key=True)
-    hash = models.BinaryField()
+    width = models.PositiveSmallIntegerField(help_text="Complete nodes of the tile's base level (1-64)")
+    hashes = models.BinaryField()
 
     class Meta:
-        verbose_name = "默克尔树节点"
+        verbose_name = "默克尔树瓦片"
         verbose_name_plural = verbose_name
 
 

@@ -23,7 +23,7 @@ from yiwang.core.models import KeyPurpose
 from yiwang.core.text import is_digits
 
 from . import merkle, note
-from .models import Checkpoint, Cosignature, Entry, Lease, Node, PendingEntry, Witness, WitnessPeer
+from .models import Checkpoint, Cosignature, Entry, Lease, PendingEntry, Tile, Witness, WitnessPeer
 from .selectors import (
     checkpoint_with_cosignatures,
     checkpoint_witnessed,
@@ -31,6 +31,7 @@ from .selectors import (
     nodes_for,
     proof_consistency,
     proof_inclusion,
+    tiles_for,
     witness_quorum,
 )
 
@@ -182,9 +183,12 @@ def _integrate_batch(*, holder: str, max_batch: int, lease_seconds: int) -> int:
     if not pending and previous is not None:
         return 0
     leaves = [merkle.leaf_hash(bytes(p[2])) for p in pending]
-    front = nodes_for(merkle.frontier(size))
+    # The partial right-most tile of each tile level holds the frontier and is rewritten.
+    tails = tiles_for({merkle.tile_of(n) for n in merkle.frontier(size)})
+    front = {n: h for tile, (w, blob) in tails.items() for n, h in merkle.tile_decode(tile, w, blob).items()}
     created = merkle.new_nodes(size, front, leaves)
     new_size = size + len(pending)
+    tiles = merkle.tiles_after_append(new_size, created, tails)
     json_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
     with connection.cursor() as cur:
         if pending:
@@ -197,8 +201,9 @@ def _integrate_batch(*, holder: str, max_batch: int, lease_seconds: int) -> int:
                 ],
             )
             cur.executemany(
-                f"INSERT INTO {q(Node._meta.db_table)} (id, hash) VALUES (%s, %s)",  # noqa: S608
-                [(merkle.node_key(lv, ix), h) for (lv, ix), h in created.items()],
+                f"INSERT INTO {q(Tile._meta.db_table)} (id, width, hashes) VALUES (%s, %s, %s) "  # noqa: S608
+                "ON CONFLICT (id) DO UPDATE SET width = excluded.width, hashes = excluded.hashes",
+                [(merkle.node_key(*tile), w, blob) for tile, (w, blob) in tiles.items()],
             )
     if pending:
         PendingEntry.objects.filter(id__in=[p[0] for p in pending])._raw_delete(using="default")

@@ -177,3 +177,58 @@ def test_proof_plans_name_logarithmically_many_nodes():
     for index in (0, 1, 4_999_999, size - 1):
         assert len(merkle.plan_nodes(merkle.inclusion_plan(index, size))) <= 2 * 24
     assert len(merkle.plan_nodes(merkle.consistency_plan(3_333_333, size))) <= 2 * 24 * 2
+
+
+def _tiles_to_nodes(tiles):
+    return {n: h for tile, (w, blob) in tiles.items() for n, h in merkle.tile_decode(tile, w, blob).items()}
+
+
+def test_tiles_grown_in_batches_hold_every_node_and_give_the_same_proofs():
+    """Tiles written the way the sequencer writes them (only the right-most tile of each tile
+    level is read back and rewritten) hold exactly the perfect subtrees of the log."""
+    rng = random.Random(6)
+    for n in (1, 63, 64, 65, 4095, 4096, 4097, 5000):
+        leaves = [merkle.leaf_hash(i.to_bytes(4, "big")) for i in range(n)]
+        tiles, size = {}, 0
+        while size < n:
+            step = min(n - size, rng.choice([1, 7, 64, 300, 5000]))
+            tails = {t: tiles[t] for t in {merkle.tile_of(x) for x in merkle.frontier(size)}}
+            front = _tiles_to_nodes(tails)
+            assert set(merkle.frontier(size)) <= front.keys()
+            created = merkle.new_nodes(size, front, leaves[size : size + step])
+            size += step
+            tiles.update(merkle.tiles_after_append(size, created, tails))
+        reference = merkle.MemoryTree()
+        reference.append_leaf_hashes(leaves)
+        assert _tiles_to_nodes(tiles) == reference.nodes
+        assert all(w == merkle.tile_width(t, n) for t, (w, _) in tiles.items())
+        assert merkle.tile_rows(reference.nodes, n) == tiles
+        for _ in range(5):
+            index = rng.randrange(n)
+            plan = merkle.inclusion_plan(index, n)
+            assert merkle.assemble(plan, _tiles_to_nodes(tiles)) == reference.inclusion_proof(index, n)
+
+
+def test_a_proof_at_ten_million_reads_at_most_eight_tiles():
+    size = 10_000_000  # 24 levels, 4 tile levels
+    rng = random.Random(10)
+    worst = 0
+    for _ in range(2000):
+        index, old = rng.randrange(size), rng.randrange(1, size)
+        for plan in (merkle.inclusion_plan(index, size), merkle.consistency_plan(old, size)):
+            worst = max(worst, len({merkle.tile_of(n) for n in merkle.plan_nodes(plan)}))
+    assert worst <= 2 * 4
+
+
+def test_tile_offsets_match_the_encoding():
+    tile = (1, 3)
+    nodes = {n: merkle.leaf_hash(repr(n).encode()) for n in merkle.tile_nodes(tile, 40)}
+    blob = merkle.tile_encode(tile, 40, nodes)
+    assert len(blob) == 32 * (40 + 20 + 10 + 5 + 2 + 1)
+    for n, h in nodes.items():
+        k = merkle.tile_offset(tile, 40, n)
+        assert blob[k : k + 32] == h
+    with pytest.raises(KeyError):
+        merkle.tile_offset(tile, 40, (6, 3 * 64 + 40))  # not complete at width 40
+    with pytest.raises(ValueError):
+        merkle.tile_decode(tile, 41, blob)

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.ledger import merkle, note, selectors, services
-from yiwang.ledger.models import Checkpoint, Entry, Lease, Node, PendingEntry
+from yiwang.ledger.models import Checkpoint, Entry, Lease, PendingEntry, Tile
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,8 +59,12 @@ def test_sequencer_integrates_in_order_and_signs_consistent_checkpoints(append):
     text, verifier = note.verified_by(cp.note, services.log_verifiers())
     assert verifier is not None
     assert note.parse_checkpoint(text) == note.CheckpointBody("yiwang.example/ledger", 7, merkle.mth(leaves))
-    # every perfect subtree is stored: 7 leaves + 3 + 1
-    assert Node.objects.count() == 7 + 3 + 1
+    # every perfect subtree is stored: 7 leaves + 3 + 1, in one partial tile of width 7
+    tile = Tile.objects.get()
+    assert (tile.id, tile.width) == (merkle.node_key(0, 0), 7)
+    stored = merkle.tile_decode((0, 0), 7, bytes(tile.hashes))
+    assert len(stored) == 7 + 3 + 1
+    assert stored == _memory(leaves).nodes
     # nothing pending: no new checkpoint
     assert services.sequencer_run() == 0
     assert Checkpoint.objects.count() == 3
@@ -135,7 +139,7 @@ def test_never_signs_a_checkpoint_inconsistent_with_the_last(append):
     append()
     services.sequencer_run()
     # tamper with the stored tree: the next checkpoint would not extend the signed one
-    Node.objects.filter(id=merkle.node_key(0, 0)).update(hash=b"\x11" * 32)
+    Tile.objects.filter(id=merkle.node_key(0, 0)).update(hashes=b"\x11" * 32)
     append()
     with pytest.raises(merkle.ProofError):
         services.sequencer_run()
@@ -147,3 +151,9 @@ def test_integrate_task_runs_the_sequencer(append):
 
     append()
     assert integrate.delay().get() == 1
+
+
+def _memory(leaves):
+    tree = merkle.MemoryTree()
+    tree.append_leaf_hashes(leaves)
+    return tree
