@@ -238,6 +238,21 @@ def tiles_after_append(
     return out
 
 
+def tile_rows_from_levels(levels: Sequence[Sequence[bytes]]) -> Iterable[tuple[Node, int, bytes]]:
+    """(tile, width, blob) for every tile, from the complete nodes of each level (`levels[l]`
+    holds the size >> l nodes of level l): bulk loads and benchmarks."""
+    h = TILE_HEIGHT
+    for t in range(0, (len(levels) + h - 1) // h):
+        base = len(levels[t * h])
+        for i in range((base + TILE_WIDTH - 1) // TILE_WIDTH):
+            width = min(TILE_WIDTH, base - i * TILE_WIDTH)
+            parts: list[bytes] = []
+            for j in range(min(h, len(levels) - t * h)):
+                lo = i << (h - j)
+                parts.extend(levels[t * h + j][lo : lo + (width >> j)])
+            yield (t, i), width, b"".join(parts)
+
+
 def tile_rows(nodes: Mapping[Node, bytes], size: int) -> dict[Node, tuple[int, bytes]]:
     """Every tile of a tree of `size` from all its nodes (bulk loads, migrations)."""
     return tiles_after_append(size, nodes, {})

@@ -203,6 +203,8 @@ def test_tiles_grown_in_batches_hold_every_node_and_give_the_same_proofs():
         assert _tiles_to_nodes(tiles) == reference.nodes
         assert all(w == merkle.tile_width(t, n) for t, (w, _) in tiles.items())
         assert merkle.tile_rows(reference.nodes, n) == tiles
+        levels = [[reference.nodes[(lv, x)] for x in range(n >> lv)] for lv in range(n.bit_length())]
+        assert {t: (w, b) for t, w, b in merkle.tile_rows_from_levels(levels)} == tiles
         for _ in range(5):
             index = rng.randrange(n)
             plan = merkle.inclusion_plan(index, n)
