@@ -35,14 +35,6 @@ COMPANIES = {
 # Materials of existing demo items that a licence can stand in for (免提交): (item code, material code)
 # → licence type name. These belong in demo/build_items.py; until they are there, demo_load adds them
 # by importing the item once more (a new published version).
-LICENCE_LINKS = {
-    ("11420100MBG6CMER0R00070010700000", "birth_certificate"): "出生医学证明",  # 出生登记
-    ("11420100MBELWH4R2X00010010700001", "business_license"): "营业执照",  # 食品经营许可（新办）
-    ("11420100MB22E1M72300010032400000", "business_license"): "营业执照",  # 消防安全检查
-    ("11420100MB9LABRB2100010031000000", "business_license"): "营业执照",  # 排水许可
-    ("11420100MBCRY92Q2P20000016300000", "business_license"): "营业执照",  # 就业登记
-    ("12420100MB1EH2YW1W00070014200200", "property_certificate"): "不动产权证书",  # 不动产转移登记
-}
 
 ID = {"type": "string", "maxLength": 18}
 
@@ -516,23 +508,6 @@ def _item_rows(
     return rows, codes
 
 
-def _linked_rows(licences: dict[str, str]) -> list[dict]:
-    from yiwang.demo.services import demo_items_data
-
-    wanted: dict[str, dict[str, str]] = {}
-    for (item_code, material), type_name in LICENCE_LINKS.items():
-        wanted.setdefault(item_code, {})[material] = licences[type_name]
-    rows = []
-    for row in demo_items_data():
-        if row["code"] in wanted:
-            row = copy.deepcopy(row)
-            for m in row["materials"]:
-                if m["code"] in wanted[row["code"]]:
-                    m["license_type_code"] = wanted[row["code"]][m["code"]]
-            rows.append(row)
-    return rows
-
-
 def _needs_import(rows: list[dict]) -> list[dict]:
     """Rows whose item is missing or whose current version differs in a way the bundle needs."""
     out = []
@@ -561,7 +536,7 @@ def demo_load(*, world=None) -> dict:
     licences = _licence_codes()
     companies = _companies(city)
     rows, keys = _item_rows(companies, licences)
-    todo = _needs_import(rows + _linked_rows(licences))
+    todo = _needs_import(rows)
     if todo:
         report = catalog.items_import(data=todo, publish=True, source="json")
         if not report.ok:

@@ -2371,12 +2371,40 @@ def expand(spec: dict, *, parent: dict | None = None, position: int = 0) -> list
     return out
 
 
+# 免提交: materials an e-licence of the demo licence catalogue can stand in for
+# (implementation code, material code) → licence type name (licenses/catalogue.py).
+LICENCE_LINKS = {
+    ("11420100MBG6CMER0R00070010700000", "birth_certificate"): "出生医学证明",  # 出生登记
+    ("11420100MBELWH4R2X00010010700001", "business_license"): "营业执照",  # 食品经营许可（新办）
+    ("11420100MB22E1M72300010032400000", "business_license"): "营业执照",  # 消防安全检查
+    ("11420100MB9LABRB2100010031000000", "business_license"): "营业执照",  # 排水许可
+    ("11420100MBCRY92Q2P20000016300000", "business_license"): "营业执照",  # 就业登记
+    ("12420100MB1EH2YW1W00070014200200", "property_certificate"): "不动产权证书",  # 不动产转移登记
+}
+
+
+def licence_type_codes() -> dict[str, str]:
+    from yiwang.licenses.catalogue import DEMO_TYPES
+
+    return {name: definer[1] + seq for definer, seq, name, *_ in DEMO_TYPES}
+
+
+def link_licences(items: list[dict]) -> None:
+    codes = licence_type_codes()
+    for row in items:
+        for m in row.get("materials", []):
+            name = LICENCE_LINKS.get((row["code"], m["code"]))
+            if name:
+                m["license_type_code"] = codes[name]
+
+
 def build() -> list[dict]:
     COUNTERS.clear()
     BASIC.clear()
     out: list[dict] = []
     for spec in ITEMS:
         out.extend(expand(spec))
+    link_licences(out)
     return out
 
 

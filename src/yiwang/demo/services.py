@@ -352,6 +352,7 @@ class DemoLoadResult:
     users_reset: list[str] = field(default_factory=list)
     password: str | None = None  # the generated password, when one was generated in this run
     password_from_env: bool = False
+    parts: dict[str, dict] = field(default_factory=dict)  # what each app's own demo loader made
 
 
 @transaction.atomic
@@ -373,4 +374,15 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     result.users_created, result.users_reset = demo_users_load(
         departments=departments, windows=windows, password=password, reset=result.password_from_env
     )
+    # Each app loads its own demo data on top (idempotent): licence use, data exchange, e-ID codes,
+    # and the 一件事 bundles (which publish against the items and licence types above).
+    from yiwang.bundles import demo as bundles_demo
+    from yiwang.exchange import demo as exchange_demo
+    from yiwang.identity import demo as identity_demo
+    from yiwang.licenses import demo as licenses_demo
+
+    result.parts["licenses"] = licenses_demo.demo_load(password=password)
+    result.parts["exchange"] = exchange_demo.demo_load()
+    result.parts["identity"] = identity_demo.demo_load()
+    result.parts["bundles"] = bundles_demo.demo_load()
     return result

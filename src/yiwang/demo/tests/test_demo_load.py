@@ -10,7 +10,7 @@ from stdnum.cn import ric, uscc
 from yiwang.accounts.models import AccountKind, User
 from yiwang.catalog.elements import canonical_elements
 from yiwang.catalog.models import Item, ItemVersion, Material, VersionStatus
-from yiwang.demo import build_items
+from yiwang.demo import build_items, services
 from yiwang.demo.services import DEMO_USERNAMES, PASSWORD_ENV
 from yiwang.organizations.models import Department, Region, ServiceHall, StaffRole, Window, WindowKind
 
@@ -50,7 +50,7 @@ def test_second_run_neither_fails_nor_duplicates(monkeypatch):
     assert counts() == first
     assert "未变 98" in out or "未变" in out
     assert first["published"] >= 60
-    assert first["users"] == len(DEMO_USERNAMES)
+    assert first["users"] == len(DEMO_USERNAMES) + 1  # + the mall operator of the licence-use demo
     assert first["windows"] >= 10
 
 
@@ -98,6 +98,7 @@ def test_departments_users_have_valid_codes(monkeypatch):
 def test_items_catalogue(monkeypatch):
     run(monkeypatch)
     canonical = {e["id"] for e in canonical_elements()}
+    catalogue = {row["code"] for row in services.demo_items_data()}
     published = ItemVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("item__department")
     assert published.count() >= 60
     kinds = {v.case_kind for v in published}
@@ -124,7 +125,8 @@ def test_items_catalogue(monkeypatch):
         assert v.form_schema["properties"], v.name
         assert set(v.form_schema["properties"]) <= canonical, v.name
         assert set(v.form_schema["required"]) <= set(v.form_schema["properties"])
-        assert 3 <= v.materials.count() <= 6, v.name
+        if v.item.code in catalogue:  # the 一件事 demo adds small items of its own (e.g. 过户 of utilities)
+            assert 3 <= v.materials.count() <= 6, v.name
         assert v.halls.exists(), v.name
     # item trees: main → sub, main → business
     estate = Item.objects.get(versions__name="不动产登记", department__name="武汉市不动产登记中心")

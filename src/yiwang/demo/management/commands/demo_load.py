@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from yiwang.core.errors import ValidationFailed
 from yiwang.demo import services
 from yiwang.demo.services import DEMO_USERS, PASSWORD_ENV, DemoLoadError
+from yiwang.licenses.demo import MALL_NAME, MALL_USERNAME
 
 
 class Command(BaseCommand):
@@ -29,11 +30,17 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"事项：新增 {report.created}，更新 {report.updated}，未变 {report.unchanged}，发布 {report.published}"
             )
+        bundles = result.parts.get("bundles", {}).get("bundles", {})
+        if bundles:
+            self.stdout.write(f"一件事：已发布 {len(bundles)} 个（{'、'.join(bundles)}）")
         self.stdout.write("")
         self.stdout.write("演示账号（用户名 · 姓名/名称 · 说明）：")
         width = max(len(u.username) for u in DEMO_USERS)
         for u in DEMO_USERS:
             self.stdout.write(f"  {u.username.ljust(width)}  {u.name} · {u.description}")
+        self.stdout.write(
+            f"  {MALL_USERNAME.ljust(width)}  {MALL_NAME} · 法人（商场运营方，已授权 business 使用其证照：免提交）"
+        )
         self.stdout.write("")
         if result.password_from_env:
             self.stdout.write(f"演示账号密码为环境变量 {PASSWORD_ENV} 的值（已为全部演示账号设置）。")
