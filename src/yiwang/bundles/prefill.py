@@ -154,22 +154,16 @@ class PreviousCaseProvider:
 PROVIDERS = [ProfileProvider(), RegisterProvider(), PreviousCaseProvider()]
 
 
-def prefill_for(
-    *, actor: User, plan, known: dict | None = None, authoritative_only: bool = False
-) -> PrefillResult:
+def prefill_for(*, actor: User, plan, known: dict | None = None) -> PrefillResult:
     """Run the providers over the plan's merged form. A provider that fails leaves its fields to
     the applicant (logged), never the form."""
     result = PrefillResult()
     wanted = _wanted(plan)
     for provider in PROVIDERS:
-        if authoritative_only and provider.name == "previous":
-            continue
         try:
             with transaction.atomic():  # a savepoint: a failed provider leaves the transaction usable
                 provider.lookup(actor=actor, wanted=wanted, known=known or {}, plan=plan, result=result)
         except Exception as exc:  # a broken provider must not break the application form
             log.exception("prefill provider %s failed", provider.name)
             result.failures.append({"provider": provider.name, "reason": "error", "message": str(exc)[:200]})
-    if authoritative_only:
-        result.values = {k: v for k, v in result.values.items() if v.authoritative}
     return result

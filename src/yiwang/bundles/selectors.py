@@ -324,18 +324,18 @@ def licence_refs_for(*, case: Case, bundle_case: BundleCase, on: date) -> dict[s
 
 def prefill_enforce(*, bundle: Bundle, plan: Plan, actor: User, form: dict) -> int:
     """Authoritative prefilled values (real-name identity, registers) cannot be changed by the
-    applicant. Returns how many fields were prefilled."""
+    applicant. Returns how many fields were prefilled (authoritative or not)."""
     from . import prefill
 
-    values = prefill.prefill_for(actor=actor, plan=plan, known=form, authoritative_only=True).values
+    values = prefill.prefill_for(actor=actor, plan=plan, known=form).values
     errors = {
         key: [f"{form_title(plan, key)}以{p.source}为准，不能修改；如信息有误，请先向提供单位申请更正"]
         for key, p in values.items()
-        if key in form and str(form[key]) != str(p.value)
+        if p.authoritative and key in form and str(form[key]) != str(p.value)
     }
     if errors:
         raise ValidationFailed(fields=errors)
-    return len(values)
+    return len(values)  # every prefilled field counts as saved, as the preview shows it
 
 
 def form_title(plan: Plan, key: str) -> str:

@@ -229,6 +229,22 @@ def _validate_all(schema: dict, common: dict, rows: list[dict], party: str) -> t
     return clean, clean_rows
 
 
+def _missing_materials(plan, materials: list, refs: dict) -> dict[str, list[str]]:
+    """Required electronic materials neither uploaded, nor referenced as a licence (免提交), nor
+    produced by an earlier item of the bundle."""
+    uploaded = {m.get("code") for m in materials if isinstance(m, dict)}
+    return {
+        f"materials.{m['code']}": [f"请上传{m['name']}"]
+        for m in plan.materials
+        if m.get("required", True)
+        and m.get("material_form") in ("2", "3")
+        and not m.get("tolerable")
+        and m["code"] not in uploaded
+        and m["code"] not in refs
+        and not m.get("x-produced-by")
+    }
+
+
 @transaction.atomic
 def bundle_case_submit(
     *,
@@ -262,27 +278,21 @@ def bundle_case_submit(
         )
     plan = selectors.bundle_plan(bundle=bundle, answers=answers)
     common, rows = _split_repeat(form, bundle)
-    clean, clean_rows = _validate_all(plan.schema, common, rows, bundle.repeat_party)
+    refs = license_refs or {}
+    if not isinstance(refs, dict):
+        raise ValidationFailed(fields={"license_refs": ["应为对象：材料编码 → 证照标识"]})
+    # One answer with every problem: the form's and the missing materials' together.
+    errors = _missing_materials(plan, materials or [], refs)
+    try:
+        clean, clean_rows = _validate_all(plan.schema, common, rows, bundle.repeat_party)
+    except ValidationFailed as exc:
+        raise ValidationFailed(fields={**exc.fields, **errors}) from exc
+    if errors:
+        raise ValidationFailed(fields=errors)
     for key, value in clean.items():
         if isinstance(value, str):
             reject_markup(field=key, value=value)
     prefilled = selectors.prefill_enforce(bundle=bundle, plan=plan, actor=actor, form=clean)
-    refs = license_refs or {}
-    if not isinstance(refs, dict):
-        raise ValidationFailed(fields={"license_refs": ["应为对象：材料编码 → 证照标识"]})
-    uploaded = {m.get("code") for m in materials or [] if isinstance(m, dict)}
-    missing = [
-        m
-        for m in plan.materials
-        if m.get("required", True)
-        and m.get("material_form") in ("2", "3")
-        and not m.get("tolerable")
-        and m["code"] not in uploaded
-        and m["code"] not in refs
-        and not m.get("x-produced-by")
-    ]
-    if missing:
-        raise ValidationFailed(fields={f"materials.{m['code']}": [f"请上传{m['name']}"] for m in missing})
     number = "YJS" + numbers.case_number(region_code=bundle.lead_department.region.code, on=on)
     due = workdays.add_workdays(on, bundle.promised_days)
     bcase = BundleCase.objects.create(

@@ -144,7 +144,7 @@ def test_submit_is_idempotent_and_leads_to_tracking(client, world, newborn):
     html = client.get(r["Location"]).content.decode()
     assert bcase.number in html and "办理中" in html and "等待“出生医学证明签发”办结" in html
     assert world.dept2.name in html and len(re.findall(r'href="/my/cases/[^"/]+/"', html)) == 3
-    assert "少填 8 项" in html
+    assert "少填 9 项" in html
     listing = client.get("/my/bundles/").content.decode()
     assert bcase.number in listing and "新生儿出生一件事" in listing
     assert 'href="/my/bundles/"' in client.get("/my/cases/").content.decode()
