@@ -6,10 +6,10 @@ DATABASE_URL (default postgres://postgres@127.0.0.1:5432/yiwang_ledger_bench) is
 recreated. Figures:
 1. appends: entry_append in caller transactions, then the sequencer (max_batch 5000), against a
    raw batched INSERT floor of the same rows in the same run (ratio);
-2. proof generation at --proof-size entries: every perfect-subtree node bulk-loaded with
-   generate_series + sha256() in SQL, then inclusion and consistency proofs through the real
-   selectors, each verified;
-3. `ledger verify` over --recompute entries (entries and nodes loaded with COPY, checkpoints
+2. proof generation at --proof-size entries: every perfect subtree hashed in Python and its
+   tiles COPYed, then inclusion and consistency proofs through the real selectors, each verified,
+   interleaved with a one-row primary-key read (the floor); then smaller sizes on the same tiles;
+3. `ledger verify` over --recompute entries (entries and tiles loaded with COPY, checkpoints
    signed by the real key), with and without a re-derive hook.
 """
 
@@ -116,71 +116,106 @@ def bench_appends(n: int) -> dict:
     }
 
 
-def load_nodes_sql(size: int) -> float:
-    """Every perfect subtree of a `size`-leaf tree whose entries are int8send(i), in SQL."""
+def copy_tiles(levels) -> int:
+    """COPY every tile of the tree whose complete nodes per level are `levels` into ledger_tile."""
+    from django.db import connection
+
+    from yiwang.ledger import merkle
+
+    rows = 0
+    with (
+        connection.cursor() as cur,
+        cur.connection.cursor().copy("COPY ledger_tile (id, width, hashes) FROM STDIN") as copy,
+    ):
+        for tile, width, blob in merkle.tile_rows_from_levels(levels):
+            copy.write_row((merkle.node_key(*tile), width, blob))
+            rows += 1
+    return rows
+
+
+def load_tiles(size: int) -> tuple[float, int]:
+    """Every perfect subtree of a `size`-leaf tree whose entries are int8send(i), hashed in
+    Python (hashlib) and COPYed as tiles. Returns (seconds, tile rows)."""
+    import hashlib
+
     from django.db import connection, transaction
+
+    from yiwang.ledger import audit
 
     t0 = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE ledger_node")
-        cur.execute("SET synchronous_commit = off")
-    with transaction.atomic(), connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO ledger_node (id, hash) SELECT i, sha256('\\x00'::bytea || int8send(i)) "
-            "FROM generate_series(0, %s - 1) AS i",
-            [size],
-        )
-    level, count = 0, size
-    while count > 1:
-        count //= 2
-        level += 1
-        with transaction.atomic(), connection.cursor() as cur:
-            cur.execute(
-                "INSERT INTO ledger_node (id, hash) "
-                "SELECT (%s::bigint << 56) | i, sha256('\\x01'::bytea || a.hash || b.hash) "
-                "FROM generate_series(0, %s - 1) AS i "
-                "JOIN ledger_node a ON a.id = ((%s::bigint << 56) | (2 * i)) "
-                "JOIN ledger_node b ON b.id = ((%s::bigint << 56) | (2 * i + 1))",
-                [level, count, level - 1, level - 1],
-            )
+        cur.execute("TRUNCATE ledger_tile")
+    sha = hashlib.sha256
+    leaves = [sha(b"\x00" + i.to_bytes(8, "big", signed=True)).digest() for i in range(size)]
+    levels = audit._levels(leaves)
+    del leaves
+    with transaction.atomic():
+        rows = copy_tiles(levels)
     with connection.cursor() as cur:
-        cur.execute("ANALYZE ledger_node")
-    return time.perf_counter() - t0
+        cur.execute("ANALYZE ledger_tile")
+    return time.perf_counter() - t0, rows
+
+
+def _ms(xs, q):
+    return 1000 * statistics.quantiles(xs, n=100)[q - 1]
 
 
 def bench_proofs(size: int, samples: int = 2000) -> dict:
+    """Proofs through the real selectors at `size` (each verified against the root), interleaved
+    with the floor: one primary-key row read on the same connection. Then the same at smaller
+    tree sizes on the same stored tiles (a tree of m < size uses the same nodes) for the scaling."""
+    from django.db import connection
+
     from yiwang.ledger import merkle, selectors
 
-    load_s = load_nodes_sql(size)
-    root = merkle.root_from_nodes(size, selectors.nodes_for(merkle.frontier(size)))
+    load_s, tile_rows = load_tiles(size)
     rng = random.Random(1)
-    incl, cons = [], []
-    for _ in range(samples):
-        index = rng.randrange(size)
-        t0 = time.perf_counter()
-        proof = selectors.proof_inclusion(index=index, size=size)
-        incl.append(time.perf_counter() - t0)
-        leaf = merkle.leaf_hash(index.to_bytes(8, "big", signed=True))
-        merkle.verify_inclusion(index, size, leaf, proof, root)
-    for _ in range(samples // 4):
-        old = rng.randrange(1, size)
-        t0 = time.perf_counter()
-        proof = selectors.proof_consistency(old=old, new=size)
-        cons.append(time.perf_counter() - t0)
-        old_root = merkle.root_from_nodes(old, selectors.nodes_for(merkle.frontier(old)))
-        merkle.verify_consistency(old, size, old_root, root, proof)
 
-    def ms(xs, q):
-        return 1000 * statistics.quantiles(xs, n=100)[q - 1]
+    def floor() -> float:
+        tile_id = merkle.node_key(0, rng.randrange(max(1, size // merkle.TILE_WIDTH)))
+        t0 = time.perf_counter()
+        with connection.cursor() as cur:
+            cur.execute("SELECT width, hashes FROM ledger_tile WHERE id = %s", [tile_id])
+            cur.fetchone()
+        return time.perf_counter() - t0
 
-    return {
-        "size": size,
-        "load_s": load_s,
-        "inclusion_ms_p50": ms(incl, 50),
-        "inclusion_ms_p99": ms(incl, 99),
-        "consistency_ms_p50": ms(cons, 50),
-        "consistency_ms_p99": ms(cons, 99),
-    }
+    def at(n: int, count: int) -> dict:
+        root = merkle.root_from_nodes(n, selectors.nodes_for(merkle.frontier(n)))
+        incl, cons, fl, reads = [], [], [], []
+        for k in range(count):
+            index = rng.randrange(n)
+            t0 = time.perf_counter()
+            proof = selectors.proof_inclusion(index=index, size=n)
+            incl.append(time.perf_counter() - t0)
+            fl.append(floor())
+            leaf = merkle.leaf_hash(index.to_bytes(8, "big", signed=True))
+            merkle.verify_inclusion(index, n, leaf, proof, root)
+            plan = merkle.inclusion_plan(index, n)
+            reads.append(len({merkle.tile_of(x) for x in merkle.plan_nodes(plan)}))
+            if k % 2 == 0 and n > 1:
+                old = rng.randrange(1, n)
+                t0 = time.perf_counter()
+                proof = selectors.proof_consistency(old=old, new=n)
+                cons.append(time.perf_counter() - t0)
+                fl.append(floor())
+                old_root = merkle.root_from_nodes(old, selectors.nodes_for(merkle.frontier(old)))
+                merkle.verify_consistency(old, n, old_root, root, proof)
+                plan = merkle.consistency_plan(old, n)
+                reads.append(len({merkle.tile_of(x) for x in merkle.plan_nodes(plan)}))
+        return {
+            "size": n,
+            "inclusion_ms_p50": _ms(incl, 50),
+            "inclusion_ms_p99": _ms(incl, 99),
+            "consistency_ms_p50": _ms(cons, 50),
+            "consistency_ms_p99": _ms(cons, 99),
+            "floor_ms_p50": _ms(fl, 50),
+            "floor_ms_p99": _ms(fl, 99),
+            "tile_rows_per_proof_max": max(reads),
+        }
+
+    main = at(size, samples)
+    scaling = [at(n, samples // 4) for n in (1_000, 100_000, 1_000_000) if n < size]
+    return {"load_s": load_s, "tile_rows": tile_rows, **main, "scaling": scaling}
 
 
 def load_log(n: int) -> float:
@@ -197,7 +232,7 @@ def load_log(n: int) -> float:
 
     t0 = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute("TRUNCATE ledger_entry, ledger_node, ledger_checkpoint, ledger_pendingentry")
+        cur.execute("TRUNCATE ledger_entry, ledger_tile, ledger_checkpoint, ledger_pendingentry CASCADE")
     now = timezone.now()
     subject_salt = os.urandom(16)
     leaves = []
@@ -211,7 +246,7 @@ def load_log(n: int) -> float:
             payload = {"case": f"4201002026112500{i:07d}", "status": "accepted"}
             salt = os.urandom(16)
             data = services.entry_bytes(
-                kind="case.accepted",
+                kind="bench.accepted",
                 subject=services.subject_commitment(salt=subject_salt, subject_id=str(i // 5)),
                 payload_digest=services.payload_hash(salt=salt, payload=payload),
                 actor_role="clerk",
@@ -219,15 +254,9 @@ def load_log(n: int) -> float:
             )
             leaf = merkle.leaf_hash(data)
             leaves.append(leaf)
-            copy.write_row((i, i + 1, "case.accepted", data, leaf, json.dumps(payload), salt, now))
+            copy.write_row((i, i + 1, "bench.accepted", data, leaf, json.dumps(payload), salt, now))
     levels = audit._levels(leaves)
-    with (
-        connection.cursor() as cur,
-        cur.connection.cursor().copy("COPY ledger_node (id, hash) FROM STDIN") as copy,
-    ):
-        for level, hashes in enumerate(levels):
-            for i, h in enumerate(hashes):
-                copy.write_row((merkle.node_key(level, i), h))
+    copy_tiles(levels)
     view = audit._LevelView(levels)
     km = keys.active_key(KeyPurpose.LEDGER_CHECKPOINT)
     for size in (n // 3, n // 2, n):
@@ -242,7 +271,7 @@ def load_log(n: int) -> float:
         )
     with connection.cursor() as cur:
         cur.execute("ANALYZE ledger_entry")
-        cur.execute("ANALYZE ledger_node")
+        cur.execute("ANALYZE ledger_tile")
     return time.perf_counter() - t0
 
 
@@ -251,14 +280,14 @@ def bench_recompute(n: int) -> dict:
 
     load_s = load_log(n)
     t0 = time.perf_counter()
-    report = audit.ledger_verify()
+    report = audit.ledger_verify(rederive_records=False)
     t_verify = time.perf_counter() - t0
     assert report.ok, report.problems[:3]
-    rederive.register("case.", lambda row: dict(row.payload))
+    rederive.register("bench.", lambda row: dict(row.payload))
     t0 = time.perf_counter()
     report2 = audit.ledger_verify()
     t_rederive = time.perf_counter() - t0
-    rederive.unregister("case.")
+    rederive.unregister("bench.")
     assert report2.ok and report2.rederived == n
     return {
         "entries": n,
@@ -292,6 +321,7 @@ def main() -> None:
     import json
 
     out = ROOT / "bench" / "results" / f"ledger-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2))
     print(f"written {out}")
 
