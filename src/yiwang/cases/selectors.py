@@ -173,3 +173,18 @@ def receipt_out(record: dict) -> dict:
         "status": "integrated" if receipt else "pending",
         "receipt": receipt,
     }
+
+
+def last_case_form(*, user: User, item_code: str) -> tuple[str, dict] | None:
+    """一键续办: the number and form (decrypted) of the applicant's latest filed case of this item,
+    to fill a new application from; None if there is none."""
+    from .services import form_reveal
+
+    case = (
+        Case.objects.filter(owner=user, item__code=item_code)
+        .exclude(status=Status.DRAFT)
+        .order_by("-submitted_at", "-pk")
+        .only("number", "form")
+        .first()
+    )
+    return (case.number, form_reveal(case.form)) if case else None

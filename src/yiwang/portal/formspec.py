@@ -74,7 +74,7 @@ def form_fields(
         options = list(prop.get("enum") or element.get("enum") or [])
         if options:
             widget = "select"
-        elif etype == "text":
+        elif etype in ("text", "list"):  # a list (一证多址): one entry per line
             widget = "textarea"
         elif etype == "date":
             widget = "date"
@@ -86,8 +86,8 @@ def form_fields(
             widget = "checkbox"
         else:
             widget = "input"
-        max_length = prop.get("maxLength") or element.get("max_length")
-        hint = prop.get("description") or ""
+        max_length = None if etype == "list" else prop.get("maxLength") or element.get("max_length")
+        hint = prop.get("description") or ("每行填写一项" if etype == "list" else "")
         if not hint and element.get("validator") == "cn.ric":
             hint = "18位居民身份证号码"
         elif not hint and element.get("validator") == "phone":
@@ -95,6 +95,8 @@ def form_fields(
         elif not hint and element.get("validator") == "cn.uscc":
             hint = "18位统一社会信用代码"
         value = values.get(key, "")
+        if isinstance(value, list):
+            value = "\n".join(str(v) for v in value)
         out.append(
             Field(
                 key=key,

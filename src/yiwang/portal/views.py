@@ -196,7 +196,9 @@ def guide_labels(version) -> dict:
 
 
 # --- application -----------------------------------------------------------------------------
-def _prefill(user, version) -> dict:
+def _prefill(user, version) -> tuple[dict, str]:
+    """Initial values: the account's own data, then (一键续办) the rest from the applicant's last
+    case of this item. Returns the values and that case's number ("" if none)."""
     props = (version.form_schema or {}).get("properties") or {}
     if user.kind == AccountKind.LEGAL:
         known = {
@@ -211,7 +213,13 @@ def _prefill(user, version) -> dict:
             "applicant.id_number": user.id_number,
             "applicant.phone": user.phone,
         }
-    return {k: v for k, v in known.items() if k in props and v}
+    values = {k: v for k, v in known.items() if k in props and v}
+    last = selectors.last_case_form(user=user, item_code=version.item.code)
+    if last is None:
+        return values, ""
+    number, form = last
+    values.update({k: v for k, v in form.items() if k in props and k not in values and v not in (None, "")})
+    return values, number
 
 
 def apply_context(*, version, values, errors, token, extra_anchors=None, **more) -> dict:
@@ -235,8 +243,9 @@ def apply_context(*, version, values, errors, token, extra_anchors=None, **more)
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     version = _guide_or_404(code)
     if request.method != "POST":
+        values, renewed_from = _prefill(request.user, version)
         ctx = apply_context(
-            version=version, values=_prefill(request.user, version), errors={}, token=uuid.uuid4().hex
+            version=version, values=values, errors={}, token=uuid.uuid4().hex, renewed_from=renewed_from
         )
         return render(request, "portal/apply.html", ctx)
 

@@ -133,6 +133,28 @@ def test_apply_form_is_rendered_from_the_schema_and_prefilled(client, world):
     assert 'value="draft"' in html and "暂存" in html and "提交" in html
 
 
+def test_one_click_renewal_fills_the_form_from_the_last_case_of_the_item(client, world):
+    """一键续办: re-applying for an item starts from the applicant's last case of it."""
+    client.force_login(world.citizen)
+    html = client.get(f"/items/{world.item.code}/apply/").content.decode()
+    assert "一键续办" not in html and 'name="premises.address" value=""' in html
+    first = services.case_submit(
+        actor=world.citizen,
+        item_code=world.item.code,
+        form=good_form(**{"premises.address": "武汉市江岸区沿江大道1号", "application.reason": "每月续办"}),
+        channel="online",
+        materials=good_materials(),
+    )
+    html = client.get(f"/items/{world.item.code}/apply/").content.decode()
+    assert f"一键续办：已按您上次的申请（办件编号 {first.number}）" in html
+    assert 'name="premises.address" value="武汉市江岸区沿江大道1号"' in html
+    assert "每月续办" in html
+    other = client.get(f"/items/{world.item2.code}/apply/").content.decode()
+    assert "一键续办" not in other  # only the same item's last case
+    client.force_login(world.citizen2)
+    assert "一键续办" not in client.get(f"/items/{world.item.code}/apply/").content.decode()
+
+
 def test_company_prefill(client, world):
     from yiwang.catalog.models import ItemVersion
 
@@ -207,6 +229,23 @@ def test_apply_submits_once_per_token(client, world):
     assert r1.url == f"/my/cases/{case.number}/"
     html = client.get(r1.url).content.decode()
     assert "已提交" in html and "收件清单" in html and "申请已提交" in html
+
+
+def test_a_site_list_is_one_line_per_site(client, world):
+    """一证多址 on the page: a textarea, one site per line, stored as a list."""
+    from yiwang.catalog.models import ItemVersion
+
+    v = ItemVersion.objects.get(item=world.item)
+    props = {**v.form_schema["properties"], "premises.sites": {"title": "供水地址"}}
+    ItemVersion.objects.filter(pk=v.pk).update(form_schema={**v.form_schema, "properties": props})
+    client.force_login(world.citizen)
+    url = f"/items/{world.item.code}/apply/"
+    html = client.get(url).content.decode()
+    assert re.search(r'<textarea[^>]*id="f-premises-sites"', html) and "每行填写一项" in html
+    form = {k: str(v) for k, v in good_form().items()}
+    r = client.post(url, {**form, "premises.sites": "一号泵房\n\n二号泵房\n", **files(), "intent": "submit"})
+    assert r.status_code == 302
+    assert services.form_reveal(Case.objects.get().form)["premises.sites"] == ["一号泵房", "二号泵房"]
 
 
 def test_draft_then_submit_from_the_case_page(client, world):
