@@ -193,3 +193,114 @@ def comment_moderation(request: HttpRequest, comment_id: int, body: ModerationIn
     return presenters.comment_out(
         services.comment_moderate(actor=request.auth, comment=c, action=body.action, reason=body.reason)
     )
+
+
+# --- 办事体验 missions (staff) ----------------------------------------------------------------------
+class MissionIn(Schema):
+    department: str | None = None
+    title: str = Field(..., max_length=1000)
+    task: str = Field(..., max_length=20000)
+    channel: str
+    item: str | None = None
+    hall: int | None = None
+    staff: str | None = None  # username of the staff member doing it (default: the caller)
+
+
+class FindingIn(Schema):
+    kind: str
+    body: str = Field(..., max_length=20000)
+    step: str = Field("", max_length=1000)
+
+
+class FinishIn(Schema):
+    summary: str = Field("", max_length=20000)
+    version: int | None = None
+
+
+class RectifyIn(Schema):
+    deadline: str | None = None
+    title: str = Field("", max_length=1000)
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=20000)
+
+
+def _staff(username: str | None):
+    if not username:
+        return None
+    from yiwang.accounts.models import User
+    from yiwang.core.errors import ValidationFailed
+
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ValidationFailed(fields={"staff": ["体验人不存在"]})
+    return user
+
+
+@router.get("/missions")
+def mission_index(request: HttpRequest):
+    return paginate(request, selectors.missions_visible(user=request.auth), presenters.mission_out)
+
+
+@router.post("/missions", response={201: dict, 200: dict})
+def mission_create(request: HttpRequest, body: MissionIn):
+    def handler():
+        m = services.mission_create(
+            actor=request.auth, department=body.department, title=body.title, task=body.task,
+            channel=body.channel, item_code=body.item, hall_id=body.hall, staff=_staff(body.staff),
+        )  # fmt: skip
+        return 201, presenters.mission_out(m, findings=True)
+
+    return _idempotent(request, "POST /missions", body.dict(), handler)
+
+
+@router.get("/missions/{number}")
+def mission_detail(request: HttpRequest, number: str):
+    return presenters.mission_out(selectors.mission_for(user=request.auth, number=number), findings=True)
+
+
+@router.post("/missions/{number}/findings", response={201: dict})
+def finding_create(request: HttpRequest, number: str, body: FindingIn):
+    m = selectors.mission_for(user=request.auth, number=number)
+    f = services.mission_finding_add(
+        actor=request.auth, mission=m, kind=body.kind, body=body.body, step=body.step
+    )
+    return Status(201, presenters.finding_out(f))
+
+
+@router.post("/missions/{number}/finish")
+def mission_finish(request: HttpRequest, number: str, body: FinishIn):
+    m = selectors.mission_for(user=request.auth, number=number)
+    m = services.mission_finish(actor=request.auth, mission=m, summary=body.summary, version=body.version)
+    return presenters.mission_out(m, findings=True)
+
+
+@router.post("/mission-findings/{finding_id}/proposal", response={201: dict})
+def finding_proposal(request: HttpRequest, finding_id: int):
+    f = selectors.finding_for(user=request.auth, finding_id=finding_id)
+    p = services.finding_to_proposal(actor=request.auth, finding=f)
+    return Status(201, presenters.proposal_out(p))
+
+
+@router.post("/mission-findings/{finding_id}/rectification", response={201: dict})
+def finding_rectification(request: HttpRequest, finding_id: int, body: RectifyIn):
+    f = selectors.finding_for(user=request.auth, finding_id=finding_id)
+    item = services.finding_to_rectification(
+        actor=request.auth, finding=f, deadline=body.deadline, title=body.title
+    )
+    return Status(201, presenters.rectification_out(item))
+
+
+@router.get("/rectification-items")
+def rectification_index(request: HttpRequest, status: str | None = None):
+    qs = selectors.rectifications_visible(user=request.auth, status=status)
+    return paginate(request, qs, presenters.rectification_out)
+
+
+@router.post("/rectification-items/{number}/complete")
+def rectification_complete(request: HttpRequest, number: str, body: NoteIn):
+    item = selectors.rectification_for(user=request.auth, number=number)
+    return presenters.rectification_out(
+        services.rectification_complete(actor=request.auth, item=item, note=body.note)
+    )

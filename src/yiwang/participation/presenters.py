@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from yiwang.core.formats import local_time
 
-from .models import Answer, Comment, Kind, Proposal, ResultRating, Status
+from .models import Answer, Comment, Finding, Kind, Mission, Proposal, RectificationItem, ResultRating, Status
 from .selectors import answer_warning, author_label
 from .services import LEVELS
 
@@ -82,4 +82,61 @@ def result_summary(p: Proposal) -> dict:
         "count": len(levels),
         "by_level": {k: levels.count(k) for k in LEVELS},
         "satisfaction_rate": round(good / len(levels), 4) if levels else None,
+    }
+
+
+def finding_out(f: Finding) -> dict:
+    return {
+        "id": f.pk,
+        "seq": f.seq,
+        "step": f.step,
+        "kind": f.kind,
+        "kind_label": f.get_kind_display(),
+        "body": f.body,
+        "created_at": local_time(f.created_at),
+        "outcome": f.outcome,
+        "outcome_label": f.get_outcome_display(),
+        "proposal": f.proposal.number if f.proposal_id else None,
+        "rectification": f.rectification.number if f.rectification_id else None,
+    }
+
+
+def mission_out(m: Mission, *, findings: bool = False) -> dict:
+    out = {
+        "number": m.number,
+        "title": m.title,
+        "task": m.task,
+        "channel": m.channel,
+        "channel_label": m.get_channel_display(),
+        "department": {"id": m.department_id, "name": m.department.name},
+        "item": m.item.code if m.item_id else None,
+        "hall": m.hall_id,
+        "target_name": m.target_name,
+        "staff": str(m.staff),
+        "status": m.status,
+        "status_label": m.get_status_display(),
+        "version": m.version,
+        "created_at": local_time(m.created_at),
+        "summary": m.summary,
+        "finished_on": m.finished_on.isoformat() if m.finished_on else None,
+    }
+    if findings:
+        out["findings"] = [
+            finding_out(f) for f in m.findings.select_related("proposal", "rectification").order_by("seq")
+        ]
+    return out
+
+
+def rectification_out(r: RectificationItem) -> dict:
+    return {
+        "number": r.number,
+        "title": r.title,
+        "body": r.body,
+        "department": {"id": r.department_id, "name": r.department.name},
+        "due_date": r.due_date.isoformat(),
+        "status": r.status,
+        "status_label": r.get_status_display(),
+        "version": r.version,
+        "done_on": r.done_on.isoformat() if r.done_on else None,
+        "done_note": r.done_note,
     }

@@ -8,12 +8,13 @@ from datetime import date
 from django.db.models import Q, QuerySet
 
 from yiwang.accounts.models import AccountKind, User
+from yiwang.core.errors import NotFound
 from yiwang.core.masking import mask_name
 from yiwang.organizations.models import Role
 from yiwang.organizations.selectors import region_q, staff_scope
 from yiwang.workdays import selectors as workdays
 
-from .models import Comment, Kind, Moderation, Proposal, Status
+from .models import Comment, Finding, Kind, Mission, Moderation, Proposal, RectificationItem, Status
 from .services import OPEN, is_moderator, not_found
 
 YELLOW_DAYS = 2
@@ -147,3 +148,64 @@ def author_label(p_or_c) -> str:
     if author.kind == AccountKind.STAFF:
         return "工作人员"
     return mask_name(author.display_name or "") or "群众"
+
+
+# --- 办事体验 missions and rectification items (staff only) -----------------------------------------
+def _managed_q(user: User) -> Q:
+    """Rows of the departments the user administers (within region) or of the supervised regions."""
+    scope = staff_scope(user)
+    q = Q(pk__in=[])
+    for role, dept_id, path in scope.department_roles:
+        if role == Role.DEPT_ADMIN:
+            q |= Q(department_id=dept_id, region__path__startswith=path)
+    if Role.SUPERVISOR in scope.roles:
+        q |= region_q(scope.region_paths[Role.SUPERVISOR])
+    return q
+
+
+def missions_visible(*, user) -> QuerySet:
+    """Missions the user performs or planned, and those of the departments they manage."""
+    user = _user(user)
+    if user is None or user.kind != AccountKind.STAFF:
+        return Mission.objects.none()
+    q = Q(staff=user) | Q(created_by=user) | _managed_q(user)
+    return (
+        Mission.objects.filter(q)
+        .select_related("department", "region", "staff", "item", "hall")
+        .order_by("-created_at", "-id")
+    )
+
+
+def mission_for(*, user, number: str) -> Mission:
+    m = missions_visible(user=user).filter(number=number).first()
+    if m is None:
+        raise NotFound("办事体验不存在", code="not_found")
+    return m
+
+
+def finding_for(*, user, finding_id: int) -> Finding:
+    f = (
+        Finding.objects.select_related("mission", "mission__region", "mission__department", "proposal")
+        .filter(pk=finding_id, mission__in=missions_visible(user=user))
+        .first()
+    )
+    if f is None:
+        raise NotFound("体验发现不存在", code="not_found")
+    return f
+
+
+def rectifications_visible(*, user, status: str | None = None) -> QuerySet:
+    user = _user(user)
+    if user is None or user.kind != AccountKind.STAFF:
+        return RectificationItem.objects.none()
+    qs = RectificationItem.objects.filter(_managed_q(user)).select_related("department", "region")
+    if status:
+        qs = qs.filter(status=status)
+    return qs.order_by("status", "due_date", "id")
+
+
+def rectification_for(*, user, number: str) -> RectificationItem:
+    item = rectifications_visible(user=user).filter(number=number).first()
+    if item is None:
+        raise NotFound("整改事项不存在", code="not_found")
+    return item

@@ -35,10 +35,18 @@ from yiwang.workdays import selectors as workdays
 from .models import (
     Answer,
     Comment,
+    Finding,
+    FindingKind,
+    FindingOutcome,
     Kind,
+    Mission,
+    MissionChannel,
+    MissionStatus,
     Moderation,
     OverdueNotice,
     Proposal,
+    RectificationItem,
+    RectificationStatus,
     ResultRating,
     SensitiveWord,
     Status,
@@ -527,3 +535,195 @@ def proposal_overdue_send(*, notice_id: int) -> int:
         sent += 1
     OverdueNotice.objects.filter(pk=notice.pk).update(recipients=sent)
     return sent
+
+
+# --- 办事体验 missions ----------------------------------------------------------------------------
+RECTIFY_DEFAULT_DAYS = 10  # working days for a rectification item when no deadline is given
+
+
+def is_mission_manager(user: User | None, *, department_id: int, region_path: str) -> bool:
+    """Department admins of the department (within region) and supervisors of the region plan
+    missions and turn findings into proposals or rectification items."""
+    if user is None or not getattr(user, "is_authenticated", False) or user.kind != AccountKind.STAFF:
+        return False
+    scope = staff_scope(user)
+    if any(
+        role == Role.DEPT_ADMIN and dept_id == department_id and region_path.startswith(p)
+        for role, dept_id, p in scope.department_roles
+    ):
+        return True
+    return any(region_path.startswith(p) for p in scope.region_paths.get(Role.SUPERVISOR, []))
+
+
+def _mission_manager_check(actor: User, mission) -> None:
+    if not is_mission_manager(actor, department_id=mission.department_id, region_path=mission.region.path):
+        raise PermissionDenied("只有该部门管理员或督查人员可以办理", code="forbidden")
+
+
+def _mission_actor_check(actor: User, mission) -> None:
+    if actor.pk != mission.staff_id:
+        _mission_manager_check(actor, mission)
+
+
+@transaction.atomic
+def mission_create(
+    *,
+    actor: User,
+    department,
+    title: str,
+    task: str,
+    channel: str,
+    item_code: str | None = None,
+    hall_id=None,
+    staff: User | None = None,
+) -> Mission:
+    """Plan a 办事体验: `staff` (default: the actor) will do the service as a citizen would, through
+    `channel`, and record findings."""
+    if channel not in MissionChannel.values:
+        raise ValidationFailed(fields={"channel": ["体验渠道应为 " + "、".join(MissionChannel.values)]})
+    title = _text(field="title", value=title, limit=TITLE_MAX)
+    task = _text(field="task", value=task, limit=BODY_MAX)
+    target = Target.ITEM if item_code else (Target.HALL if hall_id not in (None, "") else Target.OTHER)
+    item, hall, dept, name = _target(
+        target=target, item_code=item_code, hall_id=hall_id, department=department
+    )
+    if not is_mission_manager(actor, department_id=dept.pk, region_path=dept.region.path):
+        raise PermissionDenied("只有该部门管理员或督查人员可以安排办事体验", code="forbidden")
+    staff = staff or actor
+    if staff.kind != AccountKind.STAFF or not staff.is_active:
+        raise ValidationFailed(fields={"staff": ["体验人应为在岗工作人员"]})
+    now = timezone.now()
+    m = Mission.objects.create(
+        title=title, task=task, channel=channel, department=dept, region_id=dept.region_id, item=item,
+        hall=hall, target_name=name[:200], staff=staff, created_by=actor, created_at=now,
+    )  # fmt: skip
+    m.number = f"BS{timezone.localdate(now):%Y%m%d}{m.pk:06d}"
+    Mission.objects.filter(pk=m.pk).update(number=m.number)
+    return m
+
+
+@transaction.atomic
+def mission_finding_add(*, actor: User, mission: Mission, kind: str, body: str, step: str = "") -> Finding:
+    """Record what the staff member found at a step of the service (问题 / 建议 / 亮点)."""
+    _mission_actor_check(actor, mission)
+    if mission.status != MissionStatus.OPEN:
+        raise InvalidTransition("该办事体验已完成，不能再记录", code="mission_done")
+    if kind not in FindingKind.values:
+        raise ValidationFailed(fields={"kind": ["类型应为 problem、suggestion 或 good"]})
+    body = _text(field="body", value=body, limit=BODY_MAX)
+    step = _text(field="step", value=step, limit=100, required=False)
+    seq = (mission.findings.order_by("-seq").values_list("seq", flat=True).first() or 0) + 1
+    try:
+        with transaction.atomic():
+            return Finding.objects.create(
+                mission=mission, seq=seq, step=step, kind=kind, body=body, created_by=actor,
+                created_at=timezone.now(),
+            )  # fmt: skip
+    except IntegrityError as exc:
+        raise StaleVersion("同时有他人记录，请刷新后重试") from exc
+
+
+@transaction.atomic
+def mission_finish(*, actor: User, mission: Mission, summary: str, version: int | None = None) -> Mission:
+    _mission_actor_check(actor, mission)
+    summary = _text(field="summary", value=summary, limit=BODY_MAX)
+    if mission.status != MissionStatus.OPEN:
+        raise InvalidTransition("该办事体验已完成", code="mission_done")
+    if version is not None and version != mission.version:
+        raise StaleVersion("该办事体验已被他人更新，请刷新后重试")
+    n = Mission.objects.filter(pk=mission.pk, version=mission.version, status=MissionStatus.OPEN).update(
+        status=MissionStatus.DONE, summary=summary, finished_on=today(), version=F("version") + 1
+    )
+    if n != 1:
+        raise StaleVersion("该办事体验已被他人更新，请刷新后重试")
+    mission.refresh_from_db()
+    return mission
+
+
+def _finding_claim(finding: Finding, outcome: str, **link) -> None:
+    n = Finding.objects.filter(pk=finding.pk, outcome=FindingOutcome.PENDING).update(outcome=outcome, **link)
+    if n != 1:
+        raise Conflict("该发现已处理", code="finding_handled")
+    finding.outcome = outcome
+    for k, v in link.items():
+        setattr(finding, k, v)
+
+
+def _finding_check(actor: User, finding: Finding) -> Mission:
+    mission = finding.mission
+    _mission_manager_check(actor, mission)
+    if finding.outcome != FindingOutcome.PENDING:
+        raise Conflict(f"该发现{finding.get_outcome_display()}", code="finding_handled")
+    if finding.kind == FindingKind.GOOD:
+        raise InvalidTransition("亮点无需转办", code="finding_is_good")
+    return mission
+
+
+@transaction.atomic
+def finding_to_proposal(*, actor: User, finding: Finding) -> Proposal:
+    """A finding becomes a public improvement proposal to the mission's department (群众提 from a
+    staff member's experience), answered like any other on the working-day clock."""
+    mission = _finding_check(actor, finding)
+    title = f"办事体验发现：{finding.step or mission.target_name or mission.title}"[:TITLE_MAX]
+    body = f"{finding.body}\n（来源：办事体验 {mission.number}，{mission.get_channel_display()}）"[:BODY_MAX]
+    target = (mission.item and Target.ITEM) or (Target.HALL if mission.hall_id else Target.PROCESS)
+    p = _create(
+        actor=actor, kind=Kind.PROPOSAL, status=Status.SUBMITTED, title=title, body=body, target=target,
+        item=mission.item, hall=mission.hall, dept=mission.department, name=mission.target_name,
+    )  # fmt: skip
+    _finding_claim(finding, FindingOutcome.PROPOSAL, proposal=p)
+    return p
+
+
+@transaction.atomic
+def finding_to_rectification(
+    *, actor: User, finding: Finding, deadline: date | str | None = None, title: str = ""
+) -> RectificationItem:
+    """A finding becomes a rectification item of the mission's department, due `deadline` or
+    RECTIFY_DEFAULT_DAYS working days from today."""
+    mission = _finding_check(actor, finding)
+    on = today()
+    if deadline in (None, ""):
+        due = workdays.add_workdays(on, RECTIFY_DEFAULT_DAYS).date
+    else:
+        try:
+            due = deadline if isinstance(deadline, date) else date.fromisoformat(str(deadline))
+        except ValueError:
+            raise ValidationFailed(fields={"deadline": ["整改期限格式应为 YYYY-MM-DD"]}) from None
+        if due < on:
+            raise ValidationFailed(fields={"deadline": ["整改期限不能早于今天"]})
+    title = (
+        _text(field="title", value=title, limit=TITLE_MAX, required=False)
+        or (f"{mission.target_name or mission.title}：{finding.step or '办事体验发现的问题'}"[:TITLE_MAX])
+    )
+    item = RectificationItem.objects.create(
+        department_id=mission.department_id, region_id=mission.region_id, title=title,
+        body=f"{finding.body}\n（来源：办事体验 {mission.number}）"[:BODY_MAX], due_date=due,
+        created_by=actor, created_at=timezone.now(),
+    )  # fmt: skip
+    item.number = f"ZG{on:%Y%m%d}{item.pk:06d}"
+    RectificationItem.objects.filter(pk=item.pk).update(number=item.number)
+    _finding_claim(finding, FindingOutcome.RECTIFICATION, rectification=item)
+    return item
+
+
+@transaction.atomic
+def rectification_complete(*, actor: User, item: RectificationItem, note: str) -> RectificationItem:
+    if not is_mission_manager(actor, department_id=item.department_id, region_path=item.region.path):
+        raise PermissionDenied("只有责任部门管理员或督查人员可以办理", code="forbidden")
+    note = _text(field="note", value=note, limit=BODY_MAX)
+    n = RectificationItem.objects.filter(
+        pk=item.pk, version=item.version, status=RectificationStatus.OPEN
+    ).update(
+        status=RectificationStatus.DONE,
+        done_on=today(),
+        done_note=note,
+        done_by=actor,
+        version=F("version") + 1,
+    )
+    if n != 1:
+        if item.status != RectificationStatus.OPEN:
+            raise InvalidTransition("该整改事项已完成", code="already_done")
+        raise StaleVersion("该整改事项已被他人更新，请刷新后重试")
+    item.refresh_from_db()
+    return item

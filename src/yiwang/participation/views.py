@@ -12,12 +12,13 @@ from django.views.decorators.http import require_http_methods
 
 from yiwang.catalog.models import Item
 from yiwang.core.errors import DomainError, NotFound
+from yiwang.core.text import as_int
 from yiwang.organizations.models import Department, ServiceHall
 from yiwang.workbench.views import staff_required
 from yiwang.workdays import selectors as workdays
 
 from . import presenters, selectors, services
-from .models import Kind, Status, Support, Target
+from .models import FindingKind, Kind, MissionChannel, MissionStatus, Status, Support, Target
 from .services import LEVELS
 
 
@@ -208,3 +209,103 @@ def answer_page(request: HttpRequest, number: str) -> HttpResponse:
         "errors": errors,
     }
     return render(request, "participation/answer.html", ctx, status=422 if errors else 200)
+
+
+# --- 办事体验 missions ------------------------------------------------------------------------------
+@staff_required
+@require_http_methods(["GET", "POST"])
+def missions_page(request: HttpRequest) -> HttpResponse:
+    """My missions and those of the departments I manage; a form to plan a new one."""
+    errors: list[str] = []
+    values = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            m = services.mission_create(
+                actor=request.user, department=values.get("department") or None,
+                title=values.get("title", ""), task=values.get("task", ""), channel=values.get("channel", ""),
+                item_code=values.get("item") or None, hall_id=values.get("hall") or None,
+            )  # fmt: skip
+        except DomainError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, f"已安排办事体验 {m.number}。")
+            return redirect("participation:mission", number=m.number)
+    managed = [
+        d
+        for d in Department.objects.select_related("region").order_by("name")[:300]
+        if services.is_mission_manager(request.user, department_id=d.pk, region_path=d.region.path)
+    ]
+    ctx = {
+        "missions": selectors.missions_visible(user=request.user)[:100],
+        "rectifications": selectors.rectifications_visible(user=request.user, status="open")[:100],
+        "departments": managed,
+        "channels": MissionChannel.choices,
+        "values": values,
+        "errors": errors,
+    }
+    return render(request, "participation/missions.html", ctx, status=422 if errors else 200)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def mission_page(request: HttpRequest, number: str) -> HttpResponse:
+    try:
+        m = selectors.mission_for(user=request.user, number=number)
+    except NotFound as exc:
+        return render(request, "404.html", {"message": exc.message}, status=404)
+    errors: list[str] = []
+    if request.method == "POST":
+        p, what = request.POST, request.POST.get("do")
+        try:
+            if what == "finding":
+                services.mission_finding_add(
+                    actor=request.user, mission=m, kind=p.get("kind", ""), body=p.get("body", ""),
+                    step=p.get("step", ""),
+                )  # fmt: skip
+                messages.success(request, "已记录。")
+            elif what == "finish":
+                services.mission_finish(
+                    actor=request.user,
+                    mission=m,
+                    summary=p.get("summary", ""),
+                    version=as_int(p.get("version")),
+                )
+                messages.success(request, "办事体验已完成。")
+            elif what in ("to_proposal", "to_rectification"):
+                f = selectors.finding_for(user=request.user, finding_id=as_int(p.get("finding"), 0) or 0)
+                if f.mission_id != m.pk:
+                    raise NotFound("体验发现不存在")
+                if what == "to_proposal":
+                    new = services.finding_to_proposal(actor=request.user, finding=f)
+                    messages.success(request, f"已转为改进建议 {new.number}，由责任部门公开答复。")
+                else:
+                    item = services.finding_to_rectification(
+                        actor=request.user, finding=f, deadline=p.get("deadline") or None
+                    )
+                    messages.success(
+                        request, f"已转为整改事项 {item.number}，整改期限 {item.due_date:%Y-%m-%d}。"
+                    )
+            elif what == "rectified":
+                item = selectors.rectification_for(user=request.user, number=p.get("item", ""))
+                services.rectification_complete(actor=request.user, item=item, note=p.get("note", ""))
+                messages.success(request, "整改事项已完成。")
+            else:
+                raise NotFound("未知的操作")
+        except DomainError as exc:
+            errors = _errors(exc)
+        else:
+            return redirect("participation:mission", number=m.number)
+        m = selectors.mission_for(user=request.user, number=number)
+    manager = services.is_mission_manager(
+        request.user, department_id=m.department_id, region_path=m.region.path
+    )
+    ctx = {
+        "m": m,
+        "out": presenters.mission_out(m),
+        "findings": m.findings.select_related("proposal", "rectification").order_by("seq"),
+        "kinds": FindingKind.choices,
+        "can_record": m.status == MissionStatus.OPEN and (manager or m.staff_id == request.user.pk),
+        "manager": manager,
+        "errors": errors,
+    }
+    return render(request, "participation/mission.html", ctx, status=422 if errors else 200)
