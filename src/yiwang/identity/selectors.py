@@ -27,11 +27,15 @@ def clear_memo() -> None:
 
 
 def active_reference(*, user: User) -> str | None:
-    return (
-        IdentityReference.objects.filter(user=user, revoked_at__isnull=True)
-        .values_list("ref", flat=True)
-        .first()
+    """The reference new codes carry (hex), or None. Plain SQL: it runs on every issue."""
+    sql = (
+        f"SELECT ref FROM {connection.ops.quote_name(IdentityReference._meta.db_table)} "  # noqa: S608
+        "WHERE user_id = %s AND revoked_at IS NULL"
     )
+    with connection.cursor() as cur:
+        cur.execute(sql, [user.pk])
+        row = cur.fetchone()
+    return row[0] if row else None
 
 
 def reference_by_ref(*, ref: str) -> IdentityReference | None:
