@@ -112,5 +112,23 @@ def test_participation_pages_in_the_browser(live_server, transactional_db, tmp_p
             check("workbench", portal=True)
             page.goto(f"{base}/workbench/participation/{mine.number}/")
             check("answer", portal=True)
+
+            # 5. 办事体验: plan a mission, record a finding, turn it into a rectification item.
+            page.goto(f"{base}/workbench/participation/missions/")
+            check("missions", portal=True)
+            page.fill("#item", world.item.code)
+            page.fill("#title", "窗口办理体验")
+            page.fill("#task", "以群众身份到窗口办理一次")
+            with page.expect_navigation():
+                page.click("main button:has-text('安排')")
+            check("mission", portal=True)
+            page.fill("#step", "取号")
+            page.fill("#body", "取号机没有语音提示")
+            with page.expect_navigation():
+                page.click("main button:has-text('记录')")
+            with page.expect_navigation():
+                page.click("main button:has-text('转为整改事项')")
+            assert "已转为整改事项" in page.text_content("main")
+            check("mission-rectification", portal=True)
         finally:
             browser.close()
