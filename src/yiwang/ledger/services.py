@@ -358,6 +358,25 @@ def _parse_add_checkpoint(body: bytes) -> tuple[int, list[bytes], str]:
     return int(first[4:]), proof, checkpoint
 
 
+@transaction.atomic
+def witness_peer_add(*, origin: str, verifier_key: str) -> WitnessPeer:
+    """Start witnessing the log `origin` whose checkpoints verify with `verifier_key` (a signed-note
+    verifier key). Idempotent for the same key; refuses to change the key of a known log."""
+    origin = origin.strip()
+    try:
+        verifier = note.parse_verifier_key(verifier_key.strip())
+    except note.NoteError as exc:
+        raise ValueError(f"验证公钥格式有误：{exc}") from exc
+    if not origin or verifier.name != origin:
+        raise ValueError("验证公钥的名称应与日志来源标识一致")
+    peer, created = WitnessPeer.objects.get_or_create(
+        origin=origin, defaults={"verifier_key": verifier_key.strip()}
+    )
+    if not created and peer.verifier_key != verifier_key.strip():
+        raise ValueError("该日志已登记其他验证公钥")
+    return peer
+
+
 def witness_add_checkpoint(*, body: bytes) -> str:
     """Verify a peer log's checkpoint and its consistency with the last one we cosigned, persist it
     atomically (conditional UPDATE), and return our cosignature line."""
@@ -494,14 +513,32 @@ def _witness_failed(witness: Witness, error: str) -> bool:
     return False
 
 
+WITNESS_CATCH_UP = 20
+
+
 def witnesses_collect(*, post=_http_post) -> int:
-    """Ask every active witness that has not cosigned the latest checkpoint to cosign it (the task
-    after each integration, and every minute from beat so a witness that was down catches up).
-    Returns how many witnesses have cosigned the latest checkpoint."""
+    """Ask every active witness to cosign the checkpoints it has not cosigned yet, oldest first,
+    each with a consistency proof from the size it last cosigned (the task after each integration,
+    and every minute from beat, so a witness that was down catches up on the checkpoints signed
+    meanwhile; at most the WITNESS_CATCH_UP latest, the latest always). Stops at a witness's first
+    failure. Returns how many witnesses have cosigned the latest checkpoint."""
     cp = latest_checkpoint()
     if cp is None:
         return 0
     done = 0
     for witness in Witness.objects.filter(active=True).order_by("name"):
-        done += witness_submit(witness=witness, checkpoint=cp, post=post)
+        todo = list(
+            Checkpoint.objects.filter(size__gt=witness.size)
+            .exclude(cosignatures__witness=witness)
+            .order_by("-size")[:WITNESS_CATCH_UP]
+        )
+        ok = True
+        for checkpoint in reversed(todo):
+            if checkpoint.size <= witness.size and checkpoint.pk != cp.pk:
+                continue  # the witness has moved past it (it only cosigns forward)
+            ok = witness_submit(witness=witness, checkpoint=checkpoint, post=post)
+            if not ok:
+                break
+            witness.refresh_from_db(fields=["size"])
+        done += ok and Cosignature.objects.filter(witness=witness, checkpoint=cp).exists()
     return done

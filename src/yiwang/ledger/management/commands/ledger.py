@@ -1,4 +1,5 @@
-"""`yiwang ledger verify`: audit the transparency log (exit status 1 on any divergence)."""
+"""`yiwang ledger verify`: audit the transparency log (exit status 1 on any divergence).
+`yiwang ledger witness-peer ORIGIN KEY`: witness another log (C2SP tlog-witness)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,22 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         verify = sub.add_parser("verify", help="Recompute and check the whole log")
         verify.add_argument("--no-rederive", action="store_true", help="Skip re-deriving from records")
+        peer = sub.add_parser(
+            "witness-peer", help="Witness another log: its origin and signed-note verifier key"
+        )
+        peer.add_argument("origin")
+        peer.add_argument("verifier_key")
 
     def handle(self, *args, action: str, **options):
+        if action == "witness-peer":
+            from yiwang.ledger.services import witness_peer_add
+
+            try:
+                peer = witness_peer_add(origin=options["origin"], verifier_key=options["verifier_key"])
+            except ValueError as exc:
+                raise CommandError(str(exc)) from exc
+            self.stdout.write(f"witnessing {peer.origin} from size {peer.size}")
+            return
         from yiwang.ledger.audit import ledger_verify
 
         started = time.monotonic()
