@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
@@ -13,7 +13,7 @@ from yiwang.core.errors import NotFound, ValidationFailed
 from yiwang.core.idempotency import run_idempotent
 from yiwang.core.pagination import paginate
 
-from . import presenters, selectors, services, statuslist, throttle
+from . import presenters, selectors, services, signing, statuslist, throttle
 from .services import status_list_uri
 
 router = Router(tags=["licenses"])
@@ -201,4 +201,13 @@ def status_list(request: HttpRequest):
         statuslist.token(uri=status_list_uri()), content_type="application/statuslist+jwt"
     )
     response["Cache-Control"] = f"public, max-age={statuslist.TTL}"
+    return response
+
+
+@router.get("/keys", auth=None)
+def signing_keys(request: HttpRequest):
+    """The issuer's licence verification keys, every version, as a JWK set: Ed25519 (`EdDSA`) and
+    SM2 (`GmSM2`, `crv: "SM2"`) per version; a credential's `kid` names the version."""
+    response = JsonResponse({"keys": signing.public_jwks()})
+    response["Cache-Control"] = "public, max-age=300"
     return response

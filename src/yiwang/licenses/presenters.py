@@ -45,6 +45,7 @@ REASONS = {
     "malformed": "凭证格式不正确",
     "key_binding_unsupported": "不支持持有者绑定凭证",
     "unknown_key": "签名密钥不存在",
+    "unsupported_alg": "不支持的签名算法",
     "unknown_issuer": "签发方不是本平台",
     "bad_signature": "签名验证失败，凭证可能被篡改",
     "disclosure_mismatch": "出示的字段与签名内容不符",

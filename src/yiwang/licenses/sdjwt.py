@@ -1,4 +1,5 @@
-"""SD-JWT (RFC 9901) and SD-JWT VC, a thin layer on `cryptography` (Ed25519, `alg: EdDSA`).
+"""SD-JWT (RFC 9901) and SD-JWT VC, a thin layer on `cryptography` (Ed25519, `alg: EdDSA`; or
+SM2 with SM3, `alg: GmSM2`, through `sm2.py` — any key with `.sign(data)` and a `jws_alg`).
 
 Only what the licences need: flat claims, each disclosable claim a Disclosure
 `base64url(JSON [salt, name, value])`, its digest `base64url(SHA-256(ascii(disclosure)))` in the
@@ -66,6 +67,16 @@ def make_disclosure(name: str, value: object, *, salt: str | None = None) -> str
     return b64u(json.dumps([salt, name, value], ensure_ascii=False).encode())
 
 
+def key_alg(key: object) -> str:
+    """The JWS `alg` of a signing or verification key: EdDSA for Ed25519, else its `jws_alg`."""
+    if isinstance(key, Ed25519PrivateKey | Ed25519PublicKey):
+        return ALG
+    alg = getattr(key, "jws_alg", None)
+    if not isinstance(alg, str):
+        raise TypeError(f"unsupported key {type(key).__name__}")
+    return alg
+
+
 def jwt_sign(*, header: dict, payload: dict, key: Ed25519PrivateKey) -> str:
     signing_input = f"{b64u(_json(header))}.{b64u(_json(payload))}"
     return f"{signing_input}.{b64u(key.sign(signing_input.encode('ascii')))}"
@@ -100,7 +111,7 @@ def issue(
         make_disclosure(name, value, salt=salt() if salt else None) for name, value in disclosable.items()
     ]
     payload = {**claims, "_sd": sorted(digest(d) for d in disclosures), "_sd_alg": SD_ALG}
-    header = {"alg": ALG, "typ": TYP, "kid": kid}
+    header = {"alg": key_alg(key), "typ": TYP, "kid": kid}
     return "~".join([jwt_sign(header=header, payload=payload, key=key), *disclosures]) + "~"
 
 
@@ -135,7 +146,8 @@ def parse(credential: str) -> Parsed:
 
 
 def verify_signature(parsed: Parsed, public_key: Ed25519PublicKey) -> bool:
-    if parsed.header.get("alg") != ALG:
+    """The signature verifies with `public_key` and the header names that key's algorithm."""
+    if parsed.header.get("alg") != key_alg(public_key):
         return False
     try:
         public_key.verify(parsed.signature, parsed.signing_input)

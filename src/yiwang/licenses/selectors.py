@@ -14,10 +14,9 @@ from django.utils import timezone
 from yiwang.accounts.models import AccountKind, User
 from yiwang.core import keys
 from yiwang.core.errors import ValidationFailed
-from yiwang.core.models import KeyPurpose
 from yiwang.core.text import is_digits
 
-from . import sdjwt, statuslist
+from . import sdjwt, signing, statuslist
 from .models import License, LicenseAuthorisation, LicensePresentation, LicenseStatus, LicenseUse
 from .services import SHANGHAI, issuer_url, status_list_uri
 
@@ -105,14 +104,17 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
         out["reasons"] = ["malformed"]
         return out
     try:
-        key = keys.get_key(KeyPurpose.LICENSE_SIGNING, int(kid))
+        key = signing.public_key(parsed.header.get("alg"), int(kid))
+    except signing.UnsupportedAlg:
+        out["reasons"] = ["unsupported_alg"]
+        return out
     except keys.KeyError_:
         out["reasons"] = ["unknown_key"]
         return out
     if parsed.payload.get("iss") != issuer_url():
         out["reasons"] = ["unknown_issuer"]
         return out
-    if not sdjwt.verify_signature(parsed, key.public_key()):
+    if not sdjwt.verify_signature(parsed, key):
         out["reasons"] = ["bad_signature"]
         return out
     reasons = sdjwt.resolve_disclosures(parsed)
@@ -162,7 +164,7 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
             if pres["withdrawn_at"] is not None:
                 reasons.append("withdrawn")
     out["status"] = status
-    out["issuer"] = {"iss": payload.get("iss"), "key_version": int(kid)}
+    out["issuer"] = {"iss": payload.get("iss"), "key_version": int(kid), "alg": parsed.header["alg"]}
     if lic is not None:
         out["type_code"] = lic[0]  # for pages (labels of the type's fields); not in the API answer
         out["issuer"].update(name=lic[1], code=lic[2])
@@ -277,10 +279,10 @@ def credential_matches(lic: License) -> bool:
         kid = parsed.header.get("kid")
         if parsed.header.get("typ") != sdjwt.TYP or not isinstance(kid, str) or not is_digits(kid):
             return False
-        key = keys.get_key(KeyPurpose.LICENSE_SIGNING, int(kid))
-    except (sdjwt.SdJwtError, keys.KeyError_):
+        key = signing.public_key(parsed.header.get("alg"), int(kid))
+    except (sdjwt.SdJwtError, keys.KeyError_, signing.UnsupportedAlg):
         return False
-    if int(kid) != lic.key_version or not sdjwt.verify_signature(parsed, key.public_key()):
+    if int(kid) != lic.key_version or not sdjwt.verify_signature(parsed, key):
         return False
     if sdjwt.resolve_disclosures(parsed):
         return False

@@ -16,11 +16,10 @@ from yiwang.core.formats import local_time
 from yiwang.core.identifiers import ValidationError as IdValidationError
 from yiwang.core.identifiers import validate_ric, validate_uscc
 from yiwang.core.masking import mask_name
-from yiwang.core.models import KeyPurpose
 from yiwang.core.text import reject_markup
 from yiwang.ledger import services as ledger
 
-from . import identifiers, sdjwt, statuslist
+from . import identifiers, sdjwt, signing, statuslist
 from .catalogue import DEMO_TYPES
 from .models import (
     HolderIdType,
@@ -143,12 +142,12 @@ def credential_claims(lic: License) -> tuple[dict, dict]:
 
 
 def sign_credential(lic: License) -> tuple[str, int]:
-    km = keys.active_key(KeyPurpose.LICENSE_SIGNING)
+    """The licence's SD-JWT VC, signed with the active licence key in the configured algorithm
+    (YIWANG_LICENSE_ALG: EdDSA or GmSM2); returns (credential, key version)."""
+    signer = signing.active_signer()
     visible, disclosable = credential_claims(lic)
-    credential = sdjwt.issue(
-        claims=visible, disclosable=disclosable, key=km.private_key(), kid=str(km.version)
-    )
-    return credential, km.version
+    credential = sdjwt.issue(claims=visible, disclosable=disclosable, key=signer.key, kid=signer.kid)
+    return credential, signer.version
 
 
 def commitment(lic: License) -> str:
@@ -635,8 +634,8 @@ def presentation_credential(lic: License, p: LicensePresentation) -> str:
     visible["exp"] = min(visible.get("exp", exp), exp)
     visible["jti"] = p.public_id
     visible["annotation"] = presentation_annotation(p)
-    km = keys.active_key(KeyPurpose.LICENSE_SIGNING)
-    full = sdjwt.issue(claims=visible, disclosable=disclosable, key=km.private_key(), kid=str(km.version))
+    signer = signing.active_signer()
+    full = sdjwt.issue(claims=visible, disclosable=disclosable, key=signer.key, kid=signer.kid)
     return sdjwt.present(full, p.fields)
 
 

@@ -27,6 +27,7 @@ def test_valid_credential_verifies_with_everything_disclosed(world):
     assert r["issuer"] == {
         "iss": services.issuer_url(),
         "key_version": lic.key_version,
+        "alg": "EdDSA",
         "name": world.dept.name,
         "code": world.dept.uscc,
     }
