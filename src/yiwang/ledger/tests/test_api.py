@@ -7,7 +7,7 @@ from django.test import Client
 from yiwang.core import keys
 from yiwang.core.models import KeyPurpose
 from yiwang.ledger import merkle, note, services
-from yiwang.ledger.models import WitnessPeer
+from yiwang.ledger.models import Checkpoint, Entry, WitnessPeer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 B = "/api/v1/ledger"
@@ -224,3 +224,72 @@ def test_admin_form_checks_the_verifier_key():
     assert WitnessPeerForm(data={"origin": PEER, "verifier_key": good, "active": True}).is_valid()
     form = WitnessPeerForm(data={"origin": PEER, "verifier_key": "nope", "active": True})
     assert not form.is_valid() and "verifier_key" in form.errors
+
+
+def test_witness_bad_input_status_message_and_nothing_changes(client, peer, log_of_five):
+    """Each refusal has its C2SP status, a code and a Chinese message, and moves nothing: neither
+    the witnessed log's row nor our own log."""
+    peer.grow(5)
+    assert post(client, peer.body(0)).status_code == 200
+    peer.grow(3)
+    good = peer.body(5)
+    short = note.b64(b"\x00" * 31)
+    cases = [
+        (peer.body(0, origin="unknown.example/log"), 404, "unknown_origin", "未登记的日志来源"),
+        (peer.body(5, key=Ed25519PrivateKey.generate()), 403, "bad_signature", "检查点签名未通过验证"),
+        (peer.body(5, proof=[b"\x00" * 32] * 3), 422, "bad_proof", "一致性证明未通过验证"),
+        (good.replace(b"\n", f"\n{short}\n".encode(), 1), 422, "bad_proof", "一致性证明未通过验证"),
+        (peer.body(5, proof=[]), 422, "bad_proof", "一致性证明未通过验证"),
+        (b"old 9\n\n" + peer.checkpoint().encode(), 400, "old_size_too_large", "旧大小大于检查点大小"),
+        (b"old 5\nnot base64!\n\n" + peer.checkpoint().encode(), 400, "malformed", "一致性证明行不是 base64"),
+        (b"old 5\n\n" + peer.checkpoint().encode()[:-40], 400, "malformed", None),
+        (b"new 5\n\n" + peer.checkpoint().encode(), 400, "malformed", "首行应为 old <大小>"),
+        (b"\xff\xfe", 400, "malformed", "请求不是 UTF-8 文本"),
+    ]
+    before = WitnessPeer.objects.values("size", "root", "checkpoint", "version").get()
+    ours = (Checkpoint.objects.count(), Entry.objects.count())
+    for body, status, code, message in cases:
+        r = post(client, body)
+        assert r.status_code == status, (body[:40], r.content)
+        got = r.json()
+        assert got["code"] == code
+        if message:
+            assert got["message"] == message
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in got["message"])
+        assert WitnessPeer.objects.values("size", "root", "checkpoint", "version").get() == before
+    assert (Checkpoint.objects.count(), Entry.objects.count()) == ours
+    assert post(client, good).status_code == 200  # and the real next checkpoint is still accepted
+
+
+def test_receipt_bad_input(client, log_of_five):
+    receipt = services.receipt_for(entry_id=log_of_five[2])
+    other_key = Ed25519PrivateKey.generate()
+    text = note.parse_note(receipt["checkpoint"])[0]
+    cases = [
+        (
+            {**receipt, "hashes": [note.b64(b"\x01" * 31), *receipt["hashes"][1:]]},
+            "bad_proof",
+            "包含性证明未通过验证",
+        ),
+        ({**receipt, "hashes": receipt["hashes"][:-1]}, "bad_proof", "包含性证明未通过验证"),
+        ({**receipt, "hashes": ["%%%"]}, "malformed", None),
+        ({**receipt, "checkpoint": "not a note"}, "malformed", None),
+        (
+            {**receipt, "checkpoint": note.sign_note(text, name=services.origin(), private=other_key)},
+            "bad_signature",
+            "检查点签名无效或签名密钥未知",
+        ),
+        ({**receipt, "index": 7}, "bad_proof", "包含性证明未通过验证"),
+        ({**receipt, "tree_size": 4}, "size_mismatch", "回执中的树大小与检查点不一致"),
+    ]
+    ours = (Checkpoint.objects.count(), Entry.objects.count())
+    for body, code, message in cases:
+        r = client.post(f"{B}/verify-receipt", body, content_type="application/json")
+        assert r.status_code == 200
+        got = r.json()
+        assert (got["valid"], got["code"]) == (False, code), body
+        assert message is None or got["message"] == message
+        assert any("\u4e00" <= ch <= "\u9fff" for ch in got["message"])
+    assert (Checkpoint.objects.count(), Entry.objects.count()) == ours
+    r = client.post(f"{B}/verify-receipt", receipt, content_type="application/json")
+    assert r.json()["valid"] is True
