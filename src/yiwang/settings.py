@@ -169,6 +169,7 @@ CELERY_BEAT_SCHEDULE = {
     "bundles-sweep": {"task": "yiwang.bundles.tasks.bundle_cases_sweep", "schedule": 300.0},
     "evaluations-remind": {"task": "yiwang.evaluations.tasks.invitations_remind", "schedule": 3600.0},
     "evaluations-escalate": {"task": "yiwang.evaluations.tasks.orders_escalate", "schedule": 3600.0},
+    "participation-overdue": {"task": "yiwang.participation.tasks.proposals_overdue", "schedule": 3600.0},
 }
 
 # --- Files ----------------------------------------------------------------------------------

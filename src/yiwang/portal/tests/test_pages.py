@@ -390,3 +390,16 @@ def test_continue_a_draft_and_submit_it(client, world):
     case.refresh_from_db()
     assert case.status == Status.SUBMITTED and case.materials.count() == 2
     assert client.get(url).status_code == 302  # no longer a draft
+
+
+def test_case_page_invites_a_rating_once_accepted_and_nav_links_the_new_services(client, world):
+    case = submit(world)
+    client.force_login(world.citizen)
+    html = client.get(f"/my/cases/{case.number}/").content.decode()
+    assert "/rate/case/" not in html
+    services.case_apply_action(case=Case.objects.get(pk=case.pk), actor=world.clerk, action="accept")
+    html = client.get(f"/my/cases/{case.number}/").content.decode()
+    assert f'href="/rate/case/{case.number}/"' in html
+    assert 'href="/bundles/"' in html and 'href="/my/licenses/"' in html and 'href="/my/identity/"' in html
+    client.force_login(world.clerk)
+    assert 'href="/workbench/identity/"' in client.get("/workbench/").content.decode()
