@@ -4,7 +4,7 @@ verifier is shown about the person (masked)."""
 from __future__ import annotations
 
 import threading
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -13,7 +13,7 @@ from yiwang.accounts.models import AccountKind, TrustLevel, User
 from yiwang.core.masking import mask_id_number
 from yiwang.core.models import Key, KeyPurpose
 
-from .models import IdentityCheck, IdentityReference
+from .models import IdentityCheck, IdentityReference, Outcome
 
 # A key's retirement time never changes once set, so it may be memoised per process (like the
 # key material in core.keys); a key not yet retired is re-read every time.
@@ -120,3 +120,24 @@ def place_label(check: IdentityCheck) -> str:
     if check.hall_id:
         return check.hall.name
     return "工作人员核验（未登记窗口）"
+
+
+CHECK_USABLE_FOR = timedelta(minutes=30)
+
+
+def verified_person(*, check_id, verifier: User, now: datetime | None = None) -> User | None:
+    """The person a window clerk checked by e-ID code (a valid check by this clerk in the last 30
+    minutes), to file an application on the person's behalf; None otherwise."""
+    from django.utils import timezone
+
+    if not str(check_id).isdigit():
+        return None
+    now = now or timezone.now()
+    check = (
+        IdentityCheck.objects.filter(
+            pk=int(check_id), verifier=verifier, outcome=Outcome.VALID, at__gte=now - CHECK_USABLE_FOR
+        )
+        .select_related("person")
+        .first()
+    )
+    return check.person if check and check.person and check.person.is_active else None

@@ -20,6 +20,8 @@ from yiwang.cases.models import Delivery, Status
 from yiwang.catalog import selectors as catalog
 from yiwang.core.errors import DomainError, NotFound, StaleVersion, ValidationFailed
 from yiwang.core.masking import mask
+from yiwang.identity import selectors as identity_selectors
+from yiwang.identity import services as identity_services
 from yiwang.organizations.models import Role
 from yiwang.organizations.selectors import staff_scope
 from yiwang.portal import formspec
@@ -231,6 +233,31 @@ def _identity_fields(values: dict, errors: dict) -> list[dict]:
     ]
 
 
+def _intake_context(version, *, error: str = "", verified: dict | None = None) -> dict:
+    ctx = apply_context(version=version, values={}, errors={}, token=uuid.uuid4().hex, error=error)
+    ctx["identity"] = _identity_fields({}, {})
+    ctx["verified"] = verified
+    return ctx
+
+
+def _intake_start(request: HttpRequest, version) -> HttpResponse:
+    """The intake form; with intent=identify, first check the applicant's 电子身份码 (one-time,
+    logged and ledgered by the identity app) and file for the verified person."""
+    if request.POST.get("intent") != "identify":
+        return render(request, "workbench/intake.html", _intake_context(version))
+    code = (request.POST.get("identity_code") or "").strip()
+    try:
+        check = identity_services.code_verify(code=code, verifier=request.user)
+    except DomainError as exc:
+        ctx = _intake_context(version, error=exc.message or "请扫描或输入电子身份码")
+        return render(request, "workbench/intake.html", ctx, status=exc.status)
+    if check.outcome != "valid":
+        error = identity_services.rejection(check).message
+        return render(request, "workbench/intake.html", _intake_context(version, error=error), status=422)
+    verified = {"check": check.pk, **identity_selectors.person_masked(check.person)}
+    return render(request, "workbench/intake.html", _intake_context(version, verified=verified))
+
+
 @staff_required
 def intake(request: HttpRequest) -> HttpResponse:
     scope = staff_scope(request.user)
@@ -249,13 +276,24 @@ def intake(request: HttpRequest) -> HttpResponse:
             status=404,
         )
     version = catalog.item_guide(code=code)
-    if request.method != "POST":
-        ctx = apply_context(version=version, values={}, errors={}, token=uuid.uuid4().hex)
-        ctx["identity"] = _identity_fields({}, {})
-        return render(request, "workbench/intake.html", ctx)
+    if request.method != "POST" or request.POST.get("intent") == "identify":
+        return _intake_start(request, version)
 
     token = (request.POST.get("idempotency_token") or "")[:64] or uuid.uuid4().hex
     applicant = {k: (request.POST.get(f"p-{k}") or "").strip() for k, *_ in IDENTITY}
+    check_id = request.POST.get("identity_check") or ""
+    person = None
+    if check_id:  # identified by 电子身份码: the verified account is the applicant, whatever was typed
+        person = identity_selectors.verified_person(check_id=check_id, verifier=request.user)
+        if person is None:
+            ctx = _intake_context(version, error="身份码核验已超过30分钟或无效，请申请人重新出示电子身份码")
+            return render(request, "workbench/intake.html", ctx, status=409)
+        applicant = {
+            "name": person.display_name,
+            "id_number": person.id_number if person.kind == AccountKind.PERSON else "",
+            "uscc": person.uscc or "" if person.kind == AccountKind.LEGAL else "",
+            "phone": person.phone or "",
+        }
     parties = {"applicant": {k: v for k, v in applicant.items() if v}}
     form = formspec.form_from_post(version=version, data=request.POST)
     props = (version.form_schema or {}).get("properties") or {}
@@ -297,7 +335,9 @@ def intake(request: HttpRequest) -> HttpResponse:
             for key, label in labels.items():
                 if row["href"] == f"#{anchors[key]}" and label not in row["text"]:
                     row["text"] = f"{label}：{row['text']}"
-        ctx["identity"] = _identity_fields(applicant, errors)
+        ctx["identity"] = _identity_fields({} if person else applicant, errors)
+        if person is not None:
+            ctx["verified"] = {"check": check_id, **identity_selectors.person_masked(person)}
         return render(request, "workbench/intake.html", ctx, status=exc.status)
     messages.success(request, "窗口收件成功，收件清单已生成")
     return redirect("workbench:case", number=out["number"])

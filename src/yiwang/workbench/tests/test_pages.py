@@ -206,6 +206,40 @@ def test_window_intake(client, world):
     assert client.get("/workbench/intake/", {"item": world.item2.code}).status_code == 404
 
 
+def test_window_intake_by_e_id_code_files_for_the_verified_person(client, world):
+    """电子身份码 at the window: the clerk scans the applicant's code and files in their name."""
+    from yiwang.identity.services import code_issue
+
+    client.force_login(world.clerk)
+    url = "/workbench/intake/"
+    code = code_issue(user=world.citizen).code
+    page = client.post(url, {"item": world.item.code, "intent": "identify", "identity_code": code})
+    html = page.content.decode()
+    assert page.status_code == 200 and "已核验电子身份码" in html and "张伟" in html
+    assert world.citizen.id_number not in html  # masked: the clerk sees no full ID number
+    check = re.search(r'name="identity_check" value="(\d+)"', html).group(1)
+    token = re.search(r'name="idempotency_token" value="([0-9a-f]+)"', html).group(1)
+    form = {k: str(v) for k, v in good_form().items() if k.startswith("premises.")}
+    r = client.post(
+        url,
+        {
+            "item": world.item.code,
+            "idempotency_token": token,
+            "identity_check": check,
+            "p-name": "冒名",
+            **form,
+        },
+    )
+    assert r.status_code == 302
+    case = Case.objects.get()
+    assert case.owner == world.citizen and case.channel == "window" and case.filed_by == world.clerk
+    again = client.post(url, {"item": world.item.code, "intent": "identify", "identity_code": code})
+    assert again.status_code == 422 and "已被使用过" in again.content.decode()  # one-time
+    client.force_login(world.clerk_other_hall)  # another clerk cannot reuse this clerk's check
+    r = client.post(url, {"item": world.item.code, "identity_check": check, **form})
+    assert r.status_code == 409 and Case.objects.count() == 1
+
+
 def test_intake_is_for_clerks(client, world):
     client.force_login(world.reviewer)
     r = client.get("/workbench/intake/")
