@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Router, Schema, Status
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
 from pydantic import Field
 
 from yiwang.accounts.auth import api_auth
-from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.idempotency import run_idempotent
 from yiwang.core.pagination import paginate
 
-from . import presenters, selectors, services, signing, statuslist, throttle
+from . import importing, presenters, selectors, services, signing, statuslist, throttle
 from .services import status_list_uri
 
 router = Router(tags=["licenses"])
@@ -211,3 +212,79 @@ def signing_keys(request: HttpRequest):
     response = JsonResponse({"keys": signing.public_jwks()})
     response["Cache-Control"] = "public, max-age=300"
     return response
+
+
+# --- 归集 / 修复 (staff) -----------------------------------------------------------------------------
+def _staff(request: HttpRequest):
+    from yiwang.accounts.models import AccountKind
+
+    if request.auth.kind != AccountKind.STAFF:
+        raise PermissionDenied("只有工作人员可以归集和修复证照")
+    return request.auth
+
+
+@router.post("/imports", response={201: dict}, auth=api_auth)
+def import_create(request: HttpRequest, file: File[UploadedFile]):
+    """归集: an .xlsx or CSV file of existing licence records → the batch and its row report."""
+    actor = _staff(request)
+    if file.size and file.size > importing.MAX_BYTES:
+        raise ValidationFailed(fields={"file": [f"文件不能超过 {importing.MAX_BYTES // (1024 * 1024)} MB"]})
+    batch = services.license_import_file(content=file.read(), filename=file.name or "", actor=actor)
+    return Status(201, presenters.batch_out(batch))
+
+
+@router.get("/imports", response=dict, auth=api_auth)
+def import_index(request: HttpRequest):
+    user = _staff(request)
+    return paginate(
+        request, selectors.import_batches_for(user=user), lambda b: presenters.batch_out(b, with_report=False)
+    )
+
+
+@router.get("/imports/{pk}", response=dict, auth=api_auth)
+def import_detail(request: HttpRequest, pk: int):
+    user = _staff(request)
+    batch = selectors.import_batches_for(user=user).filter(pk=pk).first()
+    if batch is None:
+        raise NotFound("未找到该归集批次")
+    return presenters.batch_out(batch)
+
+
+@router.get("/repairs", response=dict, auth=api_auth)
+def repair_index(request: HttpRequest, status: str = ""):
+    user = _staff(request)
+    if status and status not in presenters.REPAIR_STATUS:
+        raise ValidationFailed(fields={"status": ["应为 pending、reissued 或 discarded"]})
+    return paginate(request, selectors.repairs_for(user=user, status=status or None), presenters.repair_out)
+
+
+def _repair(request: HttpRequest, pk: int):
+    item = selectors.repair_for(user=_staff(request), pk=pk)
+    if item is None:
+        raise NotFound("未找到该待修复记录")
+    return item
+
+
+@router.get("/repairs/{pk}", response=dict, auth=api_auth)
+def repair_detail(request: HttpRequest, pk: int):
+    return presenters.repair_out(_repair(request, pk))
+
+
+class RepairIn(Schema):
+    values: dict[str, str | int | float] = Field(default_factory=dict)
+
+
+@router.post("/repairs/{pk}/reissue", response=dict, auth=api_auth)
+def repair_reissue(request: HttpRequest, pk: int, body: RepairIn):
+    item = services.license_repair_reissue(item=_repair(request, pk), actor=request.auth, values=body.values)
+    return presenters.repair_out(item)
+
+
+class DiscardIn(Schema):
+    reason: str = Field(max_length=200)
+
+
+@router.post("/repairs/{pk}/discard", response=dict, auth=api_auth)
+def repair_discard(request: HttpRequest, pk: int, body: DiscardIn):
+    item = services.license_repair_discard(item=_repair(request, pk), actor=request.auth, reason=body.reason)
+    return presenters.repair_out(item)

@@ -238,3 +238,68 @@ class LicenseUse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.license.identifier} {self.channel} {self.at:%Y-%m-%d %H:%M}"
+
+
+class ImportBatch(models.Model):
+    """One 归集 file: who imported it, when, and the report of every row (no personal data in it:
+    holder names of persons masked, no codes)."""
+
+    filename = models.CharField("文件名", max_length=200)
+    file_format = models.CharField("格式", max_length=10)
+    file_sha256 = models.CharField("文件摘要", max_length=64)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("导入时间", auto_now_add=True)
+    total_rows = models.PositiveIntegerField("数据行数", default=0)
+    issued_count = models.PositiveIntegerField("签发数", default=0)
+    rejected_count = models.PositiveIntegerField("待修复数", default=0)
+    report = models.JSONField("校验报告", default=list)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证照归集批次"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.filename}（{self.created_at:%Y-%m-%d %H:%M}）"
+
+
+class RepairStatus(models.TextChoices):
+    PENDING = "pending", "待修复"
+    REISSUED = "reissued", "已修复签发"
+    DISCARDED = "discarded", "已作废"
+
+
+class LicenseRepair(models.Model):
+    """修复队列: a rejected import row, its values (encrypted: they hold ID numbers) and why it was
+    rejected, until staff correct and re-issue it or discard it."""
+
+    batch = models.ForeignKey(ImportBatch, on_delete=models.PROTECT, related_name="repairs")
+    row_number = models.PositiveIntegerField("行号")
+    data = EncryptedTextField("原始数据")  # JSON of the row's values
+    errors = models.JSONField("问题", default=list)
+    department = models.ForeignKey(
+        "organizations.Department",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="行中的颁证单位（可识别时）",
+    )
+    status = models.CharField(
+        "状态", max_length=10, choices=RepairStatus.choices, default=RepairStatus.PENDING, db_index=True
+    )
+    license = models.ForeignKey(License, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    resolved_at = models.DateTimeField("处理时间", null=True, blank=True)
+    note = models.CharField("处理说明", max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证照修复队列"
+        ordering = ["status", "batch_id", "row_number"]
+
+    def __str__(self) -> str:
+        return f"第 {self.row_number} 行（批次 {self.batch_id}）"

@@ -8,6 +8,7 @@ from yiwang.core.formats import local_time
 from yiwang.core.masking import mask_id_number
 
 LABELS = {
+    "x_original_number": "原证照编号",
     "identifier": "证照标识",
     "number": "证照编号",
     "name": "证照名称",
@@ -67,7 +68,7 @@ def label(name: str, type_fields: list[dict] | None = None) -> str:
         for f in type_fields or []:
             if f.get("name") == name[2:]:
                 return f.get("title") or name
-        return name[2:]
+        return LABELS.get(name, name[2:])
     return LABELS.get(name, name)
 
 
@@ -181,3 +182,42 @@ def annotation_rows(annotation: dict | None) -> list[tuple[str, str]]:
         ("接收方", str(annotation.get("recipient", ""))),
         ("有效期至", _time_text(annotation.get("valid_until"))),
     ]
+
+
+# --- 归集 / 修复 --------------------------------------------------------------------------------------
+REPAIR_STATUS = {"pending": "待修复", "reissued": "已修复签发", "discarded": "已作废"}
+
+
+def batch_out(b, *, with_report: bool = True) -> dict:
+    out = {
+        "id": b.pk,
+        "filename": b.filename,
+        "format": b.file_format,
+        "created_at": local_time(b.created_at),
+        "created_by": (b.created_by.display_name or b.created_by.username) if b.created_by else "命令行",
+        "total_rows": b.total_rows,
+        "issued": b.issued_count,
+        "rejected": b.rejected_count,
+    }
+    if with_report:
+        out["rows"] = b.report
+    return out
+
+
+def repair_out(r) -> dict:
+    from . import importing, services
+
+    return {
+        "id": r.pk,
+        "batch": r.batch_id,
+        "row": r.row_number,
+        "status": r.status,
+        "status_label": REPAIR_STATUS.get(r.status, r.status),
+        "values": importing.masked_values(services.repair_values(r)),
+        "errors": r.errors,
+        "department": r.department.name if r.department_id else None,
+        "license": r.license.identifier if r.license_id else None,
+        "note": r.note,
+        "created_at": local_time(r.created_at),
+        "resolved_at": local_time(r.resolved_at) if r.resolved_at else None,
+    }

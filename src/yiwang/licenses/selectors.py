@@ -376,3 +376,37 @@ def presentation_state(p: LicensePresentation, *, now: datetime | None = None) -
 
 def uses_for_license(*, license: License) -> QuerySet[LicenseUse]:
     return LicenseUse.objects.filter(license=license).select_related("authorisation").order_by("-at", "-id")
+
+
+# --- 归集 / 修复 --------------------------------------------------------------------------------------
+def import_batches_for(*, user: User) -> QuerySet:
+    """Import batches a staff member may see: their own, or all for a platform admin and for
+    department admins / approvers those with rows of their departments."""
+    from . import importing
+    from .models import ImportBatch
+
+    allowed = importing.allowed_departments(user)
+    qs = ImportBatch.objects.select_related("created_by").order_by("-created_at", "-id")
+    if allowed is None:
+        return qs
+    return qs.filter(Q(created_by=user) | Q(repairs__department_id__in=allowed)).distinct()
+
+
+def repairs_for(*, user: User, status: str | None = None) -> QuerySet:
+    """The repair queue as a staff member sees it (same visibility as the batches)."""
+    from . import importing
+    from .models import LicenseRepair
+
+    allowed = importing.allowed_departments(user)
+    qs = LicenseRepair.objects.select_related("batch", "department", "license").order_by(
+        "status", "-batch_id", "row_number"
+    )
+    if allowed is not None:
+        qs = qs.filter(Q(batch__created_by=user) | Q(department_id__in=allowed))
+    if status:
+        qs = qs.filter(status=status)
+    return qs
+
+
+def repair_for(*, user: User, pk: int):
+    return repairs_for(user=user).filter(pk=pk).first()
