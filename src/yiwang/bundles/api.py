@@ -33,6 +33,7 @@ class BundleCaseIn(Schema):
     channel: str = "online"
     materials: list[MaterialIn] = []
     license_refs: dict[str, str] = {}
+    parties: dict[str, dict[str, Any]] = {}
 
 
 class SupplementIn(Schema):
@@ -69,6 +70,7 @@ def bundle_case_create(request: HttpRequest, body: BundleCaseIn):
         channel=body.channel,
         materials=[m.dict() for m in body.materials],
         license_refs=body.license_refs,
+        parties=body.parties,
     )
     return Status(status, out)
 

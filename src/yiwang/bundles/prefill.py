@@ -47,22 +47,22 @@ def _wanted(plan) -> set[str]:
 class ProfileProvider:
     name = "profile"
 
-    def lookup(self, *, actor: User, wanted: set[str], known: dict, plan, result: PrefillResult) -> None:
-        verified = (actor.trust_level or 0) >= TrustLevel.VERIFIED
+    def lookup(self, *, actor: User, applicant: User, wanted: set[str], known: dict, plan, result) -> None:
+        verified = (applicant.trust_level or 0) >= TrustLevel.VERIFIED
         source = "实名认证信息" if verified else "账号资料"
-        if actor.kind == AccountKind.PERSON:
+        if applicant.kind == AccountKind.PERSON:
             pairs = {
-                "applicant.name": (actor.display_name, verified),
-                "applicant.id_number": (actor.id_number, verified),
-                "applicant.phone": (actor.phone, False),
+                "applicant.name": (applicant.display_name, verified),
+                "applicant.id_number": (applicant.id_number, verified),
+                "applicant.phone": (applicant.phone, False),
             }
-        elif actor.kind == AccountKind.LEGAL:
+        elif applicant.kind == AccountKind.LEGAL:
             pairs = {
-                "applicant.name": (actor.display_name, True),
-                "applicant.uscc": (actor.uscc, True),
-                "enterprise.name": (actor.display_name, True),
-                "enterprise.uscc": (actor.uscc, True),
-                "legal_rep.name": (actor.legal_representative, True),
+                "applicant.name": (applicant.display_name, True),
+                "applicant.uscc": (applicant.uscc, True),
+                "enterprise.name": (applicant.display_name, True),
+                "enterprise.uscc": (applicant.uscc, True),
+                "legal_rep.name": (applicant.legal_representative, True),
             }
             source = "法人账号登记信息"
         else:
@@ -79,15 +79,16 @@ class RegisterProvider:
 
     name = "registers"
 
-    def lookup(self, *, actor: User, wanted: set[str], known: dict, plan, result: PrefillResult) -> None:
+    def lookup(self, *, actor: User, applicant: User, wanted: set[str], known: dict, plan, result) -> None:
         from yiwang.exchange import services as exchange
 
+        own = actor.pk == applicant.pk  # a clerk looking up the applicant is not the subject asking
         subjects: list[tuple[str, dict, bool]] = []
-        if actor.kind == AccountKind.PERSON and actor.id_number:
-            subjects.append(("applicant", {"id_number": actor.id_number}, True))
-        elif actor.kind == AccountKind.LEGAL and actor.uscc:
-            subjects.append(("applicant", {"uscc": actor.uscc}, True))
-            subjects.append(("enterprise", {"uscc": actor.uscc}, True))
+        if applicant.kind == AccountKind.PERSON and applicant.id_number:
+            subjects.append(("applicant", {"id_number": applicant.id_number}, own))
+        elif applicant.kind == AccountKind.LEGAL and applicant.uscc:
+            subjects.append(("applicant", {"uscc": applicant.uscc}, own))
+            subjects.append(("enterprise", {"uscc": applicant.uscc}, own))
         for party in PERSON_PARTIES_WITH_ID:
             id_number = known.get(f"{party}.id_number")
             if isinstance(id_number, str) and id_number.strip():
@@ -133,14 +134,14 @@ class PreviousCaseProvider:
     name = "previous"
     LOOK_BACK = 20
 
-    def lookup(self, *, actor: User, wanted: set[str], known: dict, plan, result: PrefillResult) -> None:
+    def lookup(self, *, actor: User, applicant: User, wanted: set[str], known: dict, plan, result) -> None:
         from yiwang.cases.models import Case, Status
         from yiwang.cases.services import form_reveal
 
         remaining = {k for k in wanted if k not in result.values}
         if not remaining:
             return
-        cases = Case.objects.filter(owner=actor).exclude(status=Status.DRAFT).order_by("-created_at")
+        cases = Case.objects.filter(owner=applicant).exclude(status=Status.DRAFT).order_by("-created_at")
         for case in cases.only("number", "form")[: self.LOOK_BACK]:
             form = form_reveal(case.form)
             for key in list(remaining):
@@ -154,15 +155,26 @@ class PreviousCaseProvider:
 PROVIDERS = [ProfileProvider(), RegisterProvider(), PreviousCaseProvider()]
 
 
-def prefill_for(*, actor: User, plan, known: dict | None = None) -> PrefillResult:
-    """Run the providers over the plan's merged form. A provider that fails leaves its fields to
-    the applicant (logged), never the form."""
+def prefill_for(
+    *, actor: User, plan, known: dict | None = None, applicant: User | None = None
+) -> PrefillResult:
+    """Run the providers over the plan's merged form for `applicant` (default: the actor; a clerk
+    at a window acts for someone else, and every register lookup names the clerk). A provider
+    that fails leaves its fields to the applicant (logged), never the form."""
+    applicant = applicant or actor
     result = PrefillResult()
     wanted = _wanted(plan)
     for provider in PROVIDERS:
         try:
             with transaction.atomic():  # a savepoint: a failed provider leaves the transaction usable
-                provider.lookup(actor=actor, wanted=wanted, known=known or {}, plan=plan, result=result)
+                provider.lookup(
+                    actor=actor,
+                    applicant=applicant,
+                    wanted=wanted,
+                    known=known or {},
+                    plan=plan,
+                    result=result,
+                )
         except Exception as exc:  # a broken provider must not break the application form
             log.exception("prefill provider %s failed", provider.name)
             result.failures.append({"provider": provider.name, "reason": "error", "message": str(exc)[:200]})

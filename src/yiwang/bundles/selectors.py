@@ -322,12 +322,14 @@ def licence_refs_for(*, case: Case, bundle_case: BundleCase, on: date) -> dict[s
     return refs
 
 
-def prefill_enforce(*, bundle: Bundle, plan: Plan, actor: User, form: dict) -> int:
+def prefill_enforce(
+    *, bundle: Bundle, plan: Plan, actor: User, form: dict, applicant: User | None = None
+) -> int:
     """Authoritative prefilled values (real-name identity, registers) cannot be changed by the
     applicant. Returns how many fields were prefilled (authoritative or not)."""
     from . import prefill
 
-    values = prefill.prefill_for(actor=actor, plan=plan, known=form).values
+    values = prefill.prefill_for(actor=actor, applicant=applicant, plan=plan, known=form).values
     errors = {
         key: [f"{form_title(plan, key)}以{p.source}为准，不能修改；如信息有误，请先向提供单位申请更正"]
         for key, p in values.items()

@@ -34,6 +34,8 @@ from yiwang.core.idempotency import run_idempotent
 from yiwang.core.text import reject_markup
 from yiwang.ledger import rederive
 from yiwang.ledger import services as ledger
+from yiwang.organizations.models import Role
+from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
 
 from . import merge as merging
@@ -55,8 +57,6 @@ log = logging.getLogger("yiwang.bundles")
 
 LEDGER_KIND = "bundles.bundle.published"
 MAX_REPEAT = 50  # people in one 员工录用 submission
-# Applicants file a bundle themselves; 一窗受理 at a comprehensive window is not built yet.
-SELF_SERVICE_CHANNELS = {Channel.ONLINE, Channel.MOBILE, Channel.KIOSK}
 
 
 def today() -> date:
@@ -255,19 +255,28 @@ def bundle_case_submit(
     channel: str,
     materials: list[dict] | None = None,
     license_refs: dict[str, str] | None = None,
+    parties: dict | None = None,
     on: date | None = None,
 ) -> BundleCase:
     """One submission: a bundle case and, in the same transaction, one department case per
     applicable item (per person for a repeatable party). Items that need another item's result
-    are held and submitted by the system when it exists. Nothing is half-created."""
+    are held and submitted by the system when it exists. Nothing is half-created.
+
+    一窗受理: at a window the clerk files for the applicant named in `parties.applicant` (found or
+    opened as for any window case); each department case checks the clerk's window serves it."""
     on = on or today()
     bundle = selectors.bundle_published(code=bundle_code)
-    if channel not in SELF_SERVICE_CHANNELS:
-        raise ValidationFailed(fields={"channel": ["一件事的渠道取值应为 online、mobile 或 kiosk"]})
+    if channel not in Channel.values:
+        raise ValidationFailed(fields={"channel": ["渠道取值应为 online、window、kiosk 或 mobile"]})
     if not isinstance(form, dict):
         raise ValidationFailed(fields={"form": ["申请表应为 JSON 对象"]})
+    if channel == Channel.WINDOW and Role.CLERK not in staff_scope(actor).roles:
+        raise PermissionDenied("窗口收件仅供窗口工作人员使用", code="forbidden")
+    if not isinstance(parties, dict | None):
+        raise ValidationFailed(fields={"parties": ["应为对象"]})
+    owner = cases.applicant_account(actor=actor, channel=channel, parties=parties or {})
     wanted_kind = AccountKind.PERSON if bundle.audience == Audience.PERSON else AccountKind.LEGAL
-    if actor.kind != wanted_kind:
+    if owner.kind != wanted_kind:
         raise PermissionDenied(
             f"该一件事面向{Audience(bundle.audience).label}，请使用相应账号申请", code="forbidden"
         )
@@ -292,14 +301,14 @@ def bundle_case_submit(
     for key, value in clean.items():
         if isinstance(value, str):
             reject_markup(field=key, value=value)
-    prefilled = selectors.prefill_enforce(bundle=bundle, plan=plan, actor=actor, form=clean)
+    prefilled = selectors.prefill_enforce(bundle=bundle, plan=plan, actor=actor, applicant=owner, form=clean)
     number = "YJS" + numbers.case_number(region_code=bundle.lead_department.region.code, on=on)
     due = workdays.add_workdays(on, bundle.promised_days)
     bcase = BundleCase.objects.create(
         number=number,
         bundle=bundle,
         bundle_version=bundle.version,
-        owner=actor,
+        owner=owner,
         filed_by=actor,
         channel=channel,
         answers=plan.answers,
@@ -342,6 +351,7 @@ def bundle_case_submit(
                 item_version=version,
                 license_refs=item_refs,
                 waiting_for=waiting,
+                parties=parties,
             )
             BundleChild.objects.create(
                 bundle_case=bcase,

@@ -196,7 +196,7 @@ def _check_role(*, action: str, rule: Rule, roles: set[str], case: Case) -> str:
 
 
 # --- submission -----------------------------------------------------------------------------------
-def _applicant_account(*, actor: User, channel: str, parties: dict) -> User:
+def applicant_account(*, actor: User, channel: str, parties: dict) -> User:
     """Resolve who applies. Online, mobile and kiosk: always the logged-in person or company —
     filing in someone else's name needs their written authorisation, which only a window can check
     (the clerk records the agent as a party). Window: the clerk identifies the applicant on the
@@ -476,7 +476,7 @@ def case_submit(
     if not isinstance(parties, dict):
         raise ValidationFailed(fields={"parties": ["应为对象"]})
     extra_parties = _other_parties(parties)
-    owner = _applicant_account(actor=actor, channel=channel, parties=parties)
+    owner = applicant_account(actor=actor, channel=channel, parties=parties)
     objects = set(version.service_objects or [])
     if objects:
         is_person = owner.kind == AccountKind.PERSON

@@ -173,3 +173,49 @@ def test_previous_cases_prefill_editable_values(world, newborn):
         and father["authoritative"] is False
         and father["source"].startswith("上次办件")
     )
+
+
+def test_a_clerk_files_the_whole_bundle_at_one_window(world, newborn):
+    """一窗受理: one window, one filing, each department's case in its own queue."""
+    party = {"applicant": {"name": world.citizen.display_name, "id_number": world.citizen.id_number}}
+    bcase = services.bundle_case_submit(
+        actor=world.clerk,
+        bundle_code="newborn",
+        answers={"insured": "no"},
+        form=newborn_form(world),
+        channel="window",
+        materials=[pdf("delivery_record"), pdf("id_card")],
+        parties=party,
+        on=MON,
+    )
+    assert bcase.owner == world.citizen and bcase.filed_by == world.clerk
+    assert bcase.savings["visits"] == 1 and bcase.savings["visits_avoided"] == 2
+    kids = children(bcase)
+    assert {c.channel for c in kids.values()} == {"window"}
+    assert {c.window_id for c in kids.values()} == {world.window.pk}
+    assert {c.department_id for c in kids.values()} == {world.dept.pk, world.dept2.pk}
+    # the applicant follows it online like any bundle case
+    assert selectors.bundle_case_for_actor(actor=world.citizen, number=bcase.number) == bcase
+
+
+def test_window_filing_needs_a_clerk_and_the_applicant(world, newborn):
+    base = {
+        "bundle_code": "newborn",
+        "answers": {"insured": "no"},
+        "form": newborn_form(world),
+        "channel": "window",
+        "materials": [pdf("delivery_record"), pdf("id_card")],
+        "on": MON,
+    }
+    with pytest.raises(PermissionDenied):
+        services.bundle_case_submit(actor=world.citizen, **base)
+    with pytest.raises(ValidationFailed) as exc:
+        services.bundle_case_submit(actor=world.clerk, **base)
+    assert "parties.applicant" in exc.value.fields
+    with pytest.raises(PermissionDenied):  # this clerk's window serves neither department
+        services.bundle_case_submit(
+            actor=world.clerk_other_hall,
+            parties={"applicant": {"name": "张伟", "id_number": world.citizen.id_number}},
+            **base,
+        )
+    assert not BundleCase.objects.exists() and not Case.objects.exists()
