@@ -19,7 +19,7 @@ from .models import (
     DataResource,
     ResourceElement,
 )
-from .services import cdo_department_ids, staff_department_ids, user_subject_hash
+from .services import REASONS, cdo_department_ids, staff_department_ids, user_subject_hash
 
 
 def resources_search(*, q: str = "", department: str = "", sharing: str = "") -> QuerySet[DataResource]:
@@ -252,6 +252,7 @@ def access_record_dict(r: AccessRecord) -> dict:
         "outcome": r.outcome,
         "outcome_label": r.get_outcome_display(),
         "reason": r.reason,
+        "reason_label": REASONS[r.reason][1] if r.reason in REASONS else r.reason,
         "consent_basis": r.consent_basis,
         "ledger_entry": r.ledger_entry,
     }
