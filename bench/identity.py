@@ -23,39 +23,18 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import inprocess
+
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/yiwang_identity_bench"
 
 
-def recreate(url: str) -> None:
-    import psycopg
-
-    base, _, name = url.rpartition("/")
-    with psycopg.connect(base + "/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
 def setup(db: str) -> None:
-    os.environ["YIWANG_HOME"] = tempfile.mkdtemp(prefix="yw-identity-bench-")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
-    if db == "postgres":
-        os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL") or DEFAULT_PG
-        recreate(os.environ["DATABASE_URL"])
-    else:
-        os.environ.pop("DATABASE_URL", None)
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
+    inprocess.setup(db, name="identity", default_pg=DEFAULT_PG)
 
 
 def rate(n: int, seconds: float) -> float:
