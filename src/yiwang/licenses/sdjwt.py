@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -39,16 +40,34 @@ def b64u(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
+_B64U = re.compile(r"[A-Za-z0-9_-]+")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+# the last character of a canonical encoding leaves no stray bits: 4 unused bits when the length
+# is 2 mod 4, 2 when it is 3 mod 4
+_LAST_OK = {
+    2: frozenset(c for i, c in enumerate(_ALPHABET) if i % 16 == 0),
+    3: frozenset(c for i, c in enumerate(_ALPHABET) if i % 4 == 0),
+}
+
+
 def b64u_decode(text: str) -> bytes:
-    if not isinstance(text, str) or not text or any(c in text for c in "=+/ \n"):
+    if not isinstance(text, str) or not _B64U.fullmatch(text) or len(text) % 4 == 1:
         raise SdJwtError("malformed", "not base64url")
+    rest = len(text) % 4
+    if rest and text[-1] not in _LAST_OK[rest]:  # non-canonical: one changed character never passes
+        raise SdJwtError("malformed", "not canonical base64url")
     try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
     except (binascii.Error, ValueError) as exc:
         raise SdJwtError("malformed", "not base64url") from exc
-    if b64u(data) != text:  # non-canonical (stray padding bits): one changed character never passes
-        raise SdJwtError("malformed", "not canonical base64url")
-    return data
+
+
+_decode_json = json.JSONDecoder().decode
+
+
+def json_loads(data: bytes) -> object:
+    """JSON from UTF-8 bytes (UnicodeDecodeError / JSONDecodeError for anything else)."""
+    return _decode_json(data.decode("utf-8"))
 
 
 def _json(obj: object) -> bytes:
@@ -88,8 +107,8 @@ def jwt_decode(token: str) -> tuple[dict, dict, bytes, bytes]:
     if len(parts) != 3:
         raise SdJwtError("malformed", "a JWT has three parts")
     try:
-        header = json.loads(b64u_decode(parts[0]))
-        payload = json.loads(b64u_decode(parts[1]))
+        header = json_loads(b64u_decode(parts[0]))
+        payload = json_loads(b64u_decode(parts[1]))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise SdJwtError("malformed", "JWT header or payload is not JSON") from exc
     if not isinstance(header, dict) or not isinstance(payload, dict):
@@ -177,7 +196,7 @@ def resolve_disclosures(parsed: Parsed) -> list[str]:
             reasons.append("disclosure_mismatch")
             continue
         try:
-            item = json.loads(b64u_decode(disclosure))
+            item = json_loads(b64u_decode(disclosure))
         except (SdJwtError, UnicodeDecodeError, json.JSONDecodeError):
             reasons.append("disclosure_mismatch")
             continue
