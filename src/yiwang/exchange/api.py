@@ -176,6 +176,21 @@ def agreement_decision(request: HttpRequest, agreement_id: int, body: DecisionIn
     return selectors.agreement_dict(a)
 
 
+class RevocationIn(Schema):
+    version: int
+    reason: str = Field(max_length=500)
+
+
+@router.post("/agreements/{agreement_id}/revocation", auth=api_auth)
+def agreement_revocation(request: HttpRequest, agreement_id: int, body: RevocationIn):
+    user = _staff(request)
+    a = selectors.agreement_for_staff(user=user, agreement_id=agreement_id)
+    if a is None:
+        raise NotFound("未找到该共享协议")
+    a = services.agreement_revoke(actor=user, agreement=a, version=body.version, reason=body.reason)
+    return selectors.agreement_dict(a)
+
+
 # --- the gateway ------------------------------------------------------------------------------------
 class QueryIn(Schema):
     resource: str = Field(max_length=60)

@@ -1,5 +1,5 @@
 """What the exchange writes to the ledger (全程留痕): every query (allowed or refused), agreement
-requests and decisions, consent decisions and withdrawals. Entries name a query or a consent only by
+requests, decisions and revocations, consent decisions and withdrawals. Entries name a query or a consent only by
 a salted commitment (HMAC(record salt, record uid/id)), never the person; payloads carry codes,
 department USCCs and element codes, never personal values. `yiwang ledger verify` re-derives each
 payload from the live records through the functions registered here."""
@@ -71,9 +71,10 @@ def agreement_request_payload(a: Agreement) -> dict:
 
 
 def agreement_decision_payload(a: Agreement) -> dict:
+    # a revoked agreement had been approved: its decision entry still says so
     return {
         "agreement": a.pk,
-        "status": a.status,
+        "status": "approved" if a.status == "revoked" else a.status,
         "elements": a.elements,
         "valid_until": a.valid_until.isoformat() if a.valid_until else None,
         "decided_by": a.decided_by_id,
@@ -96,6 +97,29 @@ def record_agreement(a: Agreement, *, decision: bool) -> None:
     field = "decision_entry" if decision else "request_entry"
     Agreement.objects.filter(pk=a.pk).update(**{field: entry.pk})
     setattr(a, field, entry.pk)
+
+
+def agreement_revoke_payload(a: Agreement) -> dict:
+    return {
+        "agreement": a.pk,
+        "status": "revoked",
+        "side": a.revoked_side,
+        "revoked_by": a.revoked_by_id,
+        "reason": a.revoke_reason,
+        "at": local_time(a.revoked_at),
+    }
+
+
+def record_agreement_revocation(a: Agreement) -> None:
+    entry = ledger.entry_append(
+        kind="exchange.agreement.revoked",
+        subject=agreement_subject(a),
+        payload=agreement_revoke_payload(a),
+        actor_role="staff",
+        at=a.revoked_at,
+    )
+    Agreement.objects.filter(pk=a.pk).update(revoke_entry=entry.pk)
+    a.revoke_entry = entry.pk
 
 
 def consent_subject(c: Consent) -> str:
@@ -144,7 +168,10 @@ def _rederive_agreement(row) -> dict | None:
     if a is not None:
         return agreement_request_payload(a)
     a = qs.filter(decision_entry=row.pending_id).first()
-    return agreement_decision_payload(a) if a else None
+    if a is not None:
+        return agreement_decision_payload(a)
+    a = qs.filter(revoke_entry=row.pending_id).first()
+    return agreement_revoke_payload(a) if a else None
 
 
 def _rederive_consent(row) -> dict | None:

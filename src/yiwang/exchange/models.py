@@ -159,9 +159,16 @@ class Agreement(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField("审批意见", max_length=500, blank=True)
     automatic = models.BooleanField("自动批准（无条件共享）", default=False)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    revoked_at = models.DateTimeField("终止时间", null=True, blank=True)
+    revoked_side = models.CharField("终止方", max_length=10, blank=True)  # provider | consumer
+    revoke_reason = models.CharField("终止理由", max_length=500, blank=True)
     version = models.PositiveIntegerField(default=1)
     request_entry = models.BigIntegerField(null=True, blank=True, db_index=True)
     decision_entry = models.BigIntegerField(null=True, blank=True, db_index=True)
+    revoke_entry = models.BigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "共享协议"

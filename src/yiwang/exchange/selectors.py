@@ -180,6 +180,9 @@ def agreement_dict(a: Agreement) -> dict:
         "automatic": a.automatic,
         "requested_at": local_time(a.requested_at),
         "decided_at": local_time(a.decided_at),
+        "revoked_at": local_time(a.revoked_at),
+        "revoked_side": a.revoked_side,
+        "revoke_reason": a.revoke_reason,
         "version": a.version,
     }
 

@@ -416,6 +416,40 @@ def agreement_decide(
     return agreement
 
 
+@transaction.atomic
+def agreement_revoke(*, actor: User, agreement: Agreement, version: int, reason: str) -> Agreement:
+    """End an approved agreement before its term, with a reason: the provider's chief data
+    officer (e.g. the consumer misused the data, the legal basis lapsed), or the consuming
+    department (it no longer needs the data). Queries under it are refused from the next one on
+    (`agreement_revoked`); the revocation is a ledger entry like the request and the decision."""
+    if agreement.resource.department_id in cdo_department_ids(actor):
+        side = "provider"
+    elif agreement.consumer_id in staff_department_ids(actor):
+        side = "consumer"
+    else:
+        raise PermissionDenied("只有数据提供部门的首席数据官或使用部门可以终止共享协议", code="not_cdo")
+    if agreement.status != AgreementStatus.APPROVED:
+        raise Conflict("只能终止已批准的共享协议", code="invalid_transition")
+    reason = reason.strip()[:500]
+    if not reason:
+        raise ValidationFailed(fields={"reason": ["请说明终止理由"]})
+    updated = Agreement.objects.filter(
+        pk=agreement.pk, version=version, status=AgreementStatus.APPROVED
+    ).update(
+        status=AgreementStatus.REVOKED,
+        revoked_by=actor,
+        revoked_at=timezone.now(),
+        revoked_side=side,
+        revoke_reason=reason,
+        version=version + 1,
+    )
+    if not updated:
+        raise StaleVersion("该协议已被他人变更，请刷新后重试")
+    agreement.refresh_from_db()
+    ledgering.record_agreement_revocation(agreement)
+    return agreement
+
+
 def agreement_valid_q(*, on: date) -> Q:
     return Q(status=AgreementStatus.APPROVED, valid_from__lte=on) & (
         Q(valid_until__isnull=True) | Q(valid_until__gte=on)
@@ -505,6 +539,7 @@ REASONS: dict[str, tuple[int, str]] = {
     "not_shared": (403, "该数据资源不予共享"),
     "no_agreement": (403, "本部门没有该数据资源的有效共享协议"),
     "agreement_expired": (403, "本部门对该数据资源的共享协议已过期"),
+    "agreement_revoked": (403, "本部门对该数据资源的共享协议已终止"),
     "purpose_not_agreed": (403, "共享协议未包含该用途"),
     "elements_not_agreed": (403, "所请求的信息项均不在共享协议范围内"),
     "consent_required": (403, "需经信息主体本人授权，已向其发送授权请求"),
@@ -584,7 +619,17 @@ def _find_agreement(*, consumer: Department, resource: DataResource, purpose: st
             "purpose_not_agreed",
             f"共享协议未包含用途“{PURPOSES[purpose]}”",
         )
-    if qs.filter(status=AgreementStatus.APPROVED, valid_until__lt=on).exists():
+    last = (
+        qs.filter(Q(status=AgreementStatus.REVOKED) | Q(status=AgreementStatus.APPROVED, valid_until__lt=on))
+        .order_by("-pk")
+        .only("status", "revoke_reason")
+        .first()
+    )
+    if last is not None and last.status == AgreementStatus.REVOKED:
+        raise _Stop(
+            Outcome.REFUSED, "agreement_revoked", f"本部门对该数据资源的共享协议已终止：{last.revoke_reason}"
+        )
+    if last is not None:
         raise _Stop(Outcome.REFUSED, "agreement_expired")
     raise _Stop(Outcome.REFUSED, "no_agreement", f"本部门没有数据资源“{resource.name}”的有效共享协议")
 

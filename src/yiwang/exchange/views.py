@@ -168,7 +168,22 @@ def agreement_page(request: HttpRequest, agreement_id: int) -> HttpResponse:
     if a is None:
         raise Http404
     errors: list[str] = []
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        try:
+            services.agreement_revoke(
+                actor=request.user,
+                agreement=a,
+                version=int(request.POST.get("version", "0") or 0),
+                reason=request.POST.get("revoke_reason", ""),
+            )
+        except ValueError:
+            errors = ["请刷新页面后重试"]
+        except DomainError as exc:
+            errors = _errors(exc)
+        else:
+            messages.success(request, "共享协议已终止，此后使用部门的查询将被拒绝")
+            return redirect("exchange:agreement", agreement_id=a.pk)
+    elif request.method == "POST":
         try:
             until = request.POST.get("valid_until", "")
             services.agreement_decide(
@@ -198,6 +213,12 @@ def agreement_page(request: HttpRequest, agreement_id: int) -> HttpResponse:
             "purposes": [PURPOSES.get(p, p) for p in a.purposes],
             "can_decide": a.status == AgreementStatus.REQUESTED
             and a.resource.department_id in services.cdo_department_ids(request.user),
+            "can_revoke": a.status == AgreementStatus.APPROVED
+            and (
+                a.resource.department_id in services.cdo_department_ids(request.user)
+                or a.consumer_id in services.staff_department_ids(request.user)
+            ),
+            "revoking": request.method == "POST" and request.POST.get("action") == "revoke",
             "errors": errors,
         },
         status=422 if errors else 200,
