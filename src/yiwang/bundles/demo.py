@@ -32,10 +32,6 @@ COMPANIES = {
     "broadband": ("中国电信股份有限公司武汉分公司", "武汉电信"),
 }
 
-# Materials of existing demo items that a licence can stand in for (免提交): (item code, material code)
-# → licence type name. These belong in demo/build_items.py; until they are there, demo_load adds them
-# by importing the item once more (a new published version).
-
 ID = {"type": "string", "maxLength": 18}
 
 
@@ -454,6 +450,34 @@ def _companies(city: Region) -> dict[str, Department]:
     return out
 
 
+WATER_STAFF = ("water", "钱进", "水务集团业务受理：过户等一件事联办")
+
+
+def _company_staff(companies: dict[str, Department], password: str | None) -> None:
+    """A staff account of the water company (a non-government handler) with its own queue."""
+    import secrets
+
+    from yiwang.accounts import services as accounts
+    from yiwang.accounts.models import User
+
+    username, name, _ = WATER_STAFF
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        dept = companies["water"]
+        user = accounts.staff_create(
+            username=username,
+            password=password or secrets.token_urlsafe(24),
+            name=name,
+            roles=[{"role": "reviewer", "department": dept}, {"role": "approver", "department": dept}],
+        )
+        if not password:
+            user.set_unusable_password()
+            user.save(update_fields=["password"])
+    elif password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+
+
 def _licence_codes() -> dict[str, str]:
     return dict(LicenseType.objects.values_list("name", "code"))
 
@@ -525,7 +549,7 @@ def _needs_import(rows: list[dict]) -> list[dict]:
 
 
 @transaction.atomic
-def demo_load(*, world=None) -> dict:
+def demo_load(*, world=None, password: str | None = None) -> dict:
     """Create (or bring up to date) and publish the six demo bundles. Needs the demo departments,
     items and licence types. Returns {"items_created": [...], "bundles": {code: version}}."""
     from yiwang.licenses.services import license_types_load
@@ -535,6 +559,7 @@ def demo_load(*, world=None) -> dict:
     city = Region.objects.get(code=orgdata.CITY)
     licences = _licence_codes()
     companies = _companies(city)
+    _company_staff(companies, password)
     rows, keys = _item_rows(companies, licences)
     todo = _needs_import(rows)
     if todo:

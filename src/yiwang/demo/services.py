@@ -384,5 +384,5 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     result.parts["licenses"] = licenses_demo.demo_load(password=password)
     result.parts["exchange"] = exchange_demo.demo_load()
     result.parts["identity"] = identity_demo.demo_load()
-    result.parts["bundles"] = bundles_demo.demo_load()
+    result.parts["bundles"] = bundles_demo.demo_load(password=password)
     return result

@@ -100,3 +100,17 @@ def test_employment_form_takes_several_people_without_javascript(loaded, client)
     html = r.content.decode()
     assert r.status_code == 422 and 'id="p-employees-1-employee-id_number"' in html
     assert 'href="#p-employees-1-employee-id_number"' in html  # the error points into row 2
+
+
+def test_a_utility_company_handles_its_part_with_its_own_staff_and_queue(loaded):
+    """Non-government handlers: the water company has its own staff (its queue is the department
+    queue of every department, scoped by organizations.selectors like any other)."""
+    from yiwang.accounts.models import User
+    from yiwang.organizations.models import Department, DepartmentKind
+
+    water = Department.objects.get(name="武汉市水务集团有限公司")
+    assert water.kind == DepartmentKind.ENTERPRISE
+    clerk = User.objects.get(username="water")
+    assert clerk.check_password("demo-pass-1234")
+    roles = set(clerk.staff_roles.values_list("role", "department"))
+    assert roles == {("reviewer", water.pk), ("approver", water.pk)}

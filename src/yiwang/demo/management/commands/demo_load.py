@@ -6,6 +6,7 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
+from yiwang.bundles.demo import WATER_STAFF
 from yiwang.core.errors import ValidationFailed
 from yiwang.demo import services
 from yiwang.demo.services import DEMO_USERS, PASSWORD_ENV, DemoLoadError
@@ -41,6 +42,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"  {MALL_USERNAME.ljust(width)}  {MALL_NAME} · 法人（商场运营方，已授权 business 使用其证照：免提交）"
         )
+        username, name, description = WATER_STAFF
+        self.stdout.write(f"  {username.ljust(width)}  {name} · {description}")
         self.stdout.write("")
         if result.password_from_env:
             self.stdout.write(f"演示账号密码为环境变量 {PASSWORD_ENV} 的值（已为全部演示账号设置）。")
