@@ -456,7 +456,10 @@ def _advance_once(bcase: BundleCase, children: list[BundleChild], on: date) -> b
         if failed:
             names = "、".join(selectors.child_name(children, d) for d in failed)
             reason = f"前置事项“{names}”未能办结，本事项终止"
-            cases.case_stop_held(case=case, reason=reason, on=on)
+            try:
+                cases.case_stop_held(case=case, reason=reason, on=on)
+            except StaleVersion:  # stopped by another process at the same moment
+                continue
             BundleChild.objects.filter(pk=child.pk).update(stopped_reason=reason)
             changed = True
         elif all(outcome.get(d) and set(outcome[d]) == {SUCCESS} for d in deps):
@@ -465,6 +468,8 @@ def _advance_once(bcase: BundleCase, children: list[BundleChild], on: date) -> b
                 cases.case_release(case=case, license_refs=refs, on=on)
             except ValidationFailed as exc:  # e.g. the licence it needs was revoked meanwhile
                 log.warning("bundle %s: release of case %s failed: %s", bcase.pk, case.pk, exc.fields)
+                continue
+            except StaleVersion:  # another process released it at the same moment
                 continue
             changed = True
     return changed
