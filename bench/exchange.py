@@ -1,6 +1,6 @@
 """Exchange gateway benchmark (docs/exchange.md), in-process.
 
-    .venv/bin/python bench/exchange.py [--queries 2000] [--sqlite]
+    .venv/bin/python bench/exchange.py [--queries 2000] [--sqlite] [--profile]
 
 PostgreSQL by default: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/yiwang_exchange_bench)
 is dropped and recreated; --sqlite uses a fresh SQLite file under a temporary YIWANG_HOME.
@@ -112,7 +112,7 @@ def data(subjects: int):
     return resource, staff, rics
 
 
-def run(n: int, sqlite: bool) -> dict:
+def run(n: int, sqlite: bool, profile: bool = False) -> dict:
     vendor = setup(sqlite)
     from yiwang.exchange import adapters, services
 
@@ -137,6 +137,27 @@ def run(n: int, sqlite: bool) -> dict:
 
     assert floor(rics[0]) == gateway(rics[0])  # warm-up, and the same answer
     out = {"vendor": vendor, "queries": n}
+    if profile:
+        import cProfile
+        import pstats
+
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            gateway(rics[1])
+        print(f"SQL statements for one allowed query: {len(ctx.captured_queries)}")
+        for q in ctx.captured_queries:
+            print("  ", q["sql"][:160])
+        prof = cProfile.Profile()
+        prof.enable()
+        for i in range(200):
+            gateway(rics[i % len(rics)])
+        prof.disable()
+        st = pstats.Stats(prof).sort_stats("cumulative")
+        st.print_stats("yiwang|stdnum|cryptography|json", 25)
+        st.print_callees("query_run|_record")
+        return out
     for name, fn in (("floor", floor), ("gateway", gateway)):
         started = time.perf_counter()
         for i in range(n):
@@ -152,8 +173,13 @@ def main() -> None:
     )
     parser.add_argument("--queries", type=int, default=2000)
     parser.add_argument("--sqlite", action="store_true")
+    parser.add_argument(
+        "--profile", action="store_true", help="print the SQL of one allowed query and a cProfile of 200"
+    )
     args = parser.parse_args()
-    r = run(args.queries, args.sqlite)
+    r = run(args.queries, args.sqlite, args.profile)
+    if args.profile:
+        return
     print(f"database: {r['vendor']}, {r['queries']} queries each")
     print(f"direct register read (floor): {r['floor']:8.0f} /s")
     print(f"gateway query_run:            {r['gateway']:8.0f} /s")

@@ -26,7 +26,7 @@ import urllib.parse
 from datetime import timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -101,13 +101,23 @@ def register_encode(*, resource: DataResource, values: dict, sensitive: set[str]
 
 
 def register_read(*, resource: DataResource, subject_hash: str, elements: list[str]) -> dict | None:
-    row = RegisterRecord.objects.filter(resource=resource, subject_hash=subject_hash).only("values").first()
+    """The subject's row (one plain SELECT on the unique (resource, subject_hash) index; the ORM's
+    query building cost more than the read), sensitive values decrypted."""
+    q = connection.ops.quote_name
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {q('values')} FROM {q(RegisterRecord._meta.db_table)} "  # noqa: S608
+            f"WHERE {q('resource_id')} = %s AND {q('subject_hash')} = %s",
+            [resource.pk, subject_hash],
+        )
+        row = cur.fetchone()
     if row is None:
         return None
+    values = json.loads(row[0]) if isinstance(row[0], (str, bytes)) else row[0]
     out = {}
     for code in elements:
-        if code in row.values:
-            value = row.values[code]
+        if code in values:
+            value = values[code]
             out[code] = (
                 keys.decrypt(value, context=_context(resource.code, code))
                 if keys.is_encrypted(value)

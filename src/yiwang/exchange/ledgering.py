@@ -40,6 +40,8 @@ def query_payload(record: AccessRecord) -> dict:
 
 
 def record_query(record: AccessRecord) -> None:
+    """Append the record's entry and name it on the record. Called before the record is written
+    (services._record inserts it once, with its entry id); a saved record is updated."""
     entry = ledger.entry_append(
         kind="exchange.query",
         subject=query_subject(record),
@@ -47,8 +49,9 @@ def record_query(record: AccessRecord) -> None:
         actor_role=record.actor_role,
         at=record.at,
     )
-    AccessRecord.objects.filter(pk=record.pk).update(ledger_entry=entry.pk)
     record.ledger_entry = entry.pk
+    if record.pk is not None:
+        AccessRecord.objects.filter(pk=record.pk).update(ledger_entry=entry.pk)
 
 
 def agreement_subject(agreement: Agreement) -> str:

@@ -14,6 +14,7 @@ the checks are reads, and the record, its ledger entry and any consent request a
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -21,7 +22,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -601,15 +602,108 @@ class _State:
     subject_hash: str = ""
     elements: list[str] = field(default_factory=list)
     allowed: list[str] = field(default_factory=list)
-    agreement: Agreement | None = None
+    agreement: _AgreementRow | None = None
     consent: Consent | None = None
     consent_basis: str = ""
     new_consent: bool = False
 
 
-def _find_agreement(*, consumer: Department, resource: DataResource, purpose: str, on: date) -> Agreement:
-    qs = Agreement.objects.filter(consumer=consumer, resource=resource)
-    valid = [a for a in qs.filter(agreement_valid_q(on=on)).order_by("-valid_until", "-pk")]
+# The gateway's reads are plain SQL, one statement each (resource with its element codes; the
+# consumer's agreements for it; the register row): the ORM's query building and the prefetch were
+# most of a query's Python time. They are still read on every query (nothing cached in the
+# process), so a revoked agreement or a changed catalogue entry counts from the next query on.
+_RESOURCE_COLUMNS = (
+    "id",
+    "code",
+    "name",
+    "department_id",
+    "subject_kind",
+    "sharing_type",
+    "consent_required",
+    "adapter",
+    "system_id",
+)
+
+
+def _gateway_resource(code: str) -> tuple[DataResource | None, list[str]]:
+    """An active resource (only the columns the gateway uses; the rest load on access) and its
+    element codes in catalogue order."""
+    q = connection.ops.quote_name
+    fields = [f for f in DataResource._meta.concrete_fields if f.attname in _RESOURCE_COLUMNS]
+    cols = ", ".join(f"r.{q(f.column)}" for f in fields)
+    sql = (
+        f"SELECT {cols}, e.{q('code')} FROM {q(DataResource._meta.db_table)} r "  # noqa: S608
+        f"LEFT JOIN {q(ResourceElement._meta.db_table)} e ON e.{q('resource_id')} = r.{q('id')} "
+        f"WHERE r.{q('code')} = %s AND r.{q('active')} = %s ORDER BY e.{q('position')}, e.{q('code')}"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [code, True])
+        rows = cur.fetchall()
+    if not rows:
+        return None, []
+    n = len(fields)
+    resource = DataResource.from_db(connection.alias, [f.attname for f in fields], rows[0][:n])
+    return resource, [row[n] for row in rows if row[n] is not None]
+
+
+@dataclass(frozen=True)
+class _AgreementRow:
+    pk: int
+    status: str
+    elements: list
+    purposes: list
+    valid_from: date
+    valid_until: date | None
+    revoke_reason: str
+
+
+def _as_date(v) -> date | None:
+    return date.fromisoformat(v[:10]) if isinstance(v, str) else v
+
+
+def _as_list(v) -> list:
+    return json.loads(v) if isinstance(v, (str, bytes)) else list(v or [])
+
+
+def _gateway_agreements(*, consumer_id: int, resource_id: int) -> list[_AgreementRow]:
+    """The consumer's approved and revoked agreements for the resource, newest first."""
+    q = connection.ops.quote_name
+    sql = (
+        f"SELECT {q('id')}, {q('status')}, {q('elements')}, {q('purposes')}, {q('valid_from')}, "  # noqa: S608
+        f"{q('valid_until')}, {q('revoke_reason')} FROM {q(Agreement._meta.db_table)} "
+        f"WHERE {q('consumer_id')} = %s AND {q('resource_id')} = %s AND {q('status')} IN (%s, %s) "
+        f"ORDER BY {q('id')} DESC"
+    )
+    with connection.cursor() as cur:
+        cur.execute(sql, [consumer_id, resource_id, AgreementStatus.APPROVED, AgreementStatus.REVOKED])
+        rows = cur.fetchall()
+    return [
+        _AgreementRow(
+            pk=r[0],
+            status=r[1],
+            elements=_as_list(r[2]),
+            purposes=_as_list(r[3]),
+            valid_from=_as_date(r[4]),
+            valid_until=_as_date(r[5]),
+            revoke_reason=r[6] or "",
+        )
+        for r in rows
+    ]
+
+
+def _find_agreement(*, consumer: Department, resource: DataResource, purpose: str, on: date) -> _AgreementRow:
+    rows = _gateway_agreements(consumer_id=consumer.pk, resource_id=resource.pk)
+    valid = sorted(
+        (
+            a
+            for a in rows
+            if a.status == AgreementStatus.APPROVED
+            and a.valid_from <= on
+            and (a.valid_until is None or a.valid_until >= on)
+        ),
+        key=lambda a: (a.valid_until or date.max, a.pk),
+        reverse=True,
+    )
     covering = [a for a in valid if purpose in a.purposes]
     if covering:
         return covering[0]
@@ -619,11 +713,14 @@ def _find_agreement(*, consumer: Department, resource: DataResource, purpose: st
             "purpose_not_agreed",
             f"共享协议未包含用途“{PURPOSES[purpose]}”",
         )
-    last = (
-        qs.filter(Q(status=AgreementStatus.REVOKED) | Q(status=AgreementStatus.APPROVED, valid_until__lt=on))
-        .order_by("-pk")
-        .only("status", "revoke_reason")
-        .first()
+    # newest first: a revocation or a lapse, whichever came last, explains the refusal
+    last = next(
+        (
+            a
+            for a in rows
+            if a.status == AgreementStatus.REVOKED or (a.valid_until is not None and a.valid_until < on)
+        ),
+        None,
     )
     if last is not None and last.status == AgreementStatus.REVOKED:
         raise _Stop(
@@ -645,12 +742,8 @@ def _check(
     subject_is_actor: bool,
     on: date,
 ) -> None:
-    st.resource = resource = (
-        DataResource.objects.select_related("department", "system")
-        .prefetch_related("elements")
-        .filter(code=resource_code, active=True)
-        .first()
-    )
+    st.resource, known = _gateway_resource(str(resource_code))
+    resource = st.resource
     if resource is None:
         raise _Stop(Outcome.INVALID, "unknown_resource", f"未找到数据资源“{str(resource_code)[:60]}”")
     try:
@@ -669,7 +762,6 @@ def _check(
             Outcome.INVALID, "unknown_element", "请列出要查询的信息项", {"elements": ["请列出信息项"]}
         )
     try:
-        known = [e.code for e in resource.elements.all()]
         st.elements = _check_elements(resource, elements, known=known)
     except ValidationFailed as exc:
         raise _Stop(Outcome.INVALID, "unknown_element", exc.message, exc.fields) from exc
@@ -790,6 +882,28 @@ def query_run(
     return result
 
 
+_ACCESS_FIELDS = [f for f in AccessRecord._meta.concrete_fields if not f.primary_key]
+_INSERT_SQL: dict[str, str] = {}  # per database vendor: the statement text only, no data
+
+
+def _access_record_insert(record: AccessRecord) -> None:
+    """One INSERT of a fully built record (`at` set by the caller, not by auto_now_add)."""
+    sql = _INSERT_SQL.get(connection.vendor)
+    if sql is None:
+        q = connection.ops.quote_name
+        sql = _INSERT_SQL[connection.vendor] = (
+            f"INSERT INTO {q(AccessRecord._meta.db_table)} "  # noqa: S608
+            f"({', '.join(q(f.column) for f in _ACCESS_FIELDS)}) "
+            f"VALUES ({', '.join(['%s'] * len(_ACCESS_FIELDS))}) RETURNING {q('id')}"
+        )
+    values = [f.get_db_prep_save(getattr(record, f.attname), connection) for f in _ACCESS_FIELDS]
+    with connection.cursor() as cur:
+        cur.execute(sql, values)
+        record.pk = cur.fetchone()[0]
+    record._state.adding = False
+    record._state.db = connection.alias
+
+
 @transaction.atomic
 def _record(
     st: _State,
@@ -814,8 +928,9 @@ def _record(
             elements=st.allowed,
             case_number=case_number,
         )
-    record = AccessRecord.objects.create(
+    record = AccessRecord(
         uid=uid,
+        at=timezone.now(),
         consumer=caller.department,
         actor=caller.actor,
         actor_role=caller.role,
@@ -830,13 +945,15 @@ def _record(
         elements_returned=sorted(result.data),
         outcome=result.outcome,
         reason=result.reason,
-        agreement=st.agreement,
+        agreement_id=st.agreement.pk if st.agreement else None,
         consent=consent,
         consent_basis=st.consent_basis if result.ok else "",
         duration_ms=min(duration_ms, 2**31 - 1),
         ledger_salt=os.urandom(16).hex(),
     )
+    # the entry first, so the record is written once, already naming its entry
     ledgering.record_query(record)
+    _access_record_insert(record)
     return record, consent
 
 
