@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest, JsonResponse
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from yiwang.accounts.auth import api_auth
@@ -155,7 +155,7 @@ def agreement_create(request: HttpRequest, body: AgreementIn):
         valid_from=body.valid_from,
         purpose_note=body.purpose_note,
     )
-    return 201, selectors.agreement_dict(a)
+    return Status(201, selectors.agreement_dict(a))
 
 
 @router.post("/agreements/{agreement_id}/decision", auth=api_auth)
