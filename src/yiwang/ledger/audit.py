@@ -7,6 +7,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.db import connection
+
 from . import merkle, note, rederive
 from .models import Checkpoint, Entry, Tile
 from .services import log_verifiers, origin, payload_hash
@@ -58,12 +60,7 @@ def ledger_verify(*, rederive_records: bool = True, progress: Callable[[str], No
     report = Report()
     leaves: list[bytes] = []
     expected = 0
-    rows = (
-        Entry.objects.order_by("index")
-        .values_list("index", "kind", "entry", "leaf_hash", "payload", "salt", "pending_id")
-        .iterator(chunk_size=CHUNK)
-    )
-    for index, kind, data, stored_leaf, payload, salt, pending_id in rows:
+    for index, kind, data, stored_leaf, payload, salt, pending_id in _entry_rows():
         data = bytes(data)
         if index != expected:
             report.problem(f"entry {expected} is missing (next stored entry is {index})")
@@ -104,8 +101,17 @@ def ledger_verify(*, rederive_records: bool = True, progress: Callable[[str], No
         Tile.objects.order_by("id").values_list("id", "width", "hashes").iterator(chunk_size=CHUNK)
     ):
         tile = (tile_id >> 56, tile_id & LEVEL_MASK)
+        blob = bytes(blob)
+        nodes = merkle.tile_nodes(tile, width)
+        if len(blob) == merkle.HASH_SIZE * len(nodes):
+            try:  # the common case, in one comparison: the whole tile as recomputed
+                if b"".join(levels[level][index] for level, index in nodes) == blob:
+                    seen += len(nodes)
+                    continue
+            except IndexError:
+                pass  # a node outside the recomputed tree: found node by node below
         try:
-            stored = merkle.tile_decode(tile, width, bytes(blob))
+            stored = merkle.tile_decode(tile, width, blob)
         except ValueError:
             report.problem(f"stored tile {tile} is malformed")
             continue
@@ -157,6 +163,23 @@ def ledger_verify(*, rederive_records: bool = True, progress: Callable[[str], No
                 report.problem(f"checkpoints {previous.size} and {body.size} are inconsistent")
         previous = body
     return report
+
+
+def _entry_rows():
+    """The stored entries in log order, read through a server-side cursor where the database has
+    one (Django's row converters cost a third of the audit); payloads decoded from JSON here."""
+    q = connection.ops.quote_name
+    columns = ", ".join(
+        q(c) for c in ("index", "kind", "entry", "leaf_hash", "payload", "salt", "pending_id")
+    )
+    sql = f"SELECT {columns} FROM {q(Entry._meta.db_table)} ORDER BY {q('index')}"  # noqa: S608 - constant identifiers
+    with connection.chunked_cursor() as cur:
+        cur.execute(sql)
+        while rows := cur.fetchmany(CHUNK):
+            for index, kind, data, leaf, payload, salt, pending_id in rows:
+                if isinstance(payload, str | bytes):  # SQLite stores JSON as text
+                    payload = json.loads(payload)
+                yield index, kind, data, leaf, payload, salt, pending_id
 
 
 @dataclass(frozen=True)
