@@ -290,8 +290,9 @@ def bundle_case_submit(
     refs = license_refs or {}
     if not isinstance(refs, dict):
         raise ValidationFailed(fields={"license_refs": ["应为对象：材料编码 → 证照标识"]})
-    # One answer with every problem: the form's and the missing materials' together.
-    errors = _missing_materials(plan, materials or [], refs)
+    # One answer with every problem: the form's and the missing materials' together (a window
+    # checks paper materials on the spot, as for any window case).
+    errors = {} if channel == Channel.WINDOW else _missing_materials(plan, materials or [], refs)
     try:
         clean, clean_rows = _validate_all(plan.schema, common, rows, bundle.repeat_party)
     except ValidationFailed as exc:

@@ -184,7 +184,7 @@ def test_a_clerk_files_the_whole_bundle_at_one_window(world, newborn):
         answers={"insured": "no"},
         form=newborn_form(world),
         channel="window",
-        materials=[pdf("delivery_record"), pdf("id_card")],
+        materials=[pdf("delivery_record")],  # the 身份证 is checked on paper at the window
         parties=party,
         on=MON,
     )
