@@ -14,6 +14,7 @@ from .models import Checkpoint, Entry, Tile
 from .services import log_verifiers, origin, payload_hash
 
 CHUNK = 5000
+_decode = json.JSONDecoder().decode  # json.loads without its per-call set-up (str input)
 LEVEL_MASK = (1 << 56) - 1
 
 
@@ -69,7 +70,7 @@ def ledger_verify(*, rederive_records: bool = True, progress: Callable[[str], No
         if bytes(stored_leaf) != leaf:
             report.problem(f"entry {index}: stored leaf hash does not match the entry bytes")
         try:
-            obj = json.loads(data)
+            obj = _decode(data.decode())
             attested = obj["payload_hash"]
         except (ValueError, KeyError, TypeError):
             report.problem(f"entry {index}: entry bytes are not a canonical ledger entry")
@@ -177,8 +178,8 @@ def _entry_rows():
         cur.execute(sql)
         while rows := cur.fetchmany(CHUNK):
             for index, kind, data, leaf, payload, salt, pending_id in rows:
-                if isinstance(payload, str | bytes):  # SQLite stores JSON as text
-                    payload = json.loads(payload)
+                if isinstance(payload, str):  # SQLite stores JSON as text
+                    payload = _decode(payload)
                 yield index, kind, data, leaf, payload, salt, pending_id
 
 

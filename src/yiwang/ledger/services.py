@@ -50,9 +50,14 @@ def witness_name() -> str:
 
 
 # --- entries ------------------------------------------------------------------------------------
+# The encoder json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False) builds on
+# every call, built once (the same bytes; the audit encodes a million payloads).
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical(obj: object) -> bytes:
     """Stable JSON: sorted keys, no spaces, UTF-8."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return _CANONICAL.encode(obj).encode()
 
 
 def subject_commitment(*, salt: bytes, subject_id: str) -> str:
