@@ -39,6 +39,15 @@ def _p(title: str, **kw) -> dict:
     return {"type": "string", "title": title, **kw}
 
 
+# The form of the items a company change (企业信息变更) pushes to other departments.
+ORG_CHANGE_PROPS = {
+    "enterprise.name": _p("单位名称", maxLength=100),
+    "enterprise.uscc": _p("统一社会信用代码", maxLength=18),
+    "application.reason": _p("变更事项及内容", maxLength=1000),
+}
+ORG_CHANGE_REQUIRED = ["enterprise.name", "enterprise.uscc", "application.reason"]
+
+
 def _m(
     code: str, name: str, *, form: str = "3", required: bool = True, licence: str = "", notes: str = ""
 ) -> dict:
@@ -127,12 +136,8 @@ NEW_ITEMS: dict[str, dict] = {
         "statutory": 5,
         "objects": ["2"],
         "results": [{"name": "医保单位信息变更结果", "type": "30"}],
-        "props": {
-            "enterprise.name": _p("单位名称", maxLength=100),
-            "enterprise.uscc": _p("统一社会信用代码", maxLength=18),
-            "application.reason": _p("变更事项及内容", maxLength=1000),
-        },
-        "required": ["enterprise.name", "enterprise.uscc", "application.reason"],
+        "props": ORG_CHANGE_PROPS,
+        "required": ORG_CHANGE_REQUIRED,
         "materials": [],
         "themes": ["医疗卫生"],
     },
@@ -146,12 +151,8 @@ NEW_ITEMS: dict[str, dict] = {
         "statutory": 5,
         "objects": ["2"],
         "results": [{"name": "住房公积金单位信息变更结果", "type": "30"}],
-        "props": {
-            "enterprise.name": _p("单位名称", maxLength=100),
-            "enterprise.uscc": _p("统一社会信用代码", maxLength=18),
-            "application.reason": _p("变更事项及内容", maxLength=1000),
-        },
-        "required": ["enterprise.name", "enterprise.uscc", "application.reason"],
+        "props": ORG_CHANGE_PROPS,
+        "required": ORG_CHANGE_REQUIRED,
         "materials": [],
         "themes": ["住房保障"],
     },

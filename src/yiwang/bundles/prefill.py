@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 
-from yiwang.accounts.models import AccountKind, TrustLevel, User
+from yiwang.accounts.models import AccountKind, User
+from yiwang.accounts.selectors import profile_elements
 
 log = logging.getLogger("yiwang.bundles.prefill")
 
@@ -48,27 +49,9 @@ class ProfileProvider:
     name = "profile"
 
     def lookup(self, *, actor: User, applicant: User, wanted: set[str], known: dict, plan, result) -> None:
-        verified = (applicant.trust_level or 0) >= TrustLevel.VERIFIED
-        source = "实名认证信息" if verified else "账号资料"
-        if applicant.kind == AccountKind.PERSON:
-            pairs = {
-                "applicant.name": (applicant.display_name, verified),
-                "applicant.id_number": (applicant.id_number, verified),
-                "applicant.phone": (applicant.phone, False),
-            }
-        elif applicant.kind == AccountKind.LEGAL:
-            pairs = {
-                "applicant.name": (applicant.display_name, True),
-                "applicant.uscc": (applicant.uscc, True),
-                "enterprise.name": (applicant.display_name, True),
-                "enterprise.uscc": (applicant.uscc, True),
-                "legal_rep.name": (applicant.legal_representative, True),
-            }
-            source = "法人账号登记信息"
-        else:
-            return
+        pairs, source = profile_elements(applicant)
         for key, (value, authoritative) in pairs.items():
-            if key in wanted and value and key not in result.values:
+            if key in wanted and key not in result.values:
                 result.values[key] = Prefill(value, source, authoritative, self.name)
 
 

@@ -238,7 +238,9 @@ def bundle_case_for_actor(*, actor: User, number: str) -> BundleCase:
 
 def bundle_children(bcase: BundleCase) -> list[BundleChild]:
     return list(
-        bcase.children.select_related("case", "case__item_version", "case__department").order_by("id")
+        bcase.children.select_related("case", "case__item", "case__item_version", "case__department")
+        .prefetch_related("case__stops")  # the clock view of each department case
+        .order_by("id")
     )
 
 

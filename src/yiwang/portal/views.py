@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from yiwang.accounts import services as accounts
 from yiwang.accounts.models import AccountKind
+from yiwang.accounts.selectors import profile_elements
 from yiwang.cases import notices as case_notices
 from yiwang.cases import presenters, selectors, services
 from yiwang.cases.models import Status
@@ -200,20 +201,8 @@ def _prefill(user, version) -> tuple[dict, str]:
     """Initial values: the account's own data, then (一键续办) the rest from the applicant's last
     case of this item. Returns the values and that case's number ("" if none)."""
     props = (version.form_schema or {}).get("properties") or {}
-    if user.kind == AccountKind.LEGAL:
-        known = {
-            "enterprise.name": str(user),
-            "enterprise.uscc": user.uscc or "",
-            "legal_rep.name": user.legal_representative,
-            "enterprise.phone": user.phone,
-        }
-    else:
-        known = {
-            "applicant.name": str(user),
-            "applicant.id_number": user.id_number,
-            "applicant.phone": user.phone,
-        }
-    values = {k: v for k, v in known.items() if k in props and v}
+    known, _ = profile_elements(user)
+    values = {k: v for k, (v, _) in known.items() if k in props}
     last = selectors.last_case_form(user=user, item_code=version.item.code)
     if last is None:
         return values, ""

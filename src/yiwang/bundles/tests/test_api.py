@@ -84,3 +84,13 @@ def test_bad_submissions_get_clear_errors_and_create_nothing(api, world, newborn
 def test_a_company_cannot_apply_for_a_personal_bundle(api, world, newborn):
     r = api(world.company).post("/api/v1/bundle-cases", body(world))
     assert r.status_code == 403 and "个人" in r.json()["message"]
+
+
+def test_bundle_case_detail_reads_a_fixed_number_of_queries(
+    api, world, newborn, django_assert_max_num_queries
+):
+    """No query per department case beyond the fixed ones (3 cases here, the same with more)."""
+    client = api(world.citizen)
+    number = client.post("/api/v1/bundle-cases", body(world)).json()["number"]
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/api/v1/bundle-cases/{number}").status_code == 200
