@@ -19,7 +19,6 @@ from .models import Case, Status
 
 SUPPLEMENT_NOTICE_DAYS = 5  # 行政许可法 §32
 FINISHED = {Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN, Status.APPROVED, Status.DENIED}
-YELLOW_DAYS = 2
 
 
 @dataclass(frozen=True)
@@ -55,12 +54,9 @@ def deemed_acceptance(case: Case, *, today: date, cal=None) -> date | None:
 
 
 def warning_level(*, due: date, today: date, cal=None) -> tuple[int, str]:
-    left = (cal or workdays.calendar()).workdays_between(today, due)
-    if today > due:
-        return left, "red"
-    if left <= YELLOW_DAYS:
-        return left, "yellow"
-    return left, "normal"
+    """(working days left, light) by the platform's one rule (`workdays.selectors.warning_light`)."""
+    level, left = workdays.warning_light(due=due, today=today, cal=cal)
+    return left, level
 
 
 def clock_view(case: Case, *, today: date, cal=None) -> ClockView:

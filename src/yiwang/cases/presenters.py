@@ -8,12 +8,12 @@ from datetime import date
 from yiwang.catalog.models import CaseKind
 from yiwang.core.formats import local_time
 from yiwang.core.masking import mask
+from yiwang.workdays import selectors as workdays
 
 from . import clock
 from .models import Case, CaseParty, Status
 
 STATUS_LABELS = dict(Status.choices)
-WARNING_LABELS = {"normal": "正常", "yellow": "黄灯", "red": "红灯"}
 CLOCK_LABELS = {"running": "计时中", "stopped": "暂停计时", "not_started": "未开始"}
 
 
@@ -43,7 +43,7 @@ def case_summary(case: Case, *, today: date, cal=None) -> dict:
         "due_date_provisional": view.provisional,
         "working_days_left": view.working_days_left,
         "warning_level": view.warning_level,
-        "warning_label": WARNING_LABELS[view.warning_level],
+        "warning_label": workdays.WARNING_LABELS[view.warning_level],
         "clock": view.clock,
     }
 
@@ -76,7 +76,7 @@ def case_detail(case: Case, *, today: date, events, parties, masked_form: dict) 
         "due_date_provisional": view.provisional,
         "working_days_left": view.working_days_left,
         "warning_level": view.warning_level,
-        "warning_label": WARNING_LABELS[view.warning_level],
+        "warning_label": workdays.WARNING_LABELS[view.warning_level],
         "clock": view.clock,
         "clock_label": "已结束" if case.status in clock.FINISHED else CLOCK_LABELS[view.clock],
         "decision": case.decision or None,

@@ -6,12 +6,11 @@ from datetime import date
 
 from yiwang.core.formats import local_time
 from yiwang.core.masking import mask_name
+from yiwang.workdays import selectors as workdays
 
 from .models import BAD_TAGS, DIMENSIONS, Evaluation, WorkOrder, WorkOrderStep
 from .selectors import order_warning
 from .services import ACTION_LABELS
-
-WARNING_LABELS = {"normal": "正常", "yellow": "黄灯", "red": "红灯"}
 
 
 def evaluation_out(ev: Evaluation, *, show_rater: bool = False) -> dict:
@@ -85,7 +84,7 @@ def order_out(order: WorkOrder, *, today: date, cal=None, steps=None, staff_view
         "due_date": order.due_date.isoformat(),
         "working_days_left": left,
         "warning_level": level,
-        "warning_label": WARNING_LABELS[level],
+        "warning_label": workdays.WARNING_LABELS[level],
         "escalated": order.escalated_at is not None,
         "disposal": order.disposal or None,
         "rectify_deadline": order.rectify_deadline.isoformat() if order.rectify_deadline else None,

@@ -26,8 +26,6 @@ from yiwang.workdays import selectors as workdays
 from .models import BAD_LEVELS, GOOD_LEVELS, Channel, Evaluation, WorkOrder
 from .services import OPEN_ORDER
 
-YELLOW_DAYS = 2  # 黄灯: 0–2 working days left (as for cases); 红灯: past the due date
-
 
 def _order_q(user: User) -> Q:
     if user.kind != AccountKind.STAFF:
@@ -68,7 +66,7 @@ def order_list(*, user: User, status: str | None = None, warning: str | None = N
     if warning == "red":
         qs = qs.filter(status__in=OPEN_ORDER, due_date__lt=on)
     elif warning == "yellow":
-        horizon = workdays.add_workdays(on, YELLOW_DAYS).date
+        horizon = workdays.add_workdays(on, workdays.YELLOW_DAYS).date
         qs = qs.filter(status__in=OPEN_ORDER, due_date__gte=on, due_date__lte=horizon)
     return qs.order_by("due_date", "id")
 
@@ -77,11 +75,7 @@ def order_warning(order: WorkOrder, *, today: date, cal=None) -> tuple[str, int 
     """("normal"|"yellow"|"red", working days left) for an open order; finished: ("normal", None)."""
     if order.status not in OPEN_ORDER:
         return "normal", None
-    cal = cal or workdays.calendar()
-    left = cal.workdays_between(today, order.due_date)
-    if left < 0:
-        return "red", left
-    return ("yellow" if left <= YELLOW_DAYS else "normal"), left
+    return workdays.warning_light(due=order.due_date, today=today, cal=cal)
 
 
 # --- statistics ------------------------------------------------------------------------------------

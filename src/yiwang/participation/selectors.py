@@ -17,8 +17,6 @@ from yiwang.workdays import selectors as workdays
 from .models import Comment, Finding, Kind, Mission, Moderation, Proposal, RectificationItem, Status
 from .services import OPEN, is_moderator, not_found
 
-YELLOW_DAYS = 2
-
 
 def _user(user) -> User | None:
     return user if user is not None and getattr(user, "is_authenticated", False) else None
@@ -135,11 +133,7 @@ def answer_warning(p: Proposal, *, today: date, cal=None) -> tuple[str, int | No
     ("normal", None) when answered or when there is no time limit."""
     if p.answer_due is None or p.answered_on is not None or p.status not in OPEN:
         return "normal", None
-    cal = cal or workdays.calendar()
-    left = cal.workdays_between(today, p.answer_due)
-    if left < 0:
-        return "red", left
-    return ("yellow" if left <= YELLOW_DAYS else "normal"), left
+    return workdays.warning_light(due=p.answer_due, today=today, cal=cal)
 
 
 def author_label(p_or_c) -> str:

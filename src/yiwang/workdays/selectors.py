@@ -7,7 +7,11 @@ The due-date rule, in one place
 * A clock stop (特别程序, 挂起) from day S to day E removes the working days in (S, E]: the start
   day still counts, a same-day stop costs nothing. `due_date(start=A, days=N, stops=[(S, E)])`.
 * Working days left = working days in (today, due date]: `workdays_between(today, due)`; it is
-  negative once today is past the due date (黄灯 at 0–2 left, 红灯 when overdue — cases decide).
+  negative once today is past the due date.
+* The warning light of every deadline in the platform (cases, work orders, proposals, …) is
+  `warning_light(due=…, today=…)`: 红灯 once today is past the due date (the day after a Friday
+  deadline is red, even though no working day has passed), else 黄灯 when 0–2 working days are
+  left, else 正常.
 * A working day is Monday–Friday, minus official holidays, plus 调休 make-up working days.
 
 Where a year's calendar comes from (first match wins), see `year_status`:
@@ -399,6 +403,21 @@ def due_date(*, start: date, days: int, stops: Iterable[tuple[date, date]] = ())
 def workdays_between(after: date, until: date) -> int:
     """Working days in (after, until]; negative when until < after (overdue)."""
     return calendar().workdays_between(after, until)
+
+
+YELLOW_DAYS = 2  # 黄灯: at most this many working days left
+WARNING_LABELS = {"normal": "正常", "yellow": "黄灯", "red": "红灯"}
+
+
+def warning_light(*, due: date, today: date, cal: WorkCalendar | None = None) -> tuple[str, int]:
+    """The one warning light: ("red" | "yellow" | "normal", working days left in (today, due]).
+    Red once today is past the due date; yellow with 0–2 working days left; normal otherwise."""
+    left = (cal or calendar()).workdays_between(today, due)
+    if today > due:
+        return "red", left
+    if left <= YELLOW_DAYS:
+        return "yellow", left
+    return "normal", left
 
 
 def year_status(year: int) -> str:
