@@ -12,5 +12,5 @@ class BundlesConfig(AppConfig):
 
         from . import services
 
-        followers.register(services.bundle_follow_case)
+        followers.register("bundles", services.bundle_follow_case)
         services.ledger_register()

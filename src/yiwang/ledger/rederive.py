@@ -1,28 +1,33 @@
 """Re-deriving entries from the records they attest.
 
-Apps register, per kind prefix, a function that recomputes an entry's payload from the live
-record: `rederive.register("case.", fn)` with fn(entry_row) -> dict (or None when the record is
-gone). `yiwang ledger verify` compares that payload's salted hash with the entry's.
+Each app registers, per entry-kind prefix, a function that recomputes an entry's payload from
+the live record, in its `ledgering.py` (called from its AppConfig.ready()):
+`rederive.registry.register("case.", fn)` with fn(entry_row) -> dict (or None when the record is
+gone). `yiwang ledger verify` compares that payload's salted hash with the entry's; the longest
+registered prefix of an entry's kind wins. The ledger itself knows no domain.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any, Protocol
 
-_registry: dict[str, Callable] = {}
+from yiwang.core.hooks import Hook
 
 
-def register(kind_prefix: str, fn: Callable) -> None:
-    _registry[kind_prefix] = fn
+class Rederive(Protocol):
+    def __call__(self, row: Any, /) -> dict | None: ...
+
+
+registry: Hook[Rederive] = Hook("ledger.rederive")
+
+
+def register(kind_prefix: str, fn: Rederive) -> None:
+    registry.register(kind_prefix, fn)
 
 
 def unregister(kind_prefix: str) -> None:
-    _registry.pop(kind_prefix, None)
+    registry.unregister(kind_prefix)
 
 
-def lookup(kind: str) -> Callable | None:
-    best = None
-    for prefix, fn in _registry.items():
-        if kind.startswith(prefix) and (best is None or len(prefix) > len(best[0])):
-            best = (prefix, fn)
-    return best[1] if best else None
+def lookup(kind: str) -> Rederive | None:
+    return registry.lookup_prefix(kind)

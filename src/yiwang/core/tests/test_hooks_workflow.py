@@ -1,0 +1,87 @@
+"""The hook registry and the workflow mechanism every stateful record uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from yiwang.core.errors import InvalidTransition, PermissionDenied, StaleVersion, ValidationFailed
+from yiwang.core.hooks import Hook, HookError
+from yiwang.core.workflow import Workflow, rule
+
+
+def test_duplicate_registration_is_an_error():
+    hook: Hook = Hook("test.hook")
+    first = lambda **kw: 1  # noqa: E731
+    hook.register("a", first)
+    hook.register("a", first)  # the same function again (ready() twice) is harmless
+    with pytest.raises(HookError, match="already registered"):
+        hook.register("a", lambda **kw: 2)
+    assert hook.functions() == [first]
+    hook.register("a", second := (lambda **kw: 3), replace=True)
+    assert hook.get("a") is second
+
+
+def test_calls_in_order_and_prefix_lookup():
+    hook: Hook = Hook("test.order")
+    seen = []
+    hook.register("one", lambda: seen.append(1))
+    hook.register("two", lambda: seen.append(2))
+    for fn in hook:
+        fn()
+    assert seen == [1, 2]
+    assert hook.names() == ["one", "two"]
+    kinds: Hook = Hook("test.kinds")
+    kinds.register("case.", short := (lambda row: "short"))
+    kinds.register("case.special", long := (lambda row: "long"))
+    assert kinds.lookup_prefix("case.special.x") is long
+    assert kinds.lookup_prefix("case.accepted") is short
+    assert kinds.lookup_prefix("licence.issued") is None
+    with kinds.registered("case.", other := (lambda row: "other")):
+        assert kinds.lookup_prefix("case.accepted") is other
+    assert kinds.lookup_prefix("case.accepted") is short
+
+
+def test_not_callable_is_refused():
+    with pytest.raises(HookError):
+        Hook("test.bad").register("x", 42)
+
+
+RULES = {
+    "approve": rule({"draft"}, "approved", {"boss"}, "批准"),
+    "reopen": rule({"approved"}, "draft", {"boss", "clerk"}, "重新打开"),
+}
+
+
+class FakeRecord:
+    """A plain object for the read-only checks (they touch no database); the conditional UPDATE
+    is exercised on real rows by the cases, work-order, proposal and agreement tests."""
+
+    def __init__(self, status: str, version: int = 1):
+        self.status, self.version = status, version
+
+    def get_status_display(self) -> str:
+        return {"draft": "草稿", "approved": "已批准"}[self.status]
+
+
+def _wf():
+    from yiwang.core.models import Key  # the read-only checks need no particular model
+
+    return Workflow(model=Key, rules=RULES, noun="记录")
+
+
+def test_checks_in_contract_order():
+    wf = _wf()
+    with pytest.raises(ValidationFailed):
+        wf.rule("fly")
+    rec = FakeRecord("draft", version=3)
+    with pytest.raises(PermissionDenied) as denied:
+        wf.check(obj=rec, action="approve", roles={"clerk"}, version=2)
+    assert "批准" in denied.value.message  # role first, even with a stale version
+    with pytest.raises(StaleVersion) as stale:
+        wf.check(obj=rec, action="approve", roles={"boss"}, version=2)
+    assert stale.value.message == "该记录已被他人处理，请刷新后重试"
+    with pytest.raises(InvalidTransition) as invalid:
+        wf.check(obj=rec, action="reopen", roles={"clerk"}, version=3)
+    assert invalid.value.message == "记录当前状态为“草稿”，不能重新打开"
+    found, acting = wf.check(obj=rec, action="approve", roles={"boss", "clerk"}, version=3)
+    assert found.target == "approved" and acting == {"boss"}
