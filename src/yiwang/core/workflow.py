@@ -84,6 +84,7 @@ class Workflow(Generic[M]):
         record: Callable[[M, Step], object] | None = None,
         noun: str,
         stale_message: str | None = None,
+        state_message: str = "{noun}当前状态为“{state}”，不能{label}",
         state_field: str = "status",
     ) -> None:
         self.model = model
@@ -91,6 +92,7 @@ class Workflow(Generic[M]):
         self.record = record
         self.noun = noun
         self.stale_message = stale_message or f"该{noun}已被他人处理，请刷新后重试"
+        self.state_message = state_message
         self.state_field = state_field
         self._touch = any(f.name == "updated_at" for f in model._meta.concrete_fields)
 
@@ -112,7 +114,9 @@ class Workflow(Generic[M]):
     def ensure_source(self, obj: M, found: Rule, *, label: str | None = None) -> None:
         if getattr(obj, self.state_field) not in found.sources:
             raise InvalidTransition(
-                f"{self.noun}当前状态为“{self.state_label(obj)}”，不能{label or found.label}"
+                self.state_message.format(
+                    noun=self.noun, state=self.state_label(obj), label=label or found.label
+                )
             )
 
     def check(
@@ -129,7 +133,11 @@ class Workflow(Generic[M]):
         return found, acting
 
     # --- the one write ------------------------------------------------------------------------
-    def transition(
+    def transition(self, obj: M, **kwargs: Any) -> M:
+        """Move `obj` (see `transition_recorded`) and return the instance, updated in place."""
+        return self.transition_recorded(obj, **kwargs)[0]
+
+    def transition_recorded(
         self,
         obj: M,
         *,
@@ -143,10 +151,11 @@ class Workflow(Generic[M]):
         update: dict | None = None,
         version: int | None = None,
         expect_state: bool = False,
-    ) -> M:
+    ) -> tuple[M, Any]:
         """Move `obj` to `to` if nobody moved it since `version` (default: the version the
-        instance holds), record the step, and return the instance updated in place. With
-        `expect_state` the UPDATE also requires the state the instance holds."""
+        instance holds) and record the step. Returns the instance, updated in place, and what
+        the `record` function returned (the step row). With `expect_state` the UPDATE also
+        requires the state the instance holds."""
         update = dict(update or {})
         frm = getattr(obj, self.state_field)
         version = obj.version if version is None else version
@@ -164,8 +173,9 @@ class Workflow(Generic[M]):
         for name, value in values.items():
             if name not in ("version", self.state_field):
                 setattr(obj, name, value)
+        recorded = None
         if self.record is not None:
-            self.record(
+            recorded = self.record(
                 obj,
                 Step(
                     action=action,
@@ -179,4 +189,4 @@ class Workflow(Generic[M]):
                     data=data or {},
                 ),
             )
-        return obj
+        return obj, recorded
