@@ -548,6 +548,13 @@ def proposal_overdue_send(*, notice_id: int) -> int:
 RECTIFY_DEFAULT_DAYS = 10  # working days for a rectification item when no deadline is given
 
 
+def mission_can_record(*, actor: User, mission: Mission, manager: bool | None = None) -> bool:
+    """Findings are recorded while the mission is open, by its staff member or a manager."""
+    if manager is None:
+        manager = is_mission_manager(actor, department_id=mission.department_id, region_path=mission.region.path)
+    return mission.status == MissionStatus.OPEN and (manager or mission.staff_id == actor.pk)
+
+
 def is_mission_manager(user: User | None, *, department_id: int, region_path: str) -> bool:
     """Department admins of the department (within region) and supervisors of the region plan
     missions and turn findings into proposals or rectification items."""
