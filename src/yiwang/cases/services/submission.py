@@ -41,9 +41,9 @@ from yiwang.organizations.models import Department, Region, Role
 from yiwang.organizations.selectors import clerk_window_for_item, staff_scope
 from yiwang.workdays import selectors as workdays
 
-from . import clock, ledgering, numbers, tasks
-from .materials import check_upload
-from .models import (
+from .. import clock, ledgering, numbers, tasks
+from ..materials import check_upload
+from ..models import (
     Case,
     CaseEvent,
     CaseLicenseRef,
