@@ -96,6 +96,19 @@ class Workflow(Generic[M]):
         self.state_field = state_field
         self._touch = any(f.name == "updated_at" for f in model._meta.concrete_fields)
 
+    def with_record(self, record: Callable[[M, Step], object]) -> Workflow[M]:
+        """The same workflow (model, rules, messages) writing its steps with `record`. An app's
+        rules module declares the workflow for the read-only checks, its services take the
+        writing copy: `rules.workflow.with_record(step_record)`."""
+        return Workflow(
+            model=self.model,
+            rules=self.rules,
+            record=record,
+            noun=self.noun,
+            stale_message=self.stale_message,
+            state_field=self.state_field,
+        )
+
     # --- checks (read only) -------------------------------------------------------------------
     def rule(self, action: str) -> Rule:
         found = self.rules.get(action)

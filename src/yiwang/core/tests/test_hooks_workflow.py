@@ -85,3 +85,16 @@ def test_checks_in_contract_order():
     assert invalid.value.message == "记录当前状态为“草稿”，不能重新打开"
     found, acting = wf.check(obj=rec, action="approve", roles={"boss", "clerk"}, version=3)
     assert found.target == "approved" and acting == {"boss"}
+
+
+def test_with_record_is_the_same_workflow_writing_its_steps():
+    wf = _wf()
+    steps = []
+    writing = wf.with_record(lambda obj, step: steps.append(step))
+    assert wf.record is None and writing.record is not None
+    assert writing.rules is wf.rules and writing.model is wf.model
+    assert writing.stale_message == wf.stale_message == "该记录已被他人处理，请刷新后重试"
+    rec = FakeRecord("approved", version=4)
+    with pytest.raises(InvalidTransition) as invalid:
+        writing.check(obj=rec, action="approve", roles={"boss"}, version=4)
+    assert invalid.value.message == "记录当前状态为“已批准”，不能批准"
