@@ -35,8 +35,8 @@ from yiwang.core.identifiers import validate_ric, validate_uscc
 from yiwang.organizations.models import Department, Role
 from yiwang.organizations.selectors import staff_scope
 
-from . import adapters, ledgering
-from .models import (
+from .. import adapters, ledgering
+from ..models import (
     PURPOSES,
     AccessRecord,
     AdapterKind,
@@ -1039,6 +1039,6 @@ def prefill_lookup(
 
 
 def nonce_cleanup(*, before: timedelta = timedelta(0)) -> int:
-    from .models import SignatureNonce
+    from ..models import SignatureNonce
 
     return SignatureNonce.objects.filter(expires_at__lt=timezone.now() - before).delete()[0]

@@ -19,9 +19,9 @@ from yiwang.core.masking import mask_name
 from yiwang.core.text import reject_markup
 from yiwang.ledger import services as ledger
 
-from . import identifiers, sdjwt, signing, statuslist
-from .catalogue import DEMO_TYPES
-from .models import (
+from .. import identifiers, sdjwt, signing, statuslist
+from ..catalogue import DEMO_TYPES
+from ..models import (
     HolderIdType,
     ImportBatch,
     License,
@@ -394,7 +394,7 @@ def _clean_text(field: str, value: str, *, required: bool = True, max_length: in
 
 
 def _is_holder(user, license: License) -> bool:
-    from .selectors import holder_hash
+    from ..selectors import holder_hash
 
     h = holder_hash(user)
     return bool(h) and h == license.holder_id_hash
@@ -434,7 +434,7 @@ def license_authorise(
     its own applications, for a purpose, until a date, optionally only for some items."""
     from yiwang.catalog.models import Item
 
-    from .selectors import effective_status
+    from ..selectors import effective_status
 
     today = today or timezone.localdate()
     if not _is_holder(actor, license):
@@ -654,7 +654,7 @@ def license_present(
 ) -> LicensePresentation:
     """The holder makes a 加注件 for a recipient: only `fields`, for `purpose`, until `valid_until`
     (a date means the end of that day, Beijing time)."""
-    from .selectors import effective_status
+    from ..selectors import effective_status
 
     if not _is_holder(actor, license):
         raise NotFound("未找到该证照")
@@ -785,7 +785,7 @@ def license_import_file(
     import hashlib
     import json
 
-    from . import importing
+    from .. import importing
 
     _import_actor_check(actor)
     today = today or timezone.localdate()
@@ -838,7 +838,7 @@ def repair_values(item: LicenseRepair) -> dict[str, str]:
 
 
 def _repair_allowed(actor, item: LicenseRepair) -> bool:
-    from . import importing
+    from .. import importing
 
     allowed = importing.allowed_departments(actor)
     return (
@@ -858,7 +858,7 @@ def license_repair_reissue(
     ValidationFailed names the fields and nothing changes."""
     import json
 
-    from . import importing
+    from .. import importing
 
     _import_actor_check(actor)
     item = LicenseRepair.objects.select_for_update().select_related("batch").get(pk=item.pk)

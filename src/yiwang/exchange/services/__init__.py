@@ -1,0 +1,3 @@
+"""Interim: the module moved into a package (split by topic in the next commit)."""
+
+from .gateway import *  # noqa: F403
