@@ -1009,7 +1009,15 @@ def _complete(a: Act) -> Case:
         raise ValidationFailed(fields={"delivery": ["送达方式应为 window、post 或 electronic"]})
     a.go(data={"delivery": delivery}, update={"delivery": delivery, "completed_at": timezone.now()})
     # 电子证照: an approved case whose result is a licence gets it signed in this same transaction
-    issued = license_issue_all(case=a.case) if a.case.decision == "approve" else []
+    issued = (
+        license_issue_all(
+            case=a.case,
+            holder=a.case.parties.filter(role=PartyRole.APPLICANT).first(),
+            form=form_reveal(a.case.form or {}),
+        )
+        if a.case.decision == "approve"
+        else []
+    )
     a.notice(
         data={
             "delivery": delivery,

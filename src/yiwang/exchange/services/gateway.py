@@ -1,15 +1,14 @@
-"""Exchange writes: the catalogue, agreements (request → the provider CDO's decision), consent,
-local register rows, and the query gateway that prefill and every cross-department lookup go
-through.
+"""The query gateway that prefill and every cross-department lookup go through.
 
-The gateway (`query_run`) checks, in this order: the resource exists and is shared, the purpose
-and elements are known, the subject identifier is valid, the caller's department holds a valid
-agreement covering the purpose (its own resources need none), the subject's consent where the
-resource's legal basis requires it (a citizen asking for their own data counts as consent); then
-it reads the provider (local register or signed HTTP call) and returns only agreed elements.
-Every query, allowed or refused, leaves an `AccessRecord` and an `exchange.query` ledger entry in
-one transaction. The provider call happens outside any transaction of ours (it may take seconds);
-the checks are reads, and the record, its ledger entry and any consent request are one transaction.
+`query_run` checks, in this order: the resource exists and is shared, the purpose and elements
+are known, the subject identifier is valid, the caller's department holds a valid agreement
+covering the purpose (its own resources need none), the subject's consent where the resource's
+legal basis requires it (a citizen asking for their own data counts as consent); then it reads
+the provider (local register or signed HTTP call) and returns only agreed elements. Every query,
+allowed or refused, leaves an `AccessRecord` and an `exchange.query` ledger entry in one
+transaction. The provider call happens outside any transaction of ours (it may take seconds);
+the checks are reads, and the record, its ledger entry and any consent request are one
+transaction. What each refusal means (HTTP status, Chinese text) is `rules.REASONS`.
 """
 
 from __future__ import annotations
@@ -22,18 +21,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db import connection, transaction
 from django.utils import timezone
 
-from yiwang.accounts.models import AccountKind, User
-from yiwang.catalog import elements as canonical
-from yiwang.core import keys
-from yiwang.core.errors import Conflict, NotFound, PermissionDenied, StaleVersion, ValidationFailed
+from yiwang.accounts.models import User
+from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.identifiers import ValidationError as StdnumError
 from yiwang.core.identifiers import validate_ric, validate_uscc
-from yiwang.organizations.models import Department, Role
-from yiwang.organizations.selectors import staff_scope
+from yiwang.organizations.models import Department
 
 from .. import adapters, ledgering
 from ..models import (
@@ -47,51 +42,19 @@ from ..models import (
     DataResource,
     ExternalSystem,
     Outcome,
-    RegisterRecord,
     ResourceElement,
     SharingType,
     SubjectKind,
 )
+from ..rules import REASONS
+from ..selectors import staff_department_ids, subject_hash_of
+from .catalogue import elements_check
+from .consent import consent_request
 
 log = logging.getLogger("yiwang.exchange")
-MAX_AGREEMENT_DAYS = 3 * 366
 
 
-# --- bases --------------------------------------------------------------------------------------
-def known_bases() -> set[str]:
-    """Canonical base ids an element may be bound to: person and organisation bases ("name",
-    "household_address", "registered_address", ...) and thing elements ("property.certificate_no")."""
-    out = set(canonical.PERSON_BASE) | set(canonical.ORG_BASE)
-    for party, bases in canonical.THING_BASE.items():
-        out |= {f"{party}.{b}" for b in bases}
-    return out
-
-
-# --- who the caller is --------------------------------------------------------------------------
-def staff_department_ids(user: User) -> set[int]:
-    """Departments a staff member works for: department roles, and the departments served by
-    their windows."""
-    if user is None or user.kind != AccountKind.STAFF:
-        return set()
-    scope = staff_scope(user)
-    ids = {d for _, d, _ in scope.department_roles}
-    if scope.window_ids:
-        from yiwang.organizations.models import Window
-
-        ids |= set(
-            Window.departments.through.objects.filter(window_id__in=scope.window_ids).values_list(
-                "department_id", flat=True
-            )
-        )
-    return ids
-
-
-def cdo_department_ids(user: User) -> set[int]:
-    if user is None or user.kind != AccountKind.STAFF:
-        return set()
-    return staff_scope(user).departments_for(Role.CDO)
-
-
+# --- who asks -----------------------------------------------------------------------------------
 @dataclass
 class Caller:
     """Who asks: a department, through a staff member, a platform service acting for a user
@@ -126,26 +89,7 @@ def caller_for_system(*, system: ExternalSystem) -> Caller:
     return Caller(department=system.department, role="system", system=system)
 
 
-# --- subjects -----------------------------------------------------------------------------------
-def subject_hash_of(*, kind: str, value: str) -> str:
-    return keys.lookup_hash(value, kind="id_number" if kind == SubjectKind.PERSON else "uscc")
-
-
-def user_subject_hash(user: User) -> str:
-    """The lookup hash under which a citizen's or company's data and records are kept."""
-    if user.kind == AccountKind.PERSON and user.id_number_hash:
-        return user.id_number_hash
-    if user.kind == AccountKind.LEGAL and user.uscc:
-        return subject_hash_of(kind=SubjectKind.ORG, value=user.uscc)
-    return ""
-
-
-def _subject_user(*, kind: str, subject_hash: str) -> User | None:
-    if kind == SubjectKind.PERSON:
-        return User.objects.filter(id_number_hash=subject_hash, kind=AccountKind.PERSON).first()
-    return None
-
-
+# --- the subject ---------------------------------------------------------------------------------
 def _parse_subject(resource: DataResource, subject: dict) -> tuple[str, str]:
     """(normalised identifier, its lookup hash); raises ValidationFailed with a Chinese message."""
     if not isinstance(subject, dict):
@@ -185,380 +129,7 @@ def _parse_subject(resource: DataResource, subject: dict) -> tuple[str, str]:
     return value, subject_hash_of(kind=resource.subject_kind, value=value)
 
 
-# --- catalogue ----------------------------------------------------------------------------------
-@transaction.atomic
-def resource_save(
-    *,
-    department: Department,
-    code: str,
-    name: str,
-    subject_kind: str,
-    sharing_type: str,
-    source_system: str,
-    legal_basis: str,
-    elements: list[dict],
-    update_frequency: str = "daily",
-    consent_required: bool = False,
-    sharing_condition: str = "",
-    description: str = "",
-    owner: str = "",
-    adapter: str = AdapterKind.LOCAL,
-    system: ExternalSystem | None = None,
-) -> DataResource:
-    """Create or update a catalogue entry and its elements (by code). Elements:
-    {"code", "name", "base"?, "sensitive"?, "mask"?, "data_type"?, "authoritative"?}."""
-    errors: dict[str, list[str]] = {}
-    if sharing_type not in SharingType.values:
-        errors["sharing_type"] = ["共享类型应为无条件共享、有条件共享或不予共享"]
-    if subject_kind not in SubjectKind.values:
-        errors["subject_kind"] = ["信息主体类型有误"]
-    if not elements:
-        errors["elements"] = ["至少需要一个信息项"]
-    bases = known_bases()
-    for e in elements:
-        if e.get("base") and e["base"] not in bases:
-            errors.setdefault("elements", []).append(
-                f"信息项“{e['code']}”对应的标准数据元“{e['base']}”不存在"
-            )
-    if adapter == AdapterKind.HTTP and system is None:
-        errors["system"] = ["部门系统接口方式须指定提供系统"]
-    if errors:
-        raise ValidationFailed(fields=errors)
-    resource, _ = DataResource.objects.update_or_create(
-        code=code,
-        defaults={
-            "department": department,
-            "name": name,
-            "subject_kind": subject_kind,
-            "sharing_type": sharing_type,
-            "sharing_condition": sharing_condition,
-            "source_system": source_system,
-            "legal_basis": legal_basis,
-            "update_frequency": update_frequency,
-            "consent_required": consent_required,
-            "description": description,
-            "owner": owner,
-            "adapter": adapter,
-            "system": system,
-        },
-    )
-    for pos, e in enumerate(elements):
-        ResourceElement.objects.update_or_create(
-            resource=resource,
-            code=e["code"],
-            defaults={
-                "name": e["name"],
-                "base": e.get("base", ""),
-                "sensitive": bool(e.get("sensitive", False)),
-                "mask": e.get("mask", ""),
-                "data_type": e.get("data_type", "string"),
-                "authoritative": bool(e.get("authoritative", True)),
-                "position": pos,
-            },
-        )
-    return resource
-
-
-@transaction.atomic
-def register_put(*, resource: DataResource, subject: str, values: dict) -> RegisterRecord:
-    """Write (or replace) a local register row: keyed by the subject's lookup hash, sensitive
-    element values encrypted."""
-    codes = {e.code: e for e in resource.elements.all()}
-    unknown = set(values) - set(codes)
-    if unknown:
-        raise ValidationFailed(fields={"values": [f"未知的信息项：{', '.join(sorted(unknown))}"]})
-    sensitive = {c for c, e in codes.items() if e.sensitive}
-    row, _ = RegisterRecord.objects.update_or_create(
-        resource=resource,
-        subject_hash=subject_hash_of(kind=resource.subject_kind, value=subject),
-        defaults={"values": adapters.register_encode(resource=resource, values=values, sensitive=sensitive)},
-    )
-    return row
-
-
-# --- agreements ---------------------------------------------------------------------------------
-def _check_purposes(purposes: list[str]) -> list[str]:
-    if not purposes:
-        raise ValidationFailed(fields={"purposes": ["请选择用途"]})
-    unknown = [p for p in purposes if p not in PURPOSES]
-    if unknown:
-        raise ValidationFailed(
-            fields={"purposes": [f"未知的用途：{'、'.join(unknown)}；可选：{'、'.join(PURPOSES)}"]}
-        )
-    return sorted(set(purposes))
-
-
-def _check_elements(
-    resource: DataResource, elements: list[str], field_name: str = "elements", known: list[str] | None = None
-) -> list[str]:
-    if not elements:
-        raise ValidationFailed(fields={field_name: ["请选择信息项"]})
-    codes = known if known is not None else list(resource.elements.values_list("code", flat=True))
-    unknown = [e for e in elements if e not in codes]
-    if unknown:
-        raise ValidationFailed(
-            f"数据资源“{resource.name}”没有这些信息项：{'、'.join(unknown)}",
-            code="unknown_element",
-            fields={field_name: [f"未知的信息项：{e}" for e in unknown]},
-        )
-    order = {c: i for i, c in enumerate(codes)}
-    return sorted(set(elements), key=lambda c: order[c])
-
-
-@transaction.atomic
-def agreement_request(
-    *,
-    actor: User,
-    resource: DataResource,
-    consumer: Department,
-    elements: list[str],
-    purposes: list[str],
-    legal_basis: str,
-    valid_until: date,
-    valid_from: date | None = None,
-    purpose_note: str = "",
-    on: date | None = None,
-) -> Agreement:
-    """A consuming department asks for named elements of a resource. 无条件共享 resources are
-    approved at once (still recorded); 不予共享 resources cannot be requested."""
-    today = on or timezone.localdate()
-    if consumer.pk not in staff_department_ids(actor) and not actor.is_superuser:
-        raise PermissionDenied("只能以本部门名义申请共享", code="not_department_staff")
-    if resource.sharing_type == SharingType.NONE:
-        raise PermissionDenied("该数据资源不予共享，不能申请", code="not_shared")
-    elements = _check_elements(resource, elements)
-    purposes = _check_purposes(purposes)
-    valid_from = valid_from or today
-    errors: dict[str, list[str]] = {}
-    if not legal_basis.strip():
-        errors["legal_basis"] = ["请填写使用依据（法律法规或“三定”规定等）"]
-    if valid_until < valid_from or valid_until < today:
-        errors["valid_until"] = ["有效期应晚于生效日期和今天"]
-    elif (valid_until - valid_from).days > MAX_AGREEMENT_DAYS:
-        errors["valid_until"] = ["有效期最长三年"]
-    if errors:
-        raise ValidationFailed(fields=errors)
-    a = Agreement.objects.create(
-        resource=resource,
-        consumer=consumer,
-        requested_elements=elements,
-        requested_until=valid_until,
-        purposes=purposes,
-        purpose_note=purpose_note.strip()[:300],
-        legal_basis=legal_basis.strip()[:300],
-        requested_by=actor,
-        valid_from=valid_from,
-    )
-    ledgering.record_agreement(a, decision=False)
-    if resource.sharing_type == SharingType.UNCONDITIONAL:
-        Agreement.objects.filter(pk=a.pk).update(
-            status=AgreementStatus.APPROVED,
-            elements=elements,
-            valid_until=valid_until,
-            decided_at=timezone.now(),
-            decision_reason="无条件共享，自动批准",
-            automatic=True,
-            version=a.version + 1,
-        )
-        a.refresh_from_db()
-        ledgering.record_agreement(a, decision=True)
-    return a
-
-
-@transaction.atomic
-def agreement_decide(
-    *,
-    actor: User,
-    agreement: Agreement,
-    action: str,
-    version: int,
-    elements: list[str] | None = None,
-    valid_until: date | None = None,
-    reason: str = "",
-) -> Agreement:
-    """The provider's chief data officer approves (possibly narrowed: fewer elements, a shorter
-    period) or refuses, with reasons."""
-    if agreement.resource.department_id not in cdo_department_ids(actor):
-        raise PermissionDenied("只有数据提供部门的首席数据官可以审批共享申请", code="not_cdo")
-    if agreement.status != AgreementStatus.REQUESTED:
-        raise Conflict("该申请已审批", code="invalid_transition")
-    reason = reason.strip()[:500]
-    now = timezone.now()
-    if action == "refuse":
-        if not reason:
-            raise ValidationFailed(fields={"reason": ["拒绝时请说明理由"]})
-        changes = {"status": AgreementStatus.REFUSED, "elements": []}
-    elif action == "approve":
-        chosen = _check_elements(agreement.resource, elements or agreement.requested_elements)
-        outside = [e for e in chosen if e not in agreement.requested_elements]
-        until = valid_until or agreement.requested_until
-        errors: dict[str, list[str]] = {}
-        if outside:
-            errors["elements"] = [f"只能在申请范围内批准：{'、'.join(outside)} 未申请"]
-        if until > agreement.requested_until:
-            errors["valid_until"] = ["批准的有效期不能长于申请的有效期"]
-        elif until < agreement.valid_from:
-            errors["valid_until"] = ["有效期不能早于生效日期"]
-        narrowed = len(chosen) < len(agreement.requested_elements) or until < agreement.requested_until
-        if narrowed and not reason:
-            errors["reason"] = ["缩小范围或缩短期限时请说明理由"]
-        if errors:
-            raise ValidationFailed(fields=errors)
-        changes = {"status": AgreementStatus.APPROVED, "elements": chosen, "valid_until": until}
-    else:
-        raise ValidationFailed(fields={"action": ["操作应为 approve 或 refuse"]})
-    updated = Agreement.objects.filter(
-        pk=agreement.pk, version=version, status=AgreementStatus.REQUESTED
-    ).update(decided_by=actor, decided_at=now, decision_reason=reason, version=version + 1, **changes)
-    if not updated:
-        raise StaleVersion("该申请已被他人处理，请刷新后重试")
-    agreement.refresh_from_db()
-    ledgering.record_agreement(agreement, decision=True)
-    return agreement
-
-
-@transaction.atomic
-def agreement_revoke(*, actor: User, agreement: Agreement, version: int, reason: str) -> Agreement:
-    """End an approved agreement before its term, with a reason: the provider's chief data
-    officer (e.g. the consumer misused the data, the legal basis lapsed), or the consuming
-    department (it no longer needs the data). Queries under it are refused from the next one on
-    (`agreement_revoked`); the revocation is a ledger entry like the request and the decision."""
-    if agreement.resource.department_id in cdo_department_ids(actor):
-        side = "provider"
-    elif agreement.consumer_id in staff_department_ids(actor):
-        side = "consumer"
-    else:
-        raise PermissionDenied("只有数据提供部门的首席数据官或使用部门可以终止共享协议", code="not_cdo")
-    if agreement.status != AgreementStatus.APPROVED:
-        raise Conflict("只能终止已批准的共享协议", code="invalid_transition")
-    reason = reason.strip()[:500]
-    if not reason:
-        raise ValidationFailed(fields={"reason": ["请说明终止理由"]})
-    updated = Agreement.objects.filter(
-        pk=agreement.pk, version=version, status=AgreementStatus.APPROVED
-    ).update(
-        status=AgreementStatus.REVOKED,
-        revoked_by=actor,
-        revoked_at=timezone.now(),
-        revoked_side=side,
-        revoke_reason=reason,
-        version=version + 1,
-    )
-    if not updated:
-        raise StaleVersion("该协议已被他人变更，请刷新后重试")
-    agreement.refresh_from_db()
-    ledgering.record_agreement_revocation(agreement)
-    return agreement
-
-
-def agreement_valid_q(*, on: date) -> Q:
-    return Q(status=AgreementStatus.APPROVED, valid_from__lte=on) & (
-        Q(valid_until__isnull=True) | Q(valid_until__gte=on)
-    )
-
-
-# --- consent ------------------------------------------------------------------------------------
-def _own_consent(*, user: User, consent_id: int) -> Consent:
-    h = user_subject_hash(user)
-    c = Consent.objects.select_related("resource", "consumer").filter(pk=consent_id, subject_hash=h).first()
-    if not h or c is None:
-        raise NotFound("未找到该授权请求")
-    return c
-
-
-@transaction.atomic
-def consent_decide(*, user: User, consent_id: int, action: str) -> Consent:
-    """The data subject grants or refuses a pending request, or withdraws a granted consent.
-    Withdrawal takes effect for the very next query."""
-    c = _own_consent(user=user, consent_id=consent_id)
-    now = timezone.now()
-    if action in ("grant", "refuse"):
-        if c.status != ConsentStatus.PENDING:
-            raise Conflict("该授权请求已处理", code="invalid_transition")
-        status = ConsentStatus.GRANTED if action == "grant" else ConsentStatus.REFUSED
-        n = Consent.objects.filter(pk=c.pk, status=ConsentStatus.PENDING).update(
-            status=status, decided_at=now, subject_user=user, version=c.version + 1
-        )
-        if not n:
-            raise StaleVersion("该授权请求已被处理，请刷新后重试")
-        c.refresh_from_db()
-        ledgering.record_consent(c, withdrawal=False)
-    elif action == "withdraw":
-        if c.status != ConsentStatus.GRANTED:
-            raise Conflict("只能撤回已同意的授权", code="invalid_transition")
-        n = Consent.objects.filter(pk=c.pk, status=ConsentStatus.GRANTED).update(
-            status=ConsentStatus.WITHDRAWN, withdrawn_at=now, version=c.version + 1
-        )
-        if not n:
-            raise StaleVersion("该授权已被撤回，请刷新后重试")
-        c.refresh_from_db()
-        ledgering.record_consent(c, withdrawal=True)
-    else:
-        raise ValidationFailed(fields={"action": ["操作应为 grant、refuse 或 withdraw"]})
-    return c
-
-
-def _consent_request(
-    *,
-    subject_hash: str,
-    kind: str,
-    resource: DataResource,
-    consumer: Department,
-    purpose: str,
-    elements: list[str],
-    case_number: str,
-) -> Consent:
-    """A pending consent request (one open request per subject, consumer, resource and purpose)."""
-    try:
-        with transaction.atomic():
-            return Consent.objects.create(
-                subject_hash=subject_hash,
-                subject_user=_subject_user(kind=kind, subject_hash=subject_hash),
-                resource=resource,
-                consumer=consumer,
-                purpose=purpose,
-                elements=elements,
-                case_number=case_number[:40],
-                ledger_salt=os.urandom(16).hex(),
-            )
-    except IntegrityError:
-        return Consent.objects.get(
-            subject_hash=subject_hash,
-            resource=resource,
-            consumer=consumer,
-            purpose=purpose,
-            status__in=[ConsentStatus.PENDING, ConsentStatus.GRANTED],
-        )
-
-
 # --- the gateway --------------------------------------------------------------------------------
-REASONS: dict[str, tuple[int, str]] = {
-    "unknown_resource": (404, "未找到该数据资源"),
-    "unknown_purpose": (422, "未知的用途"),
-    "unknown_element": (422, "请求了该数据资源没有的信息项"),
-    "invalid_subject": (422, "信息主体标识有误"),
-    "not_shared": (403, "该数据资源不予共享"),
-    "no_agreement": (403, "本部门没有该数据资源的有效共享协议"),
-    "agreement_expired": (403, "本部门对该数据资源的共享协议已过期"),
-    "agreement_revoked": (403, "本部门对该数据资源的共享协议已终止"),
-    "purpose_not_agreed": (403, "共享协议未包含该用途"),
-    "elements_not_agreed": (403, "所请求的信息项均不在共享协议范围内"),
-    "consent_required": (403, "需经信息主体本人授权，已向其发送授权请求"),
-    "consent_pending": (403, "信息主体尚未确认授权"),
-    "consent_refused": (403, "信息主体已拒绝授权"),
-    "consent_withdrawn": (403, "信息主体已撤回授权，已重新向其发送授权请求"),
-    "subject_not_found": (404, "未查询到该信息主体的数据"),
-    "provider_timeout": (504, adapters.ProviderError.MESSAGES["provider_timeout"]),
-    "provider_unavailable": (502, adapters.ProviderError.MESSAGES["provider_unavailable"]),
-    "provider_error": (502, adapters.ProviderError.MESSAGES["provider_error"]),
-    "provider_bad_response": (502, adapters.ProviderError.MESSAGES["provider_bad_response"]),
-    "provider_signature_invalid": (502, adapters.ProviderError.MESSAGES["provider_signature_invalid"]),
-    "provider_response_too_large": (502, adapters.ProviderError.MESSAGES["provider_response_too_large"]),
-    "provider_not_configured": (502, adapters.ProviderError.MESSAGES["provider_not_configured"]),
-    "circuit_open": (503, adapters.ProviderError.MESSAGES["circuit_open"]),
-}
-
-
 @dataclass
 class QueryResult:
     outcome: str
@@ -762,7 +333,7 @@ def _check(
             Outcome.INVALID, "unknown_element", "请列出要查询的信息项", {"elements": ["请列出信息项"]}
         )
     try:
-        st.elements = _check_elements(resource, elements, known=known)
+        st.elements = elements_check(resource=resource, elements=elements, known=known)
     except ValidationFailed as exc:
         raise _Stop(Outcome.INVALID, "unknown_element", exc.message, exc.fields) from exc
     if resource.sharing_type == SharingType.NONE and caller.department.pk != resource.department_id:
@@ -919,7 +490,7 @@ def _record(
 ) -> tuple[AccessRecord, Consent | None]:
     consent = st.consent
     if st.new_consent and st.resource is not None:
-        consent = _consent_request(
+        consent = consent_request(
             subject_hash=st.subject_hash,
             kind=st.resource.subject_kind,
             resource=st.resource,
@@ -957,88 +528,9 @@ def _record(
     return record, consent
 
 
-# --- prefill (一件事 免填写) ------------------------------------------------------------------------
-@dataclass
-class PrefillValue:
-    value: object
-    resource_code: str
-    resource_name: str
-    department_name: str
-    authoritative: bool
-
-
-@dataclass
-class PrefillResult:
-    values: dict[str, PrefillValue] = field(default_factory=dict)
-    failures: list[tuple[str, str, str]] = field(default_factory=list)  # (resource code, reason, 中文)
-
-
-def prefill_lookup(
-    *,
-    consumer: Department,
-    actor: User,
-    subject: dict,
-    bases: set[str],
-    purpose: str,
-    case_number: str = "",
-    subject_is_actor: bool = False,
-) -> PrefillResult:
-    """Values for canonical bases about one subject, read through the gateway: one query per
-    resource that binds some wanted base (only those elements), with the same checks and records
-    as `/queries`. Refusals, missing consent and provider failures land in `failures`; nothing is
-    raised for them. When several resources give a base, an authoritative one wins."""
-    out = PrefillResult()
-    if "id_number" in subject:
-        kind = SubjectKind.PERSON
-    elif "uscc" in subject:
-        kind = SubjectKind.ORG
-    else:
-        out.failures.append(("", "invalid_subject", "信息主体应为公民身份号码或统一社会信用代码"))
-        return out
-    wanted = set(bases)
-    rows = (
-        ResourceElement.objects.filter(base__in=wanted, resource__active=True, resource__subject_kind=kind)
-        .exclude(resource__sharing_type=SharingType.NONE)
-        .select_related("resource", "resource__department")
-        .order_by("resource__code", "position")
-    )
-    by_resource: dict[int, list[ResourceElement]] = {}
-    resources: dict[int, DataResource] = {}
-    for el in rows:
-        by_resource.setdefault(el.resource_id, []).append(el)
-        resources[el.resource_id] = el.resource
-    caller = Caller(department=consumer, role="service", actor=actor)
-    for rid, els in by_resource.items():
-        resource = resources[rid]
-        r = query_run(
-            caller=caller,
-            resource_code=resource.code,
-            subject=subject,
-            purpose=purpose,
-            elements=[e.code for e in els],
-            case_number=case_number,
-            subject_is_actor=subject_is_actor,
-        )
-        if not r.ok:
-            out.failures.append((resource.code, r.reason, r.message))
-            continue
-        for el in els:
-            if el.code not in r.data or r.data[el.code] in (None, ""):
-                continue
-            current = out.values.get(el.base)
-            if current is not None and (current.authoritative or not el.authoritative):
-                continue
-            out.values[el.base] = PrefillValue(
-                value=r.data[el.code],
-                resource_code=resource.code,
-                resource_name=resource.name,
-                department_name=resource.department.name,
-                authoritative=el.authoritative,
-            )
-    return out
-
-
+# --- signed requests ------------------------------------------------------------------------------
 def nonce_cleanup(*, before: timedelta = timedelta(0)) -> int:
+    """Forget the nonces of signed requests past their expiry (the replay store of `httpsig`)."""
     from ..models import SignatureNonce
 
     return SignatureNonce.objects.filter(expires_at__lt=timezone.now() - before).delete()[0]
