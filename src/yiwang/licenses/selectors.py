@@ -20,7 +20,15 @@ from yiwang.core.text import is_digits
 
 from . import sdjwt, signing, statuslist
 from .issuer import SHANGHAI, issuer_url, presentation_path, presentation_url, status_list_uri
-from .models import License, LicenseAuthorisation, LicensePresentation, LicenseStatus, LicenseUse
+from .models import (
+    ImportBatch,
+    License,
+    LicenseAuthorisation,
+    LicensePresentation,
+    LicenseRepair,
+    LicenseStatus,
+    LicenseUse,
+)
 
 log = logging.getLogger("yiwang.licenses")
 
@@ -48,7 +56,7 @@ def license_for_holder(*, user: User, identifier: str) -> License | None:
     return licenses_for_holder(user=user).filter(identifier=identifier).first()
 
 
-def effective_status(lic: License, *, today=None) -> str:
+def effective_status(lic: License, *, today: date | None = None) -> str:
     today = today or timezone.localdate()
     if lic.status == LicenseStatus.VALID and lic.valid_until and lic.valid_until < today:
         return LicenseStatus.EXPIRED
@@ -442,11 +450,10 @@ def wallet_card(*, license: License, today: date, made: int | None = None) -> di
 
 
 # --- 归集 / 修复 --------------------------------------------------------------------------------------
-def import_batches_for(*, user: User) -> QuerySet:
+def import_batches_for(*, user: User) -> QuerySet[ImportBatch]:
     """Import batches a staff member may see: their own, or all for a platform admin and for
     department admins / approvers those with rows of their departments."""
     from . import importing
-    from .models import ImportBatch
 
     allowed = importing.allowed_departments(user)
     qs = ImportBatch.objects.select_related("created_by").order_by("-created_at", "-id")
@@ -455,10 +462,9 @@ def import_batches_for(*, user: User) -> QuerySet:
     return qs.filter(Q(created_by=user) | Q(repairs__department_id__in=allowed)).distinct()
 
 
-def repairs_for(*, user: User, status: str | None = None) -> QuerySet:
+def repairs_for(*, user: User, status: str | None = None) -> QuerySet[LicenseRepair]:
     """The repair queue as a staff member sees it (same visibility as the batches)."""
     from . import importing
-    from .models import LicenseRepair
 
     allowed = importing.allowed_departments(user)
     qs = LicenseRepair.objects.select_related("batch", "department", "license").order_by(
@@ -471,5 +477,5 @@ def repairs_for(*, user: User, status: str | None = None) -> QuerySet:
     return qs
 
 
-def repair_for(*, user: User, pk: int):
+def repair_for(*, user: User, pk: int) -> LicenseRepair | None:
     return repairs_for(user=user).filter(pk=pk).first()

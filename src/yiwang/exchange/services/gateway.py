@@ -228,11 +228,11 @@ class _AgreementRow:
     revoke_reason: str
 
 
-def _as_date(v) -> date | None:
+def _as_date(v: object) -> date | None:
     return date.fromisoformat(v[:10]) if isinstance(v, str) else v
 
 
-def _as_list(v) -> list:
+def _as_list(v: object) -> list:
     return json.loads(v) if isinstance(v, (str, bytes)) else list(v or [])
 
 
