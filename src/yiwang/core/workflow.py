@@ -14,6 +14,9 @@ roles) and its own immutable step model; this module does the rest the same way 
   UPDATE and the app's ``record`` function writes the immutable step row (and its ledger entry)
   in the same transaction.
 
+A rule may word its refusals itself (`denied`/`denied_code`, `refused`, `stale`) where an API
+contract older than this mechanism fixed them; otherwise the workflow's defaults apply.
+
 Works the same on SQLite and PostgreSQL (no row locks needed).
 """
 
@@ -45,6 +48,13 @@ class Rule:
     notice: str | None = None  # the notice kind the action issues, if any
     required: tuple[str, ...] = ()  # fields the action requires
     note_required: bool = False
+    # Where an action's refusals are worded apart from the workflow's defaults (an API contract
+    # older than this mechanism): the 403 message and code, the 409 invalid_transition message,
+    # the 409 stale_version message.
+    denied: str | None = None
+    denied_code: str = "forbidden"
+    refused: str | None = None
+    stale: str | None = None
 
 
 def rule(
@@ -56,8 +66,24 @@ def rule(
     notice: str | None = None,
     required: Iterable[str] = (),
     note_required: bool = False,
+    denied: str | None = None,
+    denied_code: str = "forbidden",
+    refused: str | None = None,
+    stale: str | None = None,
 ) -> Rule:
-    return Rule(frozenset(sources), target, frozenset(roles), label, notice, tuple(required), note_required)
+    return Rule(
+        frozenset(sources),
+        target,
+        frozenset(roles),
+        label,
+        notice,
+        tuple(required),
+        note_required,
+        denied=denied,
+        denied_code=denied_code,
+        refused=refused,
+        stale=stale,
+    )
 
 
 @dataclass(frozen=True)
@@ -120,17 +146,23 @@ class Workflow(Generic[M]):
         display = getattr(obj, f"get_{self.state_field}_display", None)
         return display() if display else str(getattr(obj, self.state_field))
 
-    def ensure_version(self, obj: M, version: int | None) -> None:
+    def ensure_version(self, obj: M, version: int | None, *, message: str | None = None) -> None:
         if version is not None and version != obj.version:
-            raise StaleVersion(self.stale_message)
+            raise StaleVersion(message or self.stale_message)
 
     def ensure_source(self, obj: M, found: Rule, *, label: str | None = None) -> None:
         if getattr(obj, self.state_field) not in found.sources:
+            if found.refused and label is None:
+                raise InvalidTransition(found.refused)
             raise InvalidTransition(
                 self.state_message.format(
                     noun=self.noun, state=self.state_label(obj), label=label or found.label
                 )
             )
+
+    def stale_message_for(self, action: str) -> str:
+        found = self.rules.get(action)
+        return (found.stale if found is not None else None) or self.stale_message
 
     def check(
         self, *, obj: M, action: str, roles: set[str], version: int | None = None
@@ -140,8 +172,10 @@ class Workflow(Generic[M]):
         found = self.rule(action)
         acting = set(roles) & found.roles
         if not acting:
-            raise PermissionDenied(f"您无权对该{self.noun}执行“{found.label}”", code="forbidden")
-        self.ensure_version(obj, version)
+            raise PermissionDenied(
+                found.denied or f"您无权对该{self.noun}执行“{found.label}”", code=found.denied_code
+            )
+        self.ensure_version(obj, version, message=found.stale)
         self.ensure_source(obj, found)
         return found, acting
 
@@ -179,7 +213,7 @@ class Workflow(Generic[M]):
         if self._touch and "updated_at" not in values:
             values["updated_at"] = timezone.now()
         if self.model._default_manager.filter(**where).update(**values) != 1:
-            raise StaleVersion(self.stale_message)
+            raise StaleVersion(self.stale_message_for(action))
         # Mirror the UPDATE on the instance instead of re-reading it (keeps related objects cached).
         setattr(obj, self.state_field, to)
         obj.version = version + 1

@@ -23,7 +23,7 @@ from yiwang.workdays import selectors as workdays
 
 from .. import clock
 from ..clock import today
-from ..models import Case, ClockStop, Delivery, Status, StopKind
+from ..models import Case, ClockStop, Delivery, PartyRole, Status, StopKind
 from ..rules import action_check
 from .license_refs import _reverify_license_refs
 from .submission import _decode_materials, _do_submit, _store, form_protect, form_reveal
@@ -202,7 +202,15 @@ def _complete(a: Act) -> Case:
         raise ValidationFailed(fields={"delivery": ["送达方式应为 window、post 或 electronic"]})
     a.go(data={"delivery": delivery}, update={"delivery": delivery, "completed_at": timezone.now()})
     # 电子证照: an approved case whose result is a licence gets it signed in this same transaction
-    issued = license_issue_all(case=a.case) if a.case.decision == "approve" else []
+    issued = (
+        license_issue_all(
+            case=a.case,
+            holder=a.case.parties.filter(role=PartyRole.APPLICANT).first(),
+            form=form_reveal(a.case.form or {}),
+        )
+        if a.case.decision == "approve"
+        else []
+    )
     a.notice(
         data={
             "delivery": delivery,
