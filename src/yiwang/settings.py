@@ -170,7 +170,27 @@ CELERY_BEAT_SCHEDULE = {
     "evaluations-remind": {"task": "yiwang.evaluations.tasks.invitations_remind", "schedule": 3600.0},
     "evaluations-escalate": {"task": "yiwang.evaluations.tasks.orders_escalate", "schedule": 3600.0},
     "participation-overdue": {"task": "yiwang.participation.tasks.proposals_overdue", "schedule": 3600.0},
+    # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
+    "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
 }
+
+# --- Outbox: messages to other systems (core/outbox.py, docs/operations.md) -----------------------
+YIWANG_OUTBOX_BACKOFF_BASE = float(
+    env("YIWANG_OUTBOX_BACKOFF_BASE", "10", "Outbox: seconds before the first retry, doubled each attempt")
+)
+YIWANG_OUTBOX_BACKOFF_CAP = float(
+    env("YIWANG_OUTBOX_BACKOFF_CAP", "3600", "Outbox: longest wait in seconds between two attempts")
+)
+YIWANG_OUTBOX_MAX_ATTEMPTS = int(
+    env("YIWANG_OUTBOX_MAX_ATTEMPTS", "12", "Outbox: attempts before a message becomes a dead letter")
+)
+YIWANG_OUTBOX_LEASE_SECONDS = int(
+    env(
+        "YIWANG_OUTBOX_LEASE_SECONDS",
+        "300",
+        "Outbox: seconds a worker holds a message while sending (senders must time out sooner)",
+    )
+)
 
 # --- Files ----------------------------------------------------------------------------------
 MEDIA_ROOT = YIWANG_HOME / "media"

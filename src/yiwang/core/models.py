@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 class KeyPurpose(models.TextChoices):
@@ -51,3 +53,91 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["owner_key", "scope", "key"], name="core_idempotency_uniq"),
         ]
+
+
+# --- Outbox: messages to other systems (core/outbox.py) -----------------------------------------
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"
+    RETRYING = "retrying", "等待重试"
+    SENT = "sent", "已发送"
+    DEAD = "dead", "死信（已停止重试）"
+    CANCELLED = "cancelled", "已取消"
+
+
+class OutboxStream(models.Model):
+    """One row per (topic, key): hands out the order numbers of its messages. `outbox_put` updates
+    it in the caller's transaction, so two writers of the same key take their numbers in commit
+    order (the row lock on PostgreSQL, the single writer on SQLite)."""
+
+    topic = models.CharField("主题", max_length=100)
+    key = models.CharField("顺序键", max_length=200)
+    last_seq = models.PositiveBigIntegerField("最后序号", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "外发消息顺序"
+        constraints = [models.UniqueConstraint(fields=["topic", "key"], name="core_outboxstream_uniq")]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.key}"
+
+
+class OutboxMessage(models.Model):
+    """A message to another system, written in the transaction of the change that caused it and
+    sent after commit (core/outbox.py has the rules)."""
+
+    topic = models.CharField("主题", max_length=100)
+    key = models.CharField("顺序键", max_length=200)
+    seq = models.PositiveBigIntegerField("键内序号")
+    payload = models.JSONField("内容")
+    idempotency_key = models.CharField("幂等键", max_length=200, unique=True)
+    destination = models.CharField("目的地", max_length=200, blank=True, default="")
+    status = models.CharField(
+        "状态", max_length=16, choices=OutboxStatus.choices, default=OutboxStatus.PENDING
+    )
+    attempts = models.PositiveIntegerField("已尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试时间")
+    last_attempt_at = models.DateTimeField("最近尝试时间", null=True, blank=True)
+    lease_owner = models.CharField("租约持有者", max_length=32, blank=True, default="")
+    lease_until = models.DateTimeField("租约到期", null=True, blank=True)
+    error_class = models.CharField("错误类型", max_length=200, blank=True, default="")
+    last_error = models.TextField("最近错误", blank=True, default="")
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "外发消息"
+        constraints = [
+            models.UniqueConstraint(fields=["topic", "key", "seq"], name="core_outboxmessage_key_seq_uniq"),
+        ]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="core_outbox_due_idx")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.topic}"
+
+
+class OutboxActionKind(models.TextChoices):
+    RETRY = "retry", "重新发送"
+    CANCEL = "cancel", "取消发送"
+
+
+class OutboxAction(models.Model):
+    """An operator's retry or cancellation of a message: who, when, why (immutable)."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="actions")
+    action = models.CharField("操作", max_length=16, choices=OutboxActionKind.choices)
+    from_status = models.CharField("原状态", max_length=16, choices=OutboxStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="操作人"
+    )
+    reason = models.TextField("原因")
+    created_at = models.DateTimeField("操作时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "外发消息人工处理记录"
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} #{self.message_id}"
