@@ -96,6 +96,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "statuses": [(c, label) for c, label in Status.choices if c != Status.DRAFT],
             "roles": roles,
             "is_clerk": Role.CLERK in scope.roles,
+            "is_platform_admin": scope.has(Role.PLATFORM_ADMIN),
         },
     )
 

@@ -138,3 +138,11 @@ def test_retry_and_cancel_need_a_reason_and_are_recorded(
     assert 'data-action="cancel"' not in html
     r = client.post(url, {"action": "explode", "reason": "x", "version": 1})
     assert r.status_code == 422
+
+
+def test_the_queue_links_the_outbox_for_platform_admins_only(client, world):
+    client.force_login(world.platform_admin)
+    assert 'href="/workbench/outbox/"' in client.get("/workbench/").content.decode()
+    client.force_login(world.clerk)
+    page = client.get("/workbench/").content.decode()
+    assert "窗口收件" in page and 'href="/workbench/outbox/"' not in page
