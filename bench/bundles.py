@@ -111,7 +111,7 @@ def bench_submit(n: int) -> dict:
     from yiwang.bundles import selectors, services
     from yiwang.bundles.tests.conftest import build_newborn, newborn_form, pdf, prepare_world
     from yiwang.cases.services import case_submit
-    from yiwang.core.testing import build_world
+    from yiwang.testsupport.world import build_world
 
     world = prepare_world(build_world())
     newborn = build_newborn(world)

@@ -69,9 +69,9 @@ def bench_db_floor(n: int) -> float:
 
 
 def bench_identity(n: int) -> dict:
-    from yiwang.core.testing import build_world
     from yiwang.identity import services
     from yiwang.identity.models import Outcome
+    from yiwang.testsupport.world import build_world
 
     world = build_world()
     people = [world.citizen, world.citizen2, world.company]

@@ -83,10 +83,10 @@ def main() -> None:
 
     from yiwang.core import keys
     from yiwang.core.models import KeyPurpose
-    from yiwang.core.testing import build_world
     from yiwang.licenses import sdjwt, selectors, signing, statuslist
     from yiwang.licenses.models import LicenseType
     from yiwang.licenses.services import license_types_load
+    from yiwang.testsupport.world import build_world
 
     world = build_world()
     license_types_load()

@@ -3,7 +3,7 @@ measured in the same run (docs/benchmarks.md).
 
     make bench                       # or: .venv/bin/python bench/run.py --help
 
-Steps: drop and create a PostgreSQL database, migrate, build a small world (core.testing) plus
+Steps: drop and create a PostgreSQL database, migrate, build a small world (yiwang.testsupport) plus
 N citizens with API tokens and a realistic background of submitted cases, start gunicorn (sync
 workers) with the floor views mounted, then run interleaved rounds
 
@@ -127,7 +127,8 @@ def build_data(*, citizens: int, background: int, floor_rows: int, log=print) ->
     from yiwang.accounts.services import api_token_issue, id_number_hash, phone_hash
     from yiwang.cases import services as case_services
     from yiwang.core import benchfloor
-    from yiwang.core.testing import build_world, good_materials, make_ric
+    from yiwang.core.testing import good_materials, make_ric
+    from yiwang.testsupport.world import build_world
 
     t0 = time.time()
     call_command("migrate", verbosity=0, interactive=False)

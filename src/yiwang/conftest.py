@@ -1,6 +1,9 @@
-"""Suite-wide fixtures. Tests run on SQLite by default and on PostgreSQL when DATABASE_URL is set."""
+"""Suite-wide fixtures. Tests run on SQLite by default and on PostgreSQL when DATABASE_URL is set.
+The shared fixtures (`world`, `api`, `browser`, `page`, `axe`, …) live in yiwang.testsupport."""
 
 import pytest
+
+pytest_plugins = ["yiwang.testsupport.fixtures"]
 
 
 @pytest.fixture(autouse=True)

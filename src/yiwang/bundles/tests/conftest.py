@@ -11,9 +11,8 @@ from yiwang.bundles.models import Bundle, BundleItem
 from yiwang.bundles.services import bundle_publish
 from yiwang.cases.models import Case
 from yiwang.cases.services import case_apply_action
-from yiwang.cases.tests.conftest import Api
 from yiwang.catalog.models import Item, ItemVersion, Material, VersionStatus
-from yiwang.core.testing import MINIMAL_PDF, b64, build_world, make_ric
+from yiwang.core.testing import MINIMAL_PDF, b64, make_ric
 from yiwang.licenses.models import LicenseType
 from yiwang.licenses.services import license_types_load
 
@@ -166,8 +165,8 @@ def build_newborn(world, *, on=None):
 
 
 @pytest.fixture
-def world(db):
-    return prepare_world(build_world())
+def world(world):
+    return prepare_world(world)
 
 
 @pytest.fixture
@@ -205,8 +204,3 @@ def finish(case, world, *, clerk=None, reviewer=None, approver=None, decision="a
     act(case, "review", reviewer)
     act(case, decision, approver, **({"reason": "不符合条件"} if decision == "deny" else {}))
     return act(case, "complete", approver, delivery="electronic")
-
-
-@pytest.fixture
-def api():
-    return Api

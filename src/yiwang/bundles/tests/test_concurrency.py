@@ -9,14 +9,12 @@ from django.db import close_old_connections
 
 from yiwang.bundles import services
 from yiwang.cases.models import Case, CaseEvent
-from yiwang.core.testing import build_world
 
-from .conftest import build_newborn, finish, newborn_form, pdf, prepare_world
+from .conftest import build_newborn, finish, newborn_form, pdf
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_advances_at_once_release_the_held_item_once():
-    world = prepare_world(build_world())
+def test_two_advances_at_once_release_the_held_item_once(world):
     newborn = build_newborn(world)
     bcase = services.bundle_case_submit(
         actor=world.citizen,

@@ -9,12 +9,11 @@ from django.db import close_old_connections
 from yiwang.cases import services
 from yiwang.cases.models import Case, CaseEvent
 from yiwang.core.errors import InvalidTransition, StaleVersion
-from yiwang.core.testing import build_world, good_form, good_materials
+from yiwang.core.testing import good_form, good_materials
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_staff_at_once_exactly_one_wins():
-    world = build_world()
+def test_two_staff_at_once_exactly_one_wins(world):
     case = services.case_submit(
         actor=world.citizen,
         item_code=world.item.code,

@@ -92,26 +92,6 @@ def test_window_filing_identity_is_not_in_the_ledger(world):
     assert Notice.objects.exists()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_completion_invites_the_applicant_to_rate_after_commit():
-    from yiwang.core.testing import build_world
-    from yiwang.evaluations.models import Invitation
-
-    world = build_world()
-    case = services.case_submit(
-        actor=world.citizen,
-        item_code=world.item_immediate.code,
-        form=good_form(),
-        channel="online",
-        materials=good_materials(),
-    )
-    for action, extra in (("accept", {}), ("approve", {}), ("complete", {"delivery": "electronic"})):
-        case = services.case_apply_action(
-            case=Case.objects.get(pk=case.pk), actor=world.clerk, action=action, **extra
-        )
-    assert Invitation.objects.filter(case=case).count() == 1
-
-
 def test_unmasked_views_are_witnessed(world):
     from yiwang.accounts.models import PersonalDataView
     from yiwang.cases import selectors

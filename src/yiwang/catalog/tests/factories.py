@@ -1,64 +1,22 @@
-"""Factories other apps' tests may reuse: regions, departments (valid USCCs), halls, items with
-published versions. `published_item()` gives a ready-to-file item in one call."""
+"""Factories other apps' tests may reuse: items, their versions (service guides) and materials.
+`published_item()` gives a ready-to-file item in one call (published through the service);
+`mark_published()` publishes a prepared draft directly (no checks, no ledger entry), as the test
+world does. Regions, departments and halls come from `organizations.tests.factories` (re-exported
+here for the catalog's own tests)."""
 
 from __future__ import annotations
 
 import factory
 from django.utils import timezone
-from stdnum.cn import uscc as uscc_checker
 
 from yiwang.catalog import services
 from yiwang.catalog.models import Item, ItemNodeKind, ItemVersion, Material, VersionStatus
-from yiwang.organizations.models import Department, Region, RegionLevel, ServiceHall
-
-USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-
-
-def make_uscc(n: int, *, prefix: str = "11420100") -> str:
-    """A valid 统一社会信用代码: registration authority 1 (机构编制), type 1 (机关), division
-    code from `prefix`, a 9-character organisation code derived from `n`, and the check character."""
-    body = (prefix + f"{n:09d}")[:17]
-    base = body[:8] + _org_code(n)
-    return base + uscc_checker.calc_check_digit(base)
-
-
-def _org_code(n: int) -> str:
-    # organisation code: 8 digits + its own MOD 11 check (GB 11714) — stdnum validates it too
-    digits = f"{n % 10**8:08d}"
-    weights = [3, 7, 9, 10, 5, 8, 4, 2]
-    check = 11 - sum(int(d) * w for d, w in zip(digits, weights, strict=True)) % 11
-    return digits + ("X" if check == 10 else "0" if check == 11 else str(check))
-
-
-class RegionFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Region
-        django_get_or_create = ("code",)
-
-    code = "420102"
-    name = "江岸区"
-    level = RegionLevel.DISTRICT
-
-
-class DepartmentFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Department
-
-    name = factory.Sequence(lambda n: f"测试局{n}")
-    short_name = factory.LazyAttribute(lambda o: o.name)
-    uscc = factory.Sequence(lambda n: make_uscc(1000 + n))
-    region = factory.SubFactory(RegionFactory)
-
-
-class ServiceHallFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = ServiceHall
-
-    name = factory.Sequence(lambda n: f"政务服务中心{n}")
-    region = factory.SubFactory(RegionFactory)
-    address = "解放大道 1 号"
-    hours = "工作日 9:00-17:00"
-    phone = "027-12345678"
+from yiwang.organizations.tests.factories import (  # noqa: F401 - re-exported for the catalog's tests
+    DepartmentFactory,
+    RegionFactory,
+    ServiceHallFactory,
+    make_uscc,
+)
 
 
 class ItemFactory(factory.django.DjangoModelFactory):
@@ -85,10 +43,23 @@ def default_form_schema() -> dict:
 
 
 class ItemVersionFactory(factory.django.DjangoModelFactory):
-    """A complete draft guide (publishable)."""
+    """A complete draft guide (publishable). `bare=True` leaves the guide's texts and results
+    empty (the model's defaults); `halls=[…]` lists the halls that handle it."""
 
     class Meta:
         model = ItemVersion
+        skip_postgeneration_save = True
+
+    class Params:
+        bare = factory.Trait(
+            legal_basis="",
+            conditions="",
+            locations="",
+            hours="",
+            consultation="",
+            complaint="",
+            results=factory.LazyFunction(list),
+        )
 
     item = factory.SubFactory(ItemFactory)
     version = factory.Sequence(lambda n: n + 1)
@@ -113,6 +84,11 @@ class ItemVersionFactory(factory.django.DjangoModelFactory):
     results = factory.LazyFunction(lambda: [{"name": "准予许可决定书", "type": "20"}])
     form_schema = factory.LazyFunction(default_form_schema)
 
+    @factory.post_generation
+    def halls(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.halls.add(*extracted)
+
 
 class MaterialFactory(factory.django.DjangoModelFactory):
     class Meta:
@@ -121,6 +97,15 @@ class MaterialFactory(factory.django.DjangoModelFactory):
     item_version = factory.SubFactory(ItemVersionFactory)
     code = factory.Sequence(lambda n: f"M{n:04d}")
     name = factory.Sequence(lambda n: f"申请材料{n}")
+
+
+def mark_published(item_version: ItemVersion) -> ItemVersion:
+    """Publish a draft directly (an UPDATE: no completeness checks, no ledger entry)."""
+    ItemVersion.objects.filter(pk=item_version.pk).update(
+        status=VersionStatus.PUBLISHED, published_at=timezone.now()
+    )
+    item_version.refresh_from_db()
+    return item_version
 
 
 def published_item(*, valid_from=None, materials: int = 1, **version_fields) -> ItemVersion:

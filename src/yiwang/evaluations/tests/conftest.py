@@ -4,20 +4,9 @@ import pytest
 
 from yiwang.cases import services as cases
 from yiwang.cases.models import Case
-from yiwang.cases.tests.conftest import Api
-from yiwang.core.testing import build_world, good_form, good_materials
+from yiwang.core.testing import good_form, good_materials
 
 MON = date(2026, 11, 2)  # a Monday in a month without holidays
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
-
-
-@pytest.fixture
-def api():
-    return Api
 
 
 def case_for(world, *, user=None, until="complete", item=None, on=MON):

@@ -9,8 +9,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from http_message_signatures.structures import CaseInsensitiveDict
 
-from yiwang.cases.tests.conftest import Api
-from yiwang.core.testing import build_world, make_ric, make_uscc
+from yiwang.core.testing import make_ric, make_uscc
 from yiwang.exchange import httpsig, services
 from yiwang.exchange.httpsig import MAX_AGE, REQUEST_COMPONENTS, RequestMessage, _verify
 from yiwang.exchange.models import AgreementStatus, ExternalSystem
@@ -168,18 +167,8 @@ class Ex:
 
 
 @pytest.fixture
-def world(db):
-    return build_world()
-
-
-@pytest.fixture
 def ex(world):
     return Ex(world)
-
-
-@pytest.fixture
-def api():
-    return Api
 
 
 # --- provider HTTP servers on loopback ------------------------------------------------------------

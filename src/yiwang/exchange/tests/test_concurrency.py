@@ -8,7 +8,6 @@ import pytest
 from django.db import close_old_connections
 
 from yiwang.core.errors import DomainError
-from yiwang.core.testing import build_world
 from yiwang.exchange import services
 from yiwang.exchange.models import Agreement, AgreementStatus
 from yiwang.exchange.tests.conftest import Ex
@@ -39,8 +38,8 @@ def race(*calls) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_decisions_at_once_exactly_one_wins():
-    ex = Ex(build_world())
+def test_two_decisions_at_once_exactly_one_wins(world):
+    ex = Ex(world)
     a = ex.agree(ex.population, decide=False)
     version = a.version
     # both read the same version before either writes
@@ -61,8 +60,8 @@ def test_two_decisions_at_once_exactly_one_wins():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_provider_and_consumer_revoking_at_once_exactly_one_wins():
-    ex = Ex(build_world())
+def test_provider_and_consumer_revoking_at_once_exactly_one_wins(world):
+    ex = Ex(world)
     a = ex.agree(ex.population)
     version = a.version
     mine, theirs = Agreement.objects.get(pk=a.pk), Agreement.objects.get(pk=a.pk)

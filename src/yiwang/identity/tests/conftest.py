@@ -2,8 +2,6 @@ from datetime import UTC, datetime
 
 import pytest
 
-from yiwang.cases.tests.conftest import Api
-from yiwang.core.testing import build_world
 from yiwang.identity import selectors
 
 T0 = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)  # a fixed instant: tests pass `now`
@@ -14,13 +12,3 @@ def _fresh_identity_memo():
     selectors.clear_memo()
     yield
     selectors.clear_memo()
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
-
-
-@pytest.fixture
-def api():
-    return Api

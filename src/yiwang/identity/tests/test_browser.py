@@ -5,71 +5,56 @@ pages pass axe-core (no serious or critical violation) and fit 390px at 200% tex
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
-from pathlib import Path
 
 import pytest
 
-from yiwang.core.testing import build_world
+from yiwang.core.testing import DESKTOP, login
 from yiwang.identity.models import IdentityCheck, Outcome
-from yiwang.portal.tests.test_browser import DESKTOP, LAUNCH_ARGS, Checker, login
 
 
 @pytest.mark.browser
-def test_code_page_refreshes_and_clerk_checks_by_keyboard(live_server, transactional_db, tmp_path):
-    tmp_path = Path(os.environ.get("YIWANG_SHOTS_DIR") or tmp_path)
-    executable = shutil.which("chromium")
-    if not executable:
-        pytest.fail("chromium is not installed: run `apt-get install -y chromium`")
-    from playwright.sync_api import sync_playwright
-
-    build_world()
+def test_code_page_refreshes_and_clerk_checks_by_keyboard(
+    live_server, transactional_db, world, browser, page, axe
+):
     base = live_server.url
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        try:
-            page = browser.new_page(viewport=DESKTOP, locale="zh-CN")
-            check = Checker(page, tmp_path)
-            page.clock.install()
-            login(page, base, "citizen")
-            page.goto(f"{base}/my/identity/")
-            check("my-identity", portal=True)
-            first = page.input_value("#identity-text")
-            assert re.fullmatch(r"[A-Z2-7]{191}", first)
-            page.clock.run_for(2000)
-            assert re.search(r"剩余 \d+ 秒", page.text_content("#identity-countdown"))
-            page.clock.run_for(61_000)
-            page.wait_for_function(
-                "first => document.getElementById('identity-text').value !== first", arg=first, timeout=10_000
-            )
-            second = page.input_value("#identity-text")
-            assert second != first and page.text_content("#identity-status") == "已自动更新身份码"
-            assert page.locator("#identity-qr svg").count() == 1
+    check = axe
+    page.clock.install()
+    login(page, base, "citizen")
+    page.goto(f"{base}/my/identity/")
+    check("my-identity", portal=True)
+    first = page.input_value("#identity-text")
+    assert re.fullmatch(r"[A-Z2-7]{191}", first)
+    page.clock.run_for(2000)
+    assert re.search(r"剩余 \d+ 秒", page.text_content("#identity-countdown"))
+    page.clock.run_for(61_000)
+    page.wait_for_function(
+        "first => document.getElementById('identity-text').value !== first", arg=first, timeout=10_000
+    )
+    second = page.input_value("#identity-text")
+    assert second != first and page.text_content("#identity-status") == "已自动更新身份码"
+    assert page.locator("#identity-qr svg").count() == 1
 
-            clerk = browser.new_page(viewport=DESKTOP, locale="zh-CN")
-            login(clerk, base, "clerk")
-            clerk.goto(f"{base}/workbench/identity/")
-            check.page = clerk
-            check("staff-verify", portal=False)
-            assert clerk.evaluate("document.activeElement.id") == "code"
-            clerk.keyboard.insert_text(second)
-            with clerk.expect_navigation():
-                clerk.keyboard.press("Enter")
-            assert clerk.text_content("#verdict") == "核验通过"
-            assert "张伟" in clerk.text_content(".identity-result")
-            check("staff-verify-valid", portal=False)
-            assert clerk.evaluate("document.activeElement.id") == "code"
-            # the first code was replaced on the phone (whose clock ran ahead) but is still within
-            # its lifetime on the server's clock: valid once, then replayed
-            for expected in ("核验通过", "核验未通过"):
-                clerk.keyboard.insert_text(first)
-                with clerk.expect_navigation():
-                    clerk.keyboard.press("Enter")
-                assert clerk.text_content("#verdict") == expected
-            assert "已被使用过" in clerk.text_content(".identity-result")
-        finally:
-            browser.close()
+    clerk = browser.new_page(viewport=DESKTOP, locale="zh-CN")
+    login(clerk, base, "clerk")
+    clerk.goto(f"{base}/workbench/identity/")
+    check.page = clerk
+    check("staff-verify", portal=False)
+    assert clerk.evaluate("document.activeElement.id") == "code"
+    clerk.keyboard.insert_text(second)
+    with clerk.expect_navigation():
+        clerk.keyboard.press("Enter")
+    assert clerk.text_content("#verdict") == "核验通过"
+    assert "张伟" in clerk.text_content(".identity-result")
+    check("staff-verify-valid", portal=False)
+    assert clerk.evaluate("document.activeElement.id") == "code"
+    # the first code was replaced on the phone (whose clock ran ahead) but is still within
+    # its lifetime on the server's clock: valid once, then replayed
+    for expected in ("核验通过", "核验未通过"):
+        clerk.keyboard.insert_text(first)
+        with clerk.expect_navigation():
+            clerk.keyboard.press("Enter")
+        assert clerk.text_content("#verdict") == expected
+    assert "已被使用过" in clerk.text_content(".identity-result")
     outcomes = sorted(IdentityCheck.objects.values_list("outcome", flat=True))
     assert outcomes == [Outcome.REPLAYED, Outcome.VALID, Outcome.VALID]

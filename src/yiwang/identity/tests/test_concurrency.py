@@ -6,7 +6,6 @@ import threading
 import pytest
 from django.db import close_old_connections
 
-from yiwang.core.testing import build_world
 from yiwang.identity import services
 from yiwang.identity.models import IdentityCheck, Outcome
 from yiwang.ledger.models import PendingEntry
@@ -14,8 +13,7 @@ from yiwang.ledger.models import PendingEntry
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("rounds", [3])
-def test_two_checks_at_once_exactly_one_wins(rounds):
-    world = build_world()
+def test_two_checks_at_once_exactly_one_wins(rounds, world):
     for _ in range(rounds):
         issued = services.code_issue(user=world.citizen)
         barrier = threading.Barrier(2)

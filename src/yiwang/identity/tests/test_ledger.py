@@ -38,10 +38,7 @@ def test_one_entry_per_accepted_check_without_the_person(world):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_ledger_verify_rederives_and_catches_an_edited_check():
-    from yiwang.core.testing import build_world
-
-    world = build_world()
+def test_ledger_verify_rederives_and_catches_an_edited_check(world):
     for user in (world.citizen, world.citizen2):
         services.code_verify(code=services.code_issue(user=user).code, verifier=world.clerk)
     ledger.sequencer_run()

@@ -19,7 +19,6 @@ from django.conf import settings
 from django.db import connection
 
 from yiwang.accounts.services import api_token_issue
-from yiwang.core.testing import build_world
 from yiwang.identity.models import IdentityCheck, Outcome
 
 pytestmark = pytest.mark.django_db(transaction=True)  # committed, so the servers see it
@@ -122,10 +121,9 @@ def servers(tmp_path):
             s.stop()
 
 
-def test_a_code_verified_on_one_process_is_replayed_on_the_other(servers):
+def test_a_code_verified_on_one_process_is_replayed_on_the_other(servers, world):
     a, b = servers
     assert a.proc.pid != b.proc.pid
-    world = build_world()
     citizen, _ = api_token_issue(user=world.citizen)
     clerk, _ = api_token_issue(user=world.clerk)
     other_clerk, _ = api_token_issue(user=world.clerk_other_hall)

@@ -8,8 +8,6 @@ from yiwang.ledger.models import PendingEntry
 from yiwang.licenses import identifiers, sdjwt, services
 from yiwang.licenses.models import License, LicenseType
 
-from .conftest import issue_args, issue_for, run_case
-
 
 def test_catalogue_loads_idempotently(world):
     assert LicenseType.objects.count() == 10
@@ -32,7 +30,7 @@ def test_validity_rules():
     )
 
 
-def test_completion_issues_a_signed_licence(world):
+def test_completion_issues_a_signed_licence(world, issue_for):
     lic = issue_for(world)
     assert lic is not None
     lic = License.objects.get(pk=lic.pk)
@@ -61,7 +59,7 @@ def test_completion_issues_a_signed_licence(world):
     )
 
 
-def test_holder_id_and_credential_are_encrypted_at_rest(world):
+def test_holder_id_and_credential_are_encrypted_at_rest(world, issue_for):
     lic = issue_for(world)
     with connection.cursor() as cur:
         cur.execute("SELECT holder_id, credential FROM licenses_license WHERE id = %s", [lic.pk])
@@ -70,20 +68,20 @@ def test_holder_id_and_credential_are_encrypted_at_rest(world):
     assert raw_cred.startswith("enc1.") and "~" not in raw_cred
 
 
-def test_issuance_is_idempotent_per_case(world):
+def test_issuance_is_idempotent_per_case(world, issue_for, issue_args):
     lic = issue_for(world)
     with transaction.atomic():
         again = services.license_issue(**issue_args(lic.case))
     assert again.pk == lic.pk and License.objects.count() == 1
 
 
-def test_company_holder_gets_uscc_id_type(world):
+def test_company_holder_gets_uscc_id_type(world, issue_for):
     lic = issue_for(world, user=world.company)
     assert lic.holder_id_type == "001" and lic.holder_id == world.company.uscc
     assert lic.holder_name == "武汉示例餐饮管理有限公司" and lic.holder_user == world.company
 
 
-def test_no_licence_without_a_type_10_result_or_on_denial(world):
+def test_no_licence_without_a_type_10_result_or_on_denial(world, run_case, issue_args):
     from yiwang.catalog.models import ItemVersion
 
     case = run_case(world, decision="deny")
@@ -96,19 +94,19 @@ def test_no_licence_without_a_type_10_result_or_on_denial(world):
     assert License.objects.count() == 0
 
 
-def test_type_restricted_to_other_items_is_not_issued(world):
+def test_type_restricted_to_other_items_is_not_issued(world, run_case, issue_args):
     LicenseType.objects.get(name="食品经营许可证").items.add(world.item2)
     case = run_case(world)
     with transaction.atomic():
         assert services.license_issue(**issue_args(case)) is None
 
 
-def test_serials_are_distinct(world):
+def test_serials_are_distinct(world, issue_for):
     a, b = issue_for(world), issue_for(world)
     assert a.serial != b.serial and a.status_index != b.status_index and a.identifier != b.identifier
 
 
-def test_ledger_entry_rederives_from_the_live_licence(world):
+def test_ledger_entry_rederives_from_the_live_licence(world, issue_for):
     from types import SimpleNamespace
 
     from yiwang.ledger import rederive
@@ -124,7 +122,7 @@ def test_ledger_entry_rederives_from_the_live_licence(world):
     assert fn(SimpleNamespace(pending_id=-1)) is None
 
 
-def test_expiry_sweep(world):
+def test_expiry_sweep(world, issue_for):
     lic = issue_for(world)
     assert services.licenses_expire(today=lic.valid_until) == 0
     assert services.licenses_expire(today=lic.valid_until + timedelta(days=1)) == 1

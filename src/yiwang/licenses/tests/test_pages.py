@@ -7,8 +7,6 @@ from django.utils import timezone
 from yiwang.licenses import sdjwt
 from yiwang.licenses.models import License
 
-from .conftest import issue_for
-
 
 def login(user):
     c = Client()
@@ -16,7 +14,7 @@ def login(user):
     return c
 
 
-def test_verify_page(world):
+def test_verify_page(world, issue_for):
     lic = issue_for(world)
     c = Client()
     assert c.get("/licenses/verify/").status_code == 200
@@ -30,7 +28,7 @@ def test_verify_page(world):
     assert c.post("/licenses/verify/", {"credential": ""}).status_code == 422
 
 
-def test_wallet_lists_own_licences_and_builds_a_presentation(world):
+def test_wallet_lists_own_licences_and_builds_a_presentation(world, issue_for):
     mine = issue_for(world)
     issue_for(world, user=world.citizen2)
     c = login(world.citizen)
@@ -68,7 +66,7 @@ def test_wallet_needs_login_and_is_not_for_staff(world):
     assert login(world.clerk).get("/my/licenses/").status_code == 302
 
 
-def test_admin_actions_change_status(world):
+def test_admin_actions_change_status(world, issue_for):
     lic = issue_for(world)
     c = login(world.platform_admin)
     url = "/admin/licenses/license/"

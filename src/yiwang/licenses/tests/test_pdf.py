@@ -5,8 +5,6 @@ from pypdf import PdfReader
 
 from yiwang.licenses import pdf, services
 
-from .conftest import issue_for
-
 
 def login(user):
     c = Client()
@@ -14,7 +12,7 @@ def login(user):
     return c
 
 
-def test_printable_pdf_with_seal_and_qr_to_the_check_page(world):
+def test_printable_pdf_with_seal_and_qr_to_the_check_page(world, issue_for):
     lic = issue_for(world)
     c = login(world.citizen)
     assert "下载打印版（PDF）" in c.get("/my/licenses/").content.decode()

@@ -14,8 +14,6 @@ from yiwang.core import keys
 from yiwang.core.models import KeyPurpose
 from yiwang.licenses import sdjwt, selectors, signing, sm2
 
-from .conftest import issue_for
-
 
 # --- SM3 (GB/T 32905-2016 Appendix A) ---------------------------------------------------------------
 @pytest.mark.parametrize(
@@ -248,7 +246,7 @@ def _header(cred):
     return json.loads(sdjwt.b64u_decode(cred.split(".")[0]))
 
 
-def test_setting_chooses_the_algorithm(world, monkeypatch):
+def test_setting_chooses_the_algorithm(world, monkeypatch, issue_for):
     monkeypatch.delenv("YIWANG_LICENSE_ALG", raising=False)
     assert signing.configured_alg() == "EdDSA"
     assert _header(issue_for(world).credential)["alg"] == "EdDSA"
@@ -263,7 +261,7 @@ def test_setting_chooses_the_algorithm(world, monkeypatch):
         signing.configured_alg()
 
 
-def test_sm2_licence_selective_disclosure_and_tampering(world, use_sm2):
+def test_sm2_licence_selective_disclosure_and_tampering(world, use_sm2, issue_for):
     lic = issue_for(world)
     shown = sdjwt.present(lic.credential, ["name", "valid_until"])
     r = selectors.license_verify(credential=shown)
@@ -290,7 +288,7 @@ def test_sm2_licence_selective_disclosure_and_tampering(world, use_sm2):
         assert selectors.license_verify(credential=forged)["reasons"] == [reason]
 
 
-def test_rotation_and_switching_keep_old_licences_verifiable(world, monkeypatch):
+def test_rotation_and_switching_keep_old_licences_verifiable(world, monkeypatch, issue_for):
     monkeypatch.setenv("YIWANG_LICENSE_ALG", "GmSM2")
     sm2_v1 = issue_for(world)
     keys.key_rotate(purpose=KeyPurpose.LICENSE_SIGNING)

@@ -14,13 +14,11 @@ from yiwang.ledger.models import PendingEntry
 from yiwang.licenses import selectors, services
 from yiwang.licenses.models import License, LicenseAuthorisation, LicenseUse
 
-from .conftest import issue_for
-
 FOOD = "食品经营许可证"
 
 
 @pytest.fixture
-def mall(world):
+def mall(world, issue_for):
     """A licence held by the company (the mall operator), not by the citizen (the tenant)."""
     lic = issue_for(world, user=world.company)
     assert lic.holder_id_type == "001" and lic.holder_user_id == world.company.pk
@@ -58,7 +56,7 @@ def code_of(fn):
     return exc.value.code, exc.value.message
 
 
-def test_own_valid_licence_is_usable(world):
+def test_own_valid_licence_is_usable(world, issue_for):
     lic = issue_for(world)
     usable = selectors.licenses_usable(applicant=world.citizen, type_codes=[type_code(lic), "X" * 21])
     assert [u.license.pk for u in usable[type_code(lic)]] == [lic.pk]
@@ -71,7 +69,7 @@ def test_own_valid_licence_is_usable(world):
     )
 
 
-def test_expired_licence(world):
+def test_expired_licence(world, issue_for):
     lic = issue_for(world)
     later = lic.valid_until + timedelta(days=1)
     assert (
@@ -86,7 +84,7 @@ def test_expired_licence(world):
     assert code_of(lambda: check(world, lic))[0] == "license_expired"
 
 
-def test_revoked_and_suspended_licences(world):
+def test_revoked_and_suspended_licences(world, issue_for):
     lic = issue_for(world)
     services.license_set_status(license=lic, status="suspended", reason="检查")
     assert code_of(lambda: check(world, lic)) == ("license_suspended", "该证照已暂停使用，不能使用")
@@ -97,7 +95,7 @@ def test_revoked_and_suspended_licences(world):
     assert code_of(lambda: check(world, lic))[0] == "license_revoked"
 
 
-def test_wrong_type(world):
+def test_wrong_type(world, issue_for):
     lic = issue_for(world)
     with pytest.raises(ValidationFailed) as exc:
         selectors.license_reference_check(
@@ -150,7 +148,7 @@ def test_third_party_authorised(world, mall):
     assert PendingEntry.objects.filter(pk=a.ledger_entry, kind="license.authorised").exists()
 
 
-def test_own_and_authorised_listed_together(world, mall):
+def test_own_and_authorised_listed_together(world, mall, issue_for):
     own = issue_for(world)
     authorise(world, mall)
     usable = selectors.licenses_usable(applicant=world.citizen, type_codes=[type_code(own)])[type_code(own)]
@@ -201,7 +199,7 @@ def test_authorised_licence_still_fails_when_revoked_by_the_issuer(world, mall):
     assert code_of(lambda: check(world, mall))[0] == "license_revoked"
 
 
-def test_a_licence_whose_stored_credential_does_not_verify_is_unusable(world):
+def test_a_licence_whose_stored_credential_does_not_verify_is_unusable(world, issue_for):
     lic = issue_for(world)
     other = issue_for(world)
     License.objects.filter(pk=lic.pk).update(credential=other.credential)  # someone swapped it
@@ -232,7 +230,7 @@ def test_grant_validation(world, mall):
     assert LicenseAuthorisation.objects.count() == 0
 
 
-def test_company_grantee_by_credit_code(world):
+def test_company_grantee_by_credit_code(world, issue_for):
     lic = issue_for(world)  # the citizen's licence, authorised to the company
     a = services.license_authorise(
         license=lic,

@@ -11,8 +11,6 @@ from yiwang.ledger import services as ledger
 from yiwang.licenses import selectors
 from yiwang.licenses.models import LicenseAuthorisation, LicensePresentation, LicenseUse
 
-from .conftest import issue_for
-
 BASE = "/api/v1/licenses"
 
 
@@ -27,7 +25,7 @@ def login(user):
 
 
 @pytest.fixture
-def mall(world):
+def mall(world, issue_for):
     return issue_for(world, user=world.company)
 
 
@@ -84,7 +82,7 @@ def test_authorisations_api(world, mall, api):
     assert tenant.get(BASE, include="authorised").json() == []
 
 
-def test_presentation_api_page_withdraw_and_use_log(world, api):
+def test_presentation_api_page_withdraw_and_use_log(world, api, issue_for):
     lic = issue_for(world)
     holder, other = api(world.citizen), api(world.citizen2)
     url = f"{BASE}/{lic.identifier}/presentations"
@@ -136,7 +134,7 @@ def test_presentation_api_page_withdraw_and_use_log(world, api):
     call_command("ledger", "verify")
 
 
-def test_presentation_validation(world, api):
+def test_presentation_validation(world, api, issue_for):
     lic = issue_for(world)
     holder = api(world.citizen)
     url = f"{BASE}/{lic.identifier}/presentations"
@@ -157,7 +155,7 @@ def test_presentation_validation(world, api):
     assert api().post(url, ok).status_code == 401
 
 
-def test_expired_presentation_is_gone(world):
+def test_expired_presentation_is_gone(world, issue_for):
     lic = issue_for(world)
     from yiwang.licenses import services
 
@@ -248,7 +246,7 @@ def test_wallet_authorise_revoke_withdraw_and_use_log(world, mall):
     assert "已撤回" in c.get(r["Location"]).content.decode()
 
 
-def test_verify_is_rate_limited(world, api, monkeypatch):
+def test_verify_is_rate_limited(world, api, monkeypatch, issue_for):
     monkeypatch.setenv("YIWANG_LICENSE_VERIFY_RATE", "3")
     cred = issue_for(world).credential
     anon = api()

@@ -12,14 +12,12 @@ from yiwang.core.models import KeyPurpose
 from yiwang.licenses import sdjwt, selectors, services, statuslist
 from yiwang.licenses.models import License
 
-from .conftest import issue_for
-
 
 def verify(cred, **kw):
     return selectors.license_verify(credential=cred, **kw)
 
 
-def test_valid_credential_verifies_with_everything_disclosed(world):
+def test_valid_credential_verifies_with_everything_disclosed(world, issue_for):
     lic = issue_for(world)
     r = verify(lic.credential)
     assert r["valid"] and r["status"] == "valid" and r["reasons"] == []
@@ -34,7 +32,7 @@ def test_valid_credential_verifies_with_everything_disclosed(world):
     assert r["expires_at"].startswith(lic.valid_until.isoformat()) and r["expires_at"].endswith("+08:00")
 
 
-def test_presentation_discloses_only_the_chosen_fields(world):
+def test_presentation_discloses_only_the_chosen_fields(world, issue_for):
     lic = issue_for(world)
     shown = sdjwt.present(lic.credential, ["name", "valid_until", "x_address"])
     r = verify(shown)
@@ -45,7 +43,7 @@ def test_presentation_discloses_only_the_chosen_fields(world):
     assert lic.identifier not in json.dumps(r)
 
 
-def test_key_rotation_keeps_old_licences_verifiable(world):
+def test_key_rotation_keeps_old_licences_verifiable(world, issue_for):
     old = issue_for(world)
     keys.key_rotate(purpose=KeyPurpose.LICENSE_SIGNING)
     new = issue_for(world)
@@ -60,7 +58,7 @@ def test_key_rotation_keeps_old_licences_verifiable(world):
     assert verify(forged)["reasons"] == ["bad_signature"]
 
 
-def test_tampering_is_refused_never_a_crash(world):
+def test_tampering_is_refused_never_a_crash(world, issue_for):
     cred = issue_for(world).credential
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     step = max(1, len(cred) // 150)
@@ -77,7 +75,7 @@ def test_tampering_is_refused_never_a_crash(world):
         assert r["valid"] is False and r["reasons"] and r["disclosed"] == {}
 
 
-def test_foreign_issuer_key_is_refused(world):
+def test_foreign_issuer_key_is_refused(world, issue_for):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     lic = issue_for(world)
@@ -95,7 +93,7 @@ def test_foreign_issuer_key_is_refused(world):
     )["reasons"] == ["unknown_key"]
 
 
-def test_expiry(world):
+def test_expiry(world, issue_for):
     lic = issue_for(world)
     later = timezone.now() + timedelta(days=5 * 366 + 2)
     r = verify(lic.credential, now=later)
@@ -103,7 +101,7 @@ def test_expiry(world):
 
 
 @pytest.mark.parametrize("status", ["suspended", "revoked"])
-def test_status_list_drives_verification(world, status):
+def test_status_list_drives_verification(world, status, issue_for):
     lic = issue_for(world)
     other = issue_for(world)
     assert verify(lic.credential)["valid"]  # fills the cached list
@@ -116,7 +114,7 @@ def test_status_list_drives_verification(world, status):
         assert verify(lic.credential)["valid"]
 
 
-def test_revocation_is_final(world):
+def test_revocation_is_final(world, issue_for):
     from yiwang.core.errors import InvalidTransition
 
     lic = issue_for(world)
@@ -125,7 +123,7 @@ def test_revocation_is_final(world):
         services.license_set_status(license=lic, status="valid")
 
 
-def test_status_list_token(world, api):
+def test_status_list_token(world, api, issue_for):
     a, b, c = issue_for(world), issue_for(world), issue_for(world)
     services.license_set_status(license=b, status="revoked")
     resp = api().get("/api/v1/licenses/status-list")
@@ -143,7 +141,7 @@ def test_status_list_token(world, api):
         statuslist.token_decode(tampered)
 
 
-def test_api_list_is_the_holders_own(world, api):
+def test_api_list_is_the_holders_own(world, api, issue_for):
     mine = issue_for(world)
     theirs = issue_for(world, user=world.citizen2)
     resp = api(world.citizen).get("/api/v1/licenses")
@@ -159,7 +157,7 @@ def test_api_list_is_the_holders_own(world, api):
     assert api().get("/api/v1/licenses").status_code == 401
 
 
-def test_api_list_query_count(world, api, django_assert_max_num_queries):
+def test_api_list_query_count(world, api, django_assert_max_num_queries, issue_for):
     for _ in range(3):
         issue_for(world)
     client = api(world.citizen)
@@ -167,7 +165,7 @@ def test_api_list_query_count(world, api, django_assert_max_num_queries):
         assert len(client.get("/api/v1/licenses").json()) == 3
 
 
-def test_api_verify(world, api):
+def test_api_verify(world, api, issue_for):
     lic = issue_for(world)
     ok = api().post("/api/v1/licenses/verify", {"credential": sdjwt.present(lic.credential, ["name"])})
     assert ok.status_code == 200
@@ -180,7 +178,7 @@ def test_api_verify(world, api):
     assert raw.status_code in (400, 422)
 
 
-def test_process_memo_is_dropped_on_a_status_change(world):
+def test_process_memo_is_dropped_on_a_status_change(world, issue_for):
     lic = issue_for(world)
     statuslist._local[0], statuslist._local[1] = 1e18, b"\x00" * 64  # a remembered all-valid list
     services.license_set_status(license=lic, status="revoked")

@@ -1,24 +1,18 @@
 import pytest
 
 from yiwang.accounts.services import staff_create
-from yiwang.cases.tests.conftest import Api
-from yiwang.core.testing import build_world
 from yiwang.participation import services
 
 
 @pytest.fixture
-def world(db):
-    w = build_world()
+def world(world):
+    """The test world with an admin of the second department."""
+    w = world
     w.dept2_admin = staff_create(
         username="dept2_admin", password="pass-1234-word", name="部门管理员乙",
         roles=[{"role": "dept_admin", "department": w.dept2}],
     )  # fmt: skip
     return w
-
-
-@pytest.fixture
-def api():
-    return Api
 
 
 def propose(world, *, user=None, title="建议增加夜间窗口", body="希望市民之家周三晚上延时服务。", **kw):

@@ -3,29 +3,19 @@ outbox page, is told a reason is required, and retries it with one. axe on every
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from django.db import transaction
 
 from yiwang.core import outbox
 from yiwang.core.models import OutboxAction, OutboxStatus
-from yiwang.core.testing import build_world
-from yiwang.portal.tests.test_browser import DESKTOP, LAUNCH_ARGS, Checker, login, tab_to
+from yiwang.core.testing import login, tab_to
 
 
 @pytest.mark.browser
 def test_admin_retries_a_dead_letter_with_the_keyboard(
-    live_server, transactional_db, tmp_path, monkeypatch, settings
+    live_server, transactional_db, world, page, axe, monkeypatch, settings
 ):
-    executable = shutil.which("chromium")
-    if not executable:
-        pytest.fail("chromium is not installed: run `apt-get install -y chromium`")
-    from playwright.sync_api import sync_playwright
-
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     settings.YIWANG_OUTBOX_MAX_ATTEMPTS = 1
-    world = build_world()
     monkeypatch.setattr(outbox, "_enqueue", lambda message_id: None)  # the test sends
     with transaction.atomic():
         message = outbox.outbox_put(
@@ -33,33 +23,27 @@ def test_admin_retries_a_dead_letter_with_the_keyboard(
         )
     assert outbox.outbox_deliver(message_id=message.pk).outcome == "dead"  # no sender registered
     base = live_server.url
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        try:
-            page = browser.new_context(viewport=DESKTOP, locale="zh-CN").new_page()
-            check = Checker(page, tmp_path)
-            login(page, base, world.platform_admin.username)
-            page.goto(f"{base}/workbench/outbox/?status=dead")
-            check("outbox-list", portal=False)
-            tab_to(page, f"a[href='/workbench/outbox/{message.pk}/']")
-            with page.expect_navigation():
-                page.keyboard.press("Enter")
-            assert "没有登记发送程序" in page.content()
-            check("outbox-message", portal=False)
-            tab_to(page, "form[data-action=retry] button[type=submit]")
-            with page.expect_navigation():
-                page.keyboard.press("Enter")
-            assert "请填写原因" in page.content()
-            check("outbox-reason-missing", portal=False)
-            tab_to(page, "#a-retry-reason")
-            page.keyboard.type("已为该主题登记发送程序")
-            page.keyboard.press("Tab")
-            with page.expect_navigation():
-                page.keyboard.press("Enter")
-            assert "已重新发送：消息" in page.content()
-            check("outbox-retried", portal=False)
-        finally:
-            browser.close()
+    check = axe
+    login(page, base, world.platform_admin.username)
+    page.goto(f"{base}/workbench/outbox/?status=dead")
+    check("outbox-list", portal=False)
+    tab_to(page, f"a[href='/workbench/outbox/{message.pk}/']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "没有登记发送程序" in page.content()
+    check("outbox-message", portal=False)
+    tab_to(page, "form[data-action=retry] button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "请填写原因" in page.content()
+    check("outbox-reason-missing", portal=False)
+    tab_to(page, "#a-retry-reason")
+    page.keyboard.type("已为该主题登记发送程序")
+    page.keyboard.press("Tab")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "已重新发送：消息" in page.content()
+    check("outbox-retried", portal=False)
     assert OutboxAction.objects.get(message=message).reason == "已为该主题登记发送程序"
     message.refresh_from_db()
     assert message.status == OutboxStatus.PENDING

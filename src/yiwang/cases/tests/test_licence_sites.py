@@ -1,4 +1,5 @@
-"""一证多址: one 生活饮用水供水单位卫生许可证 covering many water-supply sites."""
+"""一证多址: one 生活饮用水供水单位卫生许可证 covering many water-supply sites (moved from licences'
+tests: it files cases)."""
 
 import pytest
 from django.utils import timezone
@@ -10,9 +11,16 @@ from yiwang.core.errors import ValidationFailed
 from yiwang.core.testing import good_form, good_materials
 from yiwang.licenses.models import License
 from yiwang.licenses.selectors import license_verify
+from yiwang.licenses.tests.factories import licensed
 
 WATER = "生活饮用水供水单位卫生许可证"
 SITES = [f"武汉市江岸区二次供水泵房{i}号" for i in range(1, 19)]
+
+
+@pytest.fixture
+def world(world):
+    """The test world as licences' tests have it (licence types loaded)."""
+    return licensed(world)
 
 
 @pytest.fixture

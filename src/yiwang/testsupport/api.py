@@ -1,13 +1,10 @@
-import pytest
+"""A test client speaking the API as one user (Bearer token), JSON in and out: the `api` fixture."""
+
+from __future__ import annotations
+
 from django.test import Client
 
 from yiwang.accounts.services import api_token_issue
-from yiwang.core.testing import build_world
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 class Api:
@@ -30,8 +27,3 @@ class Api:
 
     def put(self, path, body=None):
         return self.client.put(path, body or {}, content_type="application/json", headers=self.headers)
-
-
-@pytest.fixture
-def api():
-    return Api

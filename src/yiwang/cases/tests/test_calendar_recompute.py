@@ -1,4 +1,5 @@
-"""Entering a notice recomputes real cases (cases.services.cases_recompute_due_dates)."""
+"""Entering a notice recomputes real cases (cases.services.cases_recompute_due_dates). Moved from
+workdays' tests: cases sit above workdays."""
 
 from datetime import date
 

@@ -1,5 +1,6 @@
 """Completing an approved case issues its licence in the completion's transaction
-(cases.services._complete calls licenses.services.license_issue_all)."""
+(cases.services._complete calls licenses.services.license_issue_all). Moved from licences' tests:
+cases sit above licences."""
 
 import pytest
 from django.db import transaction
@@ -8,8 +9,13 @@ from yiwang.cases import services as cases
 from yiwang.cases.models import Case, Status
 from yiwang.core.testing import good_form, good_materials
 from yiwang.licenses.models import License
+from yiwang.licenses.tests.factories import MON, licensed
 
-from .conftest import MON
+
+@pytest.fixture
+def world(world):
+    """The test world as licences' tests have it (licence types loaded)."""
+    return licensed(world)
 
 
 def _to_approved(world):

@@ -1,4 +1,5 @@
-"""The applicant's 存证记录 on the case page and the public receipt-check page /ledger/verify/."""
+"""The applicant's 存证记录 on the case page and the public receipt-check page /ledger/verify/
+(moved from the ledger's tests: the receipts are a case's)."""
 
 import html as htmllib
 import json
@@ -7,17 +8,12 @@ import re
 import pytest
 
 from yiwang.cases import services as cases
-from yiwang.core.testing import build_world, good_form, good_materials
+from yiwang.core.testing import good_form, good_materials
 from yiwang.ledger import note, services
 from yiwang.ledger.models import Witness
 
 pytestmark = pytest.mark.django_db
 URL = "/ledger/verify/"
-
-
-@pytest.fixture
-def world(db):
-    return build_world()
 
 
 def submit(world):
