@@ -52,6 +52,8 @@ def notification_send(
     page the message is about (a path); `legal` overrides the kind's legal flag. Returns the inbox
     row — the one written the first time if the key was seen before."""
     spec = kind_get(event_kind)
+    if recipient is None or recipient.pk is None:
+        raise ValueError("a notification needs a saved recipient account")
     if not key or len(key) > KEY_MAX:
         raise ValueError(f"notification key must have 1 to {KEY_MAX} characters")
     now = now or timezone.now()
