@@ -84,6 +84,7 @@ def _mount() -> None:
     from yiwang.identity.api import router as identity_router
     from yiwang.ledger.api import router as ledger_router
     from yiwang.licenses.api import router as licenses_router
+    from yiwang.notifications.api import router as notifications_router
     from yiwang.participation.api import router as participation_router
     from yiwang.workdays.api import router as workdays_router
 
@@ -93,6 +94,7 @@ def _mount() -> None:
     api.add_router("/v1", bundles_router)
     api.add_router("/v1", evaluations_router)
     api.add_router("/v1", participation_router)
+    api.add_router("/v1", notifications_router)
     api.add_router("/v1/calendar", workdays_router)
     api.add_router("/v1/ledger", ledger_router)
     api.add_router("/v1/licenses", licenses_router)

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "yiwang.ledger",
     "yiwang.organizations",
     "yiwang.accounts",
+    "yiwang.notifications",
     "yiwang.catalog",
     "yiwang.cases",
     "yiwang.bundles",
@@ -172,6 +173,7 @@ CELERY_BEAT_SCHEDULE = {
     "participation-overdue": {"task": "yiwang.participation.tasks.proposals_overdue", "schedule": 3600.0},
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
+    "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},
 }
 
 # --- Outbox: messages to other systems (core/outbox.py, docs/operations.md) -----------------------
@@ -267,11 +269,61 @@ YIWANG_LICENSE_ISSUER = env(
     "https://yiwang.example",
     "Base URL of this instance as e-licence issuer (iss, status list URI)",
 )
-YIWANG_EVALUATION_NOTIFIER = env(
-    "YIWANG_EVALUATION_NOTIFIER",
-    "yiwang.evaluations.notify.LogChannel",
-    "Class sending rating invitations, reminders and escalations: …notify.LogChannel (log only) or …notify.EmailChannel (SMTP)",
+
+# --- Notifications (消息通知, docs/notifications.md) --------------------------------------------
+YIWANG_NOTIFICATION_CHANNELS = env(
+    "YIWANG_NOTIFICATION_CHANNELS",
+    "log",
+    "Channels besides the inbox every message category uses unless a person chooses: email, sms, log",
 )
+YIWANG_NOTIFICATION_CATEGORY_CHANNELS = env(
+    "YIWANG_NOTIFICATION_CATEGORY_CHANNELS",
+    "",
+    "Per-category channels, e.g. case=sms;evaluation=email,log (legal notices always use them)",
+)
+YIWANG_NOTIFICATION_OPTIONAL_CHANNELS = env(
+    "YIWANG_NOTIFICATION_OPTIONAL_CHANNELS",
+    "email,sms",
+    "Channels a person may switch on or off (sms only once a gateway is configured)",
+)
+YIWANG_NOTIFICATION_MAX_ATTEMPTS = int(
+    env("YIWANG_NOTIFICATION_MAX_ATTEMPTS", "8", "Attempts per e-mail/SMS before a delivery is dead")
+)
+YIWANG_NOTIFICATION_RETRY_SECONDS = int(
+    env("YIWANG_NOTIFICATION_RETRY_SECONDS", "60", "First retry delay; doubles each attempt, at most 6 h")
+)
+YIWANG_NOTIFICATION_LINK_BASE = env(
+    "YIWANG_NOTIFICATION_LINK_BASE", "", "Base URL of links in e-mail and SMS; empty = YIWANG_LICENSE_ISSUER"
+)
+# Legacy (before the notifications app): channel of ratings / participation messages; the old
+# class paths …evaluations.notify.LogChannel / …EmailChannel still mean log / email.
+YIWANG_EVALUATION_NOTIFIER = env(
+    "YIWANG_EVALUATION_NOTIFIER", "", "Legacy: channels of evaluation (and participation) messages"
+)
+YIWANG_PARTICIPATION_NOTIFIER = env(
+    "YIWANG_PARTICIPATION_NOTIFIER", "", "Legacy: channels of participation messages"
+)
+YIWANG_SMS_GATEWAY = env(
+    "YIWANG_SMS_GATEWAY",
+    "yiwang.notifications.sms.HttpJsonGateway",
+    "SMS gateway adapter class (dotted path)",
+)
+YIWANG_SMS_URL = env("YIWANG_SMS_URL", "", "SMS gateway endpoint (JSON POST); empty = SMS not offered")
+YIWANG_SMS_API_KEY = env("YIWANG_SMS_API_KEY", "", "API key sent to the SMS gateway")
+YIWANG_SMS_API_KEY_HEADER = env("YIWANG_SMS_API_KEY_HEADER", "X-API-Key", "Header carrying the API key")
+YIWANG_SMS_TIMEOUT = float(env("YIWANG_SMS_TIMEOUT", "5", "Seconds to wait for the SMS gateway"))
+YIWANG_SMS_SIGNATURE = env("YIWANG_SMS_SIGNATURE", "一网通办", "SMS signature (短信签名), shown in 【】")
+YIWANG_SMS_QUIET_HOURS = env(
+    "YIWANG_SMS_QUIET_HOURS", "22-7", "No SMS in these local hours except time-critical ones; empty = none"
+)
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend", "Django e-mail backend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost", "SMTP server")
+EMAIL_PORT = int(env("EMAIL_PORT", "25", "SMTP port"))
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "", "SMTP user")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "SMTP password")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False, "STARTTLS to the SMTP server")
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "10", "Seconds to wait for the SMTP server"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "noreply@yiwang.example", "Sender of notification e-mail")
 
 # --- Ledger (全程留痕) ---------------------------------------------------------------------------
 YIWANG_LEDGER_ORIGIN = env(

@@ -9,6 +9,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("", include("yiwang.workbench.urls")),
+    path("", include("yiwang.notifications.urls")),
     path("", include("yiwang.evaluations.urls")),
     path("", include("yiwang.licenses.urls")),
     path("", include("yiwang.identity.urls")),

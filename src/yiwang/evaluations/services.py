@@ -30,6 +30,7 @@ from yiwang.core.errors import (
 )
 from yiwang.core.text import as_int, reject_markup
 from yiwang.core.workflow import Rule, Step, Workflow, rule
+from yiwang.notifications.services import notification_send
 from yiwang.organizations.models import Department, Region, Role, Window
 from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
@@ -276,14 +277,18 @@ def invitation_by_token(token: str) -> Invitation:
     return inv
 
 
-def _message(invitation: Invitation, *, reminder: bool) -> tuple[str, str]:
+def _invitation_notify(invitation: Invitation, *, reminder: bool) -> None:
+    """In the caller's transaction: the invitation (or its one reminder) to the applicant, through
+    the notification service (inbox plus the channels chosen; once per invitation and stage)."""
     case = invitation.case
-    subject = ("提醒：" if reminder else "") + f"请对办件 {case.number} 的服务进行评价"
-    body = (
-        f"您好，您申请的办件 {case.number} 已办结。欢迎对本次政务服务进行评价（好差评）。\n"
-        f"评价链接：/rate/sms/{invitation_token(invitation)}/\n此链接仅可使用一次。"
+    stage = "reminder" if reminder else "invitation"
+    notification_send(
+        event_kind=f"evaluation.{stage}",
+        recipient=case.owner,
+        context={"number": case.number},
+        key=f"evaluation-invitation:{invitation.pk}:{stage}",
+        link=f"/rate/sms/{invitation_token(invitation)}/",
     )
-    return subject, body
 
 
 @transaction.atomic
@@ -299,28 +304,25 @@ def evaluation_invite(*, case: Case) -> Invitation | None:
         defaults={"created_at": now, "remind_after": now + REMIND_AFTER, "token_nonce": secrets.token_hex(8)},
     )
     if created:
-        from . import tasks
-
-        transaction.on_commit(lambda: tasks.invitation_send.delay(invitation_id=inv.pk, reminder=False))
+        _invitation_notify(inv, reminder=False)
     return inv
 
 
+@transaction.atomic
 def invitation_send(*, invitation_id: int, reminder: bool) -> bool:
-    """Send the invitation or the reminder through the configured channel (after commit)."""
-    from .notify import channel
-
+    """Target of `tasks.invitation_send`, queued by releases before the notification service:
+    hands the message to it under the same event key (nothing is sent twice)."""
     inv = Invitation.objects.select_related("case", "case__owner").filter(pk=invitation_id).first()
     if inv is None:
         return False
-    subject, body = _message(inv, reminder=reminder)
-    return channel().send(user=inv.case.owner, subject=subject, body=body)
+    _invitation_notify(inv, reminder=reminder)
+    return True
 
 
 def invitations_remind(*, now: datetime | None = None) -> int:
     """Exactly one reminder per invitation still unrated 3 calendar days after it was sent. Safe to
-    run any number of times and from several workers: each row is claimed by a conditional UPDATE."""
-    from . import tasks
-
+    run any number of times and from several workers: each row is claimed by a conditional UPDATE
+    and the reminder is handed to the notification service in the same transaction."""
     now = now or timezone.now()
     due = Invitation.objects.filter(reminded_at__isnull=True, remind_after__lte=now).exclude(
         case__evaluations__stage=Stage.COMPLETE
@@ -330,7 +332,9 @@ def invitations_remind(*, now: datetime | None = None) -> int:
         with transaction.atomic():
             if Invitation.objects.filter(pk=pk, reminded_at__isnull=True).update(reminded_at=now) != 1:
                 continue
-            transaction.on_commit(lambda pk=pk: tasks.invitation_send.delay(invitation_id=pk, reminder=True))
+            _invitation_notify(
+                Invitation.objects.select_related("case", "case__owner").get(pk=pk), reminder=True
+            )
         sent += 1
     return sent
 
@@ -697,10 +701,28 @@ def order_apply_action(
     raise AssertionError(action)  # pragma: no cover
 
 
-def _notify_supervisors(order: WorkOrder, *, reason: str) -> None:
-    from . import tasks
-
-    transaction.on_commit(lambda: tasks.order_escalation_notify.delay(order_id=order.pk, reason=reason))
+def _notify_supervisors(order: WorkOrder, *, reason: str) -> int:
+    """In the escalation's transaction: the region's supervisors and the responsible unit's admins
+    are told through the notification service, once per escalation step (the key names it)."""
+    context = {"number": order.number, "reason": reason, "due_date": order.due_date}
+    link = f"/workbench/evaluations/orders/{order.pk}/"
+    key = f"work-order:{order.number}:step:{order.version}"
+    sent = 0
+    for user in supervisors_for(order):
+        notification_send(
+            event_kind="evaluation.escalation", recipient=user, context=context, key=key, link=link
+        )
+        sent += 1
+    for user in unit_admins_for(order):  # the unit handling it hears that it has gone to supervision
+        notification_send(
+            event_kind="evaluation.escalation_unit",
+            recipient=user,
+            context=context,
+            key=f"{key}:unit",
+            link=link,
+        )
+        sent += 1
+    return sent
 
 
 def supervisors_for(order: WorkOrder) -> list[User]:
@@ -747,29 +769,14 @@ def orders_escalate_overdue(*, on: date | None = None) -> int:
     return count
 
 
+@transaction.atomic
 def order_escalation_notify(*, order_id: int, reason: str) -> int:
-    from .notify import channel
-
+    """Target of `tasks.order_escalation_notify`, queued by releases before the notification
+    service: hands the messages to it."""
     order = WorkOrder.objects.select_related("region").filter(pk=order_id).first()
     if order is None:
         return 0
-    sent = 0
-    send = channel()
-    for user in supervisors_for(order):
-        send.send(
-            user=user,
-            subject=f"差评工单 {order.number} 需督办：{reason}",
-            body=f"工单 {order.number}：{reason}，办结期限 {order.due_date:%Y-%m-%d}。",
-        )
-        sent += 1
-    for user in unit_admins_for(order):  # the unit handling it hears that it has gone to supervision
-        send.send(
-            user=user,
-            subject=f"差评工单 {order.number} 已提交督办：{reason}",
-            body=f"工单 {order.number}：{reason}，请尽快办理：/workbench/evaluations/orders/{order.pk}/",
-        )
-        sent += 1
-    return sent
+    return _notify_supervisors(order, reason=reason)
 
 
 def unit_admins_for(order: WorkOrder) -> list[User]:

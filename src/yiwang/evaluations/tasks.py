@@ -7,6 +7,8 @@ from celery import shared_task
 
 @shared_task
 def invitation_send(*, invitation_id: int, reminder: bool) -> bool:
+    """Legacy: queued by releases before the notification service (now the service queues
+    `notifications.tasks.delivery_send`); kept so that messages still in the broker arrive once."""
     from .services import invitation_send as send
 
     return send(invitation_id=invitation_id, reminder=reminder)
@@ -30,6 +32,7 @@ def orders_escalate() -> int:
 
 @shared_task
 def order_escalation_notify(*, order_id: int, reason: str) -> int:
+    """Legacy, as `invitation_send`."""
     from .services import order_escalation_notify as notify
 
     return notify(order_id=order_id, reason=reason)

@@ -28,6 +28,7 @@ from yiwang.core.errors import (
 )
 from yiwang.core.text import as_int, reject_markup
 from yiwang.core.workflow import Rule, Step, Workflow, rule
+from yiwang.notifications.services import notification_send
 from yiwang.organizations.models import Department, Role, ServiceHall
 from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
@@ -397,6 +398,19 @@ def proposal_answer(
         on=on,
         update={"answered_on": proposal.answered_on or on},
     )
+    notification_send(  # the proposer hears of every answer, once
+        event_kind="participation.answered",
+        recipient=proposal.author,
+        context={
+            "number": proposal.number,
+            "proposal": proposal.title,
+            "department": proposal.department.name,
+            "action": found.label,
+            "answer": body,
+        },
+        key=f"proposal:{proposal.number}:answer:{answer.pk}",
+        link=f"/participation/{proposal.number}/",
+    )
     return answer
 
 
@@ -489,9 +503,8 @@ def answer_recipients(proposal: Proposal) -> list[User]:
 def proposals_notify_overdue(*, on: date | None = None) -> int:
     """Proposals still without a first answer after their deadline: one OverdueNotice per
     proposal and deadline (unique constraint), sent after commit. Safe to run any number of times
-    and from several workers."""
-    from . import tasks
-
+    and from several workers. The messages are written in the same transaction as the notice and
+    sent after commit by the notification service."""
     on = on or today()
     due = (
         Proposal.objects.filter(
@@ -514,32 +527,41 @@ def proposals_notify_overdue(*, on: date | None = None) -> int:
                     )
             except IntegrityError:  # another sweep claimed it
                 continue
-            transaction.on_commit(lambda n=notice.pk: tasks.proposal_overdue_notify.delay(notice_id=n))
+            notice.recipients = _overdue_notify(notice)
+            notice.save(update_fields=["recipients"])
         count += 1
     return count
 
 
-def proposal_overdue_send(*, notice_id: int) -> int:
-    from .notify import channel
+def _overdue_notify(notice: OverdueNotice) -> int:
+    """The department's admins and the region's supervisors, once per proposal and deadline."""
+    p = Proposal.objects.select_related("region", "department").get(pk=notice.proposal_id)
+    context = {
+        "number": p.number,
+        "proposal": p.title,
+        "deadline": notice.deadline,
+        "department": p.department.name,
+    }
+    recipients = answer_recipients(p)
+    for user in recipients:
+        notification_send(
+            event_kind="participation.answer_overdue",
+            recipient=user,
+            context=context,
+            key=f"proposal:{p.number}:overdue:{notice.deadline.isoformat()}",
+            link=f"/workbench/participation/{p.number}/",
+        )
+    return len(recipients)
 
-    notice = (
-        OverdueNotice.objects.select_related("proposal", "proposal__region", "proposal__department")
-        .filter(pk=notice_id)
-        .first()
-    )
+
+@transaction.atomic
+def proposal_overdue_send(*, notice_id: int) -> int:
+    """Target of `tasks.proposal_overdue_notify`, queued by releases before the notification
+    service: hands the messages to it under the same event keys."""
+    notice = OverdueNotice.objects.filter(pk=notice_id).first()
     if notice is None:
         return 0
-    p = notice.proposal
-    subject = f"建议 {p.number} 已超过答复期限，请尽快答复"
-    body = (
-        f"群众建议“{p.title}”（{p.number}）应于 {notice.deadline:%Y-%m-%d} 前由{p.department.name}"
-        f"首次答复，目前尚未答复。请登录工作台办理：/workbench/participation/{p.number}/"
-    )
-    sent = 0
-    send = channel()
-    for user in answer_recipients(p):
-        send.send(user=user, subject=subject, body=body)
-        sent += 1
+    sent = _overdue_notify(notice)
     OverdueNotice.objects.filter(pk=notice.pk).update(recipients=sent)
     return sent
 

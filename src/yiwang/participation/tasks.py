@@ -15,6 +15,8 @@ def proposals_overdue() -> int:
 
 @shared_task
 def proposal_overdue_notify(*, notice_id: int) -> int:
+    """Legacy: queued by releases before the notification service; kept so that messages still in
+    the broker arrive (once: same event keys)."""
     from .services import proposal_overdue_send
 
     return proposal_overdue_send(notice_id=notice_id)

@@ -10,6 +10,7 @@ from yiwang.accounts.services import staff_create
 from yiwang.core.errors import InvalidTransition, PermissionDenied, StaleVersion, ValidationFailed
 from yiwang.evaluations import selectors, services
 from yiwang.evaluations.models import Evaluation, HandlingLimit, WorkOrder
+from yiwang.notifications.models import Notification
 
 from .conftest import MON, case_for
 
@@ -179,7 +180,12 @@ def test_warning_lights_and_escalation_once(world, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert services.orders_escalate_overdue(on=date(2026, 11, 10)) == 1
         assert services.orders_escalate_overdue(on=date(2026, 11, 11)) == 0
-    assert len(callbacks) == 1
+    # one send queued per message: the supervisor and the unit's admin, each once
+    assert len(callbacks) == 2
+    assert sorted(Notification.objects.values_list("kind", "recipient_id")) == [
+        ("evaluation.escalation", world.supervisor.pk),
+        ("evaluation.escalation_unit", world.dept_admin.pk),
+    ]
     order.refresh_from_db()
     assert order.escalated_at is not None and order.status == "received"
     assert order.steps.filter(action="escalate").count() == 1

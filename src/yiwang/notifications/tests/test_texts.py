@@ -1,0 +1,150 @@
+"""Message templates: every kind renders in Chinese from the context its callers give; the four
+case notices (受理, 补齐补正, 决定, 办结) are legal notices; the registry refuses duplicates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.template import TemplateSyntaxError
+
+from yiwang.core.hooks import HookError
+from yiwang.notifications import kinds
+from yiwang.notifications.kinds import EventKind, render
+
+CASE = {"number": "CP2026111000000001", "item": "食品经营许可（新办）", "department": "武汉市市场监督管理局"}
+
+SAMPLES = {
+    "case.accepted": {**CASE, "accepted_on": date(2026, 11, 10), "due_date": date(2026, 11, 24), "limit_days": 10},
+    "case.supplement_requested": {**CASE, "missing": ["营业场所平面图", "法定代表人身份证明"], "note": "平面图需加盖公章"},
+    "case.refused": {**CASE, "reason": "不属于本机关职权范围"},
+    "case.decided": {**CASE, "decision": "approve"},
+    "case.completed": {**CASE, "decision": "approve", "delivery": "电子送达"},
+    "bundle.item_failed": {"number": "YJS2026000001", "bundle": "开办餐饮店", "item": "户外招牌设置", "case": "CP1", "reason": "不予许可"},
+    "bundle.supplement_requested": {
+        "number": "YJS2026000001", "bundle": "开办餐饮店",
+        "items": [{"item": "食品经营许可", "department": "市场监管局", "missing": ["平面图"], "note": ""}],
+    },
+    "bundle.delivered": {
+        "number": "YJS2026000001", "bundle": "开办餐饮店",
+        "items": [{"item": "食品经营许可", "department": "市场监管局", "status_label": "已办结", "reason": ""}],
+    },
+    "evaluation.invitation": {"number": "CP1", "url": "https://x/rate/sms/t/"},
+    "evaluation.reminder": {"number": "CP1", "url": "https://x/rate/sms/t/"},
+    "evaluation.escalation": {"number": "GD1", "reason": "超期未办结", "due_date": date(2026, 11, 9)},
+    "evaluation.escalation_unit": {"number": "GD1", "reason": "超期未办结", "url": "https://x/o/1/"},
+    "participation.answer_overdue": {"number": "JY1", "proposal": "建议增加夜间窗口", "deadline": date(2026, 11, 9), "department": "市民之家", "url": "https://x/w/"},
+    "participation.answered": {"number": "JY1", "proposal": "建议增加夜间窗口", "department": "市民之家", "action": "采纳", "answer": "将于下月试行", "url": "https://x/p/"},
+}  # fmt: skip
+
+
+def test_every_builtin_kind_has_a_sample_and_renders():
+    names = {k.kind for k in kinds.kinds() if not k.kind.startswith("test.")}
+    assert names <= set(SAMPLES), names - set(SAMPLES)
+    for name in names:
+        out = render(kinds.kind_get(name), SAMPLES[name])
+        assert out.title and out.body, name
+        assert "{{" not in out.title + out.body and "{%" not in out.body, name
+
+
+@pytest.mark.parametrize(
+    ("kind", "title", "phrases"),
+    [
+        (
+            "case.accepted",
+            "办件 CP2026111000000001 已受理",
+            ["“食品经营许可（新办）”", "武汉市市场监督管理局决定予以受理", "受理日期：2026-11-10",
+             "10个工作日内（2026-11-24前）作出决定"],
+        ),
+        (
+            "case.supplement_requested",
+            "办件 CP2026111000000001 需要补齐补正材料",
+            ["请一次性补正以下内容", "1. 营业场所平面图", "2. 法定代表人身份证明", "说明：平面图需加盖公章"],
+        ),
+        ("case.refused", "办件 CP2026111000000001 不予受理", ["理由：不属于本机关职权范围", "行政复议"]),
+        ("case.decided", "办件 CP2026111000000001 已作出准予许可决定", ["决定准予许可"]),
+        ("case.completed", "办件 CP2026111000000001 已办结", ["办理结果：准予许可", "结果送达方式：电子送达"]),
+    ],
+)  # fmt: skip
+def test_case_notices(kind, title, phrases):
+    spec = kinds.kind_get(kind)
+    assert spec.legal and spec.category == "case"
+    out = render(spec, SAMPLES[kind])
+    assert out.title == title
+    for phrase in phrases:
+        assert phrase in out.body, (phrase, out.body)
+
+
+def test_case_denial_names_reason_and_remedy():
+    out = render(kinds.kind_get("case.decided"), {**CASE, "decision": "deny", "reason": "场所不符合卫生要求"})
+    assert out.title == "办件 CP2026111000000001 已作出不予许可决定"
+    assert "决定不予许可。理由：场所不符合卫生要求" in out.body
+    assert "可以依法申请行政复议或者提起行政诉讼" in out.body
+    done = render(kinds.kind_get("case.completed"), {**CASE, "decision": "deny"})
+    assert "办理结果：不予许可" in done.body and "送达方式" not in done.body
+
+
+def test_accepted_without_optional_facts():
+    out = render(kinds.kind_get("case.accepted"), {"number": "CP1", "item": "某事项"})
+    assert "本机关决定予以受理" in out.body and "受理日期" not in out.body and "工作日" not in out.body
+
+
+def test_wording_of_the_former_messages_is_kept():
+    inv = render(kinds.kind_get("evaluation.invitation"), SAMPLES["evaluation.invitation"])
+    assert inv.title == "请对办件 CP1 的服务进行评价"
+    assert inv.body.startswith("您好，您申请的办件 CP1 已办结。欢迎对本次政务服务进行评价（好差评）。")
+    assert "评价链接：https://x/rate/sms/t/" in inv.body and "此链接仅可使用一次" in inv.body
+    assert render(kinds.kind_get("evaluation.reminder"), SAMPLES["evaluation.reminder"]).title.startswith(
+        "提醒："
+    )
+    esc = render(kinds.kind_get("evaluation.escalation"), SAMPLES["evaluation.escalation"])
+    assert (esc.title, esc.body) == (
+        "差评工单 GD1 需督办：超期未办结",
+        "工单 GD1：超期未办结，办结期限 2026-11-09。",
+    )
+    late = render(kinds.kind_get("participation.answer_overdue"), SAMPLES["participation.answer_overdue"])
+    assert late.title == "建议 JY1 已超过答复期限，请尽快答复"
+    assert late.body.startswith(
+        "群众建议“建议增加夜间窗口”（JY1）应于 2026-11-09 前由市民之家首次答复，目前尚未答复。"
+    )
+
+
+def test_missing_context_is_a_programming_error():
+    with pytest.raises(ValueError, match="number"):
+        render(kinds.kind_get("case.accepted"), {"item": "某事项"})
+
+
+def test_registry_refuses_duplicates_and_unknown_categories():
+    spec = kinds.kind_get("case.accepted")
+    assert kinds.kind_register(spec) is spec  # the same spec again (a ready() run twice) is fine
+    with pytest.raises(HookError):
+        kinds.kind_register(EventKind(kind="case.accepted", category="case", label="x", title="x", body="x"))
+    with pytest.raises(HookError):
+        kinds.kind_register(EventKind(kind="test.x", category="nope", label="x", title="x", body="x"))
+    with pytest.raises(HookError):
+        kinds.kind_get("no.such.kind")
+    with pytest.raises(TemplateSyntaxError):
+        kinds.kind_register(
+            EventKind(kind="test.bad", category="case", label="x", title="{% if %}", body="x")
+        )
+    assert kinds.kind_find("test.bad") is None
+    with pytest.raises(HookError):
+        kinds.category_register(kinds.Category("case", "别的名字"))
+
+
+def test_a_higher_app_registers_its_own_kind():
+    spec = EventKind(
+        kind="test.turn_near", category="case", label="即将叫号", critical=True,
+        title="您的号码 {{ number }} 即将叫到", body="请到 {{ window }} 号窗口等候。", required=("number", "window"),
+    )  # fmt: skip
+    try:
+        kinds.kind_register(spec)
+        out = render(kinds.kind_get("test.turn_near"), {"number": "A012", "window": 3})
+        assert (out.title, out.body) == ("您的号码 A012 即将叫到", "请到 3 号窗口等候。")
+    finally:
+        kinds.kind_unregister("test.turn_near")
+
+
+def test_text_is_plain_not_html_escaped():
+    out = render(kinds.kind_get("case.refused"), {**CASE, "reason": "A&B <材料> 不符"})
+    assert "A&B <材料> 不符" in out.body
