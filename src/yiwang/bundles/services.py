@@ -34,6 +34,7 @@ from yiwang.core.idempotency import run_idempotent
 from yiwang.core.text import reject_markup
 from yiwang.ledger import rederive
 from yiwang.ledger import services as ledger
+from yiwang.notifications.services import notification_send
 from yiwang.organizations.models import Role
 from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
@@ -476,8 +477,29 @@ def _advance_once(bcase: BundleCase, children: list[BundleChild], on: date) -> b
     return changed
 
 
+MESSAGE_EVENTS = {
+    BundleMessage.Kind.REFUSAL: "bundle.item_failed",
+    BundleMessage.Kind.SUPPLEMENT: "bundle.supplement_requested",
+    BundleMessage.Kind.DELIVERY: "bundle.delivered",
+}
+
+
 def _message(bcase: BundleCase, kind: str, key: str, data: dict) -> None:
-    BundleMessage.objects.get_or_create(bundle_case=bcase, key=key, defaults={"kind": kind, "data": data})
+    """Record what the applicant is told about the bundle as a whole and tell them, once per fact
+    (the BundleMessage key; the notification's key names that row)."""
+    message, created = BundleMessage.objects.get_or_create(
+        bundle_case=bcase, key=key, defaults={"kind": kind, "data": data}
+    )
+    if not created:
+        return
+    notification_send(
+        event_kind=MESSAGE_EVENTS[kind],
+        recipient=bcase.owner,
+        context={"number": bcase.number, "bundle": bcase.bundle.name, **data},
+        key=f"bundle:{bcase.number}:message:{message.pk}",
+        link=f"/my/bundles/{bcase.number}/",
+    )
+    BundleMessage.objects.filter(pk=message.pk).update(notified=True)
 
 
 def _settle(bcase: BundleCase, children: list[BundleChild]) -> BundleCase:

@@ -219,3 +219,21 @@ def test_window_filing_needs_a_clerk_and_the_applicant(world, newborn):
             **base,
         )
     assert not BundleCase.objects.exists() and not Case.objects.exists()
+
+
+def test_the_applicant_is_told_of_the_bundle_once_per_fact(world, newborn):
+    """Each BundleMessage is also one notification (inbox; e-mail/SMS where chosen), sent once
+    however often the bundle is advanced; the department cases' own legal notices come too."""
+    from yiwang.notifications.models import Notification
+
+    bcase = submit(world)
+    kids = children(bcase)
+    act(kids[newborn.birth.code], "request_supplement", world.clerk, missing=["分娩记录不清晰"])
+    act(kids[newborn.insurance.code], "request_supplement", world.clerk, missing=["监护人身份证"])
+    for _ in range(3):
+        bcase = services.bundle_case_advance(bundle_case_id=bcase.pk)
+    combined = Notification.objects.get(recipient=world.citizen, kind="bundle.supplement_requested")
+    assert bcase.number in combined.title and combined.link == f"/my/bundles/{bcase.number}/"
+    assert "分娩记录不清晰" in combined.body and "监护人身份证" in combined.body
+    assert BundleMessage.objects.get(bundle_case=bcase, kind="supplement").notified
+    assert Notification.objects.filter(recipient=world.citizen, kind="case.supplement_requested").count() == 2

@@ -15,7 +15,7 @@ from django.utils import timezone
 from yiwang.accounts.models import User
 from yiwang.core.workflow import Step
 
-from .. import clock, ledgering, rules, tasks
+from .. import clock, ledgering, messages, rules, tasks
 from ..models import Case, CaseEvent, Notice
 
 
@@ -109,6 +109,7 @@ def _notice(*, case: Case, kind: str, on: date, data: dict, seq: int | None = No
         data={"on": on.isoformat(), **data},
     )
     ledgering.record_notice(case, notice)
+    messages.applicant_notify(case=case, notice=notice)
     return notice
 
 

@@ -1,0 +1,75 @@
+"""Messages to the applicant about their case, through the notification service.
+
+Every notice the applicant must receive by law — 受理通知书, 补齐补正告知书, 不予受理通知书,
+准予/不予许可决定书, 办结通知书 — is also a message (inbox, and SMS / e-mail where the person or
+the instance chose them; legal kinds cannot be switched off). The one call site is
+`services.transitions._notice`, inside the transaction that issues the notice; the message's key
+is the notice number, so each notice is sent exactly once whatever retries or sweeps happen.
+
+Cases of a 一件事 are notified like any other case (each department's notice is a legal act of
+its own); the bundle adds its combined supplement and 统一出件 messages (bundles.services)."""
+
+from __future__ import annotations
+
+from yiwang.notifications.services import notification_send
+
+from .models import Case, Delivery, Notice, NoticeKind
+
+EVENT_OF_NOTICE = {
+    NoticeKind.ACCEPTANCE: "case.accepted",
+    NoticeKind.SUPPLEMENT: "case.supplement_requested",
+    NoticeKind.REFUSAL: "case.refused",
+    NoticeKind.APPROVAL: "case.decided",
+    NoticeKind.DENIAL: "case.decided",
+    NoticeKind.COMPLETION: "case.completed",
+}
+
+
+def _context(case: Case, notice: Notice) -> dict:
+    data = notice.data or {}
+    context = {
+        "number": case.number,
+        "item": case.item_version.name,
+        "department": case.department.name,
+        "notice": notice.number,
+    }
+    if notice.kind == NoticeKind.ACCEPTANCE:
+        context.update(
+            accepted_on=data.get("accepted_on", ""),
+            due_date=data.get("due_date", ""),
+            limit_days=data.get("limit_days") or "",
+        )
+    elif notice.kind == NoticeKind.SUPPLEMENT:
+        missing = data.get("missing") or []
+        context.update(
+            missing=[missing] if isinstance(missing, str) else list(missing), note=data.get("note", "")
+        )
+    elif notice.kind == NoticeKind.REFUSAL:
+        context.update(reason=data.get("reason") or data.get("note") or "")
+    elif notice.kind in (NoticeKind.APPROVAL, NoticeKind.DENIAL):
+        context.update(
+            decision="approve" if notice.kind == NoticeKind.APPROVAL else "deny",
+            reason=data.get("reason") or data.get("note") or "",
+            note=data.get("note", ""),
+        )
+    elif notice.kind == NoticeKind.COMPLETION:
+        delivery = data.get("delivery") or ""
+        context.update(
+            decision=data.get("decision") or case.decision or "",
+            delivery=Delivery(delivery).label if delivery in Delivery.values else delivery,
+        )
+    return context
+
+
+def applicant_notify(*, case: Case, notice: Notice) -> None:
+    """Tell the applicant of a notice they must receive (call inside the notice's transaction)."""
+    event = EVENT_OF_NOTICE.get(notice.kind)
+    if event is None:
+        return
+    notification_send(
+        event_kind=event,
+        recipient=case.owner,
+        context=_context(case, notice),
+        key=f"case:{case.number}:notice:{notice.number}",
+        link=f"/my/cases/{case.number}/",
+    )
