@@ -573,7 +573,9 @@ RECTIFY_DEFAULT_DAYS = 10  # working days for a rectification item when no deadl
 def mission_can_record(*, actor: User, mission: Mission, manager: bool | None = None) -> bool:
     """Findings are recorded while the mission is open, by its staff member or a manager."""
     if manager is None:
-        manager = is_mission_manager(actor, department_id=mission.department_id, region_path=mission.region.path)
+        manager = is_mission_manager(
+            actor, department_id=mission.department_id, region_path=mission.region.path
+        )
     return mission.status == MissionStatus.OPEN and (manager or mission.staff_id == actor.pk)
 
 

@@ -285,11 +285,15 @@ def _mission_post(request: HttpRequest, m) -> str:
         )
         return "办事体验已完成。"
     if what in ("to_proposal", "to_rectification"):
-        f = selectors.finding_of_mission(user=request.user, mission=m, finding_id=as_int(p.get("finding"), 0) or 0)
+        f = selectors.finding_of_mission(
+            user=request.user, mission=m, finding_id=as_int(p.get("finding"), 0) or 0
+        )
         if what == "to_proposal":
             new = services.finding_to_proposal(actor=request.user, finding=f)
             return f"已转为改进建议 {new.number}，由责任部门公开答复。"
-        item = services.finding_to_rectification(actor=request.user, finding=f, deadline=p.get("deadline") or None)
+        item = services.finding_to_rectification(
+            actor=request.user, finding=f, deadline=p.get("deadline") or None
+        )
         return f"已转为整改事项 {item.number}，整改期限 {item.due_date:%Y-%m-%d}。"
     if what == "rectified":
         item = selectors.rectification_for(user=request.user, number=p.get("item", ""))
