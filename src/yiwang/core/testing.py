@@ -134,6 +134,7 @@ def build_world() -> World:
     from yiwang.accounts import services as accounts
     from yiwang.catalog.services import elements_sync
     from yiwang.organizations.models import Department, Region, ServiceHall, Window
+    from yiwang.organizations.services import staff_create
 
     elements_sync()
     city = Region.objects.create(code="420100", name="武汉市", level="city")
@@ -174,7 +175,7 @@ def build_world() -> World:
         hall=hall,
     )
     pw = "pass-1234-word"
-    mk = accounts.staff_create
+    mk = staff_create
     w = World(
         city=city,
         district=district,

@@ -1,6 +1,6 @@
 """The demo loader is idempotent and leaves the demo citizen one check in the log."""
 
-from yiwang.identity.demo import demo_load
+from yiwang.demo.identity import demo_load
 from yiwang.identity.models import IdentityCheck, IdentityReference, Outcome
 
 

@@ -1,5 +1,5 @@
+from yiwang.demo.licenses import demo_load
 from yiwang.licenses import selectors
-from yiwang.licenses.demo import demo_load
 from yiwang.licenses.models import License, LicenseAuthorisation, LicensePresentation
 
 

@@ -1,8 +1,8 @@
 import pytest
 
-from yiwang.accounts.services import staff_create
 from yiwang.cases.tests.conftest import Api
 from yiwang.core.testing import build_world
+from yiwang.organizations.services import staff_create
 from yiwang.participation import services
 
 

@@ -1,6 +1,8 @@
+from contextlib import ExitStack
+
 import pytest
 
-from yiwang.workdays import selectors
+from yiwang.workdays import hooks, selectors
 
 
 @pytest.fixture(autouse=True)
@@ -12,16 +14,15 @@ def _fresh_memo():
 
 
 @pytest.fixture
-def case_services(monkeypatch):
-    """`yiwang.cases.services`: the unit tests here record calls to its recompute hook;
-    test_integration_cases.py runs the real one."""
-    import yiwang.cases.services as module
-
-    return module
+def recompute_with():
+    """Replace what cases registered in `hooks.due_dates_recompute` for one test: the unit tests
+    here record calls to it; test_integration_cases.py runs the real one."""
+    with ExitStack() as stack:
+        yield lambda fn: stack.enter_context(hooks.due_dates_recompute.registered("cases", fn))
 
 
 @pytest.fixture
-def recompute_calls(monkeypatch, case_services):
+def recompute_calls(recompute_with):
     """Replace cases' recompute with a recorder."""
     calls: list[dict] = []
 
@@ -29,5 +30,5 @@ def recompute_calls(monkeypatch, case_services):
         calls.append({"years": set(years), "reason": reason})
         return 3
 
-    monkeypatch.setattr(case_services, "cases_recompute_due_dates", fake, raising=False)
+    recompute_with(fake)
     return calls
