@@ -81,3 +81,13 @@ def bundle_case_detail(bcase: BundleCase) -> dict:
         "outcome": bcase.outcome or None,
         "delivered_at": local_time(bcase.delivered_at) if bcase.delivered_at else None,
     }
+
+
+def savings_view(s: dict) -> dict:
+    """What the applicant was spared (减材料、减填写、减跑动), summed for the pages."""
+    return {
+        **s,
+        "less_fields": s.get("fields_saved", 0) + s.get("fields_prefilled", 0),
+        "less_materials": s.get("materials_saved", 0) + s.get("materials_waived", 0),
+        "less_visits": s.get("visits_avoided", 0),
+    }

@@ -244,6 +244,20 @@ def bundle_children(bcase: BundleCase) -> list[BundleChild]:
     )
 
 
+def bundle_supplement_materials(bcase: BundleCase) -> list[dict]:
+    """The materials to upload once for a combined supplement: every material of the items whose
+    departments asked for one, each with the names of the items that need it."""
+    rows: dict[str, dict] = {}
+    for child in bundle_children(bcase):
+        if child.case.status != "supplement_requested":
+            continue
+        for m in child.case.item_version.materials.all():
+            row = rows.setdefault(m.code, {"code": m.code, "name": m.name, "items": []})
+            if child.case.item_version.name not in row["items"]:
+                row["items"].append(child.case.item_version.name)
+    return list(rows.values())
+
+
 def child_name(children: list[BundleChild], code: str) -> str:
     return next((c.case.item_version.name for c in children if c.item_code == code), code)
 

@@ -264,23 +264,16 @@ def _apply_context(*, bundle, preview, values, rows, row_count, errors, token, *
             }
         )
     materials = _material_rows(preview, errors)
-    anchors = {f.key: f.id for f in fields} | {f.key: f.id for p in people for f in p["fields"]}
-    anchors |= {f"materials.{m['code']}": m["id"] for m in materials}
-    labels = {f.key: f.label for f in fields} | {
-        f.key: f"第{p['index']}人 {f.label}" for p in people for f in p["fields"]
-    }
-    labels |= {f"materials.{m['code']}": m["name"] for m in materials}
-    summary = []
-    for key, msgs in errors.items():
-        for msg in msgs:
-            label = labels.get(key)
-            summary.append(
-                {
-                    "href": f"#{anchors[key]}" if key in anchors else "",
-                    "text": msg if not label or label in msg else f"{label}：{msg}",
-                }
-            )
-    s = preview["savings"]
+    person_fields = [
+        SimpleNamespace(key=f.key, id=f.id, label=f"第{p['index']}人 {f.label}")
+        for p in people
+        for f in p["fields"]
+    ]
+    summary = formspec.error_summary(
+        errors=errors,
+        fields=fields + person_fields,
+        materials=[SimpleNamespace(code=m["code"], id=m["id"], name=m["name"]) for m in materials],
+    )
     return {
         "bundle": bundle,
         "p": preview,
@@ -293,12 +286,7 @@ def _apply_context(*, bundle, preview, values, rows, row_count, errors, token, *
         "accept": formspec.ACCEPT,
         "token": token,
         "summary": summary,
-        "savings": {
-            **s,
-            "less_fields": s["fields_saved"] + s["fields_prefilled"],
-            "less_materials": s["materials_saved"] + s["materials_waived"],
-            "less_visits": s["visits_avoided"],
-        },
+        "savings": presenters.savings_view(preview["savings"]),
         **more,
     }
 
@@ -312,7 +300,6 @@ def bundle_apply(request: HttpRequest, code: str) -> HttpResponse:
         preview = selectors.bundle_preview(bundle=bundle, answers=answers, actor=request.user)
     except ValidationFailed as exc:
         return _render_questions(request, bundle, answers, exc.fields or {}, status=422)
-    schema = preview["form_schema"]
     if request.method != "POST":
         ctx = _apply_context(
             bundle=bundle,
@@ -325,21 +312,24 @@ def bundle_apply(request: HttpRequest, code: str) -> HttpResponse:
         )
         return render(request, "bundles/apply.html", ctx)
 
+    return _apply_post(request, bundle=bundle, preview=preview, answers=answers)
+
+
+def _apply_post(request: HttpRequest, *, bundle, preview: dict, answers: dict) -> HttpResponse:
+    data, schema = request.POST, preview["form_schema"]
     token = (data.get("idempotency_token") or "")[:64] or uuid.uuid4().hex
     form, rows, row_count, kept = _posted_form(schema, data)
     if form:  # values the applicant typed can unlock register lookups (e.g. a parent's ID number)
         preview = selectors.bundle_preview(bundle=bundle, answers=answers, actor=request.user, known=form)
         form, rows, row_count, kept = _posted_form(preview["form_schema"], data)
     values = {k: v for k, v in data.items() if k in schema["properties"]}
+    page = {"bundle": bundle, "preview": preview, "values": values, "token": token}
     if data.get("intent") == "add_row":
         ctx = _apply_context(
-            bundle=bundle,
-            preview=preview,
-            values=values,
+            **page,
             rows=_rows_as_posted(data, schema, row_count),
             row_count=min(row_count + 1, services.MAX_REPEAT),
             errors={},
-            token=token,
             files_lost=bool(request.FILES),
         )
         return render(request, "bundles/apply.html", ctx)
@@ -361,13 +351,10 @@ def bundle_apply(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         errors = _rows_renumbered(exc.fields or {}, repeat_key, kept)
         ctx = _apply_context(
-            bundle=bundle,
-            preview=preview,
-            values=values,
+            **page,
             rows=_rows_as_posted(data, schema, row_count),
             row_count=row_count,
             errors=errors,
-            token=token,
             error="" if errors else exc.message,
             files_lost=bool(materials),
         )
@@ -424,26 +411,15 @@ def _case_or_404(user, number: str):
 
 def _supplement_materials(bcase, errors: dict) -> list[dict]:
     """One upload per material of the items whose departments asked for a supplement."""
-    rows: dict[str, dict] = {}
-    for child in selectors.bundle_children(bcase):
-        if child.case.status != "supplement_requested":
-            continue
-        for m in child.case.item_version.materials.all():
-            row = rows.setdefault(
-                m.code,
-                {
-                    "code": m.code,
-                    "name": m.name,
-                    "id": formspec.html_id("m", m.code),
-                    "items": [],
-                    "errors": list(errors.get(f"materials.{m.code}") or []),
-                },
-            )
-            if child.case.item_version.name not in row["items"]:
-                row["items"].append(child.case.item_version.name)
-    for row in rows.values():
-        row["items_text"] = "、".join(row["items"])
-    return list(rows.values())
+    return [
+        {
+            **row,
+            "id": formspec.html_id("m", row["code"]),
+            "errors": list(errors.get(f"materials.{row['code']}") or []),
+            "items_text": "、".join(row["items"]),
+        }
+        for row in selectors.bundle_supplement_materials(bcase)
+    ]
 
 
 @applicant_required
@@ -453,21 +429,8 @@ def bundle_case_page(request: HttpRequest, number: str) -> HttpResponse:
     error = ""
     status = 200
     if request.method == "POST":
-        codes = [m["code"] for m in _supplement_materials(bcase, {})]
-        limit = settings.UPLOAD_MAX_BYTES + 1
-        materials = [
-            {"code": c, "name": f.name or c, "content_base64": base64.b64encode(f.read(limit)).decode()}
-            for c in codes
-            if (f := request.FILES.get(formspec.html_id("m", c))) is not None
-        ]
         try:
-            services.bundle_case_supplement(
-                bundle_case=bcase,
-                actor=request.user,
-                materials=materials,
-                note=(request.POST.get("note") or "").strip()[:500],
-                version=as_int(request.POST.get("version")),
-            )
+            _supplement_post(request, bcase)
         except DomainError as exc:
             error, errors, status = exc.message, exc.fields or {}, exc.status
             bcase = _case_or_404(request.user, number)
@@ -475,7 +438,6 @@ def bundle_case_page(request: HttpRequest, number: str) -> HttpResponse:
             messages.success(request, "补正材料已一次提交给各相关部门")
             return redirect("bundles:case", number=number)
     detail = presenters.bundle_case_detail(bcase)
-    s = detail["savings"] or {}
     return render(
         request,
         "bundles/case.html",
@@ -488,12 +450,24 @@ def bundle_case_page(request: HttpRequest, number: str) -> HttpResponse:
             "accept": formspec.ACCEPT,
             "error": error,
             "errors": errors,
-            "savings": {
-                **s,
-                "less_fields": s.get("fields_saved", 0) + s.get("fields_prefilled", 0),
-                "less_materials": s.get("materials_saved", 0) + s.get("materials_waived", 0),
-                "less_visits": s.get("visits_avoided", 0),
-            },
+            "savings": presenters.savings_view(detail["savings"] or {}),
         },
         status=status,
+    )
+
+
+def _supplement_post(request: HttpRequest, bcase) -> None:
+    """One upload per material asked for, sent to every department that asked (raises DomainError)."""
+    limit = settings.UPLOAD_MAX_BYTES + 1
+    materials = [
+        {"code": c, "name": f.name or c, "content_base64": base64.b64encode(f.read(limit)).decode()}
+        for c in (row["code"] for row in selectors.bundle_supplement_materials(bcase))
+        if (f := request.FILES.get(formspec.html_id("m", c))) is not None
+    ]
+    services.bundle_case_supplement(
+        bundle_case=bcase,
+        actor=request.user,
+        materials=materials,
+        note=(request.POST.get("note") or "").strip()[:500],
+        version=as_int(request.POST.get("version")),
     )

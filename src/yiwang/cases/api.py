@@ -16,6 +16,7 @@ from yiwang.workdays import selectors as workdays
 
 from . import notices, presenters, selectors, services
 from .materials import check_size
+from .models import Case
 
 router = Router(tags=["cases"], auth=api_auth)
 
@@ -54,7 +55,7 @@ class DraftIn(Schema):
     version: int | None = None
 
 
-def _detail(request: HttpRequest, case) -> dict:
+def _detail(request: HttpRequest, case: Case) -> dict:
     """The contract's case body, from a case the caller may see (fetched by a selector or just
     written by a service for this caller)."""
     return presenters.case_detail(

@@ -10,12 +10,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from yiwang.workdays import selectors as workdays
+from django.utils import timezone
 
-from .models import Case, Status
+from yiwang.workdays import selectors as workdays
+from yiwang.workdays.selectors import WorkCalendar
+
+from .models import Case, ClockStop, Status
 
 SUPPLEMENT_NOTICE_DAYS = 5  # 行政许可法 §32
 FINISHED = {Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN, Status.APPROVED, Status.DENIED}
@@ -30,8 +34,19 @@ class ClockView:
     clock: str  # running | stopped | not_started
 
 
+def today() -> date:
+    """The platform's today (local date), the default day of every case write."""
+    return timezone.localdate()
+
+
 def due_date_for(
-    *, accepted_on: date, limit_days: int, extension_days: int, stops, today: date, cal=None
+    *,
+    accepted_on: date,
+    limit_days: int,
+    extension_days: int,
+    stops: Iterable[ClockStop],
+    today: date,
+    cal: WorkCalendar | None = None,
 ) -> tuple[date, bool]:
     """Working days inside a stop (S, E] do not count; an open stop counts up to today. A stop
     that starts after the due date has passed does not move it (the case is late either way)."""
@@ -44,22 +59,28 @@ def due_date_for(
     return due.date, due.provisional
 
 
-def deemed_acceptance(case: Case, *, today: date, cal=None) -> date | None:
+def supplement_deadline(received_on: date, *, cal: WorkCalendar | None = None) -> date:
+    """行政许可法 §32: the last day to refuse an application or to tell the applicant, once, what
+    to supplement — the 5th working day after receipt. The one place this deadline is computed
+    (`deemed_acceptance` and the `request_supplement` check use it)."""
+    return (cal or workdays.calendar()).add_workdays(received_on, SUPPLEMENT_NOTICE_DAYS).date
+
+
+def deemed_acceptance(case: Case, *, today: date, cal: WorkCalendar | None = None) -> date | None:
     """行政许可法 §32: an application not refused and without a supplement notice within 5 working
     days of receipt counts as accepted on the day of receipt. Returns that day, or None."""
     if case.status != Status.SUBMITTED or not case.received_on or case.supplement_requested_on:
         return None
-    deadline = (cal or workdays.calendar()).add_workdays(case.received_on, SUPPLEMENT_NOTICE_DAYS).date
-    return case.received_on if today > deadline else None
+    return case.received_on if today > supplement_deadline(case.received_on, cal=cal) else None
 
 
-def warning_level(*, due: date, today: date, cal=None) -> tuple[int, str]:
+def warning_level(*, due: date, today: date, cal: WorkCalendar | None = None) -> tuple[int, str]:
     """(working days left, light) by the platform's one rule (`workdays.selectors.warning_light`)."""
     level, left = workdays.warning_light(due=due, today=today, cal=cal)
     return left, level
 
 
-def clock_view(case: Case, *, today: date, cal=None) -> ClockView:
+def clock_view(case: Case, *, today: date, cal: WorkCalendar | None = None) -> ClockView:
     """The clock as pages and the API show it. Pass one `workdays.calendar()` snapshot when
     showing many cases (one query for all of them)."""
     cal = cal or workdays.calendar()

@@ -3,15 +3,17 @@ the pages so both say the same thing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
 
 from yiwang.catalog.models import CaseKind
 from yiwang.core.formats import local_time
 from yiwang.core.masking import mask
 from yiwang.workdays import selectors as workdays
+from yiwang.workdays.selectors import WorkCalendar
 
 from . import clock
-from .models import Case, CaseParty, Status
+from .models import Case, CaseEvent, CaseParty, Status
 
 STATUS_LABELS = dict(Status.choices)
 CLOCK_LABELS = {"running": "计时中", "stopped": "暂停计时", "not_started": "未开始"}
@@ -27,7 +29,7 @@ def party_out(p: CaseParty) -> dict:
     }
 
 
-def case_summary(case: Case, *, today: date, cal=None) -> dict:
+def case_summary(case: Case, *, today: date, cal: WorkCalendar | None = None) -> dict:
     view = clock.clock_view(case, today=today, cal=cal)
     return {
         "number": case.number,
@@ -48,7 +50,14 @@ def case_summary(case: Case, *, today: date, cal=None) -> dict:
     }
 
 
-def case_detail(case: Case, *, today: date, events, parties, masked_form: dict) -> dict:
+def case_detail(
+    case: Case,
+    *,
+    today: date,
+    events: Iterable[CaseEvent],
+    parties: Sequence[CaseParty],
+    masked_form: dict,
+) -> dict:
     view = clock.clock_view(case, today=today)
     applicant = next((p for p in parties if p.role == "applicant"), None)
     return {

@@ -7,16 +7,37 @@ A case outside this set does not exist for the caller (404)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from yiwang.accounts.models import AccountKind, User
-from yiwang.core.errors import NotFound
+from yiwang.catalog.models import ItemVersion
+from yiwang.core.errors import Conflict, NotFound
+from yiwang.identity import selectors as identity
 from yiwang.organizations.models import Role, Window
 from yiwang.organizations.selectors import region_q, staff_scope
 
-from .models import Case, Status
+from .formdata import form_reveal
+from .models import Case, CaseEvent, Status
+from .rules import acting_roles, allowed_actions
+
+__all__ = [
+    "QUEUE_STATUSES",
+    "allowed_actions",
+    "case_events",
+    "case_for_actor",
+    "case_form",
+    "case_ledger_records",
+    "case_list",
+    "cases_visible",
+    "last_case_form",
+    "receipt_out",
+    "warning_counts",
+    "window_applicant",
+    "window_form",
+]
 
 QUEUE_STATUSES = {
     Role.CLERK: [Status.SUBMITTED],
@@ -84,7 +105,7 @@ def case_list(*, user: User, status: str | None = None, queue: bool = True) -> Q
     return qs.order_by("due_date", "submitted_at", "id")
 
 
-def case_events(case: Case):
+def case_events(case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("seq")
 
 
@@ -109,7 +130,6 @@ def case_form(*, case: Case, viewer: User, reveal: bool = False) -> dict:
     from yiwang.core.masking import mask
 
     from . import ledgering
-    from .services import acting_roles, form_reveal
 
     form = form_reveal(case.form)
     masks = catalog.element_masks(form.keys())
@@ -129,23 +149,6 @@ def case_form(*, case: Case, viewer: User, reveal: bool = False) -> dict:
                 )
         return form
     return {k: (mask(masks[k], v) if k in masks and isinstance(v, str) else v) for k, v in form.items()}
-
-
-def allowed_actions(*, actor: User, case: Case) -> list[str]:
-    """Actions `actor` may take on `case` now, for pages that show only what is possible (the
-    same checks the services make: cases.services.action_check)."""
-    from yiwang.core.errors import DomainError
-
-    from .services import RULES, action_check
-
-    out = []
-    for action in RULES:
-        try:
-            action_check(actor=actor, case=case, action=action)
-        except DomainError:
-            continue
-        out.append(action)
-    return out
 
 
 def case_ledger_records(case: Case) -> list[dict]:
@@ -178,8 +181,6 @@ def receipt_out(record: dict) -> dict:
 def last_case_form(*, user: User, item_code: str) -> tuple[str, dict] | None:
     """一键续办: the number and form (decrypted) of the applicant's latest filed case of this item,
     to fill a new application from; None if there is none."""
-    from .services import form_reveal
-
     case = (
         Case.objects.filter(owner=user, item__code=item_code)
         .exclude(status=Status.DRAFT)
@@ -188,3 +189,52 @@ def last_case_form(*, user: User, item_code: str) -> tuple[str, dict] | None:
         .first()
     )
     return (case.number, form_reveal(case.form)) if case else None
+
+
+# --- window intake ---------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WindowApplicant:
+    """Who applies at a window: the applicant party as `services.case_submit` takes it, and the
+    account verified by 电子身份码 if the clerk checked one."""
+
+    party: dict[str, str]
+    person: User | None = None
+
+
+def window_applicant(*, clerk: User, typed: dict[str, str], identity_check: str = "") -> WindowApplicant:
+    """The applicant as the clerk typed them or — identified by 电子身份码 (a valid check by this
+    clerk within 30 minutes, identity app) — the verified account, whatever was typed. Raises
+    Conflict (409) when the check has expired or is not this clerk's."""
+    if not identity_check:
+        return WindowApplicant(party={k: v for k, v in typed.items() if v})
+    person = identity.verified_person(check_id=identity_check, verifier=clerk)
+    if person is None:
+        raise Conflict(
+            "身份码核验已超过30分钟或无效，请申请人重新出示电子身份码", code="identity_check_invalid"
+        )
+    party = {
+        "name": person.display_name,
+        "id_number": person.id_number if person.kind == AccountKind.PERSON else "",
+        "uscc": person.uscc or "" if person.kind == AccountKind.LEGAL else "",
+        "phone": person.phone or "",
+    }
+    return WindowApplicant(party={k: v for k, v in party.items() if v}, person=person)
+
+
+# The form's own applicant elements that the applicant identified at the window fills in.
+WINDOW_FORM_ELEMENTS = (
+    ("applicant.name", "name"),
+    ("applicant.id_number", "id_number"),
+    ("applicant.phone", "phone"),
+)
+
+
+def window_form(*, version: ItemVersion, form: dict, applicant: dict[str, str]) -> dict:
+    """The form filed at a window: the identity checked on the spot fills the form's own
+    applicant elements the clerk left blank."""
+    props = (version.form_schema or {}).get("properties") or {}
+    out = dict(form)
+    for key, src in WINDOW_FORM_ELEMENTS:
+        if key in props and not out.get(key) and applicant.get(src):
+            out[key] = applicant[src]
+    return out

@@ -35,11 +35,6 @@ class PermissionDenied(DomainError):
     code = "forbidden"
 
 
-class InvalidTransition(DomainError):
-    status = 409
-    code = "invalid_transition"
-
-
 class StaleVersion(DomainError):
     status = 409
     code = "stale_version"
@@ -51,6 +46,13 @@ class StaleVersion(DomainError):
 class Conflict(DomainError):
     status = 409
     code = "conflict"
+
+
+class InvalidTransition(Conflict):
+    """The record's state does not allow the action (409 invalid_transition): a kind of conflict,
+    so callers that catch Conflict (exchange agreements and consents did so) still do."""
+
+    code = "invalid_transition"
 
 
 class ValidationFailed(DomainError):

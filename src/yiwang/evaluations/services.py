@@ -1,7 +1,7 @@
 """Evaluation writes: ratings through every channel, invitations and the one reminder, the SMS
 token, the window rating device, and the bad-review work order (Wuhan's 《政务服务差评处置工作指南》).
 
-Every write is one transaction. A work order changes only through `_order_move`: a conditional
+Every write is one transaction. A work order changes only through `ORDERS` (core.workflow): a conditional
 UPDATE on `version` (two people acting at once: exactly one wins, the other gets 409
 stale_version) followed by one immutable WorkOrderStep with actor and note."""
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import hmac
 import logging
 import secrets
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
@@ -30,6 +29,7 @@ from yiwang.core.errors import (
     ValidationFailed,
 )
 from yiwang.core.text import as_int, reject_markup
+from yiwang.core.workflow import Rule, Step, Workflow, rule
 from yiwang.organizations.models import Department, Region, Role, Window
 from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
@@ -501,19 +501,12 @@ DEPT, UNIT, SUP, APP = "department", "unit", Role.SUPERVISOR, "applicant"
 S = OrderStatus
 
 
-@dataclass(frozen=True)
-class OrderRule:
-    sources: frozenset[str]
-    roles: frozenset[str]
-    label: str
-    note_required: bool = False
+def _r(sources, roles, label, note_required=False) -> Rule:
+    # the target state is decided by the action's handler in order_apply_action
+    return rule(sources, None, roles, label, note_required=note_required)
 
 
-def _r(sources, roles, label, note_required=False) -> OrderRule:
-    return OrderRule(frozenset(sources), frozenset(roles), label, note_required)
-
-
-ORDER_RULES: dict[str, OrderRule] = {
+ORDER_RULES: dict[str, Rule] = {
     "verify": _r({S.RECEIVED}, {DEPT, SUP}, "调查核实", True),
     "appeal": _r({S.VERIFIED}, {DEPT}, "申诉", True),
     "appeal_accept": _r({S.APPEALING}, {SUP}, "申诉成立", True),
@@ -553,21 +546,34 @@ def order_roles(*, actor: User, order: WorkOrder) -> set[str]:
     return roles
 
 
+def _record_step(order: WorkOrder, step: Step) -> WorkOrderStep:
+    row = WorkOrderStep.objects.create(
+        order=order,
+        seq=step.seq,
+        action=step.action,
+        from_status=step.frm,
+        to_status=step.to,
+        actor=step.actor,
+        actor_role=step.role,
+        at=timezone.now(),
+        on=step.on,
+        note=step.note,
+        data=step.data,
+    )
+    ledgering.record_step(row, order=order)
+    return row
+
+
+ORDERS: Workflow[WorkOrder] = Workflow(model=WorkOrder, rules=ORDER_RULES, record=_record_step, noun="工单")
+
+
 def order_action_check(
     *, actor: User, order: WorkOrder, action: str, version: int | None = None
-) -> tuple[OrderRule, str]:
+) -> tuple[Rule, str]:
     """May `actor` take `action` now? 403 for the role, 409 for the state or version."""
-    rule = ORDER_RULES.get(action)
-    if rule is None:
-        raise ValidationFailed(fields={"action": [f"未知的操作：{action}"]})
-    roles = order_roles(actor=actor, order=order) & rule.roles
-    if not roles:
-        raise PermissionDenied(f"您无权对该工单执行“{rule.label}”", code="forbidden")
-    if version is not None and version != order.version:
-        raise StaleVersion("该工单已被他人处理，请刷新后重试")
-    label = order.get_status_display()
-    if order.status not in rule.sources:
-        raise InvalidTransition(f"工单当前状态为“{label}”，不能{rule.label}")
+    rule, roles = ORDERS.check(
+        obj=order, action=action, roles=order_roles(actor=actor, order=order), version=version
+    )
     if action == "appeal" and order.appeal_used:
         raise InvalidTransition("每条差评只能申诉一次")
     if action == "close":
@@ -595,31 +601,9 @@ def _order_move(
     data: dict | None = None,
     update: dict | None = None,
 ) -> WorkOrder:
-    update = update or {}
-    frm, version = order.status, order.version
-    n = WorkOrder.objects.filter(pk=order.pk, version=version).update(
-        status=to, version=F("version") + 1, updated_at=timezone.now(), **update
+    return ORDERS.transition(
+        order, action=action, to=to, actor=actor, role=role, note=note, on=on, data=data, update=update
     )
-    if n != 1:
-        raise StaleVersion("该工单已被他人处理，请刷新后重试")
-    order.status, order.version = to, version + 1
-    for k, v in update.items():
-        setattr(order, k, v)
-    step = WorkOrderStep.objects.create(
-        order=order,
-        seq=order.version,
-        action=action,
-        from_status=frm,
-        to_status=to,
-        actor=actor,
-        actor_role=role,
-        at=timezone.now(),
-        on=on,
-        note=note,
-        data=data or {},
-    )
-    ledgering.record_step(step, order=order)
-    return order
 
 
 def _department(ref) -> Department:
@@ -744,26 +728,20 @@ def orders_escalate_overdue(*, on: date | None = None) -> int:
             order = WorkOrder.objects.select_related("region").get(pk=pk)
             if order.escalated_at is not None:
                 continue
-            n = WorkOrder.objects.filter(pk=pk, version=order.version, escalated_at__isnull=True).update(
-                escalated_at=timezone.now(), version=F("version") + 1
-            )
-            if n != 1:
+            try:
+                ORDERS.transition(
+                    order,
+                    action="escalate",
+                    to=order.status,
+                    actor=None,
+                    role="system",
+                    on=on,
+                    note=f"超过办结期限（{order.due_date:%Y-%m-%d}），提交督查督办",
+                    data={"due_date": order.due_date.isoformat()},
+                    update={"escalated_at": timezone.now()},
+                )
+            except StaleVersion:  # someone acted on it meanwhile: the next sweep looks again
                 continue
-            order.version += 1
-            step = WorkOrderStep.objects.create(
-                order=order,
-                seq=order.version,
-                action="escalate",
-                from_status=order.status,
-                to_status=order.status,
-                actor=None,
-                actor_role="system",
-                at=timezone.now(),
-                on=on,
-                note=f"超过办结期限（{order.due_date:%Y-%m-%d}），提交督查督办",
-                data={"due_date": order.due_date.isoformat()},
-            )
-            ledgering.record_step(step, order=order)
             _notify_supervisors(order, reason="超期未办结")
             count += 1
     return count

@@ -1,15 +1,20 @@
-"""Exchange reads: the catalogue (searchable, exportable as the city's data ledger 数据一本账),
-agreements a staff member may see, a citizen's consents and the records of who used their data."""
+"""Exchange reads: who a staff member acts for (departments, CDO roles) and under which lookup
+hash a citizen's data is kept; the catalogue (searchable, exportable as the city's data ledger
+数据一本账), agreements a staff member may see and what they may do to one, a citizen's consents
+and the records of who used their data."""
 
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from yiwang.accounts.models import User
+from yiwang.accounts.models import AccountKind, User
+from yiwang.core import keys
 from yiwang.core.formats import local_time
-from yiwang.organizations.models import Department
+from yiwang.organizations.models import Department, Role, Window
+from yiwang.organizations.selectors import staff_scope
 
 from .models import (
     PURPOSES,
@@ -18,8 +23,46 @@ from .models import (
     Consent,
     DataResource,
     ResourceElement,
+    SharingType,
+    SubjectKind,
 )
-from .services import REASONS, cdo_department_ids, staff_department_ids, user_subject_hash
+from .rules import AGREEMENT_RULES, CONSUMER, PROVIDER, REASONS
+
+
+# --- who the caller is --------------------------------------------------------------------------
+def staff_department_ids(user: User | None) -> set[int]:
+    """Departments a staff member works for: department roles, and the departments served by
+    their windows."""
+    if user is None or user.kind != AccountKind.STAFF:
+        return set()
+    scope = staff_scope(user)
+    ids = {d for _, d, _ in scope.department_roles}
+    if scope.window_ids:
+        ids |= set(
+            Window.departments.through.objects.filter(window_id__in=scope.window_ids).values_list(
+                "department_id", flat=True
+            )
+        )
+    return ids
+
+
+def cdo_department_ids(user: User | None) -> set[int]:
+    if user is None or user.kind != AccountKind.STAFF:
+        return set()
+    return staff_scope(user).departments_for(Role.CDO)
+
+
+def subject_hash_of(*, kind: str, value: str) -> str:
+    return keys.lookup_hash(value, kind="id_number" if kind == SubjectKind.PERSON else "uscc")
+
+
+def user_subject_hash(user: User) -> str:
+    """The lookup hash under which a citizen's or company's data and records are kept."""
+    if user.kind == AccountKind.PERSON and user.id_number_hash:
+        return user.id_number_hash
+    if user.kind == AccountKind.LEGAL and user.uscc:
+        return subject_hash_of(kind=SubjectKind.ORG, value=user.uscc)
+    return ""
 
 
 def resources_search(*, q: str = "", department: str = "", sharing: str = "") -> QuerySet[DataResource]:
@@ -47,6 +90,17 @@ def resources_search(*, q: str = "", department: str = "", sharing: str = "") ->
 
 def resource_get(code: str) -> DataResource | None:
     return resources_search().filter(code=code).first()
+
+
+def resource_request_options(*, user: User, resource: DataResource) -> dict:
+    """What a resource's page offers a staff member for a sharing request: the departments they
+    may request for, the purposes, and whether they may request at all (不予共享 cannot be)."""
+    departments = staff_departments(user)
+    return {
+        "departments": departments,
+        "purposes": PURPOSES.items(),
+        "can_request": resource.sharing_type != SharingType.NONE and departments.exists(),
+    }
 
 
 def resource_dict(r: DataResource) -> dict:
@@ -157,6 +211,41 @@ def agreement_for_staff(*, user: User, agreement_id: int) -> Agreement | None:
     return agreements_for_staff(user=user).filter(pk=agreement_id).first()
 
 
+def agreement_roles(*, user: User, agreement: Agreement) -> set[str]:
+    """The user's roles in `rules.AGREEMENT_RULES` for this agreement: provider (a CDO of the
+    resource's department) and/or consumer (staff of the consuming department)."""
+    roles = set()
+    if agreement.resource.department_id in cdo_department_ids(user):
+        roles.add(PROVIDER)
+    if agreement.consumer_id in staff_department_ids(user):
+        roles.add(CONSUMER)
+    return roles
+
+
+def agreement_actions(*, user: User, agreement: Agreement, roles: Iterable[str] | None = None) -> set[str]:
+    """The actions of `rules.AGREEMENT_RULES` the user may take on the agreement now."""
+    have = set(roles) if roles is not None else agreement_roles(user=user, agreement=agreement)
+    return {
+        action
+        for action, found in AGREEMENT_RULES.items()
+        if agreement.status in found.sources and have & found.roles
+    }
+
+
+def agreement_page(*, user: User, agreement: Agreement) -> dict:
+    """An agreement's page: its elements by name, its purposes, and what the user may do to it."""
+    names = {e.code: e.name for e in agreement.resource.elements.all()}
+    actions = agreement_actions(user=user, agreement=agreement)
+    return {
+        "a": agreement,
+        "requested": [(c, names.get(c, c)) for c in agreement.requested_elements],
+        "granted": [names.get(c, c) for c in agreement.elements],
+        "purposes": [PURPOSES.get(p, p) for p in agreement.purposes],
+        "can_decide": "decide" in actions,
+        "can_revoke": "revoke" in actions,
+    }
+
+
 def agreement_dict(a: Agreement) -> dict:
     return {
         "id": a.pk,
@@ -187,7 +276,7 @@ def agreement_dict(a: Agreement) -> dict:
     }
 
 
-def staff_departments(user: User) -> QuerySet[Department]:
+def staff_departments(user: User | None) -> QuerySet[Department]:
     return Department.objects.filter(pk__in=staff_department_ids(user)).order_by("name")
 
 

@@ -17,7 +17,7 @@ from yiwang.core.errors import DomainError
 from yiwang.organizations.models import Department
 
 from . import selectors, services
-from .models import PURPOSES, AgreementStatus, ConsentStatus, SharingType
+from .models import AgreementStatus, ConsentStatus, SharingType
 
 
 def _errors(exc: DomainError) -> list[str]:
@@ -76,68 +76,60 @@ def catalogue_export(request: HttpRequest) -> HttpResponse:
     return response
 
 
+_BLANK_REQUEST = {"elements": [], "purposes": [], "legal_basis": "", "valid_until": "", "purpose_note": ""}
+_REQUESTED = {True: "共享申请已自动批准（无条件共享）", False: "共享申请已提交，等待提供部门首席数据官审批"}
+
+
+def _request_form(post) -> dict:
+    """The request form as posted (echoed back on errors)."""
+    return {
+        "elements": post.getlist("elements"),
+        "purposes": post.getlist("purposes"),
+        "legal_basis": post.get("legal_basis", "")[:300],
+        "valid_until": post.get("valid_until", ""),
+        "purpose_note": post.get("purpose_note", "")[:300],
+        "consumer": post.get("consumer", ""),
+    }
+
+
+def _request_choices(form: dict, departments) -> tuple[Department | None, date | None, list[str]]:
+    """The department chosen among those offered and the date typed, or what is missing."""
+    consumer = departments.filter(pk=form["consumer"]).first() if form["consumer"].isdigit() else None
+    try:
+        until = date.fromisoformat(form["valid_until"])
+    except ValueError:
+        until = None
+    errors = ["请选择以哪个部门的名义申请"] if consumer is None else []
+    return consumer, until, errors + (["请填写有效期（YYYY-MM-DD）"] if until is None else [])
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def resource_page(request: HttpRequest, code: str) -> HttpResponse:
     resource = selectors.resource_get(code)
     if resource is None:
         raise Http404
-    departments = selectors.staff_departments(request.user)
-    errors: list[str] = []
-    form = {"elements": [], "purposes": [], "legal_basis": "", "valid_until": "", "purpose_note": ""}
+    options = selectors.resource_request_options(user=request.user, resource=resource)
+    form, errors = _BLANK_REQUEST, []
     if request.method == "POST":
-        form = {
-            "elements": request.POST.getlist("elements"),
-            "purposes": request.POST.getlist("purposes"),
-            "legal_basis": request.POST.get("legal_basis", "")[:300],
-            "valid_until": request.POST.get("valid_until", ""),
-            "purpose_note": request.POST.get("purpose_note", "")[:300],
-            "consumer": request.POST.get("consumer", ""),
-        }
-        consumer = departments.filter(pk=form["consumer"]).first() if form["consumer"].isdigit() else None
-        try:
-            until = date.fromisoformat(form["valid_until"])
-        except ValueError:
-            until = None
-        if consumer is None:
-            errors.append("请选择以哪个部门的名义申请")
-        if until is None:
-            errors.append("请填写有效期（YYYY-MM-DD）")
+        form = _request_form(request.POST)
+        consumer, until, errors = _request_choices(form, options["departments"])
         if not errors:
             try:
                 a = services.agreement_request(
                     actor=request.user,
                     resource=resource,
                     consumer=consumer,
-                    elements=form["elements"],
-                    purposes=form["purposes"],
-                    legal_basis=form["legal_basis"],
                     valid_until=until,
-                    purpose_note=form["purpose_note"],
+                    **{k: form[k] for k in ("elements", "purposes", "legal_basis", "purpose_note")},
                 )
             except DomainError as exc:
                 errors = _errors(exc)
             else:
-                messages.success(
-                    request,
-                    "共享申请已自动批准（无条件共享）"
-                    if a.automatic
-                    else "共享申请已提交，等待提供部门首席数据官审批",
-                )
+                messages.success(request, _REQUESTED[a.automatic])
                 return redirect("exchange:agreement", agreement_id=a.pk)
-    return render(
-        request,
-        "exchange/resource.html",
-        {
-            "r": resource,
-            "departments": departments,
-            "purposes": PURPOSES.items(),
-            "form": form,
-            "errors": errors,
-            "can_request": resource.sharing_type != SharingType.NONE and departments.exists(),
-        },
-        status=422 if errors else 200,
-    )
+    ctx = {"r": resource, **options, "form": form, "errors": errors}
+    return render(request, "exchange/resource.html", ctx, status=422 if errors else 200)
 
 
 @staff_required
@@ -155,9 +147,30 @@ def agreements_page(request: HttpRequest) -> HttpResponse:
                 status=AgreementStatus.REQUESTED
             )[:100],
             "mine": selectors.agreements_for_staff(user=user, role="consumer")[:100],
-            "is_cdo": bool(services.cdo_department_ids(user)),
+            "is_cdo": bool(selectors.cdo_department_ids(user)),
         },
     )
+
+
+def _agreement_post(post) -> dict:
+    """An agreement page's form, as the arguments of the service it names: revoke (version,
+    reason), or approve/refuse (action, version, elements, date, reason). Raises ValueError for a
+    version or a date that is not one."""
+    version = int(post.get("version", "0") or 0)
+    if post.get("action") == "revoke":
+        return {"version": version, "reason": post.get("revoke_reason", "")}
+    until = post.get("valid_until", "")
+    return {
+        "action": post.get("action", ""),
+        "version": version,
+        "elements": post.getlist("elements") or None,
+        "valid_until": date.fromisoformat(until) if until else None,
+        "reason": post.get("reason", ""),
+    }
+
+
+_AGREEMENT_DONE = {"revoke": "共享协议已终止，此后使用部门的查询将被拒绝"}
+_AGREEMENT_BAD_INPUT = {"revoke": "请刷新页面后重试"}
 
 
 @staff_required
@@ -167,60 +180,21 @@ def agreement_page(request: HttpRequest, agreement_id: int) -> HttpResponse:
     if a is None:
         raise Http404
     errors: list[str] = []
-    if request.method == "POST" and request.POST.get("action") == "revoke":
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    if request.method == "POST":
+        service = services.agreement_revoke if action == "revoke" else services.agreement_decide
         try:
-            services.agreement_revoke(
-                actor=request.user,
-                agreement=a,
-                version=int(request.POST.get("version", "0") or 0),
-                reason=request.POST.get("revoke_reason", ""),
-            )
+            service(actor=request.user, agreement=a, **_agreement_post(request.POST))
         except ValueError:
-            errors = ["请刷新页面后重试"]
+            errors = [_AGREEMENT_BAD_INPUT.get(action, "有效期格式应为 YYYY-MM-DD")]
         except DomainError as exc:
             errors = _errors(exc)
         else:
-            messages.success(request, "共享协议已终止，此后使用部门的查询将被拒绝")
+            messages.success(request, _AGREEMENT_DONE.get(action, "审批意见已保存"))
             return redirect("exchange:agreement", agreement_id=a.pk)
-    elif request.method == "POST":
-        try:
-            until = request.POST.get("valid_until", "")
-            services.agreement_decide(
-                actor=request.user,
-                agreement=a,
-                action=request.POST.get("action", ""),
-                version=int(request.POST.get("version", "0") or 0),
-                elements=request.POST.getlist("elements") or None,
-                valid_until=date.fromisoformat(until) if until else None,
-                reason=request.POST.get("reason", ""),
-            )
-        except ValueError:
-            errors = ["有效期格式应为 YYYY-MM-DD"]
-        except DomainError as exc:
-            errors = _errors(exc)
-        else:
-            messages.success(request, "审批意见已保存")
-            return redirect("exchange:agreement", agreement_id=a.pk)
-    names = {e.code: e.name for e in a.resource.elements.all()}
+    ctx = {**selectors.agreement_page(user=request.user, agreement=a), "revoking": action == "revoke"}
     return render(
-        request,
-        "exchange/agreement.html",
-        {
-            "a": a,
-            "requested": [(c, names.get(c, c)) for c in a.requested_elements],
-            "granted": [names.get(c, c) for c in a.elements],
-            "purposes": [PURPOSES.get(p, p) for p in a.purposes],
-            "can_decide": a.status == AgreementStatus.REQUESTED
-            and a.resource.department_id in services.cdo_department_ids(request.user),
-            "can_revoke": a.status == AgreementStatus.APPROVED
-            and (
-                a.resource.department_id in services.cdo_department_ids(request.user)
-                or a.consumer_id in services.staff_department_ids(request.user)
-            ),
-            "revoking": request.method == "POST" and request.POST.get("action") == "revoke",
-            "errors": errors,
-        },
-        status=422 if errors else 200,
+        request, "exchange/agreement.html", {**ctx, "errors": errors}, status=422 if errors else 200
     )
 
 

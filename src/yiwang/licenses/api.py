@@ -15,7 +15,7 @@ from yiwang.core.idempotency import run_idempotent
 from yiwang.core.pagination import paginate
 
 from . import importing, presenters, selectors, services, signing, statuslist, throttle
-from .services import status_list_uri
+from .issuer import status_list_uri
 
 router = Router(tags=["licenses"])
 

@@ -1,4 +1,5 @@
-"""Licence reads: the holder's own licences and verification (no writes)."""
+"""Licence reads: the holder's own licences and wallet, verification, licences usable in an
+application (免提交), presentations and uses, the import batches and repair queue (no writes)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,20 @@ from django.utils import timezone
 from yiwang.accounts.models import AccountKind, User
 from yiwang.core import keys
 from yiwang.core.errors import ValidationFailed
+from yiwang.core.masking import mask_id_number
 from yiwang.core.text import is_digits
 
 from . import sdjwt, signing, statuslist
-from .models import License, LicenseAuthorisation, LicensePresentation, LicenseStatus, LicenseUse
-from .services import SHANGHAI, issuer_url, status_list_uri
+from .issuer import SHANGHAI, issuer_url, presentation_path, presentation_url, status_list_uri
+from .models import (
+    ImportBatch,
+    License,
+    LicenseAuthorisation,
+    LicensePresentation,
+    LicenseRepair,
+    LicenseStatus,
+    LicenseUse,
+)
 
 log = logging.getLogger("yiwang.licenses")
 
@@ -46,7 +56,7 @@ def license_for_holder(*, user: User, identifier: str) -> License | None:
     return licenses_for_holder(user=user).filter(identifier=identifier).first()
 
 
-def effective_status(lic: License, *, today=None) -> str:
+def effective_status(lic: License, *, today: date | None = None) -> str:
     today = today or timezone.localdate()
     if lic.status == LicenseStatus.VALID and lic.valid_until and lic.valid_until < today:
         return LicenseStatus.EXPIRED
@@ -378,12 +388,72 @@ def uses_for_license(*, license: License) -> QuerySet[LicenseUse]:
     return LicenseUse.objects.filter(license=license).select_related("authorisation").order_by("-at", "-id")
 
 
+# --- the holder's wallet (我的证照) ------------------------------------------------------------------
+USES_SHOWN = 50
+DEFAULT_PRESENTED = ("name", "valid_until")  # the fields a new 加注件 offers checked
+
+
+def wallet_card(*, license: License, today: date, made: int | None = None) -> dict:
+    """One licence in its holder's wallet: status and whether it may be used, its disclosable
+    fields (a 公民身份号码 masked), its 加注件 — the one just made (`made`, while active) with its
+    link's QR code and credential, shown once —, its use authorisations and its latest uses."""
+    from . import presenters, qr
+
+    parsed = sdjwt.parse(license.credential)
+    sdjwt.resolve_disclosures(parsed)
+    type_fields = license.type.metadata_fields
+    presentations = []
+    for p in presentations_for_license(license=license):
+        s = presentation_state(p)
+        row = {"p": p, "state": s, "label": presenters.PRESENTATION_STATUS[s], "url": presentation_url(p)}
+        if p.pk == made and s == "active":
+            row["made"] = True
+            row["qr"] = qr.svg(row["url"], title=f"加注件链接二维码：{p.recipient}")
+            row["credential"] = p.credential
+        row["path"] = presentation_path(p)
+        row["field_labels"] = "、".join(presenters.label(f, type_fields) for f in p.fields)
+        presentations.append(row)
+    authorisations = []
+    for a in authorisations_for_license(license=license):
+        state = presenters.authorisation_state(a, today=today)
+        authorisations.append(
+            {
+                "a": a,
+                "state": state,
+                "label": presenters.AUTHORISATION_STATUS[state],
+                "grantee_id": presenters.masked_party_id(a.grantee_id_type, a.grantee_id),
+                "id_type": presenters.ID_TYPES.get(a.grantee_id_type, ""),
+            }
+        )
+    uses = [
+        {**presenters.use_out(u), "at_text": timezone.localtime(u.at).strftime("%Y-%m-%d %H:%M")}
+        for u in uses_for_license(license=license)[:USES_SHOWN]
+    ]
+    status = effective_status(license, today=today)
+    return {
+        "license": license,
+        "status": presenters.STATUS.get(status, ""),
+        "usable": status == LicenseStatus.VALID,
+        "fields": [
+            (
+                name,
+                presenters.label(name, type_fields),
+                mask_id_number(value) if name == "holder_id" and license.holder_id_type == "111" else value,
+                name in DEFAULT_PRESENTED,
+            )
+            for name, value in parsed.disclosed.items()
+        ],
+        "presentations": presentations,
+        "authorisations": authorisations,
+        "uses": uses,
+    }
+
+
 # --- 归集 / 修复 --------------------------------------------------------------------------------------
-def import_batches_for(*, user: User) -> QuerySet:
+def import_batches_for(*, user: User) -> QuerySet[ImportBatch]:
     """Import batches a staff member may see: their own, or all for a platform admin and for
     department admins / approvers those with rows of their departments."""
     from . import importing
-    from .models import ImportBatch
 
     allowed = importing.allowed_departments(user)
     qs = ImportBatch.objects.select_related("created_by").order_by("-created_at", "-id")
@@ -392,10 +462,9 @@ def import_batches_for(*, user: User) -> QuerySet:
     return qs.filter(Q(created_by=user) | Q(repairs__department_id__in=allowed)).distinct()
 
 
-def repairs_for(*, user: User, status: str | None = None) -> QuerySet:
+def repairs_for(*, user: User, status: str | None = None) -> QuerySet[LicenseRepair]:
     """The repair queue as a staff member sees it (same visibility as the batches)."""
     from . import importing
-    from .models import LicenseRepair
 
     allowed = importing.allowed_departments(user)
     qs = LicenseRepair.objects.select_related("batch", "department", "license").order_by(
@@ -408,5 +477,5 @@ def repairs_for(*, user: User, status: str | None = None) -> QuerySet:
     return qs
 
 
-def repair_for(*, user: User, pk: int):
+def repair_for(*, user: User, pk: int) -> LicenseRepair | None:
     return repairs_for(user=user).filter(pk=pk).first()

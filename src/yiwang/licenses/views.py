@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hmac
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,14 +18,11 @@ from django.views.decorators.http import require_http_methods
 
 from yiwang.accounts.decorators import applicant_required
 from yiwang.core.errors import DomainError
-from yiwang.core.masking import mask_id_number
 from yiwang.core.text import as_int
 
-from . import pdf, presenters, qr, sdjwt, selectors, services, throttle
+from . import pdf, presenters, selectors, services, throttle
 from .api import MAX_CREDENTIAL, parse_until
 from .models import License, UseChannel
-
-USES_SHOWN = 50
 
 
 def _verdict_ctx(r: dict) -> dict:
@@ -132,115 +129,92 @@ def _split_codes(text: str) -> list[str]:
     return [c for c in re.split(r"[\s,，、;；]+", text or "") if c]
 
 
-def _wallet_post(request: HttpRequest, licenses: list) -> tuple[HttpResponse | None, dict]:
+def _revoke_authorisation(request: HttpRequest) -> tuple[HttpResponse | None, dict]:
+    a = selectors.authorisation_for_holder(
+        user=request.user, pk=as_int(request.POST.get("authorisation"), 0) or 0
+    )
+    if a is None:
+        return None, {"page_error": "未找到该授权。"}
+    services.license_authorisation_revoke(authorisation=a, actor=request.user)
+    messages.success(request, f"已撤销对“{a.grantee_name or '被授权方'}”的用证授权。")
+    return redirect(reverse("licenses:wallet") + f"#auth-{a.license.pk}"), {}
+
+
+def _withdraw_presentation(request: HttpRequest) -> tuple[HttpResponse | None, dict]:
+    p = selectors.presentation_for_holder(
+        user=request.user, pk=as_int(request.POST.get("presentation"), 0) or 0
+    )
+    if p is None:
+        return None, {"page_error": "未找到该加注件。"}
+    services.license_presentation_withdraw(presentation=p, actor=request.user)
+    messages.success(request, f"已撤回给“{p.recipient}”的加注件，链接立即失效。")
+    return redirect(reverse("licenses:wallet") + f"#pres-{p.license.pk}"), {}
+
+
+def _authorise(request: HttpRequest, lic: License) -> str:
+    until = parse_until(request.POST.get("valid_until", ""))
+    services.license_authorise(
+        license=lic,
+        actor=request.user,
+        grantee_id_type=request.POST.get("grantee_id_type", ""),
+        grantee_id=request.POST.get("grantee_id", ""),
+        grantee_name=request.POST.get("grantee_name", ""),
+        purpose=request.POST.get("purpose", ""),
+        item_codes=_split_codes(request.POST.get("item_codes", "")),
+        valid_until=until if not hasattr(until, "hour") else until.date(),
+    )
+    messages.success(request, "已授权。被授权方办理相关事项时可直接使用该证照，无需再提交。")
+    return f"#auth-{lic.pk}"
+
+
+def _present(request: HttpRequest, lic: License) -> str:
+    p = services.license_present(
+        license=lic,
+        actor=request.user,
+        purpose=request.POST.get("purpose", ""),
+        recipient=request.POST.get("recipient", ""),
+        fields=request.POST.getlist("fields"),
+        valid_until=parse_until(request.POST.get("valid_until", "")),
+    )
+    messages.success(request, f"已生成给“{p.recipient}”的加注件。")
+    return f"?made={p.pk}#made-{p.pk}"
+
+
+_HOLDER_ACTIONS = {
+    "revoke_authorisation": _revoke_authorisation,
+    "withdraw_presentation": _withdraw_presentation,
+}
+_LICENSE_ACTIONS = {"authorise": _authorise, "present": _present}
+
+
+def _wallet_post(request: HttpRequest, licenses: list[License]) -> tuple[HttpResponse | None, dict]:
     """Handle one form; returns (redirect, {}) on success or (None, state for the page) on error."""
     action = request.POST.get("action", "present")
-    user = request.user
-    if action == "revoke_authorisation":
-        a = selectors.authorisation_for_holder(
-            user=user, pk=as_int(request.POST.get("authorisation"), 0) or 0
-        )
-        if a is None:
-            return None, {"page_error": "未找到该授权。"}
-        services.license_authorisation_revoke(authorisation=a, actor=user)
-        messages.success(request, f"已撤销对“{a.grantee_name or '被授权方'}”的用证授权。")
-        return redirect(reverse("licenses:wallet") + f"#auth-{a.license.pk}"), {}
-    if action == "withdraw_presentation":
-        p = selectors.presentation_for_holder(user=user, pk=as_int(request.POST.get("presentation"), 0) or 0)
-        if p is None:
-            return None, {"page_error": "未找到该加注件。"}
-        services.license_presentation_withdraw(presentation=p, actor=user)
-        messages.success(request, f"已撤回给“{p.recipient}”的加注件，链接立即失效。")
-        return redirect(reverse("licenses:wallet") + f"#pres-{p.license.pk}"), {}
+    if action in _HOLDER_ACTIONS:
+        return _HOLDER_ACTIONS[action](request)
     identifier = request.POST.get("identifier", "")
     lic = next((x for x in licenses if x.identifier == identifier), None)
     if lic is None:
         return None, {"page_error": "未找到该证照。"}
-    state = {"for": lic.pk, "form": action, "posted": request.POST}
+    if action not in _LICENSE_ACTIONS:
+        return None, {"page_error": "不支持的操作。"}
     try:
-        if action == "authorise":
-            until = parse_until(request.POST.get("valid_until", ""))
-            services.license_authorise(
-                license=lic,
-                actor=user,
-                grantee_id_type=request.POST.get("grantee_id_type", ""),
-                grantee_id=request.POST.get("grantee_id", ""),
-                grantee_name=request.POST.get("grantee_name", ""),
-                purpose=request.POST.get("purpose", ""),
-                item_codes=_split_codes(request.POST.get("item_codes", "")),
-                valid_until=until if not hasattr(until, "hour") else until.date(),
-            )
-            messages.success(request, "已授权。被授权方办理相关事项时可直接使用该证照，无需再提交。")
-            return redirect(reverse("licenses:wallet") + f"#auth-{lic.pk}"), {}
-        if action == "present":
-            p = services.license_present(
-                license=lic,
-                actor=user,
-                purpose=request.POST.get("purpose", ""),
-                recipient=request.POST.get("recipient", ""),
-                fields=request.POST.getlist("fields"),
-                valid_until=parse_until(request.POST.get("valid_until", "")),
-            )
-            messages.success(request, f"已生成给“{p.recipient}”的加注件。")
-            return redirect(reverse("licenses:wallet") + f"?made={p.pk}#made-{p.pk}"), {}
+        anchor = _LICENSE_ACTIONS[action](request, lic)
     except DomainError as exc:
-        state["errors"] = _errors(exc)
-        return None, state
-    return None, {"page_error": "不支持的操作。"}
+        return None, {"for": lic.pk, "form": action, "posted": request.POST, "errors": _errors(exc)}
+    return redirect(reverse("licenses:wallet") + anchor), {}
 
 
-def _card(lic, *, state: dict, made: int | None, today) -> dict:
-    parsed = sdjwt.parse(lic.credential)
-    sdjwt.resolve_disclosures(parsed)
+def _card(lic: License, *, state: dict, made: int | None, today: date) -> dict:
+    """A wallet card (`selectors.wallet_card`) with the form the holder just posted for it, if any."""
+    card = selectors.wallet_card(license=lic, today=today, made=made)
     mine = state.get("for") == lic.pk
     posted = state.get("posted") if mine else None
-    chosen = set(posted.getlist("fields")) if posted is not None and state.get("form") == "present" else None
-    presentations = []
-    for p in selectors.presentations_for_license(license=lic):
-        s = selectors.presentation_state(p)
-        row = {
-            "p": p,
-            "state": s,
-            "label": presenters.PRESENTATION_STATUS[s],
-            "url": services.presentation_url(p),
-        }
-        if p.pk == made and s == "active":
-            row["made"] = True
-            row["qr"] = qr.svg(row["url"], title=f"加注件链接二维码：{p.recipient}")
-            row["credential"] = p.credential
-        row["path"] = services.presentation_path(p)
-        row["field_labels"] = "、".join(presenters.label(f, lic.type.metadata_fields) for f in p.fields)
-        presentations.append(row)
-    authorisations = [
-        {
-            "a": a,
-            "state": presenters.authorisation_state(a, today=today),
-            "label": presenters.AUTHORISATION_STATUS[presenters.authorisation_state(a, today=today)],
-            "grantee_id": presenters.masked_party_id(a.grantee_id_type, a.grantee_id),
-            "id_type": presenters.ID_TYPES.get(a.grantee_id_type, ""),
-        }
-        for a in selectors.authorisations_for_license(license=lic)
-    ]
-    uses = [
-        {**presenters.use_out(u), "at_text": timezone.localtime(u.at).strftime("%Y-%m-%d %H:%M")}
-        for u in selectors.uses_for_license(license=lic)[:USES_SHOWN]
-    ]
+    if posted is not None and state.get("form") == "present":
+        chosen = set(posted.getlist("fields"))
+        card["fields"] = [(name, title, value, name in chosen) for name, title, value, _ in card["fields"]]
     return {
-        "license": lic,
-        "status": presenters.STATUS.get(selectors.effective_status(lic, today=today), ""),
-        "usable": selectors.effective_status(lic, today=today) == "valid",
-        "fields": [
-            (
-                name,
-                presenters.label(name, lic.type.metadata_fields),
-                mask_id_number(value) if name == "holder_id" and lic.holder_id_type == "111" else value,
-                (name in chosen) if chosen is not None else name in ("name", "valid_until"),
-            )
-            for name, value in parsed.disclosed.items()
-        ],
-        "presentations": presentations,
-        "authorisations": authorisations,
-        "uses": uses,
+        **card,
         "form": state.get("form") if mine else "",
         "errors": state.get("errors", []) if mine else [],
         "posted": posted,

@@ -10,12 +10,12 @@ from django.db.models import Q, QuerySet
 from yiwang.accounts.models import AccountKind, User
 from yiwang.core.errors import NotFound
 from yiwang.core.masking import mask_name
-from yiwang.organizations.models import Role
+from yiwang.organizations.models import Department, Role
 from yiwang.organizations.selectors import region_q, staff_scope
 from yiwang.workdays import selectors as workdays
 
 from .models import Comment, Finding, Kind, Mission, Moderation, Proposal, RectificationItem, Status
-from .services import OPEN, is_moderator, not_found
+from .services import OPEN, is_mission_manager, is_moderator, not_found
 
 
 def _user(user) -> User | None:
@@ -186,6 +186,41 @@ def finding_for(*, user, finding_id: int) -> Finding:
     if f is None:
         raise NotFound("体验发现不存在", code="not_found")
     return f
+
+
+def finding_of_mission(*, user, mission: Mission, finding_id: int) -> Finding:
+    """A finding of this mission, if the user may see it (404 otherwise)."""
+    f = finding_for(user=user, finding_id=finding_id)
+    if f.mission_id != mission.pk:
+        raise NotFound("体验发现不存在", code="not_found")
+    return f
+
+
+def proposal_viewer_rights(*, user: User | None, proposal: Proposal) -> dict[str, bool]:
+    """What the viewer may do on a post: support it (not an experience report, not closed) and rate
+    its result (the author or a supporter, once, after implementation)."""
+    supported = user is not None and proposal.supports.filter(user=user).exists()
+    can_rate = (
+        proposal.status == Status.DONE
+        and user is not None
+        and user.kind != AccountKind.STAFF
+        and (proposal.author_id == user.pk or supported)
+        and not proposal.result_ratings.filter(user=user).exists()
+    )
+    return {
+        "supported": supported,
+        "support": proposal.kind != Kind.EXPERIENCE and proposal.status not in (Status.DECLINED, Status.DONE),
+        "rate": can_rate,
+    }
+
+
+def departments_managed(*, user: User) -> list[Department]:
+    """Departments whose 办事体验 missions the user may plan."""
+    return [
+        d
+        for d in Department.objects.select_related("region").order_by("name")[:300]
+        if is_mission_manager(user, department_id=d.pk, region_path=d.region.path)
+    ]
 
 
 def rectifications_visible(*, user, status: str | None = None) -> QuerySet:

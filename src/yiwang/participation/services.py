@@ -7,7 +7,6 @@ Every write is one transaction. A proposal's status changes only through a condi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.core.cache import cache
@@ -28,6 +27,7 @@ from yiwang.core.errors import (
     ValidationFailed,
 )
 from yiwang.core.text import as_int, reject_markup
+from yiwang.core.workflow import Rule, Step, Workflow, rule
 from yiwang.organizations.models import Department, Role, ServiceHall
 from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
@@ -321,22 +321,39 @@ def support_add(*, actor: User, proposal: Proposal) -> Support:
 
 
 # --- the department's answers ------------------------------------------------------------------------
-@dataclass(frozen=True)
-class AnswerRule:
-    sources: frozenset[str]
-    to: str | None  # None: the status stays
-    label: str
-
-
 OPEN = {Status.SUBMITTED, Status.UNDER_REVIEW, Status.ACCEPTED, Status.IN_PROGRESS}
-ANSWER_RULES: dict[str, AnswerRule] = {
-    "reply": AnswerRule(frozenset(OPEN | {Status.PUBLISHED}), None, "答复"),
-    "review": AnswerRule(frozenset({Status.SUBMITTED}), Status.UNDER_REVIEW, "受理研究"),
-    "accept": AnswerRule(frozenset({Status.SUBMITTED, Status.UNDER_REVIEW}), Status.ACCEPTED, "采纳"),
-    "decline": AnswerRule(frozenset({Status.SUBMITTED, Status.UNDER_REVIEW}), Status.DECLINED, "不予采纳"),
-    "start": AnswerRule(frozenset({Status.ACCEPTED}), Status.IN_PROGRESS, "开始实施"),
-    "complete": AnswerRule(frozenset({Status.ACCEPTED, Status.IN_PROGRESS}), Status.DONE, "实施完成"),
+RESPONSIBLE = "responsible"  # the department the proposal is assigned to
+ANSWER_RULES: dict[str, Rule] = {
+    "reply": rule(OPEN | {Status.PUBLISHED}, None, {RESPONSIBLE}, "答复"),
+    "review": rule({Status.SUBMITTED}, Status.UNDER_REVIEW, {RESPONSIBLE}, "受理研究"),
+    "accept": rule({Status.SUBMITTED, Status.UNDER_REVIEW}, Status.ACCEPTED, {RESPONSIBLE}, "采纳"),
+    "decline": rule({Status.SUBMITTED, Status.UNDER_REVIEW}, Status.DECLINED, {RESPONSIBLE}, "不予采纳"),
+    "start": rule({Status.ACCEPTED}, Status.IN_PROGRESS, {RESPONSIBLE}, "开始实施"),
+    "complete": rule({Status.ACCEPTED, Status.IN_PROGRESS}, Status.DONE, {RESPONSIBLE}, "实施完成"),
 }
+
+
+def _record_answer(proposal: Proposal, step: Step) -> Answer:
+    return Answer.objects.create(
+        proposal=proposal,
+        action=step.action,
+        from_status=step.frm,
+        to_status=step.to,
+        body=step.note,
+        department_id=proposal.department_id,
+        actor=step.actor,
+        at=timezone.now(),
+        on=step.on,
+    )
+
+
+PROPOSALS: Workflow[Proposal] = Workflow(
+    model=Proposal,
+    rules=ANSWER_RULES,
+    record=_record_answer,
+    noun="建议",
+    state_message="当前状态为“{state}”，不能{label}",
+)
 
 
 def answer_actions(*, actor: User | None, proposal: Proposal) -> list[tuple[str, str]]:
@@ -358,39 +375,29 @@ def proposal_answer(
 ) -> Answer:
     """A public answer of the responsible department, possibly moving the proposal on:
     submitted → under_review → accepted / declined (reason required) → in_progress → done."""
-    rule = ANSWER_RULES.get(action)
-    if rule is None:
+    if action not in ANSWER_RULES:
         raise ValidationFailed(fields={"action": ["操作应为 " + "、".join(ANSWER_RULES)]})
+    found = ANSWER_RULES[action]
     if not is_responsible(actor, proposal):
         raise PermissionDenied("只有责任部门可以答复该建议", code="forbidden")
     if proposal.moderation != Moderation.PUBLISHED:
         raise InvalidTransition("该内容尚未公开，暂不能答复", code="not_published")
-    if version is not None and version != proposal.version:
-        raise StaleVersion("该建议已被他人处理，请刷新后重试")
-    if proposal.status not in rule.sources:
-        raise InvalidTransition(f"当前状态为“{proposal.get_status_display()}”，不能{rule.label}")
+    PROPOSALS.ensure_version(proposal, version)
+    PROPOSALS.ensure_source(proposal, found)
     field = "reason" if action == "decline" else "body"
     body = _text(field=field, value=body, limit=BODY_MAX)
     on = on or today()
-    frm, to = proposal.status, rule.to or proposal.status
-    update = {"status": to, "version": F("version") + 1, "updated_at": timezone.now()}
-    if proposal.answered_on is None:
-        update["answered_on"] = on
-    if Proposal.objects.filter(pk=proposal.pk, version=proposal.version).update(**update) != 1:
-        raise StaleVersion("该建议已被他人处理，请刷新后重试")
-    proposal.status, proposal.version = to, proposal.version + 1
-    proposal.answered_on = proposal.answered_on or on
-    return Answer.objects.create(
-        proposal=proposal,
+    _, answer = PROPOSALS.transition_recorded(
+        proposal,
         action=action,
-        from_status=frm,
-        to_status=to,
-        body=body,
-        department_id=proposal.department_id,
+        to=found.target or proposal.status,
         actor=actor,
-        at=timezone.now(),
+        role=RESPONSIBLE,
+        note=body,
         on=on,
+        update={"answered_on": proposal.answered_on or on},
     )
+    return answer
 
 
 # --- 群众评 --------------------------------------------------------------------------------------------
@@ -539,6 +546,13 @@ def proposal_overdue_send(*, notice_id: int) -> int:
 
 # --- 办事体验 missions ----------------------------------------------------------------------------
 RECTIFY_DEFAULT_DAYS = 10  # working days for a rectification item when no deadline is given
+
+
+def mission_can_record(*, actor: User, mission: Mission, manager: bool | None = None) -> bool:
+    """Findings are recorded while the mission is open, by its staff member or a manager."""
+    if manager is None:
+        manager = is_mission_manager(actor, department_id=mission.department_id, region_path=mission.region.path)
+    return mission.status == MissionStatus.OPEN and (manager or mission.staff_id == actor.pk)
 
 
 def is_mission_manager(user: User | None, *, department_id: int, region_path: str) -> bool:

@@ -18,7 +18,7 @@ from yiwang.organizations.models import Department, ServiceHall
 from yiwang.workdays import selectors as workdays
 
 from . import presenters, selectors, services
-from .models import FindingKind, Kind, MissionChannel, MissionStatus, Status, Support, Target
+from .models import FindingKind, Kind, MissionChannel, Target
 from .services import LEVELS
 
 
@@ -51,39 +51,14 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"/login/?next={request.path}")
-        what = request.POST.get("do")
         try:
-            if what == "comment":
-                c = services.comment_add(actor=request.user, proposal=p, body=request.POST.get("body", ""))
-                messages.success(
-                    request, "评论已提交，待审核后公开。" if c.moderation == "held" else "评论已发表。"
-                )
-            elif what == "support":
-                services.support_add(actor=request.user, proposal=p)
-                messages.success(request, "感谢您的支持。")
-            elif what == "rate":
-                services.result_rate(
-                    actor=request.user,
-                    proposal=p,
-                    level=request.POST.get("level", ""),
-                    comment=request.POST.get("comment", ""),
-                )
-                messages.success(request, "感谢您对实施效果的评价。")
-            else:
-                raise NotFound("未知的操作")
+            messages.success(request, _detail_post(request, p))
         except DomainError as exc:
             errors = _errors(exc)
         else:
             return redirect("participation:detail", number=p.number)
     user = request.user if request.user.is_authenticated else None
-    supported = bool(user) and Support.objects.filter(proposal=p, user=user).exists()
-    can_rate = (
-        p.status == Status.DONE
-        and user is not None
-        and user.kind != "staff"
-        and (p.author_id == user.pk or supported)
-        and not p.result_ratings.filter(user=user).exists()
-    )
+    can = selectors.proposal_viewer_rights(user=user, proposal=p)
     ctx = {
         "p": p,
         "out": presenters.proposal_out(p, today=services.today()),
@@ -92,14 +67,34 @@ def detail(request: HttpRequest, number: str) -> HttpResponse:
         ],
         "answers": [presenters.answer_out(a) for a in p.answers.select_related("department")],
         "results": presenters.result_summary(p),
-        "supported": supported,
-        "can_support": p.kind != Kind.EXPERIENCE and p.status not in (Status.DECLINED, Status.DONE),
-        "can_rate": can_rate,
+        "supported": can["supported"],
+        "can_support": can["support"],
+        "can_rate": can["rate"],
         "levels": LEVELS.items(),
         "errors": errors,
         "is_responsible": services.is_responsible(user, p),
     }
     return render(request, "participation/detail.html", ctx, status=422 if errors else 200)
+
+
+def _detail_post(request: HttpRequest, p) -> str:
+    """A citizen's comment, support or 群众评 on a post; returns the message to show."""
+    what = request.POST.get("do")
+    if what == "comment":
+        c = services.comment_add(actor=request.user, proposal=p, body=request.POST.get("body", ""))
+        return "评论已提交，待审核后公开。" if c.moderation == "held" else "评论已发表。"
+    if what == "support":
+        services.support_add(actor=request.user, proposal=p)
+        return "感谢您的支持。"
+    if what == "rate":
+        services.result_rate(
+            actor=request.user,
+            proposal=p,
+            level=request.POST.get("level", ""),
+            comment=request.POST.get("comment", ""),
+        )
+        return "感谢您对实施效果的评价。"
+    raise NotFound("未知的操作")
 
 
 @login_required
@@ -171,27 +166,7 @@ def answer_page(request: HttpRequest, number: str) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         try:
-            if request.POST.get("do") == "moderate":
-                services.proposal_moderate(
-                    actor=request.user, proposal=p, action=request.POST.get("action", ""),
-                    reason=request.POST.get("reason", ""),
-                )  # fmt: skip
-            elif request.POST.get("do") == "moderate_comment":
-                c = selectors.comment_for_moderation(
-                    user=request.user, comment_id=int(request.POST.get("comment") or 0)
-                )
-                services.comment_moderate(
-                    actor=request.user, comment=c, action=request.POST.get("action", ""),
-                    reason=request.POST.get("reason", ""),
-                )  # fmt: skip
-            else:
-                services.proposal_answer(
-                    actor=request.user,
-                    proposal=p,
-                    action=request.POST.get("action", ""),
-                    body=request.POST.get("body", ""),
-                    version=int(request.POST.get("version") or 0) or None,
-                )
+            _answer_post(request, p)
         except DomainError as exc:
             errors = _errors(exc)
         except ValueError:
@@ -209,6 +184,28 @@ def answer_page(request: HttpRequest, number: str) -> HttpResponse:
         "errors": errors,
     }
     return render(request, "participation/answer.html", ctx, status=422 if errors else 200)
+
+
+def _answer_post(request: HttpRequest, p) -> None:
+    """Moderation of the post or a comment, or the department's answer (raises DomainError)."""
+    post = request.POST
+    if post.get("do") == "moderate":
+        services.proposal_moderate(
+            actor=request.user, proposal=p, action=post.get("action", ""), reason=post.get("reason", "")
+        )
+    elif post.get("do") == "moderate_comment":
+        c = selectors.comment_for_moderation(user=request.user, comment_id=int(post.get("comment") or 0))
+        services.comment_moderate(
+            actor=request.user, comment=c, action=post.get("action", ""), reason=post.get("reason", "")
+        )
+    else:
+        services.proposal_answer(
+            actor=request.user,
+            proposal=p,
+            action=post.get("action", ""),
+            body=post.get("body", ""),
+            version=int(post.get("version") or 0) or None,
+        )
 
 
 # --- 办事体验 missions ------------------------------------------------------------------------------
@@ -230,15 +227,10 @@ def missions_page(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"已安排办事体验 {m.number}。")
             return redirect("participation:mission", number=m.number)
-    managed = [
-        d
-        for d in Department.objects.select_related("region").order_by("name")[:300]
-        if services.is_mission_manager(request.user, department_id=d.pk, region_path=d.region.path)
-    ]
     ctx = {
         "missions": selectors.missions_visible(user=request.user)[:100],
         "rectifications": selectors.rectifications_visible(user=request.user, status="open")[:100],
-        "departments": managed,
+        "departments": selectors.departments_managed(user=request.user),
         "channels": MissionChannel.choices,
         "values": values,
         "errors": errors,
@@ -255,42 +247,9 @@ def mission_page(request: HttpRequest, number: str) -> HttpResponse:
         return render(request, "404.html", {"message": exc.message}, status=404)
     errors: list[str] = []
     if request.method == "POST":
-        p, what = request.POST, request.POST.get("do")
         try:
-            if what == "finding":
-                services.mission_finding_add(
-                    actor=request.user, mission=m, kind=p.get("kind", ""), body=p.get("body", ""),
-                    step=p.get("step", ""),
-                )  # fmt: skip
-                messages.success(request, "已记录。")
-            elif what == "finish":
-                services.mission_finish(
-                    actor=request.user,
-                    mission=m,
-                    summary=p.get("summary", ""),
-                    version=as_int(p.get("version")),
-                )
-                messages.success(request, "办事体验已完成。")
-            elif what in ("to_proposal", "to_rectification"):
-                f = selectors.finding_for(user=request.user, finding_id=as_int(p.get("finding"), 0) or 0)
-                if f.mission_id != m.pk:
-                    raise NotFound("体验发现不存在")
-                if what == "to_proposal":
-                    new = services.finding_to_proposal(actor=request.user, finding=f)
-                    messages.success(request, f"已转为改进建议 {new.number}，由责任部门公开答复。")
-                else:
-                    item = services.finding_to_rectification(
-                        actor=request.user, finding=f, deadline=p.get("deadline") or None
-                    )
-                    messages.success(
-                        request, f"已转为整改事项 {item.number}，整改期限 {item.due_date:%Y-%m-%d}。"
-                    )
-            elif what == "rectified":
-                item = selectors.rectification_for(user=request.user, number=p.get("item", ""))
-                services.rectification_complete(actor=request.user, item=item, note=p.get("note", ""))
-                messages.success(request, "整改事项已完成。")
-            else:
-                raise NotFound("未知的操作")
+            if message := _mission_post(request, m):
+                messages.success(request, message)
         except DomainError as exc:
             errors = _errors(exc)
         else:
@@ -304,8 +263,36 @@ def mission_page(request: HttpRequest, number: str) -> HttpResponse:
         "out": presenters.mission_out(m),
         "findings": m.findings.select_related("proposal", "rectification").order_by("seq"),
         "kinds": FindingKind.choices,
-        "can_record": m.status == MissionStatus.OPEN and (manager or m.staff_id == request.user.pk),
+        "can_record": services.mission_can_record(actor=request.user, mission=m, manager=manager),
         "manager": manager,
         "errors": errors,
     }
     return render(request, "participation/mission.html", ctx, status=422 if errors else 200)
+
+
+def _mission_post(request: HttpRequest, m) -> str:
+    """One step on a 办事体验 mission; returns the message to show (raises DomainError)."""
+    p, what = request.POST, request.POST.get("do")
+    if what == "finding":
+        services.mission_finding_add(
+            actor=request.user, mission=m, kind=p.get("kind", ""), body=p.get("body", ""),
+            step=p.get("step", ""),
+        )  # fmt: skip
+        return "已记录。"
+    if what == "finish":
+        services.mission_finish(
+            actor=request.user, mission=m, summary=p.get("summary", ""), version=as_int(p.get("version"))
+        )
+        return "办事体验已完成。"
+    if what in ("to_proposal", "to_rectification"):
+        f = selectors.finding_of_mission(user=request.user, mission=m, finding_id=as_int(p.get("finding"), 0) or 0)
+        if what == "to_proposal":
+            new = services.finding_to_proposal(actor=request.user, finding=f)
+            return f"已转为改进建议 {new.number}，由责任部门公开答复。"
+        item = services.finding_to_rectification(actor=request.user, finding=f, deadline=p.get("deadline") or None)
+        return f"已转为整改事项 {item.number}，整改期限 {item.due_date:%Y-%m-%d}。"
+    if what == "rectified":
+        item = selectors.rectification_for(user=request.user, number=p.get("item", ""))
+        services.rectification_complete(actor=request.user, item=item, note=p.get("note", ""))
+        return "整改事项已完成。"
+    raise NotFound("未知的操作")

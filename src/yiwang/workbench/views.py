@@ -7,25 +7,26 @@ import uuid
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import F
-from django.http import HttpRequest, HttpResponse
+from django.db.models import F, prefetch_related_objects
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from yiwang.accounts.decorators import staff_required
-from yiwang.accounts.models import AccountKind
 from yiwang.cases import presenters, selectors, services
 from yiwang.cases.models import Delivery, Status
 from yiwang.cases.pages import case_context, case_or_404
 from yiwang.catalog import formspec
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.formspec import apply_context
-from yiwang.core.errors import DomainError, NotFound, StaleVersion, ValidationFailed
+from yiwang.catalog.models import ItemVersion
+from yiwang.core.errors import DomainError, NotFound, StaleVersion
 from yiwang.core.masking import mask
 from yiwang.identity import selectors as identity_selectors
 from yiwang.identity import services as identity_services
 from yiwang.organizations.models import Role
 from yiwang.organizations.selectors import staff_scope
+from yiwang.workdays import selectors as workdays
 
 from . import selectors as workbench
 
@@ -63,10 +64,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         .order_by(F("due_date").asc(nulls_last=True), "submitted_at", "id")
     )
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    today = services.today()
+    today, cal = services.today(), workdays.calendar()  # one calendar snapshot for every row
     rows = []
     for c in page.object_list:
-        row = presenters.case_summary(c, today=today)
+        row = presenters.case_summary(c, today=today, cal=cal)
         row["applicant"] = mask("name", c.applicant_name)
         rows.append(row)
     scope = staff_scope(request.user)
@@ -106,6 +107,8 @@ def _action_forms(*, case, allowed: list[str], posted: dict | None, errors: dict
 
 
 def _render_case(request, case, *, reveal=False, error="", errors=None, posted=None, status=200):
+    if case.clock_stopped:  # the clock and the checks read the stops: once
+        prefetch_related_objects([case], "stops")
     try:
         ctx = case_context(case, viewer=request.user, reveal=reveal)
     except DomainError as exc:  # reveal refused
@@ -123,7 +126,9 @@ def _render_case(request, case, *, reveal=False, error="", errors=None, posted=N
             "departments": workbench.transfer_departments(exclude_id=case.department_id)
             if "transfer" in allowed
             else [],
-            "item_materials": list(case.item_version.materials.values_list("name", flat=True)),
+            "item_materials": list(case.item_version.materials.values_list("name", flat=True))
+            if "request_supplement" in allowed
+            else [],
         }
     )
     return render(request, "workbench/case.html", ctx, status=status)
@@ -142,21 +147,19 @@ def case_reveal(request: HttpRequest, number: str) -> HttpResponse:
     return _render_case(request, case_or_404(request.user, number), reveal=True)
 
 
-@staff_required
-@require_POST
-def case_act(request: HttpRequest, number: str) -> HttpResponse:
-    case = case_or_404(request.user, number)
-    action = request.POST.get("action") or ""
+def _posted(post: QueryDict) -> dict:
+    """The action form as posted (shown again with the errors if the action fails)."""
     posted = {
-        k: request.POST.get(k, "")
-        for k in ("action", "note", "reason", "delivery", "department", "kind", "basis")
+        k: post.get(k, "") for k in ("action", "note", "reason", "delivery", "department", "kind", "basis")
     }
-    posted["missing_list"] = request.POST.getlist("missing")
-    posted["missing_other"] = request.POST.get("missing_other", "")
-    try:
-        version = int(request.POST.get("version") or "")
-    except ValueError:
-        return _render_case(request, case, error=STALE_MESSAGE, posted=posted, status=409)
+    posted["missing_list"] = post.getlist("missing")
+    posted["missing_other"] = post.get("missing_other", "")
+    return posted
+
+
+def _action_fields(action: str, posted: dict) -> dict:
+    """The fields of the action's small form, as `case_apply_action` takes them: the materials
+    to supplement are the boxes ticked plus one per line typed."""
     fields: dict = {}
     for name in ACTION_FIELDS.get(action, []):
         if name == "note":
@@ -167,26 +170,37 @@ def case_act(request: HttpRequest, number: str) -> HttpResponse:
             fields["missing"] = missing
         else:
             fields[name] = posted.get(name, "").strip()
+    return fields
+
+
+def _posted_version(post: QueryDict) -> int:
+    """The version the page was rendered with; a page without one is stale (409)."""
+    try:
+        return int(post.get("version") or "")
+    except ValueError as exc:
+        raise StaleVersion(STALE_MESSAGE) from exc
+
+
+@staff_required
+@require_POST
+def case_act(request: HttpRequest, number: str) -> HttpResponse:
+    case = case_or_404(request.user, number)
+    action = request.POST.get("action") or ""
+    posted = _posted(request.POST)
     try:
         services.case_apply_action(
             case=case,
             actor=request.user,
             action=action,
             note=posted["note"].strip(),
-            version=version,
-            **fields,
+            version=_posted_version(request.POST),
+            **_action_fields(action, posted),
         )
-    except StaleVersion:
-        case = case_or_404(request.user, number)
-        return _render_case(request, case, error=STALE_MESSAGE, posted=posted, status=409)
-    except ValidationFailed as exc:
+    except DomainError as exc:  # 403 / 409 / 422: the page again, with the message and the form
         case = case_or_404(request.user, number)
         return _render_case(
             request, case, error=exc.message, errors=exc.fields, posted=posted, status=exc.status
         )
-    except DomainError as exc:
-        case = case_or_404(request.user, number)
-        return _render_case(request, case, error=exc.message, posted=posted, status=exc.status)
     messages.success(request, f"已办理：{services.ACTION_LABELS.get(action, action)}")
     try:
         selectors.case_for_actor(actor=request.user, number=number)
@@ -245,6 +259,31 @@ def _intake_start(request: HttpRequest, version) -> HttpResponse:
     return render(request, "workbench/intake.html", _intake_context(version, verified=verified))
 
 
+def _intake_failed(
+    version: ItemVersion, *, exc: DomainError, form: dict, token: str, files_lost: bool
+) -> dict:
+    """The intake form again with the errors, those of the applicant's identity at its fields."""
+    errors = exc.fields or {}
+    anchors = {f"parties.applicant.{k}": f"p-{k}" for k, *_ in IDENTITY}
+    anchors["parties.applicant"] = "p-name"
+    ctx = apply_context(
+        version=version,
+        values=form,
+        errors=errors,
+        token=token,
+        extra_anchors=anchors,
+        files_lost=files_lost,
+        error="" if errors else exc.message,
+    )
+    labels = {f"parties.applicant.{k}": label for k, label, *_ in IDENTITY}
+    for row in ctx["summary"]:
+        for key, label in labels.items():
+            if row["href"] == f"#{anchors[key]}" and label not in row["text"]:
+                row["text"] = f"{label}：{row['text']}"
+    ctx["identity"] = _identity_fields({}, errors)
+    return ctx
+
+
 @staff_required
 def intake(request: HttpRequest) -> HttpResponse:
     scope = staff_scope(request.user)
@@ -256,42 +295,25 @@ def intake(request: HttpRequest) -> HttpResponse:
         return render(request, "workbench/intake_choose.html", {"items": items})
     version = items.filter(item__code=code).first()
     if version is None:
-        return render(
-            request,
-            "workbench/intake_choose.html",
-            {"items": items, "error": "您所在窗口不受理该事项，请重新选择"},
-            status=404,
-        )
+        ctx = {"items": items, "error": "您所在窗口不受理该事项，请重新选择"}
+        return render(request, "workbench/intake_choose.html", ctx, status=404)
     version = catalog.item_guide(code=code)
     if request.method != "POST" or request.POST.get("intent") == "identify":
         return _intake_start(request, version)
 
     token = (request.POST.get("idempotency_token") or "")[:64] or uuid.uuid4().hex
-    applicant = {k: (request.POST.get(f"p-{k}") or "").strip() for k, *_ in IDENTITY}
+    typed = {k: (request.POST.get(f"p-{k}") or "").strip() for k, *_ in IDENTITY}
     check_id = request.POST.get("identity_check") or ""
-    person = None
-    if check_id:  # identified by 电子身份码: the verified account is the applicant, whatever was typed
-        person = identity_selectors.verified_person(check_id=check_id, verifier=request.user)
-        if person is None:
-            ctx = _intake_context(version, error="身份码核验已超过30分钟或无效，请申请人重新出示电子身份码")
-            return render(request, "workbench/intake.html", ctx, status=409)
-        applicant = {
-            "name": person.display_name,
-            "id_number": person.id_number if person.kind == AccountKind.PERSON else "",
-            "uscc": person.uscc or "" if person.kind == AccountKind.LEGAL else "",
-            "phone": person.phone or "",
-        }
-    parties = {"applicant": {k: v for k, v in applicant.items() if v}}
-    form = formspec.form_from_post(version=version, data=request.POST)
-    props = (version.form_schema or {}).get("properties") or {}
-    # The identity checked on the spot also fills the form's own applicant fields left blank.
-    for key, src in (
-        ("applicant.name", "name"),
-        ("applicant.id_number", "id_number"),
-        ("applicant.phone", "phone"),
-    ):
-        if key in props and not form.get(key) and applicant.get(src):
-            form[key] = applicant[src]
+    try:
+        applicant = selectors.window_applicant(clerk=request.user, typed=typed, identity_check=check_id)
+    except DomainError as exc:
+        ctx = _intake_context(version, error=exc.message)
+        return render(request, "workbench/intake.html", ctx, status=exc.status)
+    form = selectors.window_form(
+        version=version,
+        form=formspec.form_from_post(version=version, data=request.POST),
+        applicant=applicant.party,
+    )
     materials = formspec.materials_from_files(version=version, files=request.FILES)
     try:
         out = services.case_submit_once(
@@ -301,30 +323,15 @@ def intake(request: HttpRequest) -> HttpResponse:
             item_code=code,
             form=form,
             channel="window",
-            parties=parties,
+            parties={"applicant": applicant.party},
             materials=materials,
         )
     except DomainError as exc:
-        errors = exc.fields or {}
-        anchors = {f"parties.applicant.{k}": f"p-{k}" for k, *_ in IDENTITY}
-        anchors["parties.applicant"] = "p-name"
-        ctx = apply_context(
-            version=version,
-            values=form,
-            errors=errors,
-            token=token,
-            extra_anchors=anchors,
-            files_lost=bool(materials),
-            error="" if errors else exc.message,
-        )
-        labels = {f"parties.applicant.{k}": label for k, label, *_ in IDENTITY}
-        for row in ctx["summary"]:
-            for key, label in labels.items():
-                if row["href"] == f"#{anchors[key]}" and label not in row["text"]:
-                    row["text"] = f"{label}：{row['text']}"
-        ctx["identity"] = _identity_fields({} if person else applicant, errors)
-        if person is not None:
-            ctx["verified"] = {"check": check_id, **identity_selectors.person_masked(person)}
+        ctx = _intake_failed(version, exc=exc, form=form, token=token, files_lost=bool(materials))
+        if applicant.person is None:
+            ctx["identity"] = _identity_fields(typed, exc.fields or {})
+        else:  # a verified person is shown, not typed
+            ctx["verified"] = {"check": check_id, **identity_selectors.person_masked(applicant.person)}
         return render(request, "workbench/intake.html", ctx, status=exc.status)
     messages.success(request, "窗口收件成功，收件清单已生成")
     return redirect("workbench:case", number=out["number"])

@@ -85,3 +85,52 @@ def test_checks_in_contract_order():
     assert invalid.value.message == "记录当前状态为“草稿”，不能重新打开"
     found, acting = wf.check(obj=rec, action="approve", roles={"boss", "clerk"}, version=3)
     assert found.target == "approved" and acting == {"boss"}
+
+
+def test_with_record_is_the_same_workflow_writing_its_steps():
+    wf = _wf()
+    steps = []
+    writing = wf.with_record(lambda obj, step: steps.append(step))
+    assert wf.record is None and writing.record is not None
+    assert writing.rules is wf.rules and writing.model is wf.model
+    assert writing.stale_message == wf.stale_message == "该记录已被他人处理，请刷新后重试"
+    rec = FakeRecord("approved", version=4)
+    with pytest.raises(InvalidTransition) as invalid:
+        writing.check(obj=rec, action="approve", roles={"boss"}, version=4)
+    assert invalid.value.message == "记录当前状态为“已批准”，不能批准"
+
+
+def test_a_rule_may_word_its_refusals():
+    from yiwang.core.errors import Conflict
+
+    rules = {
+        "decide": rule(
+            {"draft"},
+            None,
+            {"boss"},
+            "审批",
+            denied="只有负责人可以审批",
+            denied_code="not_boss",
+            refused="该记录已审批",
+            stale="该记录已被他人审批，请刷新后重试",
+        ),
+        "reopen": RULES["reopen"],
+    }
+    from yiwang.core.models import Key
+
+    wf = Workflow(model=Key, rules=rules, noun="记录")
+    with pytest.raises(PermissionDenied) as denied:
+        wf.check(obj=FakeRecord("draft"), action="decide", roles={"clerk"})
+    assert (denied.value.code, denied.value.message) == ("not_boss", "只有负责人可以审批")
+    with pytest.raises(StaleVersion, match="该记录已被他人审批"):
+        wf.check(obj=FakeRecord("draft", version=2), action="decide", roles={"boss"}, version=1)
+    with pytest.raises(InvalidTransition) as invalid:
+        wf.check(obj=FakeRecord("approved"), action="decide", roles={"boss"})
+    assert invalid.value.message == "该记录已审批" and invalid.value.code == "invalid_transition"
+    assert isinstance(invalid.value, Conflict) and invalid.value.status == 409
+    assert wf.stale_message_for("decide") == "该记录已被他人审批，请刷新后重试"
+    # rules without their own wording keep the workflow's
+    assert wf.stale_message_for("reopen") == "该记录已被他人处理，请刷新后重试"
+    with pytest.raises(PermissionDenied) as plain:
+        wf.check(obj=FakeRecord("approved"), action="reopen", roles={"guest"})
+    assert plain.value.code == "forbidden" and "重新打开" in plain.value.message

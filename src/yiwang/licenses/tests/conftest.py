@@ -4,7 +4,7 @@ import pytest
 from django.db import transaction
 
 from yiwang.cases import services as cases
-from yiwang.cases.models import Case
+from yiwang.cases.models import Case, CaseParty, PartyRole
 from yiwang.cases.tests.conftest import Api
 from yiwang.catalog.models import ItemVersion
 from yiwang.core.testing import build_world, good_form, good_materials
@@ -44,10 +44,17 @@ def run_case(world, *, user=None, decision="approve"):
     return act("complete", world.approver, delivery="electronic")
 
 
+def issue_args(case):
+    """What cases hands licences when it completes a case: the case, its applicant and its form
+    with sensitive elements revealed (licences never read cases themselves)."""
+    applicant = CaseParty.objects.filter(case=case, role=PartyRole.APPLICANT).first()
+    return {"case": case, "holder": applicant, "form": cases.form_reveal(case.form or {})}
+
+
 def issue_for(world, **kw):
     case = run_case(world, **kw)
     with transaction.atomic():
-        return license_issue(case=Case.objects.get(pk=case.pk))
+        return license_issue(**issue_args(Case.objects.get(pk=case.pk)))
 
 
 @pytest.fixture

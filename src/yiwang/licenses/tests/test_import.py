@@ -212,7 +212,7 @@ def test_excel_and_gbk_csv_read_the_same(world):
 
 def test_nothing_partial_is_imported(world, monkeypatch):
     calls = []
-    real = services._issue_clean
+    real = services.imports._issue_clean
 
     def failing(clean):
         calls.append(clean)
@@ -220,7 +220,7 @@ def test_nothing_partial_is_imported(world, monkeypatch):
             raise RuntimeError("disk full")
         return real(clean)
 
-    monkeypatch.setattr(services, "_issue_clean", failing)
+    monkeypatch.setattr(services.imports, "_issue_clean", failing)
     before = (License.objects.count(), ImportBatch.objects.count(), LicenseRepair.objects.count())
     with pytest.raises(RuntimeError):
         services.license_import_file(content=to_csv(rows(world)), filename="x.csv", actor=None, today=TODAY)

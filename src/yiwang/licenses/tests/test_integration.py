@@ -44,7 +44,7 @@ def test_a_failing_issuance_rolls_the_completion_back(world, monkeypatch):
     def boom(lic):
         raise RuntimeError("signing unavailable")
 
-    monkeypatch.setattr(services, "sign_credential", boom)
+    monkeypatch.setattr(services.issuance, "sign_credential", boom)
     case = _to_approved(world)
     with pytest.raises(RuntimeError), transaction.atomic():
         cases.case_apply_action(

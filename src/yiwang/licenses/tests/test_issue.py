@@ -8,7 +8,7 @@ from yiwang.ledger.models import PendingEntry
 from yiwang.licenses import identifiers, sdjwt, services
 from yiwang.licenses.models import License, LicenseType
 
-from .conftest import issue_for, run_case
+from .conftest import issue_args, issue_for, run_case
 
 
 def test_catalogue_loads_idempotently(world):
@@ -73,7 +73,7 @@ def test_holder_id_and_credential_are_encrypted_at_rest(world):
 def test_issuance_is_idempotent_per_case(world):
     lic = issue_for(world)
     with transaction.atomic():
-        again = services.license_issue(case=lic.case)
+        again = services.license_issue(**issue_args(lic.case))
     assert again.pk == lic.pk and License.objects.count() == 1
 
 
@@ -88,11 +88,11 @@ def test_no_licence_without_a_type_10_result_or_on_denial(world):
 
     case = run_case(world, decision="deny")
     with transaction.atomic():
-        assert services.license_issue(case=case) is None
+        assert services.license_issue(**issue_args(case)) is None
     ItemVersion.objects.filter(item=world.item).update(results=[{"name": "食品经营许可证", "type": "20"}])
     case = run_case(world)
     with transaction.atomic():
-        assert services.license_issue(case=case) is None
+        assert services.license_issue(**issue_args(case)) is None
     assert License.objects.count() == 0
 
 
@@ -100,7 +100,7 @@ def test_type_restricted_to_other_items_is_not_issued(world):
     LicenseType.objects.get(name="食品经营许可证").items.add(world.item2)
     case = run_case(world)
     with transaction.atomic():
-        assert services.license_issue(case=case) is None
+        assert services.license_issue(**issue_args(case)) is None
 
 
 def test_serials_are_distinct(world):

@@ -1,0 +1,126 @@
+"""The one place a case changes state: the case workflow (cases.rules.workflow, core.workflow)
+with its `record` function. A conditional UPDATE on `version` lets exactly one of two staff acting
+at once win (the other gets 409 stale_version) on SQLite and PostgreSQL alike; the winner's step
+is an immutable CaseEvent with its ledger entry, written in the same transaction; after commit,
+`tasks.case_changed` tells the followers (cases.followers). Notices and due-date recomputation,
+shared by submission, actions and bulk changes, live here too."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from yiwang.accounts.models import User
+from yiwang.core.workflow import Step
+
+from .. import clock, ledgering, rules, tasks
+from ..models import Case, CaseEvent, Notice
+
+
+def _record(case: Case, step: Step) -> CaseEvent:
+    """The workflow's `record`: the immutable event of a step and its ledger entry."""
+    event = CaseEvent.objects.create(
+        case=case,
+        seq=step.seq,
+        action=step.action,
+        from_status=step.frm,
+        to_status=step.to,
+        actor=step.actor,
+        actor_role=step.role,
+        at=timezone.now(),
+        note=step.note,
+        data=step.data,
+    )
+    ledgering.record_events(case, [event])
+    return event
+
+
+workflow = rules.workflow.with_record(_record)
+
+
+def _transition(
+    *,
+    case: Case,
+    action: str,
+    to: str,
+    actor: User | None,
+    role: str,
+    version: int,
+    note: str = "",
+    on: date | None = None,
+    data: dict | None = None,
+    fields: dict | None = None,
+) -> Case:
+    """Move `case` to `to` if nobody moved it since `version`, record the event, and tell the
+    followers after commit. Returns the instance, updated in place."""
+    case = workflow.transition(
+        case,
+        action=action,
+        to=to,
+        actor=actor,
+        role=role,
+        note=note,
+        on=on,
+        data=data,
+        update=fields,
+        version=version,
+    )
+    transaction.on_commit(lambda: tasks.case_changed.delay(case_id=case.pk, action=action))
+    return case
+
+
+def _event(
+    *,
+    case: Case,
+    action: str,
+    frm: str,
+    to: str,
+    actor: User | None,
+    role: str,
+    note: str = "",
+    data: dict | None = None,
+    on: date | None = None,
+) -> CaseEvent:
+    """An event of a change that is no transition (a draft created, cases moved by an
+    organisational change): recorded like every step, at the case's current version."""
+    step = Step(
+        action=action,
+        frm=frm,
+        to=to,
+        seq=case.version,
+        actor=actor,
+        role=role,
+        note=note,
+        on=on,
+        data=data or {},
+    )
+    return _record(case, step)
+
+
+def _notice(*, case: Case, kind: str, on: date, data: dict, seq: int | None = None) -> Notice:
+    seq = seq or case.notices.count() + 1
+    notice = Notice.objects.create(
+        case=case,
+        kind=kind,
+        number=f"{case.number}-{seq:02d}",
+        issued_at=timezone.now(),
+        data={"on": on.isoformat(), **data},
+    )
+    ledgering.record_notice(case, notice)
+    return notice
+
+
+def _recomputed(case: Case, *, extension_days: int | None = None, today_: date) -> dict:
+    """The due date (and whether it is provisional) from the acceptance day, the limit, the
+    extension and the clock stops."""
+    ext = case.extension_days if extension_days is None else extension_days
+    due, provisional = clock.due_date_for(
+        accepted_on=case.accepted_on,
+        limit_days=case.limit_days or 0,
+        extension_days=ext,
+        stops=list(case.stops.all()),
+        today=today_,
+    )
+    return {"due_date": due, "due_date_provisional": provisional}
