@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import uscc as uscc_checker
 
+from yiwang.accounts.models import User
 from yiwang.core.errors import Conflict, ValidationFailed
 from yiwang.organizations.models import Department, Region, ServiceHall
 
@@ -460,7 +461,9 @@ def _version_matches(version: ItemVersion, fields: dict, materials: list[dict], 
 
 
 @transaction.atomic
-def items_move_department(*, source: Department, target: Department, actor=None, note: str = "") -> None:
+def items_move_department(
+    *, source: Department, target: Department, actor: User | None = None, note: str = ""
+) -> None:
     """A department's successor takes over its items (organizations.hooks.department_succession,
     registered in CatalogConfig.ready()). Moves no cases, so it reports none."""
     Item.objects.filter(department=source).update(department=target)
