@@ -33,6 +33,7 @@ demo: install
 ## test: install dev dependencies and run the whole suite (SQLite; PostgreSQL when DATABASE_URL is set)
 test: install-dev
 	$(BIN)/ruff check src bench
+	$(BIN)/lint-imports
 	$(BIN)/yiwang makemigrations --check --dry-run
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 

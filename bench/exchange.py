@@ -56,10 +56,10 @@ def setup(sqlite: bool) -> str:
 
 
 def data(subjects: int):
-    from yiwang.accounts.services import staff_create
     from yiwang.core.testing import make_ric, make_uscc
     from yiwang.exchange import services
     from yiwang.organizations.models import Department, Region
+    from yiwang.organizations.services import staff_create
 
     city = Region.objects.create(code="420100", name="武汉市", level="city")
     ga = Department.objects.create(name="武汉市公安局", uscc=make_uscc("ga"), region=city)

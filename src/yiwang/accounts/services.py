@@ -105,12 +105,10 @@ def legal_register(
 
 
 @transaction.atomic
-def staff_create(
-    *, username: str, password: str, name: str, roles: list[dict], is_admin: bool = False
-) -> User:
-    from yiwang.organizations.services import staff_role_grant
-
-    user = _save_new(
+def staff_create(*, username: str, password: str, name: str, is_admin: bool = False) -> User:
+    """A staff account without roles: `organizations.services.staff_create` creates staff with
+    their roles (roles belong to the organisations, a layer above the accounts)."""
+    return _save_new(
         User(
             username=username,
             kind=AccountKind.STAFF,
@@ -121,9 +119,6 @@ def staff_create(
         ),
         password,
     )
-    for role in roles:
-        staff_role_grant(user=user, **role)
-    return user
 
 
 # --- login throttling (shared through the cache, so it holds across processes) --------------------

@@ -16,12 +16,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from yiwang.accounts.decorators import applicant_required
+from yiwang.catalog import formspec
 from yiwang.catalog import selectors as catalog
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.masking import mask
 from yiwang.core.text import as_int
-from yiwang.portal import formspec
-from yiwang.portal.views import applicant_required
 
 from . import presenters, selectors, services
 from .models import Audience

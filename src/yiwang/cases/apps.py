@@ -7,6 +7,15 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
-        from . import ledgering
+        from yiwang.organizations import hooks as organizations
+        from yiwang.workdays import hooks as workdays
+
+        from . import ledgering, services
 
         ledgering.register()  # how `yiwang ledger verify` re-derives case entries
+        # Lower apps cause things to cases through their hooks (docs/architecture.md, "The layers"):
+        # a department's or region's successor takes over its open cases; a calendar notice
+        # recomputes open cases' due dates.
+        organizations.department_succession.register("cases", services.cases_move_department)
+        organizations.region_succession.register("cases", services.cases_move_region)
+        workdays.due_dates_recompute.register("cases", services.cases_recompute_due_dates)

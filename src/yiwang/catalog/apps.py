@@ -7,6 +7,10 @@ class CatalogConfig(AppConfig):
     label = "catalog"
 
     def ready(self) -> None:
-        from yiwang.ledger import catalogue
+        from yiwang.organizations import hooks as organizations
 
-        catalogue.register()  # how `yiwang ledger verify` re-derives catalogue entries
+        from . import ledgering, services
+
+        ledgering.register()  # how `yiwang ledger verify` re-derives catalogue entries
+        # a department's successor takes over its items (organizations.services.department_succeed)
+        organizations.department_succession.register("catalog", services.items_move_department)

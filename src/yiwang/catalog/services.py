@@ -16,11 +16,11 @@ from django.db import transaction
 from django.utils import timezone
 from stdnum.cn import uscc as uscc_checker
 
+from yiwang.accounts.models import User
 from yiwang.core.errors import Conflict, ValidationFailed
-from yiwang.ledger import catalogue as ledger_catalogue
 from yiwang.organizations.models import Department, Region, ServiceHall
 
-from . import validation
+from . import ledgering, validation
 from .elements import canonical_elements
 from .models import CodeMapping, DataElement, Item, ItemNodeKind, ItemVersion, Material, VersionStatus
 from .selectors import element_registry, element_registry_clear, today
@@ -263,16 +263,16 @@ def item_version_publish(
         if old.valid_until < day:
             old.status = VersionStatus.RETIRED
         old.save(update_fields=["valid_until", "status"])
-        ledger_catalogue.record(
+        ledgering.record(
             old,
-            ledger_catalogue.RETIRED if old.status == VersionStatus.RETIRED else ledger_catalogue.SUPERSEDED,
+            ledgering.RETIRED if old.status == VersionStatus.RETIRED else ledgering.SUPERSEDED,
         )
     version.status = VersionStatus.PUBLISHED
     version.valid_from = valid_from
     version.valid_until = valid_until
     version.published_at = timezone.now()
     version.save(update_fields=["status", "valid_from", "valid_until", "published_at"])
-    ledger_catalogue.record(version, ledger_catalogue.PUBLISHED)
+    ledgering.record(version, ledgering.PUBLISHED)
     return version
 
 
@@ -290,7 +290,7 @@ def item_versions_retire_expired(*, on: date | None = None) -> int:
     for version in expired:
         version.status = VersionStatus.RETIRED
         version.save(update_fields=["status"])
-        ledger_catalogue.record(version, ledger_catalogue.RETIRED)  # one entry per retired version
+        ledgering.record(version, ledgering.RETIRED)  # one entry per retired version
     return len(expired)
 
 
@@ -458,6 +458,15 @@ def _version_matches(version: ItemVersion, fields: dict, materials: list[dict], 
     if current != materials:
         return False
     return {h.pk for h in version.halls.all()} == hall_ids
+
+
+@transaction.atomic
+def items_move_department(
+    *, source: Department, target: Department, actor: User | None = None, note: str = ""
+) -> None:
+    """A department's successor takes over its items (organizations.hooks.department_succession,
+    registered in CatalogConfig.ready()). Moves no cases, so it reports none."""
+    Item.objects.filter(department=source).update(department=target)
 
 
 @transaction.atomic

@@ -21,7 +21,7 @@ from yiwang.catalog.models import DataElement, Item, ItemVersion, VersionStatus
 from yiwang.core.errors import ValidationFailed
 from yiwang.licenses.services import license_types_load
 from yiwang.organizations.models import Department, Region, RegionLevel, ServiceHall, Window
-from yiwang.organizations.services import staff_role_grant
+from yiwang.organizations.services import staff_create, staff_role_grant
 
 from . import orgdata
 from .codes import ric_make, uscc_make
@@ -322,7 +322,7 @@ def demo_users_load(
                     phone=demo_phone(index),
                 )
             else:
-                accounts.staff_create(
+                staff_create(
                     username=spec.username,
                     password=password,
                     name=spec.name,
@@ -374,12 +374,12 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     result.users_created, result.users_reset = demo_users_load(
         departments=departments, windows=windows, password=password, reset=result.password_from_env
     )
-    # Each app loads its own demo data on top (idempotent): licence use, data exchange, e-ID codes,
-    # and the 一件事 bundles (which publish against the items and licence types above).
-    from yiwang.bundles import demo as bundles_demo
-    from yiwang.exchange import demo as exchange_demo
-    from yiwang.identity import demo as identity_demo
-    from yiwang.licenses import demo as licenses_demo
+    # Each app's demo data on top (demo/<app>.py, idempotent): licence use, data exchange, e-ID
+    # codes, and the 一件事 bundles (which publish against the items and licence types above).
+    from . import bundles as bundles_demo
+    from . import exchange as exchange_demo
+    from . import identity as identity_demo
+    from . import licenses as licenses_demo
 
     result.parts["licenses"] = licenses_demo.demo_load(password=password)
     result.parts["exchange"] = exchange_demo.demo_load()

@@ -11,13 +11,13 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from yiwang.accounts.decorators import staff_required
 from yiwang.cases import selectors as case_selectors
 from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.pagination import paginate
 from yiwang.core.text import as_int
 from yiwang.organizations.models import Department, Role
 from yiwang.organizations.selectors import staff_scope
-from yiwang.workbench.views import staff_required
 from yiwang.workdays import selectors as workdays
 
 from . import presenters, selectors, services

@@ -12,10 +12,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from yiwang.accounts.decorators import applicant_required, staff_required
 from yiwang.core.errors import DomainError
 from yiwang.organizations.models import Department
-from yiwang.portal.views import applicant_required
-from yiwang.workbench.views import staff_required
 
 from . import selectors, services
 from .models import AgreementStatus, ConsentStatus, SharingType

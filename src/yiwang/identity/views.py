@@ -11,9 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yiwang.accounts.decorators import applicant_required, staff_required
 from yiwang.core.errors import ValidationFailed
-from yiwang.portal.views import applicant_required
-from yiwang.workbench.views import staff_required
 
 from . import codec, qr, selectors, services
 from .models import Outcome

@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from yiwang.core import keys
-from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.models import KeyPurpose
 
 from . import note, selectors, services
@@ -144,9 +144,7 @@ def witness_add_checkpoint(request: HttpRequest):
     except services.WitnessError as exc:
         if exc.status == 409 and exc.size is not None:
             return _text(f"{exc.size}\n", status=409, content_type="text/x.tlog.size")
-        from yiwang.api import api
-
-        return api.create_response(
-            request, {"code": exc.code, "message": exc.message, "fields": {}}, status=exc.status
-        )
+        error = DomainError(exc.message, code=exc.code)  # the API's error body, with the witness's status
+        error.status = exc.status
+        raise error from exc
     return _text(line)

@@ -1,5 +1,6 @@
 """Public page: check a ledger receipt (存证回执核验). Anyone may paste a receipt's JSON, or open a
-link that carries it (?r=base64url(JSON)), as the applicant's case page offers."""
+link that carries it (?r=base64url(JSON)), as the applicant's case page offers (the case page
+builds that link with `receipt_link_param`; the ledger knows no case)."""
 
 from __future__ import annotations
 
@@ -48,23 +49,3 @@ def verify_page(request: HttpRequest) -> HttpResponse:
             result = services.receipt_check(receipt=receipt)
     ctx = {"receipt_text": "" if text == "?" else text, "result": result, "error": error}
     return render(request, "ledger/verify.html", ctx, status=200 if not error else 400)
-
-
-def case_receipt_rows(case) -> list[dict]:
-    """The case page's 存证记录: what, when, integrated or pending, and a link to check it."""
-    from django.urls import reverse
-
-    from yiwang.cases.selectors import case_ledger_records, receipt_out
-    from yiwang.cases.services import ACTION_LABELS
-
-    rows = []
-    for record in case_ledger_records(case):
-        row = receipt_out(record)
-        if record["what"] == "notice":
-            row["label"] = f"文书 {record['label']}"
-        else:
-            row["label"] = ACTION_LABELS.get(record["label"], record["label"])
-        receipt = row["receipt"]
-        row["link"] = f"{reverse('ledger:verify')}?r={receipt_link_param(receipt)}" if receipt else ""
-        rows.append(row)
-    return rows

@@ -16,9 +16,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
+from yiwang.accounts.decorators import applicant_required
 from yiwang.core.errors import DomainError
 from yiwang.core.text import as_int
-from yiwang.portal.views import applicant_required
 
 from . import pdf, presenters, selectors, services, throttle
 from .api import MAX_CREDENTIAL, parse_until

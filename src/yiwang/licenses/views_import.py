@@ -9,8 +9,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from yiwang.accounts.decorators import staff_required
 from yiwang.core.errors import DomainError
-from yiwang.workbench.views import staff_required
 
 from . import importing, presenters, selectors, services
 

@@ -10,11 +10,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from yiwang.accounts.decorators import staff_required
 from yiwang.catalog.models import Item
 from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.text import as_int
 from yiwang.organizations.models import Department, ServiceHall
-from yiwang.workbench.views import staff_required
 from yiwang.workdays import selectors as workdays
 
 from . import presenters, selectors, services

@@ -4,8 +4,6 @@ Thin views: parse, call a service or selector, render. Rules live in the service
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
-from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -18,18 +16,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from yiwang.accounts import services as accounts
-from yiwang.accounts.models import AccountKind
+from yiwang.accounts.decorators import applicant_required, is_staff
 from yiwang.accounts.selectors import profile_elements
 from yiwang.cases import notices as case_notices
 from yiwang.cases import presenters, selectors, services
 from yiwang.cases.models import Status
+from yiwang.cases.pages import case_context, case_or_404, case_receipt_rows
+from yiwang.catalog import formspec
 from yiwang.catalog import selectors as catalog
+from yiwang.catalog.formspec import apply_context
 from yiwang.catalog.models import CaseKind
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.text import as_int, is_digits
-from yiwang.ledger.views import case_receipt_rows
 
-from . import formspec
 from . import selectors as portal
 
 PREF_COOKIES = {"large": "yw_large", "contrast": "yw_contrast"}
@@ -40,24 +39,6 @@ def _safe_next(request: HttpRequest, url: str | None) -> str | None:
     if url and url_has_allowed_host_and_scheme(url, allowed_hosts={request.get_host()}):
         return url
     return None
-
-
-def _is_staff(user) -> bool:
-    return user.is_authenticated and user.kind == AccountKind.STAFF
-
-
-def applicant_required(view):
-    """Logged-in citizens and companies; staff are sent to their workbench."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if _is_staff(request.user):
-            messages.info(request, "工作人员请在工作台办理业务")
-            return redirect("workbench:queue")
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 # --- accessibility preferences (work without JavaScript) -------------------------------------
@@ -97,7 +78,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             login(request, user)
             if next_url:
                 return redirect(next_url)
-            return redirect("workbench:queue" if _is_staff(user) else "portal:my_cases")
+            return redirect("workbench:queue" if is_staff(user) else "portal:my_cases")
     return render(request, "portal/login.html", ctx, status=status)
 
 
@@ -211,23 +192,6 @@ def _prefill(user, version) -> tuple[dict, str]:
     return values, number
 
 
-def apply_context(*, version, values, errors, token, extra_anchors=None, **more) -> dict:
-    fields = formspec.form_fields(version=version, values=values, errors=errors)
-    materials = formspec.material_fields(version=version, errors=errors)
-    return {
-        "v": version,
-        "fields": fields,
-        "materials": materials,
-        "accept": formspec.ACCEPT,
-        "token": token,
-        "errors": errors,
-        "summary": formspec.error_summary(
-            errors=errors, fields=fields, materials=materials, extra=extra_anchors
-        ),
-        **more,
-    }
-
-
 @applicant_required
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     version = _guide_or_404(code)
@@ -289,46 +253,6 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         "portal/my_cases.html",
         {"page": page, "rows": rows, "status": status or "", "statuses": Status.choices},
     )
-
-
-def case_or_404(user, number: str):
-    try:
-        return selectors.case_for_actor(actor=user, number=number)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-
-
-def case_context(case, *, viewer, reveal: bool = False) -> dict:
-    detail = presenters.case_detail(
-        case,
-        today=services.today(),
-        events=list(selectors.case_events(case)),
-        parties=list(case.parties.all()),
-        masked_form=selectors.case_form(case=case, viewer=viewer, reveal=reveal),
-    )
-    version = case.item_version
-    labels = {f.key: f.label for f in formspec.form_fields(version=version)}
-    form_rows = [(labels.get(k, k), v) for k, v in detail["form"].items()]
-    for e in detail["events"]:
-        e["label"] = services.ACTION_LABELS.get(e["action"], e["action"])
-        e["to_label"] = presenters.STATUS_LABELS.get(e["to"], e["to"])
-        e["at_display"] = datetime.fromisoformat(e["at"]).strftime("%Y-%m-%d %H:%M") if e["at"] else ""
-    missing = []
-    if case.status == Status.SUPPLEMENT_REQUESTED:
-        ev = case.events.filter(action="request_supplement").order_by("-seq").first()
-        missing = (ev.data or {}).get("missing") or [] if ev else []
-    names = dict(version.materials.values_list("code", "name"))
-    return {
-        "case": case,
-        "d": detail,
-        "form_rows": form_rows,
-        "notices": list(case.notices.all()),
-        "case_materials": [
-            {"pk": m.pk, "name": m.original_name, "label": names.get(m.material_code, m.material_code)}
-            for m in case.materials.order_by("uploaded_at", "id")
-        ],
-        "missing": missing,
-    }
 
 
 @applicant_required
@@ -469,4 +393,4 @@ def material_file(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 
 
 def case_url(user, number: str) -> str:
-    return reverse("workbench:case" if _is_staff(user) else "portal:case", kwargs={"number": number})
+    return reverse("workbench:case" if is_staff(user) else "portal:case", kwargs={"number": number})

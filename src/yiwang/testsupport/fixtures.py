@@ -7,8 +7,7 @@ importing the apps above them.
 - `api`: the API test client class (`Api(user)`).
 - `complete_case`: `complete_case(world, user=…, decision=…, on=…)` takes a case of world.item
   through to completion.
-- `case_services`, `recompute_calls`: the cases hook that entering a calendar notice calls, and a
-  recorder put in its place (workdays' tests).
+- `issue_args`: what cases hands licences when it completes a case (licences' tests).
 - `browser` (chromium on a live server; skipped without chromium), `page` (desktop, zh-CN),
   `shots` (screenshot folder) and `axe` (checks a page: axe, title, 200% text at 390px)."""
 
@@ -50,29 +49,6 @@ def issue_args():
         return {"case": case, "holder": applicant, "form": form_reveal(case.form or {})}
 
     return args
-
-
-# --- workdays → cases ------------------------------------------------------------------------------
-@pytest.fixture
-def case_services(monkeypatch):
-    """`yiwang.cases.services`: workdays' unit tests record calls to its recompute hook;
-    cases/tests/test_calendar_recompute.py runs the real one."""
-    import yiwang.cases.services as module
-
-    return module
-
-
-@pytest.fixture
-def recompute_calls(monkeypatch, case_services):
-    """Replace cases' recompute with a recorder."""
-    calls: list[dict] = []
-
-    def fake(*, years, reason, **kwargs):
-        calls.append({"years": set(years), "reason": reason})
-        return 3
-
-    monkeypatch.setattr(case_services, "cases_recompute_due_dates", fake, raising=False)
-    return calls
 
 
 # --- browser -----------------------------------------------------------------------------------------

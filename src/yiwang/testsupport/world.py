@@ -87,7 +87,7 @@ def _item(
 
 
 def _staff(username: str, name: str, *, is_admin: bool = False, **role) -> User:
-    """A staff account with one role (as accounts.services.staff_create with one role)."""
+    """A staff account with one role (as organizations.services.staff_create with one role)."""
     user = StaffFactory(username=username, display_name=name, is_staff=is_admin)
     StaffRoleFactory(user=user, department=role.pop("department", None), **role)
     return user

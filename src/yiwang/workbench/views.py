@@ -4,20 +4,21 @@ intake. Thin views over cases.services / cases.selectors; every rule is checked 
 from __future__ import annotations
 
 import uuid
-from functools import wraps
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import F, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from yiwang.accounts.models import AccountKind
+from yiwang.accounts.decorators import staff_required
 from yiwang.cases import presenters, selectors, services
 from yiwang.cases.models import Delivery, Status
+from yiwang.cases.pages import case_context, case_or_404
+from yiwang.catalog import formspec
 from yiwang.catalog import selectors as catalog
+from yiwang.catalog.formspec import apply_context
 from yiwang.catalog.models import ItemVersion
 from yiwang.core.errors import DomainError, NotFound, StaleVersion
 from yiwang.core.masking import mask
@@ -25,8 +26,6 @@ from yiwang.identity import selectors as identity_selectors
 from yiwang.identity import services as identity_services
 from yiwang.organizations.models import Role
 from yiwang.organizations.selectors import staff_scope
-from yiwang.portal import formspec
-from yiwang.portal.views import apply_context, case_context, case_or_404
 from yiwang.workdays import selectors as workdays
 
 from . import selectors as workbench
@@ -51,19 +50,6 @@ ACTION_FIELDS: dict[str, list[str]] = {
     "resume": ["note"],
 }
 DANGER = {"refuse", "deny", "return"}
-
-
-def staff_required(view):
-    """Anonymous → login; citizens and companies → 403."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.user.kind != AccountKind.STAFF:
-            return render(request, "403.html", {"message": "工作台仅供工作人员使用。"}, status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 @staff_required

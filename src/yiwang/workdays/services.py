@@ -1,6 +1,6 @@
 """Writes to the working-day calendar. Every write changes the calendar revision (so every
-process sees the new calendar at once) and recomputes the due dates of affected cases in the
-same transaction."""
+process sees the new calendar at once) and, through `hooks.due_dates_recompute`, has the due
+dates of affected cases recomputed in the same transaction."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from datetime import date
 from django.db import transaction
 
 from yiwang.core.errors import ValidationFailed
+from yiwang.workdays import hooks
 from yiwang.workdays.models import CalendarDay, CalendarNotice, CalendarRevision
 
 log = logging.getLogger("yiwang.workdays")
@@ -111,6 +112,5 @@ def calendar_notice_delete(*, notice: CalendarNotice) -> int:
 
 
 def _recompute(*, year: int, reason: str) -> int:
-    from yiwang.cases.services import cases_recompute_due_dates
-
-    return int(cases_recompute_due_dates(years={year}, reason=reason) or 0)
+    """Due dates that count days of `year` are recomputed by the apps that keep them (hooks)."""
+    return sum(int(fn(years={year}, reason=reason) or 0) for fn in hooks.due_dates_recompute)

@@ -459,9 +459,9 @@ def test_a_plain_value_that_looks_like_a_token_stays_plain(world):
 
 
 def test_transfer_to_another_region_makes_it_visible_there(world):
-    from yiwang.accounts.services import staff_create
     from yiwang.core.testing import make_uscc
     from yiwang.organizations.models import Department, Region
+    from yiwang.organizations.services import staff_create
 
     huangshi = Region.objects.create(code="420200", name="黄石市", level="city")
     far = Department.objects.create(

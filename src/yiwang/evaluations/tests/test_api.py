@@ -3,8 +3,8 @@ anonymous callers."""
 
 import pytest
 
-from yiwang.accounts.services import staff_create
 from yiwang.evaluations.models import Evaluation, WorkOrder
+from yiwang.organizations.services import staff_create
 
 from .conftest import case_for
 

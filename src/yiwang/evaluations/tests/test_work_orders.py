@@ -6,11 +6,11 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from yiwang.accounts.services import staff_create
 from yiwang.core.errors import InvalidTransition, PermissionDenied, StaleVersion, ValidationFailed
 from yiwang.evaluations import selectors, services
 from yiwang.evaluations.models import Evaluation, HandlingLimit, WorkOrder
 from yiwang.notifications.models import Notification
+from yiwang.organizations.services import staff_create
 
 from .conftest import MON, case_for
 

@@ -51,7 +51,7 @@ class Ex:
         self.w = w
         self.ga = Department.objects.create(name="武汉市公安局", uscc=make_uscc("ga"), region=w.city)
         self.mz = Department.objects.create(name="武汉市民政局", uscc=make_uscc("mz"), region=w.city)
-        from yiwang.accounts.services import staff_create
+        from yiwang.organizations.services import staff_create
 
         self.cdo = staff_create(
             username="ga_cdo",

@@ -139,7 +139,7 @@ def test_refused_consent_blocks(ex):
 
 
 def test_own_data_needs_no_agreement(ex):
-    from yiwang.accounts.services import staff_create
+    from yiwang.organizations.services import staff_create
 
     officer = staff_create(
         username="ga_rev",

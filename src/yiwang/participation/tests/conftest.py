@@ -1,6 +1,6 @@
 import pytest
 
-from yiwang.accounts.services import staff_create
+from yiwang.organizations.services import staff_create
 from yiwang.participation import services
 
 

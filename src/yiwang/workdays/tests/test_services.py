@@ -84,11 +84,11 @@ def test_replacing_a_notice_invalidates_again(recompute_calls):
     assert CalendarDay.objects.count() == len(TEST_2027) - 1
 
 
-def test_a_failed_entry_changes_nothing(monkeypatch, case_services):
+def test_a_failed_entry_changes_nothing(recompute_with):
     def broken(**kwargs):
         raise RuntimeError("recompute failed")
 
-    monkeypatch.setattr(case_services, "cases_recompute_due_dates", broken, raising=False)
+    recompute_with(broken)
     assert not selectors.is_workday(date(2027, 1, 30))
     token = selectors.current_revision()
     with pytest.raises(RuntimeError):

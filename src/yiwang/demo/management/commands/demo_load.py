@@ -6,11 +6,11 @@ import os
 
 from django.core.management.base import BaseCommand, CommandError
 
-from yiwang.bundles.demo import WATER_STAFF
 from yiwang.core.errors import ValidationFailed
 from yiwang.demo import services
+from yiwang.demo.bundles import WATER_STAFF
+from yiwang.demo.licenses import MALL_NAME, MALL_USERNAME
 from yiwang.demo.services import DEMO_USERS, PASSWORD_ENV, DemoLoadError
-from yiwang.licenses.demo import MALL_NAME, MALL_USERNAME
 
 
 class Command(BaseCommand):

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from yiwang.bundles import demo, selectors
+from yiwang.bundles import selectors
 from yiwang.bundles.models import Bundle, BundleItem
 from yiwang.catalog.models import ItemVersion
+from yiwang.demo import bundles as demo
 from yiwang.demo.services import demo_load as site_demo_load
 from yiwang.organizations.models import Department
 

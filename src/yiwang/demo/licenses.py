@@ -11,10 +11,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.accounts.models import User
+from yiwang.licenses import services
+from yiwang.licenses.models import (
+    HolderIdType,
+    License,
+    LicenseAuthorisation,
+    LicensePresentation,
+    LicenseType,
+)
 from yiwang.organizations.models import Department
 
-from . import services
-from .models import HolderIdType, License, LicenseAuthorisation, LicensePresentation, LicenseType
+from .codes import uscc_make
 
 MALL_USERNAME = "mall"
 MALL_NAME = "武汉示例商业广场运营管理有限公司"
@@ -24,8 +31,6 @@ MALL_LICENSES = [("营业执照", "武汉市市场监督管理局"), ("公共场
 
 
 def mall_uscc() -> str:
-    from yiwang.demo.codes import uscc_make
-
     return uscc_make(seed=MALL_NAME, region_code="420102", registry="9", category="1")
 
 

@@ -7,11 +7,12 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from yiwang.catalog import ledgering as catalogue
 from yiwang.catalog import services as catalog
 from yiwang.catalog.models import ItemVersion, VersionStatus
 from yiwang.catalog.tests.factories import published_item
 from yiwang.core.errors import ValidationFailed
-from yiwang.ledger import audit, catalogue, services
+from yiwang.ledger import audit, services
 from yiwang.ledger.models import Entry, PendingEntry
 
 pytestmark = pytest.mark.django_db

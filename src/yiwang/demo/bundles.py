@@ -13,16 +13,16 @@ import copy
 
 from django.db import transaction
 
+from yiwang.bundles import selectors, services
+from yiwang.bundles.models import Bundle, BundleItem, BundleStatus
 from yiwang.catalog import services as catalog
 from yiwang.catalog.models import Item
 from yiwang.core.errors import DomainError
-from yiwang.demo import orgdata
-from yiwang.demo.codes import uscc_make
 from yiwang.licenses.models import LicenseType
 from yiwang.organizations.models import Department, DepartmentKind, Region
 
-from . import selectors, services
-from .models import Bundle, BundleItem, BundleStatus
+from . import orgdata
+from .codes import uscc_make
 
 # Non-government handlers of 水电气网 transfers (公共服务企业).
 COMPANIES = {
@@ -458,14 +458,14 @@ def _company_staff(companies: dict[str, Department], password: str | None) -> No
     """A staff account of the water company (a non-government handler) with its own queue."""
     import secrets
 
-    from yiwang.accounts import services as accounts
     from yiwang.accounts.models import User
+    from yiwang.organizations.services import staff_create
 
     username, name, _ = WATER_STAFF
     user = User.objects.filter(username=username).first()
     if user is None:
         dept = companies["water"]
-        user = accounts.staff_create(
+        user = staff_create(
             username=username,
             password=password or secrets.token_urlsafe(24),
             name=name,
@@ -484,7 +484,7 @@ def _licence_codes() -> dict[str, str]:
 
 
 def _base_row() -> dict:
-    from yiwang.demo.services import demo_items_data
+    from .services import demo_items_data
 
     return next(r for r in demo_items_data() if r["code"] == RESIDENT_MEDICAL)
 

@@ -12,12 +12,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.accounts.models import User
-from yiwang.demo import orgdata
-from yiwang.demo.codes import uscc_make
+from yiwang.exchange import ledgering, services
+from yiwang.exchange.models import Agreement, AgreementStatus, DataResource, SharingType
 from yiwang.organizations.models import Department, DepartmentKind, Region
 
-from . import ledgering, services
-from .models import Agreement, AgreementStatus, DataResource, SharingType
+from . import orgdata
+from .codes import uscc_make
 
 COURT = ("court", "武汉市中级人民法院", "市中院", DepartmentKind.GOVERNMENT, "1", "1")
 BANK = ("bank", "示例银行股份有限公司武汉分行", "示例银行武汉分行", DepartmentKind.ENTERPRISE, "9", "1")

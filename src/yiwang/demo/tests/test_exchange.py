@@ -1,7 +1,7 @@
 from yiwang.accounts.models import User
+from yiwang.demo import exchange as exchange_demo
 from yiwang.demo import orgdata
 from yiwang.demo import services as demo
-from yiwang.exchange import demo as exchange_demo
 from yiwang.exchange import services
 from yiwang.exchange.models import AccessRecord, Agreement, DataResource, RegisterRecord
 from yiwang.organizations.models import Department

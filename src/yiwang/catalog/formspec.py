@@ -1,7 +1,8 @@
 """Turning an item version's form schema into page fields, and a posted page back into the
 `form` and `materials` that `cases.services.case_submit` expects. Presentation only: every rule
 (required, formats, enums, materials) is checked by the services; their Chinese messages are
-placed next to the matching field."""
+placed next to the matching field. It lives in the catalogue, which owns form schemas, so that
+every app with an application page (portal, workbench, bundles) can use it."""
 
 from __future__ import annotations
 
@@ -205,3 +206,21 @@ def error_summary(*, errors: dict, fields: list, materials: list, extra: dict | 
             text = message if (not label or label in message) else f"{label}：{message}"
             out.append({"href": f"#{anchors[key]}" if key in anchors else "", "text": text})
     return out
+
+
+def apply_context(
+    *, version: ItemVersion, values: dict, errors: dict, token: str, extra_anchors: dict | None = None, **more
+) -> dict:
+    """The template context of an application form page (citizen's or window clerk's)."""
+    fields = form_fields(version=version, values=values, errors=errors)
+    materials = material_fields(version=version, errors=errors)
+    return {
+        "v": version,
+        "fields": fields,
+        "materials": materials,
+        "accept": ACCEPT,
+        "token": token,
+        "errors": errors,
+        "summary": error_summary(errors=errors, fields=fields, materials=materials, extra=extra_anchors),
+        **more,
+    }

@@ -5,13 +5,18 @@ guide (the import/export row, which a published version never changes).
 
 `yiwang ledger verify` re-derives catalogue entries from the live versions: the guide hash and the
 item/version always; status and validity only for the newest catalogue entry of that version (an
-older entry recorded an earlier state, which the newer entries supersede)."""
+older entry recorded an earlier state, which the newer entries supersede). Registered from
+CatalogConfig.ready(); the ledger itself knows no catalogue."""
 
 from __future__ import annotations
 
 import hashlib
 
-from . import rederive, services
+from yiwang.ledger import rederive
+from yiwang.ledger import services as ledger
+from yiwang.ledger.models import Entry
+
+from .models import ItemVersion
 
 PREFIX = "catalog.item_version."
 PUBLISHED = PREFIX + "published"
@@ -19,13 +24,13 @@ SUPERSEDED = PREFIX + "superseded"  # validity shortened by a newer version, sti
 RETIRED = PREFIX + "retired"
 
 
-def guide_sha256(version) -> str:
-    from yiwang.catalog.services import version_row
+def guide_sha256(version: ItemVersion) -> str:
+    from .services import version_row  # catalog.services records through this module
 
-    return hashlib.sha256(services.canonical(version_row(version))).hexdigest()
+    return hashlib.sha256(ledger.canonical(version_row(version))).hexdigest()
 
 
-def payload(version, *, status: str | None = None) -> dict:
+def payload(version: ItemVersion, *, status: str | None = None) -> dict:
     return {
         "code": version.item.code,
         "version": version.version,
@@ -36,16 +41,12 @@ def payload(version, *, status: str | None = None) -> dict:
     }
 
 
-def record(version, kind: str) -> None:
+def record(version: ItemVersion, kind: str) -> None:
     """Append one entry for `version` (call inside the transaction that changed it)."""
-    services.entry_append(kind=kind, subject=version.item.code, payload=payload(version))
+    ledger.entry_append(kind=kind, subject=version.item.code, payload=payload(version))
 
 
-def _rederive(row) -> dict | None:
-    from yiwang.catalog.models import ItemVersion
-
-    from .models import Entry
-
+def _rederive(row: Entry) -> dict | None:
     stored = row.payload if isinstance(row.payload, dict) else {}
     version = (
         ItemVersion.objects.select_related("item", "item__department", "item__parent")

@@ -10,9 +10,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.accounts.models import AccountKind, User
-
-from . import selectors, services
-from .models import IdentityCheck
+from yiwang.identity import selectors, services
+from yiwang.identity.models import IdentityCheck
 
 HOLDERS = ("citizen", "citizen2", "business")
 VERIFIER = "clerk"

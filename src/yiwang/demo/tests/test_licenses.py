@@ -1,9 +1,11 @@
+from yiwang.demo.licenses import demo_load
 from yiwang.licenses import selectors
-from yiwang.licenses.demo import demo_load
 from yiwang.licenses.models import License, LicenseAuthorisation, LicensePresentation
+from yiwang.licenses.tests.factories import licensed
 
 
 def test_demo_load_is_idempotent_and_the_tenant_can_use_the_malls_licences(world):
+    world = licensed(world)
     first = demo_load(world=world)
     assert first == {"licenses": 2, "authorisations": 2, "presentations": 1, "skipped": []}
     assert demo_load(world=world) == {"licenses": 0, "authorisations": 0, "presentations": 0, "skipped": []}

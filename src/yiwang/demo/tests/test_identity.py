@@ -1,7 +1,17 @@
 """The demo loader is idempotent and leaves the demo citizen one check in the log."""
 
-from yiwang.identity.demo import demo_load
+import pytest
+
+from yiwang.demo.identity import demo_load
+from yiwang.identity import selectors
 from yiwang.identity.models import IdentityCheck, IdentityReference, Outcome
+
+
+@pytest.fixture(autouse=True)
+def _fresh_identity_memo():
+    selectors.clear_memo()
+    yield
+    selectors.clear_memo()
 
 
 def test_demo_load_is_idempotent(world):

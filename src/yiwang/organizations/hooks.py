@@ -1,0 +1,38 @@
+"""What happens elsewhere when an organisation is succeeded (core.hooks; docs/architecture.md).
+
+Organisations sit below the catalogue and the cases, so `department_succeed` and `region_succeed`
+cannot move items or cases themselves: the apps that own such records register a function in
+their AppConfig.ready()::
+
+    organizations.hooks.department_succession.register("cases", cases_move_department)
+
+Each function runs inside the succession's transaction, in registration order (INSTALLED_APPS
+order: the catalogue's items before the cases), moves its own records to the successor and
+returns the number of open cases it moved, or None when it moves no cases; the succession
+reports the total (`yiwang succeed`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from yiwang.core.hooks import Hook
+
+if TYPE_CHECKING:
+    from yiwang.accounts.models import User
+
+    from .models import Department, Region
+
+
+class DepartmentSuccession(Protocol):
+    def __call__(
+        self, *, source: Department, target: Department, actor: User | None, note: str
+    ) -> int | None: ...
+
+
+class RegionSuccession(Protocol):
+    def __call__(self, *, source: Region, target: Region, actor: User | None, note: str) -> int | None: ...
+
+
+department_succession: Hook[DepartmentSuccession] = Hook("organizations.department_succession")
+region_succession: Hook[RegionSuccession] = Hook("organizations.region_succession")
