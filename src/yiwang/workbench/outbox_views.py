@@ -12,13 +12,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from yiwang.accounts.decorators import staff_required
 from yiwang.core import outbox
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.models import OutboxActionKind, OutboxMessage, OutboxStatus
 from yiwang.organizations.models import Role
 from yiwang.organizations.selectors import staff_scope
-
-from .views import staff_required
 
 ACTIONS = {
     OutboxActionKind.RETRY: {"label": "重新发送", "danger": False, "hint": "已尝试次数清零，立即重新发送。"},
