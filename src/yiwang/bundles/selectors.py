@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -19,8 +20,11 @@ from yiwang.core.errors import NotFound, ValidationFailed
 from . import merge as merging
 from .models import Bundle, BundleCase, BundleChild, BundleItem, BundleStatus
 
+if TYPE_CHECKING:
+    from yiwang.catalog.models import ItemVersion
 
-def component_of(version) -> merging.Component:
+
+def component_of(version: ItemVersion) -> merging.Component:
     return merging.Component(
         code=version.item.code,
         name=version.name,
@@ -179,7 +183,7 @@ def _licence_types_of(version) -> set[str]:
     }
 
 
-def bundle_plan(*, bundle: Bundle, answers) -> Plan:
+def bundle_plan(*, bundle: Bundle, answers: dict[str, object]) -> Plan:
     """Which items apply for these answers, and the merged form and materials over them. A
     material of a later item that an earlier item of the bundle produces as an e-licence is marked
     `x-produced-by` (neither uploaded nor asked: the dependent item starts with it)."""
@@ -361,7 +365,9 @@ def form_title(plan: Plan, key: str) -> str:
     return prop.get("title") or key
 
 
-def bundle_preview(*, bundle: Bundle, answers, actor: User, known: dict | None = None) -> dict:
+def bundle_preview(
+    *, bundle: Bundle, answers: dict[str, object], actor: User, known: dict | None = None
+) -> dict:
     """What the applicant sees before filling in: the applicable items, the merged form with
     prefilled values marked (`x-prefill`), the materials with what is waived (免提交) and what an
     earlier item of the bundle produces, and what is saved."""

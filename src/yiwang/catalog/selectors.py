@@ -104,7 +104,7 @@ def item_version_current(*, code: str, on: date | None = None) -> ItemVersion:
     return version
 
 
-def current_version_ids(*, item_ids, on: date | None = None) -> dict[int, int]:
+def current_version_ids(*, item_ids: Iterable[int], on: date | None = None) -> dict[int, int]:
     """item id → id of its version valid on `on`, for many items in one query (items without one
     are absent)."""
     on = on or today()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 
@@ -25,6 +26,9 @@ from yiwang.workdays import selectors as workdays
 
 from .models import BAD_LEVELS, GOOD_LEVELS, Channel, Evaluation, WorkOrder
 from .services import OPEN_ORDER
+
+if TYPE_CHECKING:
+    from yiwang.workdays.selectors import WorkCalendar
 
 
 def _order_q(user: User) -> Q:
@@ -71,7 +75,9 @@ def order_list(*, user: User, status: str | None = None, warning: str | None = N
     return qs.order_by("due_date", "id")
 
 
-def order_warning(order: WorkOrder, *, today: date, cal=None) -> tuple[str, int | None]:
+def order_warning(
+    order: WorkOrder, *, today: date, cal: WorkCalendar | None = None
+) -> tuple[str, int | None]:
     """("normal"|"yellow"|"red", working days left) for an open order; finished: ("normal", None)."""
     if order.status not in OPEN_ORDER:
         return "normal", None

@@ -341,7 +341,13 @@ def invitations_remind(*, now: datetime | None = None) -> int:
 
 @transaction.atomic
 def evaluation_submit_sms(
-    *, token: str, level: str, dimensions: dict | None = None, tags=None, comment: str = "", anonymous=False
+    *,
+    token: str,
+    level: str,
+    dimensions: dict | None = None,
+    tags: list[str] | None = None,
+    comment: str = "",
+    anonymous: bool = False,
 ) -> Evaluation:
     """A rating through the SMS link: the token is checked and spent in the same transaction."""
     inv = invitation_by_token(token)
@@ -430,7 +436,7 @@ def evaluation_submit_device(
     serving_version: int,
     level: str,
     dimensions: dict | None = None,
-    tags=None,
+    tags: list[str] | None = None,
     comment: str = "",
 ) -> Evaluation:
     """A rating on the window's tablet. It rates the case and ticket the window was serving when the
@@ -633,7 +639,7 @@ def order_apply_action(
     note: str = "",
     version: int | None = None,
     on: date | None = None,
-    unit=None,
+    unit: Department | str | None = None,
     disposal: str | None = None,
     deadline: date | str | None = None,
     result: str | None = None,

@@ -125,7 +125,7 @@ def place_label(check: IdentityCheck) -> str:
 CHECK_USABLE_FOR = timedelta(minutes=30)
 
 
-def verified_person(*, check_id, verifier: User, now: datetime | None = None) -> User | None:
+def verified_person(*, check_id: str, verifier: User, now: datetime | None = None) -> User | None:
     """The person a window clerk checked by e-ID code (a valid check by this clerk in the last 30
     minutes), to file an application on the person's behalf; None otherwise."""
     from django.utils import timezone

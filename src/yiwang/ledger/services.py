@@ -10,6 +10,7 @@ import logging
 import os
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -441,6 +442,11 @@ def witness_key() -> str:
     return note.witness_verifier_key(witness_name(), km.public)
 
 
+# How a checkpoint is sent to a witness: (url, body) -> (HTTP status, response body); raises OSError
+# when the witness is unreachable (_http_post below).
+WitnessPost = Callable[[str, bytes], tuple[int, bytes]]
+
+
 def _http_post(url: str, body: bytes) -> tuple[int, bytes]:
     """POST a text body; (status, response body). Raises OSError when the witness is unreachable."""
     import urllib.error
@@ -463,7 +469,7 @@ def add_checkpoint_body(*, old: int, proof: list[bytes], checkpoint_note: str) -
     return (head + "\n" + checkpoint_note).encode()
 
 
-def witness_submit(*, witness: Witness, checkpoint: Checkpoint, post=_http_post) -> bool:
+def witness_submit(*, witness: Witness, checkpoint: Checkpoint, post: WitnessPost = _http_post) -> bool:
     """Send `checkpoint` to one witness (old size + consistency proof + checkpoint). On 409 retry
     once from the size the witness reports. Stores the verified cosignature; True if we have one.
     Never raises for a witness that is down or refuses: the error is kept on the witness row."""
@@ -521,7 +527,7 @@ def _witness_failed(witness: Witness, error: str) -> bool:
 WITNESS_CATCH_UP = 20
 
 
-def witnesses_collect(*, post=_http_post) -> int:
+def witnesses_collect(*, post: WitnessPost = _http_post) -> int:
     """Ask every active witness to cosign the checkpoints it has not cosigned yet, oldest first,
     each with a consistency proof from the size it last cosigned (the task after each integration,
     and every minute from beat, so a witness that was down catches up on the checkpoints signed

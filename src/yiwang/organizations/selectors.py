@@ -8,10 +8,26 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from django.db.models import Q
 
 from .models import Region, Role, StaffRole
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from yiwang.accounts.models import User
+
+    from .models import Window
+
+
+class ServedItem(Protocol):
+    """What the acceptance scope reads of a catalogue item (callers pass `catalog.models.Item`; the
+    catalogue sits above organisations, which never import it)."""
+
+    pk: int
+    department_id: int
 
 
 @dataclass
@@ -30,7 +46,7 @@ class StaffScope:
         return {d for r, d, _ in self.department_roles if r in roles}
 
 
-def staff_scope(user) -> StaffScope:
+def staff_scope(user: User | AnonymousUser) -> StaffScope:
     """All roles of a staff member, loaded once per request (memoised on the user object)."""
     cached = getattr(user, "_staff_scope", None)
     if cached is not None:
@@ -57,18 +73,20 @@ def region_q(paths: list[str], field: str = "region__path") -> Q:
     return q
 
 
-def windows_serving_item(item) -> Q:
+def windows_serving_item(item: ServedItem) -> Q:
     """Filter on Window: windows that serve this item."""
     return Q(items=item) | Q(departments=item.department_id)
 
 
-def window_serves(*, window_id: int, item) -> bool:
+def window_serves(*, window_id: int, item: ServedItem) -> bool:
     from .models import Window
 
     return Window.objects.filter(windows_serving_item(item), pk=window_id).exists()
 
 
-def clerk_window_for_item(*, user, item, hall_ids: set[int] | None = None):
+def clerk_window_for_item(
+    *, user: User | AnonymousUser, item: ServedItem, hall_ids: set[int] | None = None
+) -> Window | None:
     """The first of a clerk's windows that serves `item` (optionally only in `hall_ids`), or None."""
     from .models import Window
 

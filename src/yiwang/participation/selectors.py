@@ -4,6 +4,7 @@ rejected one is seen only by its author and the moderators of its region."""
 from __future__ import annotations
 
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
@@ -17,12 +18,17 @@ from yiwang.workdays import selectors as workdays
 from .models import Comment, Finding, Kind, Mission, Moderation, Proposal, RectificationItem, Status
 from .services import OPEN, is_mission_manager, is_moderator, not_found
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def _user(user) -> User | None:
+    from yiwang.workdays.selectors import WorkCalendar
+
+
+def _user(user: User | AnonymousUser | None) -> User | None:
     return user if user is not None and getattr(user, "is_authenticated", False) else None
 
 
-def moderator_paths(user) -> list[str]:
+def moderator_paths(user: User | AnonymousUser | None) -> list[str]:
     user = _user(user)
     if user is None or user.kind != AccountKind.STAFF:
         return []
@@ -30,7 +36,7 @@ def moderator_paths(user) -> list[str]:
     return scope.region_paths.get(Role.SUPERVISOR, []) + scope.region_paths.get(Role.PLATFORM_ADMIN, [])
 
 
-def proposals_visible(*, user) -> QuerySet:
+def proposals_visible(*, user: User | AnonymousUser | None) -> QuerySet:
     q = Q(moderation=Moderation.PUBLISHED)
     user = _user(user)
     if user is not None:
@@ -43,7 +49,7 @@ def proposals_visible(*, user) -> QuerySet:
 
 def proposal_list(
     *,
-    user,
+    user: User | AnonymousUser | None,
     kind: str | None = None,
     status: str | None = None,
     department: int | None = None,
@@ -67,7 +73,7 @@ def proposal_list(
     return qs.order_by("-submitted_at", "-id")
 
 
-def proposal_for(*, user, number: str) -> Proposal:
+def proposal_for(*, user: User | AnonymousUser | None, number: str) -> Proposal:
     p = (
         proposals_visible(user=user)
         .select_related("department", "region", "author", "item", "hall")
@@ -79,7 +85,7 @@ def proposal_for(*, user, number: str) -> Proposal:
     return p
 
 
-def comments_visible(*, user, proposal: Proposal) -> QuerySet:
+def comments_visible(*, user: User | AnonymousUser | None, proposal: Proposal) -> QuerySet:
     q = Q(moderation=Moderation.PUBLISHED)
     user = _user(user)
     if user is not None:
@@ -89,7 +95,7 @@ def comments_visible(*, user, proposal: Proposal) -> QuerySet:
     return Comment.objects.filter(q, proposal=proposal).select_related("author").order_by("created_at", "id")
 
 
-def comment_for_moderation(*, user, comment_id: int) -> Comment:
+def comment_for_moderation(*, user: User | AnonymousUser | None, comment_id: int) -> Comment:
     c = Comment.objects.select_related("proposal", "proposal__region", "author").filter(pk=comment_id).first()
     if c is None:
         raise not_found()
@@ -100,7 +106,7 @@ def comment_for_moderation(*, user, comment_id: int) -> Comment:
     return c
 
 
-def held_comments(*, user) -> QuerySet:
+def held_comments(*, user: User | AnonymousUser | None) -> QuerySet:
     paths = moderator_paths(user)
     if not paths:
         return Comment.objects.none()
@@ -111,7 +117,7 @@ def held_comments(*, user) -> QuerySet:
     )
 
 
-def department_queue(*, user) -> QuerySet:
+def department_queue(*, user: User | AnonymousUser | None) -> QuerySet:
     """Published proposals and drafts of the departments the user administers, within region."""
     user = _user(user)
     if user is None or user.kind != AccountKind.STAFF:
@@ -128,7 +134,7 @@ def department_queue(*, user) -> QuerySet:
     )
 
 
-def answer_warning(p: Proposal, *, today: date, cal=None) -> tuple[str, int | None]:
+def answer_warning(p: Proposal, *, today: date, cal: WorkCalendar | None = None) -> tuple[str, int | None]:
     """Light of the department's first answer: ("normal"|"yellow"|"red", working days left);
     ("normal", None) when answered or when there is no time limit."""
     if p.answer_due is None or p.answered_on is not None or p.status not in OPEN:
@@ -136,7 +142,7 @@ def answer_warning(p: Proposal, *, today: date, cal=None) -> tuple[str, int | No
     return workdays.warning_light(due=p.answer_due, today=today, cal=cal)
 
 
-def author_label(p_or_c) -> str:
+def author_label(p_or_c: Proposal | Comment) -> str:
     """How a proposer or commenter is shown to others: name masked (core.masking)."""
     author = p_or_c.author
     if author.kind == AccountKind.STAFF:
@@ -157,7 +163,7 @@ def _managed_q(user: User) -> Q:
     return q
 
 
-def missions_visible(*, user) -> QuerySet:
+def missions_visible(*, user: User | AnonymousUser | None) -> QuerySet:
     """Missions the user performs or planned, and those of the departments they manage."""
     user = _user(user)
     if user is None or user.kind != AccountKind.STAFF:
@@ -170,14 +176,14 @@ def missions_visible(*, user) -> QuerySet:
     )
 
 
-def mission_for(*, user, number: str) -> Mission:
+def mission_for(*, user: User | AnonymousUser | None, number: str) -> Mission:
     m = missions_visible(user=user).filter(number=number).first()
     if m is None:
         raise NotFound("办事体验不存在", code="not_found")
     return m
 
 
-def finding_for(*, user, finding_id: int) -> Finding:
+def finding_for(*, user: User | AnonymousUser | None, finding_id: int) -> Finding:
     f = (
         Finding.objects.select_related("mission", "mission__region", "mission__department", "proposal")
         .filter(pk=finding_id, mission__in=missions_visible(user=user))
@@ -188,7 +194,7 @@ def finding_for(*, user, finding_id: int) -> Finding:
     return f
 
 
-def finding_of_mission(*, user, mission: Mission, finding_id: int) -> Finding:
+def finding_of_mission(*, user: User | AnonymousUser | None, mission: Mission, finding_id: int) -> Finding:
     """A finding of this mission, if the user may see it (404 otherwise)."""
     f = finding_for(user=user, finding_id=finding_id)
     if f.mission_id != mission.pk:
@@ -223,7 +229,7 @@ def departments_managed(*, user: User) -> list[Department]:
     ]
 
 
-def rectifications_visible(*, user, status: str | None = None) -> QuerySet:
+def rectifications_visible(*, user: User | AnonymousUser | None, status: str | None = None) -> QuerySet:
     user = _user(user)
     if user is None or user.kind != AccountKind.STAFF:
         return RectificationItem.objects.none()
@@ -233,7 +239,7 @@ def rectifications_visible(*, user, status: str | None = None) -> QuerySet:
     return qs.order_by("status", "due_date", "id")
 
 
-def rectification_for(*, user, number: str) -> RectificationItem:
+def rectification_for(*, user: User | AnonymousUser | None, number: str) -> RectificationItem:
     item = rectifications_visible(user=user).filter(number=number).first()
     if item is None:
         raise NotFound("整改事项不存在", code="not_found")

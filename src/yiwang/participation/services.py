@@ -143,7 +143,13 @@ def _citizen(actor: User, what: str) -> None:
 
 
 # --- proposals, experiences, drafts -----------------------------------------------------------------
-def _target(*, target: str, item_code: str | None, hall_id, department) -> tuple:
+def _target(
+    *,
+    target: str,
+    item_code: str | None,
+    hall_id: int | str | None,
+    department: Department | int | str | None,
+) -> tuple:
     if target not in Target.values:
         raise ValidationFailed(fields={"target": ["对象应为 " + "、".join(Target.values)]})
     item = hall = None
@@ -222,8 +228,8 @@ def proposal_submit(
     body: str,
     target: str = Target.ITEM,
     item_code: str | None = None,
-    hall_id=None,
-    department=None,
+    hall_id: int | str | None = None,
+    department: Department | int | str | None = None,
 ) -> Proposal:
     """群众提 (kind `proposal`) or 群众谈 (kind `experience`) by a citizen or business. A post with a
     sensitive word is held for a moderator; at most PROPOSALS_PER_DAY posts per person a day."""
@@ -249,12 +255,12 @@ def proposal_submit(
 def draft_publish(
     *,
     actor: User,
-    department,
+    department: Department | int | str | None,
     title: str,
     body: str,
     target: str = Target.PROCESS,
     item_code: str | None = None,
-    hall_id=None,
+    hall_id: int | str | None = None,
 ) -> Proposal:
     """A department publishes a draft change of a service process for public discussion (群众议)."""
     title = _text(field="title", value=title, limit=TITLE_MAX)
@@ -607,12 +613,12 @@ def _mission_actor_check(actor: User, mission) -> None:
 def mission_create(
     *,
     actor: User,
-    department,
+    department: Department | int | str | None,
     title: str,
     task: str,
     channel: str,
     item_code: str | None = None,
-    hall_id=None,
+    hall_id: int | str | None = None,
     staff: User | None = None,
 ) -> Mission:
     """Plan a 办事体验: `staff` (default: the actor) will do the service as a citizen would, through

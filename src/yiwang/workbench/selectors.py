@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 
 from yiwang.catalog import selectors as catalog
@@ -9,8 +11,13 @@ from yiwang.catalog.models import ItemVersion
 from yiwang.organizations.models import Department, Role, Window
 from yiwang.organizations.selectors import staff_scope
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def intake_items(*, user) -> QuerySet[ItemVersion]:
+    from yiwang.accounts.models import User
+
+
+def intake_items(*, user: User | AnonymousUser) -> QuerySet[ItemVersion]:
     """Published items that the clerk's windows accept (their departments' items plus items
     listed one by one)."""
     scope = staff_scope(user)
