@@ -182,7 +182,8 @@ def test_warning_lights_and_escalation_once(world, django_capture_on_commit_call
         assert services.orders_escalate_overdue(on=date(2026, 11, 11)) == 0
     # one send queued per message: the supervisor and the unit's admin, each once
     assert len(callbacks) == 2
-    assert sorted(Notification.objects.values_list("kind", "recipient_id")) == [
+    escalations = Notification.objects.filter(kind__startswith="evaluation.escalation")
+    assert sorted(escalations.values_list("kind", "recipient_id")) == [
         ("evaluation.escalation", world.supervisor.pk),
         ("evaluation.escalation_unit", world.dept_admin.pk),
     ]
