@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# pytest-xdist workers (auto: one per core); PYTEST_WORKERS=0 runs the suite in one process
+PYTEST_WORKERS ?= auto
 export YIWANG_HOME ?= $(CURDIR)/var
 
 .PHONY: demo test install install-dev lint serve bench clean
@@ -35,7 +37,7 @@ test: install-dev
 	$(BIN)/ruff check src bench
 	$(BIN)/lint-imports
 	$(BIN)/yiwang makemigrations --check --dry-run
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check src bench
