@@ -25,7 +25,7 @@ def world(db):
 
 @pytest.fixture
 def api():
-    from yiwang.testsupport.api import Api
+    from yiwang.accounts.tests.api import Api
 
     return Api
 

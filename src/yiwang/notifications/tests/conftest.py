@@ -8,10 +8,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client
 
 from yiwang.accounts.models import AccountKind, User
-from yiwang.accounts.services import api_token_issue
 
 SH = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 10, 10, 0, tzinfo=SH)  # Tuesday, 10:00
@@ -60,26 +58,6 @@ def other(db):
 @pytest.fixture
 def staff(db):
     return make_user("clerk", kind=AccountKind.STAFF, email="clerk@example.cn")
-
-
-class Api:
-    """The API as one user (Bearer token), JSON in and out."""
-
-    def __init__(self, user=None):
-        self.client = Client()
-        self.headers = {}
-        if user is not None:
-            token, _ = api_token_issue(user=user)
-            self.headers["Authorization"] = f"Bearer {token}"
-
-    def get(self, path, **params):
-        return self.client.get(path, params, headers=self.headers)
-
-    def post(self, path, body=None):
-        return self.client.post(path, body or {}, content_type="application/json", headers=self.headers)
-
-    def put(self, path, body=None):
-        return self.client.put(path, body or {}, content_type="application/json", headers=self.headers)
 
 
 ACCEPTED = {

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from yiwang.accounts.tests.api import Api
 from yiwang.notifications.models import Notification, Preference
 
-from .conftest import NOW, Api, accepted
+from .conftest import NOW, accepted
 
 
 def _many(user, count: int):

@@ -1,4 +1,6 @@
-"""A test client speaking the API as one user (Bearer token), JSON in and out: the `api` fixture."""
+"""A test client speaking the API as one user (Bearer token), JSON in and out. It needs only
+accounts, so every app at or above accounts may import it; the suite-wide `api` fixture
+(testsupport) hands it out by name."""
 
 from __future__ import annotations
 
