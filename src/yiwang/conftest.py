@@ -1,6 +1,9 @@
-"""Suite-wide fixtures. Tests run on SQLite by default and on PostgreSQL when DATABASE_URL is set."""
+"""Suite-wide fixtures. Tests run on SQLite by default and on PostgreSQL when DATABASE_URL is set,
+at the machine's date or at any other (`--at=YYYY-MM-DD` / YIWANG_TEST_AT: yiwang/testclock.py)."""
 
 import pytest
+
+pytest_plugins = ["yiwang.testclock"]
 
 
 @pytest.fixture(autouse=True)
