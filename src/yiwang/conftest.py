@@ -1,9 +1,10 @@
-"""Suite-wide fixtures. Tests run on SQLite by default and on PostgreSQL when DATABASE_URL is set.
+"""Suite-wide fixtures. Tests run on SQLite by default and on PostgreSQL when DATABASE_URL is set,
+at the machine's date or at any other (`--at=YYYY-MM-DD` / YIWANG_TEST_AT: yiwang/testclock.py).
 The shared fixtures (`world`, `api`, `browser`, `page`, `axe`, …) live in yiwang.testsupport."""
 
 import pytest
 
-pytest_plugins = ["yiwang.testsupport.fixtures"]
+pytest_plugins = ["yiwang.testclock", "yiwang.testsupport.fixtures"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,9 +1,11 @@
 """A 新生儿出生-shaped bundle on the test world: 出生医学证明 (卫健) → 户口登记 (市场监管's test
 department stands in for 公安), and 医保参保 only if the child is not insured yet."""
 
-from datetime import date
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from yiwang.accounts.models import TrustLevel
@@ -16,8 +18,17 @@ from yiwang.core.testing import MINIMAL_PDF, b64, make_ric
 from yiwang.licenses.models import LicenseType
 from yiwang.licenses.services import license_types_load
 
-MON = timezone.localdate()  # licences are issued today: the flow runs today
+MON = date(2026, 11, 2)  # a Monday in a month without holidays; the flow runs that day (see below)
 BIRTH_CERT = "出生医学证明"
+
+
+@pytest.fixture(autouse=True)
+def _on_mon():
+    """Licences are issued on the day a case completes, and later steps check them against `MON`:
+    every test here runs on MON, whatever the date (and across midnight)."""
+    with time_machine.travel(datetime.combine(MON, time(10), tzinfo=ZoneInfo("Asia/Shanghai"))):
+        yield
+
 
 BIRTH_SCHEMA = {
     "type": "object",

@@ -1,8 +1,12 @@
 import io
 
+import pytest
 from django.test import Client
 
 from yiwang.exchange.models import AccessRecord, Agreement, Consent
+
+# Agreements below end on fixed dates (at most three years ahead): the tests run on 1 Dec 2026.
+pytestmark = pytest.mark.time_machine("2026-12-01T10:00+08:00")
 
 
 def login(user):

@@ -18,6 +18,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
+from yiwang import testclock
 from yiwang.accounts.services import api_token_issue
 from yiwang.identity.models import IdentityCheck, Outcome
 
@@ -65,8 +66,10 @@ class Server:
         )
         if settings.YIWANG_MASTER_KEY:
             env["YIWANG_MASTER_KEY"] = settings.YIWANG_MASTER_KEY
-        self.proc = subprocess.Popen(
-            [str(BIN / "gunicorn"), "yiwang.wsgi:application", "-b", f"127.0.0.1:{self.port}", "-w", "1"],
+        self.proc = subprocess.Popen(  # at this test's time, which may not be the machine's
+            testclock.command(
+                [str(BIN / "gunicorn"), "yiwang.wsgi:application", "-b", f"127.0.0.1:{self.port}", "-w", "1"]
+            ),
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=open(self.log, "ab"),  # noqa: SIM115

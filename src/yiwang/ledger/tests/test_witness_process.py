@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from yiwang import testclock
 from yiwang.core import keys
 from yiwang.core.models import KeyPurpose
 from yiwang.ledger import audit, merkle, note, services, tasks
@@ -54,7 +55,7 @@ class Instance:
 
     def run(self, *args: str) -> str:
         out = subprocess.run(
-            [str(BIN / "yiwang"), *args],
+            testclock.command([str(BIN / "yiwang"), *args]),  # at this test's time
             env=self.env,
             capture_output=True,
             text=True,
@@ -68,7 +69,9 @@ class Instance:
         port = _free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.server = subprocess.Popen(
-            [str(BIN / "gunicorn"), "yiwang.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "1"],
+            testclock.command(
+                [str(BIN / "gunicorn"), "yiwang.wsgi:application", "-b", f"127.0.0.1:{port}", "-w", "1"]
+            ),
             env=self.env,
             stdout=subprocess.DEVNULL,
             stderr=open(self.home / "gunicorn.log", "ab"),  # noqa: SIM115
