@@ -107,6 +107,9 @@ class Case(models.Model):
     delivery = models.CharField("送达方式", max_length=12, choices=Delivery.choices, blank=True)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True)
     route = models.CharField("办理方式", max_length=12, choices=Route.choices, default=Route.ORDINARY)
+    # 容缺受理: "" none, "open" a tolerated material is outstanding, "done" all handed in (pages and
+    # checks read the ToleratedMaterial rows only when this is set)
+    tolerance = models.CharField("容缺材料", max_length=6, blank=True)
     waiting_for = models.CharField(
         "等待前置事项",
         max_length=200,

@@ -63,7 +63,7 @@ def procedures_out(case: Case, *, today: date) -> dict:
                 "lapsed_on": t.lapsed_on.isoformat() if t.lapsed_on else None,
                 "reminded_on": t.reminded_on.isoformat() if t.reminded_on else None,
             }
-            for t in case.tolerated.all()
+            for t in (case.tolerated.all() if case.tolerance else ())
         ],
         "commitment": None,
         "verification": None,

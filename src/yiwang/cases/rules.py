@@ -241,8 +241,10 @@ class Standing:
 
     @cached_property
     def outstanding(self) -> list[ToleratedMaterial]:
-        """容缺 materials not yet handed in (read once per page)."""
-        return list(self.case.tolerated.filter(received_on__isnull=True))
+        """容缺 materials not yet handed in (read once per page, only on a case that has any)."""
+        if self.case.tolerance != "open":
+            return []
+        return [t for t in self.case.tolerated.all() if t.received_on is None]
 
     @cached_property
     def verification(self) -> Verification | None:

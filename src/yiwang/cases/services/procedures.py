@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from django.db import transaction
 from django.utils import timezone
 
+from yiwang.accounts.models import User
 from yiwang.catalog.models import ItemVersion, MaterialForm, ToleranceLapse
 from yiwang.catalog.selectors import commitment_text
 from yiwang.core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
@@ -61,9 +62,10 @@ REMEDY = "如不服本决定，可以自收到本决定之日起六十日内依�
 
 
 # --- 告知承诺制 at submission ----------------------------------------------------------------------
-def route_check(*, version: ItemVersion, route: str, accepted: bool) -> str:
+def route_check(*, version: ItemVersion, route: str, accepted: bool, owner: User | None = None) -> str:
     """The route the applicant chose (422 before anything is written): the commitment route only
-    on an item that offers it, and only with the 承诺书 accepted."""
+    on an item that offers it, only with the 承诺书 accepted, and not for an applicant with a 失信
+    record of a false commitment."""
     route = route or Route.ORDINARY
     if route not in Route.values:
         raise ValidationFailed(
@@ -76,6 +78,11 @@ def route_check(*, version: ItemVersion, route: str, accepted: bool) -> str:
             )
         if accepted is not True:
             raise ValidationFailed(fields={"commitment_accepted": ["请阅读并同意告知承诺书"]})
+        if owner is not None and Dishonesty.objects.filter(person=owner).exists():
+            # 国办发〔2020〕42号: who made a false commitment may not use the route (until repaired)
+            raise ValidationFailed(
+                fields={"route": ["申请人有告知承诺不实的失信记录，不适用告知承诺制，请按一般程序提交材料"]}
+            )
     return route
 
 
@@ -129,7 +136,10 @@ class AcceptPlan:
 
     @property
     def update(self) -> dict:
-        return {"clock_stopped": True} if self.cooling else {}
+        out: dict = {"tolerance": "open"} if self.tolerated else {}
+        if self.cooling:
+            out["clock_stopped"] = True
+        return out
 
 
 def _codes(value: object) -> list[str]:
@@ -257,6 +267,8 @@ def tolerance_receive(a) -> Case:
         ClockStop.objects.filter(pk=stop.pk).update(ended_on=a.on)
         update = {"clock_stopped": False, **_recomputed(a.case, today_=a.on)}
         resumed = True
+    if not a.case.tolerated.filter(received_on__isnull=True).exists():
+        update["tolerance"] = "done"
     data = {"material": code, "name": row.material_name, "resumed": resumed}
     if resumed:
         data["due_date"] = update["due_date"].isoformat()

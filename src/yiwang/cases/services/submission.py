@@ -318,7 +318,6 @@ def case_submit(
         if current != version.pk:
             raise ValidationFailed(fields={"item_code": [f"“{version.name}”的办事指南已更新，请重新填写"]})
     prefetch_related_objects([version], "materials")  # read once for uploads and the check
-    route = procedures.route_check(version=version, route=route, accepted=commitment_accepted)
     window = None
     if channel == Channel.WINDOW:
         window = clerk_window_for_item(user=actor, item=version.item)
@@ -328,6 +327,7 @@ def case_submit(
         raise ValidationFailed(fields={"parties": ["应为对象"]})
     extra_parties = _other_parties(parties)
     owner = applicant_account(actor=actor, channel=channel, parties=parties)
+    route = procedures.route_check(version=version, route=route, accepted=commitment_accepted, owner=owner)
     objects = set(version.service_objects or [])
     if objects:
         is_person = owner.kind == AccountKind.PERSON

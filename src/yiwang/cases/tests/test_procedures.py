@@ -147,7 +147,10 @@ def test_reminder_before_the_deadline_once(world):
     msg = Notification.objects.get(recipient=world.citizen, kind="case.tolerance_reminder")
     assert "2026-11-09" in msg.title
     assert ToleratedMaterial.objects.get(case=case).reminded_on == date(2026, 11, 5)
-    assert CaseEvent.objects.filter(case=case, action="tolerance_reminded", ledger_entry__isnull=False).count() == 1
+    assert (
+        CaseEvent.objects.filter(case=case, action="tolerance_reminded", ledger_entry__isnull=False).count()
+        == 1
+    )
 
 
 def test_lapse_suspends_the_decision_and_the_material_resumes_it(world):
@@ -282,12 +285,22 @@ def test_false_commitment_revokes_decision_and_licences_and_records_dishonesty(c
     assert lic.status == LicenseStatus.REVOKED
     assert PendingEntry.objects.filter(kind="license.revoked").count() == 1
     d = Dishonesty.objects.get(case=case)
-    assert (d.person, d.finding, d.recorded_on, d.recorded_by) == (w.citizen, "经营场所不存在", d.recorded_on, w.approver)
+    assert (d.person, d.finding, d.recorded_on, d.recorded_by) == (
+        w.citizen,
+        "经营场所不存在",
+        d.recorded_on,
+        w.approver,
+    )
     notice = Notice.objects.get(case=case, kind="revocation")
     assert notice.data["licenses"] == [lic.identifier]
     assert Notification.objects.filter(recipient=w.citizen, kind="case.revoked").count() == 1
     ev = CaseEvent.objects.get(case=case, action="verify_false")
     assert ev.to_status == "revoked" and ev.ledger_entry
+    # who made a false commitment may not promise again (国办发〔2020〕42号)
+    with pytest.raises(ValidationFailed) as exc:
+        submit(w, materials=only_id_card(), route="commitment", commitment_accepted=True)
+    assert "失信记录" in exc.value.fields["route"][0]
+    assert submit(w).route == "ordinary"  # the ordinary route stays open
 
 
 def test_no_verification_on_an_ordinary_decision(world, complete_case):
@@ -375,7 +388,11 @@ def test_unconfirmed_application_lapses(divorce):
     assert case.status == Status.WITHDRAWN and CoolingOff.objects.get(case=case).outcome == "lapsed"
     ev = CaseEvent.objects.get(case=case, action="cooling_off_lapsed")
     assert ev.actor is None and ev.ledger_entry
-    assert Notice.objects.get(case=case, kind="cooling_off_ended").data["reason"].startswith("双方未在2027-01-04前")
+    assert (
+        Notice.objects.get(case=case, kind="cooling_off_ended")
+        .data["reason"]
+        .startswith("双方未在2027-01-04前")
+    )
     assert procedures_sweep(on=date(2027, 1, 6)) == {"reminded": 0, "lapsed": 0}
     with pytest.raises(InvalidTransition):
         act(case, w.clerk, "confirm_divorce", on=date(2027, 1, 5), party="other")
@@ -409,7 +426,12 @@ def test_api_submission_with_the_commitment_route(commitment_world, api):
 
 
 def test_api_commitment_route_on_an_item_without_it_is_422(world, api):
-    body = {"item_code": world.item.code, "form": good_form(), "route": "commitment", "commitment_accepted": True}
+    body = {
+        "item_code": world.item.code,
+        "form": good_form(),
+        "route": "commitment",
+        "commitment_accepted": True,
+    }
     r = api(world.citizen).post("/api/v1/cases", body)
     assert r.status_code == 422 and r.json()["code"] == "validation_error"
     assert "告知承诺制" in r.json()["fields"]["route"][0]
@@ -421,5 +443,7 @@ def test_api_tolerated_not_tolerable_is_422(world, api):
     r = api(world.clerk).post(
         f"/api/v1/cases/{case.number}/transitions", {"action": "accept", "tolerated": ["id_card"]}
     )
-    assert r.status_code == 422 and r.json()["fields"]["tolerated"] == ["“身份证明”不是可容缺材料，须补齐后受理"]
+    assert r.status_code == 422 and r.json()["fields"]["tolerated"] == [
+        "“身份证明”不是可容缺材料，须补齐后受理"
+    ]
     assert Case.objects.get(pk=case.pk).status == Status.SUBMITTED
