@@ -199,7 +199,11 @@ def _route_context(version, post=None) -> dict:
         return {}
     route = (post.get("route") if post is not None else "") or "ordinary"
     accepted = post is not None and post.get("commitment_accepted") == "yes"
-    return {"commitment_text": catalog.commitment_text(version), "route": route, "commitment_accepted": accepted}
+    return {
+        "commitment_text": catalog.commitment_text(version),
+        "route": route,
+        "commitment_accepted": accepted,
+    }
 
 
 @applicant_required

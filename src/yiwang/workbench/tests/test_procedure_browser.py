@@ -15,7 +15,9 @@ from yiwang.licenses.tests.factories import licensed
 
 def _decided_on_commitment(world) -> Case:
     licensed(world)
-    ItemVersion.objects.filter(item=world.item).update(commitment_system=True, commitment_replaces=["site_plan"])
+    ItemVersion.objects.filter(item=world.item).update(
+        commitment_system=True, commitment_replaces=["site_plan"]
+    )
     case = services.case_submit(
         actor=world.citizen,
         item_code=world.item.code,
@@ -36,7 +38,9 @@ def _decided_on_commitment(world) -> Case:
 
 
 @pytest.mark.browser
-def test_approver_revokes_a_false_commitment_with_the_keyboard(live_server, transactional_db, world, page, axe):
+def test_approver_revokes_a_false_commitment_with_the_keyboard(
+    live_server, transactional_db, world, page, axe
+):
     case = _decided_on_commitment(world)
     base = live_server.url
     login(page, base, "approver")

@@ -33,7 +33,9 @@ def submit(world, **kw):
 
 
 def act(case, user, action, on=MON, **kw):
-    return services.case_apply_action(case=Case.objects.get(pk=case.pk), actor=user, action=action, on=on, **kw)
+    return services.case_apply_action(
+        case=Case.objects.get(pk=case.pk), actor=user, action=action, on=on, **kw
+    )
 
 
 def window_case(world):
@@ -80,7 +82,9 @@ def test_reviewer_records_the_material_handed_in(client, world):
 @pytest.fixture
 def decided(world):
     licensed(world)
-    ItemVersion.objects.filter(item=world.item).update(commitment_system=True, commitment_replaces=["site_plan"])
+    ItemVersion.objects.filter(item=world.item).update(
+        commitment_system=True, commitment_replaces=["site_plan"]
+    )
     case = submit(world, materials=only_id_card(), route="commitment", commitment_accepted=True)
     act(case, world.clerk, "accept")
     act(case, world.reviewer, "review")
@@ -99,7 +103,9 @@ def test_verification_list_and_revocation(client, world, decided, time_machine):
     assert "告知承诺" in html and "待核查" in html
     client.force_login(world.approver)
     c = Case.objects.get(pk=decided.pk)
-    r = client.post(f"/workbench/cases/{decided.number}/act/", {"action": "verify_false", "version": c.version})
+    r = client.post(
+        f"/workbench/cases/{decided.number}/act/", {"action": "verify_false", "version": c.version}
+    )
     assert r.status_code == 422 and "必填" in r.content.decode()
     r = client.post(
         f"/workbench/cases/{decided.number}/act/",
@@ -131,7 +137,8 @@ def test_divorce_confirmation_by_party(client, world, time_machine):
     assert "离婚冷静期" in html and "2026-12-02" in html and "2027-01-04" in html
     c = Case.objects.get(pk=case.pk)
     r = client.post(
-        f"/workbench/cases/{case.number}/act/", {"action": "confirm_divorce", "version": c.version, "party": "x"}
+        f"/workbench/cases/{case.number}/act/",
+        {"action": "confirm_divorce", "version": c.version, "party": "x"},
     )
     assert r.status_code == 422 and "当事人应为" in r.content.decode()
     r = client.post(
