@@ -165,6 +165,7 @@ CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE_FILENAME = str(YIWANG_HOME / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "cases-refresh-warnings": {"task": "yiwang.cases.tasks.sweep_overdue", "schedule": 3600.0},
+    "cases-procedures": {"task": "yiwang.cases.tasks.procedures_sweep", "schedule": 3600.0},
     "ledger-integrate": {"task": "ledger.tasks.integrate", "schedule": 3.0},
     "ledger-witness": {"task": "ledger.tasks.witness", "schedule": 60.0},
     "bundles-sweep": {"task": "yiwang.bundles.tasks.bundle_cases_sweep", "schedule": 300.0},

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, Dishonesty
 
 
 class CaseEventInline(admin.TabularInline):
@@ -23,6 +23,24 @@ class CaseAdmin(admin.ModelAdmin):
     search_fields = ["number"]
     inlines = [CaseEventInline]
     exclude = ["form"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dishonesty)
+class DishonestyAdmin(admin.ModelAdmin):
+    """失信 records of false commitments: read only (written by the 事后核查, cases.services)."""
+
+    list_display = ["case", "recorded_on", "recorded_by"]
+    search_fields = ["case__number"]
+    exclude = ["name"]  # personal data: the workbench list shows it masked
 
     def has_add_permission(self, request):
         return False

@@ -34,6 +34,8 @@ class CaseIn(Schema):
     parties: dict[str, dict[str, Any]] = {}
     materials: list[MaterialIn] = []
     draft: bool = False
+    route: str = "ordinary"
+    commitment_accepted: bool = False
 
 
 class TransitionIn(Schema):
@@ -48,6 +50,10 @@ class TransitionIn(Schema):
     basis: str | None = None
     form: dict[str, Any] | None = None
     materials: list[MaterialIn] | None = None
+    tolerated: list[str] | str | None = None
+    material: str | None = None
+    finding: str | None = None
+    party: str | None = None
 
 
 class DraftIn(Schema):
@@ -80,6 +86,8 @@ def case_create(request: HttpRequest, body: CaseIn):
             parties=body.parties,
             materials=[m.dict() for m in body.materials],
             draft=body.draft,
+            route=body.route,
+            commitment_accepted=body.commitment_accepted,
         )
         return 201, _detail(request, case)
 

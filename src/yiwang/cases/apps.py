@@ -10,8 +10,9 @@ class CasesConfig(AppConfig):
         from yiwang.organizations import hooks as organizations
         from yiwang.workdays import hooks as workdays
 
-        from . import ledgering, services
+        from . import kinds, ledgering, services
 
+        kinds.register()  # the messages of 容缺受理, 告知承诺制 and the 离婚冷静期
         ledgering.register()  # how `yiwang ledger verify` re-derives case entries
         # Lower apps cause things to cases through their hooks (docs/architecture.md, "The layers"):
         # a department's or region's successor takes over its open cases; a calendar notice

@@ -22,7 +22,14 @@ from yiwang.workdays.selectors import WorkCalendar
 from .models import Case, ClockStop, Status
 
 SUPPLEMENT_NOTICE_DAYS = 5  # 行政许可法 §32
-FINISHED = {Status.COMPLETED, Status.REFUSED, Status.WITHDRAWN, Status.APPROVED, Status.DENIED}
+FINISHED = {
+    Status.COMPLETED,
+    Status.REFUSED,
+    Status.WITHDRAWN,
+    Status.APPROVED,
+    Status.DENIED,
+    Status.REVOKED,
+}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,21 @@ EVENT_OF_NOTICE = {
     NoticeKind.APPROVAL: "case.decided",
     NoticeKind.DENIAL: "case.decided",
     NoticeKind.COMPLETION: "case.completed",
+    # 容缺受理, 告知承诺制, 离婚冷静期 (cases/kinds.py): the notice's data is the message's context
+    NoticeKind.TOLERANCE: "case.tolerance_accepted",
+    NoticeKind.TOLERANCE_LAPSED: "case.tolerance_lapsed",
+    NoticeKind.VERIFICATION: "case.verified",
+    NoticeKind.REVOCATION: "case.revoked",
+    NoticeKind.COOLING_OFF: "case.cooling_off",
+    NoticeKind.COOLING_OFF_ENDED: "case.cooling_off_ended",
+}
+PROCEDURE_NOTICES = {
+    NoticeKind.TOLERANCE,
+    NoticeKind.TOLERANCE_LAPSED,
+    NoticeKind.VERIFICATION,
+    NoticeKind.REVOCATION,
+    NoticeKind.COOLING_OFF,
+    NoticeKind.COOLING_OFF_ENDED,
 }
 
 
@@ -52,6 +67,8 @@ def _context(case: Case, notice: Notice) -> dict:
             reason=data.get("reason") or data.get("note") or "",
             note=data.get("note", ""),
         )
+    elif notice.kind in PROCEDURE_NOTICES:
+        context.update({k: v for k, v in data.get("message", {}).items() if k not in context})
     elif notice.kind == NoticeKind.COMPLETION:
         delivery = data.get("delivery") or ""
         context.update(

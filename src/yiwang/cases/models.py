@@ -21,6 +21,7 @@ class Status(models.TextChoices):
     COMPLETED = "completed", "已办结"
     REFUSED = "refused", "不予受理"
     WITHDRAWN = "withdrawn", "已撤回"
+    REVOKED = "revoked", "已撤销许可"
 
 
 class Channel(models.TextChoices):
@@ -28,6 +29,13 @@ class Channel(models.TextChoices):
     WINDOW = "window", "窗口办理"
     KIOSK = "kiosk", "自助终端"
     MOBILE = "mobile", "移动端"
+
+
+class Route(models.TextChoices):
+    """告知承诺制 (国办发〔2020〕42号): the applicant chooses the route at submission."""
+
+    ORDINARY = "ordinary", "一般程序"
+    COMMITMENT = "commitment", "告知承诺"
 
 
 class Delivery(models.TextChoices):
@@ -98,6 +106,10 @@ class Case(models.Model):
     decision = models.CharField("决定", max_length=10, blank=True)
     delivery = models.CharField("送达方式", max_length=12, choices=Delivery.choices, blank=True)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    route = models.CharField("办理方式", max_length=12, choices=Route.choices, default=Route.ORDINARY)
+    # 容缺受理: "" none, "open" a tolerated material is outstanding, "done" all handed in (pages and
+    # checks read the ToleratedMaterial rows only when this is set)
+    tolerance = models.CharField("容缺材料", max_length=6, blank=True)
     waiting_for = models.CharField(
         "等待前置事项",
         max_length=200,
@@ -173,6 +185,8 @@ class CaseEvent(models.Model):
 class StopKind(models.TextChoices):
     SPECIAL_PROCEDURE = "special_procedure", "特别程序"
     SUSPENSION = "suspension", "挂起"
+    TOLERANCE = "tolerance", "容缺材料逾期，中止审查"
+    COOLING_OFF = "cooling_off", "离婚冷静期"
 
 
 class ClockStop(models.Model):
@@ -232,6 +246,12 @@ class NoticeKind(models.TextChoices):
     APPROVAL = "approval", "准予许可决定书"
     DENIAL = "denial", "不予许可决定书"
     COMPLETION = "completion", "办结通知书"
+    TOLERANCE = "tolerance", "容缺受理告知书"
+    TOLERANCE_LAPSED = "tolerance_lapsed", "容缺材料逾期处理告知书"
+    VERIFICATION = "verification", "告知承诺事后核查结果告知书"
+    REVOCATION = "revocation", "撤销行政许可决定书"
+    COOLING_OFF = "cooling_off", "离婚登记申请受理回执"
+    COOLING_OFF_ENDED = "cooling_off_ended", "离婚登记申请撤回告知"
 
 
 class Notice(models.Model):
@@ -267,3 +287,99 @@ class CaseRecord(models.Model):
 
     class Meta:
         ordering = ["case", "at", "id"]
+
+
+# --- 容缺受理, 告知承诺制, 离婚冷静期 (cases/services/procedures.py) ---------------------------------
+class ToleratedMaterial(models.Model):
+    """容缺受理: a required material the case was accepted without; due on `due_on` (working days
+    after acceptance, the item's setting). `reminded_on` makes the reminder exactly-once."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="tolerated")
+    material_code = models.CharField("材料编码", max_length=60)
+    material_name = models.CharField("材料名称", max_length=200)
+    due_on = models.DateField("补交期限")
+    reminded_on = models.DateField("提醒日期", null=True, blank=True)
+    received_on = models.DateField("补交日期", null=True, blank=True)
+    lapsed_on = models.DateField("逾期处理日期", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "容缺材料"
+        ordering = ["case", "due_on", "id"]
+        constraints = [models.UniqueConstraint(fields=["case", "material_code"], name="cases_tolerated_once")]
+
+
+class Commitment(models.Model):
+    """The 告知承诺书 the applicant accepted, stored with the case as shown; its SHA-256 is in the
+    submission's ledger entry."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="commitment")
+    text = models.TextField("承诺书")
+    sha256 = models.CharField(max_length=64)
+    replaces = models.JSONField("替代的材料", default=list)
+    accepted_at = models.DateTimeField("承诺时间")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "告知承诺书"
+
+
+class VerificationStatus(models.TextChoices):
+    PENDING = "pending", "待核查"
+    CONFIRMED = "confirmed", "核查属实"
+    FALSE = "false", "承诺不实"
+
+
+class Verification(models.Model):
+    """事后核查 of a decision made on a commitment: the department's task, due on the working-day
+    clock (warning light as every deadline)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="verification")
+    department = models.ForeignKey(
+        "organizations.Department", on_delete=models.PROTECT, related_name="verifications"
+    )
+    started_on = models.DateField("核查起始日")
+    due_on = models.DateField("核查期限", db_index=True)
+    status = models.CharField(
+        max_length=10, choices=VerificationStatus.choices, default=VerificationStatus.PENDING, db_index=True
+    )
+    finding = models.TextField("核查结论", blank=True)
+    found_on = models.DateField("核查日期", null=True, blank=True)
+    found_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事后核查"
+        ordering = ["due_on", "id"]
+
+
+class Dishonesty(models.Model):
+    """失信记录: an applicant whose commitment was found false (who, case, finding, date). Staff
+    see it; it is not public."""
+
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    name = models.CharField("当事人", max_length=200)
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="dishonesty")
+    finding = models.TextField("认定事实")
+    recorded_on = models.DateField("认定日期")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "失信记录"
+        ordering = ["-recorded_on", "-id"]
+
+
+class CoolingOff(models.Model):
+    """离婚冷静期 (《民法典》§1077), calendar days: either party may withdraw until `withdraw_until`;
+    both must confirm in person from the next day to `confirm_until`, else the application lapses."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="cooling_off")
+    received_on = models.DateField("收到申请日")
+    withdraw_until = models.DateField("冷静期届满日")
+    confirm_until = models.DateField("确认期限")
+    applicant_confirmed_on = models.DateField("申请人确认日", null=True, blank=True)
+    other_confirmed_on = models.DateField("另一方确认日", null=True, blank=True)
+    ended_on = models.DateField("结束日", null=True, blank=True)
+    outcome = models.CharField("结果", max_length=12, blank=True, help_text="confirmed / withdrawn / lapsed")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "离婚冷静期"

@@ -67,6 +67,12 @@ def _body(notice: Notice) -> list[str]:
         return [
             f"你（单位）提出的“{item}”申请，经审查，符合法定条件和标准，本机关决定准予许可。",
             f"说明：{d.get('note') or '无'}",
+            (
+                f"本决定依据你（单位）签署的告知承诺书作出。本机关将于{d['verification_due']}前进行事后核查；"
+                "经核查承诺不实的，本机关将依法撤销本决定，并记入失信记录。"
+                if d.get("verification_due")
+                else ""
+            ),
         ]
     if k == NoticeKind.DENIAL:
         return [
@@ -80,7 +86,53 @@ def _body(notice: Notice) -> list[str]:
             f"你（单位）申请的“{item}”已办结，办理结果：{decision}。",
             f"结果送达方式：{DELIVERY_LABELS.get(d.get('delivery'), d.get('delivery'))}。",
         ]
-    return [STATUS_LABELS.get(case.status, "")]
+    return _procedure_body(notice) or [STATUS_LABELS.get(case.status, "")]
+
+
+def _procedure_body(notice: Notice) -> list[str]:
+    """容缺受理, 告知承诺制 and 离婚冷静期 notices (cases/services/procedures.py)."""
+    case, d, k = notice.case, notice.data, notice.kind
+    item = case.item_version.name
+    if k == NoticeKind.TOLERANCE:
+        lapse = "本机关将不予许可" if d.get("lapse") == "refuse" else "本机关将中止审查，暂停作出决定"
+        return [
+            f"你（单位）提出的“{item}”申请，主要申请材料齐全、符合法定形式，"
+            "本机关对以下次要材料予以容缺受理：",
+            *[f"{i}. {m['name']}" for i, m in enumerate(d.get("materials") or [], 1)],
+            f"请于{d.get('due_on')}前（受理后{d.get('days')}个工作日内）补交上述材料。逾期未补交的，{lapse}。",
+            "容缺材料补交前，本机关不作出准予许可决定。",
+        ]
+    if k == NoticeKind.TOLERANCE_LAPSED:
+        return [
+            f"你（单位）申请的“{item}”，容缺受理的材料（{'、'.join(d.get('materials') or [])}）逾期未补交。",
+            "本机关决定中止审查，暂停作出决定；补交后恢复办理，中止期间不计入办理期限。",
+        ]
+    if k == NoticeKind.VERIFICATION:
+        return [
+            f"你（单位）按告知承诺制申请的“{item}”，经本机关事后核查，承诺内容属实，决定继续有效。",
+            f"核查意见：{d.get('finding')}",
+        ]
+    if k == NoticeKind.REVOCATION:
+        licences = d.get("licenses") or []
+        return [
+            f"你（单位）按告知承诺制申请的“{item}”，经本机关事后核查，承诺内容不实：{d.get('finding')}",
+            "依据《国务院办公厅关于全面推行证明事项和涉企经营许可事项告知承诺制的指导意见》"
+            "（国办发〔2020〕42号），本机关决定撤销该许可决定"
+            + (f"，相关电子证照（{'、'.join(licences)}）同时撤销" if licences else "")
+            + "，并将承诺不实的情况记入失信记录。",
+            d.get("remedy", ""),
+        ]
+    if k == NoticeKind.COOLING_OFF:
+        return [
+            f"你们提出的“{item}”申请已受理。依照《中华人民共和国民法典》第一千零七十七条，"
+            f"自本机关收到申请之日起三十日为离婚冷静期，至{d.get('withdraw_until')}止。",
+            "冷静期内任何一方不愿意离婚的，可以到本机关撤回离婚登记申请。",
+            f"冷静期届满后，请双方于{d.get('confirm_until')}前共同亲自到本机关申请发给离婚证；"
+            "期限内未申请的，视为撤回离婚登记申请。",
+        ]
+    if k == NoticeKind.COOLING_OFF_ENDED:
+        return [f"你们提出的“{item}”申请，{d.get('reason')}，本机关终止办理。"]
+    return []
 
 
 def notice_content(notice: Notice) -> dict:

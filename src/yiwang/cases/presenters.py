@@ -13,7 +13,7 @@ from yiwang.workdays import selectors as workdays
 from yiwang.workdays.selectors import WorkCalendar
 
 from . import clock
-from .models import Case, CaseEvent, CaseParty, Status
+from .models import Case, CaseEvent, CaseParty, Commitment, CoolingOff, Status, Verification
 
 STATUS_LABELS = dict(Status.choices)
 CLOCK_LABELS = {"running": "计时中", "stopped": "暂停计时", "not_started": "未开始"}
@@ -48,6 +48,58 @@ def case_summary(case: Case, *, today: date, cal: WorkCalendar | None = None) ->
         "warning_label": workdays.WARNING_LABELS[view.warning_level],
         "clock": view.clock,
     }
+
+
+def procedures_out(case: Case, *, today: date) -> dict:
+    """容缺受理, 告知承诺制 and 离婚冷静期 as the case body shows them (one query on most cases)."""
+    out: dict = {
+        "route": case.route,
+        "tolerated": [
+            {
+                "code": t.material_code,
+                "name": t.material_name,
+                "due_on": t.due_on.isoformat(),
+                "received_on": t.received_on.isoformat() if t.received_on else None,
+                "lapsed_on": t.lapsed_on.isoformat() if t.lapsed_on else None,
+                "reminded_on": t.reminded_on.isoformat() if t.reminded_on else None,
+            }
+            for t in (case.tolerated.all() if case.tolerance else ())
+        ],
+        "commitment": None,
+        "verification": None,
+        "cooling_off": None,
+    }
+    if case.route == "commitment":
+        c = Commitment.objects.filter(case=case).first()
+        if c is not None:
+            out["commitment"] = {"text": c.text, "sha256": c.sha256, "accepted_at": local_time(c.accepted_at)}
+        v = Verification.objects.filter(case=case).first()
+        if v is not None:
+            level, left = workdays.warning_light(due=v.due_on, today=today)
+            pending = v.status == "pending"
+            out["verification"] = {
+                "status": v.status,
+                "status_label": v.get_status_display(),
+                "due_on": v.due_on.isoformat(),
+                "warning_level": level if pending else "normal",
+                "working_days_left": left if pending else None,
+                "finding": v.finding or None,
+                "found_on": v.found_on.isoformat() if v.found_on else None,
+            }
+    if case.item_version.cooling_off_days:
+        co = CoolingOff.objects.filter(case=case).first()
+        if co is not None:
+            out["cooling_off"] = {
+                "received_on": co.received_on.isoformat(),
+                "withdraw_until": co.withdraw_until.isoformat(),
+                "confirm_until": co.confirm_until.isoformat(),
+                "applicant_confirmed_on": co.applicant_confirmed_on.isoformat()
+                if co.applicant_confirmed_on
+                else None,
+                "other_confirmed_on": co.other_confirmed_on.isoformat() if co.other_confirmed_on else None,
+                "outcome": co.outcome or None,
+            }
+    return out
 
 
 def case_detail(
@@ -90,6 +142,7 @@ def case_detail(
         "clock_label": "已结束" if case.status in clock.FINISHED else CLOCK_LABELS[view.clock],
         "decision": case.decision or None,
         "delivery": case.delivery or None,
+        **procedures_out(case, today=today),
         "events": [
             {
                 "seq": e.seq,

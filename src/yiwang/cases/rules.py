@@ -23,7 +23,7 @@ from yiwang.workdays.selectors import WorkCalendar
 
 from . import clock
 from .clock import SUPPLEMENT_NOTICE_DAYS, today
-from .models import Case, NoticeKind, Status, StopKind
+from .models import Case, CoolingOff, NoticeKind, Status, StopKind, ToleratedMaterial, Verification
 
 __all__ = [
     "ACTION_LABELS",
@@ -45,6 +45,7 @@ __all__ = [
 APPLICANT = "applicant"
 OPEN_STATUSES = {Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED, Status.ACCEPTED, Status.REVIEWED}
 RUNNING = {Status.ACCEPTED, Status.REVIEWED}
+DECIDED = {Status.APPROVED, Status.COMPLETED}  # an approval stands (事后核查 may revoke it)
 STALE_MESSAGE = "该办件已被他人处理，请刷新后重试"
 
 ACTION_LABELS = {
@@ -72,6 +73,14 @@ ACTION_LABELS = {
     "moved": "机构调整移交",
     "release": "前置事项办结，自动提交",
     "stop": "终止办理",
+    "tolerance_receive": "容缺材料已补交",
+    "tolerance_lapse": "容缺材料逾期处理",
+    "tolerance_reminded": "容缺材料补交提醒",
+    "verify_confirm": "事后核查属实",
+    "verify_false": "承诺不实，撤销许可",
+    "confirm_divorce": "当事人确认离婚",
+    "cooling_off_withdraw": "撤回离婚登记申请",
+    "cooling_off_lapsed": "期满未确认，视为撤回",
 }
 
 
@@ -146,6 +155,26 @@ RULES: dict[str, Rule] = {
     "suspend": _rule("suspend", RUNNING, None, {Role.REVIEWER, Role.APPROVER}, None, ("reason",)),
     "resume": _rule("resume", RUNNING, None, {Role.REVIEWER, Role.APPROVER}),
     "withdraw": _rule("withdraw", OPEN_STATUSES, S.WITHDRAWN, {APPLICANT}),
+    # 容缺受理 (cases/services/procedures.py): the tolerated material handed in; its deadline
+    # passed → the item's rule (suspend the decision, or refuse)
+    "tolerance_receive": _rule(
+        "tolerance_receive", RUNNING, None, {Role.CLERK, Role.REVIEWER}, None, ("material",)
+    ),
+    "tolerance_lapse": _rule(
+        "tolerance_lapse", RUNNING, None, {Role.REVIEWER, Role.APPROVER}, NoticeKind.TOLERANCE_LAPSED
+    ),
+    # 告知承诺制: the department's 事后核查 of a decision made on the commitment
+    "verify_confirm": _rule(
+        "verify_confirm", DECIDED, None, {Role.REVIEWER, Role.APPROVER}, NoticeKind.VERIFICATION
+    ),
+    "verify_false": _rule(
+        "verify_false", DECIDED, S.REVOKED, {Role.APPROVER}, NoticeKind.REVOCATION, ("finding",)
+    ),
+    # 离婚冷静期 (《民法典》§1077): both parties confirm in person at the registry, or either withdraws
+    "confirm_divorce": _rule("confirm_divorce", RUNNING, None, {Role.CLERK}, None, ("party",)),
+    "cooling_off_withdraw": _rule(
+        "cooling_off_withdraw", RUNNING, S.WITHDRAWN, {Role.CLERK}, NoticeKind.COOLING_OFF_ENDED, ("party",)
+    ),
 }
 
 # The checks of the case workflow (core.workflow); cases.services.transitions writes through the
@@ -210,6 +239,21 @@ class Standing:
     def cal(self) -> WorkCalendar:
         return workdays.calendar()
 
+    @cached_property
+    def outstanding(self) -> list[ToleratedMaterial]:
+        """容缺 materials not yet handed in (read once per page, only on a case that has any)."""
+        if self.case.tolerance != "open":
+            return []
+        return [t for t in self.case.tolerated.all() if t.received_on is None]
+
+    @cached_property
+    def verification(self) -> Verification | None:
+        return Verification.objects.filter(case=self.case).first()
+
+    @cached_property
+    def cooling_off(self) -> CoolingOff | None:
+        return CoolingOff.objects.filter(case=self.case).first()
+
 
 def _check_role(*, action: str, found: Rule, roles: set[str], case: Case) -> str:
     """The role the actor acts in (403 if none of theirs may take the action)."""
@@ -244,6 +288,8 @@ def action_check(
     workflow.ensure_version(case, version)
     workflow.ensure_source(case, found)
     on = on or today()
+    if action in PROCEDURE_ACTIONS:
+        _procedure_check(action=action, case=case, on=on, standing=standing)
     stopped = "办件计时暂停中（特别程序或挂起），请先结束"
     if action in {"approve", "deny"}:
         if case.status == Status.ACCEPTED and not case.item_version.is_immediate:
@@ -283,6 +329,62 @@ def action_check(
             f"收件后{SUPPLEMENT_NOTICE_DAYS}个工作日内未作处理，依法视为自收件之日起受理，不能再不予受理"
         )
     return found, role
+
+
+# --- 容缺受理, 告知承诺制, 离婚冷静期 ------------------------------------------------------------------
+PROCEDURE_ACTIONS = {
+    "approve",
+    "tolerance_receive",
+    "tolerance_lapse",
+    "verify_confirm",
+    "verify_false",
+    "confirm_divorce",
+    "cooling_off_withdraw",
+}
+
+
+def _procedure_check(*, action: str, case: Case, on: date, standing: Standing) -> None:
+    """The rules of the three procedures (409 invalid_transition; nothing changes):
+
+    - a decision to approve waits for every 容缺 material (and, on a 冷静期 item, for both
+      parties' confirmations);
+    - a tolerated material is received once; the lapse rule applies only after a deadline passed;
+    - 事后核查 happens once, on a decision made on a commitment;
+    - 冷静期: withdrawal until the end of the 冷静期, confirmation in the 30 days after it."""
+    if action == "approve":
+        if standing.outstanding:
+            names = "、".join(t.material_name for t in standing.outstanding)
+            raise InvalidTransition(f"容缺材料（{names}）尚未补交，不能作出准予决定")
+        cooling = standing.cooling_off
+        if cooling is not None and not (cooling.applicant_confirmed_on and cooling.other_confirmed_on):
+            raise InvalidTransition("双方当事人须在冷静期届满后亲自到场确认离婚，方可发给离婚证")
+    elif action == "tolerance_receive" and not standing.outstanding:
+        raise InvalidTransition("本件没有待补交的容缺材料")
+    elif action == "tolerance_lapse":
+        late = [t for t in standing.outstanding if t.due_on < on and t.lapsed_on is None]
+        if not late:
+            raise InvalidTransition("容缺材料补交期限未届满或已处理，不能作逾期处理")
+    elif action in {"verify_confirm", "verify_false"}:
+        found = standing.verification
+        if found is None:
+            raise InvalidTransition("本件不是按告知承诺制作出的决定，无需事后核查")
+        if found.status != "pending":
+            raise InvalidTransition("本件的事后核查已完成")
+    elif action in {"confirm_divorce", "cooling_off_withdraw"}:
+        cooling = standing.cooling_off
+        if cooling is None or cooling.ended_on:
+            raise InvalidTransition("本件不在离婚冷静期程序中")
+        if action == "cooling_off_withdraw" and on > cooling.withdraw_until:
+            raise InvalidTransition(
+                f"冷静期已于{cooling.withdraw_until:%Y-%m-%d}届满，不能再撤回；双方未在期限内确认的，视为撤回"
+            )
+        if action == "confirm_divorce":
+            if on <= cooling.withdraw_until:
+                raise InvalidTransition(
+                    f"冷静期{cooling.withdraw_until:%Y-%m-%d}届满后，双方方可到场确认离婚"
+                )
+            if on > cooling.confirm_until:
+                raise InvalidTransition(f"确认期限已于{cooling.confirm_until:%Y-%m-%d}届满，申请视为撤回")
 
 
 def allowed_actions(*, actor: User, case: Case, roles: set[str] | None = None) -> list[str]:

@@ -20,7 +20,7 @@ from yiwang.organizations.models import Role, Window
 from yiwang.organizations.selectors import region_q, staff_scope
 
 from .formdata import form_reveal
-from .models import Case, CaseEvent, Status
+from .models import Case, CaseEvent, Dishonesty, Status, Verification, VerificationStatus
 from .rules import acting_roles, allowed_actions
 
 __all__ = [
@@ -32,8 +32,11 @@ __all__ = [
     "case_ledger_records",
     "case_list",
     "cases_visible",
+    "dishonesty_for_staff",
+    "dishonesty_of",
     "last_case_form",
     "receipt_out",
+    "verifications_for_staff",
     "warning_counts",
     "window_applicant",
     "window_form",
@@ -238,3 +241,32 @@ def window_form(*, version: ItemVersion, form: dict, applicant: dict[str, str]) 
         if key in props and not out.get(key) and applicant.get(src):
             out[key] = applicant[src]
     return out
+
+
+# --- 告知承诺制: 事后核查 and 失信 records for staff ---------------------------------------------------
+def verifications_for_staff(*, user: User, pending_only: bool = True) -> QuerySet[Verification]:
+    """The 事后核查 tasks of the cases a staff member may see, the most urgent first."""
+    qs = Verification.objects.filter(case__in=cases_visible(user=user)).select_related(
+        "case", "case__item_version", "department"
+    )
+    if pending_only:
+        qs = qs.filter(status=VerificationStatus.PENDING)
+    return qs.order_by("due_on", "id")
+
+
+def dishonesty_for_staff(*, user: User) -> QuerySet[Dishonesty]:
+    """失信 records of the cases a staff member may see (staff only; the page masks names)."""
+    if user.kind != AccountKind.STAFF:
+        return Dishonesty.objects.none()
+    return (
+        Dishonesty.objects.filter(case__in=cases_visible(user=user))
+        .select_related("case", "case__item_version")
+        .order_by("-recorded_on", "-id")
+    )
+
+
+def dishonesty_of(*, person_id: int) -> list[Dishonesty]:
+    """An applicant's 失信 records, shown to staff on each of their cases."""
+    return list(
+        Dishonesty.objects.filter(person_id=person_id).select_related("case").order_by("-recorded_on")
+    )

@@ -27,3 +27,12 @@ def sweep_overdue() -> dict:
     counts = warning_counts(today=timezone.localdate())
     log.info("overdue sweep: %s", counts)
     return counts
+
+
+@shared_task
+def procedures_sweep() -> dict:
+    """Hourly: 容缺 reminders before the deadline, 离婚登记 applications lapsed after the
+    confirmation period (cases/services/procedures.py)."""
+    from .services.procedures import procedures_sweep as sweep
+
+    return sweep()

@@ -25,6 +25,7 @@ from .models import (
     ServiceObject,
     SpecialProcedureKind,
 )
+from .selectors import commitment_text
 
 router = Router(tags=["事项目录"])
 
@@ -101,6 +102,12 @@ def item_guide_dict(version: ItemVersion) -> dict:
             "cross_city_scope": version.cross_city_scope,
             "tolerance_acceptance": version.tolerance_acceptance,
             "commitment_system": version.commitment_system,
+            "tolerance_days": version.tolerance_days if version.tolerance_acceptance else None,
+            "tolerance_lapse": version.tolerance_lapse if version.tolerance_acceptance else None,
+            "commitment_text": commitment_text(version) if version.commitment_system else None,
+            "commitment_replaces": version.commitment_replaces if version.commitment_system else [],
+            "cooling_off_days": version.cooling_off_days,
+            "confirm_days": version.confirm_days,
             "special_procedures": [
                 {**p, "kind_label": _label(SpecialProcedureKind, p.get("kind", ""))}
                 for p in version.special_procedures

@@ -182,6 +182,13 @@ class Item(models.Model):
         return current or self.code
 
 
+class ToleranceLapse(models.TextChoices):
+    """What the department does when a tolerated material is not handed in on time."""
+
+    SUSPEND = "suspend", "中止审查，暂停作出决定"
+    REFUSE = "refuse", "不予许可"
+
+
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", "草稿"
     PUBLISHED = "published", "已发布"
@@ -235,6 +242,23 @@ class ItemVersion(models.Model):
     themes = models.JSONField("主题", default=list, blank=True)
     tolerance_acceptance = models.BooleanField("容缺受理", default=False)
     commitment_system = models.BooleanField("告知承诺制", default=False)
+    # 容缺受理 as a procedure (cases/services/procedures.py): the working days the applicant has
+    # to hand in a tolerated material, and what the department does once they pass.
+    tolerance_days = models.PositiveSmallIntegerField("容缺材料补交时限（工作日）", default=5)
+    tolerance_lapse = models.CharField(
+        "容缺逾期处理",
+        max_length=10,
+        choices=ToleranceLapse.choices,
+        default=ToleranceLapse.SUSPEND,
+    )
+    # 告知承诺制 (国办发〔2020〕42号): the 承诺书 shown to the applicant, the materials it replaces,
+    # and the working days the department has for its 事后核查.
+    commitment_text = models.TextField("告知承诺书", blank=True)
+    commitment_replaces = models.JSONField("承诺替代的材料（材料编码）", default=list, blank=True)
+    verification_days = models.PositiveSmallIntegerField("事后核查时限（工作日）", default=20)
+    # 离婚冷静期 (《民法典》§1077): calendar days, not working days; empty for other items.
+    cooling_off_days = models.PositiveSmallIntegerField("冷静期（日）", null=True, blank=True)
+    confirm_days = models.PositiveSmallIntegerField("冷静期届满后确认期限（日）", null=True, blank=True)
     special_procedures = models.JSONField(
         "特别程序", default=list, blank=True, help_text='[{"kind","name","basis"}]'
     )

@@ -170,3 +170,19 @@ def item_guide(*, code: str, on: date | None = None) -> ItemVersion:
         .get()
     )
     return version
+
+
+def commitment_text(version: ItemVersion) -> str:
+    """The 告知承诺书 the applicant reads and accepts (国办发〔2020〕42号): the item's own text, or
+    the standard text naming the item and the materials the commitment replaces."""
+    if version.commitment_text.strip():
+        return version.commitment_text.strip()
+    names = {m.code: m.name for m in version.materials.all()}
+    replaced = "、".join(names.get(c, c) for c in version.commitment_replaces)
+    return (
+        f"本人（单位）申请办理“{version.name}”，已知晓行政机关告知的全部许可条件和要求，"
+        "现郑重承诺：本人（单位）符合上述条件和要求"
+        + (f"，以本承诺代替{replaced}等证明材料" if replaced else "")
+        + "；所填写的信息和提交的材料真实、准确、完整；愿意接受行政机关的事后核查。"
+        "如承诺不实，愿意承担行政机关依法撤销许可决定等法律责任，并记入信用记录。"
+    )

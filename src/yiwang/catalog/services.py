@@ -82,6 +82,13 @@ VERSION_DEFAULTS: dict[str, Any] = {
     "themes": [],
     "tolerance_acceptance": False,
     "commitment_system": False,
+    "tolerance_days": 5,
+    "tolerance_lapse": "suspend",
+    "commitment_text": "",
+    "commitment_replaces": [],
+    "verification_days": 20,
+    "cooling_off_days": None,
+    "confirm_days": None,
     "special_procedures": [],
     "form_schema": {},
 }

@@ -87,6 +87,13 @@ ROW_KEYS = {
     "themes",
     "tolerance_acceptance",
     "commitment_system",
+    "tolerance_days",
+    "tolerance_lapse",
+    "commitment_text",
+    "commitment_replaces",
+    "verification_days",
+    "cooling_off_days",
+    "confirm_days",
     "special_procedures",
     "form_schema",
     "materials",
@@ -144,6 +151,13 @@ FIELD_LABELS = {
     "themes": "主题",
     "tolerance_acceptance": "容缺受理",
     "commitment_system": "告知承诺制",
+    "tolerance_days": "容缺材料补交时限",
+    "tolerance_lapse": "容缺逾期处理",
+    "commitment_text": "告知承诺书",
+    "commitment_replaces": "承诺替代的材料",
+    "verification_days": "事后核查时限",
+    "cooling_off_days": "冷静期",
+    "confirm_days": "冷静期届满后确认期限",
     "special_procedures": "特别程序",
     "form_schema": "申请表",
     "materials": "申请材料",
@@ -370,7 +384,15 @@ def row_structure_problems(row: Any) -> Problems:
             out.append((k, f"{FIELD_LABELS[k]}代码 {'、'.join(bad)} 不在 GB/T 39046 代码表中"))
         if len(set(v)) != len(v):
             out.append((k, f"{FIELD_LABELS[k]}有重复的代码"))
-    for k in ("statutory_limit_days", "promised_limit_days", "visits_required"):
+    for k in (
+        "statutory_limit_days",
+        "promised_limit_days",
+        "visits_required",
+        "tolerance_days",
+        "verification_days",
+        "cooling_off_days",
+        "confirm_days",
+    ):
         v = row.get(k)
         if v is not None and (not _is_int(v) or v < 0 or v > 3650):
             out.append((k, f"{FIELD_LABELS[k]}应为 0 到 3650 之间的整数"))
@@ -388,6 +410,15 @@ def row_structure_problems(row: Any) -> Problems:
     for k in ("tolerance_acceptance", "commitment_system"):
         if k in row and not isinstance(row[k], bool):
             out.append((k, f"{FIELD_LABELS[k]}应为 true 或 false"))
+    if row.get("tolerance_lapse") not in (None, "suspend", "refuse"):
+        out.append(("tolerance_lapse", "容缺逾期处理应为 suspend（中止审查）或 refuse（不予许可）"))
+    replaces = row.get("commitment_replaces")
+    if replaces is not None and (
+        not isinstance(replaces, list) or not all(isinstance(c, str) and c for c in replaces)
+    ):
+        out.append(("commitment_replaces", "承诺替代的材料应为材料编码列表"))
+    if row.get("commitment_text") is not None and not isinstance(row["commitment_text"], str):
+        out.append(("commitment_text", "告知承诺书应为文本"))
     themes = row.get("themes")
     if themes is not None and (
         not isinstance(themes, list) or not all(isinstance(t, str) and t for t in themes)

@@ -1613,6 +1613,7 @@ item(
     cond="双方自愿离婚并对子女抚养、财产及债务处理达成一致，离婚冷静期届满后共同到场申请发给离婚证。",
     mats=["id_card", "household_register", "marriage_certificate", "divorce_agreement"],
     res=[("离婚证", "10")],
+    cooling=(30, 30),  # 《民法典》§1077: 30 days to withdraw, then 30 days to confirm (calendar days)
     form=[*MARRIAGE_FORM, "application.remarks:离婚协议要点:2000"],
     online={**ONLINE_ONCE, "online_depth": ["1", "2"], "online_grade": "Ⅰ"},
     scope="省内",
@@ -2354,6 +2355,11 @@ def expand(spec: dict, *, parent: dict | None = None, position: int = 0) -> list
         "themes": spec["th"],
         "tolerance_acceptance": bool(spec.get("tol", False)),
         "commitment_system": bool(spec.get("com", False)),
+        **(
+            {"cooling_off_days": spec["cooling"][0], "confirm_days": spec["cooling"][1]}
+            if spec.get("cooling")
+            else {}
+        ),
         "special_procedures": spec.get("sp", []),
         "form_schema": schema_for(spec["form"]),
         "materials": materials_for(spec["mats"], spec["name"]),

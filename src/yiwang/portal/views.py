@@ -192,13 +192,32 @@ def _prefill(user, version) -> tuple[dict, str]:
     return values, number
 
 
+def _route_context(version, post=None) -> dict:
+    """告知承诺制: the 承诺书 to show and the route the applicant chose (the ordinary route unless
+    they chose the commitment)."""
+    if not version.commitment_system:
+        return {}
+    route = (post.get("route") if post is not None else "") or "ordinary"
+    accepted = post is not None and post.get("commitment_accepted") == "yes"
+    return {
+        "commitment_text": catalog.commitment_text(version),
+        "route": route,
+        "commitment_accepted": accepted,
+    }
+
+
 @applicant_required
 def apply(request: HttpRequest, code: str) -> HttpResponse:
     version = _guide_or_404(code)
     if request.method != "POST":
         values, renewed_from = _prefill(request.user, version)
         ctx = apply_context(
-            version=version, values=values, errors={}, token=uuid.uuid4().hex, renewed_from=renewed_from
+            version=version,
+            values=values,
+            errors={},
+            token=uuid.uuid4().hex,
+            renewed_from=renewed_from,
+            **_route_context(version),
         )
         return render(request, "portal/apply.html", ctx)
 
@@ -206,6 +225,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     draft = request.POST.get("intent") == "draft"
     form = formspec.form_from_post(version=version, data=request.POST)
     materials = formspec.materials_from_files(version=version, files=request.FILES)
+    route = _route_context(version, request.POST)
     try:
         out = services.case_submit_once(
             key=token,
@@ -216,6 +236,8 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             channel="online",
             materials=materials,
             draft=draft,
+            route=route.get("route", "ordinary"),
+            commitment_accepted=route.get("commitment_accepted", False),
         )
     except ValidationFailed as exc:
         errors = exc.fields or {"_": [exc.message]}
@@ -224,12 +246,17 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             values=form,
             errors=errors,
             token=token,
-            extra_anchors={"parties.applicant": "form-start"},
+            extra_anchors={
+                "parties.applicant": "form-start",
+                "route": "route-ordinary",
+                "commitment_accepted": "commitment_accepted",
+            },
             files_lost=bool(materials),
+            **route,
         )
         return render(request, "portal/apply.html", ctx, status=422)
     except DomainError as exc:
-        ctx = apply_context(version=version, values=form, errors={}, token=token, error=exc.message)
+        ctx = apply_context(version=version, values=form, errors={}, token=token, error=exc.message, **route)
         return render(request, "portal/apply.html", ctx, status=exc.status)
     messages.success(
         request, "申请已暂存，可在办件页面提交" if out.get("draft") else "申请已提交，请留意办理进度"

@@ -34,7 +34,7 @@ STALE_MESSAGE = "该办件已被他人处理，请刷新后重试"
 
 # Which inputs each action's small form carries (besides `version` and `action`).
 ACTION_FIELDS: dict[str, list[str]] = {
-    "accept": ["note"],
+    "accept": ["tolerated", "note"],
     "refuse": ["reason"],
     "request_supplement": ["missing", "note"],
     "review": ["note"],
@@ -48,8 +48,16 @@ ACTION_FIELDS: dict[str, list[str]] = {
     "end_special_procedure": ["note"],
     "suspend": ["reason"],
     "resume": ["note"],
+    # 容缺受理, 告知承诺制, 离婚冷静期 (cases/services/procedures.py)
+    "tolerance_receive": ["material", "note"],
+    "tolerance_lapse": ["note"],
+    "verify_confirm": ["note"],
+    "verify_false": ["finding"],
+    "confirm_divorce": ["party", "note"],
+    "cooling_off_withdraw": ["party", "note"],
 }
-DANGER = {"refuse", "deny", "return"}
+DANGER = {"refuse", "deny", "return", "tolerance_lapse", "verify_false", "cooling_off_withdraw"}
+PARTY_CHOICES = [("applicant", "申请人"), ("other", "另一方当事人")]
 
 
 @staff_required
@@ -116,6 +124,9 @@ def _render_case(request, case, *, reveal=False, error="", errors=None, posted=N
         ctx = case_context(case, viewer=request.user)
         error, status = exc.message, exc.status
     allowed = selectors.allowed_actions(actor=request.user, case=case)
+    materials = (
+        list(case.item_version.materials.all()) if {"request_supplement", "accept"} & set(allowed) else []
+    )
     ctx.update(
         {
             "revealed": reveal and not error,
@@ -127,8 +138,15 @@ def _render_case(request, case, *, reveal=False, error="", errors=None, posted=N
             "departments": workbench.transfer_departments(exclude_id=case.department_id)
             if "transfer" in allowed
             else [],
-            "item_materials": list(case.item_version.materials.values_list("name", flat=True))
-            if "request_supplement" in allowed
+            "item_materials": [m.name for m in materials] if "request_supplement" in allowed else [],
+            "tolerable_materials": [(m.code, m.name) for m in materials if m.tolerable]
+            if "accept" in allowed and case.item_version.tolerance_acceptance
+            else [],
+            "outstanding": [(t["code"], t["name"]) for t in ctx["d"]["tolerated"] if not t["received_on"]],
+            "party_choices": PARTY_CHOICES,
+            # 失信 records matter where the applicant could promise instead of proving
+            "dishonesty": selectors.dishonesty_of(person_id=case.owner_id)
+            if case.item_version.commitment_system
             else [],
         }
     )
@@ -151,8 +169,21 @@ def case_reveal(request: HttpRequest, number: str) -> HttpResponse:
 def _posted(post: QueryDict) -> dict:
     """The action form as posted (shown again with the errors if the action fails)."""
     posted = {
-        k: post.get(k, "") for k in ("action", "note", "reason", "delivery", "department", "kind", "basis")
+        k: post.get(k, "")
+        for k in (
+            "action",
+            "note",
+            "reason",
+            "delivery",
+            "department",
+            "kind",
+            "basis",
+            "material",
+            "finding",
+            "party",
+        )
     }
+    posted["tolerated_list"] = post.getlist("tolerated")
     posted["missing_list"] = post.getlist("missing")
     posted["missing_other"] = post.get("missing_other", "")
     return posted
@@ -169,6 +200,8 @@ def _action_fields(action: str, posted: dict) -> dict:
             missing = [m for m in posted["missing_list"] if m.strip()]
             missing += [line.strip() for line in posted["missing_other"].splitlines() if line.strip()]
             fields["missing"] = missing
+        elif name == "tolerated":
+            fields["tolerated"] = [c for c in posted["tolerated_list"] if c.strip()]
         else:
             fields[name] = posted.get(name, "").strip()
     return fields

@@ -6,6 +6,8 @@
 - `transitions`: the one place a case changes state (the case workflow's conditional UPDATE on
   `version` and its immutable CaseEvent + ledger entry), notices, due-date recomputation;
 - `license_refs`: materials satisfied by e-licences (免提交);
+- `procedures`: 容缺受理, 告知承诺制 (事后核查, revocation, 失信) and the 离婚冷静期 — the
+  handlers of their actions and the periodic `procedures_sweep`;
 - `bulk`: many cases at once (due dates after a holiday notice, moves after an organisational
   change).
 

@@ -25,6 +25,7 @@ from .. import clock
 from ..clock import today
 from ..models import Case, ClockStop, Delivery, PartyRole, Status, StopKind
 from ..rules import action_check
+from . import procedures
 from .license_refs import _reverify_license_refs
 from .submission import _decode_materials, _do_submit, _store, form_protect, form_reveal
 from .transitions import _notice, _recomputed, _transition
@@ -130,6 +131,7 @@ def _submit(a: Act) -> Case:
 def _accept(a: Act) -> Case:
     case, on = a.case, a.on
     _reverify_license_refs(case, on=on)
+    plan = procedures.accept_plan(case=case, tolerated=a.fields.get("tolerated"))  # 容缺, 冷静期
     if case.accepted_on:  # accepted before and sent back to the window: the clock goes on as it was
         accepted_on, limit = case.accepted_on, case.limit_days
         update = _recomputed(case, today_=on)
@@ -153,8 +155,9 @@ def _accept(a: Act) -> Case:
     data = {"accepted_on": accepted_on.isoformat(), "due_date": due.isoformat()}
     if accepted_on != on:
         data["deemed_accepted_on_receipt"] = True
-    a.go(data=data, update=update)
+    a.go(data={**data, **plan.data}, update={**update, **plan.update})
     a.notice(data={"accepted_on": accepted_on.isoformat(), "due_date": due.isoformat(), "limit_days": limit})
+    procedures.accept_after(case=a.case, plan=plan, on=on)
     return a.case
 
 
@@ -189,6 +192,8 @@ def _return(a: Act) -> Case:
 
 def _decide(a: Act) -> Case:
     data = {**a.data, **({"remedy": REMEDY} if a.action == "deny" else {})}
+    if a.action == "approve":  # a decision on a commitment opens its 事后核查
+        data.update(procedures.verification_open(case=a.case, on=a.on))
     a.go(data=data, update={"decision": a.action})
     a.notice(data={"note": a.note, **data})
     return a.case
@@ -308,4 +313,10 @@ _HANDLERS = {
     "end_special_procedure": _restart,
     "resume": _restart,
     "withdraw": _withdraw,
+    "tolerance_receive": procedures.tolerance_receive,
+    "tolerance_lapse": procedures.tolerance_lapse,
+    "verify_confirm": procedures.verify_confirm,
+    "verify_false": procedures.verify_false,
+    "confirm_divorce": procedures.confirm_divorce,
+    "cooling_off_withdraw": procedures.cooling_off_withdraw,
 }

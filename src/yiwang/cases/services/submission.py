@@ -46,6 +46,7 @@ from ..models import (
     Status,
 )
 from ..rules import APPLICANT, acting_roles, is_applicant, workflow
+from . import procedures
 from .license_refs import _attach_license_refs, _check_license_refs
 from .transitions import _event, _notice, _transition
 
@@ -289,6 +290,8 @@ def case_submit(
     item_version: ItemVersion | None = None,
     license_refs: dict[str, str] | None = None,
     waiting_for: str = "",
+    route: str = "ordinary",
+    commitment_accepted: bool = False,
 ) -> Case:
     """File an application (or save a draft). Validates the form against the item's schema,
     encrypts sensitive elements, records all parties, stores materials, and — unless a draft —
@@ -296,7 +299,10 @@ def case_submit(
 
     A 一件事 bundle passes the `item_version` it pinned, `license_refs` {material code: licence
     identifier} for materials satisfied by e-licences (免提交), and for an item that needs another
-    item's result a `waiting_for` reason (a held draft the system submits later, `case_release`)."""
+    item's result a `waiting_for` reason (a held draft the system submits later, `case_release`).
+
+    告知承诺制: `route="commitment"` on an item that offers it, with `commitment_accepted`; the
+    materials the commitment replaces are then not required (cases/services/procedures.py)."""
     on = on or today()
     parties = parties or {}
     if channel not in Channel.values:
@@ -321,6 +327,7 @@ def case_submit(
         raise ValidationFailed(fields={"parties": ["应为对象"]})
     extra_parties = _other_parties(parties)
     owner = applicant_account(actor=actor, channel=channel, parties=parties)
+    route = procedures.route_check(version=version, route=route, accepted=commitment_accepted, owner=owner)
     objects = set(version.service_objects or [])
     if objects:
         is_person = owner.kind == AccountKind.PERSON
@@ -335,7 +342,8 @@ def case_submit(
     role = _filer_role(actor, channel)
     refs = _check_license_refs(license_refs or {}, version=version, owner=owner, on=on)
     if not draft:
-        _require_materials(version=version, channel=channel, have={u.code for u in decoded} | set(refs))
+        have = {u.code for u in decoded} | set(refs) | procedures.replaced_codes(version, route)
+        _require_materials(version=version, channel=channel, have=have)
     item = version.item
     region = item.department.region
     now = timezone.now()
@@ -357,12 +365,24 @@ def case_submit(
         submitted_at=None if draft else now,
         received_on=None if draft else on,
         waiting_for=waiting_for if draft else "",
+        route=route,
     )
     CaseParty.objects.bulk_create(_party_rows(case=case, owner=owner, extra=extra_parties))
     files = _store(case=case, actor=actor, uploads=decoded)
     _attach_license_refs(case=case, actor=actor, refs=refs)
+    # the 承诺书 accepted is stored with the case; its hash is in the first event's ledger entry
+    promised = procedures.commitment_store(case=case) if route == "commitment" else {}
     if draft:
-        _event(case=case, action="save_draft", frm="", to=Status.DRAFT, actor=actor, role=role, on=on)
+        _event(
+            case=case,
+            action="save_draft",
+            frm="",
+            to=Status.DRAFT,
+            actor=actor,
+            role=role,
+            on=on,
+            data=promised,
+        )
         return case
     # A direct submission is a draft created and submitted at once: both events, one INSERT.
     events = CaseEvent.objects.bulk_create(
@@ -386,6 +406,7 @@ def case_submit(
                 actor=actor,
                 actor_role=role,
                 at=now,
+                data=promised,
             ),
         ]
     )
@@ -425,6 +446,8 @@ def case_submit_once(
     parties: dict | None = None,
     materials: list[dict] | None = None,
     draft: bool = False,
+    route: str = "ordinary",
+    commitment_accepted: bool = False,
 ) -> dict:
     """`case_submit` for pages: a form posted twice with the same token (a double click, a
     reload) files one case. Returns {"number", "draft"} of the first answer."""
@@ -438,6 +461,8 @@ def case_submit_once(
             parties=parties,
             materials=materials,
             draft=draft,
+            route=route,
+            commitment_accepted=commitment_accepted,
         )
         return 201, {"number": case.number, "draft": draft}
 
@@ -447,6 +472,7 @@ def case_submit_once(
         "channel": channel,
         "parties": parties or {},
         "draft": draft,
+        "route": route,
         "materials": [(m["code"], m["name"], len(m["content_base64"])) for m in materials or []],
     }
     return run_idempotent(owner=str(actor.pk), key=key, scope=scope, body=body, handler=handler)[1]
@@ -462,6 +488,7 @@ def _do_submit(
     """A saved draft becomes a submission: materials and the whole form are checked again."""
     files = list(case.materials.all())
     have = {f.material_code for f in files} | set(case.license_refs.values_list("material_code", flat=True))
+    have |= procedures.replaced_codes(case.item_version, case.route)
     _require_materials(version=case.item_version, channel=case.channel, have=have)
     revealed = form_reveal(case.form)
     clean = catalog_forms.form_validate(item_version=case.item_version, form=revealed, partial=False)

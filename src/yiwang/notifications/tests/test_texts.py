@@ -35,6 +35,15 @@ SAMPLES = {
     "evaluation.escalation_unit": {"number": "GD1", "reason": "超期未办结", "url": "https://x/o/1/"},
     "participation.answer_overdue": {"number": "JY1", "proposal": "建议增加夜间窗口", "deadline": date(2026, 11, 9), "department": "市民之家", "url": "https://x/w/"},
     "participation.answered": {"number": "JY1", "proposal": "建议增加夜间窗口", "department": "市民之家", "action": "采纳", "answer": "将于下月试行", "url": "https://x/p/"},
+    # 容缺受理, 告知承诺制, 离婚冷静期 (registered by cases: cases/kinds.py)
+    "case.tolerance_accepted": {"number": "CP1", "item": "食品经营许可", "materials": ["经营场所平面图"], "due_on": "2026-11-09", "lapse": "本机关将中止审查，暂停作出决定"},
+    "case.tolerance_reminder": {"number": "CP1", "item": "食品经营许可", "material": "经营场所平面图", "due_on": "2026-11-09"},
+    "case.tolerance_lapsed": {"number": "CP1", "item": "食品经营许可", "materials": ["经营场所平面图"], "outcome": "本机关中止审查"},
+    "case.commitment_accepted": {"number": "CP1", "item": "食品经营许可", "sha256": "0123456789abcdef"},
+    "case.verified": {"number": "CP1", "item": "食品经营许可", "finding": "属实"},
+    "case.revoked": {"number": "CP1", "item": "食品经营许可", "finding": "经营场所不存在", "licenses": ["L1"]},
+    "case.cooling_off": {"number": "CP1", "item": "内地居民离婚登记", "withdraw_until": "2026-12-02", "confirm_until": "2027-01-04"},
+    "case.cooling_off_ended": {"number": "CP1", "item": "内地居民离婚登记", "reason": "另一方当事人在冷静期内撤回"},
 }  # fmt: skip
 
 
