@@ -101,6 +101,8 @@ def item_guide_dict(version: ItemVersion) -> dict:
             "cross_city_scope": version.cross_city_scope,
             "tolerance_acceptance": version.tolerance_acceptance,
             "commitment_system": version.commitment_system,
+            "extension_days": version.extension_days,
+            "acceptance_limit_days": version.acceptance_limit_days,
             "special_procedures": [
                 {**p, "kind_label": _label(SpecialProcedureKind, p.get("kind", ""))}
                 for p in version.special_procedures
