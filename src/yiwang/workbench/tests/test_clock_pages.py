@@ -112,3 +112,14 @@ def test_undeclared_procedure_shows_the_chinese_error(client, world):
         html = r.content.decode()
         assert r.status_code == 422 and "本事项列明的特别程序为" in html
     assert not Case.objects.get(pk=case.pk).clock_stopped
+
+
+def test_case_pages_show_the_statutory_date_and_the_remedy(client, world):
+    case = act(submit(world), world.clerk, "refuse", reason="不属于本机关职权范围", competent_agency="湖北省药品监督管理局")
+    client.force_login(world.citizen)
+    html = client.get(f"/my/cases/{case.number}/").content.decode()
+    assert "救济途径" in html and "60 日内向武汉市人民政府申请" in html and "武汉市有管辖权的人民法院" in html
+    accepted = act(submit(world), world.clerk, "accept")
+    client.force_login(world.reviewer)
+    html = client.get(f"/workbench/cases/{accepted.number}/").content.decode()
+    assert "法定办结期限" in html and "2026-11-30" in html and "救济途径" not in html
