@@ -134,7 +134,13 @@ def clock_view(case: Case, *, today: date, cal: WorkCalendar | None = None) -> C
         if accept_by is not None:
             light, _ = workdays.warning_light(due=accept_by, today=today, cal=cal)
             return ClockView(
-                None, False, None, light, "not_started", acceptance_due_date=accept_by, acceptance_warning=light
+                None,
+                False,
+                None,
+                light,
+                "not_started",
+                acceptance_due_date=accept_by,
+                acceptance_warning=light,
             )
         deemed = deemed_acceptance(case, today=today, cal=cal)
         if deemed is None:

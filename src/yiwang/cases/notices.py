@@ -70,11 +70,7 @@ def _body(notice: Notice) -> list[str]:
         return [
             f"你（单位）提出的“{item}”申请，经审查，{agency(case)}决定不予受理。",
             f"理由：{d.get('reason') or d.get('note')}",
-            (
-                f"该申请事项依法不属于本机关职权范围，请向{competent}申请。"
-                if competent
-                else ""
-            ),
+            (f"该申请事项依法不属于本机关职权范围，请向{competent}申请。" if competent else ""),
             _remedy(case, d),
         ]
     if k == NoticeKind.SUPPLEMENT:

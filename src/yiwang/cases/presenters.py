@@ -51,9 +51,7 @@ def remedy_out(events: Sequence[CaseEvent]) -> dict | None:
     for e in reversed(events):
         remedy = (e.data or {}).get("remedy")
         if isinstance(remedy, dict):
-            return {
-                k: remedy.get(k) for k in ("review_body", "review_days", "court", "litigation_months")
-            }
+            return {k: remedy.get(k) for k in ("review_body", "review_days", "court", "litigation_months")}
     return None
 
 

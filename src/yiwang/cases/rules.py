@@ -310,9 +310,7 @@ def _extension_check(*, case: Case, action: str, on: date) -> None:
     if action == "approve_extension" and not case.extension_requested_on:
         raise InvalidTransition("没有待批准的延长办理期限申请")
     if case.statutory_due_date and not case.clock_stopped and on > case.statutory_due_date:
-        raise InvalidTransition(
-            f"法定办理期限已于{case.statutory_due_date:%Y-%m-%d}届满，不能再延长"
-        )
+        raise InvalidTransition(f"法定办理期限已于{case.statutory_due_date:%Y-%m-%d}届满，不能再延长")
 
 
 def allowed_actions(*, actor: User, case: Case, roles: set[str] | None = None) -> list[str]:

@@ -117,7 +117,9 @@ KINDS = [
             "{% if decision == 'approve' %}符合法定条件，" + _AGENCY + "决定"
             "{% if decision_label %}{{ decision_label }}{% else %}准予许可{% endif %}。"
             "{% if note %}说明：{{ note }}。{% endif %}"
-            "{% else %}" + _AGENCY + "决定{% if decision_label %}{{ decision_label }}{% else %}不予许可{% endif %}。"
+            "{% else %}"
+            + _AGENCY
+            + "决定{% if decision_label %}{{ decision_label }}{% else %}不予许可{% endif %}。"
             "理由：{{ reason }}。" + _REMEDY + "{% endif %}"
             "决定书可在办件详情中查看。"
         ),

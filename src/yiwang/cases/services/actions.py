@@ -327,7 +327,9 @@ def _expected_days(a: Act, declared: dict) -> int:
         days = int(raw)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         raise ValidationFailed(
-            fields={"expected_days": ["请填写特别程序预计所需的工作日数（《行政许可法》第四十五条要求书面告知）"]}
+            fields={
+                "expected_days": ["请填写特别程序预计所需的工作日数（《行政许可法》第四十五条要求书面告知）"]
+            }
         ) from None
     if not 1 <= days <= MAX_PROCEDURE_DAYS:
         raise ValidationFailed(fields={"expected_days": [f"预计所需时间应为1至{MAX_PROCEDURE_DAYS}个工作日"]})
@@ -347,9 +349,7 @@ def _stop(a: Act) -> Case:
             message = (
                 f"本事项列明的特别程序为：{allowed}" if declared else "本事项未列明任何特别程序，不能停止计时"
             )
-            raise ValidationFailed(
-                "特别程序须为本事项列明（附法律依据）的种类", fields={"kind": [message]}
-            )
+            raise ValidationFailed("特别程序须为本事项列明（附法律依据）的种类", fields={"kind": [message]})
         entry = declared[kind]
         days = _expected_days(a, entry)
         planned_end = workdays.add_workdays(a.on, days).date

@@ -23,7 +23,12 @@ def _monday():
 def filed(world, api):
     r = api(world.citizen).post(
         "/api/v1/cases",
-        {"item_code": world.item.code, "form": good_form(), "channel": "online", "materials": good_materials()},
+        {
+            "item_code": world.item.code,
+            "form": good_form(),
+            "channel": "online",
+            "materials": good_materials(),
+        },
     )
     assert r.status_code == 201, r.content
     return r.json()["number"]
@@ -38,7 +43,9 @@ def test_statutory_due_date_and_two_step_extension(world, api, filed):
     body = r.json()
     assert body["due_date"] == "2026-11-09" and body["statutory_due_date"] == "2026-11-30"
     assert body["remedy"] is None and body["extension_requested_on"] is None
-    r = move(api, world.reviewer, filed, "request_extension", reason="需组织专家论证", version=body["version"])
+    r = move(
+        api, world.reviewer, filed, "request_extension", reason="需组织专家论证", version=body["version"]
+    )
     assert r.status_code == 200, r.content
     assert r.json()["extension_requested_on"] == "2026-11-02" and r.json()["due_date"] == "2026-11-09"
     r = move(api, world.approver, filed, "approve_extension", version=r.json()["version"])
@@ -75,7 +82,9 @@ def test_undeclared_special_procedure_is_422_naming_the_allowed_kinds(world, api
     err = r.json()
     assert err["code"] == "validation_error" and err["message"]
     assert "expert_review（专家评审）" in err["fields"]["kind"][0]
-    assert Case.objects.get(number=filed).version == version and not Case.objects.get(number=filed).clock_stopped
+    assert (
+        Case.objects.get(number=filed).version == version and not Case.objects.get(number=filed).clock_stopped
+    )
     r = move(api, world.reviewer, filed, "start_special_procedure", kind="expert_review", expected_days=5)
     assert r.status_code == 200 and r.json()["clock"] == "stopped"
     assert r.json()["special_procedure_planned_end"] == "2026-11-09"

@@ -38,7 +38,9 @@ def submit(world, item=None, on=MON):
 
 
 def act(case, user, action, on=MON, **kw):
-    return services.case_apply_action(case=Case.objects.get(pk=case.pk), actor=user, action=action, on=on, **kw)
+    return services.case_apply_action(
+        case=Case.objects.get(pk=case.pk), actor=user, action=action, on=on, **kw
+    )
 
 
 def accepted(world, item=None):
@@ -208,7 +210,12 @@ def test_an_item_that_declares_no_procedure_cannot_stop_its_clock(world):
 def test_the_notice_states_the_expected_duration_and_the_basis(world):
     case = accepted(world)
     case = act(
-        case, world.reviewer, "start_special_procedure", on=date(2026, 11, 3), kind="expert_review", expected_days=4
+        case,
+        world.reviewer,
+        "start_special_procedure",
+        on=date(2026, 11, 3),
+        kind="expert_review",
+        expected_days=4,
     )
     stop = case.stops.get()
     assert stop.legal_basis == "《中华人民共和国行政许可法》第四十五条"
@@ -238,7 +245,12 @@ def test_the_expected_duration_comes_from_the_catalogue_or_is_required(world):
 def test_a_procedure_past_its_planned_end_lights_the_warning(world):
     case = accepted(world)
     case = act(
-        case, world.reviewer, "start_special_procedure", on=date(2026, 11, 3), kind="expert_review", expected_days=5
+        case,
+        world.reviewer,
+        "start_special_procedure",
+        on=date(2026, 11, 3),
+        kind="expert_review",
+        expected_days=5,
     )
     assert clock_view(case, today=date(2026, 11, 4)).procedure_warning == "normal"
     view = clock_view(case, today=date(2026, 11, 9))

@@ -36,7 +36,9 @@ def submit(world, item=None):
 
 
 def act(case, user, action, **kw):
-    return services.case_apply_action(case=Case.objects.get(pk=case.pk), actor=user, action=action, on=MON, **kw)
+    return services.case_apply_action(
+        case=Case.objects.get(pk=case.pk), actor=user, action=action, on=MON, **kw
+    )
 
 
 def detail(case):
@@ -88,17 +90,29 @@ def test_an_approval_names_no_remedy(world):
 
 def test_refusal_for_lack_of_competence_names_the_competent_agency(world):
     picked = act(
-        submit(world), world.clerk, "refuse", reason="不属于本机关职权范围", competent_agency=str(world.dept2.pk)
+        submit(world),
+        world.clerk,
+        "refuse",
+        reason="不属于本机关职权范围",
+        competent_agency=str(world.dept2.pk),
     )
     assert picked.events.get(action="refuse").data["competent_agency"] == "武汉市卫生健康委员会"
     assert "请向武汉市卫生健康委员会申请" in render_html(picked.notices.get(kind="refusal"))
-    by_uscc = act(submit(world), world.clerk, "refuse", reason="不属于本机关职权范围", competent_agency=world.dept2.uscc)
+    by_uscc = act(
+        submit(world), world.clerk, "refuse", reason="不属于本机关职权范围", competent_agency=world.dept2.uscc
+    )
     assert by_uscc.events.get(action="refuse").data["competent_agency"] == "武汉市卫生健康委员会"
     typed = act(
-        submit(world), world.clerk, "refuse", reason="不属于本机关职权范围", competent_agency="湖北省药品监督管理局"
+        submit(world),
+        world.clerk,
+        "refuse",
+        reason="不属于本机关职权范围",
+        competent_agency="湖北省药品监督管理局",
     )
     assert "请向湖北省药品监督管理局申请" in render_html(typed.notices.get(kind="refusal"))
-    message = Notification.objects.filter(kind="case.refused", recipient=world.citizen).order_by("-id").first()
+    message = (
+        Notification.objects.filter(kind="case.refused", recipient=world.citizen).order_by("-id").first()
+    )
     assert "湖北省药品监督管理局" in message.body
     plain = act(submit(world), world.clerk, "refuse", reason="申请人不具备申请资格")
     assert "competent_agency" not in plain.events.get(action="refuse").data

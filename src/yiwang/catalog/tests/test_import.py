@@ -303,7 +303,13 @@ def test_clock_rules_import_export_and_validation():
         extension_days=0,
         acceptance_limit_days=3,
         special_procedures=[
-            {"kind": "2", "name": "听证", "basis": "《行政许可法》第四十六条", "procedure": "hearing", "duration_days": 20}
+            {
+                "kind": "2",
+                "name": "听证",
+                "basis": "《行政许可法》第四十六条",
+                "procedure": "hearing",
+                "duration_days": 20,
+            }
         ],
     )
     report = services.items_import(data=[plain, strict])
@@ -320,7 +326,9 @@ def test_clock_rules_import_export_and_validation():
         "A-3",
         extension_days=99,
         acceptance_limit_days=0,
-        special_procedures=[{"kind": "2", "name": "听证", "basis": "x", "procedure": "Hearing!", "duration_days": 0}],
+        special_procedures=[
+            {"kind": "2", "name": "听证", "basis": "x", "procedure": "Hearing!", "duration_days": 0}
+        ],
     )
     report = services.items_import(data=[bad])
     assert not report.ok

@@ -86,7 +86,12 @@ def test_case_denial_names_reason_and_remedy():
     assert "办理结果：不予许可" in done.body and "送达方式" not in done.body
 
 
-REMEDY = {"review_body": "武汉市人民政府", "review_days": 60, "court": "武汉市有管辖权的人民法院", "litigation_months": 6}
+REMEDY = {
+    "review_body": "武汉市人民政府",
+    "review_days": 60,
+    "court": "武汉市有管辖权的人民法院",
+    "litigation_months": 6,
+}
 
 
 def test_adverse_decisions_name_the_remedy_bodies_and_limits():

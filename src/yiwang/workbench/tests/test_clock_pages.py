@@ -31,7 +31,9 @@ def submit(world):
 
 
 def act(case, user, action, on=MON, **kw):
-    return services.case_apply_action(case=Case.objects.get(pk=case.pk), actor=user, action=action, on=on, **kw)
+    return services.case_apply_action(
+        case=Case.objects.get(pk=case.pk), actor=user, action=action, on=on, **kw
+    )
 
 
 def shown_actions(html: str) -> list[str]:
@@ -65,7 +67,9 @@ def test_extension_in_two_steps_through_the_pages(client, world):
         html = client.get(url).content.decode()
         assert "request_extension" in shown_actions(html) and "approve_extension" not in shown_actions(html)
         c = Case.objects.get(pk=case.pk)
-        r = client.post(url + "act/", {"action": "request_extension", "version": c.version, "reason": "需现场核查"})
+        r = client.post(
+            url + "act/", {"action": "request_extension", "version": c.version, "reason": "需现场核查"}
+        )
         assert r.status_code == 302
         client.force_login(world.approver)
         html = client.get(url).content.decode()
@@ -107,7 +111,12 @@ def test_undeclared_procedure_shows_the_chinese_error(client, world):
         client.force_login(world.reviewer)
         r = client.post(
             f"/workbench/cases/{case.number}/act/",
-            {"action": "start_special_procedure", "version": case.version, "kind": "hearing", "expected_days": "5"},
+            {
+                "action": "start_special_procedure",
+                "version": case.version,
+                "kind": "hearing",
+                "expected_days": "5",
+            },
         )
         html = r.content.decode()
         assert r.status_code == 422 and "本事项列明的特别程序为" in html
@@ -115,7 +124,13 @@ def test_undeclared_procedure_shows_the_chinese_error(client, world):
 
 
 def test_case_pages_show_the_statutory_date_and_the_remedy(client, world):
-    case = act(submit(world), world.clerk, "refuse", reason="不属于本机关职权范围", competent_agency="湖北省药品监督管理局")
+    case = act(
+        submit(world),
+        world.clerk,
+        "refuse",
+        reason="不属于本机关职权范围",
+        competent_agency="湖北省药品监督管理局",
+    )
     client.force_login(world.citizen)
     html = client.get(f"/my/cases/{case.number}/").content.decode()
     assert "救济途径" in html and "60 日内向武汉市人民政府申请" in html and "武汉市有管辖权的人民法院" in html
