@@ -165,6 +165,18 @@ def clock_view(case: Case, *, today: date, cal: WorkCalendar | None = None) -> C
             statutory_due_date=case.statutory_due_date,
         )
     due, provisional, statutory = case.due_date, case.due_date_provisional, case.statutory_due_date
+    if statutory is None and case.statutory_limit_days is None:
+        # accepted before the statutory clock was recorded: the item version's limit
+        statutory_limit = case.item_version.statutory_limit_days
+        if statutory_limit is not None:
+            statutory, _ = due_date_for(
+                accepted_on=case.accepted_on,
+                limit_days=statutory_limit,
+                extension_days=case.extension_days,
+                stops=case.stops.all(),
+                today=today,
+                cal=cal,
+            )
     procedure_end, procedure_light = None, "normal"
     if case.clock_stopped:
         # An open stop keeps pushing the due dates while it lasts.

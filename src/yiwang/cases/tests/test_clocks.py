@@ -80,6 +80,13 @@ def test_both_due_dates_are_tracked_from_acceptance(world):
     assert view.statutory_due_date == date(2026, 11, 30)
 
 
+def test_a_case_accepted_before_the_statutory_clock_shows_it_from_the_item(world):
+    case = accepted(world)
+    Case.objects.filter(pk=case.pk).update(statutory_limit_days=None, statutory_due_date=None)
+    view = clock_view(Case.objects.get(pk=case.pk), today=MON)
+    assert view.statutory_due_date == date(2026, 11, 30)
+
+
 def test_a_stop_moves_both_due_dates(world):
     case = accepted(world)
     case = act(case, world.approver, "suspend", on=date(2026, 11, 3), reason="等待申请人确认")
