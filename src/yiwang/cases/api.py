@@ -48,6 +48,8 @@ class TransitionIn(Schema):
     department: str | None = None
     kind: str | None = None
     basis: str | None = None
+    expected_days: int | None = None
+    competent_agency: str | None = None
     form: dict[str, Any] | None = None
     materials: list[MaterialIn] | None = None
     tolerated: list[str] | str | None = None

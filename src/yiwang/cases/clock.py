@@ -6,6 +6,12 @@
   a same-day stop costs nothing); an open stop counts up to today;
 - working days left = working days in (today, due date]; 黄灯 when 0–2 are left, 红灯 once
   today is past the due date.
+
+Two due dates run side by side: the promised one (承诺时限, `due_date`: what the applicant is
+promised) and the statutory one (法定时限, `statutory_due_date`: what the law allows); an approved
+extension (§42) adds the item's extension days to both. Two more deadlines carry the same light:
+acceptance after a supplement was received (§32 ⑤, the item's acceptance limit; no deemed
+acceptance) and the planned end of an open special procedure (§45).
 """
 
 from __future__ import annotations
@@ -19,7 +25,7 @@ from django.utils import timezone
 from yiwang.workdays import selectors as workdays
 from yiwang.workdays.selectors import WorkCalendar
 
-from .models import Case, ClockStop, Status
+from .models import Case, ClockStop, Status, StopKind
 
 SUPPLEMENT_NOTICE_DAYS = 5  # 行政许可法 §32
 FINISHED = {
@@ -32,13 +38,25 @@ FINISHED = {
 }
 
 
+LEVELS = ("normal", "yellow", "red")
+
+
 @dataclass(frozen=True)
 class ClockView:
     due_date: date | None
     provisional: bool
     working_days_left: int | None
-    warning_level: str  # normal | yellow | red
+    warning_level: str  # normal | yellow | red: the worst of the lights below
     clock: str  # running | stopped | not_started
+    statutory_due_date: date | None = None
+    acceptance_due_date: date | None = None  # after a supplement: accept by this day (§32 ⑤)
+    acceptance_warning: str = "normal"
+    procedure_end: date | None = None  # planned end of the open special procedure (§45)
+    procedure_warning: str = "normal"
+
+
+def worst(*levels: str) -> str:
+    return max(levels, key=LEVELS.index)
 
 
 def today() -> date:
@@ -81,6 +99,33 @@ def deemed_acceptance(case: Case, *, today: date, cal: WorkCalendar | None = Non
     return case.received_on if today > supplement_deadline(case.received_on, cal=cal) else None
 
 
+def acceptance_deadline(case: Case, *, cal: WorkCalendar | None = None) -> date | None:
+    """行政许可法 §32 ⑤: once the supplemented materials are received the department must accept
+    (or refuse) — within the item's acceptance limit (`ItemVersion.acceptance_limit_days`, 5 working
+    days by default, per local rules) after the day they were received. None unless a supplement
+    was received and the case still waits for acceptance. Passing it lights the warning; it is no
+    deemed acceptance (the law provides none here)."""
+    if case.status != Status.SUBMITTED or case.accepted_on or not case.supplement_requested_on:
+        return None
+    if not case.received_on or case.received_on < case.supplement_requested_on:
+        return None
+    days = case.item_version.acceptance_limit_days
+    return (cal or workdays.calendar()).add_workdays(case.received_on, days).date
+
+
+def open_procedure_end(case: Case, stops: Iterable[ClockStop] | None = None) -> date | None:
+    """The planned end of the case's open special procedure (annotated by list selectors as
+    `open_procedure_end`; else read from the stops)."""
+    if not case.clock_stopped:
+        return None
+    if hasattr(case, "open_procedure_end"):
+        return case.open_procedure_end
+    for stop in case.stops.all() if stops is None else stops:
+        if stop.kind == StopKind.SPECIAL_PROCEDURE and stop.ended_on is None:
+            return stop.planned_end
+    return None
+
+
 def warning_level(*, due: date, today: date, cal: WorkCalendar | None = None) -> tuple[int, str]:
     """(working days left, light) by the platform's one rule (`workdays.selectors.warning_light`)."""
     level, left = workdays.warning_light(due=due, today=today, cal=cal)
@@ -92,6 +137,18 @@ def clock_view(case: Case, *, today: date, cal: WorkCalendar | None = None) -> C
     showing many cases (one query for all of them)."""
     cal = cal or workdays.calendar()
     if case.accepted_on is None or case.due_date is None:
+        accept_by = acceptance_deadline(case, cal=cal)
+        if accept_by is not None:
+            light, _ = workdays.warning_light(due=accept_by, today=today, cal=cal)
+            return ClockView(
+                None,
+                False,
+                None,
+                light,
+                "not_started",
+                acceptance_due_date=accept_by,
+                acceptance_warning=light,
+            )
         deemed = deemed_acceptance(case, today=today, cal=cal)
         if deemed is None:
             return ClockView(None, False, None, "normal", "not_started")
@@ -106,17 +163,59 @@ def clock_view(case: Case, *, today: date, cal: WorkCalendar | None = None) -> C
         left, level = warning_level(due=due, today=today, cal=cal)
         return ClockView(due, provisional, left, level, "running")
     if case.status in FINISHED or case.completed_at:
-        return ClockView(case.due_date, case.due_date_provisional, None, "normal", "stopped")
-    due, provisional = case.due_date, case.due_date_provisional
+        return ClockView(
+            case.due_date,
+            case.due_date_provisional,
+            None,
+            "normal",
+            "stopped",
+            statutory_due_date=case.statutory_due_date,
+        )
+    due, provisional, statutory = case.due_date, case.due_date_provisional, case.statutory_due_date
+    if statutory is None and case.statutory_limit_days is None:
+        # accepted before the statutory clock was recorded: the item version's limit
+        statutory_limit = case.item_version.statutory_limit_days
+        if statutory_limit is not None:
+            statutory, _ = due_date_for(
+                accepted_on=case.accepted_on,
+                limit_days=statutory_limit,
+                extension_days=case.extension_days,
+                stops=case.stops.all(),
+                today=today,
+                cal=cal,
+            )
+    procedure_end, procedure_light = None, "normal"
     if case.clock_stopped:
-        # An open stop keeps pushing the due date while it lasts.
+        # An open stop keeps pushing the due dates while it lasts.
+        stops = list(case.stops.all())
         due, provisional = due_date_for(
             accepted_on=case.accepted_on,
             limit_days=case.limit_days or 0,
             extension_days=case.extension_days,
-            stops=case.stops.all(),
+            stops=stops,
             today=today,
             cal=cal,
         )
+        if case.statutory_limit_days is not None:
+            statutory, _ = due_date_for(
+                accepted_on=case.accepted_on,
+                limit_days=case.statutory_limit_days,
+                extension_days=case.extension_days,
+                stops=stops,
+                today=today,
+                cal=cal,
+            )
+        procedure_end = open_procedure_end(case, stops)
+        if procedure_end is not None:
+            procedure_light, _ = workdays.warning_light(due=procedure_end, today=today, cal=cal)
     left, level = warning_level(due=due, today=today, cal=cal)
-    return ClockView(due, provisional, left, level, "stopped" if case.clock_stopped else "running")
+    return ClockView(
+        due,
+        provisional,
+        left,
+        worst(level, procedure_light),
+        "stopped" if case.clock_stopped else "running",
+        statutory_due_date=statutory,
+        procedure_end=procedure_end,
+        procedure_warning=procedure_light,
+    )

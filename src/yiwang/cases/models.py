@@ -102,6 +102,10 @@ class Case(models.Model):
     extension_days = models.PositiveIntegerField("延长（工作日）", default=0)
     due_date = models.DateField("办结期限", null=True, blank=True, db_index=True)
     due_date_provisional = models.BooleanField("期限为暂定", default=False)
+    statutory_limit_days = models.PositiveIntegerField("法定时限（工作日）", null=True, blank=True)
+    statutory_due_date = models.DateField("法定办结期限", null=True, blank=True)
+    extension_requested_on = models.DateField("延期申请日期", null=True, blank=True)
+    extension_reason = models.TextField("延期理由", blank=True)
     clock_stopped = models.BooleanField("计时暂停", default=False)
     decision = models.CharField("决定", max_length=10, blank=True)
     delivery = models.CharField("送达方式", max_length=12, choices=Delivery.choices, blank=True)
@@ -199,6 +203,7 @@ class ClockStop(models.Model):
     reason = models.TextField(blank=True)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
+    planned_end = models.DateField("预计结束日期", null=True, blank=True)
 
     class Meta:
         ordering = ["case", "started_on", "id"]

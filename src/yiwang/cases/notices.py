@@ -9,9 +9,11 @@ from django.utils import timezone
 
 from yiwang.core import pdf
 from yiwang.core.errors import NotFound
+from yiwang.organizations.selectors import remedy_sentence
 
 from .models import Case, Notice, NoticeKind
 from .presenters import STATUS_LABELS
+from .wording import agency, wording_for
 
 DELIVERY_LABELS = {"window": "窗口领取", "post": "邮寄送达", "electronic": "电子送达"}
 
@@ -21,6 +23,28 @@ def notice_for_case(*, case: Case, number: str) -> Notice:
     if notice is None:
         raise NotFound("文书不存在")
     return notice
+
+
+def _remedy(case: Case, d: dict) -> str:
+    """The remedy sentence of an adverse notice: the bodies and limits stored with the decision
+    (older notices stored a sentence); a company's refusal names the item's complaint channel."""
+    remedy = d.get("remedy")
+    if isinstance(remedy, dict):
+        return remedy_sentence(remedy)
+    if isinstance(remedy, str) and remedy:
+        return remedy
+    if not wording_for(case).adverse_is_administrative:
+        complaint = case.item_version.complaint.strip()
+        return f"如对办理结果有异议，可以通过以下方式投诉：{complaint}" if complaint else ""
+    return "如不服本决定，可以依法申请行政复议或者提起行政诉讼。"
+
+
+def notice_title(notice: Notice) -> str:
+    """The title follows the item type for decisions (准予许可 / 予以确认 / 给付 / 办结)."""
+    if notice.kind in (NoticeKind.APPROVAL, NoticeKind.DENIAL):
+        words = wording_for(notice.case)
+        return words.approve_title if notice.kind == NoticeKind.APPROVAL else words.deny_title
+    return notice.get_kind_display()
 
 
 def _body(notice: Notice) -> list[str]:
@@ -39,12 +63,15 @@ def _body(notice: Notice) -> list[str]:
         return [
             f"你（单位）提出的“{item}”申请，经审查，申请材料齐全、符合法定形式，本机关决定予以受理。",
             f"受理日期：{d['accepted_on']}。本机关将在{d['limit_days']}个工作日内（{d['due_date']}前）作出决定，法定特别程序所需时间不计算在内。",
+            f"法定办结期限：{d['statutory_due_date']}。" if d.get("statutory_due_date") else "",
         ]
     if k == NoticeKind.REFUSAL:
+        competent = d.get("competent_agency")
         return [
-            f"你（单位）提出的“{item}”申请，经审查，本机关决定不予受理。",
+            f"你（单位）提出的“{item}”申请，经审查，{agency(case)}决定不予受理。",
             f"理由：{d.get('reason') or d.get('note')}",
-            "如不服本决定，可以依法申请行政复议或者提起行政诉讼。",
+            (f"该申请事项依法不属于本机关职权范围，请向{competent}申请。" if competent else ""),
+            _remedy(case, d),
         ]
     if k == NoticeKind.SUPPLEMENT:
         missing = d.get("missing") or []
@@ -55,17 +82,25 @@ def _body(notice: Notice) -> list[str]:
             "补正后本机关将依法受理。",
         ]
     if k == NoticeKind.SPECIAL_PROCEDURE:
+        name = d.get("name") or d.get("kind_label") or d.get("kind")
         return [
-            f"你（单位）申请的“{item}”需进行{d.get('kind_label') or d.get('kind')}，依据：{d.get('basis')}。",
+            f"你（单位）申请的“{item}”需进行{name}，依据：{d.get('basis')}。",
+            (
+                f"预计所需时间：{d['expected_days']}个工作日（预计于{d.get('planned_end')}前结束）。"
+                if d.get("expected_days")
+                else ""
+            ),
             "特别程序所需时间不计算在办理期限内，程序结束后本机关将继续办理并告知结果。",
         ]
     if k == NoticeKind.EXTENSION:
         return [
-            f"你（单位）申请的“{item}”因{d.get('reason')}，经本机关负责人批准，办理期限延长{d.get('days')}个工作日，延长后办结期限为{d.get('due_date')}。"
+            f"你（单位）申请的“{item}”因{d.get('reason')}，经本机关负责人批准，办理期限延长{d.get('days')}个工作日，延长后办结期限为{d.get('due_date')}。",
+            f"延长后的法定办结期限：{d['statutory_due_date']}。" if d.get("statutory_due_date") else "",
         ]
+    words = wording_for(case)
     if k == NoticeKind.APPROVAL:
         return [
-            f"你（单位）提出的“{item}”申请，经审查，符合法定条件和标准，本机关决定准予许可。",
+            f"你（单位）提出的“{item}”申请，" + words.approve_text.format(agency=agency(case)),
             f"说明：{d.get('note') or '无'}",
             (
                 f"本决定依据你（单位）签署的告知承诺书作出。本机关将于{d['verification_due']}前进行事后核查；"
@@ -76,14 +111,16 @@ def _body(notice: Notice) -> list[str]:
         ]
     if k == NoticeKind.DENIAL:
         return [
-            f"你（单位）提出的“{item}”申请，经审查，本机关决定不予许可。",
+            f"你（单位）提出的“{item}”申请，" + words.deny_text.format(agency=agency(case)),
             f"理由：{d.get('reason')}",
-            d.get("remedy", ""),
+            _remedy(case, d),
         ]
     if k == NoticeKind.COMPLETION:
-        decision = "准予许可" if d.get("decision") == "approve" else "不予许可"
+        decision = words.approve if d.get("decision") == "approve" else words.deny
+        licences = d.get("licenses") or []
         return [
             f"你（单位）申请的“{item}”已办结，办理结果：{decision}。",
+            ("本次核发证照：" + "、".join(licences) + "。") if licences else "",
             f"结果送达方式：{DELIVERY_LABELS.get(d.get('delivery'), d.get('delivery'))}。",
         ]
     return _procedure_body(notice) or [STATUS_LABELS.get(case.status, "")]
@@ -138,7 +175,7 @@ def _procedure_body(notice: Notice) -> list[str]:
 def notice_content(notice: Notice) -> dict:
     case = notice.case
     return {
-        "title": notice.get_kind_display(),
+        "title": notice_title(notice),
         "number": notice.number,
         "addressee": f"{case.applicant_name}：",
         "paragraphs": [p for p in _body(notice) if p],

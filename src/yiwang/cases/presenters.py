@@ -14,9 +14,45 @@ from yiwang.workdays.selectors import WorkCalendar
 
 from . import clock
 from .models import Case, CaseEvent, CaseParty, Commitment, CoolingOff, Status, Verification
+from .wording import wording_for
 
 STATUS_LABELS = dict(Status.choices)
 CLOCK_LABELS = {"running": "计时中", "stopped": "暂停计时", "not_started": "未开始"}
+
+
+def status_label(case: Case) -> str:
+    """The status in the words of the item type (准予许可 / 予以确认 / 准予给付 / 已办理)."""
+    if case.status in (Status.APPROVED, Status.DENIED):
+        words = wording_for(case)
+        return words.approve if case.status == Status.APPROVED else words.deny
+    return STATUS_LABELS[case.status]
+
+
+def _day(d: date | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def clock_out(view: clock.ClockView) -> dict:
+    """The deadlines besides the promised due date: the statutory one, acceptance after a
+    supplement (§32 ⑤) and the planned end of an open special procedure (§45), each with the
+    one warning light."""
+    return {
+        "statutory_due_date": _day(view.statutory_due_date),
+        "acceptance_due_date": _day(view.acceptance_due_date),
+        "acceptance_warning_level": view.acceptance_warning if view.acceptance_due_date else None,
+        "special_procedure_planned_end": _day(view.procedure_end),
+        "special_procedure_warning_level": view.procedure_warning if view.procedure_end else None,
+    }
+
+
+def remedy_out(events: Sequence[CaseEvent]) -> dict | None:
+    """The remedy named by the latest adverse decision (refusal, denial, revocation), as stored
+    with it; None before any."""
+    for e in reversed(events):
+        remedy = (e.data or {}).get("remedy")
+        if isinstance(remedy, dict):
+            return {k: remedy.get(k) for k in ("review_body", "review_days", "court", "litigation_months")}
+    return None
 
 
 def party_out(p: CaseParty) -> dict:
@@ -37,7 +73,7 @@ def case_summary(case: Case, *, today: date, cal: WorkCalendar | None = None) ->
         "item_name": case.item_version.name,
         "department": case.department.name,
         "status": case.status,
-        "status_label": STATUS_LABELS[case.status],
+        "status_label": status_label(case),
         "version": case.version,
         "channel": case.channel,
         "submitted_at": local_time(case.submitted_at),
@@ -47,6 +83,7 @@ def case_summary(case: Case, *, today: date, cal: WorkCalendar | None = None) ->
         "warning_level": view.warning_level,
         "warning_label": workdays.WARNING_LABELS[view.warning_level],
         "clock": view.clock,
+        **clock_out(view),
     }
 
 
@@ -112,6 +149,7 @@ def case_detail(
 ) -> dict:
     view = clock.clock_view(case, today=today)
     applicant = next((p for p in parties if p.role == "applicant"), None)
+    events = list(events)
     return {
         "number": case.number,
         "item_code": case.item.code,
@@ -123,7 +161,7 @@ def case_detail(
         "hall": case.hall.name if case.hall_id else None,
         "channel": case.channel,
         "status": case.status,
-        "status_label": STATUS_LABELS[case.status],
+        "status_label": status_label(case),
         "version": case.version,
         "applicant": party_out(applicant) if applicant else None,
         "parties": [party_out(p) for p in parties],
@@ -140,7 +178,10 @@ def case_detail(
         "warning_label": workdays.WARNING_LABELS[view.warning_level],
         "clock": view.clock,
         "clock_label": "已结束" if case.status in clock.FINISHED else CLOCK_LABELS[view.clock],
+        **clock_out(view),
+        "extension_requested_on": _day(case.extension_requested_on),
         "decision": case.decision or None,
+        "remedy": remedy_out(events),
         "delivery": case.delivery or None,
         **procedures_out(case, today=today),
         "events": [

@@ -63,6 +63,8 @@ ACTION_LABELS = {
     "complete": "办结",
     "transfer": "转办",
     "extend": "延长办理期限",
+    "request_extension": "申请延长办理期限",
+    "approve_extension": "批准延长办理期限",
     "start_special_procedure": "启动特别程序",
     "end_special_procedure": "结束特别程序",
     "suspend": "挂起",
@@ -142,14 +144,19 @@ RULES: dict[str, Rule] = {
         None,
         ("department", "reason"),
     ),
+    # §42: the reviewer asks, the head approves (two recorded steps); `extend` is both at once,
+    # for one approver
+    "request_extension": _rule("request_extension", RUNNING, None, {Role.REVIEWER}, None, ("reason",)),
+    "approve_extension": _rule("approve_extension", RUNNING, None, {Role.APPROVER}, NoticeKind.EXTENSION),
     "extend": _rule("extend", RUNNING, None, {Role.APPROVER}, NoticeKind.EXTENSION, ("reason",)),
+    # §45: the kind must be one the item declares with its legal basis (cases.procedures)
     "start_special_procedure": _rule(
         "start_special_procedure",
         RUNNING,
         None,
         {Role.REVIEWER, Role.APPROVER},
         NoticeKind.SPECIAL_PROCEDURE,
-        ("kind", "basis"),
+        ("kind",),
     ),
     "end_special_procedure": _rule("end_special_procedure", RUNNING, None, {Role.REVIEWER, Role.APPROVER}),
     "suspend": _rule("suspend", RUNNING, None, {Role.REVIEWER, Role.APPROVER}, None, ("reason",)),
@@ -313,8 +320,8 @@ def action_check(
             )
     elif action == "submit" and case.waiting_for:
         raise InvalidTransition(f"本事项{case.waiting_for}，届时由系统自动提交")
-    elif action == "extend" and case.extension_days:
-        raise InvalidTransition("办理期限只能延长一次")
+    elif action in EXTENSION_ACTIONS:
+        _extension_check(case=case, action=action, on=on)
     elif action == "request_supplement":
         if case.supplement_requested_on:
             raise InvalidTransition("补齐补正应一次性告知，本件已告知过")
@@ -385,6 +392,27 @@ def _procedure_check(*, action: str, case: Case, on: date, standing: Standing) -
                 )
             if on > cooling.confirm_until:
                 raise InvalidTransition(f"确认期限已于{cooling.confirm_until:%Y-%m-%d}届满，申请视为撤回")
+
+
+EXTENSION_ACTIONS = {"extend", "request_extension", "approve_extension"}
+
+
+def _extension_check(*, case: Case, action: str, on: date) -> None:
+    """行政许可法 §42: once, by the item's own extension rule (none for 即办件 or where the law
+    allows none), before the statutory limit has run out; an approval needs a request."""
+    version = case.item_version
+    if case.extension_days:
+        raise InvalidTransition(f"办理期限只能延长一次，本件已延长{case.extension_days}个工作日")
+    if version.is_immediate:
+        raise InvalidTransition("即办件不得延长办理期限")
+    if not version.extension_days:
+        raise InvalidTransition("本事项依法不得延长办理期限")
+    if action == "request_extension" and case.extension_requested_on:
+        raise InvalidTransition("已申请延长办理期限，等待负责人批准")
+    if action == "approve_extension" and not case.extension_requested_on:
+        raise InvalidTransition("没有待批准的延长办理期限申请")
+    if case.statutory_due_date and not case.clock_stopped and on > case.statutory_due_date:
+        raise InvalidTransition(f"法定办理期限已于{case.statutory_due_date:%Y-%m-%d}届满，不能再延长")
 
 
 def allowed_actions(*, actor: User, case: Case, roles: set[str] | None = None) -> list[str]:

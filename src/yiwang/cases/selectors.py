@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 
 from yiwang.accounts.models import AccountKind, User
 from yiwang.catalog.models import ItemVersion
@@ -20,7 +20,7 @@ from yiwang.organizations.models import Role, Window
 from yiwang.organizations.selectors import region_q, staff_scope
 
 from .formdata import form_reveal
-from .models import Case, CaseEvent, Dishonesty, Status, Verification, VerificationStatus
+from .models import Case, CaseEvent, ClockStop, Dishonesty, Status, StopKind, Verification, VerificationStatus
 from .rules import acting_roles, allowed_actions
 
 __all__ = [
@@ -95,7 +95,15 @@ def case_for_actor(*, actor: User, number: str) -> Case:
 
 def case_list(*, user: User, status: str | None = None, queue: bool = True) -> QuerySet[Case]:
     """Own cases for applicants, newest first; for staff the work queue, most urgent first."""
-    qs = cases_visible(user=user).select_related("item", "item_version", "department")
+    # the planned end of an open special procedure (its warning light), without a query per row
+    open_procedure = ClockStop.objects.filter(
+        case=OuterRef("pk"), kind=StopKind.SPECIAL_PROCEDURE, ended_on__isnull=True
+    ).values("planned_end")[:1]
+    qs = (
+        cases_visible(user=user)
+        .select_related("item", "item_version", "department")
+        .annotate(open_procedure_end=Subquery(open_procedure))
+    )
     if status:
         return qs.filter(status=status).order_by("due_date", "submitted_at", "id")
     if user.kind != AccountKind.STAFF:

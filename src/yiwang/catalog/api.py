@@ -108,6 +108,8 @@ def item_guide_dict(version: ItemVersion) -> dict:
             "commitment_replaces": version.commitment_replaces if version.commitment_system else [],
             "cooling_off_days": version.cooling_off_days,
             "confirm_days": version.confirm_days,
+            "extension_days": version.extension_days,
+            "acceptance_limit_days": version.acceptance_limit_days,
             "special_procedures": [
                 {**p, "kind_label": _label(SpecialProcedureKind, p.get("kind", ""))}
                 for p in version.special_procedures

@@ -260,7 +260,20 @@ class ItemVersion(models.Model):
     cooling_off_days = models.PositiveSmallIntegerField("冷静期（日）", null=True, blank=True)
     confirm_days = models.PositiveSmallIntegerField("冷静期届满后确认期限（日）", null=True, blank=True)
     special_procedures = models.JSONField(
-        "特别程序", default=list, blank=True, help_text='[{"kind","name","basis"}]'
+        "特别程序",
+        default=list,
+        blank=True,
+        help_text='[{"kind","name","basis","procedure"?,"duration_days"?}]；只有列明（含法律依据）的特别程序才停止计时',
+    )
+    extension_days = models.PositiveSmallIntegerField(
+        "可延长期限（工作日）",
+        default=10,
+        help_text="《行政许可法》第四十二条：经本机关负责人批准可延长的工作日数；法律不允许延长的填 0；即办件不得延长",
+    )
+    acceptance_limit_days = models.PositiveSmallIntegerField(
+        "补正后受理时限（工作日）",
+        default=5,
+        help_text="收到补正材料后作出受理决定的期限（地方规定，默认 5 个工作日）",
     )
     form_schema = models.JSONField("申请表（JSON Schema）", default=dict, blank=True)
     halls = models.ManyToManyField(

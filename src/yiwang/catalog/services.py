@@ -92,6 +92,10 @@ VERSION_DEFAULTS: dict[str, Any] = {
     "special_procedures": [],
     "form_schema": {},
 }
+# The clock rules of an item (issue 12): the §42 extension (0 where the law allows none) and the
+# acceptance limit after a supplement. Exported only when they differ from the default, so the
+# guide hash of versions published before these fields existed stays the same.
+CLOCK_DEFAULTS: dict[str, int] = {"extension_days": 10, "acceptance_limit_days": 5}
 MATERIAL_DEFAULTS: dict[str, Any] = {
     "material_type": "1",
     "material_form": "2",
@@ -116,6 +120,8 @@ def _version_fields(row: dict) -> dict:
         )
         if isinstance(out[key], str) and key not in ("form_schema",):
             out[key] = out[key].strip()
+    for key, default in CLOCK_DEFAULTS.items():
+        out[key] = default if row.get(key) is None else row[key]
     return out
 
 
@@ -154,6 +160,9 @@ def version_row(version: ItemVersion) -> dict:
         row["business_kind"] = item.business_kind
     for key in VERSION_DEFAULTS:
         row[key] = getattr(version, key)
+    for key, default in CLOCK_DEFAULTS.items():
+        if getattr(version, key) != default:
+            row[key] = getattr(version, key)
     if not row["online_grade"]:
         del row["online_grade"]
     row["materials"] = [material_row(m) for m in version.materials.all()]

@@ -95,6 +95,8 @@ ROW_KEYS = {
     "cooling_off_days",
     "confirm_days",
     "special_procedures",
+    "extension_days",
+    "acceptance_limit_days",
     "form_schema",
     "materials",
     "halls",
@@ -159,6 +161,8 @@ FIELD_LABELS = {
     "cooling_off_days": "冷静期",
     "confirm_days": "冷静期届满后确认期限",
     "special_procedures": "特别程序",
+    "extension_days": "可延长期限",
+    "acceptance_limit_days": "补正后受理时限",
     "form_schema": "申请表",
     "materials": "申请材料",
     "halls": "办理大厅",
@@ -396,6 +400,10 @@ def row_structure_problems(row: Any) -> Problems:
         v = row.get(k)
         if v is not None and (not _is_int(v) or v < 0 or v > 3650):
             out.append((k, f"{FIELD_LABELS[k]}应为 0 到 3650 之间的整数"))
+    for k, low, high in (("extension_days", 0, 60), ("acceptance_limit_days", 1, 30)):
+        v = row.get(k)
+        if v is not None and (not _is_int(v) or not low <= v <= high):
+            out.append((k, f"{FIELD_LABELS[k]}应为 {low} 到 {high} 之间的整数（工作日）"))
     s, p = row.get("statutory_limit_days"), row.get("promised_limit_days")
     if _is_int(s) and _is_int(p) and p > s:
         out.append(("promised_limit_days", "承诺办结时限不能超过法定办结时限"))
@@ -483,8 +491,14 @@ def _result_problems(result: dict) -> list[str]:
 
 def _procedure_problems(proc: dict) -> list[str]:
     out = []
-    if set(proc) - {"kind", "name", "basis"}:
+    if set(proc) - {"kind", "name", "basis", "procedure", "duration_days"}:
         out.append("特别程序含未知字段")
+    machine = proc.get("procedure")
+    if machine is not None and (not isinstance(machine, str) or not re.fullmatch(r"[a-z_]{2,30}", machine)):
+        out.append("特别程序代码（procedure）应为小写英文代码，如 hearing、expert_review")
+    days = proc.get("duration_days")
+    if days is not None and (not _is_int(days) or not 1 <= days <= 250):
+        out.append("特别程序预计时长（duration_days）应为 1 到 250 之间的整数（工作日）")
     if proc.get("kind") not in code_values("special_procedure_kind"):
         out.append("特别程序种类应为 1（延长审批）或 2（其他）")
     if not isinstance(proc.get("name"), str) or not proc["name"].strip():

@@ -56,6 +56,8 @@ ITEM_COLUMNS: list[tuple[str, str, str]] = [
     ("tolerance_acceptance", "容缺受理", "bool"),
     ("commitment_system", "告知承诺制", "bool"),
     ("special_procedures", "特别程序（JSON）", "json"),
+    ("extension_days", "可延长期限（工作日）", "int"),
+    ("acceptance_limit_days", "补正后受理时限（工作日）", "int"),
     ("halls", "办理大厅", "list"),
     ("form_schema", "申请表（JSON Schema）", "json"),
 ]

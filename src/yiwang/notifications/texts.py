@@ -17,7 +17,13 @@ CATEGORIES = [
 ]
 
 _AGENCY = "{% if department %}{{ department }}{% else %}本机关{% endif %}"
-_REMEDY = "如不服本决定，可以依法申请行政复议或者提起行政诉讼。"
+# The remedy named on the decision (cases: organizations.selectors.department_remedy), or the
+# general sentence when the caller gives none.
+_REMEDY = (
+    "{% if review_body %}如不服本决定，可以自收到本决定之日起{{ review_days }}日内向{{ review_body }}"
+    "申请行政复议，或者自收到本决定之日起{{ litigation_months }}个月内依法向{{ court }}提起行政诉讼。"
+    "{% else %}如不服本决定，可以依法申请行政复议或者提起行政诉讼。{% endif %}"
+)
 
 KINDS = [
     # --- cases (legal notices: cannot be switched off) -----------------------------------------
@@ -61,7 +67,39 @@ KINDS = [
             "您提出的“{{ item }}”申请（办件编号 {{ number }}），经审查，"
             + _AGENCY
             + "决定不予受理。理由：{{ reason }}。"
+            "{% if competent_agency %}该申请事项依法不属于本机关职权范围，请向{{ competent_agency }}申请。{% endif %}"
             + _REMEDY
+        ),
+    ),
+    EventKind(
+        kind="case.special_procedure",
+        category="case",
+        label="特别程序告知",
+        legal=True,
+        required=("number", "item", "procedure"),
+        title="办件 {{ number }} 进入特别程序：{{ procedure }}",
+        body=(
+            "您申请的“{{ item }}”（办件编号 {{ number }}）需进行{{ procedure }}"
+            "{% if basis %}，依据：{{ basis }}{% endif %}。"
+            "{% if expected_days %}预计所需时间{{ expected_days }}个工作日"
+            "{% if planned_end %}（预计于{{ planned_end }}前结束）{% endif %}。{% endif %}"
+            "特别程序所需时间不计算在办理期限内。特别程序告知书可在办件详情中查看。"
+        ),
+    ),
+    EventKind(
+        kind="case.extended",
+        category="case",
+        label="延长办理期限告知",
+        legal=True,
+        required=("number", "item", "reason", "due_date"),
+        title="办件 {{ number }} 办理期限已延长",
+        body=(
+            "您申请的“{{ item }}”（办件编号 {{ number }}）因{{ reason }}，经"
+            + _AGENCY
+            + "负责人批准，办理期限延长{% if days %}{{ days }}个工作日{% endif %}，"
+            "延长后办结期限为{{ due_date }}"
+            "{% if statutory_due_date %}（法定办结期限{{ statutory_due_date }}）{% endif %}。"
+            "延期告知书可在办件详情中查看。"
         ),
     ),
     EventKind(
@@ -71,13 +109,18 @@ KINDS = [
         legal=True,
         required=("number", "item", "decision"),
         title=(
-            "办件 {{ number }} 已作出{% if decision == 'approve' %}准予许可{% else %}不予许可{% endif %}决定"
+            "办件 {{ number }} 已作出{% if decision_label %}{{ decision_label }}"
+            "{% elif decision == 'approve' %}准予许可{% else %}不予许可{% endif %}决定"
         ),
         body=(
             "您提出的“{{ item }}”申请（办件编号 {{ number }}），经审查，"
-            "{% if decision == 'approve' %}符合法定条件和标准，" + _AGENCY + "决定准予许可。"
+            "{% if decision == 'approve' %}符合法定条件，" + _AGENCY + "决定"
+            "{% if decision_label %}{{ decision_label }}{% else %}准予许可{% endif %}。"
             "{% if note %}说明：{{ note }}。{% endif %}"
-            "{% else %}" + _AGENCY + "决定不予许可。理由：{{ reason }}。" + _REMEDY + "{% endif %}"
+            "{% else %}"
+            + _AGENCY
+            + "决定{% if decision_label %}{{ decision_label }}{% else %}不予许可{% endif %}。"
+            "理由：{{ reason }}。" + _REMEDY + "{% endif %}"
             "决定书可在办件详情中查看。"
         ),
     ),
@@ -90,8 +133,10 @@ KINDS = [
         title="办件 {{ number }} 已办结",
         body=(
             "您申请的“{{ item }}”（办件编号 {{ number }}）已办结，办理结果："
-            "{% if decision == 'approve' %}准予许可{% elif decision == 'deny' %}不予许可"
+            "{% if decision_label %}{{ decision_label }}"
+            "{% elif decision == 'approve' %}准予许可{% elif decision == 'deny' %}不予许可"
             "{% else %}{{ decision }}{% endif %}。"
+            "{% if licenses %}本次核发证照：{{ licenses|join:'、' }}。{% endif %}"
             "{% if delivery %}结果送达方式：{{ delivery }}。{% endif %}办结通知书可在办件详情中查看。"
         ),
     ),

@@ -13,8 +13,18 @@ class RegionAdmin(admin.ModelAdmin):
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["name", "uscc", "kind", "region", "valid_from", "valid_until", "successor"]
-    list_filter = ["kind"]
+    list_display = [
+        "name",
+        "uscc",
+        "kind",
+        "region",
+        "review_body",
+        "court",
+        "valid_from",
+        "valid_until",
+        "successor",
+    ]
+    list_filter = ["kind", "vertically_managed"]
     search_fields = ["name", "uscc"]
     raw_id_fields = ["region", "successor"]
 

@@ -77,6 +77,21 @@ class Department(models.Model):
         on_delete=models.PROTECT,
         related_name="predecessors",
     )
+    # 救济途径 (remedies): named on every adverse decision (organizations.selectors.department_remedy)
+    vertically_managed = models.BooleanField(
+        "垂直管理",
+        default=False,
+        help_text="税务、海关、金融监管、国家安全等实行垂直领导的机关：行政复议机关为上一级主管部门",
+    )
+    review_body = models.CharField(
+        "行政复议机关",
+        max_length=100,
+        blank=True,
+        help_text="留空则按《行政复议法》（2023）：本级人民政府；垂直管理机关为上一级主管部门",
+    )
+    court = models.CharField(
+        "行政诉讼管辖法院", max_length=100, blank=True, help_text="留空则为所在地有管辖权的人民法院"
+    )
 
     objects = ValidityQuerySet.as_manager()
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.db.models import Q
 
-from .models import Region, Role, StaffRole
+from .models import Department, Region, Role, StaffRole
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -115,3 +115,61 @@ __all__ = [
     "window_serves",
     "windows_serving_item",
 ]
+
+
+# --- 救济途径 (remedies) -------------------------------------------------------------------------
+REVIEW_DAYS = 60  # 《行政复议法》（2023）第二十条：知道或者应当知道之日起六十日内
+LITIGATION_MONTHS = 6  # 《行政诉讼法》第四十六条：知道或者应当知道作出行政行为之日起六个月内
+# Vertically managed agencies (《行政复议法》（2023）第二十七条): the review body is the agency one
+# level up, not the people's government at the same level. Matched on the department's name when
+# the `vertically_managed` flag is not set; the flag (admin-editable) is the data.
+VERTICAL_AGENCIES = (
+    ("税务", "上一级税务机关"),
+    ("海关", "上一级海关"),
+    ("金融监管", "上一级金融监督管理机构"),
+    ("金融监督管理", "上一级金融监督管理机构"),
+    ("国家安全", "上一级国家安全机关"),
+)
+
+
+@dataclass(frozen=True)
+class Remedy:
+    review_body: str
+    review_days: int
+    court: str
+    litigation_months: int
+
+    def as_dict(self) -> dict:
+        return {
+            "review_body": self.review_body,
+            "review_days": self.review_days,
+            "court": self.court,
+            "litigation_months": self.litigation_months,
+        }
+
+
+def _vertical_body(department: Department) -> str | None:
+    for word, body in VERTICAL_AGENCIES:
+        if word in department.name:
+            return body
+    return "上一级主管部门" if department.vertically_managed else None
+
+
+def department_remedy(department: Department) -> Remedy:
+    """Where and how long an applicant may challenge this department's adverse decision: the
+    department's own 复议机关 and court when an administrator entered them, else the default rule
+    (2023 《行政复议法》): the people's government at the department's own level, or for a
+    vertically managed agency the agency one level up; the court where the department sits."""
+    region = department.region
+    body = department.review_body.strip() or _vertical_body(department) or f"{region.name}人民政府"
+    court = department.court.strip() or f"{region.name}有管辖权的人民法院"
+    return Remedy(body, REVIEW_DAYS, court, LITIGATION_MONTHS)
+
+
+def remedy_sentence(remedy: dict) -> str:
+    """The sentence every adverse notice carries (from a stored remedy dict)."""
+    return (
+        f"如不服本决定，可以自收到本决定之日起{remedy['review_days']}日内向{remedy['review_body']}"
+        f"申请行政复议，或者自收到本决定之日起{remedy['litigation_months']}个月内依法向"
+        f"{remedy['court']}提起行政诉讼。"
+    )

@@ -70,6 +70,12 @@ def _item(
         case_kind=case_kind,
         form_schema=FORM_SCHEMA,
         tolerance_acceptance=True,
+        # §45: only declared procedures stop the clock
+        special_procedures=[
+            {"kind": "2", "name": "专家评审", "basis": "《中华人民共和国行政许可法》第四十五条"},
+            {"kind": "2", "name": "现场核查", "basis": "《食品经营许可和备案管理办法》", "duration_days": 5},
+            {"kind": "1", "name": "延长审批", "basis": "《中华人民共和国行政许可法》第四十二条"},
+        ],
         halls=[hall],
     )
     MaterialFactory(item_version=version, code="id_card", name="身份证明", required=True, material_form="2")

@@ -16,6 +16,7 @@ from yiwang.accounts.decorators import staff_required
 from yiwang.cases import presenters, selectors, services
 from yiwang.cases.models import Delivery, Status
 from yiwang.cases.pages import case_context, case_or_404
+from yiwang.cases.special_procedures import declared_procedures
 from yiwang.catalog import formspec
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.formspec import apply_context
@@ -35,7 +36,7 @@ STALE_MESSAGE = "该办件已被他人处理，请刷新后重试"
 # Which inputs each action's small form carries (besides `version` and `action`).
 ACTION_FIELDS: dict[str, list[str]] = {
     "accept": ["tolerated", "note"],
-    "refuse": ["reason"],
+    "refuse": ["reason", "competent_agency"],
     "request_supplement": ["missing", "note"],
     "review": ["note"],
     "return": ["reason"],
@@ -43,8 +44,10 @@ ACTION_FIELDS: dict[str, list[str]] = {
     "deny": ["reason"],
     "complete": ["delivery", "note"],
     "transfer": ["department", "reason"],
+    "request_extension": ["reason"],
+    "approve_extension": ["note"],
     "extend": ["reason"],
-    "start_special_procedure": ["kind", "basis", "note"],
+    "start_special_procedure": ["kind", "expected_days", "note"],
     "end_special_procedure": ["note"],
     "suspend": ["reason"],
     "resume": ["note"],
@@ -95,12 +98,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _action_forms(*, case, allowed: list[str], posted: dict | None, errors: dict) -> list[dict]:
+def _action_forms(
+    *, case, allowed: list[str], posted: dict | None, errors: dict, special_kinds: list
+) -> list[dict]:
     posted = posted or {}
     forms = []
     for action in allowed:
         if action not in ACTION_FIELDS:
             continue  # applicant actions (submit, supplement, withdraw) are not staff actions
+        if action == "start_special_procedure" and not special_kinds:
+            continue  # the item declares no special procedure: its clock cannot be stopped
         mine = posted.get("action") == action
         forms.append(
             {
@@ -127,16 +134,23 @@ def _render_case(request, case, *, reveal=False, error="", errors=None, posted=N
     materials = (
         list(case.item_version.materials.all()) if {"request_supplement", "accept"} & set(allowed) else []
     )
+    special_kinds = [
+        (code, f"{entry.get('name') or label}（依据：{entry.get('basis')}）")
+        for code, entry in declared_procedures(case.item_version.special_procedures).items()
+        for label in [services.SPECIAL_PROCEDURES[code]]
+    ]
     ctx.update(
         {
             "revealed": reveal and not error,
             "allowed": allowed,
-            "action_forms": _action_forms(case=case, allowed=allowed, posted=posted, errors=errors or {}),
+            "action_forms": _action_forms(
+                case=case, allowed=allowed, posted=posted, errors=errors or {}, special_kinds=special_kinds
+            ),
             "error": error,
             "delivery_choices": Delivery.choices,
-            "special_kinds": list(services.SPECIAL_PROCEDURES.items()),
+            "special_kinds": special_kinds,
             "departments": workbench.transfer_departments(exclude_id=case.department_id)
-            if "transfer" in allowed
+            if "transfer" in allowed or "refuse" in allowed
             else [],
             "item_materials": [m.name for m in materials] if "request_supplement" in allowed else [],
             "tolerable_materials": [(m.code, m.name) for m in materials if m.tolerable]
@@ -181,6 +195,8 @@ def _posted(post: QueryDict) -> dict:
             "material",
             "finding",
             "party",
+            "expected_days",
+            "competent_agency",
         )
     }
     posted["tolerated_list"] = post.getlist("tolerated")

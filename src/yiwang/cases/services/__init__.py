@@ -26,7 +26,7 @@ from ..rules import (
     action_check,
     is_applicant,
 )
-from .actions import EXTENSION_DAYS, REMEDY, SPECIAL_PROCEDURES, Act, case_apply_action
+from .actions import EXTENSION_DAYS, SPECIAL_PROCEDURES, Act, case_apply_action, remedy_for
 from .bulk import cases_move_department, cases_move_region, cases_recompute_due_dates
 from .submission import (
     Upload,
@@ -46,7 +46,6 @@ __all__ = [
     "APPLICANT",
     "EXTENSION_DAYS",
     "OPEN_STATUSES",
-    "REMEDY",
     "RULES",
     "RUNNING",
     "SPECIAL_PROCEDURES",
@@ -70,5 +69,6 @@ __all__ = [
     "form_protect",
     "form_reveal",
     "is_applicant",
+    "remedy_for",
     "today",
 ]

@@ -23,27 +23,17 @@ from yiwang.workdays import selectors as workdays
 
 from .. import clock
 from ..clock import today
-from ..models import Case, ClockStop, Delivery, PartyRole, Status, StopKind
+from ..models import Case, ClockStop, Delivery, NoticeKind, PartyRole, Status, StopKind
 from ..rules import action_check
+from ..special_procedures import SPECIAL_PROCEDURES, declared_procedures, kinds_text
+from ..wording import remedy_for
 from . import procedures
 from .license_refs import _reverify_license_refs
 from .submission import _decode_materials, _do_submit, _store, form_protect, form_reveal
 from .transitions import _notice, _recomputed, _transition
 
-EXTENSION_DAYS = 10  # 行政许可法 §42
-SPECIAL_PROCEDURES = {
-    "hearing": "听证",
-    "tender": "招标",
-    "auction": "拍卖",
-    "inspection": "检验",
-    "testing": "检测",
-    "quarantine": "检疫",
-    "appraisal": "鉴定",
-    "expert_review": "专家评审",
-    "public_notice": "公示",
-    "site_inspection": "现场核查",
-}
-REMEDY = "如不服本决定，可以自收到本决定之日起六十日内依法申请行政复议，或者自收到本决定之日起六个月内依法向人民法院提起行政诉讼。"
+EXTENSION_DAYS = 10  # 行政许可法 §42: the default of `catalog.ItemVersion.extension_days`
+MAX_PROCEDURE_DAYS = 250  # an expected duration beyond a working year is a typing error
 
 
 @dataclass
@@ -138,14 +128,22 @@ def _accept(a: Act) -> Case:
     else:
         accepted_on = clock.deemed_acceptance(case, today=on) or on
         limit = case.item_version.promised_limit_days
+        statutory = case.item_version.statutory_limit_days
+        if statutory is None or (limit is not None and statutory < limit):
+            statutory = limit
         due, provisional = clock.due_date_for(
             accepted_on=accepted_on, limit_days=limit, extension_days=0, stops=[], today=on
+        )
+        statutory_due, _ = clock.due_date_for(
+            accepted_on=accepted_on, limit_days=statutory or 0, extension_days=0, stops=[], today=on
         )
         update = {
             "accepted_on": accepted_on,
             "limit_days": limit,
             "due_date": due,
             "due_date_provisional": provisional,
+            "statutory_limit_days": statutory,
+            "statutory_due_date": statutory_due,
         }
     due = update["due_date"]
     if case.hall_id is None:
@@ -153,11 +151,45 @@ def _accept(a: Act) -> Case:
         if window is not None:
             update.update(window_id=window.pk, hall_id=window.hall_id)
     data = {"accepted_on": accepted_on.isoformat(), "due_date": due.isoformat()}
+    if update.get("statutory_due_date"):
+        data["statutory_due_date"] = update["statutory_due_date"].isoformat()
     if accepted_on != on:
         data["deemed_accepted_on_receipt"] = True
     a.go(data={**data, **plan.data}, update={**update, **plan.update})
-    a.notice(data={"accepted_on": accepted_on.isoformat(), "due_date": due.isoformat(), "limit_days": limit})
+    a.notice(data={**data, "limit_days": limit})
     procedures.accept_after(case=a.case, plan=plan, on=on)
+    return a.case
+
+
+def _competent_agency(value: object, *, on: date) -> str:
+    """§32 ②: the agency the applicant should apply to — a department of the platform (id or
+    统一社会信用代码, as the page's list gives it) or the name the clerk typed."""
+    ref = str(value or "").strip()
+    if not ref:
+        return ""
+    depts = Department.objects.valid_on(on)
+    found = (depts.filter(pk=int(ref)).first() if is_digits(ref) and len(ref) <= 9 else None) or (
+        depts.filter(uscc=ref).first()
+    )
+    if found is not None:
+        return found.name
+    if len(ref) > 100:
+        raise ValidationFailed(fields={"competent_agency": ["有权机关名称不能超过100个字"]})
+    return ref
+
+
+def _refuse(a: Act) -> Case:
+    """不予受理 (§32): with the reason, the remedy, and — when the matter is not the department's to
+    decide (§32 ②) — the competent agency the applicant should turn to."""
+    agency = _competent_agency(a.fields.get("competent_agency"), on=a.on)
+    data = {"reason": a.fields.get("reason")}
+    if agency:
+        data["competent_agency"] = agency
+    remedy = remedy_for(a.case)
+    if remedy:
+        data["remedy"] = remedy
+    a.go(data=data)
+    a.notice(data={"note": a.note, **data})
     return a.case
 
 
@@ -191,7 +223,8 @@ def _return(a: Act) -> Case:
 
 
 def _decide(a: Act) -> Case:
-    data = {**a.data, **({"remedy": REMEDY} if a.action == "deny" else {})}
+    remedy = remedy_for(a.case) if a.action == "deny" else None
+    data = {**a.data, **({"remedy": remedy} if remedy else {})}
     if a.action == "approve":  # a decision on a commitment opens its 事后核查
         data.update(procedures.verification_open(case=a.case, on=a.on))
     a.go(data=data, update={"decision": a.action})
@@ -244,35 +277,100 @@ def _transfer(a: Act) -> Case:
     return a.go(data=data, update={"department_id": target.pk, "region_id": target.region_id})
 
 
-def _extend(a: Act) -> Case:
-    update = {
-        "extension_days": EXTENSION_DAYS,
-        **_recomputed(a.case, extension_days=EXTENSION_DAYS, today_=a.on),
-    }
-    data = {"reason": a.fields["reason"], "days": EXTENSION_DAYS, "due_date": update["due_date"].isoformat()}
-    a.go(data=data, update=update)
-    a.notice(data=data)
+def _request_extension(a: Act) -> Case:
+    """§42, step one: the reviewer asks for the item's extension, with the reason."""
+    reason = str(a.fields["reason"]).strip()
+    days = a.case.item_version.extension_days
+    a.go(
+        data={"reason": reason, "days": days},
+        update={"extension_requested_on": a.on, "extension_reason": reason},
+    )
     return a.case
+
+
+def _extension_apply(a: Act, *, reason: str) -> Case:
+    """The approved extension: the item's extension days added to both limits, the applicant
+    told the reason and the new dates (延期告知书, and a message)."""
+    days = a.case.item_version.extension_days
+    update = {
+        "extension_days": days,
+        "extension_reason": reason,
+        **_recomputed(a.case, extension_days=days, today_=a.on),
+    }
+    data = {"reason": reason, "days": days, "due_date": update["due_date"].isoformat()}
+    if update.get("statutory_due_date"):
+        data["statutory_due_date"] = update["statutory_due_date"].isoformat()
+    a.go(data=data, update=update)
+    a.notice(kind=NoticeKind.EXTENSION, data=data)
+    return a.case
+
+
+def _approve_extension(a: Act) -> Case:
+    """§42, step two: the head (approver) approves the pending request."""
+    return _extension_apply(a, reason=a.case.extension_reason or str(a.fields.get("reason") or ""))
+
+
+def _extend(a: Act) -> Case:
+    """The alias of both steps for one approver: asked and approved at once."""
+    return _extension_apply(a, reason=str(a.fields["reason"]).strip())
+
+
+def _expected_days(a: Act, declared: dict) -> int:
+    raw = a.fields.get("expected_days")
+    if raw in (None, ""):
+        raw = declared.get("duration_days")
+    try:
+        days = int(raw)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValidationFailed(
+            fields={
+                "expected_days": ["请填写特别程序预计所需的工作日数（《行政许可法》第四十五条要求书面告知）"]
+            }
+        ) from None
+    if not 1 <= days <= MAX_PROCEDURE_DAYS:
+        raise ValidationFailed(fields={"expected_days": [f"预计所需时间应为1至{MAX_PROCEDURE_DAYS}个工作日"]})
+    return days
 
 
 def _stop(a: Act) -> Case:
     special = a.action == "start_special_procedure"
-    kind = a.fields.get("kind")
-    if special and kind not in SPECIAL_PROCEDURES:
-        choices = "、".join(f"{k}（{v}）" for k, v in SPECIAL_PROCEDURES.items())
-        raise ValidationFailed(fields={"kind": ["特别程序种类应为：" + choices]})
+    kind = str(a.fields.get("kind") or "")
+    data: dict = {}
+    planned_end = None
+    basis = ""
+    if special:
+        declared = declared_procedures(a.case.item_version.special_procedures)
+        if kind not in declared:
+            allowed = kinds_text(declared)
+            message = (
+                f"本事项列明的特别程序为：{allowed}" if declared else "本事项未列明任何特别程序，不能停止计时"
+            )
+            raise ValidationFailed("特别程序须为本事项列明（附法律依据）的种类", fields={"kind": [message]})
+        entry = declared[kind]
+        days = _expected_days(a, entry)
+        planned_end = workdays.add_workdays(a.on, days).date
+        basis = str(entry.get("basis") or "")
+        data = {
+            "kind": kind,
+            "kind_label": SPECIAL_PROCEDURES[kind],
+            "name": entry.get("name") or SPECIAL_PROCEDURES[kind],
+            "basis": basis,
+            "expected_days": days,
+            "planned_end": planned_end.isoformat(),
+        }
+        if a.fields.get("basis"):
+            data["case_basis"] = a.fields["basis"]
+    else:
+        data = {"reason": a.fields.get("reason")}
     ClockStop.objects.create(
         case=a.case,
         kind=StopKind.SPECIAL_PROCEDURE if special else StopKind.SUSPENSION,
         procedure=kind if special else "",
-        legal_basis=a.fields.get("basis", "") if special else "",
+        legal_basis=basis,
         reason=a.fields.get("reason", "") or a.note,
         started_on=a.on,
+        planned_end=planned_end,
     )
-    if special:
-        data = {"kind": kind, "kind_label": SPECIAL_PROCEDURES[kind], "basis": a.fields.get("basis")}
-    else:
-        data = {"reason": a.fields.get("reason")}
     a.go(data=data, update={"clock_stopped": True})
     if special:
         a.notice(data=data)
@@ -307,6 +405,9 @@ _HANDLERS = {
     "deny": _decide,
     "complete": _complete,
     "transfer": _transfer,
+    "refuse": _refuse,
+    "request_extension": _request_extension,
+    "approve_extension": _approve_extension,
     "extend": _extend,
     "start_special_procedure": _stop,
     "suspend": _stop,

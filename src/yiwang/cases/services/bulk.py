@@ -42,7 +42,7 @@ def _recompute_one(case: Case, *, reason: str, on: date) -> bool:
     extension, a stop ending), re-read it and recompute from what they left."""
     for _ in range(5):
         new = _recomputed(case, today_=on)
-        if new["due_date"] == case.due_date and new["due_date_provisional"] == case.due_date_provisional:
+        if all(getattr(case, k) == v for k, v in new.items()):
             return False
         if Case.objects.filter(pk=case.pk, version=case.version).update(version=F("version") + 1, **new):
             CaseRecord.objects.create(

@@ -53,12 +53,12 @@ from ..models import (
     VerificationStatus,
 )
 from ..rules import RUNNING, acting_roles
+from ..wording import remedy_for
 from .transitions import _notice, _recomputed, _transition
 
 log = logging.getLogger("yiwang.cases")
 
 PARTIES = {"applicant": "申请人", "other": "另一方当事人"}
-REMEDY = "如不服本决定，可以自收到本决定之日起六十日内依法申请行政复议，或者自收到本决定之日起六个月内依法向人民法院提起行政诉讼。"
 
 
 # --- 告知承诺制 at submission ----------------------------------------------------------------------
@@ -288,9 +288,9 @@ def tolerance_lapse(a) -> Case:
     data = {"materials": [t.material_code for t in late], "rule": rule}
     if rule == ToleranceLapse.REFUSE:
         reason = f"申请人未在容缺受理告知的期限内补交{'、'.join(names)}"
-        data.update(reason=reason, remedy=REMEDY)
+        data.update(reason=reason, remedy=remedy_for(case))
         a.go(to=Status.DENIED, data=data, update={"decision": "deny"})
-        a.notice(kind="denial", data={"note": a.note, "reason": reason, "remedy": REMEDY})
+        a.notice(kind="denial", data={"note": a.note, "reason": reason, "remedy": remedy_for(case)})
         return a.case
     update: dict = {}
     if not case.clock_stopped:
@@ -345,7 +345,7 @@ def verify_false(a) -> Case:
         recorded_on=a.on,
         recorded_by=a.actor,
     )
-    data = {"finding": finding, "licenses": revoked, "dishonesty": True, "remedy": REMEDY}
+    data = {"finding": finding, "licenses": revoked, "dishonesty": True, "remedy": remedy_for(case)}
     a.go(data=data)
     a.notice(data={**data, "message": {"finding": finding, "licenses": revoked}})
     return a.case

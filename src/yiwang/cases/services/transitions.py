@@ -114,14 +114,24 @@ def _notice(*, case: Case, kind: str, on: date, data: dict, seq: int | None = No
 
 
 def _recomputed(case: Case, *, extension_days: int | None = None, today_: date) -> dict:
-    """The due date (and whether it is provisional) from the acceptance day, the limit, the
-    extension and the clock stops."""
+    """The due dates — promised (and whether it is provisional) and statutory — from the
+    acceptance day, the limits, the extension and the clock stops."""
     ext = case.extension_days if extension_days is None else extension_days
+    stops = list(case.stops.all())
     due, provisional = clock.due_date_for(
         accepted_on=case.accepted_on,
         limit_days=case.limit_days or 0,
         extension_days=ext,
-        stops=list(case.stops.all()),
+        stops=stops,
         today=today_,
     )
-    return {"due_date": due, "due_date_provisional": provisional}
+    out = {"due_date": due, "due_date_provisional": provisional}
+    if case.statutory_limit_days is not None:
+        out["statutory_due_date"], _ = clock.due_date_for(
+            accepted_on=case.accepted_on,
+            limit_days=case.statutory_limit_days,
+            extension_days=ext,
+            stops=stops,
+            today=today_,
+        )
+    return out

@@ -40,10 +40,13 @@ def accepted_case():
         limit_days=5,
         due_date=due.date,
         due_date_provisional=True,
+        statutory_limit_days=20,
+        statutory_due_date=date(2027, 3, 1),  # stale: recomputed with the notice
     )
 
 
 def test_entering_the_notice_recomputes_open_cases(accepted_case):
+    statutory_before = accepted_case.statutory_due_date
     # A made-up notice for tests: 春节 Feb 5–11 off, Saturday Feb 20 worked.
     notice = services.calendar_notice_enter(
         year=2027,
@@ -62,6 +65,9 @@ def test_entering_the_notice_recomputes_open_cases(accepted_case):
     # Feb 4 = 1, Feb 12 = 2, Feb 15 = 3, Feb 16 = 4, Feb 17 = 5.
     assert accepted_case.due_date == date(2027, 2, 17)
     assert accepted_case.due_date_provisional is False
+    # the statutory due date moves with the same calendar
+    assert accepted_case.statutory_due_date == selectors.add_workdays(date(2027, 2, 3), 20).date
+    assert accepted_case.statutory_due_date != statutory_before
     record = CaseRecord.objects.get(case=accepted_case)
     assert "录入2027年放假安排通知" in record.note
     assert record.data["old"] == "2027-02-16" and record.data["new"] == "2027-02-17"

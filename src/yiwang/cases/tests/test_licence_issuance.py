@@ -58,3 +58,20 @@ def test_a_failing_issuance_rolls_the_completion_back(world, monkeypatch):
         )
     assert Case.objects.get(pk=case.pk).status == Status.APPROVED
     assert License.objects.count() == 0
+
+
+def test_the_completion_notice_lists_the_licences_issued(world):
+    from yiwang.cases.notices import render_html
+    from yiwang.notifications.models import Notification
+
+    case = cases.case_apply_action(
+        case=_to_approved(world), actor=world.approver, action="complete", on=MON, delivery="electronic"
+    )
+    identifiers = list(License.objects.filter(case=case).values_list("identifier", flat=True))
+    assert identifiers
+    notice = case.notices.get(kind="completion")
+    assert notice.data["licenses"] == identifiers
+    html = render_html(notice)
+    assert "本次核发证照：" in html and all(i in html for i in identifiers)
+    message = Notification.objects.get(kind="case.completed", recipient=world.citizen)
+    assert all(i in message.body for i in identifiers)

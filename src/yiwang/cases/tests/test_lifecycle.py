@@ -1,9 +1,11 @@
 """Case lifecycle through the services: submission, acceptance, review, decision, completion,
 the clock and its stops, supplements, withdrawal."""
 
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connection
 
 from yiwang.accounts.models import PersonalDataView, User
@@ -187,6 +189,7 @@ def test_special_procedure_stops_the_clock_by_the_s_e_rule(world):
         on=date(2026, 11, 3),
         kind="expert_review",
         basis="《食品经营许可管理办法》第二十条",
+        expected_days=10,
     )
     assert case.clock_stopped
     with pytest.raises(InvalidTransition):
@@ -412,6 +415,8 @@ def test_recompute_due_dates_records_the_change(world):
     assert services.cases_recompute_due_dates(years={2026}, reason="测试", on=MON) == 0
 
 
+# a day within the statutory limit: the extension is offered only then
+@time_machine.travel(datetime(2026, 11, 2, 10, tzinfo=ZoneInfo("Asia/Shanghai")))
 def test_allowed_actions_follow_role_scope_and_state(world):
     case = submit(world, on=services.today())
     assert selectors.allowed_actions(actor=world.clerk, case=case) == [
@@ -424,6 +429,7 @@ def test_allowed_actions_follow_role_scope_and_state(world):
     case = act(case, world.clerk, "accept")
     assert set(selectors.allowed_actions(actor=world.reviewer, case=case)) == {
         "review",
+        "request_extension",
         "return",
         "transfer",
         "start_special_procedure",

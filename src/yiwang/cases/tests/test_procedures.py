@@ -182,7 +182,9 @@ def test_lapse_refuses_when_the_item_says_so(world):
     case = act(case, world.approver, "tolerance_lapse", on=date(2026, 11, 10))
     assert case.status == Status.DENIED and case.decision == "deny"
     denial = Notice.objects.get(case=case, kind="denial")
-    assert "经营场所平面图" in denial.data["reason"] and "行政复议" in denial.data["remedy"]
+    assert (
+        "经营场所平面图" in denial.data["reason"] and denial.data["remedy"]["review_body"] == "武汉市人民政府"
+    )
 
 
 # --- 告知承诺制 -----------------------------------------------------------------------------------------

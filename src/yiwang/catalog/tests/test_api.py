@@ -116,6 +116,7 @@ def test_detail_is_the_full_guide(client):
     assert g["fees"][0]["waivable"] is True
     assert g["results"][0]["type_label"] == "批文"
     assert g["special_procedures"][0]["kind_label"] == "延长审批"
+    assert (g["extension_days"], g["acceptance_limit_days"]) == (10, 5)  # the clock rules' defaults
     assert g["halls"][0]["name"] == "区政务服务中心"
     assert g["service_objects"] == [{"code": "1", "label": "自然人"}]
     assert g["department"]["uscc"] == dep.uscc

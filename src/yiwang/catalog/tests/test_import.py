@@ -288,3 +288,51 @@ def test_import_and_export_commands(tmp_path, capsys):
     assert [r["code"] for r in json.loads(out_json.read_text(encoding="utf-8"))] == ["C-1"]
     call_command("catalog_import", str(out_xlsx))
     assert "未变 1" in capsys.readouterr().out
+
+
+def test_clock_rules_import_export_and_validation():
+    """The §42 extension rule and the acceptance limit after a supplement are catalogue fields
+    (issue 12): defaults 10 and 5 working days, exported only when an item differs, so guides
+    published before them keep their hash; a special procedure may name its machine kind and
+    expected duration."""
+    dep = DepartmentFactory()
+    plain = item_row(dep, "A-1")
+    strict = item_row(
+        dep,
+        "A-2",
+        extension_days=0,
+        acceptance_limit_days=3,
+        special_procedures=[
+            {
+                "kind": "2",
+                "name": "听证",
+                "basis": "《行政许可法》第四十六条",
+                "procedure": "hearing",
+                "duration_days": 20,
+            }
+        ],
+    )
+    report = services.items_import(data=[plain, strict])
+    assert report.ok, report.as_text()
+    a1, a2 = selectors.item_version_current(code="A-1"), selectors.item_version_current(code="A-2")
+    assert (a1.extension_days, a1.acceptance_limit_days) == (10, 5)
+    assert (a2.extension_days, a2.acceptance_limit_days) == (0, 3)
+    exported = {r["code"]: r for r in services.items_export()}
+    assert "extension_days" not in exported["A-1"] and "acceptance_limit_days" not in exported["A-1"]
+    assert exported["A-2"]["extension_days"] == 0 and exported["A-2"]["acceptance_limit_days"] == 3
+    assert services.items_import(data=json.loads(json.dumps(list(exported.values())))).unchanged == 2
+    bad = item_row(
+        dep,
+        "A-3",
+        extension_days=99,
+        acceptance_limit_days=0,
+        special_procedures=[
+            {"kind": "2", "name": "听证", "basis": "x", "procedure": "Hearing!", "duration_days": 0}
+        ],
+    )
+    report = services.items_import(data=[bad])
+    assert not report.ok
+    text = report.as_text()
+    assert "可延长期限应为 0 到 60" in text and "补正后受理时限应为 1 到 30" in text
+    assert "特别程序代码" in text and "预计时长" in text
+    assert not Item.objects.filter(code="A-3").exists()

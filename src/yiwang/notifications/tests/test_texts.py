@@ -20,6 +20,8 @@ SAMPLES = {
     "case.refused": {**CASE, "reason": "不属于本机关职权范围"},
     "case.decided": {**CASE, "decision": "approve"},
     "case.completed": {**CASE, "decision": "approve", "delivery": "电子送达"},
+    "case.special_procedure": {**CASE, "procedure": "专家评审", "basis": "《行政许可法》第四十五条", "expected_days": 10, "planned_end": "2026-11-24"},
+    "case.extended": {**CASE, "reason": "需现场核查", "days": 10, "due_date": "2026-11-30", "statutory_due_date": "2026-12-14"},
     "bundle.item_failed": {"number": "YJS2026000001", "bundle": "开办餐饮店", "item": "户外招牌设置", "case": "CP1", "reason": "不予许可"},
     "bundle.supplement_requested": {
         "number": "YJS2026000001", "bundle": "开办餐饮店",
@@ -91,6 +93,40 @@ def test_case_denial_names_reason_and_remedy():
     assert "可以依法申请行政复议或者提起行政诉讼" in out.body
     done = render(kinds.kind_get("case.completed"), {**CASE, "decision": "deny"})
     assert "办理结果：不予许可" in done.body and "送达方式" not in done.body
+
+
+REMEDY = {
+    "review_body": "武汉市人民政府",
+    "review_days": 60,
+    "court": "武汉市有管辖权的人民法院",
+    "litigation_months": 6,
+}
+
+
+def test_adverse_decisions_name_the_remedy_bodies_and_limits():
+    refused = render(
+        kinds.kind_get("case.refused"),
+        {**CASE, "reason": "不属于本机关职权范围", "competent_agency": "武汉市卫生健康委员会", **REMEDY},
+    )
+    assert "请向武汉市卫生健康委员会申请" in refused.body
+    assert "六十" not in refused.body and "60日内向武汉市人民政府申请行政复议" in refused.body
+    assert "6个月内依法向武汉市有管辖权的人民法院提起行政诉讼" in refused.body
+    denied = render(
+        kinds.kind_get("case.decided"),
+        {**CASE, "decision": "deny", "decision_label": "不予确认", "reason": "材料不实", **REMEDY},
+    )
+    assert denied.title == "办件 CP2026111000000001 已作出不予确认决定"
+    assert "决定不予确认" in denied.body and "向武汉市人民政府申请行政复议" in denied.body
+
+
+def test_extension_and_special_procedure_messages():
+    ext = render(kinds.kind_get("case.extended"), SAMPLES["case.extended"])
+    assert kinds.kind_get("case.extended").legal
+    assert ext.title == "办件 CP2026111000000001 办理期限已延长"
+    assert "因需现场核查" in ext.body and "延长10个工作日" in ext.body and "2026-11-30" in ext.body
+    sp = render(kinds.kind_get("case.special_procedure"), SAMPLES["case.special_procedure"])
+    assert kinds.kind_get("case.special_procedure").legal
+    assert "需进行专家评审" in sp.body and "预计所需时间10个工作日" in sp.body and "2026-11-24" in sp.body
 
 
 def test_accepted_without_optional_facts():

@@ -106,7 +106,9 @@ def test_full_lifecycle_through_the_pages(client, world):
         actor=world.reviewer, case=Case.objects.get(pk=case.pk)
     )
     assert 'name="department"' in html and world.dept2.name in html  # transfer offers departments
-    assert 'name="kind"' in html and "专家评审" in html and 'name="basis"' in html
+    # only the procedures the item declares, with their legal basis, and the expected duration
+    assert 'name="kind"' in html and "专家评审（依据：《中华人民共和国行政许可法》第四十五条）" in html
+    assert 'name="expected_days"' in html and "听证" not in html
     assert act(world.reviewer, "review").status == Status.REVIEWED
     client.force_login(world.approver)
     html = client.get(url).content.decode()

@@ -94,6 +94,7 @@ def test_case_page_with_the_clock_stopped(client, world):
         "start_special_procedure",
         kind="expert_review",
         basis="《行政许可法》第四十五条",
+        expected_days=10,
     )
     client.force_login(world.reviewer)
     n, status = queries(client, f"/workbench/cases/{case.number}/")
