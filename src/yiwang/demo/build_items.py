@@ -136,7 +136,9 @@ def handling_forms_for(spec: dict) -> list[str]:
     申请 only where the item says its materials may come by post — never when the person must be
     present."""
     if spec.get("post") and spec.get("present"):
-        raise ValueError(f"{spec['name']}: an item that needs the person present takes no postal applications")
+        raise ValueError(
+            f"{spec['name']}: an item that needs the person present takes no postal applications"
+        )
     return ["1", "2", "3", *(["4"] if spec.get("post") else [])]
 
 
@@ -2417,7 +2419,9 @@ def expand(spec: dict, *, parent: dict | None = None, position: int = 0) -> list
         halls = list(spec["registrars"])
         hall = halls[0]
         places = "、".join(f"{h}（{HALL_ADDRESS[h]}）" for h in halls)
-        locations = f"{spec.get('registrar', '各区登记机关')}：{places}；网上预约：一网通办平台“{spec['name']}”"
+        locations = (
+            f"{spec.get('registrar', '各区登记机关')}：{places}；网上预约：一网通办平台“{spec['name']}”"
+        )
     basis = spec["basis"]
     if dept_key.endswith("_xzsp") and RELATIVE_CONCENTRATION not in basis:
         basis = f"{basis}；{RELATIVE_CONCENTRATION}"

@@ -119,4 +119,3 @@ def main(argv: list[str]) -> None:
         "items": corrections(old, new),
     }
     FIRST_EDITION_JSON.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-

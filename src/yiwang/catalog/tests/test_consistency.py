@@ -71,7 +71,7 @@ def test_import_warns_but_publishes_an_inconsistent_guide():
 @pytest.mark.django_db
 def test_items_only_agencies_apply_for_are_not_in_the_public_catalogue(client: Client):
     public = published_item(name="食品经营许可", service_objects=["1", "2"])
-    mixed = published_item(name="部门与企业均可申请", service_objects=["2", "5"])
+    mixed = published_item(name="部门与企业均可申请", service_objects=["2", "5"], cross_city_scope="都市圈")
     internal = published_item(name="政务数据共享申请", service_objects=["5"])
     assert selectors.is_public(public) and selectors.is_public(mixed) and not selectors.is_public(internal)
 
@@ -87,7 +87,12 @@ def test_items_only_agencies_apply_for_are_not_in_the_public_catalogue(client: C
     body = client.get("/api/v1/items").json()
     assert {i["name"] for i in body["items"]} == {"食品经营许可", "部门与企业均可申请"}
     assert client.get(f"/api/v1/items/{internal.item.code}").status_code == 404
-    assert client.get(f"/api/v1/items/{mixed.item.code}").status_code == 200
+    guide = client.get(f"/api/v1/items/{mixed.item.code}").json()
+    assert (guide["cross_city_scope"], guide["cross_city_scope_label"]) == (
+        "都市圈",
+        "都市圈通办（一圈通办）",
+    )
+    assert "都市圈通办（一圈通办）" in client.get(f"/items/{mixed.item.code}/").content.decode()
     assert client.get(f"/items/{internal.item.code}/").status_code == 404
     home = client.get("/", {"q": "政务数据"}).content.decode()
     assert "政务数据共享申请" not in home

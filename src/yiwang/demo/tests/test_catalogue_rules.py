@@ -13,9 +13,8 @@ from django.utils import timezone
 
 from yiwang.bundles import selectors as bundle_selectors
 from yiwang.bundles.models import Bundle
-from yiwang.catalog import ledgering, selectors
+from yiwang.catalog import ledgering, selectors, validation
 from yiwang.catalog import services as catalog
-from yiwang.catalog import validation
 from yiwang.catalog.models import CrossCityScope, Item, ItemVersion, VersionStatus
 from yiwang.demo import build_items, editions, orgdata
 from yiwang.demo.services import demo_load
@@ -26,10 +25,25 @@ ROWS = build_items.build()
 
 STATUTORY_DAYS = {"建筑工程施工许可证核发": 7, "失业保险金申领": 10}  # 《建筑法》§8; 申领发放办法§8
 # the person must come in person: photo and fingerprints, a registrar's questions
-PRESENT = {"普通护照签发", "往来港澳通行证签发", "居民身份证申领", "内地居民结婚登记", "内地居民离婚登记", "补领婚姻登记证", "收养登记"}
+PRESENT = {
+    "普通护照签发",
+    "往来港澳通行证签发",
+    "居民身份证申领",
+    "内地居民结婚登记",
+    "内地居民离婚登记",
+    "补领婚姻登记证",
+    "收养登记",
+}
 MARRIAGE = {"内地居民结婚登记", "内地居民离婚登记", "补领婚姻登记证"}
 NO_NOTICE = {"不动产转移登记", "不动产抵押登记"}  # 实施细则§17: 公告 for 首次登记, 依职权 更正/注销
-NOT_NATIONWIDE = {"存量房买卖合同网签备案", "存量房交易税费申报", "供水过户", "供电过户", "燃气过户", "宽带过户"}
+NOT_NATIONWIDE = {
+    "存量房买卖合同网签备案",
+    "存量房交易税费申报",
+    "供水过户",
+    "供电过户",
+    "燃气过户",
+    "宽带过户",
+}
 APPROVAL_BUREAUS = {orgdata.department_uscc(k) for k in ("ja_xzsp", "hs_xzsp")}
 DISTRICT_HALLS = {orgdata.JIANGAN_HALL, orgdata.HONGSHAN_HALL}
 # 60 calendar days (30 days 冷静期 + 30 days to ask for the certificate) hold at most 44 weekdays
@@ -74,7 +88,10 @@ def rule_no_notice_on_transfer_and_mortgage(row):
 def rule_power_source(row):
     if row["power_source"] != "1":
         return "依法在本级行使：权力来源 1 法定本级行使"
-    if row["department_uscc"] in APPROVAL_BUREAUS and "《中华人民共和国行政许可法》第二十五条" not in row["legal_basis"]:
+    if (
+        row["department_uscc"] in APPROVAL_BUREAUS
+        and "《中华人民共和国行政许可法》第二十五条" not in row["legal_basis"]
+    ):
         return "行政审批局的事项依据相对集中行政许可权（行政许可法第二十五条）"
 
 
@@ -198,11 +215,17 @@ def test_the_loaded_catalogue_corrections_are_version_2_and_no_bundle_is_outdate
             assert v.version == 2 and v.status == VersionStatus.PUBLISHED and v.valid_from == today
             assert first.status == VersionStatus.RETIRED and first.valid_until == today - timedelta(days=1)
             assert first.valid_from == today - timedelta(days=editions.FIRST_EDITION_DAYS)
-            assert selectors.item_version_current(code=v.item.code, on=today - timedelta(days=1)).pk == first.pk
+            assert (
+                selectors.item_version_current(code=v.item.code, on=today - timedelta(days=1)).pk == first.pk
+            )
         else:
             assert v.version == 1
     divorce = next(v for v in current if v.name == "内地居民离婚登记")
-    assert (divorce.version, divorce.case_kind, ItemVersion.objects.get(item=divorce.item, version=1).case_kind) == (
+    assert (
+        divorce.version,
+        divorce.case_kind,
+        ItemVersion.objects.get(item=divorce.item, version=1).case_kind,
+    ) == (
         2,
         "2",
         "1",
@@ -214,7 +237,11 @@ def test_the_loaded_catalogue_corrections_are_version_2_and_no_bundle_is_outdate
         for e in Entry.objects.filter(kind__startswith=ledgering.PREFIX)
     }
     code = divorce.item.code
-    assert {(code, 1, ledgering.PUBLISHED), (code, 1, ledgering.RETIRED), (code, 2, ledgering.PUBLISHED)} <= kinds
+    assert {
+        (code, 1, ledgering.PUBLISHED),
+        (code, 1, ledgering.RETIRED),
+        (code, 2, ledgering.PUBLISHED),
+    } <= kinds
 
     # bundles are published after the corrections: none pins a superseded version
     assert Bundle.objects.count() >= 6
