@@ -65,7 +65,10 @@ def _m(
 
 
 # key: (department key, basic code, name, legal basis, conditions, promised, statutory, service objects,
-#       results, schema properties, required, materials, themes)
+#       results, schema properties, required, materials, themes; optional "type" when the basic
+#       code's type digits do not give it, "scope" 通办范围 — default 市内). The rest comes from a
+#       base item; 网上办理深度 is derived (7 only with a licence result). The rules of
+#       demo/tests/test_catalogue_rules.py hold for these items too (即办件 promise 1 day…).
 NEW_ITEMS: dict[str, dict] = {
     "signboard": {
         "dept": "cg",

@@ -20,6 +20,7 @@ from yiwang.demo import build_items, editions, orgdata
 from yiwang.demo.services import demo_load
 from yiwang.ledger import services as ledger
 from yiwang.ledger.models import Entry
+from yiwang.organizations.models import Window
 
 ROWS = build_items.build()
 
@@ -221,6 +222,10 @@ def test_the_loaded_catalogue_corrections_are_version_2_and_no_bundle_is_outdate
         else:
             assert v.version == 1
     divorce = next(v for v in current if v.name == "内地居民离婚登记")
+    # the districts' registrars take the marriage items at their windows
+    for hall, number in [(orgdata.JIANGAN_HALL, "2"), (orgdata.HONGSHAN_HALL, "1")]:
+        window = Window.objects.get(hall__name=hall, number=number)
+        assert divorce.item in window.items.all(), hall
     assert (
         divorce.version,
         divorce.case_kind,
