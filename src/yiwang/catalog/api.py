@@ -11,6 +11,7 @@ from . import selectors
 from .models import (
     BusinessKind,
     CaseKind,
+    CrossCityScope,
     ExerciseLevel,
     HandlingForm,
     ItemNodeKind,
@@ -100,6 +101,7 @@ def item_guide_dict(version: ItemVersion) -> dict:
             "fees": version.fees,
             "results": [{**r, "type_label": _label(ResultType, r.get("type", ""))} for r in version.results],
             "cross_city_scope": version.cross_city_scope,
+            "cross_city_scope_label": _label(CrossCityScope, version.cross_city_scope),
             "tolerance_acceptance": version.tolerance_acceptance,
             "commitment_system": version.commitment_system,
             "tolerance_days": version.tolerance_days if version.tolerance_acceptance else None,

@@ -79,6 +79,19 @@ class OnlineDepth(models.TextChoices):
     OTHER = "8", "其他"
 
 
+class CrossCityScope(models.TextChoices):
+    """通办范围: where else the item can be applied for. Not a GB/T 39046 table: the values are the
+    words provinces use, stored as they are. 都市圈 is a metropolitan circle's 一圈通办 (e.g. the
+    Wuhan metropolitan circle's cities handle each other's listed items)."""
+
+    NATIONWIDE = "全国", "全国通办"
+    INTER_PROVINCIAL = "跨省", "跨省通办"
+    PROVINCE = "省内", "省内通办"
+    METRO_CIRCLE = "都市圈", "都市圈通办（一圈通办）"
+    CITY = "市内", "市内通办"
+    NONE = "无", "不通办"
+
+
 class BusinessKind(models.TextChoices):
     NEW = "new", "新设"
     CHANGE = "change", "变更"
@@ -237,7 +250,11 @@ class ItemVersion(models.Model):
         "办理结果", default=list, blank=True, help_text='[{"name","type":"10|20|30","sample"}]'
     )
     cross_city_scope = models.CharField(
-        "通办范围", max_length=20, blank=True, help_text="全国 / 跨省 / 省内 / 市内 / 无"
+        "通办范围",
+        max_length=20,
+        blank=True,
+        choices=CrossCityScope.choices,
+        help_text="全国 / 跨省 / 省内 / 都市圈 / 市内 / 无",
     )
     themes = models.JSONField("主题", default=list, blank=True)
     tolerance_acceptance = models.BooleanField("容缺受理", default=False)

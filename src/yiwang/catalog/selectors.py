@@ -16,7 +16,7 @@ from django.utils import timezone
 from yiwang.core.errors import NotFound
 from yiwang.core.text import is_digits
 
-from .models import DataElement, ItemVersion, Material, VersionStatus
+from .models import DataElement, ItemVersion, Material, ServiceObject, VersionStatus
 
 REGISTRY_CACHE_KEY = "catalog:element-registry:v1"
 REGISTRY_CACHE_SECONDS = 300
@@ -129,6 +129,20 @@ def _json_array_has(field: str, value: str) -> Q:
     return Q(pk__in=RawSQL(sql, [value]))  # noqa: S611 -- identifiers from model meta, value bound
 
 
+# Items only 行政机关 apply for (服务对象 5 alone, e.g. 政务数据共享申请) are processes between
+# agencies: they are in the catalogue (staff file and handle them) but not in the public one.
+INTERNAL_SERVICE_OBJECTS = [ServiceObject.AGENCY.value]
+
+
+def is_public(version: ItemVersion) -> bool:
+    """Whether a version belongs to the public catalogue (portal, public API, search)."""
+    return list(version.service_objects or []) != INTERNAL_SERVICE_OBJECTS
+
+
+def _public() -> Q:
+    return ~Q(service_objects=INTERNAL_SERVICE_OBJECTS)
+
+
 def items_search(
     *,
     q: str | None = None,
@@ -137,9 +151,14 @@ def items_search(
     type: str | None = None,
     theme: str | None = None,
     on: date | None = None,
+    public: bool = True,
 ) -> QuerySet[ItemVersion]:
-    """Current published versions, for lists. `department` is a department id or its USCC."""
+    """Current published versions, for lists. `department` is a department id or its USCC.
+    `public` (the default): the public catalogue, without the items only 行政机关 apply for;
+    staff pages pass public=False."""
     qs = ItemVersion.objects.filter(_valid_on(on or today())).select_related("item", "item__department")
+    if public:
+        qs = qs.filter(_public())
     if q:
         q = q.strip()
         qs = qs.filter(Q(name__icontains=q) | Q(item__code=q) | Q(item__basic_code=q))
@@ -158,9 +177,12 @@ def items_search(
     return qs.order_by("item__code")
 
 
-def item_guide(*, code: str, on: date | None = None) -> ItemVersion:
-    """The current version of an item with everything its service guide shows loaded."""
+def item_guide(*, code: str, on: date | None = None, public: bool = True) -> ItemVersion:
+    """The current version of an item with everything its service guide shows loaded. `public`
+    (the default): an item outside the public catalogue (see `is_public`) is not found."""
     version = item_version_current(code=code, on=on)
+    if public and not is_public(version):
+        raise NotFound("事项不存在或未发布", code="item_not_found")
     version = (
         ItemVersion.objects.filter(pk=version.pk)
         .select_related("item", "item__department", "item__department__region", "item__parent")

@@ -525,6 +525,8 @@ def items_import(
         code = row.get("code") if isinstance(row.get("code"), str) else ""
         for f, msg in problems:
             report.error(rownum, code, f, msg, sheet)
+        for f, msg in validation.consistency_problems(row):
+            report.warn(rownum, code, f, msg, sheet)
         prepared.append((rownum, sheet, row))
 
     # duplicates within the file

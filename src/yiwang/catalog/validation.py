@@ -14,6 +14,7 @@ from yiwang.core.text import is_safe_link
 from .models import (
     BusinessKind,
     CaseKind,
+    CrossCityScope,
     ElementType,
     ExerciseLevel,
     HandlingForm,
@@ -48,9 +49,10 @@ CODE_TABLES: dict[str, tuple[str, type]] = {
     "material_source": ("来源渠道", MaterialSource),
     "node_kind": ("事项层级", ItemNodeKind),
     "business_kind": ("业务办理项类型", BusinessKind),
+    "cross_city_scope": ("通办范围", CrossCityScope),
 }
 ONLINE_GRADES = ["Ⅰ", "Ⅱ", "Ⅲ", "Ⅳ"]
-CROSS_CITY_SCOPES = ["", "全国", "跨省", "省内", "市内", "无"]
+CROSS_CITY_SCOPES = ["", *CrossCityScope.values]
 # Fields of a row whose values come from a code table (scalar or list); local codes are mapped.
 SCALAR_CODE_FIELDS = ["item_type", "power_source", "case_kind"]
 LIST_CODE_FIELDS = ["service_objects", "exercise_levels", "handling_forms", "online_depth"]
@@ -414,7 +416,7 @@ def row_structure_problems(row: Any) -> Problems:
         out.append(("visits_required", "全程网办（Ⅳ级）的事项到现场次数应为 0"))
     scope = row.get("cross_city_scope")
     if isinstance(scope, str) and scope not in CROSS_CITY_SCOPES:
-        out.append(("cross_city_scope", "通办范围应为 全国、跨省、省内、市内 或 无"))
+        out.append(("cross_city_scope", f"通办范围应为 {'、'.join(CrossCityScope.values)} 之一"))
     for k in ("tolerance_acceptance", "commitment_system"):
         if k in row and not isinstance(row[k], bool):
             out.append((k, f"{FIELD_LABELS[k]}应为 true 或 false"))
@@ -588,4 +590,36 @@ def guide_problems(row: dict) -> Problems:
     online = {HandlingForm.ONLINE, HandlingForm.MOBILE} & set(row.get("handling_forms") or [])
     if online and not row.get("online_depth"):
         out.append(("online_depth", "可网上办理的事项须填写网上办理深度"))
+    return out
+
+
+# --- consistency of a guide's coded fields ------------------------------------------------------
+
+# 即办件 are decided on the spot: at most one working day is promised.
+IMMEDIATE_MAX_PROMISED_DAYS = 1
+
+
+def consistency_problems(row: dict) -> Problems:
+    """Coded fields that contradict each other in a published guide. Reported as warnings (提示)
+    by the importer, not errors: an edition published before a rule existed must still load as
+    it was (the demo's first edition does), and its correction is a new version.
+
+    - 即办件: the promised limit is at most one working day;
+    - 网上办理深度 7 电子证照反馈 only when a result is a licence (证照, result type 10);
+    - a 备案 is not a 行政许可 (《行政许可法》 does not cover filings: type 10 其他类别事项 or 20)."""
+    out: Problems = []
+    promised = row.get("promised_limit_days")
+    if (
+        row.get("case_kind") == CaseKind.IMMEDIATE
+        and _is_int(promised)
+        and promised > IMMEDIATE_MAX_PROMISED_DAYS
+    ):
+        out.append(("promised_limit_days", "即办件当场办结，承诺办结时限不应超过 1 个工作日"))
+    results = row.get("results") if isinstance(row.get("results"), list) else []
+    licence = any(isinstance(r, dict) and r.get("type") == ResultType.LICENSE for r in results)
+    if OnlineDepth.E_LICENSE in (row.get("online_depth") or []) and not licence:
+        out.append(("online_depth", "办理结果没有证照（类型 10），网上办理深度不应含 7 电子证照反馈"))
+    name = row.get("name") if isinstance(row.get("name"), str) else ""
+    if row.get("item_type") == ItemType.LICENSING and name.endswith("备案"):
+        out.append(("item_type", "备案不是行政许可，事项类型应为 10 其他类别事项（或 20 公共服务事项）"))
     return out

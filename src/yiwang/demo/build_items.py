@@ -112,9 +112,41 @@ ITEMS: list[dict] = []
 
 
 def item(name: str, dept: str, **kw) -> dict:
+    """One guide, compactly: t type, k case kind, s/p statutory/promised working days, o service
+    objects, th themes, basis, cond, mats, res (name, result type), form, tol/com (容缺/告知承诺),
+    sp special procedures, online (depth, grade, visits), scope (通办范围), halls (more halls),
+    and the flags the derived fields follow (see `expand`):
+    present — the person must come in person (photo, fingerprints, a registrar's questions:
+    护照, 通行证, 身份证, 婚姻, 收养), so no 快递申请; post — the paper materials may be sent by post
+    (办理形式 4 快递申请); levels — exercise levels when not the department's own; registrars —
+    the halls where the item is handled when it is exercised below the department's level."""
     spec = {"name": name, "dept": dept, **kw}
     ITEMS.append(spec)
     return spec
+
+
+# 《行政许可法》§25: a 行政审批局 exercises the licences of several departments by 相对集中行政许可权
+# (decided by the provincial government with the State Council's approval); its items cite it.
+RELATIVE_CONCENTRATION = "《中华人民共和国行政许可法》第二十五条（相对集中行政许可权）"
+
+
+def handling_forms_for(spec: dict) -> list[str]:
+    """办理形式: every demo item can be applied for at a window, on the web and on the mobile app;
+    a visit still needed (to show originals, sign, be photographed) takes none of them away. 快递
+    申请 only where the item says its materials may come by post — never when the person must be
+    present."""
+    if spec.get("post") and spec.get("present"):
+        raise ValueError(
+            f"{spec['name']}: an item that needs the person present takes no postal applications"
+        )
+    return ["1", "2", "3", *(["4"] if spec.get("post") else [])]
+
+
+def online_depth_for(depth: list[str], results: list[tuple[str, str]]) -> list[str]:
+    """网上办理深度 7 电子证照反馈 only when a result is a licence (result type 10)."""
+    if any(rtype == "10" for _name, rtype in results):
+        return list(depth)
+    return [d for d in depth if d != "7"]
 
 
 EXTEND = {"kind": "1", "name": "延长审批", "basis": "《中华人民共和国行政许可法》第四十二条"}
@@ -436,6 +468,7 @@ item(
     online=ONLINE_ONCE,
     scope="全国",
     halls=[JIANGAN_HALL, HONGSHAN_HALL],
+    present=True,
 )
 item(
     "居住证申领",
@@ -489,6 +522,7 @@ item(
     ],
     online=ONLINE_ONCE,
     scope="全国",
+    present=True,
 )
 item(
     "往来港澳通行证签发",
@@ -514,6 +548,7 @@ item(
     form=[*PERSON, "applicant.gender:性别", "application.reason:前往事由:200"],
     online=ONLINE_ONCE,
     scope="全国",
+    present=True,
 )
 item(
     "旅馆业特种行业许可证核发",
@@ -745,6 +780,7 @@ item(
     form=[*PERSON, "applicant.employer:拟执业机构:100", "application.remarks:执业类别及范围:200"],
     online=ONLINE_FULL,
     scope="全国",
+    post=True,
 )
 M["employer_letter"] = ("聘用单位出具的拟聘用证明", "1", "3", "other", "聘用单位", "")
 item(
@@ -763,6 +799,7 @@ item(
     form=[*PERSON, "applicant.employer:拟执业机构:100"],
     online=ONLINE_FULL,
     scope="全国",
+    post=True,
 )
 item(
     "放射诊疗许可",
@@ -976,11 +1013,11 @@ item(
     "rs",
     t="05",
     k="2",
-    s=20,
+    s=10,  # 《失业保险金申领发放办法》：自受理之日起10日内核定
     p=5,
     o=["1"],
     th=["社会保障", "就业创业"],
-    basis="《中华人民共和国社会保险法》第四十五条；《失业保险条例》第十四条",
+    basis="《中华人民共和国社会保险法》第四十五条；《失业保险条例》第十四条；《失业保险金申领发放办法》第八条",
     cond="失业前累计缴纳失业保险费满一年，非因本人意愿中断就业，已办理失业登记并有求职要求。",
     mats=["id_card", "bank_account"],
     res=[("失业保险金发放", "30")],
@@ -1069,6 +1106,7 @@ item(
     com=True,
     online=ONLINE_FULL,
     scope="市内",
+    post=True,
 )
 
 # ============================ 公积金 =============================================================
@@ -1134,6 +1172,7 @@ item(
     form=[*PERSON],
     online=ONLINE_FULL,
     scope="全国",
+    post=True,
 )
 M["retirement_proof"] = ("离休、退休证明", "1", "2", "government", "人力资源和社会保障部门", "")
 item(
@@ -1158,7 +1197,7 @@ item(
         "application.remarks:贷款金额及期限:100",
     ],
     online=ONLINE_ONCE,
-    scope="市内",
+    scope="都市圈",  # 武汉都市圈住房公积金一体化：缴存、贷款互认
 )
 
 # ============================ 税务 ===============================================================
@@ -1468,7 +1507,7 @@ item(
     "zrzy",
     t="01",
     k="2",
-    s=15,
+    s=7,  # 《建筑法》第八条（2019年修正）：自收到申请之日起七日内颁发
     p=3,
     o=["2", "3", "6"],
     th=["城市建设"],
@@ -1525,7 +1564,13 @@ re = item(
     res=[("不动产权证书", "10"), ("不动产登记证明", "10")],
     fees=RE_FEE,
     form=RE_FORM,
-    sp=[{"kind": "2", "name": "公告", "basis": "《不动产登记暂行条例实施细则》第十七条"}],
+    sp=[
+        {
+            "kind": "2",
+            "name": "公告",
+            "basis": "《不动产登记暂行条例实施细则》第十七条（首次登记、依职权更正登记和注销登记）",
+        }
+    ],
     online=ONLINE_ONCE,
     scope="市内",
     halls=[JIANGAN_HALL, HONGSHAN_HALL],
@@ -1552,6 +1597,7 @@ re["children"] = [
             ("marriage_certificate", {"required": False}),
         ],
         "form": [*RE_FORM, "property.certificate_no:原不动产权证书号"],
+        "sp": [],  # 实施细则§17: 公告 only for 首次登记 and 依职权 更正/注销登记
     },
     {
         "name": "不动产抵押登记",
@@ -1564,10 +1610,24 @@ re["children"] = [
             "property.certificate_no:不动产权证书号",
             "application.remarks:抵押权人及被担保债权数额:200",
         ],
+        "sp": [],
     },
 ]
 
 # ============================ 民政 ===============================================================
+# 婚姻登记 (《婚姻登记条例》 as revised by 国务院令第804号, in force 2025-05-10): the registrar is the
+# county-level 民政 department (here the districts' 婚姻登记处), registration is 全国通办 (either
+# party's place of household registration or habitual residence), the parties present their ID
+# card and — for marriage — the signed statement, for divorce the 结婚证; no 户口簿. The items keep
+# their implementation codes (the city 民政局's catalogue entries), exercised at county level.
+MARRIAGE_BASIS = "《婚姻登记条例》（2025年国务院令第804号修订）"
+MARRIAGE_REGISTRARS = {
+    "levels": ["4"],
+    "registrars": [JIANGAN_HALL, HONGSHAN_HALL],
+    "registrar": "各区民政局婚姻登记处",
+    "present": True,
+}
+MARRIAGE_ID = ("id_card", {"name": "双方当事人的居民身份证", "notes": "本人居民身份证原件，登记时当场核验"})
 MARRIAGE_FORM = [
     "applicant.name:男方姓名",
     "applicant.id_number:男方身份证号码",
@@ -1584,13 +1644,19 @@ item(
     p=1,
     o=["1"],
     th=["婚姻登记"],
-    basis="《中华人民共和国民法典》第一千零四十九条；《婚姻登记条例》第四条至第七条",
-    cond="男女双方完全自愿，男年满二十二周岁、女年满二十周岁，双方均无配偶且无禁止结婚的亲属关系。",
-    mats=["id_card", "household_register", "photo", "single_declaration"],
+    basis=f"《中华人民共和国民法典》第一千零四十九条；{MARRIAGE_BASIS}",
+    cond="男女双方完全自愿，男年满二十二周岁、女年满二十周岁，双方均无配偶且无禁止结婚的亲属关系；"
+    "双方共同到任一方常住户口所在地或者经常居住地的婚姻登记机关申请。",
+    mats=[
+        MARRIAGE_ID,
+        "single_declaration",
+        ("photo", {"required": False, "notes": "双方近期半身免冠合影照片，可在婚姻登记处现场拍摄"}),
+    ],
     res=[("结婚证", "10")],
     form=MARRIAGE_FORM,
     online={**ONLINE_ONCE, "online_depth": ["1", "2", "3"], "online_grade": "Ⅱ"},
     scope="全国",
+    **MARRIAGE_REGISTRARS,
 )
 M["single_declaration"] = (
     "本人无配偶以及与对方当事人没有直系血亲和三代以内旁系血亲关系的签字声明",
@@ -1600,23 +1666,38 @@ M["single_declaration"] = (
     "",
     "",
 )
+# 离婚 is no 即办件: 《民法典》§1077 gives 30 days (calendar days) from the application in which
+# either party may withdraw (离婚冷静期), then 30 days in which both must come back to ask for the
+# 离婚证, or the application lapses. The whole procedure takes up to 60 calendar days (at most 44
+# working days), so the promised 45 working days cover it: a case waiting as the law says is never
+# overdue. The statutory 60 is the law's 30 + 30 days.
+DIVORCE_CALENDAR_DAYS = 60
 item(
     "内地居民离婚登记",
     "mz",
     t="07",
-    k="1",
-    s=1,
-    p=1,
+    k="2",
+    s=60,
+    p=45,
     o=["1"],
     th=["婚姻登记"],
-    basis="《中华人民共和国民法典》第一千零七十六条、第一千零七十七条；《婚姻登记条例》",
-    cond="双方自愿离婚并对子女抚养、财产及债务处理达成一致，离婚冷静期届满后共同到场申请发给离婚证。",
-    mats=["id_card", "household_register", "marriage_certificate", "divorce_agreement"],
+    basis=f"《中华人民共和国民法典》第一千零七十六条至第一千零七十八条；{MARRIAGE_BASIS}",
+    cond="双方自愿离婚并对子女抚养、财产及债务处理达成一致，共同到婚姻登记机关申请；自婚姻登记机关收到申请之日起"
+    "三十日内任何一方可以撤回；期限届满后三十日内双方共同到场申请发给离婚证，未申请的视为撤回离婚登记申请。",
+    mats=[MARRIAGE_ID, ("marriage_certificate", {"name": "本人的结婚证"}), "divorce_agreement"],
     res=[("离婚证", "10")],
     cooling=(30, 30),  # 《民法典》§1077: 30 days to withdraw, then 30 days to confirm (calendar days)
     form=[*MARRIAGE_FORM, "application.remarks:离婚协议要点:2000"],
+    sp=[
+        {
+            "kind": "2",
+            "name": "离婚冷静期（三十日）及申请发给离婚证期间（三十日）",
+            "basis": "《中华人民共和国民法典》第一千零七十七条",
+        }
+    ],
     online={**ONLINE_ONCE, "online_depth": ["1", "2"], "online_grade": "Ⅰ"},
-    scope="省内",
+    scope="全国",
+    **MARRIAGE_REGISTRARS,
 )
 M["divorce_agreement"] = ("离婚协议书", "1", "1", "applicant", "", "")
 item(
@@ -1628,13 +1709,14 @@ item(
     p=1,
     o=["1"],
     th=["婚姻登记"],
-    basis="《婚姻登记条例》第十七条",
+    basis=MARRIAGE_BASIS,
     cond="结婚证、离婚证遗失或损毁，可申请补领。",
-    mats=["id_card", "household_register", "photo"],
+    mats=["id_card", "photo"],
     res=[("结婚证（补）", "10")],
     form=[*MARRIAGE_FORM, "application.reason:补领原因:200"],
     online=ONLINE_ONCE,
     scope="全国",
+    **MARRIAGE_REGISTRARS,
 )
 item(
     "收养登记",
@@ -1667,6 +1749,7 @@ item(
     sp=[{"kind": "2", "name": "公告", "basis": "《中国公民收养子女登记办法》第七条"}],
     online=ONLINE_ONCE,
     scope="无",
+    present=True,
 )
 item(
     "社会团体成立登记",
@@ -1692,6 +1775,7 @@ item(
     ],
     online=ONLINE_ONCE,
     scope="市内",
+    post=True,
 )
 M["sponsor_approval"] = ("业务主管单位批准文件", "1", "3", "government", "业务主管单位", "")
 item(
@@ -1717,6 +1801,7 @@ item(
     ],
     online=ONLINE_ONCE,
     scope="市内",
+    post=True,
 )
 
 # ============================ 水务、消防、生态环境 ===============================================
@@ -1944,6 +2029,7 @@ item(
     form=[*PERSON, "application.remarks:认定的教师资格种类及任教学科:100"],
     online=ONLINE_FULL,
     scope="全国",
+    post=True,
 )
 item(
     "商品房预售许可",
@@ -2043,6 +2129,7 @@ item(
     com=True,
     online=ONLINE_FULL,
     scope="市内",
+    post=True,
 )
 
 # ============================ 区级 ===============================================================
@@ -2321,10 +2408,24 @@ def expand(spec: dict, *, parent: dict | None = None, position: int = 0) -> list
         basic = parent["basic_code"]
         code = f"{uscc}{basic}{position:02d}"
     online = spec.get("online", ONLINE_ONCE)
+    if spec.get("present") and online["visits_required"] < 1:
+        raise ValueError(f"{spec['name']}: the person must be present, so at least one visit")
     levels = ["3"] if _region == "420100" else ["4"]
     if dept_key in ("ga", "sw") and parent is None:
         levels = ["3", "4"]
+    levels = spec.get("levels", levels)
     window_text = "综合受理窗口" if hall != CITY_HALL else "综合受理窗口或部门窗口"
+    locations = f"{hall}（{HALL_ADDRESS[hall]}）{window_text}；网上申请：一网通办平台“{spec['name']}”"
+    if spec.get("registrars"):  # exercised below the department's level, at these halls
+        halls = list(spec["registrars"])
+        hall = halls[0]
+        places = "、".join(f"{h}（{HALL_ADDRESS[h]}）" for h in halls)
+        locations = (
+            f"{spec.get('registrar', '各区登记机关')}：{places}；网上预约：一网通办平台“{spec['name']}”"
+        )
+    basis = spec["basis"]
+    if dept_key.endswith("_xzsp") and RELATIVE_CONCENTRATION not in basis:
+        basis = f"{basis}；{RELATIVE_CONCENTRATION}"
     data = {
         "code": code,
         "basic_code": basic,
@@ -2335,17 +2436,19 @@ def expand(spec: dict, *, parent: dict | None = None, position: int = 0) -> list
         "item_type": item_type,
         "service_objects": spec["o"],
         "exercise_levels": levels,
-        "power_source": "1" if _region == "420100" else "2" if item_type == "01" else "1",
-        "legal_basis": spec["basis"],
+        # every demo item is exercised by law at its department's own level (the districts'
+        # 市场监管局 and 行政审批局 included): none was handed down (2 上级下放) or entrusted
+        "power_source": "1",
+        "legal_basis": basis,
         "conditions": spec["cond"],
         "statutory_limit_days": spec["s"],
         "promised_limit_days": spec["p"],
         "case_kind": spec["k"],
-        "handling_forms": ["1", "2", "3"] if online["visits_required"] == 0 else ["1", "2", "4"],
-        "online_depth": online["online_depth"],
+        "handling_forms": handling_forms_for(spec),
+        "online_depth": online_depth_for(online["online_depth"], spec["res"]),
         "online_grade": online["online_grade"],
         "visits_required": online["visits_required"],
-        "locations": f"{hall}（{HALL_ADDRESS[hall]}）{window_text}；网上申请：一网通办平台“{spec['name']}”",
+        "locations": locations,
         "hours": HOURS,
         "consultation": f"窗口咨询：{hall}；电话咨询：{HALL_PHONE[hall]}；网上咨询：一网通办平台“我要咨询”",
         "complaint": f"12345 市民服务热线；{dept_name}政务服务监督；一网通办平台“好差评”",

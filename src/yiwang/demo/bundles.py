@@ -15,13 +15,12 @@ from django.db import transaction
 
 from yiwang.bundles import selectors, services
 from yiwang.bundles.models import Bundle, BundleItem, BundleStatus
-from yiwang.catalog import services as catalog
 from yiwang.catalog.models import Item
 from yiwang.core.errors import DomainError
 from yiwang.licenses.models import LicenseType
 from yiwang.organizations.models import Department, DepartmentKind, Region
 
-from . import orgdata
+from . import build_items, editions, orgdata
 from .codes import uscc_make
 
 # Non-government handlers of 水电气网 transfers (公共服务企业).
@@ -66,15 +65,19 @@ def _m(
 
 
 # key: (department key, basic code, name, legal basis, conditions, promised, statutory, service objects,
-#       results, schema properties, required, materials, themes)
+#       results, schema properties, required, materials, themes; optional "type" when the basic
+#       code's type digits do not give it, "scope" 通办范围 — default 市内). The rest comes from a
+#       base item; 网上办理深度 is derived (7 only with a licence result). The rules of
+#       demo/tests/test_catalogue_rules.py hold for these items too (即办件 promise 1 day…).
 NEW_ITEMS: dict[str, dict] = {
     "signboard": {
         "dept": "cg",
         "basic": "000100990000",
         "name": "户外招牌设置备案",
+        "type": "10",  # a 备案, not a 行政许可 (the basic code keeps the digits it was issued with)
         "basis": "《城市市容和环境卫生管理条例》第十一条；《武汉市户外广告和招牌设置管理办法》",
         "conditions": "在建筑物外立面设置店招店牌，符合设置规范，不影响建筑安全和市容。",
-        "promised": 2,
+        "promised": 1,
         "statutory": 5,
         "objects": ["1", "2"],
         "results": [{"name": "户外招牌设置备案回执", "type": "30"}],
@@ -162,7 +165,7 @@ NEW_ITEMS: dict[str, dict] = {
         "name": "职工医保退休人员待遇核定",
         "basis": "《中华人民共和国社会保险法》第二十七条",
         "conditions": "参加职工基本医疗保险的个人，达到法定退休年龄时累计缴费达到规定年限的，退休后享受基本医疗保险待遇。",
-        "promised": 2,
+        "promised": 1,
         "statutory": 10,
         "objects": ["1"],
         "results": [{"name": "医保退休待遇核定结果", "type": "30"}],
@@ -184,6 +187,7 @@ NEW_ITEMS: dict[str, dict] = {
         "promised": 1,
         "statutory": 5,
         "objects": ["1", "2"],
+        "scope": "市内",  # the property's city: no 全国 scope
         "results": [{"name": "存量房买卖合同备案证明", "type": "20"}],
         "props": {
             "applicant.name": _p("买受人姓名", maxLength=50),
@@ -210,6 +214,7 @@ NEW_ITEMS: dict[str, dict] = {
         "promised": 1,
         "statutory": 5,
         "objects": ["1", "2"],
+        "scope": "市内",
         "results": [{"name": "完税证明", "type": "20"}],
         "props": {
             "applicant.name": _p("买受人姓名", maxLength=50),
@@ -231,6 +236,7 @@ NEW_ITEMS: dict[str, dict] = {
             "promised": 1,
             "statutory": 3,
             "objects": ["1", "2"],
+            "scope": "市内",  # the company's own service area
             "results": [{"name": f"{label}过户回执", "type": "30"}],
             "props": {
                 "applicant.name": _p("新户主姓名", maxLength=50),
@@ -516,13 +522,19 @@ def _item_rows(
             local_code="WH" + spec["basic"],
             department_uscc=uscc,
             name=spec["name"],
-            item_type="20" if spec["basic"].startswith("2") else "01",
+            item_type=spec.get("type") or ("20" if spec["basic"].startswith("2") else "01"),
             service_objects=spec["objects"],
             legal_basis=spec["basis"],
             conditions=spec["conditions"],
             promised_limit_days=spec["promised"],
             statutory_limit_days=spec["statutory"],
             results=spec["results"],
+            # derived, not copied from the base row: 7 电子证照反馈 only with a licence result;
+            # 通办范围 the item's own (default 市内)
+            online_depth=build_items.online_depth_for(
+                base["online_depth"], [(r["name"], r["type"]) for r in spec["results"]]
+            ),
+            cross_city_scope=spec.get("scope", "市内"),
             themes=spec["themes"],
             form_schema={"type": "object", "required": spec["required"], "properties": spec["props"]},
             materials=materials,
@@ -531,22 +543,6 @@ def _item_rows(
         )
         rows.append(row)
     return rows, codes
-
-
-def _needs_import(rows: list[dict]) -> list[dict]:
-    """Rows whose item is missing or whose current version differs in a way the bundle needs."""
-    out = []
-    for row in rows:
-        try:
-            version = selectors.catalog.item_version_current(code=row["code"])
-        except DomainError:
-            out.append(row)
-            continue
-        have = {m.code: m.license_type_code for m in version.materials.all()}
-        want = {m["code"]: m.get("license_type_code", "") for m in row["materials"]}
-        if have != want or version.name != row["name"] or version.form_schema != row["form_schema"]:
-            out.append(row)
-    return out
 
 
 @transaction.atomic
@@ -562,15 +558,16 @@ def demo_load(*, world=None, password: str | None = None) -> dict:
     companies = _companies(city)
     _company_staff(companies, password)
     rows, keys = _item_rows(companies, licences)
-    todo = _needs_import(rows)
-    if todo:
-        report = catalog.items_import(data=todo, publish=True, source="json")
-        if not report.ok:
-            raise DomainError("一件事演示事项导入失败：" + report.as_text()[:2000])
+    # first edition then corrections as new versions (editions.items_load), before any bundle is
+    # (re)published below: a bundle pins the versions in force, so none is left outdated
+    loaded = editions.items_load(rows)
+    if not loaded.report.ok:
+        raise DomainError("一件事演示事项导入失败：" + loaded.report.as_text()[:2000])
     departments = {
         d[0]: Department.objects.get(uscc=orgdata.department_uscc(d[0])) for d in orgdata.DEPARTMENTS
     }
-    out = {"items_imported": [r["name"] for r in todo], "bundles": {}}
+    names = {r["code"]: r["name"] for r in rows}
+    out = {"items_imported": [names[c] for c in loaded.changed], "bundles": {}}
     for spec in BUNDLES:
         code_of = lambda k: keys.get(k, k)  # noqa: E731
         bundle, _ = Bundle.objects.update_or_create(

@@ -100,10 +100,13 @@ WINDOWS: list[tuple[str, str, str, str, list[str]]] = [
 ]
 
 # Items served by a window one by one (beyond its departments): the district halls also take
-# these city items (社保卡, 医保参保, 公积金提取) at their comprehensive windows.
+# these city items (社保卡, 医保参保, 公积金提取) at their comprehensive windows, and 婚姻登记, which
+# is exercised at county level (the districts' 婚姻登记处; build_items MARRIAGE_REGISTRARS).
+MARRIAGE_ITEMS = ["内地居民结婚登记", "内地居民离婚登记", "补领婚姻登记证"]
 WINDOW_ITEMS: dict[tuple[str, str], list[str]] = {
     (JIANGAN_HALL, "1"): ["社会保障卡申领", "城乡居民基本医疗保险参保登记"],
-    (HONGSHAN_HALL, "1"): ["社会保障卡申领", "住房公积金提取（购买自住住房）"],
+    (JIANGAN_HALL, "2"): MARRIAGE_ITEMS,
+    (HONGSHAN_HALL, "1"): ["社会保障卡申领", "住房公积金提取（购买自住住房）", *MARRIAGE_ITEMS],
 }
 
 

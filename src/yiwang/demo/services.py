@@ -23,7 +23,7 @@ from yiwang.licenses.services import license_types_load
 from yiwang.organizations.models import Department, Region, RegionLevel, ServiceHall, Window
 from yiwang.organizations.services import staff_create, staff_role_grant
 
-from . import orgdata
+from . import editions, orgdata
 from .codes import ric_make, uscc_make
 
 DATA = Path(__file__).resolve().parent / "data"
@@ -165,7 +165,8 @@ def demo_items_data() -> list[dict]:
 def demo_items_load() -> catalog.ImportReport:
     if DataElement.objects.count() == 0:
         catalog.elements_sync()
-    report = catalog.items_import(data=demo_items_data(), publish=True, source="json")
+    # the first edition, then the corrections as new versions (demo/editions.py)
+    report = editions.items_load(demo_items_data()).report
     if not report.ok:
         raise DemoLoadError(report.as_text())
     return report

@@ -26,7 +26,9 @@ def intake_items(*, user: User | AnonymousUser) -> QuerySet[ItemVersion]:
     windows = Window.objects.filter(pk__in=scope.window_ids)
     dept_ids = set(windows.values_list("departments", flat=True)) - {None}
     item_ids = set(windows.values_list("items", flat=True)) - {None}
-    return catalog.items_search().filter(Q(item__department_id__in=dept_ids) | Q(item_id__in=item_ids))
+    return catalog.items_search(public=False).filter(
+        Q(item__department_id__in=dept_ids) | Q(item_id__in=item_ids)
+    )
 
 
 def transfer_departments(*, exclude_id: int | None = None) -> QuerySet[Department]:

@@ -347,7 +347,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     if version is None:
         ctx = {"items": items, "error": "您所在窗口不受理该事项，请重新选择"}
         return render(request, "workbench/intake_choose.html", ctx, status=404)
-    version = catalog.item_guide(code=code)
+    version = catalog.item_guide(code=code, public=False)
     if request.method != "POST" or request.POST.get("intent") == "identify":
         return _intake_start(request, version)
 
