@@ -90,6 +90,7 @@ def case_detail(
         "clock_label": "已结束" if case.status in clock.FINISHED else CLOCK_LABELS[view.clock],
         "decision": case.decision or None,
         "delivery": case.delivery or None,
+        "electronic_delivery": case.electronic_delivery,
         "events": [
             {
                 "seq": e.seq,

@@ -216,6 +216,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             channel="online",
             materials=materials,
             draft=draft,
+            electronic_delivery=request.POST.get("electronic_delivery") == "on",
         )
     except ValidationFailed as exc:
         errors = exc.fields or {"_": [exc.message]}
@@ -359,9 +360,11 @@ def notice_file(request: HttpRequest, number: str, notice: str, fmt: str) -> Htt
         row = case_notices.notice_for_case(case=case, number=notice)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    services.notice_opened(notice=row, viewer=request.user)
     if fmt == "pdf":
-        resp = HttpResponse(case_notices.render_pdf(row), content_type="application/pdf")
+        resp = HttpResponse(services.notice_pdf(notice=row), content_type="application/pdf")
         resp["Content-Disposition"] = f'inline; filename="{row.number}.pdf"'
+        resp["Cache-Control"] = "private, no-store"
         return resp
     # The page version sits in the site layout (toolbar, responsive at 200% text); the PDF is
     # the sealed document.

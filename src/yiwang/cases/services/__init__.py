@@ -6,6 +6,8 @@
 - `transitions`: the one place a case changes state (the case workflow's conditional UPDATE on
   `version` and its immutable CaseEvent + ledger entry), notices, due-date recomputation;
 - `license_refs`: materials satisfied by e-licences (免提交);
+- `sealing`: notice PDFs rendered and sealed once after commit, stored and served as stored, and
+  the 送达回证 of electronic delivery;
 - `bulk`: many cases at once (due dates after a holiday notice, moves after an organisational
   change).
 
@@ -26,6 +28,7 @@ from ..rules import (
 )
 from .actions import EXTENSION_DAYS, REMEDY, SPECIAL_PROCEDURES, Act, case_apply_action
 from .bulk import cases_move_department, cases_move_region, cases_recompute_due_dates
+from .sealing import notice_opened, notice_pdf, notice_seal
 from .submission import (
     Upload,
     applicant_account,
@@ -68,5 +71,8 @@ __all__ = [
     "form_protect",
     "form_reveal",
     "is_applicant",
+    "notice_opened",
+    "notice_pdf",
+    "notice_seal",
     "today",
 ]

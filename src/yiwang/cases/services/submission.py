@@ -289,6 +289,7 @@ def case_submit(
     item_version: ItemVersion | None = None,
     license_refs: dict[str, str] | None = None,
     waiting_for: str = "",
+    electronic_delivery: bool = False,
 ) -> Case:
     """File an application (or save a draft). Validates the form against the item's schema,
     encrypts sensitive elements, records all parties, stores materials, and — unless a draft —
@@ -296,7 +297,9 @@ def case_submit(
 
     A 一件事 bundle passes the `item_version` it pinned, `license_refs` {material code: licence
     identifier} for materials satisfied by e-licences (免提交), and for an item that needs another
-    item's result a `waiting_for` reason (a held draft the system submits later, `case_release`)."""
+    item's result a `waiting_for` reason (a held draft the system submits later, `case_release`).
+    `electronic_delivery` records the applicant's consent to receive notices electronically
+    (电子送达), with its time."""
     on = on or today()
     parties = parties or {}
     if channel not in Channel.values:
@@ -357,6 +360,8 @@ def case_submit(
         submitted_at=None if draft else now,
         received_on=None if draft else on,
         waiting_for=waiting_for if draft else "",
+        electronic_delivery=bool(electronic_delivery),
+        electronic_delivery_consented_at=now if electronic_delivery else None,
     )
     CaseParty.objects.bulk_create(_party_rows(case=case, owner=owner, extra=extra_parties))
     files = _store(case=case, actor=actor, uploads=decoded)
@@ -425,6 +430,7 @@ def case_submit_once(
     parties: dict | None = None,
     materials: list[dict] | None = None,
     draft: bool = False,
+    electronic_delivery: bool = False,
 ) -> dict:
     """`case_submit` for pages: a form posted twice with the same token (a double click, a
     reload) files one case. Returns {"number", "draft"} of the first answer."""
@@ -438,6 +444,7 @@ def case_submit_once(
             parties=parties,
             materials=materials,
             draft=draft,
+            electronic_delivery=electronic_delivery,
         )
         return 201, {"number": case.number, "draft": draft}
 
@@ -447,6 +454,7 @@ def case_submit_once(
         "channel": channel,
         "parties": parties or {},
         "draft": draft,
+        "electronic_delivery": electronic_delivery,
         "materials": [(m["code"], m["name"], len(m["content_base64"])) for m in materials or []],
     }
     return run_idempotent(owner=str(actor.pk), key=key, scope=scope, body=body, handler=handler)[1]
