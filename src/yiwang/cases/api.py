@@ -22,7 +22,6 @@ from .models import Case
 
 router = Router(tags=["cases"], auth=api_auth)
 public_router = Router(tags=["notices"])
-VERIFY_MAX_BYTES = 20 * 1024 * 1024
 
 
 class MaterialIn(Schema):
@@ -210,7 +209,7 @@ def case_notice_render(request: HttpRequest, number: str, notice_number: str, fm
 def notice_verify(request: HttpRequest, file: File[UploadedFile]):
     """Public: who sealed an uploaded notice or licence PDF, when, for which case, and whether it
     was altered (API.md). 422 for a file that is not a PDF."""
-    if (file.size or 0) > VERIFY_MAX_BYTES:
+    if (file.size or 0) > notices.VERIFY_MAX_BYTES:
         raise ValidationFailed("文件过大，不是本平台出具的文书", fields={"file": ["文件不得超过 20 MB"]})
     try:
         return notices.verify_upload(file.read())

@@ -17,6 +17,7 @@ from yiwang.licenses.models import License
 from .models import Case, Notice, NoticeKind
 from .presenters import STATUS_LABELS
 
+VERIFY_MAX_BYTES = 20 * 1024 * 1024  # an uploaded PDF to verify
 DELIVERY_LABELS = {"window": "窗口领取", "post": "邮寄送达", "electronic": "电子送达"}
 
 

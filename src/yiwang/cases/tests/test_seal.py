@@ -319,3 +319,16 @@ def test_revoked_seal_no_longer_verifies_and_the_ca_is_published(world, api):
     assert out["valid"] is False and out["altered"] is False and "吊销" in out["message"]
     # new notices get the new key and verify
     assert keys.active_key(keys.seal_purpose(world.dept.uscc)).version == 2
+
+
+def test_public_verify_page(world, api):
+    _, acceptance = file_and_accept(world, api)
+    data = api(world.citizen).get(acceptance["pdf"]).content
+    page = Client().get("/notices/verify/")
+    assert page.status_code == 200 and "文书电子印章核验" in page.content.decode()
+    html = Client().post("/notices/verify/", {"file": io.BytesIO(data)}).content.decode()
+    assert "核验通过：电子印章有效" in html and world.dept.name in html and "受理通知书" in html
+    bad = Client().post("/notices/verify/", {"file": io.BytesIO(flip_one_byte(data))}).content.decode()
+    assert "核验未通过" in bad and "盖章后被改动过" in bad
+    r = Client().post("/notices/verify/", {"file": io.BytesIO(b"hello")})
+    assert r.status_code == 422 and "不是 PDF 文件" in r.content.decode()
