@@ -381,6 +381,7 @@ def seal_spot(pdf: FPDF, cx: float, cy: float, text: str) -> SealSpot:
     return SealSpot(page=pdf.page_no() - 1, box=(cx - r, h - cy - r, cx + r, h - cy + r), text=text)
 
 
+@functools.lru_cache(maxsize=256)
 def seal_appearance(text: str) -> bytes:
     """A one-page PDF, exactly the seal's size, with the round red seal of ``text`` (organ name on
     the upper arc, a five-pointed star, an optional second line after a newline): the visible
