@@ -41,12 +41,24 @@ def main() -> None:
 
     organ = seal.Organ(uscc="11420100MB0000001X", name="武汉市市场监督管理局")
     blocks = [("h2", "文书编号：420100202612010000012-02"), ("p", "张伟：")]
-    blocks += [("p", "你（单位）提出的“食品经营许可（新办）”申请，经审查，申请材料齐全、符合法定形式，本机关决定予以受理。")] * 3
+    blocks += [
+        (
+            "p",
+            "你（单位）提出的“食品经营许可（新办）”申请，经审查，申请材料齐全、符合法定形式，本机关决定予以受理。",
+        )
+    ] * 3
     blocks += [("kv", "办件编号：420100202612010000012"), ("kv", "办理部门：武汉市市场监督管理局")]
-    args_pdf = {"title": "受理通知书", "blocks": blocks, "footer": organ.name, "seal_text": f"{organ.name}\n政务服务专用章"}
+    args_pdf = {
+        "title": "受理通知书",
+        "blocks": blocks,
+        "footer": organ.name,
+        "seal_text": f"{organ.name}\n政务服务专用章",
+    }
 
     def seal_once(doc, i):
-        return seal.seal_pdf(doc.pdf, organ=organ, field_name=f"YiwangNotice-B-{i}", reason="受理通知书", spot=doc.seal)
+        return seal.seal_pdf(
+            doc.pdf, organ=organ, field_name=f"YiwangNotice-B-{i}", reason="受理通知书", spot=doc.seal
+        )
 
     t = time.perf_counter()
     first = seal_once(pdf.render_document(**args_pdf), 0)

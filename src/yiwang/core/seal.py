@@ -159,7 +159,10 @@ def organ_certificate(organ: Organ) -> tuple[keys.KeyMaterial, SealCertificate]:
     ca = _ca_row()
     subject = organ.name
     row = SealCertificate.objects.filter(
-        purpose=keys.seal_purpose(organ.uscc), key_version=km.version, subject=subject, ca_version=ca.key_version
+        purpose=keys.seal_purpose(organ.uscc),
+        key_version=km.version,
+        subject=subject,
+        ca_version=ca.key_version,
     ).first()
     if row is not None:
         return km, row
@@ -288,7 +291,9 @@ def seal_pdf(
         on_page=spot.page if spot else 0,
         box=tuple(round(v, 2) for v in spot.box) if spot else None,
     )
-    style = StaticStampStyle(border_width=0, background=_SealPage(seal_appearance(spot.text))) if spot else None
+    style = (
+        StaticStampStyle(border_width=0, background=_SealPage(seal_appearance(spot.text))) if spot else None
+    )
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     out = io.BytesIO()
     signers.PdfSigner(meta, signer, stamp_style=style, new_field_spec=spec).sign_pdf(writer, output=out)
@@ -322,7 +327,14 @@ def verify_pdf(data: bytes) -> SealCheck:
         sigs = reader.embedded_signatures
     except (PdfError, ValueError, KeyError, TypeError, IndexError) as exc:
         return SealCheck(
-            False, True, False, None, None, None, None, f"文件结构已损坏或被改动，无法读取其中的签名（{exc.__class__.__name__}）"
+            False,
+            True,
+            False,
+            None,
+            None,
+            None,
+            None,
+            f"文件结构已损坏或被改动，无法读取其中的签名（{exc.__class__.__name__}）",
         )
     if not sigs:
         return SealCheck(False, False, False, None, None, None, None, "文件没有电子印章（数字签名）")
@@ -331,8 +343,10 @@ def verify_pdf(data: bytes) -> SealCheck:
     sig = sigs[-1]
     try:
         status = validate_pdf_signature(sig, vc)
-    except Exception as exc:  # noqa: BLE001 - any failure to validate means "not valid"
-        return SealCheck(False, True, False, None, None, None, sig.field_name, f"签名无法验证：{exc.__class__.__name__}")
+    except Exception as exc:
+        return SealCheck(
+            False, True, False, None, None, None, sig.field_name, f"签名无法验证：{exc.__class__.__name__}"
+        )
     cert = status.signing_cert
     signer = _attr(cert, "common_name") if cert else None
     uscc = _attr(cert, "organization_identifier") if cert else None

@@ -108,7 +108,9 @@ def render_license_pdf(lic: License, *, base_url: str) -> bytes:
     _draw_qr(pdf, pdf.l_margin, top, base_url.rstrip("/") + check_path(lic), QR_SIZE)
     pdf.set_font(FONT_FAMILY, size=9)
     pdf.text(pdf.l_margin + 4 * MM, top + QR_SIZE + 10, "扫码核验")
-    spot = seal_spot(pdf, pdf.w - pdf.r_margin - 24 * MM, top + QR_SIZE / 2, f"{lic.issuer_name}\n电子证照专用章")
+    spot = seal_spot(
+        pdf, pdf.w - pdf.r_margin - 24 * MM, top + QR_SIZE / 2, f"{lic.issuer_name}\n电子证照专用章"
+    )
     return seal.seal_pdf(
         bytes(pdf.output()),
         organ=seal.Organ(uscc=lic.issuer_uscc, name=lic.issuer_name),

@@ -368,11 +368,18 @@ def notice_verify(request: HttpRequest) -> HttpResponse:
             try:
                 result = case_notices.verify_upload(upload.read())
             except NotAPdf:
-                ctx["error"], status = "上传的文件不是 PDF 文件，请上传本平台出具的文书或证照打印件（PDF）", 422
+                ctx["error"], status = (
+                    "上传的文件不是 PDF 文件，请上传本平台出具的文书或证照打印件（PDF）",
+                    422,
+                )
             else:
                 ctx["result"] = result
-                ctx["signed_at"] = datetime.fromisoformat(result["signed_at"]) if result["signed_at"] else None
-                ctx["notice_kind_label"] = NoticeKind(result["notice_kind"]).label if result["notice_kind"] else ""
+                ctx["signed_at"] = (
+                    datetime.fromisoformat(result["signed_at"]) if result["signed_at"] else None
+                )
+                ctx["notice_kind_label"] = (
+                    NoticeKind(result["notice_kind"]).label if result["notice_kind"] else ""
+                )
     response = render(request, "portal/notice_verify.html", ctx, status=status)
     response["Cache-Control"] = "no-store"
     return response

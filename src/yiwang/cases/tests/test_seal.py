@@ -64,7 +64,9 @@ def file_and_accept(world, api, **over) -> tuple[str, dict]:
 
 
 def validate(data: bytes):
-    roots = [a_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in seal.ca_certificates()]
+    roots = [
+        a_x509.Certificate.load(c.public_bytes(serialization.Encoding.DER)) for c in seal.ca_certificates()
+    ]
     sig = PdfFileReader(io.BytesIO(data)).embedded_signatures[0]
     vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     return sig, validate_pdf_signature(sig, vc)
@@ -127,7 +129,9 @@ def test_one_changed_byte_fails_validation(world, api, tmp_path):
     assert r.json()["valid"] is False and r.json()["altered"] is True and "改动" in r.json()["message"]
 
 
-def test_sealing_happens_after_the_commit_not_in_the_request(world, api, media, django_capture_on_commit_callbacks):
+def test_sealing_happens_after_the_commit_not_in_the_request(
+    world, api, media, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         r = api(world.citizen).post("/api/v1/cases", body(world))
     assert r.status_code == 201
@@ -161,7 +165,10 @@ def test_first_download_seals_when_the_task_has_not_run(world, api, media):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sealing_stores_one_file(world, media):
     case = services.case_submit(
-        actor=world.citizen, item_code=world.item.code, form=good_form(), channel="online",
+        actor=world.citizen,
+        item_code=world.item.code,
+        form=good_form(),
+        channel="online",
         materials=good_materials(),
     )
     notice = case.notices.get()
@@ -177,7 +184,7 @@ def test_concurrent_sealing_stores_one_file(world, media):
         try:
             start.wait()
             names.append(services.notice_seal(notice_id=notice.pk).pdf.name)
-        except Exception as exc:  # noqa: BLE001 - reported below
+        except Exception as exc:
             errors.append(exc)
         finally:
             connection.close()
@@ -222,7 +229,8 @@ def test_electronic_delivery_consent_and_proof_of_delivery(world, api):
     notice.refresh_from_db()
     assert notice.first_opened_at == opened  # the first opening only
     listed = next(
-        x for x in api(world.clerk).get(f"/api/v1/cases/{n}/notices").json()["items"]
+        x
+        for x in api(world.clerk).get(f"/api/v1/cases/{n}/notices").json()["items"]
         if x["number"] == notice.number
     )
     assert listed["delivery"]["electronic"] is True
@@ -271,16 +279,24 @@ def _foreign_signed(data: bytes) -> bytes:
     ca_key, key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "某某自建根证书")])
     ca = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
-        .serial_number(1).not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(1)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "武汉市市场监督管理局")]))
-        .issuer_name(ca_name).public_key(key.public_key()).serial_number(2)
-        .not_valid_before(now - dt.timedelta(days=1)).not_valid_after(now + dt.timedelta(days=30))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(2)
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=30))
         .sign(ca_key, hashes.SHA256())
     )
     der = serialization.Encoding.DER
@@ -298,7 +314,9 @@ def _foreign_signed(data: bytes) -> bytes:
 
 
 def test_verify_api_a_pdf_sealed_by_someone_else_is_not_valid(world):
-    doc = pdf.render_document(title="受理通知书", blocks=[("p", "伪造的文书")], seal_text="武汉市市场监督管理局")
+    doc = pdf.render_document(
+        title="受理通知书", blocks=[("p", "伪造的文书")], seal_text="武汉市市场监督管理局"
+    )
     r = Client().post("/api/v1/notices/verify", {"file": io.BytesIO(_foreign_signed(doc.pdf))})
     out = r.json()
     assert r.status_code == 200 and out["valid"] is False and out["altered"] is False

@@ -19,7 +19,9 @@ ORGAN = seal.Organ(uscc="11420100MB0000001X", name="武汉市市场监督管理�
 
 
 def sealed(organ: seal.Organ = ORGAN, field: str = "YiwangNotice-T-01") -> bytes:
-    doc = pdf.render_document(title="受理通知书", blocks=[("p", "正文")], seal_text=f"{organ.name}\n政务服务专用章")
+    doc = pdf.render_document(
+        title="受理通知书", blocks=[("p", "正文")], seal_text=f"{organ.name}\n政务服务专用章"
+    )
     return seal.seal_pdf(doc.pdf, organ=organ, field_name=field, reason="受理通知书", spot=doc.seal)
 
 
@@ -31,7 +33,10 @@ def test_keys_are_ecdsa_p256_in_the_key_service_and_the_chain_is_the_platform_ca
     assert isinstance(keys.active_key(keys.seal_purpose(ORGAN.uscc)).ec_private_key().curve, ec.SECP256R1)
     ca = seal.ca_certificate()
     organ_cert = x509.load_der_x509_certificate(bytes(SealCertificate.objects.get(purpose=row.purpose).der))
-    assert organ_cert.issuer == ca.subject and ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert (
+        organ_cert.issuer == ca.subject
+        and ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    )
     organ_cert.verify_directly_issued_by(ca)
     assert isinstance(ca.public_key(), ec.EllipticCurvePublicKey)
 

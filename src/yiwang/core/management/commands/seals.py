@@ -1,9 +1,9 @@
 """`yiwang seals list|ca|rotate|revoke`: the electronic seals (core/seal.py) from the command line.
 
-    yiwang seals list                       # every seal certificate: organ, key version, CA, state
-    yiwang seals ca > yiwang-seal-ca.pem    # the platform CA certificate(s), PEM
-    yiwang seals rotate <USCC>|ca           # new key version; old PDFs stay valid
-    yiwang seals revoke <USCC>|ca --reason "密钥泄露"   # old PDFs stop verifying; new key version
+yiwang seals list                       # every seal certificate: organ, key version, CA, state
+yiwang seals ca > yiwang-seal-ca.pem    # the platform CA certificate(s), PEM
+yiwang seals rotate <USCC>|ca           # new key version; old PDFs stay valid
+yiwang seals revoke <USCC>|ca --reason "密钥泄露"   # old PDFs stop verifying; new key version
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -28,7 +28,9 @@ class Command(BaseCommand):
     def handle(self, *args, cmd, **opts):
         if cmd == "list":
             for c in SealCertificate.objects.order_by("purpose", "key_version", "id"):
-                state = f"revoked {c.revoked_at:%Y-%m-%d}" if c.revoked_at else f"until {c.not_after:%Y-%m-%d}"
+                state = (
+                    f"revoked {c.revoked_at:%Y-%m-%d}" if c.revoked_at else f"until {c.not_after:%Y-%m-%d}"
+                )
                 self.stdout.write(
                     f"{c.purpose:24} v{c.key_version:<3} CA v{c.ca_version:<3} {c.serial} {state} {c.subject}"
                 )
