@@ -18,6 +18,8 @@ certificates), so a lower layer (cases, licenses) passes the organ as plain valu
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import datetime as dt
 import io
 import secrets
@@ -35,7 +37,7 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -60,6 +62,19 @@ class Organ:
 
     uscc: str
     name: str
+
+
+def _run(make_coro):
+    """Run one of pyHanko's coroutines to completion from synchronous code — also where an event
+    loop is already running in this thread (an async server, Playwright in tests), where
+    pyHanko's own sync wrappers (asyncio.run) fail: then on a private loop in a helper thread.
+    The coroutines touch no database."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coro())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coro())).result()
 
 
 # --- certificates ----------------------------------------------------------------------------------
@@ -296,7 +311,8 @@ def seal_pdf(
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     out = io.BytesIO()
-    signers.PdfSigner(meta, signer, stamp_style=style, new_field_spec=spec).sign_pdf(writer, output=out)
+    pdf_signer = signers.PdfSigner(meta, signer, stamp_style=style, new_field_spec=spec)
+    _run(lambda: pdf_signer.async_sign_pdf(writer, output=out))
     return out.getvalue()
 
 
@@ -342,7 +358,7 @@ def verify_pdf(data: bytes) -> SealCheck:
     vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     sig = sigs[-1]
     try:
-        status = validate_pdf_signature(sig, vc)
+        status = _run(lambda: async_validate_pdf_signature(sig, vc))
     except Exception as exc:
         return SealCheck(
             False, True, False, None, None, None, sig.field_name, f"签名无法验证：{exc.__class__.__name__}"
