@@ -350,3 +350,25 @@ def test_public_verify_page(world, api):
     assert "核验未通过" in bad and "盖章后被改动过" in bad
     r = Client().post("/notices/verify/", {"file": io.BytesIO(b"hello")})
     assert r.status_code == 422 and "不是 PDF 文件" in r.content.decode()
+
+
+def test_the_application_page_records_the_consent(world):
+    """The portal's application form: the 同意电子送达 box goes through the submission service."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yiwang.core.testing import MINIMAL_PDF, MINIMAL_PNG
+
+    c = Client()
+    c.force_login(world.citizen)
+    url = f"/items/{world.item.code}/apply/"
+    html = c.get(url).content.decode()
+    assert 'name="electronic_delivery"' in html and "同意电子送达" in html
+    token = re.search(r'name="idempotency_token" value="([0-9a-f]+)"', html).group(1)
+    form = {"idempotency_token": token, "intent": "submit", **{k: str(v) for k, v in good_form().items()}}
+    files = {
+        "m-id_card": SimpleUploadedFile("身份证.pdf", MINIMAL_PDF, content_type="application/pdf"),
+        "m-site_plan": SimpleUploadedFile("平面图.png", MINIMAL_PNG, content_type="image/png"),
+    }
+    assert c.post(url, {**form, **files, "electronic_delivery": "on"}).status_code == 302
+    case = Case.objects.get()
+    assert case.electronic_delivery and case.notices.get().electronic
