@@ -155,10 +155,12 @@ def ca_certificate() -> x509.Certificate:
     return x509.load_der_x509_certificate(bytes(_ca_row().der))
 
 
-def ca_certificates() -> list[x509.Certificate]:
+def ca_certificates(*, create: bool = True) -> list[x509.Certificate]:
     """Every CA certificate ever used (the trust roots of verification), oldest first; a revoked CA
-    is left out, so everything it certified stops verifying."""
-    _ca_row()
+    is left out, so everything it certified stops verifying. `create=False` (verification) never
+    creates the CA: a platform that has sealed nothing trusts nothing."""
+    if create:
+        _ca_row()
     rows = SealCertificate.objects.filter(purpose=keys.SEAL_CA_PURPOSE, revoked_at__isnull=True)
     return [x509.load_der_x509_certificate(bytes(r.der)) for r in rows.order_by("key_version", "id")]
 
@@ -354,7 +356,7 @@ def verify_pdf(data: bytes) -> SealCheck:
         )
     if not sigs:
         return SealCheck(False, False, False, None, None, None, None, "文件没有电子印章（数字签名）")
-    roots = [_asn1_cert(c.public_bytes(serialization.Encoding.DER)) for c in ca_certificates()]
+    roots = [_asn1_cert(c.public_bytes(serialization.Encoding.DER)) for c in ca_certificates(create=False)]
     vc = ValidationContext(trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail")
     sig = sigs[-1]
     try:

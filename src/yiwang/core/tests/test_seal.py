@@ -69,8 +69,12 @@ def test_revoking_the_ca_invalidates_everything_it_certified():
     assert seal.verify_pdf(sealed(field="YiwangNotice-T-02")).valid  # a new CA and new certificates
 
 
-def test_not_a_pdf_is_refused_and_a_non_seal_purpose_keeps_ed25519():
+def test_bad_input_changes_nothing_and_a_non_seal_purpose_keeps_ed25519():
     with pytest.raises(seal.NotAPdf):
         seal.verify_pdf(b"GIF89a....")
+    unsigned = pdf.render_document(title="通知", blocks=[("p", "正文")]).pdf
+    check = seal.verify_pdf(unsigned)
+    assert not check.valid and not check.ours
+    assert not Key.objects.exists() and not SealCertificate.objects.exists()  # verifying creates nothing
     assert keys.active_key("license-signing").algorithm == "Ed25519"
     assert not keys.is_seal_purpose("notice-seal") and keys.is_seal_purpose("seal-ca")
