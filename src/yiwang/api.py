@@ -77,6 +77,7 @@ def _zh_pydantic(err: dict) -> str:
 def _mount() -> None:
     from yiwang.accounts.api import router as accounts_router
     from yiwang.bundles.api import router as bundles_router
+    from yiwang.cases.api import public_router as notices_public_router
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
     from yiwang.evaluations.api import router as evaluations_router
@@ -91,6 +92,7 @@ def _mount() -> None:
     api.add_router("/v1/auth", accounts_router)
     api.add_router("/v1", catalog_router)
     api.add_router("/v1", cases_router)
+    api.add_router("/v1", notices_public_router)
     api.add_router("/v1", bundles_router)
     api.add_router("/v1", evaluations_router)
     api.add_router("/v1", participation_router)

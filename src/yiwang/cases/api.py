@@ -1,4 +1,5 @@
-"""Case endpoints of API.md: submit, list, detail, transitions, materials, notices."""
+"""Case endpoints of API.md: submit, list, detail, transitions, materials, notices; and the public
+notice endpoints (`public_router`): verify an uploaded sealed PDF, the seal CA certificate."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yiwang.accounts.auth import api_auth
-from yiwang.core.errors import NotFound
+from yiwang.core import seal
+from yiwang.core.errors import NotFound, ValidationFailed
 from yiwang.core.idempotency import run_idempotent
 from yiwang.core.pagination import paginate
 from yiwang.workdays import selectors as workdays
@@ -19,6 +21,7 @@ from .materials import check_size
 from .models import Case
 
 router = Router(tags=["cases"], auth=api_auth)
+public_router = Router(tags=["notices"])
 
 
 class MaterialIn(Schema):
@@ -36,6 +39,7 @@ class CaseIn(Schema):
     draft: bool = False
     route: str = "ordinary"
     commitment_accepted: bool = False
+    electronic_delivery: bool = False
 
 
 class TransitionIn(Schema):
@@ -90,6 +94,7 @@ def case_create(request: HttpRequest, body: CaseIn):
             draft=body.draft,
             route=body.route,
             commitment_accepted=body.commitment_accepted,
+            electronic_delivery=body.electronic_delivery,
         )
         return 201, _detail(request, case)
 
@@ -177,6 +182,12 @@ def case_notices(request: HttpRequest, number: str):
             "issued_at": presenters.local_time(n.issued_at),
             "html": f"/api/v1/cases/{case.number}/notices/{n.number}.html",
             "pdf": f"/api/v1/cases/{case.number}/notices/{n.number}.pdf",
+            "sealed": bool(n.pdf),
+            "delivery": {
+                "electronic": n.electronic,
+                "available_at": presenters.local_time(n.sealed_at),
+                "first_opened_at": presenters.local_time(n.first_opened_at),
+            },
         },
     )
 
@@ -193,10 +204,46 @@ def case_receipts(request: HttpRequest, number: str):
 def case_notice_render(request: HttpRequest, number: str, notice_number: str, fmt: str):
     case = selectors.case_for_actor(actor=request.auth, number=number)
     notice = notices.notice_for_case(case=case, number=notice_number)
+    if fmt not in ("pdf", "html"):
+        raise NotFound("文书格式不存在")
+    services.notice_opened(notice=notice, viewer=request.auth)
     if fmt == "pdf":
-        resp = HttpResponse(notices.render_pdf(notice), content_type="application/pdf")
+        resp = HttpResponse(services.notice_pdf(notice=notice), content_type="application/pdf")
         resp["Content-Disposition"] = f'inline; filename="{notice.number}.pdf"'
+        resp["Cache-Control"] = "private, no-store"
         return resp
-    if fmt == "html":
-        return HttpResponse(notices.render_html(notice), content_type="text/html; charset=utf-8")
-    raise NotFound("文书格式不存在")
+    return HttpResponse(notices.render_html(notice), content_type="text/html; charset=utf-8")
+
+
+@public_router.post("/notices/verify", response=dict)
+def notice_verify(request: HttpRequest, file: File[UploadedFile]):
+    """Public: who sealed an uploaded notice or licence PDF, when, for which case, and whether it
+    was altered (API.md). 422 for a file that is not a PDF."""
+    if (file.size or 0) > notices.VERIFY_MAX_BYTES:
+        raise ValidationFailed("文件过大，不是本平台出具的文书", fields={"file": ["文件不得超过 20 MB"]})
+    try:
+        return notices.verify_upload(file.read())
+    except seal.NotAPdf as exc:
+        raise ValidationFailed(
+            "上传的文件不是 PDF 文件，请上传本平台出具的文书或证照打印件（PDF）",
+            fields={"file": ["不是 PDF 文件"]},
+        ) from exc
+
+
+@public_router.get("/notices/seal-ca.pem")
+def seal_ca_pem(request: HttpRequest):
+    """Public: the platform seal CA certificate(s), PEM (every version still trusted)."""
+    resp = HttpResponse(seal.ca_pem(), content_type="application/x-pem-file")
+    resp["Content-Disposition"] = 'inline; filename="yiwang-seal-ca.pem"'
+    return resp
+
+
+@public_router.get("/notices/seal-ca.cer")
+def seal_ca_der(request: HttpRequest):
+    """Public: the current platform seal CA certificate, DER (for importing into a PDF reader)."""
+    from cryptography.hazmat.primitives import serialization
+
+    der = seal.ca_certificate().public_bytes(serialization.Encoding.DER)
+    resp = HttpResponse(der, content_type="application/pkix-cert")
+    resp["Content-Disposition"] = 'attachment; filename="yiwang-seal-ca.cer"'
+    return resp

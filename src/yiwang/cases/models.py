@@ -109,6 +109,9 @@ class Case(models.Model):
     clock_stopped = models.BooleanField("计时暂停", default=False)
     decision = models.CharField("决定", max_length=10, blank=True)
     delivery = models.CharField("送达方式", max_length=12, choices=Delivery.choices, blank=True)
+    # 电子送达: the applicant agreed, with the application, to receive notices electronically.
+    electronic_delivery = models.BooleanField("同意电子送达", default=False)
+    electronic_delivery_consented_at = models.DateTimeField("同意电子送达时间", null=True, blank=True)
     completed_at = models.DateTimeField("办结时间", null=True, blank=True)
     route = models.CharField("办理方式", max_length=12, choices=Route.choices, default=Route.ORDINARY)
     # 容缺受理: "" none, "open" a tolerated material is outstanding, "done" all handed in (pages and
@@ -260,7 +263,9 @@ class NoticeKind(models.TextChoices):
 
 
 class Notice(models.Model):
-    """A notice issued to the applicant; its body is rendered from `data` as HTML and PDF."""
+    """A notice issued to the applicant; its body is rendered from `data` as HTML and as a PDF
+    sealed with the department's electronic seal (core.seal), rendered and signed once after the
+    commit that issued it, stored in `pdf` and served as stored (cases.services.sealing)."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notices")
     kind = models.CharField(max_length=20, choices=NoticeKind.choices)
@@ -268,6 +273,13 @@ class Notice(models.Model):
     issued_at = models.DateTimeField()
     data = models.JSONField(default=dict)
     ledger_entry = models.BigIntegerField("存证条目", null=True, blank=True, db_index=True)
+    pdf = models.FileField("盖章文书（PDF）", upload_to="notices/%Y/%m/", blank=True, default="")
+    pdf_sha256 = models.CharField("PDF 摘要", max_length=64, blank=True, default="")
+    sealed_at = models.DateTimeField("盖章时间", null=True, blank=True)
+    # 送达回证 (proof of electronic delivery): made available = sealed_at; first opened by the
+    # applicant (not by staff).
+    electronic = models.BooleanField("电子送达", default=False)
+    first_opened_at = models.DateTimeField("申请人首次查阅时间", null=True, blank=True)
 
     class Meta:
         ordering = ["case", "issued_at", "id"]

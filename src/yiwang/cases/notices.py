@@ -1,20 +1,25 @@
 """Notices (文书) of DESIGN.md §4.4, rendered from the Notice row as HTML and as PDF (with the
-shipped CJK font and the department's seal). One function builds the content; both formats
-render that same content."""
+shipped CJK font and the department's electronic seal: a PAdES signature by the department's seal
+key, core.seal). One function builds the content; both formats render that same content.
+`render_sealed_pdf` is called once per notice (cases.services.sealing stores the result);
+`verify_upload` checks an uploaded notice or printed licence PDF for the public verify API."""
 
 from __future__ import annotations
 
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from yiwang.core import pdf
+from yiwang.core import pdf, seal
 from yiwang.core.errors import NotFound
+from yiwang.licenses import pdf as license_pdf
+from yiwang.licenses.models import License
 from yiwang.organizations.selectors import remedy_sentence
 
 from .models import Case, Notice, NoticeKind
 from .presenters import STATUS_LABELS
 from .wording import agency, wording_for
 
+VERIFY_MAX_BYTES = 20 * 1024 * 1024  # an uploaded PDF to verify
 DELIVERY_LABELS = {"window": "窗口领取", "post": "邮寄送达", "electronic": "电子送达"}
 
 
@@ -194,15 +199,64 @@ def render_html(notice: Notice) -> str:
     return render_to_string("cases/notice.html", {"n": notice_content(notice)})
 
 
-def render_pdf(notice: Notice) -> bytes:
+def field_name(notice: Notice) -> str:
+    """The signature field of the notice's seal: names the notice in the signed bytes."""
+    return f"{FIELD_PREFIX}{notice.number}"
+
+
+FIELD_PREFIX = "YiwangNotice-"
+
+
+def render_sealed_pdf(notice: Notice) -> bytes:
+    """The notice as PDF, sealed (signed) by its department's seal key: seconds of CPU at worst,
+    so never in the request that issues the notice (cases.services.sealing)."""
     c = notice_content(notice)
+    doc = pdf.render_document(**_pdf_args(notice, c))
+    dept = notice.case.department
+    return seal.seal_pdf(
+        doc.pdf,
+        organ=seal.Organ(uscc=dept.uscc, name=dept.name),
+        field_name=field_name(notice),
+        reason=f"{c['title']}（文书编号 {notice.number}）",
+        spot=doc.seal,
+    )
+
+
+def verify_upload(data: bytes) -> dict:
+    """The public verify answer for an uploaded PDF (API.md): who sealed it, when, for which case
+    and notice, and whether it was altered. Raises seal.NotAPdf for a file that is no PDF."""
+    check = seal.verify_pdf(data)
+    case_number = notice_kind = licence = None
+    name = check.field_name or ""
+    if check.ours and name.startswith(FIELD_PREFIX):
+        row = Notice.objects.select_related("case").filter(number=name[len(FIELD_PREFIX) :]).first()
+        if row is not None:
+            case_number, notice_kind = row.case.number, row.kind
+    elif check.ours and name.startswith(license_pdf.FIELD_PREFIX):
+        ident = license_pdf.identifier_from_field(name)
+        if License.objects.filter(identifier=ident).exists():
+            licence = ident
+    return {
+        "valid": check.valid,
+        "altered": check.altered,
+        "signer": check.signer,
+        "signer_uscc": check.signer_uscc,
+        "signed_at": timezone.localtime(check.signed_at).isoformat() if check.signed_at else None,
+        "case": case_number,
+        "notice_kind": notice_kind,
+        "license": licence,
+        "message": check.message,
+    }
+
+
+def _pdf_args(notice: Notice, c: dict) -> dict:
     blocks = [("h2", f"文书编号：{c['number']}"), ("p", c["addressee"])]
     blocks += [("p", p) for p in c["paragraphs"]]
     blocks += [("kv", f"{k}：{v}") for k, v in c["fields"]]
     blocks += [("kv", f"出具机关：{c['issuer']}"), ("kv", f"日期：{c['date']}")]
-    return pdf.render_pdf(
-        title=c["title"],
-        blocks=blocks,
-        footer=f"{c['issuer']} · 办件编号 {notice.case.number}",
-        seal_text=c["seal"],
-    )
+    return {
+        "title": c["title"],
+        "blocks": blocks,
+        "footer": f"{c['issuer']} · 办件编号 {notice.case.number}",
+        "seal_text": c["seal"],
+    }

@@ -184,6 +184,7 @@ def case_detail(
         "remedy": remedy_out(events),
         "delivery": case.delivery or None,
         **procedures_out(case, today=today),
+        "electronic_delivery": case.electronic_delivery,
         "events": [
             {
                 "seq": e.seq,

@@ -20,6 +20,15 @@ def case_changed(*, case_id: int, action: str) -> None:
 
 
 @shared_task
+def notice_seal(*, notice_id: int) -> None:
+    """After the commit that issued a notice: render, seal and store its PDF (once; a download
+    that came first has done it already)."""
+    from .services import sealing
+
+    sealing.notice_seal(notice_id=notice_id)
+
+
+@shared_task
 def sweep_overdue() -> dict:
     """Hourly: count cases in 黄灯 / 红灯 for the supervisors' dashboard and the log."""
     from .selectors import warning_counts

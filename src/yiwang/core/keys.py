@@ -1,9 +1,11 @@
 """The key service: every key of the platform, versioned, wrapped with the master key.
 
 Purposes (core.models.KeyPurpose): field encryption (AES-256-GCM, rotates; old versions still
-decrypt), lookup hashes (HMAC-SHA256, one stable key that never rotates), and Ed25519 signing
-keys for ledger checkpoints, licences, identity codes, HTTP message signatures and notice seals
-(rotate; old public keys stay available for verification).
+decrypt), lookup hashes (HMAC-SHA256, one stable key that never rotates), Ed25519 signing
+keys for ledger checkpoints, licences, identity codes and HTTP message signatures (rotate; old
+public keys stay available for verification), and ECDSA P-256 keys for electronic seals on PDFs
+(core.seal): the platform seal CA (`seal-ca`) and one seal key per organ (`seal:<USCC>`, see
+`seal_purpose`), created on first use and rotated like the others.
 
 Key material is immutable once written, so a per-process read-through cache of it is safe;
 which version is *active* is re-read from the database at most every ACTIVE_TTL seconds.
@@ -22,6 +24,7 @@ from dataclasses import dataclass
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.conf import settings
@@ -38,7 +41,19 @@ SIGNING_PURPOSES = {
     KeyPurpose.HTTP_SIGNATURE,
     KeyPurpose.NOTICE_SEAL,
 }
+SEAL_CA_PURPOSE = "seal-ca"
+SEAL_PREFIX = "seal:"
 TOKEN_PREFIX = "enc1"  # noqa: S105 - a format tag, not a secret
+
+
+def seal_purpose(uscc: str) -> str:
+    """The key purpose of one organ's seal key: `seal:<统一社会信用代码>`."""
+    return SEAL_PREFIX + uscc
+
+
+def is_seal_purpose(purpose: str) -> bool:
+    """ECDSA P-256 purposes: the seal CA and the organs' seal keys."""
+    return purpose == SEAL_CA_PURPOSE or purpose.startswith(SEAL_PREFIX)
 
 
 class KeyError_(Exception):
@@ -59,6 +74,12 @@ class KeyMaterial:
     def public_key(self) -> Ed25519PublicKey:
         assert self.public is not None
         return Ed25519PublicKey.from_public_bytes(self.public)
+
+    def ec_private_key(self) -> ec.EllipticCurvePrivateKey:
+        """An ECDSA P-256 key (seal purposes): `secret` is its PKCS#8 DER."""
+        key = serialization.load_der_private_key(self.secret, password=None)
+        assert isinstance(key, ec.EllipticCurvePrivateKey)
+        return key
 
 
 _lock = threading.Lock()
@@ -112,6 +133,15 @@ def _unwrap(blob: bytes, purpose: str, version: int, master: bytes | None = None
 
 # --- key versions ------------------------------------------------------------------------------
 def _new_secret(purpose: str) -> tuple[str, bytes, bytes | None]:
+    if is_seal_purpose(purpose):
+        ek = ec.generate_private_key(ec.SECP256R1())
+        secret = ek.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        public = ek.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return "ECDSA-P256", secret, public
     if purpose in SIGNING_PURPOSES:
         sk = Ed25519PrivateKey.generate()
         secret = sk.private_bytes(

@@ -141,3 +141,33 @@ class OutboxAction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} #{self.message_id}"
+
+
+# --- Electronic seals: certificates of the seal keys (core/seal.py) ------------------------------
+class SealCertificate(models.Model):
+    """An X.509 certificate of a seal key (core.keys, purpose `seal-ca` or `seal:<USCC>`): the
+    platform seal CA's self-signed one, or an organ's, issued by the CA. Immutable but for
+    revocation; a PDF sealed with a revoked certificate no longer verifies."""
+
+    purpose = models.CharField("密钥用途", max_length=32)
+    key_version = models.PositiveIntegerField("密钥版本")
+    subject = models.CharField("持有者名称", max_length=200)
+    ca_version = models.PositiveIntegerField("签发根证书版本", help_text="根证书自身为其密钥版本")
+    serial = models.CharField("证书序列号", max_length=40, unique=True)
+    der = models.BinaryField("证书（DER）")
+    not_before = models.DateTimeField("生效时间")
+    not_after = models.DateTimeField("失效时间")
+    created_at = models.DateTimeField("签发时间", auto_now_add=True)
+    revoked_at = models.DateTimeField("吊销时间", null=True, blank=True)
+    revocation_reason = models.TextField("吊销原因", blank=True, default="")
+
+    class Meta:
+        verbose_name = verbose_name_plural = "电子印章证书"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["purpose", "key_version", "subject", "ca_version"], name="core_sealcert_uniq"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.purpose} v{self.key_version})"

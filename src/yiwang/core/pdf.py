@@ -13,6 +13,10 @@ embedded (subsetted again to the glyphs used) in every PDF produced here.
         seal_text="武汉市江岸区市场监督管理局\\n行政审批专用章",
     )
 
+``render_document`` does the same but leaves the seal off the page and returns where it goes
+(``SealSpot``): core.seal then draws it as the appearance of the PDF's digital signature, from
+``seal_appearance`` (a one-page PDF of just the seal, vector, in the shipped font).
+
 Block kinds: ``h1`` / ``h2`` headings, ``p`` paragraph (first line indented
 two characters), ``kv`` a "label：value" line whose value wraps under itself.
 Lines break between any two hanzi, at spaces between Latin words, and never
@@ -26,11 +30,24 @@ import functools
 import math
 import re
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from fpdf import FPDF
 
-__all__ = ["BLOCK_KINDS", "FONT_FAMILY", "FONT_PATH", "missing_chars", "render_pdf", "wrap_text"]
+__all__ = [
+    "BLOCK_KINDS",
+    "FONT_FAMILY",
+    "FONT_PATH",
+    "RenderedPdf",
+    "SealSpot",
+    "missing_chars",
+    "render_document",
+    "render_pdf",
+    "seal_appearance",
+    "seal_spot",
+    "wrap_text",
+]
 
 FONT_PATH: Path = Path(__file__).resolve().parent / "fonts" / "NotoSansSC-Subset.ttf"
 FONT_FAMILY = "NotoSansSC"
@@ -340,6 +357,46 @@ def _draw_seal(pdf: FPDF, cx: float, cy: float, text: str) -> None:
             pdf.text(cx - w / 2, cy + r * 0.5, bottom_text)
 
 
+@dataclass(frozen=True)
+class SealSpot:
+    """Where a seal goes: page index (0-based) and its box in PDF user space (points, origin at
+    the bottom left: x1, y1, x2, y2), and the seal's text (see ``_draw_seal``)."""
+
+    page: int
+    box: tuple[float, float, float, float]
+    text: str
+
+
+@dataclass(frozen=True)
+class RenderedPdf:
+    pdf: bytes
+    seal: SealSpot | None
+
+
+def seal_spot(pdf: FPDF, cx: float, cy: float, text: str) -> SealSpot:
+    """The ``SealSpot`` of a seal centred at (cx, cy) in fpdf's top-down coordinates, on the
+    current page."""
+    r = SEAL_RADIUS
+    h = pdf.h
+    return SealSpot(page=pdf.page_no() - 1, box=(cx - r, h - cy - r, cx + r, h - cy + r), text=text)
+
+
+@functools.lru_cache(maxsize=256)
+def seal_appearance(text: str) -> bytes:
+    """A one-page PDF, exactly the seal's size, with the round red seal of ``text`` (organ name on
+    the upper arc, a five-pointed star, an optional second line after a newline): the visible
+    appearance of an electronic seal's signature widget."""
+    size = 2 * SEAL_RADIUS
+    pdf = FPDF(orientation="P", unit="pt", format=(size, size))
+    pdf.add_font(FONT_FAMILY, "", str(FONT_PATH))
+    pdf.set_auto_page_break(False)
+    pdf.set_margins(0, 0, 0)
+    pdf.set_creator("Yiwang")
+    pdf.add_page()
+    _draw_seal(pdf, size / 2, size / 2, text)
+    return bytes(pdf.output())
+
+
 def render_pdf(
     *,
     title: str,
@@ -347,7 +404,20 @@ def render_pdf(
     footer: str | None = None,
     seal_text: str | None = None,
 ) -> bytes:
-    """Render an A4 notice and return the PDF bytes.
+    """Render an A4 notice and return the PDF bytes (the seal, if any, drawn on the page: an
+    unsigned picture; signed documents use ``render_document`` and core.seal)."""
+    return render_document(title=title, blocks=blocks, footer=footer, seal_text=seal_text, draw_seal=True).pdf
+
+
+def render_document(
+    *,
+    title: str,
+    blocks: Sequence[tuple[str, str]],
+    footer: str | None = None,
+    seal_text: str | None = None,
+    draw_seal: bool = False,
+) -> RenderedPdf:
+    """Render an A4 notice: the PDF bytes and where its seal goes.
 
     ``blocks`` is a list of ``(kind, text)`` with kind in ``BLOCK_KINDS``; a "kv"
     text is "label：value" (a fullwidth or ASCII colon). ``footer`` is printed at
@@ -419,12 +489,15 @@ def render_pdf(
             continue
         i += 1
 
+    spot = None
     if seal_text and seal_text.strip():
         # Over the last lines (the issuing organ and date, by convention), right-aligned.
         cx = pdf.w - pdf.r_margin - SEAL_RADIUS - 6 * MM
         anchor = layout.last_line_mid if layout.last_line_mid is not None else layout.y
         cy = min(anchor - 4 * MM, layout.bottom - SEAL_RADIUS)
         cy = max(cy, pdf.t_margin + SEAL_RADIUS)
-        _draw_seal(pdf, cx, cy, seal_text)
+        spot = seal_spot(pdf, cx, cy, seal_text)
+        if draw_seal:
+            _draw_seal(pdf, cx, cy, seal_text)
 
-    return bytes(pdf.output())
+    return RenderedPdf(pdf=bytes(pdf.output()), seal=spot)

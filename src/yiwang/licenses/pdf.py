@@ -1,20 +1,32 @@
 """Printable PDF of a licence (打印版): the face of the licence in the shipped CJK font, the issuer's
-red round seal drawn at render time (vector, no image files) and a QR code leading to the
-public check page of this licence (`/licenses/check/<identifier>/<token>/`), where anyone holding
-the paper can confirm signature, status and validity. Built on core.pdf's page and seal drawing."""
+red round seal and a QR code leading to the public check page of this licence
+(`/licenses/check/<identifier>/<token>/`), where anyone holding the paper can confirm signature,
+status and validity. The PDF itself is sealed: a PAdES signature by the issuing organ's seal key
+(core.seal), the round seal being the signature's visible widget; `POST /api/v1/notices/verify`
+checks it. Built on core.pdf's page and seal drawing."""
 
 from __future__ import annotations
 
 import segno
 
-from yiwang.core import keys
+from yiwang.core import keys, seal
 from yiwang.core.masking import mask_id_number
-from yiwang.core.pdf import FONT_FAMILY, MM, _draw_seal, _kv_label_width, _Layout, _NoticePDF, wrap_text
+from yiwang.core.pdf import FONT_FAMILY, MM, _kv_label_width, _Layout, _NoticePDF, seal_spot, wrap_text
 
 from . import presenters
 from .models import License
 
 QR_SIZE = 32 * MM
+FIELD_PREFIX = "YiwangLicense-"
+
+
+def field_name(lic: License) -> str:
+    """The signature field of the licence's seal (field names take no dots: they become "_")."""
+    return FIELD_PREFIX + lic.identifier.replace(".", "_")
+
+
+def identifier_from_field(name: str) -> str:
+    return name[len(FIELD_PREFIX) :].replace("_", ".")
 
 
 def check_token(lic: License) -> str:
@@ -67,6 +79,8 @@ def _draw_qr(pdf, x: float, y: float, text: str, size: float) -> None:
 
 
 def render_license_pdf(lic: License, *, base_url: str) -> bytes:
+    """The printable copy, sealed by the issuer (signing takes some 20 ms: the holder's download
+    of their own copy, never a request that decides a case)."""
     pdf = _NoticePDF(f"本文件由{lic.issuer_name}签发的电子证照生成，扫描二维码核验真伪与状态")
     pdf.set_title(lic.type.name)
     pdf.set_creator("Yiwang")
@@ -94,5 +108,13 @@ def render_license_pdf(lic: License, *, base_url: str) -> bytes:
     _draw_qr(pdf, pdf.l_margin, top, base_url.rstrip("/") + check_path(lic), QR_SIZE)
     pdf.set_font(FONT_FAMILY, size=9)
     pdf.text(pdf.l_margin + 4 * MM, top + QR_SIZE + 10, "扫码核验")
-    _draw_seal(pdf, pdf.w - pdf.r_margin - 24 * MM, top + QR_SIZE / 2, f"{lic.issuer_name}\n电子证照专用章")
-    return bytes(pdf.output())
+    spot = seal_spot(
+        pdf, pdf.w - pdf.r_margin - 24 * MM, top + QR_SIZE / 2, f"{lic.issuer_name}\n电子证照专用章"
+    )
+    return seal.seal_pdf(
+        bytes(pdf.output()),
+        organ=seal.Organ(uscc=lic.issuer_uscc, name=lic.issuer_name),
+        field_name=field_name(lic),
+        reason=f"{lic.type.name}（证照编号 {lic.serial}）打印件",
+        spot=spot,
+    )

@@ -20,4 +20,5 @@ urlpatterns = [
         name="notice",
     ),
     path("cases/<str:number>/materials/<int:pk>/", views.material_file, name="material"),
+    path("notices/verify/", views.notice_verify, name="notice_verify"),
 ]

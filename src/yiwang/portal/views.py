@@ -4,6 +4,7 @@ Thin views: parse, call a service or selector, render. Rules live in the service
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
@@ -13,20 +14,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yiwang.accounts import services as accounts
 from yiwang.accounts.decorators import applicant_required, is_staff
 from yiwang.accounts.selectors import profile_elements
 from yiwang.cases import notices as case_notices
 from yiwang.cases import presenters, selectors, services
-from yiwang.cases.models import Status
+from yiwang.cases.models import NoticeKind, Status
 from yiwang.cases.pages import case_context, case_or_404, case_receipt_rows
 from yiwang.catalog import formspec
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.formspec import apply_context
 from yiwang.catalog.models import CaseKind
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
+from yiwang.core.seal import NotAPdf
 from yiwang.core.text import as_int, is_digits
 
 from . import selectors as portal
@@ -238,6 +240,7 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
             draft=draft,
             route=route.get("route", "ordinary"),
             commitment_accepted=route.get("commitment_accepted", False),
+            electronic_delivery=request.POST.get("electronic_delivery") == "on",
         )
     except ValidationFailed as exc:
         errors = exc.fields or {"_": [exc.message]}
@@ -377,6 +380,38 @@ def draft_edit(request: HttpRequest, number: str) -> HttpResponse:
     return redirect("portal:case", number=number)
 
 
+# --- public: verify a sealed notice or licence print ---------------------------------------------
+@require_http_methods(["GET", "POST"])
+def notice_verify(request: HttpRequest) -> HttpResponse:
+    ctx: dict = {}
+    status = 200
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            ctx["error"], status = "请选择要核验的 PDF 文件", 422
+        elif upload.size > case_notices.VERIFY_MAX_BYTES:
+            ctx["error"], status = "文件过大（不得超过 20 MB），不是本平台出具的文书", 422
+        else:
+            try:
+                result = case_notices.verify_upload(upload.read())
+            except NotAPdf:
+                ctx["error"], status = (
+                    "上传的文件不是 PDF 文件，请上传本平台出具的文书或证照打印件（PDF）",
+                    422,
+                )
+            else:
+                ctx["result"] = result
+                ctx["signed_at"] = (
+                    datetime.fromisoformat(result["signed_at"]) if result["signed_at"] else None
+                )
+                ctx["notice_kind_label"] = (
+                    NoticeKind(result["notice_kind"]).label if result["notice_kind"] else ""
+                )
+    response = render(request, "portal/notice_verify.html", ctx, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 # --- documents (anyone who may see the case) --------------------------------------------------
 @login_required
 @require_GET
@@ -386,9 +421,11 @@ def notice_file(request: HttpRequest, number: str, notice: str, fmt: str) -> Htt
         row = case_notices.notice_for_case(case=case, number=notice)
     except NotFound as exc:
         raise Http404(exc.message) from exc
+    services.notice_opened(notice=row, viewer=request.user)
     if fmt == "pdf":
-        resp = HttpResponse(case_notices.render_pdf(row), content_type="application/pdf")
+        resp = HttpResponse(services.notice_pdf(notice=row), content_type="application/pdf")
         resp["Content-Disposition"] = f'inline; filename="{row.number}.pdf"'
+        resp["Cache-Control"] = "private, no-store"
         return resp
     # The page version sits in the site layout (toolbar, responsive at 200% text); the PDF is
     # the sealed document.

@@ -8,6 +8,8 @@
 - `license_refs`: materials satisfied by e-licences (免提交);
 - `procedures`: 容缺受理, 告知承诺制 (事后核查, revocation, 失信) and the 离婚冷静期 — the
   handlers of their actions and the periodic `procedures_sweep`;
+- `sealing`: notice PDFs rendered and sealed once after commit, stored and served as stored, and
+  the 送达回证 of electronic delivery;
 - `bulk`: many cases at once (due dates after a holiday notice, moves after an organisational
   change).
 
@@ -28,6 +30,7 @@ from ..rules import (
 )
 from .actions import EXTENSION_DAYS, SPECIAL_PROCEDURES, Act, case_apply_action, remedy_for
 from .bulk import cases_move_department, cases_move_region, cases_recompute_due_dates
+from .sealing import notice_opened, notice_pdf, notice_seal
 from .submission import (
     Upload,
     applicant_account,
@@ -69,6 +72,9 @@ __all__ = [
     "form_protect",
     "form_reveal",
     "is_applicant",
+    "notice_opened",
+    "notice_pdf",
+    "notice_seal",
     "remedy_for",
     "today",
 ]

@@ -292,6 +292,7 @@ def case_submit(
     waiting_for: str = "",
     route: str = "ordinary",
     commitment_accepted: bool = False,
+    electronic_delivery: bool = False,
 ) -> Case:
     """File an application (or save a draft). Validates the form against the item's schema,
     encrypts sensitive elements, records all parties, stores materials, and — unless a draft —
@@ -302,7 +303,9 @@ def case_submit(
     item's result a `waiting_for` reason (a held draft the system submits later, `case_release`).
 
     告知承诺制: `route="commitment"` on an item that offers it, with `commitment_accepted`; the
-    materials the commitment replaces are then not required (cases/services/procedures.py)."""
+    materials the commitment replaces are then not required (cases/services/procedures.py).
+    `electronic_delivery` records the applicant's consent to receive notices electronically
+    (电子送达), with its time."""
     on = on or today()
     parties = parties or {}
     if channel not in Channel.values:
@@ -366,6 +369,8 @@ def case_submit(
         received_on=None if draft else on,
         waiting_for=waiting_for if draft else "",
         route=route,
+        electronic_delivery=bool(electronic_delivery),
+        electronic_delivery_consented_at=now if electronic_delivery else None,
     )
     CaseParty.objects.bulk_create(_party_rows(case=case, owner=owner, extra=extra_parties))
     files = _store(case=case, actor=actor, uploads=decoded)
@@ -448,6 +453,7 @@ def case_submit_once(
     draft: bool = False,
     route: str = "ordinary",
     commitment_accepted: bool = False,
+    electronic_delivery: bool = False,
 ) -> dict:
     """`case_submit` for pages: a form posted twice with the same token (a double click, a
     reload) files one case. Returns {"number", "draft"} of the first answer."""
@@ -463,6 +469,7 @@ def case_submit_once(
             draft=draft,
             route=route,
             commitment_accepted=commitment_accepted,
+            electronic_delivery=electronic_delivery,
         )
         return 201, {"number": case.number, "draft": draft}
 
@@ -473,6 +480,7 @@ def case_submit_once(
         "parties": parties or {},
         "draft": draft,
         "route": route,
+        "electronic_delivery": electronic_delivery,
         "materials": [(m["code"], m["name"], len(m["content_base64"])) for m in materials or []],
     }
     return run_idempotent(owner=str(actor.pk), key=key, scope=scope, body=body, handler=handler)[1]

@@ -107,7 +107,10 @@ def _notice(*, case: Case, kind: str, on: date, data: dict, seq: int | None = No
         number=f"{case.number}-{seq:02d}",
         issued_at=timezone.now(),
         data={"on": on.isoformat(), **data},
+        electronic=case.electronic_delivery,
     )
+    # Sealing (rendering and signing the PDF) happens after commit, never in this request.
+    transaction.on_commit(lambda: tasks.notice_seal.delay(notice_id=notice.pk))
     ledgering.record_notice(case, notice)
     messages.applicant_notify(case=case, notice=notice)
     return notice

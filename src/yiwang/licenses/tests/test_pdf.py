@@ -38,3 +38,29 @@ def test_printable_pdf_with_seal_and_qr_to_the_check_page(world, issue_for):
     assert Client().get(f"/licenses/check/{lic.identifier}/{'0' * 32}/").status_code == 404
     services.license_set_status(license=lic, status="revoked", reason="注销")
     assert "证照已注销" in Client().get(pdf.check_path(lic)).content.decode()
+
+
+def test_printed_licence_is_sealed_by_the_issuer_and_verifies(world, issue_for, tmp_path):
+    """The printed copy carries the issuer's PAdES seal (ECDSA P-256 under the platform CA):
+    pyHanko and poppler's pdfsig validate it, the public verify API names the licence, and one
+    changed byte breaks it."""
+    import subprocess
+
+    from yiwang.core import seal
+
+    lic = issue_for(world)
+    data = login(world.citizen).get(f"/my/licenses/{lic.pk}/pdf/").content
+    check = seal.verify_pdf(data)
+    assert check.valid and not check.altered and check.signer == lic.issuer_name
+    assert check.field_name == pdf.field_name(lic)
+    path = tmp_path / "licence.pdf"
+    path.write_bytes(data)
+    out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
+    assert "Signature is Valid." in out and "Total document signed" in out
+    r = Client().post("/api/v1/notices/verify", {"file": io.BytesIO(data)})
+    body = r.json()
+    assert r.status_code == 200 and body["valid"] is True and body["license"] == lic.identifier
+    assert body["signer"] == lic.issuer_name and body["case"] is None
+    at = data.index(b"Yiwang")
+    tampered = data[:at] + b"y" + data[at + 1 :]
+    assert seal.verify_pdf(tampered).altered and not seal.verify_pdf(tampered).valid
