@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +25,7 @@ from yiwang.catalog.models import ItemVersion, MaterialForm
 from yiwang.core import keys
 from yiwang.core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from yiwang.core.idempotency import run_idempotent
+from yiwang.core.identifiers import identifier_clean
 from yiwang.core.text import reject_markup
 from yiwang.organizations.models import Role
 from yiwang.organizations.selectors import clerk_window_for_item
@@ -48,8 +48,6 @@ from ..models import (
 from ..rules import APPLICANT, acting_roles, is_applicant, workflow
 from .license_refs import _attach_license_refs, _check_license_refs
 from .transitions import _event, _notice, _transition
-
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def applicant_account(*, actor: User, channel: str, parties: dict) -> User:
@@ -96,8 +94,10 @@ def _clean_party(p: object, *, prefix: str) -> dict:
     if len(name.strip()) > 200:
         raise ValidationFailed(fields={f"{prefix}.name": ["姓名或名称过长（最多200个字符）"]})
     reject_markup(field=f"{prefix}.name", value=name)
-    if not isinstance(phone, str) or (phone and not PHONE_RE.match(phone)):
+    if not isinstance(phone, str):
         raise ValidationFailed(fields={f"{prefix}.phone": ["联系电话应为11位手机号码"]})
+    if phone:
+        phone = identifier_clean("phone", phone, field=f"{prefix}.phone")
     out = {"name": name.strip(), "phone": phone}
     if p.get("uscc"):
         out["uscc"] = clean_uscc(str(p["uscc"]), field=f"{prefix}.uscc")

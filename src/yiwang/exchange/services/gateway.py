@@ -26,8 +26,7 @@ from django.utils import timezone
 
 from yiwang.accounts.models import User
 from yiwang.core.errors import PermissionDenied, ValidationFailed
-from yiwang.core.identifiers import ValidationError as StdnumError
-from yiwang.core.identifiers import validate_ric, validate_uscc
+from yiwang.core.identifiers import MESSAGES, identifier_check
 from yiwang.organizations.models import Department
 
 from .. import adapters, ledgering
@@ -90,6 +89,13 @@ def caller_for_system(*, system: ExternalSystem) -> Caller:
 
 
 # --- the subject ---------------------------------------------------------------------------------
+def _subject_identifier(kind: str, raw: str, field: str, message: str) -> str:
+    value, problem = identifier_check(kind, raw)
+    if problem:
+        raise ValidationFailed(message, code="invalid_subject", fields={field: [MESSAGES[kind]]})
+    return value
+
+
 def _parse_subject(resource: DataResource, subject: dict) -> tuple[str, str]:
     """(normalised identifier, its lookup hash); raises ValidationFailed with a Chinese message."""
     if not isinstance(subject, dict):
@@ -102,14 +108,7 @@ def _parse_subject(resource: DataResource, subject: dict) -> tuple[str, str]:
                 code="invalid_subject",
                 fields={"subject.id_number": ["请填写信息主体的公民身份号码"]},
             )
-        try:
-            value = validate_ric(raw.strip())
-        except StdnumError as exc:
-            raise ValidationFailed(
-                "信息主体的公民身份号码有误",
-                code="invalid_subject",
-                fields={"subject.id_number": ["公民身份号码格式或校验位有误"]},
-            ) from exc
+        value = _subject_identifier("ric", raw, "subject.id_number", "信息主体的公民身份号码有误")
     else:
         raw = subject.get("uscc")
         if not isinstance(raw, str) or not raw.strip():
@@ -118,14 +117,7 @@ def _parse_subject(resource: DataResource, subject: dict) -> tuple[str, str]:
                 code="invalid_subject",
                 fields={"subject.uscc": ["请填写信息主体的统一社会信用代码"]},
             )
-        try:
-            value = validate_uscc(raw.strip())
-        except StdnumError as exc:
-            raise ValidationFailed(
-                "信息主体的统一社会信用代码有误",
-                code="invalid_subject",
-                fields={"subject.uscc": ["统一社会信用代码格式或校验位有误"]},
-            ) from exc
+        value = _subject_identifier("uscc", raw, "subject.uscc", "信息主体的统一社会信用代码有误")
     return value, subject_hash_of(kind=resource.subject_kind, value=value)
 
 
