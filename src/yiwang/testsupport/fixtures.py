@@ -31,6 +31,13 @@ def api():
 
 
 @pytest.fixture
+def submit_case():
+    from yiwang.testsupport.flows import submit_case
+
+    return submit_case
+
+
+@pytest.fixture
 def complete_case():
     from yiwang.testsupport.flows import complete_case
 

@@ -11,17 +11,23 @@ from yiwang.core.testing import good_form, good_materials
 from yiwang.testsupport.world import World
 
 
-def complete_case(world: World, *, user=None, decision: str = "approve", on: date | None = None) -> Case:
-    """Submit world.item online, accept (clerk), review (reviewer), decide (approver: `approve`
-    or `deny`) and complete with electronic delivery; returns the completed case."""
-    case = cases.case_submit(
+def submit_case(world: World, *, user=None, item=None, on: date | None = None) -> Case:
+    """`item` (world.item) submitted online by `user` (world.citizen): with world.item, a case of
+    world.dept that world.clerk, world.reviewer and world.approver act on."""
+    return cases.case_submit(
         actor=user or world.citizen,
-        item_code=world.item.code,
+        item_code=(item or world.item).code,
         form=good_form(),
         channel="online",
         materials=good_materials(),
         on=on,
     )
+
+
+def complete_case(world: World, *, user=None, decision: str = "approve", on: date | None = None) -> Case:
+    """Submit world.item online, accept (clerk), review (reviewer), decide (approver: `approve`
+    or `deny`) and complete with electronic delivery; returns the completed case."""
+    case = submit_case(world, user=user, on=on)
 
     def act(action, actor, **kw):
         c = Case.objects.get(pk=case.pk)
