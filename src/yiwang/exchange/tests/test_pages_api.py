@@ -173,7 +173,6 @@ def test_api_resources_agreements_queries_and_access_records(ex, api):
             "purpose": "case_handling",
             "case": ex.case,
             "elements": ["name", "household_address"],
-            "case": ex.case,
         },
     )
     assert resp.status_code == 200 and resp.json()["data"] == {"name": "张伟"}
