@@ -130,7 +130,9 @@ def _window_principal(given: dict) -> User:
                 "id_number": given["id_number"],
                 "phone": given["phone"],
                 "phone_hash": phone_hash(given["phone"]),
-                "trust_level": TrustLevel.CERTIFICATE,  # identified in person
+                # the clerk saw the ID card, but a filing is no identity procedure: claimed online
+                # later, the account must not carry level 5 from a typed number
+                "trust_level": TrustLevel.VERIFIED,
             },
         )
     user = User.objects.filter(**lookup).first()
@@ -142,8 +144,8 @@ def _window_principal(given: dict) -> User:
                 user.save()
         except IntegrityError:  # opened at the same moment by another window
             user = User.objects.get(**lookup)
-    if user.kind == AccountKind.PERSON and user.trust_level < TrustLevel.CERTIFICATE:
-        User.objects.filter(pk=user.pk).update(trust_level=TrustLevel.CERTIFICATE)
+    # An existing account's trust level is not changed by a filing (docs/security.md,
+    # "Decisions"): it is raised only by the identity procedures, which keep their own records.
     return user
 
 
@@ -331,6 +333,7 @@ def case_submit(
         if not is_person and objects == {"1"}:
             raise ValidationFailed(fields={"parties.applicant": ["本事项的服务对象为自然人，法人不能申请"]})
     clean = catalog_forms.form_validate(item_version=version, form=form or {}, partial=draft)
+    _applicant_is_owner(clean, owner=owner, channel=channel)
     decoded = _decode_materials(materials or [], version=version)
     role = _filer_role(actor, channel)
     refs = _check_license_refs(license_refs or {}, version=version, owner=owner, on=on)
@@ -452,6 +455,23 @@ def case_submit_once(
     return run_idempotent(owner=str(actor.pk), key=key, scope=scope, body=body, handler=handler)[1]
 
 
+def _applicant_is_owner(clean: dict, *, owner: User, channel: str) -> None:
+    """Online, mobile and kiosk, the applicant named in the form is the logged-in account itself
+    (docs/security.md, "Decisions"): filing in another person's name needs their written
+    authorisation, which only a window checks (the clerk records the agent as a party)."""
+    if channel == Channel.WINDOW:
+        return
+    named = clean.get("applicant.id_number")
+    if named and owner.kind == AccountKind.PERSON and named != owner.id_number:
+        raise ValidationFailed(
+            fields={"applicant.id_number": ["网上申请只能以本人名义提交；代他人办理请持授权委托书到窗口办理"]}
+        )
+    named = clean.get("applicant.uscc") or clean.get("enterprise.uscc")
+    if named and owner.kind == AccountKind.LEGAL and named != owner.uscc:
+        field = "applicant.uscc" if clean.get("applicant.uscc") else "enterprise.uscc"
+        raise ValidationFailed(fields={field: ["网上申请只能以本单位名义提交"]})
+
+
 def _filer_role(actor: User, channel: str) -> str:
     return Role.CLERK if channel == Channel.WINDOW else APPLICANT
 
@@ -465,6 +485,7 @@ def _do_submit(
     _require_materials(version=case.item_version, channel=case.channel, have=have)
     revealed = form_reveal(case.form)
     clean = catalog_forms.form_validate(item_version=case.item_version, form=revealed, partial=False)
+    _applicant_is_owner(clean, owner=case.owner, channel=case.channel)
     update = {
         "submitted_at": timezone.now(),
         "received_on": on,
