@@ -63,7 +63,14 @@ def test_full_width_id_numbers_and_codes_are_normalised():
 
 @pytest.mark.parametrize(
     "bad",
-    ["4201021990AB011236", "420102199O0101123X", "42010219900101123\u0661", "４２０１０２ＡＢ", "", "x" * 200],
+    [
+        "4201021990AB011236",
+        "420102199O0101123X",
+        "42010219900101123\u0661",
+        "４２０１０２ＡＢ",
+        "",
+        "x" * 200,
+    ],
 )
 def test_letters_anywhere_are_a_problem_not_a_crash(bad):
     from yiwang.core.identifiers import identifier_check

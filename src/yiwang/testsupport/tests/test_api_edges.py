@@ -49,7 +49,10 @@ def test_no_get_operation_answers_5xx_to_hostile_parameters(world, api, who):
                 tried += 1
                 assert r.status_code < 500, (url, r.status_code, r.content[:200])
                 if r.status_code >= 400:
-                    assert re.match(r"application/(problem\+)?json", r["Content-Type"]), (url, r["Content-Type"])
+                    assert re.match(r"application/(problem\+)?json", r["Content-Type"]), (
+                        url,
+                        r["Content-Type"],
+                    )
                     body = r.json()
                     assert body.get("code") and body.get("message"), (url, body)
     assert tried > 50
