@@ -5,7 +5,8 @@
   string, form fields and file names, JSON bodies — before any view runs (docs/security.md).
 - Numbers the database cannot hold (an integer beyond 64 bits reaching a query) answer 422, not 500.
 - Under `/api/` every error answers in the API's own format `{"code", "message", "fields"}`,
-  including unknown paths (404), wrong methods (405) and unexpected errors (500).
+  including unknown paths (404), wrong methods (405) and unexpected errors (500): Django's and
+  ninja's HTML error pages are replaced; protocol formats of their own are left as they are.
 - Responses that may carry personal data (any request by a logged-in account or with a bearer
   token, and every `?reveal=`) are `Cache-Control: no-store`; every response gets a
   Permissions-Policy. The Content-Security-Policy comes from django-csp (settings), HSTS from
@@ -128,7 +129,7 @@ class EdgeMiddleware:
             response = error_response(request, 422, "invalid_text", TEXT_MESSAGE, fields)
         else:
             response = self.get_response(request)
-        if is_api(request) and response.status_code >= 400 and not _is_json(response):
+        if is_api(request) and response.status_code >= 400 and _is_html(response):
             code, message = STATUS_CODES.get(response.status_code, ("http_error", "请求未能完成"))
             json_response = JsonResponse(
                 {"code": code, "message": message, "fields": {}}, status=response.status_code
@@ -152,5 +153,7 @@ class EdgeMiddleware:
         return None
 
 
-def _is_json(response: HttpResponse) -> bool:
-    return (response.get("Content-Type") or "").startswith(("application/json", "application/problem+json"))
+def _is_html(response: HttpResponse) -> bool:
+    """Django's and ninja's own error pages (404, 405, 500) are HTML; protocol answers that carry
+    their own format (the tlog witness's `text/x.tlog.size`, JSON bodies) are left alone."""
+    return (response.get("Content-Type") or "").startswith("text/html")
