@@ -59,6 +59,31 @@ if YIWANG_BEHIND_PROXY:
     USE_X_FORWARDED_HOST = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+# HSTS when the platform is served over TLS (Django's SecurityMiddleware sends it on https only).
+SECURE_HSTS_SECONDS = int(
+    env("YIWANG_HSTS_SECONDS", "31536000", "Strict-Transport-Security max-age over TLS")
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("YIWANG_HSTS_SUBDOMAINS", False, "HSTS includeSubDomains")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): no inline script or style anywhere; scripts and styles are
+# static files of the platform (docs/security.md). `data:` images for QR codes and seals; `blob:`
+# media for the halls' generated announcements.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -88,6 +113,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -96,6 +122,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "yiwang.core.middleware.EdgeMiddleware",
 ]
 
 ROOT_URLCONF = "yiwang.urls"
@@ -238,6 +265,17 @@ AUTH_PASSWORD_VALIDATORS = [
 API_TOKEN_TTL_HOURS = int(env("YIWANG_API_TOKEN_TTL_HOURS", "12", "Lifetime of API bearer tokens"))
 LOGIN_THROTTLE_ATTEMPTS = int(env("YIWANG_LOGIN_THROTTLE_ATTEMPTS", "5", "Failed logins allowed per window"))
 LOGIN_THROTTLE_WINDOW = int(env("YIWANG_LOGIN_THROTTLE_WINDOW", "900", "Throttle window in seconds"))
+LOGIN_LOCK_SECONDS = int(
+    env("YIWANG_LOGIN_LOCK_SECONDS", "900", "An account's login lock lasts this long after its last failure")
+)
+LOGIN_ADDRESS_FAILURES = int(
+    env(
+        "YIWANG_LOGIN_ADDRESS_FAILURES",
+        "50",
+        "Failed logins from one address per window before it is refused",
+    )
+)
+AUTHENTICATION_BACKENDS = ["yiwang.accounts.auth.ThrottledBackend"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 

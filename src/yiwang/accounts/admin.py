@@ -1,9 +1,12 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from yiwang.core.masking import mask_id_number, mask_phone
 
-from .models import PersonalDataView, User
+from . import services
+from .models import LoginAttempt, PersonalDataView, User
 
 
 @admin.register(User)
@@ -30,6 +33,13 @@ class UserAdmin(BaseUserAdmin):
         ("权限", {"fields": ["is_active", "is_staff", "is_superuser", "groups"]}),
     ]
     readonly_fields = ["masked_id", "masked_phone"]
+    actions = ["lift_login_lock"]
+
+    @admin.action(description="解除登录锁定")
+    def lift_login_lock(self, request, queryset):
+        for user in queryset:
+            services.login_lock_lift(user=user, by=request.user)
+        self.message_user(request, f"已解除 {queryset.count()} 个账户的登录锁定")
 
     @admin.display(description="身份证号码")
     def masked_id(self, obj):
@@ -53,3 +63,26 @@ class PersonalDataViewAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(LoginAttempt)
+class LoginAttemptAdmin(PersonalDataViewAdmin):
+    list_display = ["at", "channel", "user", "ip", "outcome", "lifted_by"]
+    list_filter = ["channel", "outcome"]
+
+
+class ThrottledAdminLoginForm(AdminAuthenticationForm):
+    """The admin's login form with the shared throttle's message (accounts.auth.ThrottledBackend
+    already throttles and records the attempt)."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except forms.ValidationError:
+            refused = getattr(self.request, "login_refused", None)
+            if refused:
+                raise forms.ValidationError(services.THROTTLE_MESSAGES[refused], code="throttled") from None
+            raise
+
+
+admin.site.login_form = ThrottledAdminLoginForm

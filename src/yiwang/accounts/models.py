@@ -83,3 +83,56 @@ class PersonalDataView(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "个人信息查看记录"
         ordering = ["-at"]
+
+
+class LoginOutcome(models.TextChoices):
+    OK = "ok", "登录成功"
+    FAILED = "failed", "用户名或密码错误"
+    LOCKED = "locked", "账户暂时锁定，未核对密码"
+    LIMITED = "limited", "来源地址失败过多，未核对密码"
+    LIFTED = "lifted", "解除锁定"
+
+
+class LoginChannel(models.TextChoices):
+    PAGE = "page", "网页登录"
+    API = "api", "接口令牌"
+    ADMIN = "admin", "管理后台"
+    OTHER = "other", "其他"
+
+
+class LoginAttempt(models.Model):
+    """Every login attempt and every lock lifted, whichever door (page, API, admin): the one
+    audit trail, and the record the throttle counts (accounts.services, docs/security.md)."""
+
+    at = models.DateTimeField("时间", db_index=True)
+    channel = models.CharField("入口", max_length=10, choices=LoginChannel.choices)
+    login_hash = models.CharField("登录名摘要", max_length=64)
+    user = models.ForeignKey(
+        User, verbose_name="账户", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    ip = models.CharField("来源地址", max_length=45)
+    outcome = models.CharField("结果", max_length=10, choices=LoginOutcome.choices)
+    lifted_by = models.ForeignKey(
+        User, verbose_name="解除人", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "登录记录"
+        ordering = ["-at"]
+        indexes = [
+            models.Index(fields=["login_hash", "at"], name="login_attempt_account"),
+            models.Index(fields=["ip", "at"], name="login_attempt_address"),
+        ]
+
+
+class UnlockCode(models.Model):
+    """A one-time code sent to the account holder's phone to lift a login lock (second factor)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    tries = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "解锁验证码"

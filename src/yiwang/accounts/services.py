@@ -9,18 +9,26 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from yiwang.core import keys
-from yiwang.core.errors import Conflict, NotAuthenticated, Throttled, ValidationFailed
+from yiwang.core.errors import Conflict, NotAuthenticated, Throttled
 from yiwang.core.formats import local_time
-from yiwang.core.identifiers import ValidationError as StdnumError
-from yiwang.core.identifiers import validate_ric, validate_uscc
+from yiwang.core.identifiers import identifier_clean
 
-from .models import AccountKind, ApiToken, PersonalDataView, TrustLevel, User
+from .models import (
+    AccountKind,
+    ApiToken,
+    LoginAttempt,
+    LoginChannel,
+    LoginOutcome,
+    PersonalDataView,
+    TrustLevel,
+    UnlockCode,
+    User,
+)
 
 
 def id_number_hash(id_number: str) -> str:
@@ -32,17 +40,11 @@ def phone_hash(phone: str) -> str:
 
 
 def clean_id_number(value: str, *, field: str = "id_number") -> str:
-    try:
-        return validate_ric(value)
-    except StdnumError as exc:
-        raise ValidationFailed(fields={field: ["公民身份号码格式或校验位有误"]}) from exc
+    return identifier_clean("ric", value, field=field)
 
 
 def clean_uscc(value: str, *, field: str = "uscc") -> str:
-    try:
-        return validate_uscc(value)
-    except StdnumError as exc:
-        raise ValidationFailed(fields={field: ["统一社会信用代码格式或校验位有误"]}) from exc
+    return identifier_clean("uscc", value, field=field)
 
 
 def _save_new(user: User, password: str) -> User:
@@ -121,25 +123,100 @@ def staff_create(*, username: str, password: str, name: str, is_admin: bool = Fa
     )
 
 
-# --- login throttling (shared through the cache, so it holds across processes) --------------------
-def _throttle_keys(username: str, ip: str) -> list[str]:
-    h = hashlib.sha256(username.strip().lower().encode()).hexdigest()[:32]
-    return [f"login-fail:user:{h}", f"login-fail:ip:{ip}"]
+# --- login throttling and the login audit trail ------------------------------------------------
+# Policy (docs/security.md, OWASP ASVS V2.2): every attempt through any door (page, API, admin —
+# the admin reaches it through `auth.ThrottledBackend`) is one LoginAttempt row; the throttle
+# counts those rows, with times it computes itself (no cache expiry can shorten a lock).
+# - Per account: LOGIN_THROTTLE_ATTEMPTS failures within LOGIN_THROTTLE_WINDOW seconds (since the
+#   last success or lift) lock the account until LOGIN_LOCK_SECONDS after the last failure; while
+#   locked the password is not even checked. The holder lifts the lock with a code sent to the
+#   phone on record (`unlock_code_issue` / `login_unlock`), a clerk or admin with `login_lock_lift`.
+# - Per address: LOGIN_ADDRESS_FAILURES failed logins from one address within the window refuse
+#   that address for the rest of the window. Only failures count, so a hall full of people behind
+#   one NAT address who log in correctly is never refused.
+def user_by_username(username: str) -> User | None:
+    return User.objects.filter(username=username).first() if username else None
 
 
-def login_throttled(*, username: str, ip: str) -> bool:
-    limit = settings.LOGIN_THROTTLE_ATTEMPTS
-    user_key, ip_key = _throttle_keys(username, ip)
-    return (cache.get(user_key) or 0) >= limit or (cache.get(ip_key) or 0) >= limit * 4
+def login_hash(username: str) -> str:
+    return keys.lookup_hash(username.strip().lower(), kind="login")
 
 
-def _login_failed(*, username: str, ip: str) -> None:
-    for key in _throttle_keys(username, ip):
-        if not cache.add(key, 1, settings.LOGIN_THROTTLE_WINDOW):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, settings.LOGIN_THROTTLE_WINDOW)
+def login_locked_until(*, username: str, now: datetime | None = None) -> datetime | None:
+    """When the account's lock ends, or None if it is not locked: locked once
+    LOGIN_THROTTLE_ATTEMPTS failures (since the last success or lift) fall within one window,
+    until LOGIN_LOCK_SECONDS after the last of them."""
+    now = now or timezone.now()
+    lock = timedelta(seconds=settings.LOGIN_LOCK_SECONDS)
+    window = timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW)
+    rows = LoginAttempt.objects.filter(login_hash=login_hash(username), at__gt=now - lock - window)
+    reset = rows.filter(outcome__in=[LoginOutcome.OK, LoginOutcome.LIFTED]).order_by("-at").first()
+    failures = rows.filter(outcome=LoginOutcome.FAILED)
+    if reset is not None:
+        failures = failures.filter(at__gt=reset.at)
+    times = list(failures.order_by("-at").values_list("at", flat=True)[: settings.LOGIN_THROTTLE_ATTEMPTS])
+    if len(times) < settings.LOGIN_THROTTLE_ATTEMPTS or times[0] - times[-1] > window:
+        return None
+    until = times[0] + lock
+    return until if until > now else None
+
+
+def address_limited(*, ip: str, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    since = now - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW)
+    failures = LoginAttempt.objects.filter(ip=ip, at__gt=since, outcome=LoginOutcome.FAILED)
+    return failures.count() >= settings.LOGIN_ADDRESS_FAILURES
+
+
+def _channel(request: HttpRequest | None) -> str:
+    path = getattr(request, "path", "") or ""
+    if path.startswith("/admin/"):
+        return LoginChannel.ADMIN
+    if path.startswith("/api/"):
+        return LoginChannel.API
+    return LoginChannel.PAGE if request is not None else LoginChannel.OTHER
+
+
+def _record(*, request, username: str, user: User | None, outcome: str, now: datetime) -> None:
+    LoginAttempt.objects.create(
+        at=now,
+        channel=_channel(request),
+        login_hash=login_hash(username),
+        user=user,
+        ip=client_ip(request) if request is not None else "unknown",
+        outcome=outcome,
+    )
+
+
+def login_attempt(*, request: HttpRequest | None, username: str, password: str, backend) -> User | None:
+    """One login attempt through any door: throttle, check, record. Returns the user or None; on
+    a refusal by the throttle it marks the request (`request.login_refused`) so that the page and
+    the API answer 429 and the admin shows its message."""
+    now = timezone.now()
+    ip = client_ip(request) if request is not None else "unknown"
+    known = user_by_username(username)
+    refused = None
+    if address_limited(ip=ip, now=now):
+        refused = LoginOutcome.LIMITED
+    elif login_locked_until(username=username, now=now):
+        refused = LoginOutcome.LOCKED
+    if refused:
+        _record(request=request, username=username, user=known, outcome=refused, now=now)
+        if request is not None:
+            request.login_refused = refused
+        return None
+    user = backend(request, username=username, password=password)
+    if user is None or not user.is_active:
+        _record(request=request, username=username, user=known, outcome=LoginOutcome.FAILED, now=now)
+        return None
+    _record(request=request, username=username, user=user, outcome=LoginOutcome.OK, now=now)
+    return user
+
+
+THROTTLE_MESSAGES = {
+    LoginOutcome.LOCKED: "登录失败次数过多，账户已暂时锁定，请稍后再试，或通过短信验证码、窗口工作人员解除锁定",
+    LoginOutcome.LIMITED: "登录失败次数过多，请稍后再试",
+}
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -154,15 +231,69 @@ def client_ip(request: HttpRequest) -> str:
 
 def login_check(*, request: HttpRequest, username: str, password: str) -> User:
     """Authenticate with throttling: raises Throttled (429) or NotAuthenticated (401)."""
-    ip = client_ip(request)
-    if login_throttled(username=username, ip=ip):
-        raise Throttled("登录失败次数过多，请稍后再试")
     user = authenticate(request, username=username, password=password)
-    if user is None or not user.is_active:
-        _login_failed(username=username, ip=ip)
+    refused = getattr(request, "login_refused", None)
+    if refused:
+        raise Throttled(THROTTLE_MESSAGES[refused])
+    if user is None:
         raise NotAuthenticated("用户名或密码错误", code="invalid_credentials")
-    cache.delete(_throttle_keys(username, ip)[0])
     return user
+
+
+@transaction.atomic
+def login_lock_lift(*, user: User, by: User | None = None) -> None:
+    """A clerk or admin (`by`), or the holder by a second factor (`by` None), lifts the lock."""
+    LoginAttempt.objects.create(
+        at=timezone.now(),
+        channel=LoginChannel.OTHER,
+        login_hash=login_hash(user.username),
+        user=user,
+        ip="",
+        outcome=LoginOutcome.LIFTED,
+        lifted_by=by,
+    )
+
+
+UNLOCK_CODE_TTL = timedelta(minutes=10)
+UNLOCK_CODE_TRIES = 5
+
+
+@transaction.atomic
+def unlock_code_issue(*, user: User) -> str | None:
+    """A 6-digit code for the holder of a locked account with a phone on record (the caller sends
+    it by SMS through the notifications app); None if there is nothing to send."""
+    if not user.phone or login_locked_until(username=user.username) is None:
+        return None
+    code = f"{secrets.randbelow(10**6):06d}"
+    UnlockCode.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
+    UnlockCode.objects.create(
+        user=user,
+        code_hash=keys.lookup_hash(code, kind="unlock"),
+        expires_at=timezone.now() + UNLOCK_CODE_TTL,
+    )
+    return code
+
+
+@transaction.atomic
+def login_unlock(*, username: str, code: str) -> bool:
+    """The holder lifts the lock with the code: True if it matched (one use, five tries)."""
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        return False
+    row = (
+        UnlockCode.objects.select_for_update()
+        .filter(user=user, used_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-id")
+        .first()
+    )
+    if row is None or row.tries >= UNLOCK_CODE_TRIES:
+        return False
+    if not secrets.compare_digest(row.code_hash, keys.lookup_hash(code.strip(), kind="unlock")):
+        UnlockCode.objects.filter(pk=row.pk).update(tries=row.tries + 1)
+        return False
+    UnlockCode.objects.filter(pk=row.pk).update(used_at=timezone.now())
+    login_lock_lift(user=user)
+    return True
 
 
 # --- API tokens ---------------------------------------------------------------------------------

@@ -7,10 +7,11 @@ class CasesConfig(AppConfig):
     label = "cases"
 
     def ready(self) -> None:
+        from yiwang.exchange import hooks as exchange
         from yiwang.organizations import hooks as organizations
         from yiwang.workdays import hooks as workdays
 
-        from . import kinds, ledgering, services
+        from . import kinds, ledgering, selectors, services
 
         kinds.register()  # the messages of 容缺受理, 告知承诺制 and the 离婚冷静期
         ledgering.register()  # how `yiwang ledger verify` re-derives case entries
@@ -20,3 +21,5 @@ class CasesConfig(AppConfig):
         organizations.department_succession.register("cases", services.cases_move_department)
         organizations.region_succession.register("cases", services.cases_move_region)
         workdays.due_dates_recompute.register("cases", services.cases_recompute_due_dates)
+        # a department's data query for case handling is bound to a case its caller handles
+        exchange.case_binding.register("cases", selectors.exchange_case_binding)

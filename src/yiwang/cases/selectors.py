@@ -21,7 +21,7 @@ from yiwang.organizations.selectors import region_q, staff_scope
 
 from .formdata import form_reveal
 from .models import Case, CaseEvent, ClockStop, Dishonesty, Status, StopKind, Verification, VerificationStatus
-from .rules import acting_roles, allowed_actions
+from .rules import APPLICANT, acting_roles, allowed_actions
 
 __all__ = [
     "QUEUE_STATUSES",
@@ -278,3 +278,22 @@ def dishonesty_of(*, person_id: int) -> list[Dishonesty]:
     return list(
         Dishonesty.objects.filter(person_id=person_id).select_related("case").order_by("-recorded_on")
     )
+
+
+def exchange_case_binding(
+    *, actor: User | None, department_id: int, case_number: str, subject_hash: str, exists_only: bool
+) -> str:
+    """May a department's data query be made in the name of this case (exchange.hooks.case_binding)?
+    "" if so; else why not. The actor must act on the case in a department role (not as its
+    applicant), the case must be the querying department's, and the subject one of its parties."""
+
+    case = Case.objects.select_related("region", "item").filter(number=case_number).first()
+    if case is None or case.status == Status.DRAFT:
+        return "" if exists_only else "case_not_found"
+    if case.department_id != department_id:
+        return "case_not_actionable"
+    if actor is not None and not (acting_roles(actor=actor, case=case) - {APPLICANT}):
+        return "case_not_actionable"
+    if not case.parties.filter(id_hash=subject_hash).exists():
+        return "subject_not_party"
+    return ""

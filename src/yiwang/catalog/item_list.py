@@ -16,8 +16,8 @@ from collections import Counter, defaultdict
 from typing import TYPE_CHECKING
 
 from django.db.models import Q
-from stdnum.cn import uscc as uscc_checker
 
+from yiwang.core.identifiers import is_valid_uscc, normalize
 from yiwang.organizations.models import Department, Region
 
 from .models import ItemNodeKind
@@ -86,8 +86,8 @@ def convert_item_list(
             continue
         first_line.setdefault(r["department"], r["_line"])
         _, org = parse_implementation_code(r["implementation_code"])
-        if uscc_checker.is_valid(org):
-            org_codes[r["department"]][uscc_checker.compact(org)] += 1
+        if is_valid_uscc(org):
+            org_codes[r["department"]][normalize(org)] += 1
         elif r["department"] not in known or create_departments:
             report.warn(
                 r["_line"],
@@ -107,8 +107,8 @@ def convert_item_list(
             continue
         override = department_usccs.get(name)
         if override:
-            code = uscc_checker.compact(override)
-            if not uscc_checker.is_valid(code):
+            code = normalize(override)
+            if not is_valid_uscc(code):
                 report.error(line, "", "department", f"为部门“{name}”指定的统一社会信用代码 {override} 无效")
                 continue
         else:

@@ -14,10 +14,10 @@ from typing import Any, BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
-from stdnum.cn import uscc as uscc_checker
 
 from yiwang.accounts.models import User
 from yiwang.core.errors import Conflict, ValidationFailed
+from yiwang.core.identifiers import is_valid_uscc
 from yiwang.organizations.models import Department, Region, ServiceHall
 
 from . import ledgering, validation
@@ -571,7 +571,7 @@ def items_import(
         uscc = _norm_uscc(row.get("department_uscc"))
         department = None
         if uscc:
-            if not uscc_checker.is_valid(uscc):
+            if not is_valid_uscc(uscc):
                 report.error(rownum, code, "department_uscc", f"统一社会信用代码 {uscc} 无效", sheet)
             else:
                 department = departments.get(uscc)

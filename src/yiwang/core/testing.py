@@ -74,6 +74,14 @@ def good_form(**over) -> dict:
     return form
 
 
+def good_form_for(user, **over) -> dict:
+    """`good_form` naming `user` as the applicant (an online form may name only the logged-in
+    person: docs/security.md); a company's form keeps the default applicant fields."""
+    if getattr(user, "id_number", ""):
+        over = {"applicant.id_number": user.id_number, "applicant.name": str(user), **over}
+    return good_form(**over)
+
+
 def good_materials() -> list[dict]:
     return [
         {"code": "id_card", "name": "身份证.pdf", "content_base64": b64(MINIMAL_PDF)},

@@ -141,3 +141,15 @@ def verified_person(*, check_id: str, verifier: User, now: datetime | None = Non
         .first()
     )
     return check.person if check and check.person and check.person.is_active else None
+
+
+def may_verify_codes(*, user: User) -> bool:
+    """A public-service company's back-office staff may not verify codes: a user whose every
+    role is in an enterprise department and at no window (services.ensure_verifier)."""
+    from django.db.models import Q
+
+    from yiwang.organizations.models import DepartmentKind, StaffRole
+
+    roles = StaffRole.objects.filter(user=user)
+    enterprise = Q(department__kind=DepartmentKind.ENTERPRISE, window__isnull=True)
+    return not roles.filter(enterprise).exists() or roles.exclude(enterprise).exists()

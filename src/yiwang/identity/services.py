@@ -68,8 +68,15 @@ def ensure_holder(user: User) -> None:
 
 
 def ensure_verifier(user: User) -> None:
+    """Staff of a government department or public institution, or anyone staffing a hall window
+    (a water company's window in a hall included) or a hall's self-service device, may verify
+    codes; a public-service company's back-office staff may not (docs/security.md, "Decisions")."""
     if user.kind != AccountKind.STAFF or not user.is_active:
         raise PermissionDenied("只有工作人员和大厅自助设备可以核验电子身份码")
+    if not selectors.may_verify_codes(user=user):
+        raise PermissionDenied(
+            "公共服务企业的工作人员只能在政务服务大厅窗口核验电子身份码", code="not_a_verifier"
+        )
 
 
 # --- issue ---------------------------------------------------------------------------------------

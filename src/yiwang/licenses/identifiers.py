@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from stdnum.cn import uscc
 from stdnum.iso7064 import mod_37_36
 
+from yiwang.core.identifiers import is_valid_uscc
 from yiwang.core.text import is_digits
 
 PREFIX = "1.2.156.3005.2"
@@ -28,7 +28,7 @@ def validate_type_code(code: str) -> str:
     code = (code or "").strip().upper()
     if len(code) != 21 or not is_digits(code[18:]):
         raise InvalidIdentifier("type code must be an 18-character USCC and a 3-digit sequence")
-    if not uscc.is_valid(code[:18]):
+    if not is_valid_uscc(code[:18]):
         raise InvalidIdentifier("the type code's definer USCC is not valid")
     return code
 
@@ -48,7 +48,7 @@ def check_character(*, type_code: str, issuer_uscc: str, serial: str, version: s
 
 def build(*, type_code: str, issuer_uscc: str, serial: str, version: int | str) -> str:
     type_code = validate_type_code(type_code)
-    if not uscc.is_valid(issuer_uscc):
+    if not is_valid_uscc(issuer_uscc):
         raise InvalidIdentifier("issuer USCC is not valid")
     serial = str(serial).upper()
     if not _SERIAL.match(serial):
@@ -70,7 +70,7 @@ def parse(identifier: str) -> dict[str, str]:
         raise InvalidIdentifier("an identifier has five parts after the prefix")
     type_code, issuer_uscc, serial, version, check = parts
     validate_type_code(type_code)
-    if not uscc.is_valid(issuer_uscc) or not _SERIAL.match(serial) or not _VERSION.match(version):
+    if not is_valid_uscc(issuer_uscc) or not _SERIAL.match(serial) or not _VERSION.match(version):
         raise InvalidIdentifier("malformed identifier part")
     if len(check) != 1 or check != check_character(
         type_code=type_code, issuer_uscc=issuer_uscc, serial=serial, version=version

@@ -14,6 +14,7 @@ CATEGORIES = [
     Category("bundle", "一件事", "一件事办理进度、合并补正告知、统一出件"),
     Category("evaluation", "好差评", "评价邀请与提醒、差评工单督办"),
     Category("participation", "共同缔造", "建议的部门答复与答复督办"),
+    Category("account", "账户安全", "登录锁定的解除验证码"),
 ]
 
 _AGENCY = "{% if department %}{{ department }}{% else %}本机关{% endif %}"
@@ -26,6 +27,17 @@ _REMEDY = (
 )
 
 KINDS = [
+    # --- accounts (security: cannot be switched off) -------------------------------------------
+    EventKind(
+        kind="account.unlock_code",
+        category="account",
+        label="解除登录锁定验证码",
+        legal=True,
+        required=("code",),
+        title="解除登录锁定验证码",
+        body="您的账户因多次登录失败已暂时锁定。验证码 {{ code }}，10分钟内有效，仅可使用一次。如非本人操作，请勿告知他人。",
+        sms="{{ body }}",
+    ),
     # --- cases (legal notices: cannot be switched off) -----------------------------------------
     EventKind(
         kind="case.accepted",

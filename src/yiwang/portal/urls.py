@@ -7,6 +7,7 @@ app_name = "portal"
 urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
+    path("login/unlock/", views.login_unlock_view, name="login_unlock"),
     path("logout/", views.logout_view, name="logout"),
     path("prefs/", views.prefs, name="prefs"),
     path("items/<str:code>/", views.item_guide, name="item"),

@@ -30,6 +30,7 @@ from yiwang.catalog.models import CaseKind
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.seal import NotAPdf
 from yiwang.core.text import as_int, is_digits
+from yiwang.notifications.services import notification_send
 
 from . import selectors as portal
 
@@ -75,6 +76,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             ctx["error"] = exc.message
+            ctx["throttled"] = exc.status == 429
             status = exc.status
         else:
             login(request, user)
@@ -82,6 +84,31 @@ def login_view(request: HttpRequest) -> HttpResponse:
                 return redirect(next_url)
             return redirect("workbench:queue" if is_staff(user) else "portal:my_cases")
     return render(request, "portal/login.html", ctx, status=status)
+
+
+def login_unlock_view(request: HttpRequest) -> HttpResponse:
+    """The holder of a locked account lifts the lock with a code sent to the phone on record
+    (accounts.services policy). The page never says whether an account exists or is locked."""
+    ctx = {"username": (request.POST.get("username") or "").strip()[:150], "sent": False, "error": ""}
+    status = 200
+    if request.method == "POST" and request.POST.get("step") == "send":
+        user = accounts.user_by_username(ctx["username"])
+        code = accounts.unlock_code_issue(user=user) if user is not None else None
+        if code is not None:
+            notification_send(
+                event_kind="account.unlock_code",
+                recipient=user,
+                context={"code": code},
+                key=f"account:{user.pk}:unlock:{uuid.uuid4().hex}",
+            )
+        ctx["sent"] = True
+    elif request.method == "POST" and request.POST.get("step") == "unlock":
+        if accounts.login_unlock(username=ctx["username"], code=request.POST.get("code") or ""):
+            messages.success(request, "登录锁定已解除，请重新登录")
+            return redirect("portal:login")
+        ctx.update(sent=True, error="验证码不正确或已失效")
+        status = 422
+    return render(request, "portal/login_unlock.html", ctx, status=status)
 
 
 @require_POST

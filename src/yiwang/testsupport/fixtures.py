@@ -31,6 +31,21 @@ def api():
 
 
 @pytest.fixture
+def sample_submit():
+    """`sample_submit(item_or_version, user=…)`: any published item filed online with a sample form."""
+    from yiwang.testsupport.flows import sample_submit
+
+    return sample_submit
+
+
+@pytest.fixture
+def submit_case():
+    from yiwang.testsupport.flows import submit_case
+
+    return submit_case
+
+
+@pytest.fixture
 def complete_case():
     from yiwang.testsupport.flows import complete_case
 

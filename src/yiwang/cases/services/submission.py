@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import binascii
 import contextlib
-import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -26,6 +25,7 @@ from yiwang.catalog.models import ItemVersion, MaterialForm
 from yiwang.core import keys
 from yiwang.core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from yiwang.core.idempotency import run_idempotent
+from yiwang.core.identifiers import identifier_clean
 from yiwang.core.text import reject_markup
 from yiwang.organizations.models import Role
 from yiwang.organizations.selectors import clerk_window_for_item
@@ -49,8 +49,6 @@ from ..rules import APPLICANT, acting_roles, is_applicant, workflow
 from . import procedures
 from .license_refs import _attach_license_refs, _check_license_refs
 from .transitions import _event, _notice, _transition
-
-PHONE_RE = re.compile(r"^1[3-9]\d{9}$")
 
 
 def applicant_account(*, actor: User, channel: str, parties: dict) -> User:
@@ -97,8 +95,10 @@ def _clean_party(p: object, *, prefix: str) -> dict:
     if len(name.strip()) > 200:
         raise ValidationFailed(fields={f"{prefix}.name": ["姓名或名称过长（最多200个字符）"]})
     reject_markup(field=f"{prefix}.name", value=name)
-    if not isinstance(phone, str) or (phone and not PHONE_RE.match(phone)):
+    if not isinstance(phone, str):
         raise ValidationFailed(fields={f"{prefix}.phone": ["联系电话应为11位手机号码"]})
+    if phone:
+        phone = identifier_clean("phone", phone, field=f"{prefix}.phone")
     out = {"name": name.strip(), "phone": phone}
     if p.get("uscc"):
         out["uscc"] = clean_uscc(str(p["uscc"]), field=f"{prefix}.uscc")
@@ -131,7 +131,9 @@ def _window_principal(given: dict) -> User:
                 "id_number": given["id_number"],
                 "phone": given["phone"],
                 "phone_hash": phone_hash(given["phone"]),
-                "trust_level": TrustLevel.CERTIFICATE,  # identified in person
+                # the clerk saw the ID card, but a filing is no identity procedure: claimed online
+                # later, the account must not carry level 5 from a typed number
+                "trust_level": TrustLevel.VERIFIED,
             },
         )
     user = User.objects.filter(**lookup).first()
@@ -143,8 +145,8 @@ def _window_principal(given: dict) -> User:
                 user.save()
         except IntegrityError:  # opened at the same moment by another window
             user = User.objects.get(**lookup)
-    if user.kind == AccountKind.PERSON and user.trust_level < TrustLevel.CERTIFICATE:
-        User.objects.filter(pk=user.pk).update(trust_level=TrustLevel.CERTIFICATE)
+    # An existing account's trust level is not changed by a filing (docs/security.md,
+    # "Decisions"): it is raised only by the identity procedures, which keep their own records.
     return user
 
 
@@ -341,6 +343,7 @@ def case_submit(
         if not is_person and objects == {"1"}:
             raise ValidationFailed(fields={"parties.applicant": ["本事项的服务对象为自然人，法人不能申请"]})
     clean = catalog_forms.form_validate(item_version=version, form=form or {}, partial=draft)
+    _applicant_is_owner(clean, owner=owner, channel=channel)
     decoded = _decode_materials(materials or [], version=version)
     role = _filer_role(actor, channel)
     refs = _check_license_refs(license_refs or {}, version=version, owner=owner, on=on)
@@ -486,6 +489,23 @@ def case_submit_once(
     return run_idempotent(owner=str(actor.pk), key=key, scope=scope, body=body, handler=handler)[1]
 
 
+def _applicant_is_owner(clean: dict, *, owner: User, channel: str) -> None:
+    """Online, mobile and kiosk, the applicant named in the form is the logged-in account itself
+    (docs/security.md, "Decisions"): filing in another person's name needs their written
+    authorisation, which only a window checks (the clerk records the agent as a party)."""
+    if channel == Channel.WINDOW:
+        return
+    named = clean.get("applicant.id_number")
+    if named and owner.kind == AccountKind.PERSON and named != owner.id_number:
+        raise ValidationFailed(
+            fields={"applicant.id_number": ["网上申请只能以本人名义提交；代他人办理请持授权委托书到窗口办理"]}
+        )
+    named = clean.get("applicant.uscc") or clean.get("enterprise.uscc")
+    if named and owner.kind == AccountKind.LEGAL and named != owner.uscc:
+        field = "applicant.uscc" if clean.get("applicant.uscc") else "enterprise.uscc"
+        raise ValidationFailed(fields={field: ["网上申请只能以本单位名义提交"]})
+
+
 def _filer_role(actor: User, channel: str) -> str:
     return Role.CLERK if channel == Channel.WINDOW else APPLICANT
 
@@ -500,6 +520,7 @@ def _do_submit(
     _require_materials(version=case.item_version, channel=case.channel, have=have)
     revealed = form_reveal(case.form)
     clean = catalog_forms.form_validate(item_version=case.item_version, form=revealed, partial=False)
+    _applicant_is_owner(clean, owner=case.owner, channel=case.channel)
     update = {
         "submitted_at": timezone.now(),
         "received_on": on,

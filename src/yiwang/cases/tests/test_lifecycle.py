@@ -273,8 +273,35 @@ def test_window_submission_identifies_applicant_on_the_spot(world):
         on=MON,
     )
     assert case.channel == "window" and case.filed_by == world.clerk and case.hall == world.hall
-    assert case.owner.display_name == "赵大爷" and case.owner.trust_level == 5
+    # a filing is no identity procedure: the new account is level 3, not 5 (docs/security.md)
+    assert case.owner.display_name == "赵大爷" and case.owner.trust_level == 3
     assert not case.owner.has_usable_password()
+
+
+def test_a_window_filing_does_not_raise_an_accounts_trust_level(world):
+    before = world.citizen2.trust_level
+    assert before < 5
+    case = services.case_submit(
+        actor=world.clerk,
+        item_code=world.item.code,
+        form=good_form(**{"applicant.id_number": world.citizen2.id_number, "applicant.name": "李娜"}),
+        channel="window",
+        parties={
+            "applicant": {"name": "李娜", "id_number": world.citizen2.id_number, "phone": "13700137000"}
+        },
+        on=MON,
+    )
+    assert case.owner == world.citizen2
+    world.citizen2.refresh_from_db()
+    assert world.citizen2.trust_level == before
+
+
+def test_an_online_form_cannot_name_another_persons_id_number(world):
+    other = world.citizen2.id_number
+    with pytest.raises(ValidationFailed) as exc:
+        submit(world, form=good_form(**{"applicant.id_number": other}))
+    assert "本人名义" in exc.value.fields["applicant.id_number"][0]
+    assert not Case.objects.exists()
 
 
 def test_online_filing_in_someone_elses_name_is_refused(world):

@@ -34,3 +34,74 @@ def test_test_helpers_make_valid_codes():
     from stdnum.cn import uscc
 
     assert uscc.is_valid(make_uscc("x"))
+
+
+# --- one normalising validator for every identifier input (issue 22, defect 5) -----------------
+@pytest.mark.parametrize(
+    "kind,given,expected",
+    [
+        ("phone", "１３８１２３４５６７８", "13812345678"),
+        ("phone", "+86 138-1234-5678", "13812345678"),
+        ("postcode", "４３００００", "430000"),
+    ],
+)
+def test_full_width_and_separated_input_is_normalised(kind, given, expected):
+    from yiwang.core.identifiers import identifier_check
+
+    assert identifier_check(kind, given) == (expected, "")
+
+
+def test_full_width_id_numbers_and_codes_are_normalised():
+    from yiwang.core.identifiers import identifier_check, validate_uscc
+
+    number = make_ric(born=date(1980, 1, 2), serial=55)
+    wide = "".join(chr(ord(c) + 0xFEE0) if c.isdigit() else c for c in number).lower()
+    assert wide != number and identifier_check("ric", f" {wide} ") == (number, "")
+    code = make_uscc("x")
+    assert validate_uscc(" " + "".join(chr(ord(c) + 0xFEE0) for c in code)) == code
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "4201021990AB011236",
+        "420102199O0101123X",
+        "42010219900101123\u0661",
+        "４２０１０２ＡＢ",
+        "",
+        "x" * 200,
+    ],
+)
+def test_letters_anywhere_are_a_problem_not_a_crash(bad):
+    from yiwang.core.identifiers import identifier_check
+
+    number, problem = identifier_check("ric", bad)
+    assert problem == "不是有效的公民身份号码" and number == bad
+
+
+def test_a_future_birth_date_is_said_plainly():
+    from yiwang.core.errors import ValidationFailed
+    from yiwang.core.identifiers import identifier_clean
+
+    future = make_ric(born=date(2026, 12, 1), serial=1)
+    with pytest.raises(ValidationFailed) as exc:
+        identifier_clean("ric", future, field="f", today=date(2026, 11, 1))
+    assert exc.value.fields == {"f": ["公民身份号码中的出生日期晚于今天"]}
+
+
+def test_no_module_checks_identifiers_with_stdnum_itself():
+    """The class of defect 5: a module calling stdnum directly skips the normalisation and meets
+    stdnum's ValueError. Only core/identifiers.py may; generators of test and demo codes too."""
+    import pathlib
+    import re
+
+    root = pathlib.Path(__file__).resolve().parents[2]
+    allowed = {"core/identifiers.py", "core/testing.py", "demo/codes.py"}
+    offenders = [
+        str(p.relative_to(root))
+        for p in root.rglob("*.py")
+        if "/tests/" not in str(p)
+        and str(p.relative_to(root)) not in allowed
+        and re.search(r"^\s*(from|import) stdnum\.cn", p.read_text(encoding="utf-8"), re.M)
+    ]
+    assert offenders == []

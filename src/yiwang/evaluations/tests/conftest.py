@@ -4,7 +4,7 @@ import pytest
 
 from yiwang.cases import services as cases
 from yiwang.cases.models import Case
-from yiwang.core.testing import good_form, good_materials
+from yiwang.core.testing import good_form_for, good_materials
 
 MON = date(2026, 11, 2)  # a Monday in a month without holidays
 
@@ -15,7 +15,7 @@ def case_for(world, *, user=None, until="complete", item=None, on=MON):
     case = cases.case_submit(
         actor=user,
         item_code=(item or world.item_immediate).code,
-        form=good_form(),
+        form=good_form_for(user),
         channel="online",
         materials=good_materials(),
         on=on,

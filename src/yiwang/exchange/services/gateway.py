@@ -26,11 +26,11 @@ from django.utils import timezone
 
 from yiwang.accounts.models import User
 from yiwang.core.errors import PermissionDenied, ValidationFailed
-from yiwang.core.identifiers import ValidationError as StdnumError
-from yiwang.core.identifiers import validate_ric, validate_uscc
+from yiwang.core.identifiers import MESSAGES, identifier_check
 from yiwang.organizations.models import Department
 
 from .. import adapters, ledgering
+from ..hooks import case_binding
 from ..models import (
     PURPOSES,
     AccessRecord,
@@ -90,6 +90,13 @@ def caller_for_system(*, system: ExternalSystem) -> Caller:
 
 
 # --- the subject ---------------------------------------------------------------------------------
+def _subject_identifier(kind: str, raw: str, field: str, message: str) -> str:
+    value, problem = identifier_check(kind, raw)
+    if problem:
+        raise ValidationFailed(message, code="invalid_subject", fields={field: [MESSAGES[kind]]})
+    return value
+
+
 def _parse_subject(resource: DataResource, subject: dict) -> tuple[str, str]:
     """(normalised identifier, its lookup hash); raises ValidationFailed with a Chinese message."""
     if not isinstance(subject, dict):
@@ -102,14 +109,7 @@ def _parse_subject(resource: DataResource, subject: dict) -> tuple[str, str]:
                 code="invalid_subject",
                 fields={"subject.id_number": ["请填写信息主体的公民身份号码"]},
             )
-        try:
-            value = validate_ric(raw.strip())
-        except StdnumError as exc:
-            raise ValidationFailed(
-                "信息主体的公民身份号码有误",
-                code="invalid_subject",
-                fields={"subject.id_number": ["公民身份号码格式或校验位有误"]},
-            ) from exc
+        value = _subject_identifier("ric", raw, "subject.id_number", "信息主体的公民身份号码有误")
     else:
         raw = subject.get("uscc")
         if not isinstance(raw, str) or not raw.strip():
@@ -118,14 +118,7 @@ def _parse_subject(resource: DataResource, subject: dict) -> tuple[str, str]:
                 code="invalid_subject",
                 fields={"subject.uscc": ["请填写信息主体的统一社会信用代码"]},
             )
-        try:
-            value = validate_uscc(raw.strip())
-        except StdnumError as exc:
-            raise ValidationFailed(
-                "信息主体的统一社会信用代码有误",
-                code="invalid_subject",
-                fields={"subject.uscc": ["统一社会信用代码格式或校验位有误"]},
-            ) from exc
+        value = _subject_identifier("uscc", raw, "subject.uscc", "信息主体的统一社会信用代码有误")
     return value, subject_hash_of(kind=resource.subject_kind, value=value)
 
 
@@ -177,6 +170,7 @@ class _State:
     consent: Consent | None = None
     consent_basis: str = ""
     new_consent: bool = False
+    case_bound: bool = False
 
 
 # The gateway's reads are plain SQL, one statement each (resource with its element codes; the
@@ -302,6 +296,40 @@ def _find_agreement(*, consumer: Department, resource: DataResource, purpose: st
     raise _Stop(Outcome.REFUSED, "no_agreement", f"本部门没有数据资源“{resource.name}”的有效共享协议")
 
 
+def _bind_to_case(
+    st: _State, *, caller: Caller, purpose: str, case_number: str, subject_is_actor: bool
+) -> None:
+    """Why a department asks (issue 22, defect 1): prefill only for the platform filling in a
+    person's own application; every other purpose names a case. A staff member's case must be
+    one they act on, of their department, with the subject among its parties; an outside
+    system's case reference is its own, unless it names a case here (then the same checks)."""
+    if purpose == "prefill":
+        if caller.role != "service":
+            raise _Stop(Outcome.REFUSED, "purpose_not_for_caller")
+        st.case_bound = True  # the platform's own reference (a case or one thing being filled in)
+        return
+    if caller.role == "service" and subject_is_actor:
+        st.case_bound = True
+        return
+    if not case_number:
+        raise _Stop(Outcome.INVALID, "case_required", fields={"case": ["请填写办件编号"]})
+    check = case_binding.get("cases")
+    reason = (
+        check(
+            actor=caller.actor,
+            department_id=caller.department.pk,
+            case_number=case_number,
+            subject_hash=st.subject_hash,
+            exists_only=caller.role == "system",
+        )
+        if check is not None
+        else "case_not_found"
+    )
+    if reason:
+        raise _Stop(Outcome.REFUSED, reason)
+    st.case_bound = True
+
+
 def _check(
     st: _State,
     *,
@@ -311,6 +339,7 @@ def _check(
     purpose: str,
     elements: list[str],
     subject_is_actor: bool,
+    case_number: str,
     on: date,
 ) -> None:
     st.resource, known = _gateway_resource(str(resource_code))
@@ -346,6 +375,10 @@ def _check(
     st.allowed = [e for e in st.elements if e in st.agreement.elements]
     if not st.allowed:
         raise _Stop(Outcome.REFUSED, "elements_not_agreed")
+    # within the agreement's scope, the purpose's own check: a case the caller handles
+    _bind_to_case(
+        st, caller=caller, purpose=purpose, case_number=case_number, subject_is_actor=subject_is_actor
+    )
     if not resource.consent_required:
         st.consent_basis = "not_required"
         return
@@ -419,6 +452,7 @@ def query_run(
             purpose=purpose,
             elements=elements,
             subject_is_actor=subject_is_actor,
+            case_number=case_number,
             on=on or timezone.localdate(),
         )
         values = _fetch(st, caller=caller, purpose=purpose, request_id=str(request_id))
@@ -437,7 +471,8 @@ def query_run(
         uid=request_id,
         resource_code=str(resource_code)[:60],
         purpose=str(purpose)[:30],
-        case_number=str(case_number or "")[:40],
+        # a case number the query could not be bound to is not written into the subject's record
+        case_number=str(case_number or "")[:40] if st.case_bound else "",
         requested=[str(e)[:60] for e in elements][:100] if isinstance(elements, list) else [],
         result=result,
         duration_ms=int((time.monotonic() - started) * 1000),

@@ -47,8 +47,11 @@ class Ex:
     """The exchange part of a test world: a provider department (公安) with population (conditional,
     no consent), marriage (民政, conditional, consent) and enterprise (unconditional) resources."""
 
-    def __init__(self, w):
+    def __init__(self, w, submit_case=None):
         self.w = w
+        # the case the department's staff query in the name of (world.citizen's, world.dept's)
+        self.submit_case = submit_case
+        self.case = submit_case(w).number if submit_case else ""
         self.ga = Department.objects.create(name="武汉市公安局", uscc=make_uscc("ga"), region=w.city)
         self.mz = Department.objects.create(name="武汉市民政局", uscc=make_uscc("mz"), region=w.city)
         from yiwang.organizations.services import staff_create
@@ -167,8 +170,8 @@ class Ex:
 
 
 @pytest.fixture
-def ex(world):
-    return Ex(world)
+def ex(world, submit_case):
+    return Ex(world, submit_case)
 
 
 # --- provider HTTP servers on loopback ------------------------------------------------------------

@@ -25,13 +25,13 @@ def _marriage_query(ex: Ex, purpose: str = "case_handling"):
         subject={"id_number": ex.ric},
         purpose=purpose,
         elements=["marital_status"],
-        case_number="BJ-TEST-1",
+        case_number=ex.case,
     )
 
 
 @pytest.mark.browser
-def test_exchange_pages_in_the_browser(live_server, transactional_db, world, page, axe):
-    ex = Ex(world)
+def test_exchange_pages_in_the_browser(live_server, transactional_db, world, submit_case, page, axe):
+    ex = Ex(world, submit_case)
     ex.agree(ex.marriage)
     # two consent requests for the citizen (two purposes), and a refused query in the log
     assert _marriage_query(ex).reason == "consent_required"

@@ -12,6 +12,7 @@ def run(ex, caller=None, **kw):
         "resource_code": "ga.population",
         "subject": {"id_number": ex.ric},
         "purpose": "case_handling",
+        "case_number": ex.case,
         "elements": ["name", "household_address"],
     }
     args.update(kw)
@@ -20,12 +21,12 @@ def run(ex, caller=None, **kw):
 
 def test_allowed_query_returns_agreed_elements_and_is_logged_and_ledgered(ex):
     ex.agree(ex.population, elements=["name", "household_address"])
-    r = run(ex, case_number="CASE-1")
+    r = run(ex, case_number=ex.case)
     assert r.ok, r.message
     assert r.data == {"name": "张伟", "household_address": "武汉市江岸区沿江大道1号"}
     rec = AccessRecord.objects.get()
     assert rec.outcome == "allowed" and rec.elements_returned == ["household_address", "name"]
-    assert rec.case_number == "CASE-1" and rec.consumer == ex.w.dept
+    assert rec.case_number == ex.case and rec.consumer == ex.w.dept
     entry = PendingEntry.objects.get(pk=rec.ledger_entry)
     assert entry.kind == "exchange.query"
     text = (
@@ -80,9 +81,11 @@ def test_unknown_resource_element_purpose_subject_give_chinese_errors(ex):
     assert (r.reason, r.status) == ("invalid_subject", 422) and "公民身份号码" in r.message
     r = run(ex, subject={"uscc": ex.w.company.uscc})
     assert r.reason == "invalid_subject"
-    from yiwang.core.testing import make_ric
+    from yiwang.accounts.tests.factories import CitizenFactory
 
-    r = run(ex, subject={"id_number": make_ric(serial=555)})
+    stranger = CitizenFactory()  # a party to a case of ours, not in the population register
+    stranger_case = ex.submit_case(ex.w, user=stranger).number
+    r = run(ex, subject={"id_number": stranger.id_number}, case_number=stranger_case)
     assert (r.reason, r.status) == ("subject_not_found", 404) and "未查询到" in r.message
     assert AccessRecord.objects.count() == 6
     assert AccessRecord.objects.filter(ledger_entry__isnull=True).count() == 0
@@ -246,3 +249,33 @@ def test_ledger_verify_rederives_exchange_entries(ex):
     # a changed record no longer matches its entry
     AccessRecord.objects.filter(outcome="allowed").update(purpose="supervision")
     assert not ledger_verify().ok
+
+
+def test_a_query_is_bound_to_a_case_its_caller_handles_with_the_subject_a_party(ex, api):
+    """Issue 22, defect 1: no case, another department's case, a case the subject is not a party
+    to, or prefill by staff — refused, recorded as refused, and no case number of such a query
+    reaches the subject's access record."""
+    ex.agree(ex.population)
+    r = run(ex, case_number="")
+    assert (r.reason, r.status) == ("case_required", 422) and r.fields == {"case": ["请填写办件编号"]}
+    r = run(ex, case_number="NO-SUCH-CASE")
+    assert (r.reason, r.status) == ("case_not_found", 403)
+    other_department = ex.submit_case(ex.w, item=ex.w.item2).number
+    r = run(ex, case_number=other_department)
+    assert (r.reason, r.status) == ("case_not_actionable", 403) and "不由您或本部门办理" in r.message
+    someone_else = ex.submit_case(ex.w, user=ex.w.citizen2).number
+    r = run(ex, case_number=someone_else)
+    assert (r.reason, r.status) == ("subject_not_party", 403)
+    r = run(ex, purpose="prefill")
+    assert (r.reason, r.status) == ("purpose_not_for_caller", 403)
+    refused = AccessRecord.objects.order_by("pk")
+    assert [x.outcome for x in refused] == ["invalid", "refused", "refused", "refused", "refused"]
+    assert set(refused.values_list("case_number", flat=True)) == {""}
+    assert all(x.ledger_entry for x in refused)
+    assert not any(x.data for x in [r])
+    # the citizen's access record names no case of another department
+    mine = api(ex.w.citizen).get("/api/v1/exchange/access-records").json()["items"]
+    assert len(mine) == 5 and {m["case"] for m in mine} == {""}
+    # bound to the citizen's case that the reviewer handles: answered
+    r = run(ex)
+    assert r.ok and AccessRecord.objects.get(pk=r.record.pk).case_number == ex.case

@@ -23,24 +23,26 @@ def _run(ex, caller=None, **kw):
         "resource_code": "ga.population",
         "subject": {"id_number": ex.ric},
         "purpose": "case_handling",
+        "case_number": ex.case,
         "elements": ["name", "household_address"],
     }
     args.update(kw)
     return services.query_run(caller=caller or ex.staff_caller(), **args)
 
 
-def test_allowed_query_is_three_reads_and_two_inserts(ex):
+def test_allowed_query_is_five_reads_and_two_inserts(ex):
+    """Resource, agreements, the case and its parties (binding, issue 22 defect 1), register."""
     ex.agree(ex.population, elements=["name", "household_address"])
     caller = ex.staff_caller()
     _run(ex, caller)  # warm
     with CaptureQueriesContext(connection) as ctx:
-        r = _run(ex, caller, case_number="CASE-9")
+        r = _run(ex, caller, case_number=ex.case)
     assert r.ok and r.data == {"name": "张伟", "household_address": "武汉市江岸区沿江大道1号"}
-    assert _statements(ctx) == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"]
+    assert _statements(ctx) == ["SELECT"] * 5 + ["INSERT", "INSERT"]
     rec = AccessRecord.objects.get(pk=r.record.pk)
     assert rec.ledger_entry == r.record.ledger_entry
     assert PendingEntry.objects.get(pk=rec.ledger_entry).payload["record"] == str(rec.uid)
-    assert rec.at == r.record.at and rec.case_number == "CASE-9" and rec.agreement_id is not None
+    assert rec.at == r.record.at and rec.case_number == ex.case and rec.agreement_id is not None
 
 
 def test_consent_query_adds_one_read_and_changes_count_at_once(ex):
@@ -52,7 +54,7 @@ def test_consent_query_adds_one_read_and_changes_count_at_once(ex):
     caller = ex.staff_caller()
     with CaptureQueriesContext(connection) as ctx:
         assert _run(ex, caller, **kw).ok
-    assert _statements(ctx) == ["SELECT"] * 4 + ["INSERT", "INSERT"]
+    assert _statements(ctx) == ["SELECT"] * 6 + ["INSERT", "INSERT"]
     # a catalogue change between two queries: the element is gone for the very next one
     ex.marriage.elements.filter(code="marital_status").delete()
     r = _run(ex, **kw)

@@ -102,6 +102,7 @@ def q(ex, r, subject=None):
         resource_code=r.code,
         subject=subject or {"id_number": ex.ric},
         purpose="case_handling",
+        case_number=ex.case,
         elements=["insured", "unit"],
     )
 
@@ -112,9 +113,17 @@ def test_good_provider_gets_a_signed_request_and_only_agreed_elements_come_back(
     assert res.ok, (res.reason, p.errors)
     assert res.data == {"insured": "是"}
     assert p.calls == 1 and p.errors == [] and len(p.seen_nonces) == 1
-    from yiwang.core.testing import make_ric
+    from yiwang.accounts.tests.factories import CitizenFactory
 
-    res = q(ex, r, subject={"id_number": make_ric(serial=777)})
+    stranger = CitizenFactory()  # a party to a case of ours the provider does not know
+    res = services.query_run(
+        caller=ex.staff_caller(),
+        resource_code=r.code,
+        subject={"id_number": stranger.id_number},
+        purpose="case_handling",
+        case_number=ex.submit_case(ex.w, user=stranger).number,
+        elements=["insured", "unit"],
+    )
     assert res.reason == "subject_not_found"
 
 
@@ -203,7 +212,13 @@ def signed_post(client, sk, body, *, key_id="scjg-system-1", nonce=None, tamper=
     )
 
 
-BODY = {"resource": "ga.population", "purpose": "case_handling", "elements": ["name", "gender"]}
+# an outside system names its own case (a number the platform does not have)
+BODY = {
+    "resource": "ga.population",
+    "purpose": "case_handling",
+    "case": "SCJG-2026-001",
+    "elements": ["name", "gender"],
+}
 
 
 def test_signed_department_system_query(ex, dept_system, client):
@@ -212,6 +227,10 @@ def test_signed_department_system_query(ex, dept_system, client):
     assert resp.json()["data"] == {"name": "张伟"} and resp.json()["withheld"] == ["gender"]
     rec = AccessRecord.objects.get()
     assert rec.actor_role == "system" and rec.system.key_id == "scjg-system-1"
+    assert rec.case_number == "SCJG-2026-001"
+    # without a case, or naming a case of the platform the subject is not a party to: refused
+    resp = signed_post(client, dept_system, {**BODY, "case": "", "subject": {"id_number": ex.ric}})
+    assert resp.status_code == 422 and resp.json()["code"] == "case_required"
 
 
 def test_replayed_signed_request_is_refused(ex, dept_system, client):

@@ -94,6 +94,7 @@ def test_citizen_consent_and_records_pages(ex):
         resource_code="mz.marriage",
         subject={"id_number": ex.ric},
         purpose="case_handling",
+        case_number=ex.case,
         elements=["marital_status"],
     )
     c = login(ex.w.citizen)
@@ -106,6 +107,7 @@ def test_citizen_consent_and_records_pages(ex):
         resource_code="mz.marriage",
         subject={"id_number": ex.ric},
         purpose="case_handling",
+        case_number=ex.case,
         elements=["marital_status"],
     )
     assert c.post("/my/data/consents/", {"consent": consent.pk, "action": "withdraw"}).status_code == 302
@@ -169,8 +171,8 @@ def test_api_resources_agreements_queries_and_access_records(ex, api):
             "resource": "ga.population",
             "subject": {"id_number": ex.ric},
             "purpose": "case_handling",
+            "case": ex.case,
             "elements": ["name", "household_address"],
-            "case": "X-1",
         },
     )
     assert resp.status_code == 200 and resp.json()["data"] == {"name": "张伟"}
@@ -194,6 +196,7 @@ def test_api_resources_agreements_queries_and_access_records(ex, api):
             "resource": "mz.marriage",
             "subject": {"id_number": ex.ric},
             "purpose": "case_handling",
+            "case": ex.case,
             "elements": ["marital_status"],
         },
     )
@@ -206,6 +209,7 @@ def test_api_resources_agreements_queries_and_access_records(ex, api):
                 "resource": "ga.population",
                 "subject": {"id_number": ex.ric},
                 "purpose": "case_handling",
+                "case": ex.case,
                 "elements": ["name"],
             },
         )
@@ -215,7 +219,7 @@ def test_api_resources_agreements_queries_and_access_records(ex, api):
     mine = api(ex.w.citizen).get("/api/v1/exchange/access-records").json()
     assert mine["count"] == 3
     assert {i["outcome"] for i in mine["items"]} == {"allowed", "refused", "invalid"}
-    assert mine["items"][-1]["returned"] == ["姓名"] and mine["items"][-1]["case"] == "X-1"
+    assert mine["items"][-1]["returned"] == ["姓名"] and mine["items"][-1]["case"] == ex.case
     assert api(ex.w.citizen2).get("/api/v1/exchange/access-records").json()["count"] == 0
     assert api(ex.w.reviewer).get("/api/v1/exchange/access-records").status_code == 403
     assert AccessRecord.objects.count() == 3
@@ -231,6 +235,7 @@ def test_access_records_query_count_does_not_grow(ex, api, django_assert_max_num
             resource_code="ga.population",
             subject={"id_number": ex.ric},
             purpose="case_handling",
+            case_number=ex.case,
             elements=["name"],
         )
     client = api(ex.w.citizen)
@@ -247,6 +252,7 @@ def test_api_consents(ex, api):
         resource_code="mz.marriage",
         subject={"id_number": ex.ric},
         purpose="case_handling",
+        case_number=ex.case,
         elements=["marital_status"],
     )
     c = api(ex.w.citizen)

@@ -16,6 +16,7 @@ def run(ex, **kw):
         "resource_code": "ga.population",
         "subject": {"id_number": ex.ric},
         "purpose": "case_handling",
+        "case_number": ex.case,
         "elements": ["name"],
     }
     args.update(kw)
@@ -142,6 +143,7 @@ def test_revocation_api(ex, api):
             "resource": "ga.population",
             "subject": {"id_number": ex.ric},
             "purpose": "case_handling",
+            "case": ex.case,
             "elements": ["name"],
         },
     )

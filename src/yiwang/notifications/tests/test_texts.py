@@ -15,6 +15,7 @@ from yiwang.notifications.kinds import EventKind, render
 CASE = {"number": "CP2026111000000001", "item": "食品经营许可（新办）", "department": "武汉市市场监督管理局"}
 
 SAMPLES = {
+    "account.unlock_code": {"code": "123456"},
     "case.accepted": {**CASE, "accepted_on": date(2026, 11, 10), "due_date": date(2026, 11, 24), "limit_days": 10},
     "case.supplement_requested": {**CASE, "missing": ["营业场所平面图", "法定代表人身份证明"], "note": "平面图需加盖公章"},
     "case.refused": {**CASE, "reason": "不属于本机关职权范围"},

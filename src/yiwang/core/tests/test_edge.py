@@ -1,0 +1,102 @@
+"""The edge (core/middleware.py): unstorable text refused with 422 before any view, numbers out
+of range 422, the API's error format everywhere under /api/, and the security headers."""
+
+import json
+
+import pytest
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import include, path
+
+from yiwang.core.middleware import TEXT_MESSAGE
+
+
+def _boom(request):
+    raise RuntimeError("a bug")
+
+
+urlpatterns = [
+    path("api/v1/boom", _boom),
+    path("boom/", _boom),
+    path("fine/", lambda request: HttpResponse("ok")),
+    path("", include("yiwang.urls")),
+]
+
+
+@pytest.fixture
+def client(db, settings):
+    settings.ROOT_URLCONF = __name__
+    return Client(raise_request_exception=False)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/items?q=%00", "/api/v1/items/%00", "/api/v1/items?%00=1", "/?q=a%00b", "/items/%00/"],
+)
+def test_nul_in_path_or_query_is_refused(client, url):
+    r = client.get(url)
+    assert r.status_code == 422
+    if url.startswith("/api/"):
+        body = r.json()
+        assert body["code"] == "invalid_text" and body["message"] == TEXT_MESSAGE
+    else:
+        assert TEXT_MESSAGE in r.content.decode()
+
+
+@pytest.mark.parametrize("bad", ["\\u0000", "a\\ud800b", "\\udfff", "x\\ud83d"])
+def test_nul_or_lone_surrogate_in_json_is_refused(client, bad):
+    body = '{"username": "u", "password": "p", "form": {"applicant.name": "' + bad + '"}}'
+    r = client.post("/api/v1/auth/token", body, content_type="application/json")
+    assert r.status_code == 422
+    assert r.json()["fields"] == {"form.applicant.name": [TEXT_MESSAGE]}
+
+
+def test_a_surrogate_pair_is_text_like_any_other(client):
+    body = json.dumps({"username": "笑\ud83d\ude00", "password": "p"}, ensure_ascii=True)
+    assert "\\ud83d\\ude00" in body
+    r = client.post("/api/v1/auth/token", body, content_type="application/json")
+    assert r.status_code == 401  # reached the login, which refused the credentials
+
+
+def test_nul_in_a_form_field_or_login_name_is_refused(client):
+    r = client.post("/login/", {"username": "a\x00", "password": "x"})
+    assert r.status_code == 422 and TEXT_MESSAGE in r.content.decode()
+
+
+@pytest.mark.parametrize("value", ["9223372036854775808", "-9223372036854775809", "99999999999999999999999"])
+@pytest.mark.parametrize("param", ["department", "page", "page_size"])
+def test_integers_beyond_64_bits_never_answer_500(client, param, value):
+    r = client.get(f"/api/v1/items?{param}={value}")
+    assert r.status_code in (200, 422), r.content
+    if r.status_code == 422:
+        assert r.json()["code"] == "validation_error"
+
+
+def test_api_errors_are_json_everywhere(client):
+    r = client.get("/api/v1/no-such-thing")
+    assert r.status_code == 404 and r.json()["code"] == "not_found" and r.json()["message"]
+    r = client.delete("/api/v1/items")
+    assert r.status_code == 405 and r.json()["code"] == "method_not_allowed"
+    r = client.get("/api/v1/boom")
+    assert r.status_code == 500
+    assert r.json() == {"code": "server_error", "message": "系统繁忙，请稍后再试", "fields": {}}
+    r = client.get("/boom/")  # pages keep their Chinese error page
+    assert r.status_code == 500 and "text/html" in r["Content-Type"]
+
+
+def test_security_headers(client):
+    r = client.get("/fine/")
+    csp = r["Content-Security-Policy"]
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
+    assert "camera=(self)" in r["Permissions-Policy"] and "geolocation=()" in r["Permissions-Policy"]
+    assert "no-store" not in r.get("Cache-Control", "")  # nothing personal: may be cached
+    assert "Server" not in r
+    assert client.get("/fine/?reveal=true")["Cache-Control"].count("no-store") == 1
+    r = client.get("/fine/", headers={"Authorization": "Bearer x"})
+    assert "no-store" in r["Cache-Control"]
+
+
+def test_hsts_only_over_tls(client, settings):
+    assert "Strict-Transport-Security" not in client.get("/fine/")
+    r = client.get("/fine/", secure=True)
+    assert r["Strict-Transport-Security"].startswith(f"max-age={settings.SECURE_HSTS_SECONDS}")
