@@ -144,7 +144,11 @@ def next_steps(children: list, summaries: dict) -> list[dict]:
             state = "waiting"
         elif status == "submitted":
             when = f"{who}已收到您的申请，正在核对材料" + (
-                f"，承诺在{_day(s['due_date'])}前办好。" if s.get("due_date") else "。"
+                f"，承诺在{_day(s['due_date'])}前办好。"
+                if s.get("due_date")
+                else f"；受理后 {days} 个工作日内办好。"
+                if days
+                else "。"
             )
             state = "active"
         elif status in IN_REVIEW:
