@@ -165,7 +165,9 @@ def _clean_answers(bundle: Bundle, answers) -> dict:
         if q.get("multiple"):
             chosen = [str(v) for v in (given if isinstance(given, list) else [given] if given else [])]
             if not chosen or any(v not in values for v in chosen):
-                errors[f"answers.{qid}"] = [f"请至少选择一项：{q['text']}（可选：{'、'.join(values.values())}）"]
+                errors[f"answers.{qid}"] = [
+                    f"请至少选择一项：{q['text']}（可选：{'、'.join(values.values())}）"
+                ]
             else:
                 clean[qid] = [v for v in values if v in chosen]
         elif given is None or isinstance(given, list | dict) or str(given) not in values:

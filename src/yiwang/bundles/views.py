@@ -98,7 +98,9 @@ def _answers_from(bundle, data) -> dict:
 def _answer_pairs(answers: dict) -> list[tuple[str, str]]:
     """(name, value) pairs to carry the answers in links and hidden inputs."""
     return [
-        (ANSWER_PREFIX + k, str(v)) for k, vs in answers.items() for v in (vs if isinstance(vs, list) else [vs])
+        (ANSWER_PREFIX + k, str(v))
+        for k, vs in answers.items()
+        for v in (vs if isinstance(vs, list) else [vs])
     ]
 
 
