@@ -18,11 +18,16 @@ from .orgdata import department_uscc
 KEYS: dict[str, tuple[str, str]] = {}
 
 
-def code(key: str) -> str:
-    """Implementation code of the item `key` (department USCC + basic code + 00)."""
+def registered() -> dict[str, tuple[str, str]]:
+    """The items' keys (registered when build_items is first imported)."""
     if not KEYS:
         from . import build_items  # noqa: F401 - importing it registers the items below
-    dept, basic = KEYS[key]
+    return KEYS
+
+
+def code(key: str) -> str:
+    """Implementation code of the item `key` (department USCC + basic code + 00)."""
+    dept, basic = registered()[key]
     return f"{department_uscc(dept)}{basic}00"
 
 
@@ -317,26 +322,6 @@ def register(bi) -> None:
         online=ONLINE_ONCE,
         scope="市内",
     )
-    one(
-        "driver_cert",
-        "经营性道路客货运输驾驶员从业资格证核发",
-        "jt",
-        "000109011000",
-        t="01",
-        k="2",
-        s=10,
-        p=5,
-        o=["1"],
-        th=["交通出行", "就业创业"],
-        basis="《中华人民共和国道路运输条例》第九条、第二十二条；《道路运输从业人员管理规定》",
-        cond="取得相应的机动车驾驶证，三年内无重大以上交通责任事故，经考试合格。",
-        mats=["application_form", "id_card", "driving_license", "qualification_exam"],
-        res=[("道路运输从业人员从业资格证", "20")],
-        form=[*PERSON, "applicant.employer:拟从业单位:100"],
-        online=ONLINE_ONCE,
-        scope="全国",
-    )
-
     # ============================ 残疾人服务 ============================================================
     one(
         "disability_card",
@@ -351,7 +336,7 @@ def register(bi) -> None:
         th=["残疾人"],
         basis="《中华人民共和国残疾人保障法》；《中华人民共和国残疾人证管理办法》（中国残联2017年修订）",
         cond="符合残疾标准的本市户籍残疾人，经指定评定机构评定后，由县级残联审核发证。",
-        mats=["id_card", "photo", "household_register", "disability_assessment"],
+        mats=["id_card", "photo", "household_register", ("disability_assessment", {"required": False})],
         res=[("中华人民共和国残疾人证", "20")],
         form=[*PERSON, "applicant.household_address:户籍地址", "application.remarks:残疾类别:200"],
         online=ONLINE_ONCE,
@@ -483,9 +468,9 @@ def register(bi) -> None:
     ADMIN = [
         "enterprise.name:破产企业名称:100",
         "enterprise.uscc:破产企业统一社会信用代码",
-        "legal_rep.name:管理人负责人",
-        "legal_rep.id_number:管理人负责人身份证号码",
-        "legal_rep.phone:联系电话",
+        "contact.name:管理人负责人",
+        "contact.id_number:管理人负责人身份证号码",
+        "contact.phone:联系电话",
         "application.reason:核查事项及范围:1000",
     ]
     ADMIN_MATS = ["bankruptcy_ruling", "administrator_decision", "administrator_id"]
@@ -514,7 +499,7 @@ def register(bi) -> None:
             o=["2", "6"],
             th=[th],
             basis=BANKRUPTCY_BASIS,
-            cond="人民法院受理破产申请并指定管理人后，管理人凭受理裁定书和指定管理人决定书依法查询破产企业信息。",
+            cond="人民法院受理破产申请并指定管理人后，管理人代表债务人（以破产企业账号）凭受理裁定书和指定管理人决定书依法查询破产企业信息。",
             mats=ADMIN_MATS,
             res=[(name.replace("查询", "查询结果"), "30")],
             form=ADMIN,
