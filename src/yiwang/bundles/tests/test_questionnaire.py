@@ -10,72 +10,7 @@ from yiwang.bundles.models import Bundle, BundleItem
 from yiwang.cases.models import Case
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 
-from .conftest import MON, finish, make_item, newborn_form, pdf
-
-SIMPLE = {
-    "type": "object",
-    "required": ["premises.address"],
-    "properties": {
-        "premises.address": {"title": "经营场所"},
-        "application.reason": {"title": "变更事项及内容"},
-    },
-}
-CHANGED = [
-    {"value": "name", "label": "名称"},
-    {"value": "address", "label": "住所（经营场所）"},
-    {"value": "legal_rep", "label": "法定代表人"},
-    {"value": "scope", "label": "经营范围"},
-]
-
-
-def item(world, code, name, *, dept=None, objects=("2",), promised=1):
-    return make_item(
-        code=code,
-        name=name,
-        dept=dept or world.dept,
-        hall=world.hall,
-        schema=SIMPLE,
-        materials=[],
-        promised=promised,
-        objects=objects,
-    )
-
-
-@pytest.fixture
-def change(world):
-    """企业信息变更-shaped: the registration change always; seal, bank and a licence only when
-    what changed concerns them."""
-    reg = item(world, "11420100MB0000001X442010000201", "公司变更登记")
-    seal = item(world, "11420100MB0000001X442010000202", "印章刻制备案信息变更")
-    bank = item(world, "11420100MB0000002X442010000203", "银行账户信息变更", dept=world.dept2)
-    food = item(world, "11420100MB0000002X442010000204", "食品经营许可（变更）", dept=world.dept2)
-    bundle = Bundle.objects.create(
-        code="company-change",
-        name="企业信息变更一件事",
-        audience="legal",
-        lead_department=world.dept,
-        promised_days=5,
-        questionnaire=[
-            {"id": "changed", "text": "哪些信息发生了变更？", "multiple": True, "options": CHANGED}
-        ],
-    )
-    BundleItem.objects.create(bundle=bundle, item=reg, position=1)
-    BundleItem.objects.create(
-        bundle=bundle,
-        item=seal,
-        position=2,
-        when={"changed": ["name", "legal_rep"]},
-        depends_on=[reg.code],
-    )
-    BundleItem.objects.create(
-        bundle=bundle, item=bank, position=3, when={"changed": ["name", "legal_rep"]}, depends_on=[reg.code]
-    )
-    BundleItem.objects.create(
-        bundle=bundle, item=food, position=4, when={"changed": ["name", "address"]}, depends_on=[reg.code]
-    )
-    services.bundle_publish(bundle=bundle, on=MON)
-    bundle.refresh_from_db()
-    return bundle
+from .conftest import MON, finish, item, newborn_form, pdf
 
 
 def names(plan):
@@ -229,29 +164,6 @@ def test_the_start_page_asks_with_checkboxes_and_the_wrong_account_is_told_why(w
     assert 'name="a.changed" value="name"' in html and 'name="a.changed" value="address"' in html
     r = client.get("/bundles/restaurant/apply/?a.subject=individual")
     assert r.status_code == 403 and "请使用自然人账号申请" in r.content.decode()
-
-
-@pytest.fixture
-def newborn_card(world, newborn):
-    """The newborn bundle with 社保卡申领, which needs the child's ID number from 户口登记."""
-    card = make_item(
-        code="11420100MB0000002X442010000104",
-        name="社会保障卡申领",
-        dept=world.dept2,
-        hall=world.hall,
-        schema={
-            "type": "object",
-            "required": ["child.name"],
-            "properties": {"child.name": {"title": "持卡人姓名"}},
-        },
-        materials=[],
-        promised=1,
-        results=[{"name": "社会保障卡", "type": "10"}],
-    )
-    BundleItem.objects.create(bundle=newborn.bundle, item=card, position=4, depends_on=[newborn.hukou.code])
-    services.bundle_publish(bundle=newborn.bundle, on=MON)
-    newborn.card = card
-    return newborn
 
 
 def test_the_card_waits_for_the_household_registration_and_the_page_says_so(
