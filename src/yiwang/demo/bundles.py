@@ -325,6 +325,12 @@ def _company_item(company, i, name, basis, conditions, results, props, required,
         "required": required,
         "materials": list(materials),
         "themes": kw.get("themes", ["公用事业"]),
+        # the guide's own values where the copied base row's would be wrong for these items
+        "row": {
+            "case_kind": "1" if kw.get("promised", 1) == 1 else "2",
+            "online_depth": ["1", "2", "3", "4", "5", "6"],  # no licence issued: no 电子证照反馈
+            "cross_city_scope": "市内",
+        },
     }
 
 
@@ -537,6 +543,7 @@ def q(qid: str, text: str, options: list, *, multiple: bool = False) -> dict:
 
 
 LOCAL = ["local", "province"]  # 户籍在本市或省内：出生登记在此办理
+HUKOUS = [HUKOU, "unmarried_birth", "unmarried_birth_father"]  # whichever 出生登记 applies
 CHANGED = [
     ("name", "企业名称"),
     ("address", "住所（经营场所）"),
@@ -564,7 +571,7 @@ BUNDLES = [
         "summary": "新生儿出生后，父母一次申请即可办理《出生医学证明》、预防接种证、出生登记（落户）、城乡居民医保参保和"
         "社会保障卡申领。《出生医学证明》签发后，出生登记自动使用该电子证照办理；出生登记办结、孩子有了公民身份号码后，"
         "社会保障卡自动开始办理。预防接种证由居住地社区卫生服务中心同步办理。父母未办理结婚登记的，按非婚生育出生登记办理"
-        "（随父落户的提交亲子鉴定意见书）；随父或随母落户的一方户籍在外省的，出生登记、医保和社保卡请在户籍地办理。",
+        "（随母落户的由母亲申报；随父落户的由父亲申报，并提交亲子鉴定意见书）；随父或随母落户的一方户籍在外省的，出生登记、医保和社保卡请在户籍地办理。",
         "questionnaire": [
             q("settle", "孩子随哪一方落户？", [("father", "随父亲落户"), ("mother", "随母亲落户")]),
             q(
@@ -584,9 +591,15 @@ BUNDLES = [
             (BIRTH, {}, [], True),
             ("vaccination_card", {}, [], True),
             (HUKOU, {"married": ["yes"], "place": LOCAL}, [BIRTH], True),
-            ("unmarried_birth", {"married": ["no"], "place": LOCAL}, [BIRTH], True),
-            (RESIDENT_MEDICAL, {"insured": ["no"], "place": LOCAL}, [HUKOU, "unmarried_birth"], True),
-            (SSCARD, {"sscard": ["yes"], "place": LOCAL}, [HUKOU, "unmarried_birth"], False),
+            ("unmarried_birth", {"married": ["no"], "settle": ["mother"], "place": LOCAL}, [BIRTH], True),
+            (
+                "unmarried_birth_father",
+                {"married": ["no"], "settle": ["father"], "place": LOCAL},
+                [BIRTH],
+                True,
+            ),
+            (RESIDENT_MEDICAL, {"insured": ["no"], "place": LOCAL}, HUKOUS, True),
+            (SSCARD, {"sscard": ["yes"], "place": LOCAL}, HUKOUS, False),
         ],
     },
     {
@@ -1046,6 +1059,7 @@ def _item_rows(
             complaint=f"12345 市民服务热线；{dept_name}；一网通办平台“好差评”",
             special_procedures=[],
         )
+        row.update(spec.get("row", {}))
         rows.append(row)
     return rows, codes
 

@@ -35,7 +35,9 @@ def register(bi) -> None:
     """Add the items to the generator module `bi` (build_items, or its __main__ run): its ITEMS,
     shared materials M and licence links."""
     ENTERPRISE, ENTERPRISE_MATS, LICENCE_LINKS, M = bi.ENTERPRISE, bi.ENTERPRISE_MATS, bi.LICENCE_LINKS, bi.M
-    ONLINE_FULL, ONLINE_ONCE, PERSON = bi.ONLINE_FULL, bi.ONLINE_ONCE, bi.PERSON
+    ONLINE_ONCE, PERSON = bi.ONLINE_ONCE, bi.PERSON
+    # Fully online, but none of these items issues a licence (result type 10): no depth 7 电子证照反馈.
+    ONLINE_FULL = {**bi.ONLINE_FULL, "online_depth": [d for d in bi.ONLINE_FULL["online_depth"] if d != "7"]}
 
     def one(key: str, name: str, dept: str, basic: str, **kw) -> dict:
         KEYS[key] = (dept, basic)
@@ -87,11 +89,7 @@ def register(bi) -> None:
     ]
 
     # ============================ 新生儿出生 ===========================================================
-    one(
-        "unmarried_birth",
-        "出生登记（非婚生育）",
-        "ga",
-        "000709001000",
+    UNMARRIED = dict(
         t="07",
         k="2",
         s=20,
@@ -99,18 +97,29 @@ def register(bi) -> None:
         o=["1"],
         th=["户籍办理", "生育收养"],
         basis="《中华人民共和国户口登记条例》第七条；《中华人民共和国民法典》第一千零七十一条",
-        cond="父母未办理结婚登记的新生儿，由父亲或母亲申报出生登记；随父落户的，提交亲子鉴定意见书。",
-        mats=[
-            "birth_certificate",
-            "parents_id",
-            "household_register",
-            "unmarried_statement",
-            ("paternity_test", {"required": False}),
-        ],
         res=[("居民户口簿（新生儿页）", "20")],
         form=[*CHILD, *PARENTS, "applicant.phone:联系电话"],
         online=ONLINE_ONCE,
         scope="省内",
+    )
+    UNMARRIED_MATS = ["birth_certificate", "parents_id", "household_register", "unmarried_statement"]
+    one(
+        "unmarried_birth",
+        "出生登记（非婚生育随母落户）",
+        "ga",
+        "000709001000",
+        cond="父母未办理结婚登记的新生儿随母亲落户，由母亲申报出生登记。",
+        mats=UNMARRIED_MATS,
+        **UNMARRIED,
+    )
+    one(
+        "unmarried_birth_father",
+        "出生登记（非婚生育随父落户）",
+        "ga",
+        "000709033000",
+        cond="父母未办理结婚登记的新生儿随父亲落户，由父亲申报出生登记，提交亲子鉴定意见书。",
+        mats=[*UNMARRIED_MATS, "paternity_test"],
+        **UNMARRIED,
     )
 
     # ============================ 退休（2025 年起弹性退休） ===============================================
@@ -563,6 +572,7 @@ def register(bi) -> None:
     # 免提交: materials of these items that an e-licence of the demo licence catalogue stands in for.
     for key, material, licence in [
         ("unmarried_birth", "birth_certificate", "出生医学证明"),
+        ("unmarried_birth_father", "birth_certificate", "出生医学证明"),
         ("school_enrol", "property_certificate", "不动产权证书"),
         ("rental_filing", "property_certificate", "不动产权证书"),
         ("credit_fix_ndrc", "business_license", "营业执照"),

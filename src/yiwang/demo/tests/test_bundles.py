@@ -176,8 +176,15 @@ def test_a_utility_company_handles_its_part_with_its_own_staff_and_queue(loaded)
 
 
 def test_newborn_situations(loaded):
-    assert "出生登记（非婚生育）" in names("newborn", **born(married="no"))
+    assert "出生登记（非婚生育随父落户）" in names("newborn", **born(married="no"))
+    assert "出生登记（非婚生育随母落户）" in names("newborn", **born(married="no", settle="mother"))
     assert "出生登记" not in names("newborn", **born(married="no"))
+    plan = selectors.bundle_plan(bundle=Bundle.objects.get(code="newborn"), answers=born(married="no"))
+    assert any(m["code"] == "paternity_test" and m["required"] for m in plan.materials)
+    plan = selectors.bundle_plan(
+        bundle=Bundle.objects.get(code="newborn"), answers=born(married="no", settle="mother")
+    )
+    assert "paternity_test" not in {m["code"] for m in plan.materials}
     # a parent registered outside the province: 出生登记, 医保 and 社保卡 are done there
     assert names("newborn", **born(place="other", settle="mother")) == {
         "《出生医学证明》首次签发",
