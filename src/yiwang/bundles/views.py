@@ -29,6 +29,7 @@ from .models import Audience
 DEFAULT_ROWS = 3  # blank person rows of a repeatable party (员工录用) without JavaScript
 ANSWER_PREFIX = "a."
 REF_PREFIX = "license_ref."
+ACCOUNT_LABELS = {"person": "个人", "legal": "企业（法人）"}  # who applies, as the guide says it
 _ROW_RE = re.compile(r"^(?P<key>[a-z_]+)\[(?P<i>\d+)\]\.(?P<el>.+)$")
 
 
@@ -63,6 +64,17 @@ def bundle_guide(request: HttpRequest, code: str) -> HttpResponse:
         )
     for m in detail["materials"]:
         m["electronic"] = m.get("material_form") in ("2", "3")
+    detail["questions"] = [
+        {
+            "text": q["text"],
+            "accounts": "；".join(
+                f"选“{o.get('label', o['value'])}”的，请使用{ACCOUNT_LABELS.get(o['audience'], '')}账号申请"
+                for o in q.get("options") or []
+                if o.get("audience")
+            ),
+        }
+        for q in bundle.questionnaire or []
+    ]
     return render(request, "bundles/guide.html", {"b": detail})
 
 
