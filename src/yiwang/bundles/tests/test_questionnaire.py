@@ -6,11 +6,10 @@ with the plain-words "what happens next" the applicant reads."""
 import pytest
 
 from yiwang.bundles import presenters, selectors, services
-from yiwang.bundles.models import Bundle, BundleItem
 from yiwang.cases.models import Case
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 
-from .conftest import MON, finish, item, newborn_form, pdf
+from .conftest import MON, finish, newborn_form, pdf
 
 
 def names(plan):
@@ -58,38 +57,6 @@ def test_publishing_checks_the_multiple_flag(world, change):
     with pytest.raises(ValidationFailed) as exc:
         services.bundle_publish(bundle=change, on=MON)
     assert "multiple" in exc.value.fields["questionnaire"][0]
-
-
-@pytest.fixture
-def eatery(world):
-    """开办餐饮店-shaped, open to 个人和企业: 个体工商户 register with a person account, a company
-    with the company's account; the food licence applies to both."""
-    food = item(world, "11420100MB0000002X442010000301", "食品经营许可", objects=("1", "2"), dept=world.dept2)
-    individual = item(world, "11420100MB0000001X442010000302", "个体工商户设立登记", objects=("1",))
-    company = item(world, "11420100MB0000001X442010000303", "公司设立登记", objects=("2",))
-    bundle = Bundle.objects.create(
-        code="restaurant",
-        name="开办餐饮店一件事",
-        audience="any",
-        lead_department=world.dept,
-        promised_days=10,
-        questionnaire=[
-            {
-                "id": "subject",
-                "text": "以什么形式经营？",
-                "options": [
-                    {"value": "individual", "label": "个体工商户", "audience": "person"},
-                    {"value": "company", "label": "企业（公司）", "audience": "legal"},
-                ],
-            }
-        ],
-    )
-    BundleItem.objects.create(bundle=bundle, item=individual, position=1, when={"subject": ["individual"]})
-    BundleItem.objects.create(bundle=bundle, item=company, position=2, when={"subject": ["company"]})
-    BundleItem.objects.create(bundle=bundle, item=food, position=3)
-    services.bundle_publish(bundle=bundle, on=MON)
-    bundle.refresh_from_db()
-    return bundle
 
 
 def open_eatery(world, actor, subject):
