@@ -65,17 +65,18 @@ def bundle_guide(request: HttpRequest, code: str) -> HttpResponse:
     for m in detail["materials"]:
         m["electronic"] = m.get("material_form") in ("2", "3")
     detail["questions"] = [
-        {
-            "text": q["text"],
-            "accounts": "；".join(
-                f"选“{o.get('label', o['value'])}”的，请使用{ACCOUNT_LABELS.get(o['audience'], '')}账号申请"
-                for o in q.get("options") or []
-                if o.get("audience")
-            ),
-        }
-        for q in bundle.questionnaire or []
+        {"text": q["text"], "accounts": _accounts_text(q)} for q in bundle.questionnaire or []
     ]
     return render(request, "bundles/guide.html", {"b": detail})
+
+
+def _accounts_text(question: dict) -> str:
+    """For the question that decides the account kind: which answer needs which account."""
+    return "；".join(
+        f"选“{o.get('label', o['value'])}”的，请使用{ACCOUNT_LABELS.get(o['audience'], '')}账号申请"
+        for o in question.get("options") or []
+        if o.get("audience")
+    )
 
 
 def _option_label(question: dict, value) -> str:
@@ -129,6 +130,7 @@ def _questions(bundle, answers: dict, errors: dict) -> list[dict]:
                 "html_id": formspec.html_id("q", qid),
                 "text": q["text"],
                 "multiple": bool(q.get("multiple")),
+                "accounts": _accounts_text(q),
                 "options": [
                     {
                         "value": str(o["value"]),

@@ -131,6 +131,8 @@ def test_the_start_page_asks_with_checkboxes_and_the_wrong_account_is_told_why(w
     assert 'name="a.changed" value="name"' in html and 'name="a.changed" value="address"' in html
     guide = client.get("/bundles/restaurant/").content.decode()
     assert "选“个体工商户”的，请使用个人账号申请；选“企业（公司）”的，请使用企业（法人）账号申请" in guide
+    start = client.get("/bundles/restaurant/start/").content.decode()
+    assert "选“个体工商户”的，请使用个人账号申请" in start
     r = client.get("/bundles/restaurant/apply/?a.subject=individual")
     assert r.status_code == 403 and "请使用自然人账号申请" in r.content.decode()
 
