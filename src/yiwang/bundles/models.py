@@ -14,6 +14,9 @@ JOINT_EXTENSION_DAYS = 15
 class Audience(models.TextChoices):
     PERSON = "person", "个人"
     LEGAL = "legal", "企业"
+    # Either, as the applicant's answer decides: one question's options carry the account kind
+    # ({"value": "individual", "label": "个体工商户", "audience": "person"}), e.g. 开办餐饮店.
+    ANY = "any", "个人和企业"
 
 
 class BundleStatus(models.TextChoices):
@@ -39,7 +42,9 @@ class Bundle(models.Model):
         "情形引导",
         default=list,
         blank=True,
-        help_text='[{"id": "insured", "text": "孩子是否已参加医保？", "options": [{"value": "no", "label": "否"}]}]',
+        help_text='[{"id": "insured", "text": "孩子是否已参加医保？", "options": [{"value": "no", "label": "否"}]}]；'
+        '"multiple": true 为多选（勾选即办：答案为所选选项的列表）；选项可带 "audience": "person"/"legal"，'
+        "服务对象为“个人和企业”的一件事据此确定申请账号类型",
     )
     repeat_party = models.CharField(
         "可重复主体", max_length=20, blank=True, help_text="如 employee：员工录用一次提交多名职工"

@@ -12,6 +12,7 @@ from . import selectors
 from .models import Bundle, BundleCase
 
 ENDED_WITHOUT_RESULT = ("refused", "denied", "withdrawn")
+IN_REVIEW = ("accepted", "reviewed", "approved")
 
 
 def bundle_summary(bundle: Bundle) -> dict:
@@ -54,6 +55,7 @@ def bundle_detail(bundle: Bundle) -> dict:
 def bundle_case_detail(bcase: BundleCase) -> dict:
     children = selectors.bundle_children(bcase)
     today, cal = timezone.localdate(), workdays.calendar()
+    summaries = {c.pk: case_summary(c.case, today=today, cal=cal) for c in children}
     return {
         "number": bcase.number,
         "bundle_code": bcase.bundle.code,
@@ -65,9 +67,10 @@ def bundle_case_detail(bcase: BundleCase) -> dict:
         "due_date": bcase.due_date.isoformat(),
         "due_date_provisional": bcase.due_date_provisional,
         "savings": bcase.savings,
+        "next_steps": next_steps(children, summaries),
         "cases": [
             {
-                **case_summary(c.case, today=today, cal=cal),
+                **summaries[c.pk],
                 "waiting_for": c.case.waiting_for,
                 "reason": c.stopped_reason
                 or (selectors.last_reason(c.case) if c.case.status in ENDED_WITHOUT_RESULT else ""),
@@ -91,3 +94,97 @@ def savings_view(s: dict) -> dict:
         "less_materials": s.get("materials_saved", 0) + s.get("materials_waived", 0),
         "less_visits": s.get("visits_avoided", 0),
     }
+
+
+# --- what happens next, in plain words --------------------------------------------------------
+
+
+def _day(iso: str | None) -> str:
+    if not iso:
+        return ""
+    y, m, d = (int(x) for x in iso.split("-"))
+    return f"{y}年{m}月{d}日"
+
+
+def _who(dept) -> str:
+    """The handler as the applicant knows it; a company is said to be one (not a government body)."""
+    from yiwang.organizations.models import DepartmentKind
+
+    if dept.kind == DepartmentKind.ENTERPRISE:
+        return f"{dept.name}（公共服务企业）"
+    return dept.name
+
+
+def _results_text(version) -> str:
+    out = []
+    for r in version.results or []:
+        name = r.get("name", "")
+        out.append(f"{name}（电子证照，自动存入“我的证照”）" if r.get("type") == "10" else name)
+    return "、".join(filter(None, out))
+
+
+def next_steps(children: list, summaries: dict) -> list[dict]:
+    """Per department case: who handles it, what it does, when, and what it waits for — in the
+    words an applicant uses. The department's own notices stay on its case page."""
+    names = {c.item_code: c.case.item_version.name for c in children}
+    out = []
+    for child in children:
+        case, s = child.case, summaries[child.pk]
+        who, version = _who(case.department), case.item_version
+        deps = [names.get(d, d) for d in child.depends_on or []]
+        results = _results_text(version)
+        days = version.promised_limit_days or 0
+        status = case.status
+        if status == "draft" and case.waiting_for:
+            when = (
+                f"等“{'、'.join(deps)}”办好后，{who}会自动开始办理，您不用再提交申请或材料"
+                + (f"；开始后 {days} 个工作日内办好" if days else "")
+                + "。"
+            )
+            state = "waiting"
+        elif status == "submitted":
+            when = f"{who}已收到您的申请，正在核对材料" + (
+                f"，承诺在{_day(s['due_date'])}前办好。"
+                if s.get("due_date")
+                else f"；受理后 {days} 个工作日内办好。"
+                if days
+                else "。"
+            )
+            state = "active"
+        elif status in IN_REVIEW:
+            when = f"{who}已受理，正在审查" + (
+                f"，承诺在{_day(s['due_date'])}前办好。" if s.get("due_date") else "。"
+            )
+            state = "active"
+        elif status == "supplement_requested":
+            when = f"{who}需要您补充材料：请在本页“补齐补正告知”中一次提交，提交后{who}继续办理。"
+            state = "action"
+        elif status == "completed" and case.decision == "approve":
+            when = "已办好" + (f"，结果：{results}" if results else "") + "；全部事项办好后统一送达。"
+            state = "done"
+        elif status == "withdrawn" and child.stopped_reason:
+            when = f"这一项不再办理：{child.stopped_reason}。"
+            state = "stopped"
+        elif status in ("refused", "denied", "completed"):
+            reason = selectors.last_reason(case)
+            when = f"{who}没有办理这一项" + (f"，原因：{reason}" if reason else "") + "。"
+            state = "stopped"
+        elif status == "withdrawn":
+            when = "您已撤回这一项。"
+            state = "stopped"
+        else:
+            when = f"{who}正在办理。"
+            state = "active"
+        out.append(
+            {
+                "item": version.name,
+                "case": case.number,
+                "who": who,
+                "company": case.department.kind == "enterprise",
+                "what": f"办理“{version.name}”" + (f"，办好后您会得到：{results}" if results else ""),
+                "when": when,
+                "depends_on": deps,
+                "state": state,
+            }
+        )
+    return out

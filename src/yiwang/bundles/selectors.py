@@ -18,7 +18,7 @@ from yiwang.catalog.services import material_row
 from yiwang.core.errors import NotFound, ValidationFailed
 
 from . import merge as merging
-from .models import Bundle, BundleCase, BundleChild, BundleItem, BundleStatus
+from .models import Audience, Bundle, BundleCase, BundleChild, BundleItem, BundleStatus
 
 if TYPE_CHECKING:
     from yiwang.catalog.models import ItemVersion
@@ -36,8 +36,9 @@ def component_of(version: ItemVersion) -> merging.Component:
 
 
 def bundles_published(*, audience: str | None = None) -> QuerySet[Bundle]:
+    """Published bundles; for an audience, those for it and those for either (个人和企业)."""
     qs = Bundle.objects.filter(status=BundleStatus.PUBLISHED).select_related("lead_department")
-    return qs.filter(audience=audience) if audience else qs
+    return qs.filter(audience__in=[audience, Audience.ANY]) if audience else qs
 
 
 def bundle_published(*, code: str) -> Bundle:
@@ -111,6 +112,8 @@ class Plan:
     merged: merging.Merged
     codes: set[str] = field(default_factory=set)
     names: dict[str, str] = field(default_factory=dict)
+    account_kind: str = ""  # person / legal: who may apply for these answers
+    account_reason: str = ""  # the chosen option that decided it (个人和企业 bundles)
 
     @property
     def schema(self) -> dict:
@@ -149,6 +152,9 @@ class Plan:
 
 
 def _clean_answers(bundle: Bundle, answers) -> dict:
+    """The answers as the questionnaire allows them: one option per question, or for a
+    multiple-choice question (勾选即办, `"multiple": true`) a non-empty list of options, kept in the
+    questionnaire's order."""
     if not isinstance(answers, dict):
         raise ValidationFailed(fields={"answers": ["情形答案应为对象：问题 → 选项"]})
     clean, errors = {}, {}
@@ -156,7 +162,15 @@ def _clean_answers(bundle: Bundle, answers) -> dict:
         qid = q["id"]
         values = {str(o["value"]): o.get("label", o["value"]) for o in q.get("options") or []}
         given = answers.get(qid)
-        if given is None or str(given) not in values:
+        if q.get("multiple"):
+            chosen = [str(v) for v in (given if isinstance(given, list) else [given] if given else [])]
+            if not chosen or any(v not in values for v in chosen):
+                errors[f"answers.{qid}"] = [
+                    f"请至少选择一项：{q['text']}（可选：{'、'.join(values.values())}）"
+                ]
+            else:
+                clean[qid] = [v for v in values if v in chosen]
+        elif given is None or isinstance(given, list | dict) or str(given) not in values:
             errors[f"answers.{qid}"] = [f"请回答：{q['text']}（可选：{'、'.join(values.values())}）"]
         else:
             clean[qid] = str(given)
@@ -169,7 +183,27 @@ def _clean_answers(bundle: Bundle, answers) -> dict:
 
 
 def _applies(component: BundleItem, answers: dict) -> bool:
-    return all(answers.get(qid) in {str(v) for v in wanted} for qid, wanted in (component.when or {}).items())
+    """Every condition of `when` holds: the answer is one of the wanted options (for a
+    multiple-choice question, at least one chosen option is wanted)."""
+    for qid, wanted in (component.when or {}).items():
+        given = answers.get(qid)
+        chosen = set(given) if isinstance(given, list) else {given}
+        if not chosen & {str(v) for v in wanted}:
+            return False
+    return True
+
+
+def account_kind_for(bundle: Bundle, answers: dict) -> tuple[str, str]:
+    """The account kind that applies (person / legal) and, when an answer decided it, that
+    answer's label: a bundle for 个人和企业 takes it from the chosen option's `audience`
+    (e.g. 个体工商户 → person, 企业 → legal)."""
+    if bundle.audience != Audience.ANY:
+        return bundle.audience, ""
+    for q in bundle.questionnaire or []:
+        for o in q.get("options") or []:
+            if o.get("audience") and str(o["value"]) == str(answers.get(q["id"])):
+                return o["audience"], str(o.get("label", o["value"]))
+    return "", ""
 
 
 def _licence_types_of(version) -> set[str]:
@@ -211,6 +245,7 @@ def bundle_plan(*, bundle: Bundle, answers: dict[str, object]) -> Plan:
         producer = by_type.get(m.get("license_type_code", ""))
         if producer is not None and producer.item.code not in m["x-items"]:
             m["x-produced-by"] = producer.item.code
+    kind, reason = account_kind_for(bundle, clean)
     return Plan(
         bundle=bundle,
         answers=clean,
@@ -218,6 +253,8 @@ def bundle_plan(*, bundle: Bundle, answers: dict[str, object]) -> Plan:
         merged=merged,
         codes={pc.item.code for pc in plan_components},
         names={pc.item.code: pc.item_version.name for pc in plan_components},
+        account_kind=kind,
+        account_reason=reason,
     )
 
 
@@ -412,6 +449,7 @@ def bundle_preview(
     return {
         "bundle": bundle.code,
         "answers": plan.answers,
+        "account_kind": plan.account_kind,
         "items": [
             {
                 "code": c.item.code,

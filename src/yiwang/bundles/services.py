@@ -58,6 +58,7 @@ log = logging.getLogger("yiwang.bundles")
 
 LEDGER_KIND = "bundles.bundle.published"
 MAX_REPEAT = 50  # people in one 员工录用 submission
+ACCOUNT_KINDS = {Audience.PERSON: AccountKind.PERSON, Audience.LEGAL: AccountKind.LEGAL}
 
 
 def today() -> date:
@@ -67,20 +68,37 @@ def today() -> date:
 # --- publishing ---------------------------------------------------------------------------------
 
 
-def _questionnaire_problems(questionnaire) -> tuple[dict[str, set[str]], list[str]]:
+def _questionnaire_problems(questionnaire, audience: str = "") -> tuple[dict[str, set[str]], list[str]]:
+    """Each question has an id, a text and at least two options; `multiple` is a flag; an option's
+    `audience` (person / legal) is for a bundle open to either, where exactly one question's
+    options all carry one (the answer decides the account kind)."""
     options: dict[str, set[str]] = {}
     problems: list[str] = []
     if not isinstance(questionnaire, list):
         return options, ["情形引导应为问题列表"]
+    routing = 0
     for i, q in enumerate(questionnaire, 1):
         qid = q.get("id") if isinstance(q, dict) else None
-        values = [o.get("value") for o in (q.get("options") or []) if isinstance(o, dict)] if qid else []
+        opts = [o for o in (q.get("options") or []) if isinstance(o, dict)] if qid else []
+        values = [o.get("value") for o in opts]
         if not qid or not q.get("text") or len(values) < 2:
             problems.append(f"第{i}个问题应有 id、问题文字和至少两个选项")
-        elif qid in options:
+            continue
+        if qid in options:
             problems.append(f"问题 id“{qid}”重复")
-        else:
-            options[qid] = {str(v) for v in values}
+            continue
+        options[qid] = {str(v) for v in values}
+        if not isinstance(q.get("multiple", False), bool):
+            problems.append(f"问题“{qid}”的 multiple 应为 true 或 false")
+        kinds = [o.get("audience") for o in opts if o.get("audience")]
+        if kinds:
+            routing += 1
+            if audience != Audience.ANY:
+                problems.append(f"问题“{qid}”的选项指定了申请账号类型，仅适用于面向个人和企业的一件事")
+            elif q.get("multiple") or len(kinds) != len(opts) or not set(kinds) <= set(ACCOUNT_KINDS):
+                problems.append(f"问题“{qid}”为单选，且每个选项都应指定申请账号类型（person 或 legal）")
+    if audience == Audience.ANY and routing != 1:
+        problems.append("面向个人和企业的一件事应有且只有一个问题，由其选项确定申请账号类型")
     return options, problems
 
 
@@ -111,7 +129,7 @@ def bundle_publish(*, bundle: Bundle, on: date | None = None) -> Bundle:
         ]
     if len(components) < 2:
         problems["components"] = ["一件事至少由两个事项组成"]
-    options, q_problems = _questionnaire_problems(bundle.questionnaire)
+    options, q_problems = _questionnaire_problems(bundle.questionnaire, bundle.audience)
     if q_problems:
         problems["questionnaire"] = q_problems
     versions = {}
@@ -276,17 +294,13 @@ def bundle_case_submit(
     if not isinstance(parties, dict | None):
         raise ValidationFailed(fields={"parties": ["应为对象"]})
     owner = cases.applicant_account(actor=actor, channel=channel, parties=parties or {})
-    wanted_kind = AccountKind.PERSON if bundle.audience == Audience.PERSON else AccountKind.LEGAL
-    if owner.kind != wanted_kind:
-        raise PermissionDenied(
-            f"该一件事面向{Audience(bundle.audience).label}，请使用相应账号申请", code="forbidden"
-        )
     outdated = selectors.bundle_outdated(bundle, on=on)
     if outdated:
         raise Conflict(
             f"“{'、'.join(outdated)}”的办事指南已更新，该一件事待重新发布后方可申请", code="bundle_outdated"
         )
     plan = selectors.bundle_plan(bundle=bundle, answers=answers)
+    account_check(bundle=bundle, answers=plan.answers, owner=owner)
     common, rows = _split_repeat(form, bundle)
     refs = license_refs or {}
     if not isinstance(refs, dict):
@@ -364,6 +378,21 @@ def bundle_case_submit(
                 required=comp.required,
             )
     return bcase
+
+
+def account_check(*, bundle: Bundle, answers: dict, owner: User) -> None:
+    """The applicant's account is of the kind the bundle (or, for a bundle open to either, the
+    answer that decides it — 个体工商户 or 企业) asks for."""
+    kind, reason = selectors.account_kind_for(bundle, answers)
+    wanted = ACCOUNT_KINDS.get(kind)
+    if wanted is not None and owner.kind == wanted:
+        return
+    who = AccountKind(wanted).label if wanted else "相应"
+    if reason:
+        message = f"您选择了“{reason}”，请使用{who}账号申请"
+    else:
+        message = f"该一件事面向{Audience(bundle.audience).label}，请使用{who}账号申请"
+    raise PermissionDenied(message, code="forbidden")
 
 
 def bundle_case_submit_once(*, key: str, actor: User, **kwargs) -> tuple[int, dict]:

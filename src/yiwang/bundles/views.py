@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET
 from yiwang.accounts.decorators import applicant_required
 from yiwang.catalog import formspec
 from yiwang.catalog import selectors as catalog
-from yiwang.core.errors import DomainError, NotFound, ValidationFailed
+from yiwang.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.masking import mask
 from yiwang.core.text import as_int
 
@@ -29,6 +29,7 @@ from .models import Audience
 DEFAULT_ROWS = 3  # blank person rows of a repeatable party (员工录用) without JavaScript
 ANSWER_PREFIX = "a."
 REF_PREFIX = "license_ref."
+ACCOUNT_LABELS = {"person": "个人", "legal": "企业（法人）"}  # who applies, as the guide says it
 _ROW_RE = re.compile(r"^(?P<key>[a-z_]+)\[(?P<i>\d+)\]\.(?P<el>.+)$")
 
 
@@ -45,7 +46,7 @@ def bundle_index(request: HttpRequest) -> HttpResponse:
     groups = [
         {"code": code, "label": label, "rows": [presenters.bundle_summary(b) for b in qs]}
         for code, label in Audience.choices
-        if (qs := list(selectors.bundles_published(audience=code)))
+        if code != Audience.ANY and (qs := list(selectors.bundles_published(audience=code)))
     ]
     return render(request, "bundles/index.html", {"groups": groups})
 
@@ -63,7 +64,19 @@ def bundle_guide(request: HttpRequest, code: str) -> HttpResponse:
         )
     for m in detail["materials"]:
         m["electronic"] = m.get("material_form") in ("2", "3")
+    detail["questions"] = [
+        {"text": q["text"], "accounts": _accounts_text(q)} for q in bundle.questionnaire or []
+    ]
     return render(request, "bundles/guide.html", {"b": detail})
+
+
+def _accounts_text(question: dict) -> str:
+    """For the question that decides the account kind: which answer needs which account."""
+    return "；".join(
+        f"选“{o.get('label', o['value'])}”的，请使用{ACCOUNT_LABELS.get(o['audience'], '')}账号申请"
+        for o in question.get("options") or []
+        if o.get("audience")
+    )
 
 
 def _option_label(question: dict, value) -> str:
@@ -78,26 +91,52 @@ def _option_label(question: dict, value) -> str:
 
 
 # --- questionnaire (情形引导) ----------------------------------------------------------------
-def _answers_from(data) -> dict:
-    return {k[len(ANSWER_PREFIX) :]: v for k, v in data.items() if k.startswith(ANSWER_PREFIX) and v}
+def _answers_from(bundle, data) -> dict:
+    """Answers from a GET or POST: one value per question, a list for a multiple-choice one."""
+    multiple = {q["id"] for q in bundle.questionnaire or [] if q.get("multiple")}
+    out: dict = {}
+    for key in data:
+        if not key.startswith(ANSWER_PREFIX):
+            continue
+        qid = key[len(ANSWER_PREFIX) :]
+        if qid in multiple:
+            values = [v for v in data.getlist(key) if v]
+            if values:
+                out[qid] = values
+        elif data.get(key):
+            out[qid] = data.get(key)
+    return out
+
+
+def _answer_pairs(answers: dict) -> list[tuple[str, str]]:
+    """(name, value) pairs to carry the answers in links and hidden inputs."""
+    return [
+        (ANSWER_PREFIX + k, str(v))
+        for k, vs in answers.items()
+        for v in (vs if isinstance(vs, list) else [vs])
+    ]
 
 
 def _questions(bundle, answers: dict, errors: dict) -> list[dict]:
     out = []
     for q in bundle.questionnaire or []:
         qid = q["id"]
+        given = answers.get(qid, "")
+        chosen = {str(v) for v in given} if isinstance(given, list) else {str(given)}
         out.append(
             {
                 "id": qid,
                 "name": ANSWER_PREFIX + qid,
                 "html_id": formspec.html_id("q", qid),
                 "text": q["text"],
+                "multiple": bool(q.get("multiple")),
+                "accounts": _accounts_text(q),
                 "options": [
                     {
                         "value": str(o["value"]),
                         "label": o.get("label", o["value"]),
                         "id": formspec.html_id("q", f"{qid}-{o['value']}"),
-                        "checked": str(answers.get(qid, "")) == str(o["value"]),
+                        "checked": str(o["value"]) in chosen,
                     }
                     for o in q.get("options") or []
                 ],
@@ -113,7 +152,7 @@ def bundle_start(request: HttpRequest, code: str) -> HttpResponse:
     bundle = _bundle_or_404(code)
     if not bundle.questionnaire:
         return redirect("bundles:apply", code=code)
-    return _render_questions(request, bundle, _answers_from(request.GET), {})
+    return _render_questions(request, bundle, _answers_from(bundle, request.GET), {})
 
 
 def _render_questions(request, bundle, answers: dict, errors: dict, status: int = 200) -> HttpResponse:
@@ -129,6 +168,11 @@ def _render_questions(request, bundle, answers: dict, errors: dict, status: int 
         {"bundle": bundle, "questions": questions, "summary": summary},
         status=status,
     )
+
+
+def _routes(question: dict) -> bool:
+    """The question whose answer decides the account kind (a bundle for 个人和企业)."""
+    return any(o.get("audience") for o in question.get("options") or [])
 
 
 # --- the merged form ---------------------------------------------------------------------------
@@ -277,7 +321,7 @@ def _apply_context(*, bundle, preview, values, rows, row_count, errors, token, *
     return {
         "bundle": bundle,
         "p": preview,
-        "answers": [(ANSWER_PREFIX + k, v) for k, v in preview["answers"].items()],
+        "answers": _answer_pairs(preview["answers"]),
         "fields": fields,
         "people": people,
         "repeat_key": repeat_key,
@@ -295,11 +339,16 @@ def _apply_context(*, bundle, preview, values, rows, row_count, errors, token, *
 def bundle_apply(request: HttpRequest, code: str) -> HttpResponse:
     bundle = _bundle_or_404(code)
     data = request.POST if request.method == "POST" else request.GET
-    answers = _answers_from(data)
+    answers = _answers_from(bundle, data)
     try:
         preview = selectors.bundle_preview(bundle=bundle, answers=answers, actor=request.user)
+        services.account_check(bundle=bundle, answers=preview["answers"], owner=request.user)
     except ValidationFailed as exc:
         return _render_questions(request, bundle, answers, exc.fields or {}, status=422)
+    except PermissionDenied as exc:  # e.g. 个体工商户 chosen with a company account
+        routing = next((q["id"] for q in bundle.questionnaire or [] if _routes(q)), "")
+        key = f"answers.{routing}" if routing else "answers"
+        return _render_questions(request, bundle, answers, {key: [exc.message]}, status=403)
     if request.method != "POST":
         ctx = _apply_context(
             bundle=bundle,

@@ -9,6 +9,7 @@ bases are real; codes, limits, materials and wording are the project's demo cont
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from yiwang.catalog.elements import canonical_elements
@@ -2399,7 +2400,7 @@ def expand(spec: dict, *, parent: dict | None = None, position: int = 0) -> list
     item_type = spec["t"]
     node_kind = spec.get("node_kind", "business" if spec.get("business_kind") else "main")
     if parent is None:
-        basic = basic_code(spec["name"], item_type)
+        basic = spec.get("basic") or basic_code(spec["name"], item_type)
         code = f"{uscc}{basic}00"
     elif node_kind == "sub":
         basic = parent["basic_code"][:9] + f"{position:03d}"
@@ -2524,6 +2525,11 @@ def dumps(items: list[dict]) -> str:
 def main() -> None:
     OUT.write_text(dumps(build()), encoding="utf-8")
 
+
+# --- the 一件事 component items, kept in demo/onething_items.py (added to ITEMS here) ------------
+from . import onething_items  # noqa: E402
+
+onething_items.register(sys.modules[__name__])
 
 if __name__ == "__main__":
     main()

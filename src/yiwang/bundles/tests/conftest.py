@@ -215,3 +215,125 @@ def finish(case, world, *, clerk=None, reviewer=None, approver=None, decision="a
     act(case, "review", reviewer)
     act(case, decision, approver, **({"reason": "不符合条件"} if decision == "deny" else {}))
     return act(case, "complete", approver, delivery="electronic")
+
+
+# --- 勾选即办 and a three-step chain (test_questionnaire, test_browser_next_steps) -----------------
+SIMPLE = {
+    "type": "object",
+    "required": ["premises.address"],
+    "properties": {
+        "premises.address": {"title": "经营场所"},
+        "application.reason": {"title": "变更事项及内容"},
+    },
+}
+CHANGED = [
+    {"value": "name", "label": "名称"},
+    {"value": "address", "label": "住所（经营场所）"},
+    {"value": "legal_rep", "label": "法定代表人"},
+    {"value": "scope", "label": "经营范围"},
+]
+
+
+def item(world, code, name, *, dept=None, objects=("2",), promised=1):
+    return make_item(
+        code=code,
+        name=name,
+        dept=dept or world.dept,
+        hall=world.hall,
+        schema=SIMPLE,
+        materials=[],
+        promised=promised,
+        objects=objects,
+    )
+
+
+@pytest.fixture
+def change(world):
+    """企业信息变更-shaped: the registration change always; seal, bank and a licence only when
+    what changed concerns them."""
+    reg = item(world, "11420100MB0000001X442010000201", "公司变更登记")
+    seal = item(world, "11420100MB0000001X442010000202", "印章刻制备案信息变更")
+    bank = item(world, "11420100MB0000002X442010000203", "银行账户信息变更", dept=world.dept2)
+    food = item(world, "11420100MB0000002X442010000204", "食品经营许可（变更）", dept=world.dept2)
+    bundle = Bundle.objects.create(
+        code="company-change",
+        name="企业信息变更一件事",
+        audience="legal",
+        lead_department=world.dept,
+        promised_days=5,
+        questionnaire=[
+            {"id": "changed", "text": "哪些信息发生了变更？", "multiple": True, "options": CHANGED}
+        ],
+    )
+    BundleItem.objects.create(bundle=bundle, item=reg, position=1)
+    BundleItem.objects.create(
+        bundle=bundle,
+        item=seal,
+        position=2,
+        when={"changed": ["name", "legal_rep"]},
+        depends_on=[reg.code],
+    )
+    BundleItem.objects.create(
+        bundle=bundle, item=bank, position=3, when={"changed": ["name", "legal_rep"]}, depends_on=[reg.code]
+    )
+    BundleItem.objects.create(
+        bundle=bundle, item=food, position=4, when={"changed": ["name", "address"]}, depends_on=[reg.code]
+    )
+    bundle_publish(bundle=bundle, on=MON)
+    bundle.refresh_from_db()
+    return bundle
+
+
+@pytest.fixture
+def newborn_card(world, newborn):
+    """The newborn bundle with 社保卡申领, which needs the child's ID number from 户口登记."""
+    card = make_item(
+        code="11420100MB0000002X442010000104",
+        name="社会保障卡申领",
+        dept=world.dept2,
+        hall=world.hall,
+        schema={
+            "type": "object",
+            "required": ["child.name"],
+            "properties": {"child.name": {"title": "持卡人姓名"}},
+        },
+        materials=[],
+        promised=1,
+        results=[{"name": "社会保障卡", "type": "10"}],
+    )
+    BundleItem.objects.create(bundle=newborn.bundle, item=card, position=4, depends_on=[newborn.hukou.code])
+    bundle_publish(bundle=newborn.bundle, on=MON)
+    newborn.card = card
+    return newborn
+
+
+@pytest.fixture
+def eatery(world):
+    """开办餐饮店-shaped, open to 个人和企业: 个体工商户 register with a person account, a company
+    with the company's account; the food licence applies to both."""
+    food = item(world, "11420100MB0000002X442010000301", "食品经营许可", objects=("1", "2"), dept=world.dept2)
+    individual = item(world, "11420100MB0000001X442010000302", "个体工商户设立登记", objects=("1",))
+    company = item(world, "11420100MB0000001X442010000303", "公司设立登记", objects=("2",))
+    bundle = Bundle.objects.create(
+        code="restaurant",
+        name="开办餐饮店一件事",
+        audience="any",
+        lead_department=world.dept,
+        promised_days=10,
+        questionnaire=[
+            {
+                "id": "subject",
+                "text": "以什么形式经营？",
+                "options": [
+                    {"value": "individual", "label": "个体工商户", "audience": "person"},
+                    {"value": "company", "label": "企业（公司）", "audience": "legal"},
+                ],
+            }
+        ],
+    )
+    BundleItem.objects.create(bundle=bundle, item=individual, position=1, when={"subject": ["individual"]})
+    BundleItem.objects.create(bundle=bundle, item=company, position=2, when={"subject": ["company"]})
+    BundleItem.objects.create(bundle=bundle, item=food, position=3)
+    bundle_publish(bundle=bundle, on=MON)
+    bundle.refresh_from_db()
+    return bundle

@@ -94,3 +94,49 @@ def test_bundle_case_detail_reads_a_fixed_number_of_queries(
     number = client.post("/api/v1/bundle-cases", body(world)).json()["number"]
     with django_assert_max_num_queries(8):
         assert client.get(f"/api/v1/bundle-cases/{number}").status_code == 200
+
+
+def test_multiple_answers_account_kind_and_next_steps_over_the_api(api, world, change, eatery):
+    r = api(world.company).post(
+        "/api/v1/bundles/company-change/preview", {"answers": {"changed": ["legal_rep"]}}
+    )
+    assert r.status_code == 200 and r.json()["account_kind"] == "legal"
+    assert [i["name"] for i in r.json()["items"]] == [
+        "公司变更登记",
+        "印章刻制备案信息变更",
+        "银行账户信息变更",
+    ]
+    r = api(world.company).post("/api/v1/bundles/company-change/preview", {"answers": {"changed": []}})
+    assert r.status_code == 422 and "answers.changed" in r.json()["fields"]
+    assert (
+        api(world.citizen)
+        .post("/api/v1/bundles/restaurant/preview", {"answers": {"subject": "individual"}})
+        .json()["account_kind"]
+        == "person"
+    )
+    r = api(world.company).post(
+        "/api/v1/bundle-cases",
+        {
+            "bundle_code": "restaurant",
+            "answers": {"subject": "individual"},
+            "form": {"premises.address": "武汉市江汉区解放大道 100 号"},
+            "channel": "online",
+        },
+        headers={"Idempotency-Key": "k-eatery-1"},
+    )
+    assert r.status_code == 403 and "请使用自然人账号申请" in r.json()["message"]
+    r = api(world.company).post(
+        "/api/v1/bundle-cases",
+        {
+            "bundle_code": "company-change",
+            "answers": {"changed": ["name"]},
+            "form": {"premises.address": "武汉市江岸区中山大道 1 号"},
+            "channel": "online",
+        },
+        headers={"Idempotency-Key": "k-change-1"},
+    )
+    assert r.status_code == 201
+    detail = api(world.company).get(f"/api/v1/bundle-cases/{r.json()['number']}").json()
+    steps = {s["item"]: s for s in detail["next_steps"]}
+    assert steps["银行账户信息变更"]["depends_on"] == ["公司变更登记"]
+    assert steps["银行账户信息变更"]["state"] == "waiting" and steps["公司变更登记"]["state"] == "active"
