@@ -10,14 +10,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from yiwang.cases import services
 from yiwang.cases.models import Case, Status
-from yiwang.core.testing import MINIMAL_PDF, MINIMAL_PNG, good_form, good_materials
+from yiwang.core.testing import MINIMAL_PDF, MINIMAL_PNG, good_form, good_form_for, good_materials
 
 
 def submit(world, user=None, item=None, **kw):
     return services.case_submit(
         actor=user or world.citizen,
         item_code=(item or world.item).code,
-        form=good_form(),
+        form=good_form_for(user or world.citizen),
         channel="online",
         materials=good_materials(),
         **kw,
