@@ -138,7 +138,12 @@ def test_idempotency_key_returns_the_first_answer(world, api):
     r3 = c.post("/api/v1/cases", body(world, channel="mobile"), headers=h)
     assert r3.status_code == 409 and r3.json()["code"] == "idempotency_key_reused"
     # another user's identical key is independent
-    assert api(world.citizen2).post("/api/v1/cases", body(world, form=good_form_for(world.citizen2)), headers=h).status_code == 201
+    assert (
+        api(world.citizen2)
+        .post("/api/v1/cases", body(world, form=good_form_for(world.citizen2)), headers=h)
+        .status_code
+        == 201
+    )
 
 
 def test_queue_lists_by_urgency_with_bounded_queries(world, api):

@@ -2,6 +2,7 @@
 column of any table (read raw, below the ORM's decryption), any stored file (PDF text extracted) —
 or in any log line (issue 22: "a log and database scanner test")."""
 
+import contextlib
 import io
 import logging
 
@@ -30,7 +31,7 @@ def _table_hits(needles: dict[str, str]) -> list[tuple]:
             cur.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")  # noqa: S608
             columns = [c[0] for c in cur.description]
             for row in cur.fetchall():
-                for column, value in zip(columns, row):
+                for column, value in zip(columns, row, strict=True):
                     text = _raw_text(value)
                     for label, needle in needles.items():
                         if needle in text:
@@ -48,10 +49,9 @@ def _file_hits(needles: dict[str, str]) -> list[tuple]:
         data = path.read_bytes()
         texts = [data.decode("latin-1")]
         if data.startswith(b"%PDF"):
-            try:
+            # a PDF the reader cannot parse is still scanned raw
+            with contextlib.suppress(Exception):
                 texts.append("".join(page.extract_text() or "" for page in PdfReader(io.BytesIO(data)).pages))
-            except Exception:  # noqa: BLE001 - a PDF the reader cannot parse is still scanned raw
-                pass
         for label, needle in needles.items():
             if any(needle in t for t in texts):
                 hits.append((str(path.relative_to(settings.YIWANG_HOME)), label))
@@ -77,7 +77,9 @@ def test_no_plain_personal_data_at_rest_or_in_logs(world, complete_case, api, ca
             "item_code": world.item.code,
             "form": good_form_for(citizen, **{"applicant.phone": citizen.phone}),
             "channel": "online",
-            "parties": {"applicant": {"name": str(citizen), "id_number": citizen.id_number, "phone": citizen.phone}},
+            "parties": {
+                "applicant": {"name": str(citizen), "id_number": citizen.id_number, "phone": citizen.phone}
+            },
             "materials": [],
             "draft": True,
         },
@@ -85,7 +87,9 @@ def test_no_plain_personal_data_at_rest_or_in_logs(world, complete_case, api, ca
     assert r.status_code == 201, r.content
     code = client.get("/api/v1/identity/code").json()["code"]
     assert api(world.clerk).post("/api/v1/identity/verify", {"code": code}).status_code == 200
-    Client().post("/login/", {"username": citizen.id_number, "password": "wrong"})  # an ID typed as login name
+    Client().post(
+        "/login/", {"username": citizen.id_number, "password": "wrong"}
+    )  # an ID typed as login name
     assert client.get("/api/v1/exchange/access-records").status_code == 200
     # an address typed in the free text of a form is the one kind of personal data the platform
     # cannot recognise, so the scanner's address is one the registers hold (encrypted) instead
