@@ -162,7 +162,7 @@ def _procedure_body(notice: Notice) -> list[str]:
             "（国办发〔2020〕42号），本机关决定撤销该许可决定"
             + (f"，相关电子证照（{'、'.join(licences)}）同时撤销" if licences else "")
             + "，并将承诺不实的情况记入失信记录。",
-            d.get("remedy", ""),
+            _remedy(case, d),
         ]
     if k == NoticeKind.COOLING_OFF:
         return [

@@ -32,10 +32,10 @@ def _marriage_query(ex: Ex, purpose: str = "case_handling"):
 @pytest.mark.browser
 def test_exchange_pages_in_the_browser(live_server, transactional_db, world, submit_case, page, axe):
     ex = Ex(world, submit_case)
-    ex.agree(ex.marriage)
+    ex.agree(ex.marriage, purposes=("case_handling", "supervision"))
     # two consent requests for the citizen (two purposes), and a refused query in the log
     assert _marriage_query(ex).reason == "consent_required"
-    assert _marriage_query(ex, "prefill").reason == "consent_required"
+    assert _marriage_query(ex, "supervision").reason == "consent_required"
     base = live_server.url
     until = (date.today() + timedelta(days=200)).isoformat()
 
