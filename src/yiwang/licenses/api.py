@@ -208,7 +208,8 @@ def status_list(request: HttpRequest):
 @router.get("/keys", auth=None)
 def signing_keys(request: HttpRequest):
     """The issuer's licence verification keys, every version, as a JWK set: Ed25519 (`EdDSA`) and
-    SM2 (`GmSM2`, `crv: "SM2"`) per version; a credential's `kid` names the version."""
+    SM2 (`GmSM2`, `crv: "SM2"`) per version, each with its own `kid` ("GmSM2-<version>",
+    "EdDSA-<version>"): a credential's `kid` names exactly one of them."""
     response = JsonResponse({"keys": signing.public_jwks()})
     response["Cache-Control"] = "public, max-age=300"
     return response

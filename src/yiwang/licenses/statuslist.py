@@ -95,7 +95,7 @@ def token(*, uri: str) -> str:
         "ttl": TTL,
         "status_list": {"bits": 1, "lst": sdjwt.b64u(zlib.compress(raw, 9))},
     }
-    header = {"alg": sdjwt.ALG, "typ": "statuslist+jwt", "kid": str(km.version)}
+    header = {"alg": sdjwt.ALG, "typ": "statuslist+jwt", "kid": f"{sdjwt.ALG}-{km.version}"}
     return sdjwt.jwt_sign(header=header, payload=payload, key=km.private_key())
 
 
@@ -103,6 +103,7 @@ def token_decode(text: str) -> tuple[dict, bytes]:
     """Verify a status list token with the licence-signing key it names; (payload, bits)."""
     header, payload, signing_input, signature = sdjwt.jwt_decode(text)
     kid = str(header.get("kid", ""))
+    kid = kid.removeprefix(f"{sdjwt.ALG}-")  # "EdDSA-<version>" (or a bare version, before)
     if header.get("typ") != "statuslist+jwt" or header.get("alg") != sdjwt.ALG or not is_digits(kid):
         raise sdjwt.SdJwtError("malformed", "not a status list token")
     if not keys.verify(KeyPurpose.LICENSE_SIGNING, int(kid), signing_input, signature):

@@ -25,7 +25,8 @@ def test_valid_credential_verifies_with_everything_disclosed(world, issue_for):
     assert r["issuer"] == {
         "iss": services.issuer_url(),
         "key_version": lic.key_version,
-        "alg": "EdDSA",
+        "kid": f"GmSM2-{lic.key_version}",
+        "alg": "GmSM2",  # the default
         "name": world.dept.name,
         "code": world.dept.uscc,
     }
