@@ -130,7 +130,9 @@ def main() -> None:
     ts_alg = ts_ec.ECDSA(ts_hashes.SM3())
     raw = [
         (
-            encode_dss_signature(int.from_bytes(p.signature[:32], "big"), int.from_bytes(p.signature[32:], "big")),
+            encode_dss_signature(
+                int.from_bytes(p.signature[:32], "big"), int.from_bytes(p.signature[32:], "big")
+            ),
             p.signing_input,
         )
         for p in sm_parsed
@@ -143,7 +145,9 @@ def main() -> None:
     measures = {
         "raw_sm2_verify": lambda: rate(lambda sd: ts_pub.verify(sd[0], sd[1], ts_alg), raw),
         "raw_sm2_sign": lambda: rate(lambda m: ts_priv.sign(m, ts_alg), inputs),
-        "platform_sm2_verify": lambda: rate(lambda p: platform_pub.verify(p.signature, p.signing_input), sm_parsed),
+        "platform_sm2_verify": lambda: rate(
+            lambda p: platform_pub.verify(p.signature, p.signing_input), sm_parsed
+        ),
         "platform_sm2_sign": lambda: rate(platform_priv.sign, inputs),
         "verify_gmsm2_full": lambda: rate(lambda c: selectors.license_verify(credential=c), sm_creds),
         "verify_gmsm2_presentation": lambda: rate(lambda c: selectors.license_verify(credential=c), sm_shown),

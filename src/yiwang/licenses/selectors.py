@@ -16,7 +16,6 @@ from yiwang.accounts.models import AccountKind, User
 from yiwang.core import keys
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.masking import mask_id_number
-from yiwang.core.text import is_digits
 
 from . import sdjwt, signing, statuslist
 from .issuer import SHANGHAI, issuer_url, presentation_path, presentation_url, status_list_uri
@@ -178,7 +177,12 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
             if pres["withdrawn_at"] is not None:
                 reasons.append("withdrawn")
     out["status"] = status
-    out["issuer"] = {"iss": payload.get("iss"), "key_version": version, "kid": parsed.header["kid"], "alg": alg}
+    out["issuer"] = {
+        "iss": payload.get("iss"),
+        "key_version": version,
+        "kid": parsed.header["kid"],
+        "alg": alg,
+    }
     if lic is not None:
         out["type_code"] = lic[0]  # for pages (labels of the type's fields); not in the API answer
         out["issuer"].update(name=lic[1], code=lic[2])

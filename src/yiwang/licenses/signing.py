@@ -159,7 +159,13 @@ def public_jwks() -> list[dict]:
     for km in keys.public_keys(PURPOSE):
         ed = km.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         out.append(
-            {"kty": "OKP", "crv": "Ed25519", "alg": EDDSA, "kid": kid_for(EDDSA, km.version), "x": sdjwt.b64u(ed)}
+            {
+                "kty": "OKP",
+                "crv": "Ed25519",
+                "alg": EDDSA,
+                "kid": kid_for(EDDSA, km.version),
+                "x": sdjwt.b64u(ed),
+            }
         )
         xy = _sm2_key(km).public_key().xy
         out.append(

@@ -125,7 +125,7 @@ def test_concurrent_issuance_never_duplicates_a_number(world):
             for i in range(per_thread):
                 for name in ("不动产权证书", "食品经营许可证"):
                     numbers.append(_import(world, name, serial=k * 10 + i).number)
-        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+        except BaseException as exc:
             errors.append(exc)
         finally:
             close_old_connections()
@@ -149,11 +149,24 @@ def test_demo_types_carry_their_standards_face_items(world):
     by_name = {t.name: t for t in LicenseType.objects.all()}
     assert len(by_name) == len(DEMO_TYPES)
     must = {
-        "营业执照": {"domicile", "entity_type", "legal_representative", "registered_capital", "business_scope"},
+        "营业执照": {
+            "domicile",
+            "entity_type",
+            "legal_representative",
+            "registered_capital",
+            "business_scope",
+        },
         "食品经营许可证": {"address", "business_kind", "business_items", "legal_representative", "domicile"},
         "公共场所卫生许可证": {"address", "legal_representative", "licensed_items"},
         "生活饮用水供水单位卫生许可证": {"address", "sites", "supply_mode"},
-        "出生医学证明": {"birth_place", "sex", "born_at", "mother_name", "father_name", "delivery_institution"},
+        "出生医学证明": {
+            "birth_place",
+            "sex",
+            "born_at",
+            "mother_name",
+            "father_name",
+            "delivery_institution",
+        },
         "结婚证": {"spouse", "registered_on"},
         "不动产权证书": {"location", "unit_number", "right_type", "right_nature", "use", "area", "term"},
         "居民身份证": {"sex", "ethnicity", "born_on", "domicile"},

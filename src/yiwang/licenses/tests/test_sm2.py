@@ -258,7 +258,10 @@ def test_setting_chooses_the_algorithm(world, monkeypatch, issue_for):
     assert selectors.credential_matches(lic)
     monkeypatch.setenv("YIWANG_LICENSE_ALG", "EdDSA")  # Ed25519 kept as an option
     ed = issue_for(world)
-    assert _header(ed.credential)["alg"] == "EdDSA" and _header(ed.credential)["kid"] == f"EdDSA-{ed.key_version}"
+    assert (
+        _header(ed.credential)["alg"] == "EdDSA"
+        and _header(ed.credential)["kid"] == f"EdDSA-{ed.key_version}"
+    )
     assert selectors.license_verify(credential=ed.credential)["valid"] and selectors.credential_matches(ed)
     monkeypatch.setenv("YIWANG_LICENSE_ALG", "RS256")
     with pytest.raises(ImproperlyConfigured):

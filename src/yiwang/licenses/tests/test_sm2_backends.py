@@ -13,7 +13,7 @@ from cryptography.exceptions import InvalidSignature
 
 from yiwang.licenses import sdjwt, selectors, signing, sm2
 
-from .test_sm2 import D_A, FIBJS_JWS, FIBJS_X, FIBJS_Y, MESSAGE, N, R, S, X_A, Y_A, _independent_verify
+from .test_sm2 import D_A, FIBJS_JWS, FIBJS_X, FIBJS_Y, MESSAGE, X_A, Y_A, N, R, S, _independent_verify
 
 BOTH = [("tongsuopy", "gmssl"), ("gmssl", "tongsuopy")]
 MESSAGES = [MESSAGE, b"", "食品经营许可证".encode() * 40, bytes(range(256))]
@@ -37,7 +37,10 @@ def test_tongsuopy_known_answer_recommended_curve_default_uid():
     with pytest.raises(InvalidSignature):
         pub.verify(bytes.fromhex(R + S), MESSAGE + b".")
     # the standard's signature with the fixed k, made through the key's gmssl engine
-    assert key.sign(MESSAGE, k=0x59276E27D506861A16680F3AD9C02DCCEF3CC1FA3CDBE4CE6D54B80DEAC1BC21).hex().upper() == R + S
+    assert (
+        key.sign(MESSAGE, k=0x59276E27D506861A16680F3AD9C02DCCEF3CC1FA3CDBE4CE6D54B80DEAC1BC21).hex().upper()
+        == R + S
+    )
 
 
 def test_tongsuopy_is_not_the_empty_id_construction():
