@@ -165,3 +165,44 @@ def test_licences_signed_by_either_backend_verify_by_either(world, monkeypatch, 
             assert selectors.license_verify(credential=shown)["disclosed"] == {"name": lic.type.name}
     header = json.loads(sdjwt.b64u_decode(made["gmssl"].credential.split(".")[0]))
     assert header["alg"] == "GmSM2"
+
+
+def test_a_client_picking_the_key_by_kid_alone_verifies_both_kinds(world, monkeypatch, issue_for, client):
+    """A verifier outside the platform: fetch the JWK set, index it by `kid`, take the key the
+    credential's kid names — no look at `alg` — and verify with a library of its own (cryptography
+    for Ed25519, tongsuopy for SM2). Before and after a rotation."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+    from tongsuopy.crypto import hashes as ts_hashes
+    from tongsuopy.crypto.asymciphers import ec as ts_ec
+
+    from yiwang.core import keys
+    from yiwang.core.models import KeyPurpose
+
+    def client_verifies(credential: str) -> bool:
+        by_kid = {j["kid"]: j for j in client.get("/api/v1/licenses/keys").json()["keys"]}
+        jwt = credential.split("~")[0]
+        head, body, sig = jwt.split(".")
+        jwk = by_kid[json.loads(sdjwt.b64u_decode(head))["kid"]]
+        data, raw = f"{head}.{body}".encode(), sdjwt.b64u_decode(sig)
+        if jwk["kty"] == "OKP":
+            Ed25519PublicKey.from_public_bytes(sdjwt.b64u_decode(jwk["x"])).verify(raw, data)
+            return True
+        point = b"\x04" + sdjwt.b64u_decode(jwk["x"]) + sdjwt.b64u_decode(jwk["y"])
+        pub = ts_ec.EllipticCurvePublicKey.from_encoded_point(ts_ec.SM2(), point)
+        der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
+        pub.verify(der, data, ts_ec.ECDSA(ts_hashes.SM3()))
+        return True
+
+    made = []
+    for alg in ("GmSM2", "EdDSA"):
+        monkeypatch.setenv("YIWANG_LICENSE_ALG", alg)
+        made.append(issue_for(world))
+    keys.key_rotate(purpose=KeyPurpose.LICENSE_SIGNING)
+    for alg in ("GmSM2", "EdDSA"):
+        monkeypatch.setenv("YIWANG_LICENSE_ALG", alg)
+        made.append(issue_for(world))
+    kids = [json.loads(sdjwt.b64u_decode(lic.credential.split(".")[0]))["kid"] for lic in made]
+    assert len(set(kids)) == 4  # two algorithms × two versions, each its own kid
+    for lic in made:
+        assert client_verifies(lic.credential), lic.key_version
