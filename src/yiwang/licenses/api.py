@@ -24,6 +24,7 @@ MAX_CREDENTIAL = 64 * 1024
 
 class LicenseOut(Schema):
     identifier: str
+    number: str = ""
     type_code: str
     name: str
     status: str
@@ -79,6 +80,7 @@ class VerifyOut(Schema):
 def _license_out(lic) -> dict:
     return {
         "identifier": lic.identifier,
+        "number": lic.number,
         "type_code": lic.type.code,
         "name": lic.type.name,
         "status": selectors.effective_status(lic),

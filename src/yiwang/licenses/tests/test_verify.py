@@ -151,6 +151,7 @@ def test_api_list_is_the_holders_own(world, api, issue_for):
     assert [x["identifier"] for x in body] == [mine.identifier]
     assert body[0]["type_code"] == mine.type.code and body[0]["name"] == "食品经营许可证"
     assert body[0]["status"] == "valid" and body[0]["credential"] == mine.credential
+    assert body[0]["number"] == mine.number and body[0]["number"].startswith("JY")
     assert [x["identifier"] for x in api(world.citizen2).get("/api/v1/licenses").json()] == [
         theirs.identifier
     ]
