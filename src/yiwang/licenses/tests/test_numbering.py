@@ -6,7 +6,7 @@ import threading
 from datetime import date
 
 import pytest
-from django.db import close_old_connections, transaction
+from django.db import connection, transaction
 from stdnum.cn import uscc as uscc_check
 from stdnum.iso7064 import mod_11_10
 
@@ -128,7 +128,7 @@ def test_concurrent_issuance_never_duplicates_a_number(world):
         except BaseException as exc:
             errors.append(exc)
         finally:
-            close_old_connections()
+            connection.close()  # this thread's own connection
 
     threads = [threading.Thread(target=run, args=(k,)) for k in range(threads_n)]
     for t in threads:
