@@ -206,3 +206,36 @@ def test_a_client_picking_the_key_by_kid_alone_verifies_both_kinds(world, monkey
     assert len(set(kids)) == 4  # two algorithms × two versions, each its own kid
     for lic in made:
         assert client_verifies(lic.credential), lic.key_version
+
+
+def test_one_key_object_signs_and_verifies_from_many_threads():
+    """The per-process key cache shares one tongsuopy key between threads (cffi releases the GIL
+    inside the C calls): signatures made and checked at once all verify, wrong ones never do."""
+    import threading
+
+    key = sm2.Sm2PrivateKey.generate(backend="tongsuopy")
+    pub = key.public_key()
+    checker = sm2.Sm2PublicKey(pub.xy, backend="gmssl")
+    results: list[tuple[bytes, bytes]] = []
+    errors: list[BaseException] = []
+
+    def run(k):
+        try:
+            for i in range(40):
+                msg = f"线程{k}-{i}".encode()
+                sig = key.sign(msg)
+                pub.verify(sig, msg)
+                with pytest.raises(InvalidSignature):
+                    pub.verify(sig, msg + b"!")
+                results.append((msg, sig))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors and len(results) == 160
+    for msg, sig in results[::20]:  # a sample through the other implementation
+        checker.verify(sig, msg)
