@@ -83,13 +83,16 @@ def next_value(scope: str) -> int:
 def _seq(ctx: NumberContext, scope: str, width: int) -> str:
     value = next_value(f"{ctx.type_code}:{scope}")
     if value >= 10**width:
-        raise ValidationFailed("本年度该类证照编号已用尽", code="license_number_exhausted")
+        raise ValidationFailed("该类证照在此编号范围内的顺序号已用尽", code="license_number_exhausted")
     return f"{value:0{width}d}"
 
 
 def _uscc(ctx: NumberContext) -> str:
+    """The holder's 统一社会信用代码. A case whose applicant is a person (a founder registering a
+    company or an individual business, whose new code this platform does not assign) gets a
+    sequence number instead, so the case still completes."""
     if ctx.holder_id_type != "001":
-        raise ValidationFailed("营业执照的持证主体应为统一社会信用代码", code="license_number_holder")
+        return _sequence(ctx)
     return ctx.holder_id
 
 

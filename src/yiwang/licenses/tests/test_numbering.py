@@ -10,7 +10,6 @@ from django.db import connection, transaction
 from stdnum.cn import uscc as uscc_check
 from stdnum.iso7064 import mod_11_10
 
-from yiwang.core.errors import ValidationFailed
 from yiwang.core.testing import make_ric
 from yiwang.licenses import identifiers, numbering, sdjwt, selectors, services
 from yiwang.licenses.catalogue import DEMO_TYPES
@@ -91,19 +90,18 @@ def test_counters_per_scope(world):
     assert district_food.number.startswith("JY2420102000001")
 
 
-def test_numbers_need_what_their_format_names_and_rollback_returns_them(world):
-    type_ = LicenseType.objects.get(name="营业执照")
-    with pytest.raises(ValidationFailed) as exc:  # a 营业执照's number is a USCC
-        services.license_import(
-            type_=type_,
-            issuer=world.dept,
-            holder_name="张伟",
-            holder_id_type="111",
-            holder_id=make_ric(serial=9),
-            issued_on=DAY,
-        )
-    assert exc.value.code == "license_number_holder"
-    assert not License.objects.exists()  # nothing issued
+def test_person_holders_of_a_charter_and_rollback(world):
+    # a 营业执照 issued to a person (the registrant; the new entity's code is not assigned here)
+    # still gets a number, in the sequence format
+    lic = services.license_import(
+        type_=LicenseType.objects.get(name="营业执照"),
+        issuer=world.dept,
+        holder_name="张伟",
+        holder_id_type="111",
+        holder_id=make_ric(serial=9),
+        issued_on=DAY,
+    )
+    assert lic.number == "420100202600000001" and numbering.PATTERNS["sequence"].match(lic.number)
     # a rolled-back issuance gives its number back: the next licence of the scope is still 1
     with pytest.raises(RuntimeError), transaction.atomic():
         _import(world, "结婚证")
