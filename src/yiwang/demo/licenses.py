@@ -26,8 +26,27 @@ from .codes import uscc_make
 MALL_USERNAME = "mall"
 MALL_NAME = "武汉示例商业广场运营管理有限公司"
 TENANT_USERNAME = "business"
-# (licence type name, issuing department name)
-MALL_LICENSES = [("营业执照", "武汉市市场监督管理局"), ("公共场所卫生许可证", "武汉市卫生健康委员会")]
+MALL_ADDRESS = "武汉市江岸区中山大道1号示例广场"
+# (licence type name, issuing department name, face items its standard lists — demo values)
+MALL_LICENSES = [
+    (
+        "营业执照",
+        "武汉市市场监督管理局",
+        {
+            "domicile": MALL_ADDRESS,
+            "entity_type": "有限责任公司（自然人投资或控股）",
+            "legal_representative": "周强",
+            "registered_capital": "5000万元人民币",
+            "business_scope": "一般项目：商业综合体管理服务；物业管理；停车场服务；柜台、摊位出租；"
+            "会议及展览服务（除依法须经批准的项目外，凭营业执照依法自主开展经营活动）",
+        },
+    ),
+    (
+        "公共场所卫生许可证",
+        "武汉市卫生健康委员会",
+        {"address": MALL_ADDRESS, "legal_representative": "周强", "licensed_items": "商场（店）"},
+    ),
+]
 
 
 def mall_uscc() -> str:
@@ -64,7 +83,7 @@ def demo_load(*, world=None, password: str | None = None) -> dict:
         mall.save(update_fields=["password"])
     today = timezone.localdate()
     held = []
-    for type_name, dept_name in MALL_LICENSES:
+    for type_name, dept_name, face in MALL_LICENSES:
         type_ = LicenseType.objects.filter(name=type_name).first()
         dept = (
             getattr(world, "dept", None)
@@ -76,7 +95,10 @@ def demo_load(*, world=None, password: str | None = None) -> dict:
             continue
         lic = License.objects.filter(type=type_, holder_user=mall, case__isnull=True).first()
         if lic is None:
-            field = (type_.metadata_fields or [{}])[0].get("name", "address")
+            known = {f.get("name") for f in type_.metadata_fields or []}
+            metadata = {k: v for k, v in face.items() if k in known}
+            if "established_on" in known:
+                metadata["established_on"] = (today - timedelta(days=400)).isoformat()
             lic = services.license_import(
                 type_=type_,
                 issuer=dept,
@@ -85,7 +107,7 @@ def demo_load(*, world=None, password: str | None = None) -> dict:
                 holder_id=mall.uscc,
                 holder_user=mall,
                 issued_on=today - timedelta(days=400),
-                metadata={field: "武汉市江岸区中山大道1号示例广场"},
+                metadata=metadata,
             )
             out["licenses"] += 1
         held.append(lic)

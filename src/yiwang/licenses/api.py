@@ -24,6 +24,7 @@ MAX_CREDENTIAL = 64 * 1024
 
 class LicenseOut(Schema):
     identifier: str
+    number: str = ""
     type_code: str
     name: str
     status: str
@@ -79,6 +80,7 @@ class VerifyOut(Schema):
 def _license_out(lic) -> dict:
     return {
         "identifier": lic.identifier,
+        "number": lic.number,
         "type_code": lic.type.code,
         "name": lic.type.name,
         "status": selectors.effective_status(lic),
@@ -208,7 +210,8 @@ def status_list(request: HttpRequest):
 @router.get("/keys", auth=None)
 def signing_keys(request: HttpRequest):
     """The issuer's licence verification keys, every version, as a JWK set: Ed25519 (`EdDSA`) and
-    SM2 (`GmSM2`, `crv: "SM2"`) per version; a credential's `kid` names the version."""
+    SM2 (`GmSM2`, `crv: "SM2"`) per version, each with its own `kid` ("GmSM2-<version>",
+    "EdDSA-<version>"): a credential's `kid` names exactly one of them."""
     response = JsonResponse({"keys": signing.public_jwks()})
     response["Cache-Control"] = "public, max-age=300"
     return response

@@ -11,6 +11,20 @@ from yiwang.core.fields import EncryptedTextField
 
 from .identifiers import type_code_field_validator
 
+# numbering.RULE_CHOICES (kept here: numbering imports the models)
+NUMBER_RULE_CHOICES = [
+    ("uscc", "统一社会信用代码（营业执照）"),
+    ("id_number", "公民身份号码（居民身份证）"),
+    ("food_jy", "JY+14位数字（食品经营许可证）"),
+    ("real_estate", "省简称(年份)市县不动产权第N号（不动产权证书）"),
+    ("marriage", "J+区划代码-年份-顺序号（结婚证字号）"),
+    ("health_public", "省简称卫公证字〔年份〕第N号（公共场所卫生许可证）"),
+    ("health_water", "省简称卫水字〔年份〕第N号（供水单位卫生许可证）"),
+    ("birth", "字母+9位数字（出生医学证明）"),
+    ("social_security", "字母+8位数字（社会保障卡卡号）"),
+    ("sequence", "区划代码+年份+8位顺序号（无全国格式）"),
+]
+
 
 def new_ledger_salt() -> str:
     return secrets.token_hex(32)
@@ -39,6 +53,14 @@ class LicenseType(models.Model):
         help_text='[{"name","title","source"}]：source 为申请表数据元素编码（可空）',
     )
     template = models.CharField("版式模板", max_length=100, blank=True)
+    number_rule = models.CharField(
+        "证照编号规则",
+        max_length=20,
+        default="sequence",
+        choices=NUMBER_RULE_CHOICES,
+        help_text="证照编号（印在证面上）按该类证照自己的格式生成，与证照标识（GB/T 36904）分开",
+    )
+    standard = models.CharField("照面信息依据", max_length=200, blank=True)
     issued_here = models.BooleanField("本平台签发", default=True, help_text="居民身份证等仅持有、不在此签发")
     items = models.ManyToManyField(
         "catalog.Item", verbose_name="签发事项", blank=True, related_name="license_types"
@@ -75,12 +97,30 @@ class LicenseSerial(models.Model):
     id = models.BigAutoField(primary_key=True)
 
 
+class LicenseNumberCounter(models.Model):
+    """The last number given in one scope of a licence type's number rule (numbering.py): one row
+    per scope, incremented in the issuing transaction, so numbers are unique and gapless."""
+
+    scope = models.CharField("编号范围", max_length=150, unique=True)
+    last = models.PositiveBigIntegerField("已用顺序号", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "证照编号计数"
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.last}"
+
+
 class License(models.Model):
     identifier = models.CharField("证照标识", max_length=120, unique=True)
     type = models.ForeignKey(
         LicenseType, verbose_name="证照类型", on_delete=models.PROTECT, related_name="licenses"
     )
-    serial = models.CharField("证照编号", max_length=40)
+    # the serial part of the GB/T 36904 identifier (the platform's sequence)
+    serial = models.CharField("证照标识顺序号", max_length=40)
+    # 证照编号 in the type's own format (numbering.py), printed on the licence (licences issued
+    # before numbers had formats keep their serial here)
+    number = models.CharField("证照编号", max_length=80, blank=True, db_index=True)
     version = models.PositiveSmallIntegerField("版本", default=1)
     status_index = models.BigIntegerField("状态列表序号", unique=True)
     issuer_name = models.CharField("颁发机构", max_length=100)

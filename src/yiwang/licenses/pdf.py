@@ -42,7 +42,7 @@ def check_path(lic: License) -> str:
 def face_rows(lic: License) -> list[tuple[str, str]]:
     holder_id = lic.holder_id if lic.holder_id_type == "001" else mask_id_number(lic.holder_id)
     rows = [
-        ("证照编号", lic.serial),
+        ("证照编号", lic.number or lic.serial),
         ("持证主体", lic.holder_name),
         (presenters.ID_TYPES.get(lic.holder_id_type, "持证主体代码"), holder_id),
     ]

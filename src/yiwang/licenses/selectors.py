@@ -16,7 +16,6 @@ from yiwang.accounts.models import AccountKind, User
 from yiwang.core import keys
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.masking import mask_id_number
-from yiwang.core.text import is_digits
 
 from . import sdjwt, signing, statuslist
 from .issuer import SHANGHAI, issuer_url, presentation_path, presentation_url, status_list_uri
@@ -109,14 +108,18 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
     except sdjwt.SdJwtError as exc:
         out["reasons"] = [exc.code]
         return out
-    kid = parsed.header.get("kid")
-    if parsed.header.get("typ") != sdjwt.TYP or not isinstance(kid, str) or not is_digits(kid):
+    alg = parsed.header.get("alg")
+    if parsed.header.get("typ") != sdjwt.TYP or not isinstance(parsed.header.get("kid"), str):
         out["reasons"] = ["malformed"]
         return out
-    try:
-        key = signing.public_key(parsed.header.get("alg"), int(kid))
-    except signing.UnsupportedAlg:
+    if alg not in signing.ALGS:
         out["reasons"] = ["unsupported_alg"]
+        return out
+    try:
+        version = signing.kid_version(parsed.header["kid"], alg)
+        key = signing.public_key(alg, version)
+    except signing.BadKid:
+        out["reasons"] = ["unknown_key"]
         return out
     except keys.KeyError_:
         out["reasons"] = ["unknown_key"]
@@ -174,7 +177,12 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
             if pres["withdrawn_at"] is not None:
                 reasons.append("withdrawn")
     out["status"] = status
-    out["issuer"] = {"iss": payload.get("iss"), "key_version": int(kid), "alg": parsed.header["alg"]}
+    out["issuer"] = {
+        "iss": payload.get("iss"),
+        "key_version": version,
+        "kid": parsed.header["kid"],
+        "alg": alg,
+    }
     if lic is not None:
         out["type_code"] = lic[0]  # for pages (labels of the type's fields); not in the API answer
         out["issuer"].update(name=lic[1], code=lic[2])
@@ -286,13 +294,13 @@ def credential_matches(lic: License) -> bool:
     licence row says (type, status-list index, identifier)."""
     try:
         parsed = sdjwt.parse(lic.credential)
-        kid = parsed.header.get("kid")
-        if parsed.header.get("typ") != sdjwt.TYP or not isinstance(kid, str) or not is_digits(kid):
+        if parsed.header.get("typ") != sdjwt.TYP:
             return False
-        key = signing.public_key(parsed.header.get("alg"), int(kid))
-    except (sdjwt.SdJwtError, keys.KeyError_, signing.UnsupportedAlg):
+        version = signing.kid_version(parsed.header.get("kid"), parsed.header.get("alg"))
+        key = signing.public_key(parsed.header.get("alg"), version)
+    except (sdjwt.SdJwtError, keys.KeyError_, signing.UnsupportedAlg, signing.BadKid):
         return False
-    if int(kid) != lic.key_version or not sdjwt.verify_signature(parsed, key):
+    if version != lic.key_version or not sdjwt.verify_signature(parsed, key):
         return False
     if sdjwt.resolve_disclosures(parsed):
         return False

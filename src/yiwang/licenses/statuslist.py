@@ -13,15 +13,14 @@ from __future__ import annotations
 import time
 import zlib
 
+from cryptography.exceptions import InvalidSignature
 from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from yiwang.core import keys
-from yiwang.core.models import KeyPurpose
-from yiwang.core.text import is_digits
 
-from . import sdjwt
+from . import sdjwt, signing
 from .models import License, LicenseStatus
 
 CACHE_KEY = "licenses:status-list:bits"
@@ -85,8 +84,10 @@ def invalidate_committed() -> None:
 
 
 def token(*, uri: str) -> str:
+    """The signed list, in the algorithm of new credentials (YIWANG_LICENSE_ALG: GmSM2 by default)
+    with the licence-signing key's kid for it."""
     raw = bits_build()
-    km = keys.active_key(KeyPurpose.LICENSE_SIGNING)
+    signer = signing.active_signer()
     now = int(timezone.now().timestamp())
     payload = {
         "sub": uri,
@@ -95,18 +96,25 @@ def token(*, uri: str) -> str:
         "ttl": TTL,
         "status_list": {"bits": 1, "lst": sdjwt.b64u(zlib.compress(raw, 9))},
     }
-    header = {"alg": sdjwt.ALG, "typ": "statuslist+jwt", "kid": str(km.version)}
-    return sdjwt.jwt_sign(header=header, payload=payload, key=km.private_key())
+    header = {"alg": signer.alg, "typ": "statuslist+jwt", "kid": signer.kid}
+    return sdjwt.jwt_sign(header=header, payload=payload, key=signer.key)
 
 
 def token_decode(text: str) -> tuple[dict, bytes]:
-    """Verify a status list token with the licence-signing key it names; (payload, bits)."""
+    """Verify a status list token with the licence-signing key it names (GmSM2 or EdDSA);
+    (payload, bits)."""
     header, payload, signing_input, signature = sdjwt.jwt_decode(text)
-    kid = str(header.get("kid", ""))
-    if header.get("typ") != "statuslist+jwt" or header.get("alg") != sdjwt.ALG or not is_digits(kid):
+    alg = header.get("alg")
+    if header.get("typ") != "statuslist+jwt" or alg not in signing.ALGS:
         raise sdjwt.SdJwtError("malformed", "not a status list token")
-    if not keys.verify(KeyPurpose.LICENSE_SIGNING, int(kid), signing_input, signature):
-        raise sdjwt.SdJwtError("bad_signature", "status list signature does not verify")
+    try:
+        key = signing.public_key(alg, signing.kid_version(header.get("kid"), alg))
+    except (signing.BadKid, keys.KeyError_) as exc:
+        raise sdjwt.SdJwtError("unknown_key", "no such status list key") from exc
+    try:
+        key.verify(signature, signing_input)
+    except InvalidSignature as exc:
+        raise sdjwt.SdJwtError("bad_signature", "status list signature does not verify") from exc
     lst = payload.get("status_list") or {}
     if lst.get("bits") != 1:
         raise sdjwt.SdJwtError("malformed", "unsupported status size")

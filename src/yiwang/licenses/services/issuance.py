@@ -18,7 +18,7 @@ from yiwang.core.errors import ValidationFailed
 from yiwang.ledger import services as ledger
 from yiwang.organizations.models import Department
 
-from .. import identifiers, sdjwt, signing
+from .. import identifiers, numbering, sdjwt, signing
 from ..issuer import SHANGHAI, issuer_url, status_list_uri
 from ..ledgering import commitment, ledger_payload
 from ..models import HolderIdType, License, LicenseSerial, LicenseType
@@ -47,7 +47,7 @@ def credential_claims(lic: License) -> tuple[dict, dict]:
         visible["exp"] = _end_of_day_ts(lic.valid_until)
     disclosable = {
         "identifier": lic.identifier,
-        "number": lic.serial,
+        "number": lic.number,
         "name": lic.type.name,
         "type_code": lic.type.code,
         "type_name": lic.type.name,
@@ -144,6 +144,18 @@ def _issue_one(
     return lic
 
 
+def _place_name(dept: Department) -> str:
+    """The registry's place in a 不动产权证书 number: the city, and the district for a district's
+    registry ("武汉市", "武汉市江岸区")."""
+    region = dept.region
+    if region is None:
+        return ""
+    if region.level == "city" or region.parent_id is None:
+        return region.name
+    parent = region.parent
+    return f"{parent.name}{region.name}" if parent.level == "city" else region.name
+
+
 def _issue(
     *,
     type_: LicenseType,
@@ -162,10 +174,23 @@ def _issue(
     seq = LicenseSerial.objects.create().pk
     serial = f"{issued_on.year}{seq:08d}"
     identifier = identifiers.build(type_code=type_.code, issuer_uscc=dept.uscc, serial=serial, version=1)
+    number = numbering.allocate(
+        type_.number_rule,
+        numbering.NumberContext(
+            type_code=type_.code,
+            region_code=getattr(dept.region, "code", "") or jurisdiction,
+            place=_place_name(dept),
+            holder_id_type=holder_id_type,
+            holder_id=holder_id,
+            issued_on=issued_on,
+            metadata=metadata,
+        ),
+    )
     lic = License(
         identifier=identifier,
         type=type_,
         serial=serial,
+        number=number,
         version=1,
         status_index=seq,
         issuer_name=dept.name,

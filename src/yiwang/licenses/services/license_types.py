@@ -19,7 +19,7 @@ LICENSE_RESULT_TYPE = "10"  # 办理结果类型 10 = 证照 (GB/T 39046)
 @transaction.atomic
 def license_types_load() -> int:
     """Create or update the demo catalogue (idempotent). Returns the number of types."""
-    for (definer_name, definer_uscc), seq, name, months, fields, issued_here in DEMO_TYPES:
+    for (definer_name, definer_uscc), seq, name, months, fields, issued_here, rule, standard in DEMO_TYPES:
         code = identifiers.validate_type_code(definer_uscc + seq)
         LicenseType.objects.update_or_create(
             code=code,
@@ -29,6 +29,8 @@ def license_types_load() -> int:
                 "validity_months": months,
                 "metadata_fields": fields,
                 "issued_here": issued_here,
+                "number_rule": rule,
+                "standard": standard,
             },
         )
     return len(DEMO_TYPES)

@@ -45,7 +45,7 @@ def test_completion_issues_a_signed_licence(world, issue_for):
     assert lic.metadata == {"address": good_form()["premises.address"], "area": 80}
     assert lic.valid_until == services.add_months(lic.valid_from, 60) - timedelta(days=1)
     parsed = sdjwt.parse(lic.credential)
-    assert parsed.header["kid"] == str(lic.key_version)
+    assert parsed.header["kid"] == f"GmSM2-{lic.key_version}"
     assert parsed.payload["status"]["status_list"]["idx"] == lic.status_index
     assert sdjwt.resolve_disclosures(parsed) == []
     assert parsed.disclosed["identifier"] == lic.identifier

@@ -34,6 +34,7 @@ def test_wallet_lists_own_licences_and_builds_a_presentation(world, issue_for):
     c = login(world.citizen)
     html = c.get("/my/licenses/").content.decode()
     assert html.count('<section class="panel" aria-labelledby="lic-') == 1 and mine.identifier in html
+    assert f"证照编号：{mine.number}" in html
     assert world.citizen.id_number not in html  # masked even for the holder's own page
     until = (timezone.localdate() + timedelta(days=3)).isoformat()
     form = {

@@ -22,7 +22,7 @@ def test_printable_pdf_with_seal_and_qr_to_the_check_page(world, issue_for):
     for expected in [
         "食品经营许可证",
         "张伟",
-        lic.serial,
+        lic.number,
         "武汉市市场监督管理局",
         "扫码核验",
         "沿江大道100号",

@@ -248,14 +248,21 @@ def _header(cred):
 
 def test_setting_chooses_the_algorithm(world, monkeypatch, issue_for):
     monkeypatch.delenv("YIWANG_LICENSE_ALG", raising=False)
-    assert signing.configured_alg() == "EdDSA"
-    assert _header(issue_for(world).credential)["alg"] == "EdDSA"
-    monkeypatch.setenv("YIWANG_LICENSE_ALG", "GmSM2")
+    assert signing.configured_alg() == "GmSM2"  # SM2 with SM3 by default
     lic = issue_for(world)
     assert _header(lic.credential)["alg"] == "GmSM2"
+    assert _header(lic.credential)["kid"] == f"GmSM2-{lic.key_version}"
     r = selectors.license_verify(credential=lic.credential)
     assert r["valid"] and r["issuer"]["alg"] == "GmSM2" and r["disclosed"]["identifier"] == lic.identifier
+    assert r["issuer"]["kid"] == f"GmSM2-{lic.key_version}"
     assert selectors.credential_matches(lic)
+    monkeypatch.setenv("YIWANG_LICENSE_ALG", "EdDSA")  # Ed25519 kept as an option
+    ed = issue_for(world)
+    assert (
+        _header(ed.credential)["alg"] == "EdDSA"
+        and _header(ed.credential)["kid"] == f"EdDSA-{ed.key_version}"
+    )
+    assert selectors.license_verify(credential=ed.credential)["valid"] and selectors.credential_matches(ed)
     monkeypatch.setenv("YIWANG_LICENSE_ALG", "RS256")
     with pytest.raises(ImproperlyConfigured):
         signing.configured_alg()
@@ -278,12 +285,14 @@ def test_sm2_licence_selective_disclosure_and_tampering(world, use_sm2, issue_fo
     # the same signature presented as EdDSA, or under an unknown algorithm
     _h, p, s = jwt.split(".")
     rest = lic.credential[len(jwt) :]
-    for alg, reason in [
-        ("EdDSA", "bad_signature"),
-        ("ES256", "unsupported_alg"),
-        ("SM2SM3", "unsupported_alg"),
+    v = lic.key_version
+    for alg, kid, reason in [
+        ("EdDSA", f"GmSM2-{v}", "unknown_key"),  # the kid names the SM2 key, not an Ed25519 one
+        ("EdDSA", f"EdDSA-{v}", "bad_signature"),
+        ("ES256", f"GmSM2-{v}", "unsupported_alg"),
+        ("SM2SM3", f"GmSM2-{v}", "unsupported_alg"),
     ]:
-        header = {**_header(lic.credential), "alg": alg}
+        header = {**_header(lic.credential), "alg": alg, "kid": kid}
         forged = f"{sdjwt.b64u(json.dumps(header).encode())}.{p}.{s}{rest}"
         assert selectors.license_verify(credential=forged)["reasons"] == [reason]
 
@@ -305,17 +314,28 @@ def test_rotation_and_switching_keep_old_licences_verifiable(world, monkeypatch,
     signing.clear_cache()
     keys.clear_cache()
     assert signing.public_key("GmSM2", sm2_v1.key_version) == k1
-    # a GmSM2 credential claiming the other version's kid fails
+    # a GmSM2 credential claiming the other version's kid fails, and so does another algorithm's kid
     jwt = sm2_v1.credential.split("~")[0]
     _h, p, s = jwt.split(".")
-    header = {**_header(jwt), "kid": str(sm2_v2.key_version)}
-    forged = f"{sdjwt.b64u(json.dumps(header).encode())}.{p}.{s}{sm2_v1.credential[len(jwt) :]}"
-    assert selectors.license_verify(credential=forged)["reasons"] == ["bad_signature"]
+    for kid, reason in [
+        (f"GmSM2-{sm2_v2.key_version}", "bad_signature"),
+        (str(sm2_v2.key_version), "bad_signature"),  # the bare version of credentials issued before
+        (f"EdDSA-{sm2_v1.key_version}", "unknown_key"),
+        ("GmSM2-999", "unknown_key"),
+        ("GmSM2-x", "unknown_key"),
+    ]:
+        header = {**_header(jwt), "kid": kid}
+        forged = f"{sdjwt.b64u(json.dumps(header).encode())}.{p}.{s}{sm2_v1.credential[len(jwt) :]}"
+        assert selectors.license_verify(credential=forged)["reasons"] == [reason], kid
+    # rotation keeps the old version's kids published: credentials signed with them stay valid
     jwks = signing.public_jwks()
     assert {(j["kid"], j["alg"]) for j in jwks} >= {
-        (str(sm2_v1.key_version), "GmSM2"),
-        (str(sm2_v2.key_version), "EdDSA"),
+        (f"GmSM2-{sm2_v1.key_version}", "GmSM2"),
+        (f"EdDSA-{sm2_v1.key_version}", "EdDSA"),
+        (f"GmSM2-{sm2_v2.key_version}", "GmSM2"),
+        (f"EdDSA-{sm2_v2.key_version}", "EdDSA"),
     }
+    assert len({j["kid"] for j in jwks}) == len(jwks)
 
 
 def test_public_key_set_published(world, client):
@@ -325,7 +345,9 @@ def test_public_key_set_published(world, client):
     jwks = r.json()["keys"]
     sm2_jwk = next(j for j in jwks if j["alg"] == "GmSM2")
     ed_jwk = next(j for j in jwks if j["alg"] == "EdDSA")
-    assert sm2_jwk["crv"] == "SM2" and ed_jwk["crv"] == "Ed25519" and sm2_jwk["kid"] == ed_jwk["kid"]
+    assert sm2_jwk["crv"] == "SM2" and ed_jwk["crv"] == "Ed25519"
+    assert sm2_jwk["kid"] != ed_jwk["kid"] and len({j["kid"] for j in jwks}) == len(jwks)
     xy = sdjwt.b64u_decode(sm2_jwk["x"]) + sdjwt.b64u_decode(sm2_jwk["y"])
-    assert sm2.Sm2PublicKey(xy) == signing.public_key("GmSM2", int(sm2_jwk["kid"]))
+    version = int(sm2_jwk["kid"].split("-")[1])
+    assert sm2.Sm2PublicKey(xy) == signing.public_key("GmSM2", version)
     assert "d" not in sm2_jwk and "d" not in ed_jwk

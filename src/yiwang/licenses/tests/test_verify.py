@@ -25,7 +25,8 @@ def test_valid_credential_verifies_with_everything_disclosed(world, issue_for):
     assert r["issuer"] == {
         "iss": services.issuer_url(),
         "key_version": lic.key_version,
-        "alg": "EdDSA",
+        "kid": f"GmSM2-{lic.key_version}",
+        "alg": "GmSM2",  # the default
         "name": world.dept.name,
         "code": world.dept.uscc,
     }
@@ -123,12 +124,14 @@ def test_revocation_is_final(world, issue_for):
         services.license_set_status(license=lic, status="valid")
 
 
-def test_status_list_token(world, api, issue_for):
+def test_status_list_token(world, api, issue_for, monkeypatch):
     a, b, c = issue_for(world), issue_for(world), issue_for(world)
     services.license_set_status(license=b, status="revoked")
     resp = api().get("/api/v1/licenses/status-list")
     assert resp.status_code == 200 and resp["Content-Type"] == "application/statuslist+jwt"
     payload, bits = statuslist.token_decode(resp.content.decode())
+    header = json.loads(sdjwt.b64u_decode(resp.content.decode().split(".")[0]))
+    assert header["alg"] == "GmSM2" and header["kid"] == f"GmSM2-{a.key_version}"  # like the licences
     assert payload["sub"] == services.status_list_uri() and payload["status_list"]["bits"] == 1
     assert zlib.decompress(sdjwt.b64u_decode(payload["status_list"]["lst"])) == bits
     assert [statuslist.bit(bits, x.status_index) for x in (a, b, c)] == [0, 1, 0]
@@ -139,6 +142,10 @@ def test_status_list_token(world, api, issue_for):
     )
     with pytest.raises(sdjwt.SdJwtError):
         statuslist.token_decode(tampered)
+    monkeypatch.setenv("YIWANG_LICENSE_ALG", "EdDSA")
+    ed = api().get("/api/v1/licenses/status-list").content.decode()
+    assert json.loads(sdjwt.b64u_decode(ed.split(".")[0]))["alg"] == "EdDSA"
+    assert statuslist.token_decode(ed)[1] == bits
 
 
 def test_api_list_is_the_holders_own(world, api, issue_for):
@@ -150,6 +157,7 @@ def test_api_list_is_the_holders_own(world, api, issue_for):
     assert [x["identifier"] for x in body] == [mine.identifier]
     assert body[0]["type_code"] == mine.type.code and body[0]["name"] == "食品经营许可证"
     assert body[0]["status"] == "valid" and body[0]["credential"] == mine.credential
+    assert body[0]["number"] == mine.number and body[0]["number"].startswith("JY")
     assert [x["identifier"] for x in api(world.citizen2).get("/api/v1/licenses").json()] == [
         theirs.identifier
     ]
