@@ -130,7 +130,7 @@
 
   var lastPointed = null;
   function pointRead(el) {
-    if (!has("pref-speak")) { return; }
+    if (!has("pref-speak") || reading) { return; }  // 连读 goes on until 停止 (or Esc)
     var block = blockAt(el);
     if (!block || block === lastPointed) { return; }
     lastPointed = block;
@@ -154,6 +154,9 @@
       }
     }
     readQueue = blocks.slice(start);
+    if (from && main.contains(from) && from !== main && !blocks.some(function (b) { return b === from || b.contains(from); })) {
+      readQueue.unshift(from);  // the focused link or control itself first
+    }
     next();
   }
   function next() {
