@@ -49,7 +49,20 @@ BUSINESS_STAGES = [
 ]
 # 长辈版: the services older people use most come from these themes and words (the catalogue's).
 ELDER_THEMES = ("社会保障", "医疗卫生", "社会救助", "住房保障", "户籍办理")
-ELDER_WORDS = ("养老", "退休", "高龄", "老年", "医保", "医疗保险", "社保", "社会保险", "优待", "津贴", "残疾", "救助")
+ELDER_WORDS = (
+    "养老",
+    "退休",
+    "高龄",
+    "老年",
+    "医保",
+    "医疗保险",
+    "社保",
+    "社会保险",
+    "优待",
+    "津贴",
+    "残疾",
+    "救助",
+)
 # The two zones of the elder home (敬老爱老, 助残服务): words in the item's name or conditions.
 ZONES = {
     "敬老爱老": ("养老", "退休", "高龄", "老年", "优待", "医保", "医疗保险"),
@@ -119,7 +132,14 @@ def my_open_work(user) -> dict:
     from yiwang.cases.models import Status
     from yiwang.licenses import selectors as licences
 
-    unfinished = (Status.DRAFT, Status.SUBMITTED, Status.SUPPLEMENT_REQUESTED, Status.ACCEPTED, Status.REVIEWED, Status.APPROVED)
+    unfinished = (
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.SUPPLEMENT_REQUESTED,
+        Status.ACCEPTED,
+        Status.REVIEWED,
+        Status.APPROVED,
+    )
     open_cases = list(cases.case_list(user=user).filter(status__in=unfinished)[:10])
     return {
         "open_cases": open_cases,

@@ -45,5 +45,9 @@ def callback_request(*, hall, name: str, phone: str, topic: str = "", user=None)
     if fields:
         raise ValidationFailed("提交的内容有误，请按提示修改", fields=fields)
     return CallbackRequest.objects.create(
-        hall=hall, name=name, phone=phone, topic=topic, user=user if getattr(user, "is_authenticated", False) else None
+        hall=hall,
+        name=name,
+        phone=phone,
+        topic=topic,
+        user=user if getattr(user, "is_authenticated", False) else None,
     )

@@ -8,13 +8,13 @@ from datetime import datetime
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.models import AnonymousUser
-from django.templatetags.static import static
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -40,7 +40,6 @@ from . import prefs as a11y
 from . import selectors as portal
 from . import services as portal_services
 from .context import current_prefs
-
 
 
 def _safe_next(request: HttpRequest, url: str | None) -> str | None:
@@ -578,7 +577,12 @@ def manifest(request: HttpRequest) -> HttpResponse:
         "background_color": "#ffffff",
         "theme_color": "#b3001b",
         "icons": [
-            {"src": static(f"portal/icons/icon-{n}.png"), "sizes": f"{n}x{n}", "type": "image/png", "purpose": "any"}
+            {
+                "src": static(f"portal/icons/icon-{n}.png"),
+                "sizes": f"{n}x{n}",
+                "type": "image/png",
+                "purpose": "any",
+            }
             for n in (192, 512)
         ],
         "shortcuts": [

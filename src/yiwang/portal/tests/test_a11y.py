@@ -125,10 +125,29 @@ def test_settings_follow_the_account_to_another_browser(client, world, django_us
 
 def test_every_toolbar_control_is_in_the_server_html(client, world):
     html = page(client, "/login/")
-    for name in ("指读", "连读", "停止朗读", "语速", "音量", "放大", "缩小", "配色", "大鼠标", "十字光标", "大字幕", "纯文本", "重置", "长辈版"):
+    for name in (
+        "指读",
+        "连读",
+        "停止朗读",
+        "语速",
+        "音量",
+        "放大",
+        "缩小",
+        "配色",
+        "大鼠标",
+        "十字光标",
+        "大字幕",
+        "纯文本",
+        "重置",
+        "长辈版",
+    ):
         assert name in html, name
     assert 'aria-keyshortcuts="Alt+Shift+A"' in html
-    assert html.index('class="skip-link"') < html.index('<summary class="tool a11y-opener"') < html.index('class="brand"')
+    assert (
+        html.index('class="skip-link"')
+        < html.index('<summary class="tool a11y-opener"')
+        < html.index('class="brand"')
+    )
     assert "<script>" not in html and ' style="' not in html
 
 
@@ -137,9 +156,27 @@ def test_home_has_life_events_stages_bundles_most_used_departments_and_halls(cli
     world.hall.address = "武汉市江岸区沿江大道188号"
     world.hall.save()
     html = page(client)
-    for text in ("按人生事件办事", "生育", "上学", "就业", "婚姻", "住房", "退休", "按企业阶段办事", "企业开办",
-                 "企业经营", "企业变更", "企业注销", "高效办成一件事", "常用事项", "按部门办事",
-                 "武汉市江岸区沿江大道188号", "食品经营许可（新办）", "电子身份码", "我的证照"):
+    for text in (
+        "按人生事件办事",
+        "生育",
+        "上学",
+        "就业",
+        "婚姻",
+        "住房",
+        "退休",
+        "按企业阶段办事",
+        "企业开办",
+        "企业经营",
+        "企业变更",
+        "企业注销",
+        "高效办成一件事",
+        "常用事项",
+        "按部门办事",
+        "武汉市江岸区沿江大道188号",
+        "食品经营许可（新办）",
+        "电子身份码",
+        "我的证照",
+    ):
         assert text in html, text
     assert 'href="/?theme=%E7%94%9F%E8%82%B2%E6%94%B6%E5%85%BB"' in html  # 生育 → 生育收养
 
@@ -180,7 +217,10 @@ def test_callback_request_to_the_hall(client, world):
     r = client.post("/elder/callback/", {"name": "王奶奶", "phone": "139", "hall": world.hall.pk})
     assert r.status_code == 422 and "请填写 11 位手机号码" in r.content.decode()
     assert 'aria-invalid="true"' in r.content.decode()
-    r = client.post("/elder/callback/", {"name": "王奶奶", "phone": "13912345678", "hall": world.hall.pk, "topic": "高龄津贴"})
+    r = client.post(
+        "/elder/callback/",
+        {"name": "王奶奶", "phone": "13912345678", "hall": world.hall.pk, "topic": "高龄津贴"},
+    )
     assert r.status_code == 302
     row = CallbackRequest.objects.get()
     assert row.hall == world.hall and row.phone == "13912345678" and row.status == "waiting"

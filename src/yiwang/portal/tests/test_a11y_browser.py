@@ -94,7 +94,9 @@ def test_each_toolbar_function_changes_what_it_should_and_survives_a_reload(live
 
     # 大鼠标: the pointer is the large cursor picture
     tool(page, "大鼠标")
-    assert "cursor.svg" in page.evaluate("getComputedStyle(document.querySelector('main p') || document.body).cursor")
+    assert "cursor.svg" in page.evaluate(
+        "getComputedStyle(document.querySelector('main p') || document.body).cursor"
+    )
 
     # 十字光标: two lines follow the pointer
     tool(page, "十字光标")
@@ -139,7 +141,12 @@ def test_text_only_shows_the_page_content_in_reading_order(live_server, world, p
         "rgba(0, 0, 0, 0)",
         "transparent",
     )
-    assert page.evaluate("getComputedStyle(document.querySelector('main .panel') || document.querySelector('main')).display") == "block"
+    assert (
+        page.evaluate(
+            "getComputedStyle(document.querySelector('main .panel') || document.querySelector('main')).display"
+        )
+        == "block"
+    )
     page.reload()
     assert "pref-text" in classes(page) and content in page.inner_text("main")
 
@@ -169,7 +176,7 @@ def test_speech_reads_the_focus_and_the_page_and_says_so_without_a_chinese_voice
     page.focus("main a >> nth=0")
     link = page.inner_text("main a >> nth=0").strip()
     until(page, "window.__spoken.some(s => s.text === arg)", link)
-    said = [s for s in page.evaluate("window.__spoken") if s.get("text") == link][0]
+    said = next(s for s in page.evaluate("window.__spoken") if s.get("text") == link)
     assert said["rate"] == 1.5 and said["lang"] == "zh-CN"
     # 连读 from the page's heading on: the heading first, then what follows
     # 连读 from the focus on (with the keyboard: focus the link, then the 连读 button, Enter)
@@ -235,9 +242,7 @@ def test_service_worker_serves_the_offline_page_and_never_caches_personal_pages(
     assert "/offline/" in cached
     assert all(p == "/offline/" or p.startswith("/static/") for p in cached), cached
     # the offline page (cached without cookies) names nobody
-    offline_html = page.evaluate(
-        "caches.match('/offline/').then(r => r.text())"
-    )
+    offline_html = page.evaluate("caches.match('/offline/').then(r => r.text())")
     assert "当前无网络" in offline_html and "张伟" not in offline_html
     # without a network a personal page is the offline page, never a stored copy
     context.set_offline(True)

@@ -17,7 +17,9 @@ from yiwang.core.testing import login
 
 LIMIT = int(os.environ.get("YIWANG_CRAWL_LIMIT", "25"))
 # Not pages: files, the API, the admin, the service worker, actions behind links that download.
-SKIP = re.compile(r"^/(admin|api|static|media)/|\.(pdf|csv|json|xlsx|webmanifest|js)$|/materials/\d+/|/pdf/$|^/sw\.js$")
+SKIP = re.compile(
+    r"^/(admin|api|static|media)/|\.(pdf|csv|json|xlsx|webmanifest|js)$|/materials/\d+/|/pdf/$|^/sw\.js$"
+)
 STAFF = {"clerk", "reviewer", "approver", "supervisor"}
 
 
@@ -44,11 +46,12 @@ def crawl(page, axe, base: str, start: list[str], *, label: str, portal: bool) -
         if urlsplit(page.url).path == "/login/" and parts.path != "/login/":
             continue  # not this role's page
         here = urlsplit(page.url).path
-        axe(f"{label}-{len(visited):02d}-{here.strip('/').replace('/', '_') or 'home'}", portal=portal and not here.startswith("/workbench"))
+        axe(
+            f"{label}-{len(visited):02d}-{here.strip('/').replace('/', '_') or 'home'}",
+            portal=portal and not here.startswith("/workbench"),
+        )
         visited.append(url)
-        for href in page.eval_on_selector_all(
-            "a[href]", "els => els.map(a => a.getAttribute('href'))"
-        ):
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(a => a.getAttribute('href'))"):
             if not href or href.startswith(("#", "mailto:", "tel:", "javascript:")):
                 continue
             target = urlsplit(href)
@@ -60,7 +63,9 @@ def crawl(page, axe, base: str, start: list[str], *, label: str, portal: bool) -
 
 @pytest.mark.browser
 @pytest.mark.parametrize("role", [None, "citizen", "business", "clerk", "reviewer", "approver"])
-def test_every_reachable_page_is_axe_clean_in_normal_and_elder_mode(live_server, world, complete_case, page, axe, role):
+def test_every_reachable_page_is_axe_clean_in_normal_and_elder_mode(
+    live_server, world, complete_case, page, axe, role
+):
     complete_case(world)
     base = live_server.url
     if role:
@@ -73,6 +78,11 @@ def test_every_reachable_page_is_axe_clean_in_normal_and_elder_mode(live_server,
     page.context.add_cookies([{"name": "yw_elder", "value": "1", "url": base}])
     page.goto(base + start[0])
     assert "pref-elder" in (page.get_attribute("html", "class") or "")
-    assert page.evaluate("parseFloat(getComputedStyle(document.querySelector('main p, main li, main a')).fontSize)") >= 18
+    assert (
+        page.evaluate(
+            "parseFloat(getComputedStyle(document.querySelector('main p, main li, main a')).fontSize)"
+        )
+        >= 18
+    )
     elder = crawl(page, axe, base, start, label=f"{role or 'visitor'}-elder", portal=True)
     assert len(elder) >= 3, elder

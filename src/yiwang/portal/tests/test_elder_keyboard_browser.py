@@ -17,9 +17,13 @@ def big_text(page) -> None:
     assert "pref-elder" in (page.get_attribute("html", "class") or "")
     body = "parseFloat(getComputedStyle(document.body).fontSize)"
     assert page.evaluate(body) >= 18  # 长辈版: at least 18 px body text
-    assert page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)") >= 1.3 * page.evaluate(body)
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)") >= 1.3 * page.evaluate(
+        body
+    )
     page.evaluate("document.documentElement.style.fontSize = '200%'")
-    width, client = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    width, client = page.evaluate(
+        "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
+    )
     assert width <= client, f"{page.url}: sideways scrolling at 200% text: {width} > {client}"
     assert page.evaluate(body) >= 32
 
@@ -31,7 +35,9 @@ def press_enter_and_wait(page) -> None:
 
 
 @pytest.mark.browser
-def test_keyboard_only_application_in_elder_mode_at_200_percent_on_a_phone(live_server, world, browser, tmp_path):
+def test_keyboard_only_application_in_elder_mode_at_200_percent_on_a_phone(
+    live_server, world, browser, tmp_path
+):
     pdf, png = tmp_path / "身份证.pdf", tmp_path / "平面图.png"
     pdf.write_bytes(MINIMAL_PDF)
     png.write_bytes(MINIMAL_PNG)
