@@ -274,3 +274,10 @@ def test_offline_page_never_holds_personal_data(client, world):
 def test_only_the_home_page_registers_the_service_worker(client, world):
     assert "portal/pwa.js" in page(client)
     assert "portal/pwa.js" not in page(client, "/login/")
+
+
+def test_the_callback_list_in_the_admin_masks_the_number(client, world):
+    CallbackRequest.objects.create(hall=world.hall, name="王奶奶", phone="13912345678", topic="高龄津贴")
+    client.force_login(world.platform_admin)
+    html = client.get("/admin/portal/callbackrequest/").content.decode()
+    assert "王奶奶" in html and "139****5678" in html and "13912345678" not in html
