@@ -22,4 +22,8 @@ urlpatterns = [
     ),
     path("cases/<str:number>/materials/<int:pk>/", views.material_file, name="material"),
     path("notices/verify/", views.notice_verify, name="notice_verify"),
+    path("elder/callback/", views.callback, name="callback"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("offline/", views.offline, name="offline"),
 ]

@@ -6,12 +6,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,14 +31,15 @@ from yiwang.catalog import selectors as catalog
 from yiwang.catalog.formspec import apply_context
 from yiwang.catalog.models import CaseKind
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
+from yiwang.core.masking import mask_phone
 from yiwang.core.seal import NotAPdf
 from yiwang.core.text import as_int, is_digits
 from yiwang.notifications.services import notification_send
 
+from . import prefs as a11y
 from . import selectors as portal
-
-PREF_COOKIES = {"large": "yw_large", "contrast": "yw_contrast"}
-PREF_MAX_AGE = 365 * 24 * 3600
+from . import services as portal_services
+from .context import current_prefs
 
 
 def _safe_next(request: HttpRequest, url: str | None) -> str | None:
@@ -44,21 +48,48 @@ def _safe_next(request: HttpRequest, url: str | None) -> str | None:
     return None
 
 
-# --- accessibility preferences (work without JavaScript) -------------------------------------
+# --- accessibility toolbar (无障碍): works without JavaScript, answers the toolbar's JS in JSON ----
 @require_POST
 def prefs(request: HttpRequest) -> HttpResponse:
-    back = _safe_next(request, request.POST.get("next")) or "/"
-    response = redirect(back)
-    pref = request.POST.get("toggle")
-    if pref in PREF_COOKIES:
-        name = PREF_COOKIES[pref]
-        if request.COOKIES.get(name) == "1":
-            response.delete_cookie(name, samesite="Lax")
+    """One toolbar action (`toggle` = a switch, `scheme.<code>`, `zoom_in`/`zoom_out`,
+    `rate.<r>`, `volume.<v>`, `reset`; `<switch>.on`/`.off` sets a switch instead of toggling). Kept in
+    cookies (this browser) and, when logged in, on the account. Without JavaScript the page comes
+    back with the toolbar open and the change announced in the status message; the toolbar's
+    script gets JSON with the new <html> classes instead."""
+    raw = (request.POST.get("toggle") or "")[:40]
+    toggle, _, value = raw.partition(".")
+    current = current_prefs(request)
+    explicit = request.POST.get("value") or value
+    if toggle in a11y.SWITCHES and explicit in ("on", "off"):
+        change = a11y.Change({**current, toggle: "1" if explicit == "on" else ""}, "")
+    else:
+        change = a11y.apply(current, toggle=toggle, value=value)
+    values = a11y.clean(change.prefs)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    if not wants_json and toggle not in ("panel", "elder") and raw:
+        values["panel"] = "1"  # the page comes back with the toolbar still open
+    if request.user.is_authenticated:
+        values = portal_services.account_prefs_save(user=request.user, values=values)
+    if wants_json:
+        response: HttpResponse = JsonResponse(
+            {
+                "prefs": values,
+                "classes": a11y.classes(values),
+                "pressed": a11y.pressed(values),
+                "message": change.message,
+            }
+        )
+    else:
+        if change.message:
+            messages.info(request, change.message)
+        response = redirect(_safe_next(request, request.POST.get("next")) or "/")
+    for name, default in a11y.DEFAULTS.items():
+        cookie = a11y.COOKIE_PREFIX + name
+        if values[name] == default:
+            response.delete_cookie(cookie, samesite="Lax")
         else:
-            response.set_cookie(name, "1", max_age=PREF_MAX_AGE, samesite="Lax", httponly=True)
-    elif pref == "reset":
-        for name in PREF_COOKIES.values():
-            response.delete_cookie(name, samesite="Lax")
+            response.set_cookie(cookie, values[name], max_age=a11y.MAX_AGE, samesite="Lax", httponly=True)
+    response.delete_cookie("yw_contrast", samesite="Lax")  # the former 高对比度 cookie
     return response
 
 
@@ -134,21 +165,53 @@ def home(request: HttpRequest) -> HttpResponse:
     searched = bool(q or theme or department or level)
     params = request.GET.copy()
     params.pop("page", None)
-    return render(
-        request,
-        "portal/home.html",
-        {
-            "q": q,
-            "theme": theme,
-            "department": department,
-            "level": level,
-            "facets": portal.browse_facets(),
-            "page": page,
-            "searched": searched,
-            "query_string": params.urlencode(),
-            "immediate": CaseKind.IMMEDIATE,
-        },
+    params.pop("source", None)
+    ctx = {
+        "q": q,
+        "theme": theme,
+        "department": department,
+        "level": level,
+        "facets": portal.browse_facets(),
+        "page": page,
+        "searched": searched,
+        "query_string": params.urlencode(),
+        "immediate": CaseKind.IMMEDIATE,
+        "applicant": request.user.is_authenticated and not is_staff(request.user),
+    }
+    if ctx["applicant"]:
+        ctx.update(portal.my_open_work(request.user))
+    if current_prefs(request).get("elder") == "1" and not searched:
+        # 长辈版: same URL, same data, one task per screen: the elder services and phone help.
+        ctx.update(portal.elder_services(), halls=portal.halls(), callback_errors={}, callback_values={})
+        return render(request, "portal/home_elder.html", ctx)
+    if not searched:
+        ctx.update(portal.home_entries(), most_used=portal.items_most_used(), halls=portal.halls())
+        ctx["bundles"] = portal.bundles_list()
+    return render(request, "portal/home.html", ctx)
+
+
+@require_POST
+def callback(request: HttpRequest) -> HttpResponse:
+    """长辈版 电话帮办: a callback request to the chosen hall (no account needed)."""
+    hall_id = request.POST.get("hall") or ""
+    hall = next((h for h in portal.halls() if str(h.pk) == hall_id), None)
+    values = {k: (request.POST.get(k) or "").strip()[:200] for k in ("name", "phone", "topic", "hall")}
+    try:
+        row = portal_services.callback_request(
+            hall=hall, name=values["name"], phone=values["phone"], topic=values["topic"], user=request.user
+        )
+    except ValidationFailed as exc:
+        ctx = {
+            "callback_errors": exc.fields,
+            "callback_values": values,
+            "halls": portal.halls(),
+            "error": exc.message,
+        }
+        return render(request, "portal/callback.html", ctx, status=422)
+    messages.success(
+        request, f"已收到您的回电请求，{row.hall.name}的工作人员将尽快拨打 {mask_phone(row.phone)} 与您联系"
     )
+    return redirect("portal:home")
 
 
 def _guide_or_404(code: str):
@@ -485,3 +548,90 @@ def material_file(request: HttpRequest, number: str, pk: int) -> HttpResponse:
 
 def case_url(user, number: str) -> str:
     return reverse("workbench:case" if is_staff(user) else "portal:case", kwargs={"number": number})
+
+
+# --- 掌上办: the web app manifest, the service worker and its offline page ------------------------
+PWA_ASSETS = (
+    "portal/site.css",
+    "portal/a11y.css",
+    "portal/a11y.js",
+    "portal/pwa.js",
+    "portal/cursor.svg",
+    "portal/cursor-hand.svg",
+    "portal/icons/icon-192.png",
+    "portal/icons/icon-512.png",
+)
+
+
+@require_GET
+def manifest(request: HttpRequest) -> HttpResponse:
+    data = {
+        "name": "一网通办 政务服务平台",
+        "short_name": "一网通办",
+        "description": "一网通办：在线办事、查询办件、电子证照和电子身份码",
+        "lang": "zh-CN",
+        "dir": "ltr",
+        "start_url": "/?source=pwa",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#b3001b",
+        "icons": [
+            {
+                "src": static(f"portal/icons/icon-{n}.png"),
+                "sizes": f"{n}x{n}",
+                "type": "image/png",
+                "purpose": "any",
+            }
+            for n in (192, 512)
+        ],
+        "shortcuts": [
+            {"name": "电子身份码", "url": reverse("identity:my_code")},
+            {"name": "我的证照", "url": reverse("licenses:wallet")},
+            {"name": "我的办件", "url": reverse("portal:my_cases")},
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+def _sw_version(assets: list[str]) -> str:
+    import hashlib
+
+    from django.template.loader import get_template
+
+    source = get_template("portal/sw.js").template.source
+    return hashlib.sha256(("\n".join(assets) + source).encode()).hexdigest()[:12]
+
+
+@require_GET
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The service worker at the site's root (scope "/"); it caches only the offline page and
+    static files (templates/portal/sw.js)."""
+    assets = [static(a) for a in PWA_ASSETS]
+    response = render(
+        request,
+        "portal/sw.js",
+        {
+            "assets": assets,
+            "offline_url": reverse("portal:offline"),
+            "static_prefix": settings.STATIC_URL,
+            "version": _sw_version(assets),
+        },
+        content_type="text/javascript; charset=utf-8",
+    )
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+@require_GET
+def offline(request: HttpRequest) -> HttpResponse:
+    """The page the service worker shows without a network: the same for everyone (rendered as
+    for a visitor who is not logged in, so it never holds a name)."""
+    request.user = AnonymousUser()
+    response = render(request, "portal/offline.html")
+    response["Cache-Control"] = "public, max-age=600"
+    return response
