@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "knowledge"
+
+urlpatterns = [
+    path("knowledge/", views.ask_page, name="ask"),
+    path("knowledge/guide/<str:kind>/<str:code>/", views.guide_page, name="guide"),
+    path("knowledge/questions/new/", views.question_page, name="question"),
+    path("workbench/knowledge/", views.staff_page, name="staff"),
+    path("workbench/knowledge/questions/<str:number>/answer/", views.staff_answer, name="answer"),
+]
