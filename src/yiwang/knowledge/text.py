@@ -9,6 +9,7 @@ searched, so both sides always agree."""
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import unicodedata
@@ -110,7 +111,7 @@ def syllables(text: str) -> list[str]:
 
 
 def pinyin_bigrams(sylls: list[str]) -> list[str]:
-    return [f"{PINYIN}{a}|{b}" for a, b in zip(sylls, sylls[1:], strict=False)]
+    return [f"{PINYIN}{a}|{b}" for a, b in itertools.pairwise(sylls)]
 
 
 def initials(word: str) -> str:
