@@ -38,7 +38,7 @@ def labelled() -> list[tuple[str, set[str], str]]:
     for line in text.splitlines():
         if not line.strip() or line.startswith("#"):
             continue
-        q, expected, tag = (line.split("\t") + ["", "tune"])[:3]
+        q, expected, tag = ([*line.split("\t"), "", "tune"])[:3]
         out.append((q, set(expected.split("|")), tag or "tune"))
     return out
 
@@ -67,7 +67,7 @@ def score(ranked: list[list[str]], gold: list[set[str]]) -> dict:
 
 def pct(samples: list[float], p: float) -> float:
     s = sorted(samples)
-    return s[min(len(s) - 1, int(round(p / 100 * (len(s) - 1))))] * 1000
+    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] * 1000
 
 
 def main() -> None:

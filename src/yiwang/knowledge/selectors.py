@@ -73,28 +73,41 @@ def query_tokens(q: str, loaded: index.Loaded) -> Query:
     extra: list[str] = []
     pinyin_tokens: list[str] = []
     for run in text.latin_runs(clean):
-        hits = loaded.lexicon.get(run)
-        if hits is None and len(run) >= 5:
-            key = loaded.deletes.get(run)
-            if key is None:
-                for i in range(len(run)):
-                    key = loaded.lexicon.get(run[:i] + run[i + 1 :]) and run[:i] + run[i + 1 :]
-                    key = key or loaded.deletes.get(run[:i] + run[i + 1 :])
-                    if key:
-                        break
-            hits = loaded.lexicon.get(key) if key else None
+        hits, sylls = _latin(run, loaded)
         if hits:
             extra.extend(hits[:3])
-        else:
-            sylls = _split_syllables(run, loaded.syllables)
-            if sylls:
-                pinyin_tokens += text.pinyin_bigrams(sylls)
-            pinyin_tokens.append(f"{text.INITIALS}{run}")
+        elif sylls:
+            pinyin_tokens += text.pinyin_bigrams(sylls)
+        pinyin_tokens.append(f"{text.INITIALS}{run}")
     if extra:
         expanded = text.expand(expanded + " " + " ".join(extra))
     words = text.words(expanded)
     tokens = words * 2 + text.bigrams(expanded) + text.pinyin_bigrams(text.syllables(clean)) + pinyin_tokens
     return Query(tokens=tokens, section=intent(q), life_event=text.is_life_event(expanded))
+
+
+def _variants(run: str) -> list[str]:
+    """The run and, for runs of 5 letters or more, its one-typo variants (a letter dropped, two
+    neighbours swapped)."""
+    if len(run) < 5:
+        return [run]
+    swaps = [run[:i] + run[i + 1] + run[i] + run[i + 2 :] for i in range(len(run) - 1)]
+    drops = [run[:i] + run[i + 1 :] for i in range(len(run))]
+    return [run, *swaps, *drops]
+
+
+def _latin(run: str, loaded: index.Loaded) -> tuple[list[str], list[str]]:
+    """Words whose full pinyin or initials `run` is (typo tolerated), else its syllables."""
+    variants = _variants(run)
+    for v in variants:
+        key = v if v in loaded.lexicon else loaded.deletes.get(v) if len(run) >= 5 else None
+        if key:
+            return loaded.lexicon[key], []
+    for v in variants:
+        sylls = _split_syllables(v, loaded.syllables)
+        if sylls:
+            return [], sylls
+    return [], []
 
 
 def _split_syllables(run: str, known: frozenset[str]) -> list[str]:
