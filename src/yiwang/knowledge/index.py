@@ -169,9 +169,8 @@ def build() -> int:
     row.data = blob
     row.built_at = timezone.now()
     row.save()
-    version = row.version
-    transaction.on_commit(lambda: forget())
-    return version
+    forget()  # this process reloads on its next question (others within RECHECK_SECONDS)
+    return row.version
 
 
 def forget() -> None:
