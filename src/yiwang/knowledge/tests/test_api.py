@@ -110,3 +110,19 @@ def test_guidance_of_an_item_with_situations(synced, client):
 def test_guidance_of_a_one_thing_leads_to_its_apply_page_with_answers(world, newborn, client):
     r = client.get("/knowledge/guide/bundle/newborn/", {"go": "1", "a.insured": "no"})
     assert r.status_code == 302 and r["Location"] == "/bundles/newborn/apply/?a.insured=no"
+
+
+def test_window_staff_page_shows_internal_notes_and_the_queue(client, synced):
+    world = synced
+    a = _faq(world)
+    services.article_transition(actor=world.reviewer2, article=a, action="submit")
+    services.article_transition(actor=world.platform_admin, article=a, action="publish")
+    services.index_sync()
+    services.question_submit(text_="卫生许可能加急吗？", subject=world.item2.code)
+    client.force_login(world.reviewer2)
+    r = client.get("/workbench/knowledge/", {"q": "卫生许可证丢了怎么补办"})
+    assert r.status_code == 200
+    html = r.content.decode()
+    assert "补办不收费，无需登报。" in html and "卫生许可能加急吗？" in html
+    client.force_login(world.citizen)
+    assert "补办不收费" not in client.get("/knowledge/", {"q": "卫生许可证丢了怎么补办"}).content.decode()
