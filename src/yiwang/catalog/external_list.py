@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
+from django.utils import timezone
 from stdnum.cn import uscc as uscc_checker
 
 from yiwang.organizations.models import Department, Region, RegionLevel
 
+from . import ledgering
 from .item_list import parse_implementation_code
 from .models import Item, ItemNodeKind, ItemType, ItemVersion, VersionStatus
 from .selectors import today
@@ -90,6 +93,16 @@ def _region() -> Region:
     return district
 
 
+def _version_fields(r: dict) -> dict:
+    return {
+        "name": r["item_name"],
+        "item_type": item_type(r["item_type_code"]),
+        "exercise_levels": ["4"],
+        "service_objects": [],
+        "handling_forms": ["1"],
+    }
+
+
 @transaction.atomic
 def external_list_import(*, fileobj: io.TextIOBase, on: date | None = None) -> ExternalImport:
     """Import the list (all or nothing). Returns what was created."""
@@ -105,6 +118,8 @@ def external_list_import(*, fileobj: io.TextIOBase, on: date | None = None) -> E
         v.item_id: v
         for v in ItemVersion.objects.filter(item__in=existing.values()).order_by("item_id", "version")
     }
+    new_items: list[Item] = []
+    new_names: dict[str, dict] = {}
     for r in rows:
         if not r["implementation_code"] or not r["item_name"]:
             continue
@@ -119,32 +134,55 @@ def external_list_import(*, fileobj: io.TextIOBase, on: date | None = None) -> E
             out.departments_created += 1
         item = existing.get(r["implementation_code"])
         if item is None:
+            if r["implementation_code"] in new_names:
+                continue  # a code listed twice: the first row wins
             basic, _ = parse_implementation_code(r["implementation_code"])
-            item = Item.objects.create(
-                code=r["implementation_code"],
-                basic_code=basic[:40],
-                department=dept,
-                node_kind=ItemNodeKind.MAIN,
-                external=True,
+            new_items.append(
+                Item(
+                    code=r["implementation_code"],
+                    basic_code=basic[:40],
+                    department=dept,
+                    node_kind=ItemNodeKind.MAIN,
+                    external=True,
+                )
             )
-            number = 1
-            out.created += 1
-        else:
-            current = latest.get(item.pk)
-            if current is not None and current.name == r["item_name"]:
-                out.unchanged += 1
-                continue
-            number = (current.version if current else 0) + 1
-            out.renamed += 1
+            new_names[r["implementation_code"]] = r
+            continue
+        current = latest.get(item.pk)
+        if current is not None and current.name == r["item_name"]:
+            out.unchanged += 1
+            continue
+        # a renamed entry: a new version through the ordinary publish (which skips the checks)
         version = ItemVersion.objects.create(
-            item=item,
-            version=number,
-            status=VersionStatus.DRAFT,
-            name=r["item_name"],
-            item_type=item_type(r["item_type_code"]),
-            exercise_levels=["4"],
-            service_objects=[],
-            handling_forms=["1"],
+            item=item, version=(current.version if current else 0) + 1, **_version_fields(r)
         )
         item_version_publish(item_version=version, valid_from=on)
+        out.renamed += 1
+    # new entries in bulk: one published version each, and its ledger entry
+    Item.objects.bulk_create(new_items, batch_size=500)
+    created = {i.code: i for i in Item.objects.filter(code__in=list(new_names))}
+    now = timezone.now()
+    versions = ItemVersion.objects.bulk_create(
+        [
+            ItemVersion(
+                item=created[code],
+                version=1,
+                **_version_fields(r),
+                status=VersionStatus.PUBLISHED,
+                valid_from=on,
+                published_at=now,
+            )
+            for code, r in new_names.items()
+        ],
+        batch_size=500,
+    )
+    versions = list(
+        ItemVersion.objects.filter(item__in=created.values(), version=1).select_related(
+            "item", "item__department", "item__parent"
+        )
+    )
+    prefetch_related_objects(versions, "materials", "halls")
+    for version in versions:
+        ledgering.record(version, ledgering.PUBLISHED)
+    out.created = len(versions)
     return out
