@@ -105,6 +105,14 @@ def _item_sections(v: ItemVersion) -> list[tuple[str, str]]:
     return out
 
 
+def _version_for_points(pk: int) -> ItemVersion:
+    return (
+        ItemVersion.objects.select_related("item__department__region")
+        .prefetch_related(Prefetch("materials", queryset=Material.objects.order_by("position", "id")), "halls")
+        .get(pk=pk)
+    )
+
+
 def _bundle_sections(b: Bundle) -> list[tuple[str, str]]:
     out = [
         (Section.OVERVIEW, f"{b.name}：{b.summary}".strip("：") + f" 牵头部门：{b.lead_department.name}。")
@@ -122,23 +130,20 @@ def _bundle_sections(b: Bundle) -> list[tuple[str, str]]:
 def _sources(on: date) -> dict[tuple[str, str], dict]:
     """What the knowledge base should hold today: source key → version and its points."""
     out: dict[tuple[str, str], dict] = {}
-    versions = (
-        catalog.items_search(on=on)
-        .select_related("item__department__region")
-        .prefetch_related(
-            Prefetch("materials", queryset=Material.objects.order_by("position", "id")), "halls"
-        )
+    # cheap first: which item versions are current (sections are read only for changed ones)
+    rows = catalog.items_search(on=on).values_list(
+        "pk", "item__code", "version", "name", "item__external", "item__department_id", "valid_from", "valid_until"
     )
-    for v in versions:
-        out[(PointKind.ITEM, v.item.code)] = {
-            "version": v.version,
-            "title": v.name,
-            "subject": v.item.code,
-            "external": v.item.external,
-            "department_id": v.item.department_id,
-            "valid_from": v.valid_from,
-            "valid_until": v.valid_until,
-            "sections": lambda v=v: _item_sections(v),
+    for pk, code, version, name, external, dept_id, valid_from, valid_until in rows:
+        out[(PointKind.ITEM, code)] = {
+            "version": version,
+            "title": name,
+            "subject": code,
+            "external": external,
+            "department_id": dept_id,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+            "sections": lambda pk=pk: _item_sections(_version_for_points(pk)),
         }
     for b in Bundle.objects.filter(status=BundleStatus.PUBLISHED).select_related("lead_department"):
         out[(PointKind.BUNDLE, b.code)] = {

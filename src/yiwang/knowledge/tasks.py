@@ -7,7 +7,7 @@ from celery import shared_task
 
 @shared_task
 def knowledge_index_sync() -> dict:
-    """Every 5 minutes and after a FAQ or policy is published or retired: knowledge points follow
+    """Every minute (cheap when nothing changed: one query per kind of source) and after a FAQ or policy is published or retired: knowledge points follow
     their sources (item versions replaced, one things republished, FAQs, policies), and the shared
     index is rebuilt when something changed."""
     from .services import index_sync
