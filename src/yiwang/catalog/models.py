@@ -174,7 +174,9 @@ class Item(models.Model):
     # An entry of another district's published list (catalog/external_list.py): names and codes
     # only, no limits; left out of the city's indicators and of the catalogue's rule checks.
     external = models.BooleanField(
-        "外部清单事项", default=False, help_text="从其他地区公布的事项清单导入，仅有名称和编码，不计入本市指标"
+        "外部清单事项",
+        default=False,
+        help_text="从其他地区公布的事项清单导入，仅有名称和编码，不计入本市指标",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -108,7 +108,9 @@ def _item_sections(v: ItemVersion) -> list[tuple[str, str]]:
 def _version_for_points(pk: int) -> ItemVersion:
     return (
         ItemVersion.objects.select_related("item__department__region")
-        .prefetch_related(Prefetch("materials", queryset=Material.objects.order_by("position", "id")), "halls")
+        .prefetch_related(
+            Prefetch("materials", queryset=Material.objects.order_by("position", "id")), "halls"
+        )
         .get(pk=pk)
     )
 
@@ -132,7 +134,14 @@ def _sources(on: date) -> dict[tuple[str, str], dict]:
     out: dict[tuple[str, str], dict] = {}
     # cheap first: which item versions are current (sections are read only for changed ones)
     rows = catalog.items_search(on=on).values_list(
-        "pk", "item__code", "version", "name", "item__external", "item__department_id", "valid_from", "valid_until"
+        "pk",
+        "item__code",
+        "version",
+        "name",
+        "item__external",
+        "item__department_id",
+        "valid_from",
+        "valid_until",
     )
     for pk, code, version, name, external, dept_id, valid_from, valid_until in rows:
         out[(PointKind.ITEM, code)] = {

@@ -101,9 +101,9 @@ def test_items_catalogue(monkeypatch):
     run(monkeypatch)
     canonical = {e["id"] for e in canonical_elements()}
     catalogue = {row["code"] for row in services.demo_items_data()}
-    published = ItemVersion.objects.filter(status=VersionStatus.PUBLISHED, item__external=False).select_related(
-        "item__department"
-    )
+    published = ItemVersion.objects.filter(
+        status=VersionStatus.PUBLISHED, item__external=False
+    ).select_related("item__department")
     assert published.count() >= 60
     kinds = {v.case_kind for v in published}
     assert {"1", "2"} <= kinds
@@ -235,9 +235,11 @@ def test_external_list_and_knowledge_base(monkeypatch):
     from yiwang.knowledge.selectors import ask
 
     run(monkeypatch)
-    with resources.files("yiwang.demo").joinpath("data", "items-sichuan-guang-an-district.csv").open(
-        encoding="utf-8-sig"
-    ) as f:
+    with (
+        resources.files("yiwang.demo")
+        .joinpath("data", "items-sichuan-guang-an-district.csv")
+        .open(encoding="utf-8-sig") as f
+    ):
         listed = {r["implementation_code"]: r["item_name"] for r in csv.DictReader(f)}
     external = ItemVersion.objects.filter(item__external=True, status=VersionStatus.PUBLISHED)
     assert dict(external.values_list("item__code", "name")) == listed and len(listed) == 1135

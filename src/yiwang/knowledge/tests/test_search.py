@@ -31,7 +31,12 @@ def test_materials_question_cites_the_item_version_and_section(synced):
     assert first["kind"] == "item" and first["code"] == world.item.code
     version = ItemVersion.objects.filter(item=world.item, status="published").get()
     assert first["title"] == version.name
-    assert first["source"] == {"kind": "item", "code": world.item.code, "version": version.version, "section": "materials"}
+    assert first["source"] == {
+        "kind": "item",
+        "code": world.item.code,
+        "version": version.version,
+        "section": "materials",
+    }
     assert version.materials.first().name in first["passage"]
     assert out["fallback"] is None
 
@@ -49,7 +54,9 @@ def test_how_long_and_where_answer_with_limits_and_halls(synced):
 
 def test_colloquial_word_homophone_typo_and_pinyin(synced):
     world = synced
-    assert ask("开理发店")["answers"][0]["code"] == world.item2.code  # dictionary: 开理发店 → 公共场所卫生许可
+    assert (
+        ask("开理发店")["answers"][0]["code"] == world.item2.code
+    )  # dictionary: 开理发店 → 公共场所卫生许可
     assert ask("公共厂所卫生许可")["answers"][0]["code"] == world.item2.code  # 厂 for 场
     assert ask("gonggongchangsuo")["answers"][0]["code"] == world.item2.code  # full pinyin
     assert ask("gonggongcahngsuo")["answers"][0]["code"] == world.item2.code  # one typo in it
