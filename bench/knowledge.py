@@ -149,6 +149,44 @@ def main() -> None:
             raw_times.append(time.perf_counter() - t0)
         raw_ranked.append([keys_of(docs[i], subjects) for i in ids])
 
+    # --- PostgreSQL full text over the same pre-segmented tokens (the alternative to bm25s) -----
+    pg_ranked, pg_times = None, []
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        from yiwang.knowledge.index import documents
+        from yiwang.knowledge.selectors import query_tokens
+
+        _, corpus = documents()
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bench_kfts")
+            cur.execute("CREATE TABLE bench_kfts (id int primary key, tsv tsvector)")
+            cur.executemany(
+                "INSERT INTO bench_kfts VALUES (%s, array_to_tsvector(%s::text[]))",
+                [(i, sorted(set(toks))) for i, toks in enumerate(corpus)],
+            )
+            cur.execute("CREATE INDEX ON bench_kfts USING gin (tsv)")
+            cur.execute("ANALYZE bench_kfts")
+        pg_ranked = []
+        for q, _, _ in questions:
+            ids = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                toks = sorted(set(query_tokens(q, loaded).tokens))
+                if toks:
+                    tsq = " | ".join("'" + t.replace("'", "''").replace("\\", "") + "'" for t in toks)
+                    with connection.cursor() as cur:
+                        cur.execute(
+                            "SELECT id FROM bench_kfts WHERE tsv @@ %s::tsquery "
+                            "ORDER BY ts_rank(tsv, %s::tsquery) DESC, id LIMIT 10",
+                            [tsq, tsq],
+                        )
+                        ids = [r[0] for r in cur.fetchall()]
+                pg_times.append(time.perf_counter() - t0)
+            pg_ranked.append([keys_of(docs[i], subjects) for i in ids])
+        with connection.cursor() as cur:
+            cur.execute("DROP TABLE bench_kfts")
+
     gold = [want for _, want, _ in questions]
     rows = [("all", range(len(questions)))]
     for tag in ("tune", "heldout"):
@@ -168,6 +206,15 @@ def main() -> None:
     print("|---|---|---|")
     print(f"| `knowledge.selectors.ask` | {pct(times, 50):.2f} | {p99:.2f} |")
     print(f"| raw jieba + bm25s (floor) | {pct(raw_times, 50):.2f} | {raw_p99:.2f} |")
+    if pg_ranked is not None:
+        pg = score(pg_ranked, gold)
+        print(
+            f"| PostgreSQL full text (same tokens, ts_rank) | {pct(pg_times, 50):.2f} | {pct(pg_times, 99):.2f} |"
+        )
+        print(
+            f"\nPostgreSQL full text, all questions: Hit@1 {pg['hit1']:.3f}, Hit@5 {pg['hit5']:.3f}, "
+            f"MRR@10 {pg['mrr10']:.3f}"
+        )
     print(
         f"\nratio p99 ask / floor: {p99 / raw_p99:.2f} (goal ≤ 2); p99 goal ≤ 50 ms; mean {statistics.mean(times) * 1000:.2f} ms"
     )
