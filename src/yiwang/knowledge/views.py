@@ -112,3 +112,76 @@ def staff_answer(request: HttpRequest, number: str) -> HttpResponse:
     else:
         messages.success(request, f"已答复 {number}，答复已作为常见问题提交审核")
     return redirect("knowledge:staff")
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def articles_page(request: HttpRequest) -> HttpResponse:
+    """FAQs and policies of the staff member's departments: write a draft, and move drafts through
+    review and publishing (the buttons offered are the actions the workflow allows them)."""
+    from yiwang.organizations.models import Department
+
+    errors: dict = {}
+    depts = list(Department.objects.filter(pk__in={d for _, d, _ in _scope(request.user)}).order_by("name"))
+    if request.method == "POST":
+        dept = next((d for d in depts if str(d.pk) == request.POST.get("department")), None)
+        try:
+            if dept is None:
+                raise ValidationFailed(fields={"department": ["请选择部门"]})
+            a = services.article_create(
+                actor=request.user,
+                kind=request.POST.get("kind", ""),
+                department=dept,
+                title=request.POST.get("title", ""),
+                body=request.POST.get("body", ""),
+                subject=request.POST.get("subject", ""),
+                document_number=request.POST.get("document_number", ""),
+                internal_note=request.POST.get("internal_note", ""),
+            )
+        except DomainError as exc:
+            errors = getattr(exc, "fields", None) or {"_": [exc.message]}
+        else:
+            messages.success(request, f"已保存草稿 {a.code}")
+            return redirect("knowledge:articles")
+    rows = []
+    for a in selectors.articles_for(request.user).order_by("-updated_at")[:100]:
+        roles = services.article_roles(request.user, a.department_id)
+        actions = [
+            (name, r.label)
+            for name, r in services.ARTICLE_RULES.items()
+            if a.status in r.sources and roles & r.roles
+        ]
+        rows.append({"a": a, "actions": actions})
+    return render(
+        request,
+        "knowledge/articles.html",
+        {"rows": rows, "departments": depts, "errors": errors, "post": request.POST},
+        status=422 if errors else 200,
+    )
+
+
+def _scope(user):
+    from yiwang.organizations.selectors import staff_scope
+
+    return staff_scope(user).department_roles
+
+
+@staff_required
+@require_POST
+def article_action(request: HttpRequest, code: str) -> HttpResponse:
+    try:
+        a = selectors.article_visible(request.user, code)
+        services.article_transition(
+            actor=request.user,
+            article=a,
+            action=request.POST.get("action", ""),
+            note=request.POST.get("note", ""),
+            version=int(request.POST["version"]) if request.POST.get("version", "").isdigit() else None,
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{code}：已{services.ARTICLE_RULES[request.POST['action']].label}")
+    return redirect("knowledge:articles")

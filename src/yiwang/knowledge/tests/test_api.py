@@ -152,3 +152,31 @@ def test_no_rate_limit_below_300_questions_a_minute(client, synced):
         for i in range(300)
     }
     assert codes == {200}
+
+
+def test_articles_page_write_submit_publish(client, synced):
+    world = synced
+    client.force_login(world.reviewer2)
+    r = client.post(
+        "/workbench/knowledge/articles/",
+        {"kind": "policy", "department": world.dept2.pk, "title": "关于公共场所卫生许可告知承诺的通知", "body": "实行告知承诺制。",
+         "document_number": "武卫〔2026〕1号"},
+    )  # fmt: skip
+    assert r.status_code == 302
+    a = Article.objects.get(document_number="武卫〔2026〕1号")
+    page = client.get("/workbench/knowledge/articles/").content.decode()
+    assert a.code in page and 'value="submit"' in page and 'value="publish"' not in page
+    client.post(
+        f"/workbench/knowledge/articles/{a.code}/actions/", {"action": "submit", "version": a.version}
+    )
+    client.post(f"/workbench/knowledge/articles/{a.code}/actions/", {"action": "publish"})
+    a.refresh_from_db()
+    assert a.status == "review"  # the editor may not publish
+    client.force_login(world.platform_admin)
+    client.post(
+        f"/workbench/knowledge/articles/{a.code}/actions/", {"action": "publish", "version": a.version}
+    )
+    a.refresh_from_db()
+    assert a.status == "published" and a.revision == 1
+    services.index_sync()
+    assert ask("卫生许可告知承诺的通知")["answers"][0]["code"] == a.code

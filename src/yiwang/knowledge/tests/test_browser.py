@@ -55,3 +55,25 @@ def test_nothing_fits_offers_the_question_form(live_server, transactional_db, wo
         page.click("main button[type=submit]")
     assert "留言已提交" in page.content()
     axe("question-done", portal=True)
+
+
+@pytest.mark.browser
+def test_window_staff_pages(live_server, transactional_db, world, page, axe):
+    services.index_sync()
+    services.question_submit(text_="卫生许可能加急吗？", subject=world.item2.code)
+    base = live_server.url
+    login(page, base, "reviewer2")
+    page.goto(f"{base}/workbench/knowledge/?q=公共场所卫生许可在哪里办")
+    assert "卫生许可能加急吗？" in page.content()
+    axe("staff", portal=False)
+    page.goto(f"{base}/workbench/knowledge/articles/")
+    axe("articles", portal=False)
+    tab_to(page, "#title")
+    page.keyboard.type("卫生许可证可以加急吗？")
+    tab_to(page, "#body")
+    page.keyboard.type("可以，提交告知承诺书后当场办结。")
+    tab_to(page, "main form:not(.inline-form) button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "已保存草稿" in page.content()
+    axe("articles-saved", portal=False)
