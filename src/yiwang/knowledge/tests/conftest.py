@@ -1,14 +1,7 @@
 import pytest
 
 from yiwang.bundles.models import Bundle, BundleStatus
-from yiwang.knowledge import index, services
-
-
-@pytest.fixture(autouse=True)
-def _fresh_index():
-    index.forget()
-    yield
-    index.forget()
+from yiwang.knowledge import services
 
 
 @pytest.fixture
