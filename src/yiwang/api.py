@@ -83,6 +83,7 @@ def _mount() -> None:
     from yiwang.evaluations.api import router as evaluations_router
     from yiwang.exchange.api import router as exchange_router
     from yiwang.identity.api import router as identity_router
+    from yiwang.knowledge.api import router as knowledge_router
     from yiwang.ledger.api import router as ledger_router
     from yiwang.licenses.api import router as licenses_router
     from yiwang.notifications.api import router as notifications_router
@@ -96,6 +97,7 @@ def _mount() -> None:
     api.add_router("/v1", bundles_router)
     api.add_router("/v1", evaluations_router)
     api.add_router("/v1", participation_router)
+    api.add_router("/v1/knowledge", knowledge_router)
     api.add_router("/v1", notifications_router)
     api.add_router("/v1/calendar", workdays_router)
     api.add_router("/v1/ledger", ledger_router)

@@ -21,15 +21,17 @@ def _fast_and_eager(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_memos():
-    """Each test starts like a fresh process: no memoised keys, registry or calendar."""
+    """Each test starts like a fresh process: no memoised keys, registry, calendar or search index."""
     from yiwang.catalog import selectors as catalog
     from yiwang.core import keys
+    from yiwang.knowledge import index as knowledge_index
     from yiwang.workdays import selectors as workdays
 
     def clear():
         keys.clear_cache()
         catalog._memo = None
         workdays.clear_local_memo()
+        knowledge_index.forget()  # the search index's copy (each test database has its own row)
 
     clear()
     yield

@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "yiwang.exchange",
     "yiwang.evaluations",
     "yiwang.participation",
+    "yiwang.knowledge",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -200,6 +201,9 @@ CELERY_BEAT_SCHEDULE = {
     "evaluations-remind": {"task": "yiwang.evaluations.tasks.invitations_remind", "schedule": 3600.0},
     "evaluations-escalate": {"task": "yiwang.evaluations.tasks.orders_escalate", "schedule": 3600.0},
     "participation-overdue": {"task": "yiwang.participation.tasks.proposals_overdue", "schedule": 3600.0},
+    # Knowledge points follow item versions, one things, FAQs and policies (incremental; rebuilds
+    # the shared index only when something changed).
+    "knowledge-index-sync": {"task": "yiwang.knowledge.tasks.knowledge_index_sync", "schedule": 60.0},
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},

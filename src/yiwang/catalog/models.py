@@ -184,6 +184,13 @@ class Item(models.Model):
     business_kind = models.CharField(
         "业务办理项类型", max_length=10, choices=BusinessKind.choices, blank=True
     )
+    # An entry of another district's published list (catalog/external_list.py): names and codes
+    # only, no limits; left out of the city's indicators and of the catalogue's rule checks.
+    external = models.BooleanField(
+        "外部清单事项",
+        default=False,
+        help_text="从其他地区公布的事项清单导入，仅有名称和编码，不计入本市指标",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -386,4 +386,9 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     result.parts["exchange"] = exchange_demo.demo_load()
     result.parts["identity"] = identity_demo.demo_load()
     result.parts["bundles"] = bundles_demo.demo_load(password=password)
+    # 广安区's real item list, FAQs and policies, and the shared search index (after everything
+    # it indexes)
+    from . import knowledge as knowledge_demo
+
+    result.parts["knowledge"] = knowledge_demo.demo_load()
     return result

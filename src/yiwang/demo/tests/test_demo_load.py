@@ -101,7 +101,9 @@ def test_items_catalogue(monkeypatch):
     run(monkeypatch)
     canonical = {e["id"] for e in canonical_elements()}
     catalogue = {row["code"] for row in services.demo_items_data()}
-    published = ItemVersion.objects.filter(status=VersionStatus.PUBLISHED).select_related("item__department")
+    published = ItemVersion.objects.filter(
+        status=VersionStatus.PUBLISHED, item__external=False
+    ).select_related("item__department")
     assert published.count() >= 60
     kinds = {v.case_kind for v in published}
     assert {"1", "2"} <= kinds
@@ -221,3 +223,32 @@ def test_missing_user_gets_a_new_password(monkeypatch):
 
 def test_items_json_is_what_the_builder_writes():
     assert build_items.dumps(build_items.build()) == build_items.OUT.read_text(encoding="utf-8")
+
+
+@pytest.mark.django_db
+def test_external_list_and_knowledge_base(monkeypatch):
+    """广安区's real list: 1,135 external entries, codes and names as listed, no limits; the
+    knowledge base indexes both catalogues, the one things, FAQs and policies."""
+    import csv
+    from importlib import resources
+
+    from yiwang.knowledge.models import Article, SearchIndex
+    from yiwang.knowledge.selectors import ask
+
+    run(monkeypatch)
+    with (
+        resources.files("yiwang.demo")
+        .joinpath("data", "items-sichuan-guang-an-district.csv")
+        .open(encoding="utf-8-sig") as f
+    ):
+        listed = {r["implementation_code"]: r["item_name"] for r in csv.DictReader(f)}
+    external = ItemVersion.objects.filter(item__external=True, status=VersionStatus.PUBLISHED)
+    assert dict(external.values_list("item__code", "name")) == listed and len(listed) == 1135
+    assert not external.exclude(statutory_limit_days=None).exists()
+    departments = set(external.values_list("item__department__name", flat=True))
+    assert len(departments) == 34 and {"广安区行政审批局", "广安区人社局", "广安区税务局"} <= departments
+    assert all(n.startswith("广安区") for n in external.values_list("item__department__name", flat=True))
+    assert SearchIndex.objects.get().documents > 1135
+    assert Article.objects.filter(kind="faq", status="published").count() >= 8
+    assert Article.objects.filter(kind="policy", status="published").count() >= 3
+    assert ask("我想开个网吧需要什么材料")["answers"][0]["source"]["section"] == "materials"
