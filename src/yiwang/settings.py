@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "yiwang.exchange",
     "yiwang.evaluations",
     "yiwang.participation",
+    "yiwang.halls",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",

@@ -142,7 +142,12 @@ def demo_halls_load(departments: dict[str, Department]) -> dict[tuple[str, str],
         hall, _ = ServiceHall.objects.update_or_create(
             name=name,
             region=regions[region_code],
-            defaults={"address": address, "hours": orgdata.HOURS, "phone": phone},
+            defaults={
+                "address": address,
+                "hours": orgdata.HOURS,
+                "phone": phone,
+                "code": orgdata.HALL_CODES.get(name),
+            },
         )
         halls[name] = hall
     windows: dict[tuple[str, str], Window] = {}
