@@ -152,6 +152,26 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "yiwang_cache"}
     }
 
+# --- Broadcast: real-time public events to screens (core/broadcast.py, docs/halls.md) ----------
+YIWANG_BROADCAST_URL = env(
+    "YIWANG_BROADCAST_URL",
+    REDIS_URL
+    or (os.environ.get("CELERY_BROKER_URL", "") if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else ""),
+    "Redis for real-time events (Streams); default REDIS_URL or a Redis Celery broker; empty = database table",
+)
+YIWANG_BROADCAST_POLL_SECONDS = float(
+    env("YIWANG_BROADCAST_POLL_SECONDS", "0.2", "Embedded broadcast: one query per process every N seconds")
+)
+YIWANG_BROADCAST_RETENTION_SECONDS = int(
+    env("YIWANG_BROADCAST_RETENTION_SECONDS", "86400", "Embedded broadcast: seconds events are kept for catch-up")
+)
+YIWANG_BROADCAST_STREAM_MAXLEN = int(
+    env("YIWANG_BROADCAST_STREAM_MAXLEN", "5000", "Redis broadcast: events kept per channel (approximate)")
+)
+YIWANG_SSE_HEARTBEAT_SECONDS = float(
+    env("YIWANG_SSE_HEARTBEAT_SECONDS", "15", "Server-sent events: comment line after N idle seconds")
+)
+
 # --- Tasks ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env(
     "CELERY_BROKER_URL",
