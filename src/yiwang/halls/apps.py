@@ -7,6 +7,10 @@ class HallsConfig(AppConfig):
     label = "halls"
 
     def ready(self) -> None:
-        from . import texts
+        from yiwang.cases import followers
+
+        from . import services, texts
 
         texts.register()
+        # a case filed or accepted at a window belongs to the ticket the window is serving
+        followers.register("halls", services.ticket_link_case)

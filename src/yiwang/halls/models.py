@@ -46,7 +46,10 @@ class HallSettings(models.Model):
 
 class BusinessType(models.Model):
     hall = models.ForeignKey(
-        "organizations.ServiceHall", verbose_name="大厅", on_delete=models.CASCADE, related_name="business_types"
+        "organizations.ServiceHall",
+        verbose_name="大厅",
+        on_delete=models.CASCADE,
+        related_name="business_types",
     )
     code = models.CharField("编码", max_length=32)
     name = models.CharField("名称", max_length=100)
@@ -82,7 +85,9 @@ class SlotCapacity(models.Model):
         ordering = ["business", "start"]
         constraints = [
             models.UniqueConstraint(fields=["business", "start"], name="halls_capacity_uniq"),
-            models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="halls_capacity_order"),
+            models.CheckConstraint(
+                condition=models.Q(end__gt=models.F("start")), name="halls_capacity_order"
+            ),
         ]
 
 
@@ -102,7 +107,9 @@ class Slot(models.Model):
         ordering = ["start"]
         constraints = [
             models.UniqueConstraint(fields=["business", "start"], name="halls_slot_uniq"),
-            models.CheckConstraint(condition=models.Q(booked__lte=models.F("capacity")), name="halls_slot_cap"),
+            models.CheckConstraint(
+                condition=models.Q(booked__lte=models.F("capacity")), name="halls_slot_cap"
+            ),
         ]
 
 
@@ -136,7 +143,9 @@ class Appointment(models.Model):
     hall = models.ForeignKey("organizations.ServiceHall", on_delete=models.PROTECT, related_name="+")
     business = models.ForeignKey(BusinessType, on_delete=models.PROTECT, related_name="appointments")
     slot = models.ForeignKey(Slot, on_delete=models.PROTECT, related_name="appointments")
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments"
+    )
     day = models.DateField("日期")
     code = models.CharField("预约码", max_length=12, unique=True)
     status = models.CharField(
@@ -183,7 +192,9 @@ class Ticket(models.Model):
     )
     priority = models.BooleanField("优先", default=False)
     green_channel = models.BooleanField("绿色通道", default=False)
-    status = models.CharField("状态", max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING)
+    status = models.CharField(
+        "状态", max_length=10, choices=TicketStatus.choices, default=TicketStatus.WAITING
+    )
     issued_at = models.DateTimeField("取号时间")
     queued_at = models.DateTimeField("排队时间")  # issue time; a transfer keeps it, a re-queue resets it
     called_at = models.DateTimeField("叫号时间", null=True, blank=True)
@@ -237,7 +248,9 @@ class WindowStatus(models.TextChoices):
 
 
 class WindowState(models.Model):
-    window = models.OneToOneField("organizations.Window", on_delete=models.CASCADE, related_name="queue_state")
+    window = models.OneToOneField(
+        "organizations.Window", on_delete=models.CASCADE, related_name="queue_state"
+    )
     status = models.CharField(max_length=8, choices=WindowStatus.choices, default=WindowStatus.OPEN)
     reason = models.CharField("暂停原因", max_length=100, blank=True)
     current = models.ForeignKey(Ticket, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

@@ -82,7 +82,9 @@ def queue_key(t: Ticket, window_id: int) -> tuple:
     return (0 if t.target_window_id == window_id else 1, 0 if t.priority else 1, t.queued_at, t.pk)
 
 
-def pick_next(candidates: Sequence[Ticket], *, window_id: int, recent_priority: Sequence[bool], run: int) -> list[Ticket]:
+def pick_next(
+    candidates: Sequence[Ticket], *, window_id: int, recent_priority: Sequence[bool], run: int
+) -> list[Ticket]:
     """The candidates in the order the window should try them (the first one still waiting wins).
 
     `candidates`: waiting tickets the window may call; `recent_priority`: for the window's latest

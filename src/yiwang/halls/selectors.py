@@ -30,6 +30,7 @@ from .models import (
     WindowState,
 )
 
+
 def local(dt: datetime) -> datetime:
     return timezone.localtime(dt)
 
@@ -146,7 +147,9 @@ def slots_ensure(business: BusinessType, day: date) -> list[Slot]:
 def slots_for(business: BusinessType, day: date, *, now: datetime | None = None) -> list[SlotView]:
     now = now or timezone.now()
     if day not in bookable_days(business.hall, now=now):
-        return [SlotView(s, 0, False) for s in Slot.objects.filter(business=business, day=day).order_by("start")]
+        return [
+            SlotView(s, 0, False) for s in Slot.objects.filter(business=business, day=day).order_by("start")
+        ]
     out = []
     for s in slots_ensure(business, day):
         open_ = s.start > now

@@ -19,7 +19,7 @@ from yiwang.accounts.models import AccountKind, User
 from yiwang.accounts.services import id_number_hash
 from yiwang.core import broadcast
 from yiwang.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
-from yiwang.core.identifiers import IdentifierError, validate_ric
+from yiwang.core.identifiers import is_valid_ric
 from yiwang.notifications.services import notification_send
 from yiwang.organizations.models import Role, ServiceHall, StaffRole, Window
 
@@ -65,7 +65,9 @@ def _parse_start(value: str) -> datetime:
     try:
         dt = datetime.fromisoformat(value)
     except (TypeError, ValueError) as exc:
-        raise ValidationFailed(fields={"start": ["时间格式应为 ISO 8601，例如 2026-12-07T09:00:00+08:00"]}) from exc
+        raise ValidationFailed(
+            fields={"start": ["时间格式应为 ISO 8601，例如 2026-12-07T09:00:00+08:00"]}
+        ) from exc
     if timezone.is_naive(dt):
         dt = timezone.make_aware(dt)
     return dt
@@ -73,7 +75,12 @@ def _parse_start(value: str) -> datetime:
 
 @transaction.atomic
 def appointment_book(
-    *, person: User, hall: ServiceHall, business: BusinessType, start: str | datetime, now: datetime | None = None
+    *,
+    person: User,
+    hall: ServiceHall,
+    business: BusinessType,
+    start: str | datetime,
+    now: datetime | None = None,
 ) -> Appointment:
     """Real-name booking of one slot: a person or business account; one booking per account,
     business type and day; only a slot that is bookable now (working day within the booking
@@ -86,11 +93,17 @@ def appointment_book(
     start_dt = start if isinstance(start, datetime) else _parse_start(start)
     day = selectors.local(start_dt).date()
     if day not in selectors.bookable_days(hall, now=now) or start_dt <= now:
-        raise ValidationFailed("该时段不在可预约范围内", code="outside_booking_window", fields={"start": ["请选择可预约的日期和时段"]})
+        raise ValidationFailed(
+            "该时段不在可预约范围内",
+            code="outside_booking_window",
+            fields={"start": ["请选择可预约的日期和时段"]},
+        )
     selectors.slots_ensure(business, day)
     slot = Slot.objects.filter(business=business, start=start_dt).first()
     if slot is None:
-        raise ValidationFailed("没有这个预约时段", code="outside_booking_window", fields={"start": ["没有这个预约时段"]})
+        raise ValidationFailed(
+            "没有这个预约时段", code="outside_booking_window", fields={"start": ["没有这个预约时段"]}
+        )
     block = selectors.booking_block(hall, person, now=now)
     if block is not None:
         raise ValidationFailed(
@@ -98,7 +111,10 @@ def appointment_book(
             code="booking_blocked",
         )
     if Appointment.objects.filter(
-        person=person, business=business, day=day, status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN]
+        person=person,
+        business=business,
+        day=day,
+        status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
     ).exists():
         raise ValidationFailed("您当天已预约过该业务，每人每天每项业务限约一次", code="duplicate_booking")
     if not Slot.objects.filter(pk=slot.pk, booked__lt=F("capacity")).update(booked=F("booked") + 1):
@@ -112,9 +128,14 @@ def appointment_book(
             break
         except IntegrityError as exc:
             if Appointment.objects.filter(
-                person=person, business=business, day=day, status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN]
+                person=person,
+                business=business,
+                day=day,
+                status__in=[AppointmentStatus.BOOKED, AppointmentStatus.CHECKED_IN],
             ).exists():
-                raise ValidationFailed("您当天已预约过该业务，每人每天每项业务限约一次", code="duplicate_booking") from exc
+                raise ValidationFailed(
+                    "您当天已预约过该业务，每人每天每项业务限约一次", code="duplicate_booking"
+                ) from exc
     else:  # pragma: no cover - five random 8-character codes colliding
         raise Conflict("预约码生成失败，请重试")
     notification_send(
@@ -175,7 +196,12 @@ def appointments_mark_no_shows(*, now: datetime | None = None) -> int:
                 notification_send(
                     event_kind="halls.blocked",
                     recipient=appt.person,
-                    context={"hall": appt.hall.name, "until": block[0].isoformat(), "count": block[1], "days": s.noshow_days},
+                    context={
+                        "hall": appt.hall.name,
+                        "until": block[0].isoformat(),
+                        "count": block[1],
+                        "days": s.noshow_days,
+                    },
                     key=f"halls:blocked:{appt.hall_id}:{block[0].isoformat()}",
                     link=reverse("halls:my_appointments"),
                     now=now,
@@ -198,7 +224,9 @@ def appointments_remind(*, now: datetime | None = None) -> int:
         "hall", "business", "slot", "person"
     ):
         is_hour = appt.slot.start <= now + timedelta(hours=1)
-        kind, flag = ("halls.remind_hour", "reminded_hour") if is_hour else ("halls.remind_day", "reminded_day")
+        kind, flag = (
+            ("halls.remind_hour", "reminded_hour") if is_hour else ("halls.remind_day", "reminded_day")
+        )
         with transaction.atomic():
             if not Appointment.objects.filter(pk=appt.pk, **{flag: False}).update(**{flag: True}):
                 continue
@@ -243,9 +271,7 @@ class Checkin:
     waiting_before: int
 
 
-def _identify(
-    *, actor: User, identity_code: str | None, id_number: str | None
-) -> tuple[User | None, str]:
+def _identify(*, actor: User, identity_code: str | None, id_number: str | None) -> tuple[User | None, str]:
     """The person behind an identity code (checked once through identity.code_verify, outside
     the ticket's transaction so a rejected code stays logged) or an ID number typed by staff."""
     if identity_code:
@@ -258,10 +284,8 @@ def _identify(
         return person, (person.id_number if person else "")
     if id_number:
         value = id_number.strip().upper()
-        try:
-            validate_ric(value)
-        except IdentifierError as exc:
-            raise ValidationFailed(fields={"id_number": ["身份证号码格式有误"]}) from exc
+        if not is_valid_ric(value):
+            raise ValidationFailed("身份证号码格式有误", fields={"id_number": ["身份证号码格式有误"]})
         person = User.objects.filter(id_number_hash=id_number_hash(value), kind=AccountKind.PERSON).first()
         return person, value
     return None, ""
@@ -297,17 +321,31 @@ def ticket_issue(
     if appointment_code:
         appt = selectors.appointment_by_code(appointment_code)
         if appt is None or appt.hall_id != hall.pk:
-            raise ValidationFailed("没有这个预约码", code="unknown_appointment", fields={"appointment_code": ["本大厅没有这个预约"]})
+            raise ValidationFailed(
+                "没有这个预约码",
+                code="unknown_appointment",
+                fields={"appointment_code": ["本大厅没有这个预约"]},
+            )
         if business is not None and business.pk != appt.business_id:
             raise ValidationFailed(fields={"business": ["与预约的业务类型不一致"]})
         business = appt.business
     if business is None:
         raise ValidationFailed(fields={"business": ["请选择业务类型"]})
-    person, ric = (appt.person, "") if appt else _identify(actor=actor, identity_code=identity_code, id_number=id_number)
+    person, ric = (
+        (appt.person, "")
+        if appt
+        else _identify(actor=actor, identity_code=identity_code, id_number=id_number)
+    )
     with transaction.atomic():
         return _ticket_create(
-            actor=actor, hall=hall, business=business, person=person, ric=ric, appt=appt,
-            green_channel=green_channel, now=now,
+            actor=actor,
+            hall=hall,
+            business=business,
+            person=person,
+            ric=ric,
+            appt=appt,
+            green_channel=green_channel,
+            now=now,
         )
 
 
@@ -317,14 +355,20 @@ def _ticket_create(
     s = selectors.hall_settings(hall)
     today = selectors.local(now).date()
     if appt is None and person is not None:
-        appt = Appointment.objects.filter(
-            person=person, hall=hall, business=business, day=today, status=AppointmentStatus.BOOKED
-        ).select_related("slot").first()
+        appt = (
+            Appointment.objects.filter(
+                person=person, hall=hall, business=business, day=today, status=AppointmentStatus.BOOKED
+            )
+            .select_related("slot")
+            .first()
+        )
     in_slot = False
     if appt is not None:
         if appt.day != today or appt.status != AppointmentStatus.BOOKED:
             raise ValidationFailed(
-                "该预约不是今天的有效预约", code="appointment_not_valid", fields={"appointment_code": ["预约不是今天的，或已签到、取消"]}
+                "该预约不是今天的有效预约",
+                code="appointment_not_valid",
+                fields={"appointment_code": ["预约不是今天的，或已签到、取消"]},
             )
         if not Appointment.objects.filter(pk=appt.pk, status=AppointmentStatus.BOOKED).update(
             status=AppointmentStatus.CHECKED_IN, checked_in_at=now
@@ -351,7 +395,13 @@ def _ticket_create(
     )
     CallEvent.objects.create(hall=hall, ticket=ticket, action=CallAction.ISSUE, at=now, actor=actor)
     _publish_state(hall)
-    log.info("ticket %s issued hall=%s priority=%s appointment=%s", ticket.number, hall.pk, ticket.priority, bool(appt))
+    log.info(
+        "ticket %s issued hall=%s priority=%s appointment=%s",
+        ticket.number,
+        hall.pk,
+        ticket.priority,
+        bool(appt),
+    )
     return Checkin(ticket=ticket, waiting_before=selectors.waiting_before(ticket))
 
 
@@ -397,7 +447,10 @@ def _turn_near(hall: ServiceHall, business_ids: list[int], now: datetime) -> Non
     s = selectors.hall_settings(hall)
     today = selectors.local(now).date()
     for t in Ticket.objects.filter(
-        selectors.waiting_q(hall, today), business_id__in=business_ids, turn_near_sent=False, person__isnull=False
+        selectors.waiting_q(hall, today),
+        business_id__in=business_ids,
+        turn_near_sent=False,
+        person__isnull=False,
     ).select_related("hall", "person")[:200]:
         ahead = selectors.waiting_before(t)
         if ahead > s.turn_near_ahead:
@@ -414,8 +467,12 @@ def _turn_near(hall: ServiceHall, business_ids: list[int], now: datetime) -> Non
         )
 
 
-def _event(window: Window, ticket: Ticket | None, action: str, actor: User, now: datetime, note: str = "") -> None:
-    CallEvent.objects.create(hall_id=window.hall_id, window=window, ticket=ticket, action=action, at=now, actor=actor, note=note)
+def _event(
+    window: Window, ticket: Ticket | None, action: str, actor: User, now: datetime, note: str = ""
+) -> None:
+    CallEvent.objects.create(
+        hall_id=window.hall_id, window=window, ticket=ticket, action=action, at=now, actor=actor, note=note
+    )
 
 
 def _claim_window(state: WindowState, **changes) -> None:
@@ -453,10 +510,21 @@ def window_call(
     reason = (reason or "").strip()[:100]
     handler = _ACTIONS.get(action)
     if handler is None:
-        raise ValidationFailed(fields={"action": ["操作应为 next、recall、skip、requeue、transfer、pause、resume、finish 之一"]})
+        raise ValidationFailed(
+            fields={"action": ["操作应为 next、recall、skip、requeue、transfer、pause、resume、finish 之一"]}
+        )
     if state.status == WindowStatus.PAUSED and action not in ("resume", "finish", "pause"):
         raise Conflict("窗口已暂停，请先恢复服务", code="window_paused")
-    ticket = handler(actor=actor, window=window, hall=hall, state=state, number=ticket_number, to=to, reason=reason, now=now)
+    ticket = handler(
+        actor=actor,
+        window=window,
+        hall=hall,
+        state=state,
+        number=ticket_number,
+        to=to,
+        reason=reason,
+        now=now,
+    )
     state = selectors.window_state(window)
     return CallResult(ticket=ticket, state=state)
 
@@ -482,7 +550,9 @@ def _next(*, actor, window, hall, state, now, **_) -> Ticket:
     if done is not None:
         _event(window, done, CallAction.FINISH, actor, now)
     recent = list(
-        CallEvent.objects.filter(window=window, action=CallAction.NEXT, at__gte=selectors.at_local(today, datetime.min.time()))
+        CallEvent.objects.filter(
+            window=window, action=CallAction.NEXT, at__gte=selectors.at_local(today, datetime.min.time())
+        )
         .order_by("-at", "-id")
         .values_list("ticket__priority", flat=True)[: max(s.priority_run, 1)]
     )
@@ -493,7 +563,11 @@ def _next(*, actor, window, hall, state, now, **_) -> Ticket:
     )
     for t in rules.pick_next(candidates, window_id=window.pk, recent_priority=recent, run=s.priority_run):
         won = Ticket.objects.filter(pk=t.pk, status=TicketStatus.WAITING).update(
-            status=TicketStatus.CALLED, window=window, served_by=actor, called_at=now, version=F("version") + 1
+            status=TicketStatus.CALLED,
+            window=window,
+            served_by=actor,
+            called_at=now,
+            version=F("version") + 1,
         )
         if won:
             t.refresh_from_db()
@@ -551,8 +625,13 @@ def _requeue(*, actor, window, hall, state, number, now, **_) -> Ticket:
     if t.business_id not in selectors.window_business_ids(window):
         raise PermissionDenied("本窗口不办理该业务类型", code="forbidden")
     if not Ticket.objects.filter(pk=t.pk, status=TicketStatus.SKIPPED, requeued=False).update(
-        status=TicketStatus.WAITING, requeued=True, queued_at=now, called_at=None, finished_at=None,
-        window=None, version=F("version") + 1,
+        status=TicketStatus.WAITING,
+        requeued=True,
+        queued_at=now,
+        called_at=None,
+        finished_at=None,
+        window=None,
+        version=F("version") + 1,
     ):
         raise InvalidTransition("只有过号的号码可以重新排队，且只能一次", code="invalid_transition")
     t.refresh_from_db()
@@ -567,7 +646,13 @@ def _transfer(*, actor, window, hall, state, number, to, reason, now, **_) -> Ti
     first by that window."""
     cur = _current(state, number)
     to = (to or "").strip()
-    changes: dict = {"status": TicketStatus.WAITING, "transferred": True, "priority": True, "called_at": None, "window": None}
+    changes: dict = {
+        "status": TicketStatus.WAITING,
+        "transferred": True,
+        "priority": True,
+        "called_at": None,
+        "window": None,
+    }
     if to.startswith("window:"):
         target = Window.objects.filter(hall=hall, number=to.split(":", 1)[1]).first()
         if target is None or target.pk == window.pk:
@@ -581,7 +666,9 @@ def _transfer(*, actor, window, hall, state, number, to, reason, now, **_) -> Ti
             raise ValidationFailed(fields={"to": ["请选择另一个业务类型或窗口"]})
         changes["business"] = target_b
         changes["target_window"] = None
-    if not Ticket.objects.filter(pk=cur.pk, status=TicketStatus.CALLED).update(version=F("version") + 1, **changes):
+    if not Ticket.objects.filter(pk=cur.pk, status=TicketStatus.CALLED).update(
+        version=F("version") + 1, **changes
+    ):
         raise InvalidTransition("号码状态已改变")
     _claim_window(state, current=None)
     cur.refresh_from_db()
@@ -649,7 +736,9 @@ def ticket_link_case(*, case_id: int, action: str) -> None:
     if case is None or case.window_id is None or action not in ("submit", "accept"):
         return
     with transaction.atomic():
-        state = WindowState.objects.filter(window_id=case.window_id).select_related("current", "window").first()
+        state = (
+            WindowState.objects.filter(window_id=case.window_id).select_related("current", "window").first()
+        )
         if state is None or state.current is None or state.current.status != TicketStatus.CALLED:
             return
         ticket = state.current
@@ -665,7 +754,13 @@ def ticket_link_case(*, case_id: int, action: str) -> None:
 # --- closures and administration ----------------------------------------------------------------------
 @transaction.atomic
 def closure_create(
-    *, actor: User, hall: ServiceHall, first_day: date, last_day: date, reason: str, now: datetime | None = None
+    *,
+    actor: User,
+    hall: ServiceHall,
+    first_day: date,
+    last_day: date,
+    reason: str,
+    now: datetime | None = None,
 ) -> tuple[Closure, int]:
     """Close the hall on these days: every booking in them is cancelled, its seat released, and its
     person told (with a link to book again). Returns the closure and how many were told."""
@@ -677,7 +772,9 @@ def closure_create(
         raise ValidationFailed(fields={"reason": ["请填写闭厅原因"]})
     if last_day < first_day:
         raise ValidationFailed(fields={"last_day": ["结束日期不能早于起始日期"]})
-    closure = Closure.objects.create(hall=hall, first_day=first_day, last_day=last_day, reason=reason, created_by=actor)
+    closure = Closure.objects.create(
+        hall=hall, first_day=first_day, last_day=last_day, reason=reason, created_by=actor
+    )
     told = 0
     for appt in Appointment.objects.filter(
         hall=hall, day__gte=first_day, day__lte=last_day, status=AppointmentStatus.BOOKED
@@ -726,7 +823,12 @@ def business_type_save(
     _require_admin(actor, hall)
     code, name, prefix = (code or "").strip(), (name or "").strip(), (prefix or "").strip().upper()
     errors: dict[str, list[str]] = {}
-    if not code or len(code) > 32 or not code.replace("-", "").replace("_", "").isalnum() or not code.isascii():
+    if (
+        not code
+        or len(code) > 32
+        or not code.replace("-", "").replace("_", "").isalnum()
+        or not code.isascii()
+    ):
         errors["code"] = ["编码为 1-32 位英文字母、数字、- 或 _"]
     if not name or len(name) > 100:
         errors["name"] = ["请填写名称（100 字以内）"]
@@ -736,7 +838,9 @@ def business_type_save(
         raise ValidationFailed(fields=errors)
     if BusinessType.objects.filter(hall=hall, prefix=prefix).exclude(code=code).exists():
         raise ValidationFailed(fields={"prefix": ["该字头已被其他业务类型使用"]})
-    bt, _ = BusinessType.objects.update_or_create(hall=hall, code=code, defaults={"name": name, "prefix": prefix, "active": active})
+    bt, _ = BusinessType.objects.update_or_create(
+        hall=hall, code=code, defaults={"name": name, "prefix": prefix, "active": active}
+    )
     if window_ids is not None:
         bt.windows.set(Window.objects.filter(hall=hall, pk__in=window_ids))
     if item_ids is not None:
@@ -767,8 +871,18 @@ def capacity_set(*, actor: User, business: BusinessType, rows: list[tuple[str, s
 
 
 SETTING_FIELDS = (
-    "opens", "closes", "book_days_ahead", "cancel_hours", "noshow_limit", "noshow_days", "block_days",
-    "turn_near_ahead", "recall_max", "priority_run", "green_age", "wait_target_minutes",
+    "opens",
+    "closes",
+    "book_days_ahead",
+    "cancel_hours",
+    "noshow_limit",
+    "noshow_days",
+    "block_days",
+    "turn_near_ahead",
+    "recall_max",
+    "priority_run",
+    "green_age",
+    "wait_target_minutes",
 )
 
 
@@ -808,7 +922,11 @@ def window_staff_set(*, actor: User, window: Window, user: User, on: bool) -> No
         raise ValidationFailed(fields={"user": ["只能安排工作人员"]})
     if on:
         StaffRole.objects.get_or_create(
-            user=user, role=Role.CLERK, window=window, department=None, defaults={"region": window.hall.region}
+            user=user,
+            role=Role.CLERK,
+            window=window,
+            department=None,
+            defaults={"region": window.hall.region},
         )
     else:
         StaffRole.objects.filter(user=user, role=Role.CLERK, window=window).delete()
