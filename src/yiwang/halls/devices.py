@@ -70,9 +70,7 @@ def terminal_by_key(key: str | None) -> Terminal | None:
     if not key or "." not in key or len(key) > 200:
         return None
     digest = _hash(key.strip())
-    terminal = (
-        Terminal.objects.select_related("hall", "account").filter(key_hash=digest, active=True).first()
-    )
+    terminal = Terminal.objects.select_related("hall", "account").filter(key_hash=digest, active=True).first()
     if terminal is None or not hmac.compare_digest(terminal.key_hash, digest):
         return None
     return terminal
@@ -96,7 +94,9 @@ def terminal_by_pairing(value: str | None) -> Terminal | None:
         data = signing.loads(value, salt=PAIRING_SALT, max_age=365 * 86400)
     except signing.BadSignature:
         return None
-    terminal = Terminal.objects.select_related("hall", "account").filter(pk=data.get("t"), active=True).first()
+    terminal = (
+        Terminal.objects.select_related("hall", "account").filter(pk=data.get("t"), active=True).first()
+    )
     if terminal is None or not terminal.key_hash or terminal.key_hash[:16] != data.get("k"):
         return None
     return terminal
@@ -140,11 +140,15 @@ def is_open(terminal: Terminal, now: datetime | None = None) -> bool:
 
 def is_online(terminal: Terminal, now: datetime | None = None) -> bool:
     now = now or timezone.now()
-    return terminal.last_seen_at is not None and terminal.last_seen_at >= now - timedelta(seconds=offline_after())
+    return terminal.last_seen_at is not None and terminal.last_seen_at >= now - timedelta(
+        seconds=offline_after()
+    )
 
 
 @transaction.atomic
-def terminal_heartbeat(*, terminal: Terminal, status: dict | None = None, now: datetime | None = None) -> Terminal:
+def terminal_heartbeat(
+    *, terminal: Terminal, status: dict | None = None, now: datetime | None = None
+) -> Terminal:
     """Record that the terminal is alive, with its device status (printer, paper, …)."""
     status = status or {}
     unknown = sorted(set(status) - STATUS_KEYS)

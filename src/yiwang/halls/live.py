@@ -85,7 +85,9 @@ def speech_file(number: str, window: str) -> Path:
     fd, tmp = tempfile.mkstemp(dir=folder, suffix=".wav")
     os.close(fd)
     try:
-        subprocess.run([exe, "-v", "cmn", "-s", "150", "-w", tmp, text], check=True, timeout=20, capture_output=True)
+        subprocess.run(
+            [exe, "-v", "cmn", "-s", "150", "-w", tmp, text], check=True, timeout=20, capture_output=True
+        )
         os.replace(tmp, target)  # atomic: two processes rendering the same phrase both end well
     finally:
         if os.path.exists(tmp):
@@ -101,12 +103,18 @@ def speech_wav(request: HttpRequest) -> HttpResponse:
         path = speech_file(number, window)
     except ValueError:
         return JsonResponse(
-            {"code": "validation_error", "message": "号码或窗口号格式有误", "fields": {"number": ["格式有误"]}},
+            {
+                "code": "validation_error",
+                "message": "号码或窗口号格式有误",
+                "fields": {"number": ["格式有误"]},
+            },
             status=422,
         )
     except (FileNotFoundError, subprocess.SubprocessError):
         log.warning("speech rendering unavailable (espeak-ng)")
-        return JsonResponse({"code": "speech_unavailable", "message": "语音合成不可用", "fields": {}}, status=503)
+        return JsonResponse(
+            {"code": "speech_unavailable", "message": "语音合成不可用", "fields": {}}, status=503
+        )
     response = FileResponse(path.open("rb"), content_type="audio/wav")
     response["Cache-Control"] = "public, max-age=86400, immutable"
     return response

@@ -15,7 +15,10 @@ class DisplayKey(models.Model):
     Only its hash is stored; the display data and the event stream are public anyway."""
 
     hall = models.ForeignKey(
-        "organizations.ServiceHall", verbose_name="大厅", on_delete=models.CASCADE, related_name="display_keys"
+        "organizations.ServiceHall",
+        verbose_name="大厅",
+        on_delete=models.CASCADE,
+        related_name="display_keys",
     )
     name = models.CharField("显示屏名称", max_length=100)
     key_hash = models.CharField(max_length=64, unique=True, editable=False)

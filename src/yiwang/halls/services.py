@@ -575,6 +575,7 @@ def _next(*, actor, window, hall, state, now, **_) -> Ticket:
             _event(window, t, CallAction.NEXT, actor, now)
             _serving_set(actor, window, t)
             _publish_call(hall, t, window, now)
+            _publish_state(hall)  # one fewer waiting
             _turn_near(hall, [t.business_id], now)
             log.info("window %s called %s", window.pk, t.number)
             return t

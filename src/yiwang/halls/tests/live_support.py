@@ -68,7 +68,14 @@ class Server:
         )
         if settings.YIWANG_MASTER_KEY:
             env["YIWANG_MASTER_KEY"] = settings.YIWANG_MASTER_KEY
-        argv = [str(BIN / "uvicorn"), "yiwang.asgi:application", "--host", "127.0.0.1", "--port", str(self.port)]
+        argv = [
+            str(BIN / "uvicorn"),
+            "yiwang.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
         argv += ["--workers", str(workers), "--lifespan", "off", "--timeout-graceful-shutdown", "2"]
         self.proc = subprocess.Popen(
             testclock.command(argv),
