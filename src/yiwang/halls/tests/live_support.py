@@ -3,6 +3,7 @@ and a small server-sent-events client that records every event it receives."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -184,8 +185,6 @@ class SseClient:
         return self.named(event)
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(OSError, AttributeError):
             self.conn.sock.shutdown(socket.SHUT_RDWR)
-        except (OSError, AttributeError):
-            pass
         self.conn.close()
