@@ -729,11 +729,12 @@ _ACTIONS = {
 # --- the ticket and the case -------------------------------------------------------------------------
 def ticket_link_case(*, case_id: int, action: str) -> None:
     """Case follower (`cases.followers`): a case filed or accepted at a window while the window
-    is serving a called ticket belongs to that ticket; the window's rating device then rates
-    this case for this ticket. Idempotent."""
+    is serving a called ticket belongs to that ticket (when the ticket names a person, only
+    that person's case); the window's rating device then rates this case for this ticket.
+    Idempotent."""
     from yiwang.cases.models import Case
 
-    case = Case.objects.filter(pk=case_id).only("pk", "window_id", "filed_by_id").first()
+    case = Case.objects.filter(pk=case_id).only("pk", "window_id", "owner_id").first()
     if case is None or case.window_id is None or action not in ("submit", "accept"):
         return
     with transaction.atomic():
@@ -745,6 +746,8 @@ def ticket_link_case(*, case_id: int, action: str) -> None:
         ticket = state.current
         if ticket.case_id not in (None, case.pk):
             return
+        if ticket.person_id is not None and ticket.person_id != case.owner_id:
+            return  # the window is serving somebody else
         Ticket.objects.filter(pk=ticket.pk, case__isnull=True).update(case=case)
         ticket.refresh_from_db()
         actor = ticket.served_by or state.staff
