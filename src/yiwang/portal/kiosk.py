@@ -35,6 +35,7 @@ from yiwang.accounts.models import AccountKind, User
 from yiwang.accounts.services import id_number_hash
 from yiwang.cases import selectors as case_selectors
 from yiwang.cases.presenters import case_summary
+from yiwang.catalog.models import ItemVersion, VersionStatus
 from yiwang.core.errors import DomainError
 from yiwang.core.identifiers import validate_ric
 from yiwang.core.masking import mask_id_number, mask_name
@@ -151,16 +152,32 @@ def kiosk_pair(request: HttpRequest) -> HttpResponse:
 # --- home, login, logout ----------------------------------------------------------------------------
 @kiosk_view
 def kiosk_home(request: HttpRequest, terminal: Terminal) -> HttpResponse:
-    items = []
-    for item in terminal.items.all().order_by("name"):
-        scope = (item.cross_city_scope or "").strip()
-        items.append({"item": item, "cross_city": "" if scope in CROSS_CITY_NONE else scope})
+    items = _terminal_items(terminal)
     can_check_in = hall_selectors.business_types(terminal.hall).exists() and terminal.site_kind == "hall"
     return _page(
         request,
         "portal/kiosk/home.html",
         {"terminal": terminal, "items": items, "can_check_in": can_check_in},
     )
+
+
+def _terminal_items(terminal: Terminal) -> list[dict]:
+    """The items the terminal offers (their published guide), cross-city ones marked (通办范围)."""
+    versions = (
+        ItemVersion.objects.filter(item__in=terminal.items.all(), status=VersionStatus.PUBLISHED)
+        .select_related("item")
+        .order_by("item_id", "-version")
+    )
+    rows: dict[int, dict] = {}
+    for v in versions:
+        if v.item_id not in rows:
+            scope = (v.cross_city_scope or "").strip()
+            rows[v.item_id] = {
+                "code": v.item.code,
+                "name": v.name,
+                "cross_city": "" if scope in CROSS_CITY_NONE else scope,
+            }
+    return sorted(rows.values(), key=lambda r: (not r["cross_city"], r["name"]))
 
 
 def _login_person(request: HttpRequest, terminal: Terminal, person: User) -> HttpResponse:
