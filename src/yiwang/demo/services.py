@@ -261,6 +261,13 @@ DEMO_USERS: list[DemoUser] = [
         "窗口人员：江岸区政务服务中心 1 号综合窗口",
         (("clerk", "", JIANGAN_W1, orgdata.JIANGAN),),
     ),
+    # the device account of a self-service terminal of 武汉市民之家 (demo/halls_live.py links it)
+    DemoUser(
+        "kiosk",
+        "武汉市民之家自助终端 01",
+        "staff",
+        "自助终端设备账号：武汉市民之家（扫码取号、核验电子身份码）",
+    ),
 ]
 DEMO_USERNAMES = [u.username for u in DEMO_USERS]
 
@@ -393,4 +400,7 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     result.parts["identity"] = identity_demo.demo_load()
     result.parts["bundles"] = bundles_demo.demo_load(password=password)
     result.parts["halls"] = halls_demo.demo_load()
+    from . import halls_live as halls_live_demo
+
+    result.parts["halls_live"] = halls_live_demo.demo_load()
     return result

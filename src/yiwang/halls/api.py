@@ -17,7 +17,7 @@ from yiwang.core.idempotency import run_idempotent
 from yiwang.core.pagination import paginate
 from yiwang.organizations.models import Window
 
-from . import presenters, rules, selectors, services
+from . import devices, presenters, rules, selectors, services
 
 router = Router(tags=["halls"], auth=api_auth)
 
@@ -117,11 +117,17 @@ class TicketIn(Schema):
     green_channel: bool = False
 
 
-@router.post("/halls/{code}/tickets", response={201: dict, 200: dict})
+@router.post(
+    "/halls/{code}/tickets", response={201: dict, 200: dict}, auth=[*api_auth, devices.DeviceKeyAuth()]
+)
 def ticket_create(request: HttpRequest, code: str, body: TicketIn):
+    """Hall staff, or a self-service terminal of the hall (its device account's token, or its
+    `X-Device-Key`: halls/devices.py). The green channel is marked by staff only."""
     hall = selectors.hall_by_code(code)
     if not rules.may_issue_tickets(request.auth, hall):
         raise PermissionDenied("只有本大厅工作人员和自助终端可以取号", code="forbidden")
+    if body.green_channel and devices.terminal_for(request) is not None:
+        raise PermissionDenied("绿色通道须由工作人员标注", code="forbidden")
 
     def handler():
         checkin = services.ticket_issue(

@@ -3,7 +3,8 @@
 Access (one function per capability, so that another kind of caller — a terminal device — can be
 added in one place):
 - `may_issue_tickets`: hall staff — a clerk of one of the hall's windows, a hall admin or the
-  reception desk (导办台) of the hall (`HallRole`).
+  reception desk (导办台) of the hall (`HallRole`) — and the hall's self-service terminals (the
+  device account of a `Terminal` managed by the hall, `devices.py`).
 - `may_staff_window`: the clerks set up on that window (`organizations.StaffRole` clerk rows).
 - `may_admin_hall`: the hall's admins (`HallRole` admin) and platform admins.
 - `may_see_stats`: hall staff, supervisors and platform admins.
@@ -28,6 +29,7 @@ from yiwang.organizations.models import Role, ServiceHall, Window
 from yiwang.organizations.selectors import staff_scope
 
 from .models import HallRole, HallRoleKind, Ticket
+from .models_live import Terminal
 
 
 def _is_staff(user) -> bool:
@@ -48,6 +50,8 @@ def may_issue_tickets(user, hall: ServiceHall) -> bool:
     if not _is_staff(user):
         return False
     if hall_roles(user, hall):
+        return True
+    if Terminal.objects.filter(account=user, hall=hall, active=True).exists():  # a kiosk of the hall
         return True
     return Window.objects.filter(hall=hall, pk__in=staff_scope(user).window_ids).exists()
 

@@ -394,6 +394,7 @@ def _ticket_create(
         issued_by=actor,
     )
     CallEvent.objects.create(hall=hall, ticket=ticket, action=CallAction.ISSUE, at=now, actor=actor)
+    _publish_state(hall)
     log.info(
         "ticket %s issued hall=%s priority=%s appointment=%s",
         ticket.number,
@@ -418,8 +419,14 @@ def _publish_call(hall: ServiceHall, ticket: Ticket, window: Window, at: datetim
 
 
 def _publish_state(hall: ServiceHall) -> None:
+    """After commit: the waiting counts per business type (public) to the hall's screens."""
     code = hall.code
-    transaction.on_commit(lambda: broadcast.publish(f"hall:{code}", "queue", {}), robust=True)
+
+    def send() -> None:
+        counts = selectors.waiting_counts(hall, selectors.local(timezone.now()).date())
+        broadcast.publish(f"hall:{code}", "queue", counts)
+
+    transaction.on_commit(send, robust=True)
 
 
 def _serving_set(actor: User, window: Window, ticket: Ticket | None) -> None:
@@ -568,6 +575,7 @@ def _next(*, actor, window, hall, state, now, **_) -> Ticket:
             _event(window, t, CallAction.NEXT, actor, now)
             _serving_set(actor, window, t)
             _publish_call(hall, t, window, now)
+            _publish_state(hall)  # one fewer waiting
             _turn_near(hall, [t.business_id], now)
             log.info("window %s called %s", window.pk, t.number)
             return t
