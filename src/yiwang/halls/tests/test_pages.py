@@ -8,7 +8,15 @@ import time_machine
 
 from yiwang.core.testing import make_ric
 from yiwang.halls import services
-from yiwang.halls.models import Appointment, BusinessType, Closure, HallSettings, SlotCapacity, Ticket, TicketStatus
+from yiwang.halls.models import (
+    Appointment,
+    BusinessType,
+    Closure,
+    HallSettings,
+    SlotCapacity,
+    Ticket,
+    TicketStatus,
+)
 from yiwang.organizations.models import StaffRole
 
 from .conftest import MON, at
