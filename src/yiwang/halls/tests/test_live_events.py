@@ -11,7 +11,6 @@ import pytest
 from yiwang.core import broadcast
 from yiwang.core.testing import make_ric
 from yiwang.halls import services
-from yiwang.halls.models import BusinessType
 
 from .live_support import REDIS_TEST_URL, Server, SseClient
 
@@ -22,13 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)  # committed, so the server
 def backend(request, settings):
     settings.YIWANG_BROADCAST_URL = "" if request.param == "database" else REDIS_TEST_URL
     return request.param
-
-
-@pytest.fixture
-def business(world):
-    bt = BusinessType.objects.create(hall=world.hall, code="general", name="综合业务", prefix="A")
-    bt.windows.add(world.window)
-    return bt
 
 
 @pytest.fixture
@@ -45,7 +37,7 @@ def servers(backend, tmp_path):
 
 def _ticket(world, n: int) -> str:
     issued = services.ticket_issue(
-        actor=world.clerk, hall=world.hall, business_code="general", id_number=make_ric(serial=500 + n)
+        actor=world.clerk, hall=world.hall, business_code="market", id_number=make_ric(serial=500 + n)
     )
     return issued.ticket.number
 
@@ -54,7 +46,7 @@ def _call(world) -> str:
     return services.window_call(actor=world.clerk, window=world.window, action="next").ticket.number
 
 
-def test_calls_reach_screens_on_two_processes_once_in_order_and_catch_up(servers, business, world, backend):
+def test_calls_reach_screens_on_two_processes_once_in_order_and_catch_up(servers, world, backend):
     a, b = servers
     path = f"/api/v1/halls/{world.hall.code}/events"
     on_a = SseClient(a.port, path).start()
@@ -62,7 +54,7 @@ def test_calls_reach_screens_on_two_processes_once_in_order_and_catch_up(servers
     for screen in (on_a, on_b):
         assert screen.status == 200 and screen.content_type.startswith("text/event-stream")
         (state,) = screen.wait_for("state", 1)
-        assert state.id is None and state.data["calling"] == [] and state.data["waiting"] == {"general": 0}
+        assert state.id is None and state.data["calling"] == [] and state.data["waiting"] == {"market": 0, "health": 0}
 
     numbers = [_ticket(world, n) for n in range(4)]
     assert numbers == ["A001", "A002", "A003", "A004"]
@@ -78,7 +70,7 @@ def test_calls_reach_screens_on_two_processes_once_in_order_and_catch_up(servers
         ids = [key(c.id) for c in calls]
         assert ids == sorted(set(ids))  # in order, each once
         queue = screen.wait_for("queue", 7)  # 4 tickets issued, 3 calls
-        assert queue[-1].data == {"general": 1}
+        assert queue[-1].data == {"market": 1, "health": 0}
     assert [c.id for c in on_a.named("call")] == [c.id for c in on_b.named("call")]  # the same events
     raw = " ".join(str(e.data) for e in on_a.events)
     assert world.citizen.display_name not in raw and "4201" not in raw  # no names, no ID numbers
