@@ -745,14 +745,23 @@ def ticket_link_case(*, case_id: int, action: str) -> None:
     filed_here = case.channel == "window" and case.window_id is not None
     if filed_here:
         candidates.append((case.window_id, False))
-    event = CaseEvent.objects.filter(case=case, action=action).select_related("actor").order_by("-at", "-pk").first()
-    windows = set(staff_scope(event.actor).window_ids) if event is not None and event.actor is not None else set()
+    event = (
+        CaseEvent.objects.filter(case=case, action=action)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    windows = (
+        set(staff_scope(event.actor).window_ids) if event is not None and event.actor is not None else set()
+    )
     if case.window_id is not None:
         windows.add(case.window_id)
     candidates += [(w, True) for w in sorted(windows) if not (filed_here and w == case.window_id)]
     for window_id, strict in candidates:
         with transaction.atomic():
-            state = WindowState.objects.filter(window_id=window_id).select_related("current", "window").first()
+            state = (
+                WindowState.objects.filter(window_id=window_id).select_related("current", "window").first()
+            )
             if state is None or state.current is None or state.current.status != TicketStatus.CALLED:
                 continue
             ticket = state.current
