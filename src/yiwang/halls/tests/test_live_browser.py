@@ -48,9 +48,7 @@ def test_display_page_shows_and_queues_the_calls(world, display_server, page, ax
     assert page.text_content("#current-call").strip() == "暂无叫号"
 
     for n in range(2):
-        services.ticket_issue(
-            actor=world.reception, hall=world.hall, business_code="market", id_number=_ric(n)
-        )
+        services.ticket_issue(actor=world.reception, hall=world.hall, business_code="market", id_number=_ric(n))
     first = services.window_call(actor=world.clerk, window=world.window, action="next").ticket.number
     second = services.window_call(actor=world.clerk_w2, window=world.window2, action="next").ticket.number
     assert (first, second) == ("A001", "A002")
