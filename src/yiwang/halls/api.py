@@ -17,7 +17,7 @@ from yiwang.core.idempotency import run_idempotent
 from yiwang.core.pagination import paginate
 from yiwang.organizations.models import Window
 
-from . import devices, presenters, rules, selectors, services
+from . import devices, exports, presenters, rules, selectors, services
 
 router = Router(tags=["halls"], auth=api_auth)
 
@@ -150,11 +150,14 @@ def display(request: HttpRequest, code: str):
 
 
 @router.get("/halls/{code}/stats")
-def stats(request: HttpRequest, code: str, date: str | None = None):
+def stats(request: HttpRequest, code: str, date: str | None = None, format: str | None = None):
     hall = selectors.hall_by_code(code)
     if not rules.may_see_stats(request.auth, hall):
         raise PermissionDenied("只有本大厅工作人员和督查人员可以查看统计", code="forbidden")
-    return selectors.hall_stats(hall, _date(date))
+    data = selectors.hall_stats(hall, _date(date))
+    if format == "xlsx":
+        return exports.stats_xlsx(hall, data)
+    return data
 
 
 @router.get("/windows")

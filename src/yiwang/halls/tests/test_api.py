@@ -181,18 +181,18 @@ def test_ticket_errors(world, api):
 
 
 def test_stats_api_and_excel_page(world, api, client):
-    with time_machine.travel(at(7, 9, 0)):
+    with time_machine.travel(at(7, 9, 0), tick=False):
         desk = api(world.reception)
         for n in range(3):
             desk.post(
                 "/api/v1/halls/smzj/tickets", {"business": "market", "id_number": make_ric(serial=40 + n)}
             )
     clerk = api(world.clerk)
-    with time_machine.travel(at(7, 9, 10)):
+    with time_machine.travel(at(7, 9, 10), tick=False):
         clerk.post(f"/api/v1/windows/{world.window.pk}/calls", {"action": "next"})
-    with time_machine.travel(at(7, 9, 20)):
+    with time_machine.travel(at(7, 9, 20), tick=False):
         clerk.post(f"/api/v1/windows/{world.window.pk}/calls", {"action": "next"})
-    with time_machine.travel(at(7, 9, 50)):
+    with time_machine.travel(at(7, 9, 50), tick=False):
         clerk.post(f"/api/v1/windows/{world.window.pk}/calls", {"action": "next"})
         clerk.post(f"/api/v1/windows/{world.window.pk}/calls", {"action": "skip"})
     s = api(world.supervisor).get("/api/v1/halls/smzj/stats", date="2026-12-07").json()
@@ -202,6 +202,9 @@ def test_stats_api_and_excel_page(world, api, client):
     assert total["avg_service_minutes"] == 20.0 and total["over_target_share"] == round(1 / 3, 3)
     assert s["windows"][0]["window"] == "1" and s["business_types"][0]["code"] == "market"
     assert api(world.citizen).get("/api/v1/halls/smzj/stats").status_code == 403
+    x = api(world.supervisor).get("/api/v1/halls/smzj/stats", date="2026-12-07", format="xlsx")
+    assert x["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert list(load_workbook(io.BytesIO(x.content)).active.values)[2][:3] == ("大厅", "武汉市民之家", 3)
     client.force_login(world.hall_admin)
     r = client.get("/workbench/halls/smzj/stats/", {"date": "2026-12-07", "format": "xlsx"})
     assert r.status_code == 200
