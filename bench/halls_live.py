@@ -293,7 +293,21 @@ def run_backend(name: str, args) -> dict:
     port = args.port
     log = open(home / "uvicorn.log", "w")  # noqa: SIM115
     server = subprocess.Popen(
-        [str(BIN / "uvicorn"), "yiwang.asgi:application", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers), "--lifespan", "off", "--no-access-log", "--log-level", "warning"],
+        [
+            str(BIN / "uvicorn"),
+            "yiwang.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(args.workers),
+            "--lifespan",
+            "off",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ],
         env=env,
         stdout=log,
         stderr=subprocess.STDOUT,

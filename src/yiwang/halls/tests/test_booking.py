@@ -21,7 +21,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.time_machine(MON)]
 
 def book(w, person=None, start=None, business=None):
     return services.appointment_book(
-        person=person or w.citizen, hall=w.hall, business=business or w.biz_a, start=start or at(8, 9).isoformat()
+        person=person or w.citizen,
+        hall=w.hall,
+        business=business or w.biz_a,
+        start=start or at(8, 9).isoformat(),
     )
 
 
@@ -64,7 +67,12 @@ def test_full_slot_is_409_and_nothing_changes(world):
 
 
 def test_outside_the_window(world):
-    for start in (at(15, 9), at(12, 9), at(7, 7), at(8, 12)):  # 6th working day, Saturday, before now, no slot
+    for start in (
+        at(15, 9),
+        at(12, 9),
+        at(7, 7),
+        at(8, 12),
+    ):  # 6th working day, Saturday, before now, no slot
         with pytest.raises(ValidationFailed) as e:
             book(world, start=start.isoformat())
         assert e.value.code == "outside_booking_window"
@@ -72,7 +80,13 @@ def test_outside_the_window(world):
 
 
 def test_closed_day_is_not_bookable(world):
-    services.closure_create(actor=world.hall_admin, hall=world.hall, first_day=date(2026, 12, 9), last_day=date(2026, 12, 9), reason="设备检修")
+    services.closure_create(
+        actor=world.hall_admin,
+        hall=world.hall,
+        first_day=date(2026, 12, 9),
+        last_day=date(2026, 12, 9),
+        reason="设备检修",
+    )
     assert date(2026, 12, 9) not in selectors.bookable_days(world.hall)
     with pytest.raises(ValidationFailed) as e:
         book(world, start=at(9, 9).isoformat())
@@ -150,7 +164,11 @@ def test_closure_cancels_bookings_tells_people_and_offers_rebooking(world):
     appt = book(world, start=at(9, 9).isoformat())
     other = book(world, person=world.citizen2, start=at(10, 9).isoformat())
     _, told = services.closure_create(
-        actor=world.hall_admin, hall=world.hall, first_day=date(2026, 12, 9), last_day=date(2026, 12, 9), reason="电力检修"
+        actor=world.hall_admin,
+        hall=world.hall,
+        first_day=date(2026, 12, 9),
+        last_day=date(2026, 12, 9),
+        reason="电力检修",
     )
     assert told == 1
     appt.refresh_from_db()
@@ -163,7 +181,13 @@ def test_closure_cancels_bookings_tells_people_and_offers_rebooking(world):
 
 def test_closure_needs_the_hall_admin(world):
     with pytest.raises(Exception) as e:
-        services.closure_create(actor=world.clerk, hall=world.hall, first_day=date(2026, 12, 9), last_day=date(2026, 12, 9), reason="x")
+        services.closure_create(
+            actor=world.clerk,
+            hall=world.hall,
+            first_day=date(2026, 12, 9),
+            last_day=date(2026, 12, 9),
+            reason="x",
+        )
     assert getattr(e.value, "code", "") == "forbidden"
     assert not selectors.closed_days(world.hall, date(2026, 12, 9), date(2026, 12, 9))
 

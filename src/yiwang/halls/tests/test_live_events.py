@@ -54,7 +54,11 @@ def test_calls_reach_screens_on_two_processes_once_in_order_and_catch_up(servers
     for screen in (on_a, on_b):
         assert screen.status == 200 and screen.content_type.startswith("text/event-stream")
         (state,) = screen.wait_for("state", 1)
-        assert state.id is None and state.data["calling"] == [] and state.data["waiting"] == {"market": 0, "health": 0}
+        assert (
+            state.id is None
+            and state.data["calling"] == []
+            and state.data["waiting"] == {"market": 0, "health": 0}
+        )
 
     numbers = [_ticket(world, n) for n in range(4)]
     assert numbers == ["A001", "A002", "A003", "A004"]

@@ -60,8 +60,12 @@ def test_expired_identity_code_is_refused(world):
 
 def test_appointment_code_within_its_slot_is_priority(world):
     with time_machine.travel(MON - __import__("datetime").timedelta(days=3)):  # Friday before
-        appt = services.appointment_book(person=world.citizen, hall=world.hall, business=world.biz_a, start=at(7, 10).isoformat())
-    t = services.ticket_issue(actor=world.reception, hall=world.hall, appointment_code=appt.code.lower()).ticket
+        appt = services.appointment_book(
+            person=world.citizen, hall=world.hall, business=world.biz_a, start=at(7, 10).isoformat()
+        )
+    t = services.ticket_issue(
+        actor=world.reception, hall=world.hall, appointment_code=appt.code.lower()
+    ).ticket
     appt.refresh_from_db()
     assert appt.status == AppointmentStatus.CHECKED_IN
     assert t.priority and t.appointment == appt and t.person == world.citizen
@@ -72,7 +76,9 @@ def test_appointment_code_within_its_slot_is_priority(world):
 
 def test_appointment_checked_in_too_late_is_a_walk_in(world):
     with time_machine.travel(MON):
-        appt = services.appointment_book(person=world.citizen, hall=world.hall, business=world.biz_a, start=at(7, 9).isoformat())
+        appt = services.appointment_book(
+            person=world.citizen, hall=world.hall, business=world.biz_a, start=at(7, 9).isoformat()
+        )
     with time_machine.travel(at(7, 10, 5)):
         t = services.ticket_issue(actor=world.reception, hall=world.hall, appointment_code=appt.code).ticket
     assert not t.priority
@@ -80,7 +86,9 @@ def test_appointment_checked_in_too_late_is_a_walk_in(world):
 
 def test_identity_code_of_a_person_with_an_appointment_checks_it_in(world):
     with time_machine.travel(MON):
-        appt = services.appointment_book(person=world.citizen, hall=world.hall, business=world.biz_a, start=at(7, 10).isoformat())
+        appt = services.appointment_book(
+            person=world.citizen, hall=world.hall, business=world.biz_a, start=at(7, 10).isoformat()
+        )
     t = issue(world, identity_code=identity.code_issue(user=world.citizen).code)
     assert t.appointment_id == appt.pk and t.priority
 
@@ -126,9 +134,20 @@ def test_pick_next_unit():
 
     ts = [T(1, False), T(2, True), T(3, True), T(4, False, target=9)]
     assert [t.pk for t in rules.pick_next(ts, window_id=9, recent_priority=[], run=2)] == [4, 2, 3, 1]
-    assert [t.pk for t in rules.pick_next(ts[:3], window_id=9, recent_priority=[True, True], run=2)] == [1, 2, 3]
-    assert [t.pk for t in rules.pick_next(ts[:3], window_id=9, recent_priority=[True, False], run=2)] == [2, 3, 1]
-    assert [t.pk for t in rules.pick_next(ts[1:3], window_id=9, recent_priority=[True, True], run=2)] == [2, 3]
+    assert [t.pk for t in rules.pick_next(ts[:3], window_id=9, recent_priority=[True, True], run=2)] == [
+        1,
+        2,
+        3,
+    ]
+    assert [t.pk for t in rules.pick_next(ts[:3], window_id=9, recent_priority=[True, False], run=2)] == [
+        2,
+        3,
+        1,
+    ]
+    assert [t.pk for t in rules.pick_next(ts[1:3], window_id=9, recent_priority=[True, True], run=2)] == [
+        2,
+        3,
+    ]
 
 
 def test_next_finishes_the_current_ticket_and_tells_the_rating_device(world):
@@ -228,7 +247,9 @@ def test_only_the_windows_clerk(world):
 
 
 def test_turn_near_notice_when_three_are_ahead(world):
-    people = [issue(world, identity_code=identity.code_issue(user=u).code) for u in (world.citizen, world.citizen2)]
+    people = [
+        issue(world, identity_code=identity.code_issue(user=u).code) for u in (world.citizen, world.citizen2)
+    ]
     for _ in range(3):
         issue(world)
     call(world)  # citizen's ticket called; citizen2 has 0 ahead
