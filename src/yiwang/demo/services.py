@@ -253,6 +253,7 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser(
         "approver2", "徐丽", "staff", "审批：武汉市卫生健康委员会", (("approver", "wjw", None, orgdata.CITY),)
     ),
+    DemoUser("hall_admin", "王敏", "staff", "大厅管理员：武汉市民之家（预约叫号设置、统计）"),
     DemoUser(
         "clerk2",
         "孙悦",
@@ -390,6 +391,7 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     # codes, and the 一件事 bundles (which publish against the items and licence types above).
     from . import bundles as bundles_demo
     from . import exchange as exchange_demo
+    from . import halls as halls_demo
     from . import identity as identity_demo
     from . import licenses as licenses_demo
 
@@ -397,6 +399,7 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     result.parts["exchange"] = exchange_demo.demo_load()
     result.parts["identity"] = identity_demo.demo_load()
     result.parts["bundles"] = bundles_demo.demo_load(password=password)
+    result.parts["halls"] = halls_demo.demo_load()
     from . import halls_live as halls_live_demo
 
     result.parts["halls_live"] = halls_live_demo.demo_load()

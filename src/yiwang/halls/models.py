@@ -25,6 +25,9 @@ class HallSettings(models.Model):
     opens = models.TimeField("开门时间", default=time(9, 0))
     closes = models.TimeField("关门时间", default=time(17, 0))
     book_days_ahead = models.PositiveSmallIntegerField("提前预约（工作日）", default=5)
+    book_close_minutes = models.PositiveSmallIntegerField(
+        "时段开始前多少分钟截止预约", default=0, help_text="0：时段开始时截止"
+    )
     cancel_hours = models.PositiveSmallIntegerField("最晚取消（小时前）", default=2)
     noshow_limit = models.PositiveSmallIntegerField("爽约次数上限", default=3)
     noshow_days = models.PositiveSmallIntegerField("爽约统计期（天）", default=90)

@@ -150,9 +150,10 @@ def slots_for(business: BusinessType, day: date, *, now: datetime | None = None)
         return [
             SlotView(s, 0, False) for s in Slot.objects.filter(business=business, day=day).order_by("start")
         ]
+    close = timedelta(minutes=hall_settings(business.hall).book_close_minutes)
     out = []
     for s in slots_ensure(business, day):
-        open_ = s.start > now
+        open_ = s.start - close > now
         out.append(SlotView(s, max(s.capacity - s.booked, 0) if open_ else 0, open_))
     return out
 

@@ -92,7 +92,8 @@ def appointment_book(
         raise ValidationFailed(fields={"business": ["该大厅没有这个业务类型"]})
     start_dt = start if isinstance(start, datetime) else _parse_start(start)
     day = selectors.local(start_dt).date()
-    if day not in selectors.bookable_days(hall, now=now) or start_dt <= now:
+    close = timedelta(minutes=selectors.hall_settings(hall).book_close_minutes)
+    if day not in selectors.bookable_days(hall, now=now) or start_dt - close <= now:
         raise ValidationFailed(
             "该时段不在可预约范围内",
             code="outside_booking_window",
@@ -579,10 +580,8 @@ def _next(*, actor, window, hall, state, now, **_) -> Ticket:
             _turn_near(hall, [t.business_id], now)
             log.info("window %s called %s", window.pk, t.number)
             return t
-    if done is not None:
-        _claim_window(state, current=None)
-        _serving_set(actor, window, None)
-        _publish_state(hall)
+    # nothing to call: the whole action rolls back (the ticket being served stays called; the
+    # clerk finishes it with `finish`)
     raise Conflict("当前没有等候的号码", code="nothing_waiting")
 
 
@@ -878,6 +877,7 @@ SETTING_FIELDS = (
     "opens",
     "closes",
     "book_days_ahead",
+    "book_close_minutes",
     "cancel_hours",
     "noshow_limit",
     "noshow_days",

@@ -74,6 +74,7 @@ class Migration(migrations.Migration):
                 ('opens', models.TimeField(default=datetime.time(9, 0), verbose_name='开门时间')),
                 ('closes', models.TimeField(default=datetime.time(17, 0), verbose_name='关门时间')),
                 ('book_days_ahead', models.PositiveSmallIntegerField(default=5, verbose_name='提前预约（工作日）')),
+                ('book_close_minutes', models.PositiveSmallIntegerField(default=0, help_text='0：时段开始时截止', verbose_name='时段开始前多少分钟截止预约')),
                 ('cancel_hours', models.PositiveSmallIntegerField(default=2, verbose_name='最晚取消（小时前）')),
                 ('noshow_limit', models.PositiveSmallIntegerField(default=3, verbose_name='爽约次数上限')),
                 ('noshow_days', models.PositiveSmallIntegerField(default=90, verbose_name='爽约统计期（天）')),

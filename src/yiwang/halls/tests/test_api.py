@@ -208,3 +208,12 @@ def test_stats_api_and_excel_page(world, api, client):
     ws = load_workbook(io.BytesIO(r.content)).active
     rows = list(ws.values)
     assert rows[2][:5] == ("大厅", "武汉市民之家", 3, 2, 1)
+
+
+def test_booking_with_an_idempotency_key_books_once(world, api):
+    me = api(world.citizen)
+    body = {"hall": "smzj", "business": "market", "start": "2026-12-08T09:00:00+08:00"}
+    first = me.post("/api/v1/appointments", body, headers={"Idempotency-Key": "k-1"})
+    again = me.post("/api/v1/appointments", body, headers={"Idempotency-Key": "k-1"})
+    assert first.status_code == 201 and again.json()["id"] == first.json()["id"]
+    assert Appointment.objects.count() == 1 and Slot.objects.get(start=at(8, 9)).booked == 1

@@ -198,3 +198,16 @@ def test_slot_listing_marks_past_slots_unavailable(world):
     assert [v.available for v in views] == [0, 2, 1]
     assert [v.bookable for v in views] == [False, True, True]
     assert (views[1].slot.end - views[1].slot.start) == timedelta(hours=1)
+
+
+def test_booking_closes_at_the_start_or_the_halls_earlier_close(world):
+    with time_machine.travel(at(7, 8, 59)):
+        book(world, start=at(7, 9).isoformat())
+    s = selectors.hall_settings(world.hall)
+    s.book_close_minutes = 30
+    s.save()
+    with time_machine.travel(at(7, 9, 31)):
+        assert [v.bookable for v in selectors.slots_for(world.biz_a, date(2026, 12, 7))] == [False, False, True]
+        with pytest.raises(ValidationFailed) as e:
+            book(world, person=world.citizen2, start=at(7, 10).isoformat())
+    assert e.value.code == "outside_booking_window"
