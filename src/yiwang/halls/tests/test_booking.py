@@ -207,7 +207,11 @@ def test_booking_closes_at_the_start_or_the_halls_earlier_close(world):
     s.book_close_minutes = 30
     s.save()
     with time_machine.travel(at(7, 9, 31)):
-        assert [v.bookable for v in selectors.slots_for(world.biz_a, date(2026, 12, 7))] == [False, False, True]
+        assert [v.bookable for v in selectors.slots_for(world.biz_a, date(2026, 12, 7))] == [
+            False,
+            False,
+            True,
+        ]
         with pytest.raises(ValidationFailed) as e:
             book(world, person=world.citizen2, start=at(7, 10).isoformat())
     assert e.value.code == "outside_booking_window"

@@ -47,12 +47,25 @@ def _race(fns):
 def test_two_windows_calling_at_once_get_different_tickets(world):
     with time_machine.travel(at(7, 9, 30)):
         for n in range(6):
-            services.ticket_issue(actor=world.reception, hall=world.hall, business_code="market", id_number=make_ric(serial=600 + n))
+            services.ticket_issue(
+                actor=world.reception,
+                hall=world.hall,
+                business_code="market",
+                id_number=make_ric(serial=600 + n),
+            )
         for _ in range(3):
             results = _race(
                 [
-                    lambda: services.window_call(actor=world.clerk, window=world.window, action="next").ticket.number,
-                    lambda: services.window_call(actor=world.clerk_w2, window=world.window2, action="next").ticket.number,
+                    lambda: (
+                        services.window_call(
+                            actor=world.clerk, window=world.window, action="next"
+                        ).ticket.number
+                    ),
+                    lambda: (
+                        services.window_call(
+                            actor=world.clerk_w2, window=world.window2, action="next"
+                        ).ticket.number
+                    ),
                 ]
             )
             assert len(set(results)) == 2, results
@@ -67,8 +80,12 @@ def test_last_seat_goes_to_exactly_one(world):
         start = at(8, 14).isoformat()  # capacity 1
         results = _race(
             [
-                lambda: services.appointment_book(person=world.citizen, hall=world.hall, business=world.biz_a, start=start),
-                lambda: services.appointment_book(person=world.citizen2, hall=world.hall, business=world.biz_a, start=start),
+                lambda: services.appointment_book(
+                    person=world.citizen, hall=world.hall, business=world.biz_a, start=start
+                ),
+                lambda: services.appointment_book(
+                    person=world.citizen2, hall=world.hall, business=world.biz_a, start=start
+                ),
             ]
         )
     codes = sorted(getattr(r, "code", "") if isinstance(r, DomainError) else "ok" for r in results)

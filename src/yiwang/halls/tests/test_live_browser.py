@@ -18,7 +18,10 @@ from yiwang.halls import devices, services, terminals
 from yiwang.halls.models import Ticket
 from yiwang.identity import services as identity
 
+from .conftest import at
 from .live_support import Server
+
+pytestmark = pytest.mark.time_machine(at(7, 10))  # a working Monday, 10:00 (servers too)
 
 
 @pytest.fixture

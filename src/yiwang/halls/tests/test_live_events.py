@@ -12,9 +12,11 @@ from yiwang.core import broadcast
 from yiwang.core.testing import make_ric
 from yiwang.halls import services
 
+from .conftest import at
 from .live_support import REDIS_TEST_URL, Server, SseClient
 
-pytestmark = pytest.mark.django_db(transaction=True)  # committed, so the servers see it
+# committed, so the servers see it; on a working Monday at 10:00 (the servers start at that time too)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.time_machine(at(7, 10))]
 
 
 @pytest.fixture(params=["database", "redis"])

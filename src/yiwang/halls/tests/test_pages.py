@@ -31,7 +31,9 @@ def test_citizen_books_and_cancels_on_the_pages(world, client):
     r = client.get("/halls/smzj/book/", {"business": "market", "date": "2026-12-08"})
     page = r.content.decode()
     assert r.status_code == 200 and 'value="2026-12-08T09:00:00+08:00"' in page and "剩余 2 / 2" in page
-    r = client.post("/halls/smzj/book/?business=market", {"business": "market", "start": "2026-12-08T09:00:00+08:00"})
+    r = client.post(
+        "/halls/smzj/book/?business=market", {"business": "market", "start": "2026-12-08T09:00:00+08:00"}
+    )
     appt = Appointment.objects.get(person=world.citizen)
     assert r.status_code == 302 and r.url == f"/halls/appointments/{appt.pk}/"
     page = client.get(r.url).content.decode()
@@ -53,7 +55,9 @@ def test_staff_are_sent_away_from_booking(world, client):
 
 def test_position_page_is_public_and_has_no_personal_data(world, client):
     with time_machine.travel(at(7, 9, 30)):
-        t = services.ticket_issue(actor=world.reception, hall=world.hall, business_code="market", id_number=world.citizen.id_number).ticket
+        t = services.ticket_issue(
+            actor=world.reception, hall=world.hall, business_code="market", id_number=world.citizen.id_number
+        ).ticket
         page = client.get(f"/halls/q/{t.token}/").content.decode()
         assert "A001" in page and "前面还有 <strong>0</strong> 位" in page
         assert "张伟" not in page and world.citizen.id_number not in page
@@ -64,7 +68,9 @@ def test_position_page_is_public_and_has_no_personal_data(world, client):
 
 def test_window_terminal(world, client):
     with time_machine.travel(at(7, 9, 30)):
-        services.ticket_issue(actor=world.reception, hall=world.hall, business_code="market", id_number=make_ric(serial=71))
+        services.ticket_issue(
+            actor=world.reception, hall=world.hall, business_code="market", id_number=make_ric(serial=71)
+        )
         client.force_login(world.clerk)
         page = client.get("/workbench/halls/").content.decode()
         assert f"/workbench/halls/windows/{world.window.pk}/" in page
@@ -85,10 +91,16 @@ def test_window_terminal(world, client):
 def test_checkin_page(world, client):
     with time_machine.travel(at(7, 9, 30)):
         client.force_login(world.reception)
-        r = client.post("/workbench/halls/smzj/checkin/", {"business": "market", "method": "id_number", "value": make_ric(serial=5), "green_channel": "1"})
+        r = client.post(
+            "/workbench/halls/smzj/checkin/",
+            {"business": "market", "method": "id_number", "value": make_ric(serial=5), "green_channel": "1"},
+        )
         page = r.content.decode()
-        assert "已取号：<strong class=\"ticket-number\">A001</strong>（优先）" in page
-        r = client.post("/workbench/halls/smzj/checkin/", {"business": "market", "method": "identity_code", "value": "garbage"})
+        assert '已取号：<strong class="ticket-number">A001</strong>（优先）' in page
+        r = client.post(
+            "/workbench/halls/smzj/checkin/",
+            {"business": "market", "method": "identity_code", "value": "garbage"},
+        )
         assert "身份码格式有误" in r.content.decode()
         assert Ticket.objects.count() == 1
         client.force_login(world.clerk_other_hall)
@@ -98,21 +110,48 @@ def test_checkin_page(world, client):
 def test_admin_pages(world, client):
     client.force_login(world.hall_admin)
     assert client.get("/workbench/halls/smzj/admin/").status_code == 200
-    client.post("/workbench/halls/smzj/admin/", {"do": "settings", "opens": "08:30", "closes": "17:30", "recall_max": "2", "green_age": "65"})
+    client.post(
+        "/workbench/halls/smzj/admin/",
+        {"do": "settings", "opens": "08:30", "closes": "17:30", "recall_max": "2", "green_age": "65"},
+    )
     s = HallSettings.objects.get(hall=world.hall)
     assert (s.opens.hour, s.opens.minute, s.recall_max, s.green_age) == (8, 30, 2, 65)
-    client.post("/workbench/halls/smzj/admin/", {"do": "business", "code": "tax", "name": "税务", "prefix": "T", "items": world.item2.code, "windows": [str(world.window2.pk)]})
+    client.post(
+        "/workbench/halls/smzj/admin/",
+        {
+            "do": "business",
+            "code": "tax",
+            "name": "税务",
+            "prefix": "T",
+            "items": world.item2.code,
+            "windows": [str(world.window2.pk)],
+        },
+    )
     bt = BusinessType.objects.get(hall=world.hall, code="tax")
     assert list(bt.windows.all()) == [world.window2] and list(bt.items.all()) == [world.item2]
-    r = client.post("/workbench/halls/smzj/admin/", {"do": "business", "code": "tax2", "name": "税务", "prefix": "A"})
+    r = client.post(
+        "/workbench/halls/smzj/admin/", {"do": "business", "code": "tax2", "name": "税务", "prefix": "A"}
+    )
     assert "该字头已被其他业务类型使用" in r.content.decode()
-    client.post("/workbench/halls/smzj/admin/", {"do": "capacity", "business": "tax", "rows": "09:00,10:00,3\n10:00,11:00,4"})
+    client.post(
+        "/workbench/halls/smzj/admin/",
+        {"do": "capacity", "business": "tax", "rows": "09:00,10:00,3\n10:00,11:00,4"},
+    )
     assert list(SlotCapacity.objects.filter(business=bt).values_list("capacity", flat=True)) == [3, 4]
-    client.post("/workbench/halls/smzj/admin/", {"do": "closure", "first_day": "2026-12-10", "last_day": "2026-12-10", "reason": "消防演练"})
+    client.post(
+        "/workbench/halls/smzj/admin/",
+        {"do": "closure", "first_day": "2026-12-10", "last_day": "2026-12-10", "reason": "消防演练"},
+    )
     assert Closure.objects.get(hall=world.hall).reason == "消防演练"
-    client.post("/workbench/halls/smzj/admin/", {"do": "staff_on", "window": str(world.window2.pk), "username": "reception"})
+    client.post(
+        "/workbench/halls/smzj/admin/",
+        {"do": "staff_on", "window": str(world.window2.pk), "username": "reception"},
+    )
     assert StaffRole.objects.filter(user=world.reception, role="clerk", window=world.window2).exists()
-    client.post("/workbench/halls/smzj/admin/", {"do": "staff_off", "window": str(world.window2.pk), "username": "reception"})
+    client.post(
+        "/workbench/halls/smzj/admin/",
+        {"do": "staff_off", "window": str(world.window2.pk), "username": "reception"},
+    )
     assert not StaffRole.objects.filter(user=world.reception, role="clerk", window=world.window2).exists()
     client.force_login(world.clerk)
     assert client.get("/workbench/halls/smzj/admin/").status_code == 403
