@@ -11,7 +11,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core import mail  # noqa: F401  (the notification channel may be e-mail)
 from django.test import Client
 from django.utils import timezone
 
@@ -85,7 +84,7 @@ def test_heartbeat_and_offline_rule(world, terminal, api):
 
 
 def test_staff_page_lists_offline_terminals_first(world, terminal):
-    other, key = terminals.terminal_register(
+    other, _key = terminals.terminal_register(
         code="smzj-02",
         name="市民之家自助终端 02",
         site_kind="hall",
