@@ -30,6 +30,7 @@ from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -138,6 +139,12 @@ async def hall_events(request: HttpRequest, code: str) -> HttpResponse:
         return _not_found()
     last = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or None
     heartbeat = float(settings.YIWANG_SSE_HEARTBEAT_SECONDS)
+    # Under WSGI (a sync server such as the test live server) a stream that never ends would hold
+    # a thread for ever: send the snapshot and what is pending, then end; the client reconnects
+    # after `retry` with its Last-Event-ID. The ASGI workers keep the stream open.
+    finite = not isinstance(request, ASGIRequest)
+    if finite:
+        heartbeat = 0.05
 
     async def stream():
         yield f"retry: 2000\n: {hall.code}\n\n"
@@ -150,6 +157,8 @@ async def hall_events(request: HttpRequest, code: str) -> HttpResponse:
                 yield _sse("state", state)
             async for event in subscription:
                 if event is None:
+                    if finite:
+                        return
                     yield ": ping\n\n"
                 else:
                     yield event.sse()

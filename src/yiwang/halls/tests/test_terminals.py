@@ -217,3 +217,13 @@ def test_unpaired_browsers_see_the_pairing_page(world, terminal):
     assert client.get("/kiosk/")["Location"] == "/kiosk/pair/"
     token, _ = api_token_issue(user=world.citizen)
     assert token  # (the API is unaffected by the kiosk pairing)
+
+
+@pytest.mark.filterwarnings("ignore:StreamingHttpResponse must consume")
+def test_under_wsgi_the_stream_ends_after_the_snapshot(world):
+    """The ASGI workers keep the stream open (test_live_events); a sync server must not hang."""
+    r = Client().get(f"/api/v1/halls/{world.hall.code}/events")
+    assert r.status_code == 200 and r["Content-Type"].startswith("text/event-stream")
+    body = b"".join(r).decode()  # Django consumes the async stream for a sync server
+    assert body.startswith("retry: 2000") and "event: state" in body
+    assert Client().get("/api/v1/halls/nope/events").status_code == 404
