@@ -163,7 +163,16 @@ def call_next(port: int, window_id: int, token: str) -> tuple[str | None, float,
 
 
 async def measure(
-    port: int, tokens: dict[int, str], *, screens: int, terminals: int, rounds: int, pause: float
+    port: int,
+    tokens: dict[int, str],
+    *,
+    screens: int,
+    terminals: int,
+    mode: str,
+    rounds: int,
+    pause: float,
+    rate: float,
+    duration: float,
 ):
     stop = asyncio.Event()
     clients = [Client(i) for i in range(screens + terminals)]
