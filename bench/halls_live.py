@@ -384,8 +384,8 @@ def run_backend(name: str, args) -> dict:
         tickets=TICKETS,
         screens=args.screens,
         terminals=args.terminals,
-        steady=f"{args.rate} calls/s for {args.duration} s",
-        burst=f"{args.rounds} rounds of {WINDOWS} simultaneous calls, {args.pause} s apart",
+        steady_load=f"{args.rate} calls/s for {args.duration} s",
+        burst_load=f"{args.rounds} rounds of {WINDOWS} simultaneous calls, {args.pause} s apart",
         setup_seconds=round(setup_s, 1),
         target_p99_ms=300 if name == "redis" else 1500,
     )
