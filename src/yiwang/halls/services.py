@@ -727,31 +727,54 @@ _ACTIONS = {
 
 # --- the ticket and the case -------------------------------------------------------------------------
 def ticket_link_case(*, case_id: int, action: str) -> None:
-    """Case follower (`cases.followers`): a case filed or accepted at a window while the window
-    is serving a called ticket belongs to that ticket (when the ticket names a person, only
-    that person's case); the window's rating device then rates this case for this ticket.
-    Idempotent."""
-    from yiwang.cases.models import Case
+    """Case follower (`cases.followers`): a case filed (`submit`) or accepted (`accept`) at a window
+    while the window is serving a called ticket belongs to that ticket; the window's rating
+    device then rates this case for this ticket. A case filed at a window goes to that window's
+    ticket (if the ticket names a person, only that person's case); a case filed elsewhere and
+    accepted at a window goes to the ticket being served there only when the ticket names the
+    case's applicant. Idempotent."""
+    from yiwang.cases.models import Case, CaseEvent
+    from yiwang.organizations.selectors import staff_scope
 
-    case = Case.objects.filter(pk=case_id).only("pk", "window_id", "owner_id").first()
-    if case is None or case.window_id is None or action not in ("submit", "accept"):
+    if action not in ("submit", "accept"):
         return
-    with transaction.atomic():
-        state = (
-            WindowState.objects.filter(window_id=case.window_id).select_related("current", "window").first()
-        )
-        if state is None or state.current is None or state.current.status != TicketStatus.CALLED:
+    case = Case.objects.filter(pk=case_id).only("pk", "window_id", "owner_id", "channel").first()
+    if case is None:
+        return
+    candidates: list[tuple[int, bool]] = []  # (window id, the ticket must name the applicant)
+    filed_here = case.channel == "window" and case.window_id is not None
+    if filed_here:
+        candidates.append((case.window_id, False))
+    event = (
+        CaseEvent.objects.filter(case=case, action=action)
+        .select_related("actor")
+        .order_by("-at", "-pk")
+        .first()
+    )
+    windows = (
+        set(staff_scope(event.actor).window_ids) if event is not None and event.actor is not None else set()
+    )
+    if case.window_id is not None:
+        windows.add(case.window_id)
+    candidates += [(w, True) for w in sorted(windows) if not (filed_here and w == case.window_id)]
+    for window_id, strict in candidates:
+        with transaction.atomic():
+            state = (
+                WindowState.objects.filter(window_id=window_id).select_related("current", "window").first()
+            )
+            if state is None or state.current is None or state.current.status != TicketStatus.CALLED:
+                continue
+            ticket = state.current
+            if ticket.case_id not in (None, case.pk):
+                continue
+            if ticket.person_id != case.owner_id and (strict or ticket.person_id is not None):
+                continue  # the window is serving somebody else
+            Ticket.objects.filter(pk=ticket.pk, case__isnull=True).update(case=case)
+            ticket.refresh_from_db()
+            actor = ticket.served_by or state.staff
+            if actor is not None and rules.may_staff_window(actor, state.window):
+                _serving_set(actor, state.window, ticket)
             return
-        ticket = state.current
-        if ticket.case_id not in (None, case.pk):
-            return
-        if ticket.person_id is not None and ticket.person_id != case.owner_id:
-            return  # the window is serving somebody else
-        Ticket.objects.filter(pk=ticket.pk, case__isnull=True).update(case=case)
-        ticket.refresh_from_db()
-        actor = ticket.served_by or state.staff
-        if actor is not None and rules.may_staff_window(actor, state.window):
-            _serving_set(actor, state.window, ticket)
 
 
 # --- closures and administration ----------------------------------------------------------------------

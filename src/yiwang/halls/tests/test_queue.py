@@ -309,3 +309,29 @@ def test_ticket_follows_the_case_filed_at_the_window_and_the_rating_belongs_to_i
     assert isinstance(ev, Evaluation) and ev.ticket == t.number and ev.case == case
     followers.notify(case_id=case.pk, action="submit")  # again: idempotent
     assert Ticket.objects.get(pk=t.pk).case == case
+
+
+def test_an_online_case_accepted_at_the_window_belongs_to_its_applicants_ticket(world):
+    from yiwang.cases import followers
+    from yiwang.cases import services as cases
+    from yiwang.core.testing import good_form, good_materials
+
+    online = cases.case_submit(
+        actor=world.citizen,
+        item_code=world.item.code,
+        form=good_form(),
+        channel="online",
+        materials=good_materials(),
+    )
+    other = issue(world)  # somebody else's ticket first
+    call(world)
+    cases.case_apply_action(case=online, actor=world.clerk, action="accept")
+    followers.notify(case_id=online.pk, action="accept")
+    other.refresh_from_db()
+    assert other.case is None  # the window was serving somebody else
+    mine = issue(world, identity_code=identity.code_issue(user=world.citizen).code)
+    call(world)
+    followers.notify(case_id=online.pk, action="accept")
+    mine.refresh_from_db()
+    assert mine.case == online
+    assert WindowServing.objects.get(window=world.window).case == online
