@@ -121,7 +121,10 @@ DATABASE_URL = env("DATABASE_URL", "", "postgres://user:pass@host:5432/yiwang; e
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=int(env("DB_CONN_MAX_AGE", "60", "Seconds to keep DB connections"))
+            # 0 under ASGI (the default server now): a request's thread ends with the request, a
+            # kept connection would leak; use a pooler (PgBouncer) for connection reuse
+            DATABASE_URL,
+            conn_max_age=int(env("DB_CONN_MAX_AGE", "0", "Seconds to keep DB connections (0 under ASGI)")),
         )
     }
 else:
@@ -156,14 +159,22 @@ else:
 YIWANG_BROADCAST_URL = env(
     "YIWANG_BROADCAST_URL",
     REDIS_URL
-    or (os.environ.get("CELERY_BROKER_URL", "") if os.environ.get("CELERY_BROKER_URL", "").startswith("redis") else ""),
+    or (
+        os.environ.get("CELERY_BROKER_URL", "")
+        if os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
+        else ""
+    ),
     "Redis for real-time events (Streams); default REDIS_URL or a Redis Celery broker; empty = database table",
 )
 YIWANG_BROADCAST_POLL_SECONDS = float(
     env("YIWANG_BROADCAST_POLL_SECONDS", "0.2", "Embedded broadcast: one query per process every N seconds")
 )
 YIWANG_BROADCAST_RETENTION_SECONDS = int(
-    env("YIWANG_BROADCAST_RETENTION_SECONDS", "86400", "Embedded broadcast: seconds events are kept for catch-up")
+    env(
+        "YIWANG_BROADCAST_RETENTION_SECONDS",
+        "86400",
+        "Embedded broadcast: seconds events are kept for catch-up",
+    )
 )
 YIWANG_BROADCAST_STREAM_MAXLEN = int(
     env("YIWANG_BROADCAST_STREAM_MAXLEN", "5000", "Redis broadcast: events kept per channel (approximate)")

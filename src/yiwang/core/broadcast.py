@@ -72,9 +72,14 @@ class Event:
     data: dict[str, Any]
 
     def sse(self) -> str:
-        """The event as a server-sent-events block (id, event, data lines, blank line)."""
-        payload = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
-        return f"id: {self.id}\nevent: {self.event}\ndata: {payload}\n\n"
+        """The event as a server-sent-events block (id, event, data lines, blank line); built once
+        per event, not once per subscriber (one event goes to hundreds of screens)."""
+        cached = self.__dict__.get("_sse")
+        if cached is None:
+            payload = json.dumps(self.data, ensure_ascii=False, separators=(",", ":"))
+            cached = f"id: {self.id}\nevent: {self.event}\ndata: {payload}\n\n"
+            object.__setattr__(self, "_sse", cached)
+        return cached
 
 
 class ClosedSubscription(Exception):

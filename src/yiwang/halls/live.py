@@ -30,6 +30,8 @@ from pathlib import Path
 
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.core.handlers.asgi import ASGIRequest
+from django.db import connection
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -130,26 +132,46 @@ def _not_found() -> JsonResponse:
     return JsonResponse({"code": "not_found", "message": "大厅不存在", "fields": {}}, status=404)
 
 
+def _hall_and_state(code: str, fresh: bool) -> tuple[ServiceHall | None, dict | None]:
+    """The hall and (for a fresh screen) its display state, then the database connection of this
+    thread is closed: a stream lives for hours and must not hold a connection (250 screens would
+    be 250 PostgreSQL connections); the broadcast reader shares one per process."""
+    try:
+        hall = ServiceHall.objects.filter(code=code).first()
+        state = selectors.display_state(hall) if hall is not None and fresh else None
+        return hall, state
+    finally:
+        connection.close()
+
+
 async def hall_events(request: HttpRequest, code: str) -> HttpResponse:
     if request.method != "GET":
         return JsonResponse({"code": "method_not_allowed", "message": "仅支持 GET", "fields": {}}, status=405)
-    hall = await ServiceHall.objects.filter(code=code).afirst()
+    last = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or None
+    fresh = broadcast.parse_event_id(last) is None
+    hall, state = await sync_to_async(_hall_and_state)(code, fresh)
     if hall is None:
         return _not_found()
-    last = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or None
     heartbeat = float(settings.YIWANG_SSE_HEARTBEAT_SECONDS)
+    # Under WSGI (a sync server such as the test live server) a stream that never ends would hold
+    # a thread for ever: send the snapshot and what is pending, then end; the client reconnects
+    # after `retry` with its Last-Event-ID. The ASGI workers keep the stream open.
+    finite = not isinstance(request, ASGIRequest)
+    if finite:
+        heartbeat = 0.05
 
     async def stream():
         yield f"retry: 2000\n: {hall.code}\n\n"
         subscription = broadcast.subscribe(channel(hall.code), last, heartbeat=heartbeat)
         try:
-            if broadcast.parse_event_id(last) is None:
-                # a fresh screen: the state now (the subscription is not started yet; calls in
+            if state is not None:
+                # a fresh screen: the state now (read before the subscription starts; calls in
                 # between come again as events — the page keys calls by number, window and time)
-                state = await sync_to_async(selectors.display_state)(hall)
                 yield _sse("state", state)
             async for event in subscription:
                 if event is None:
+                    if finite:
+                        return
                     yield ": ping\n\n"
                 else:
                     yield event.sse()

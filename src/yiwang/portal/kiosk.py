@@ -49,6 +49,7 @@ from yiwang.notifications.services import notification_send
 
 SESSION_TERMINAL = "kiosk_terminal"
 SESSION_SEEN = "kiosk_seen"
+SESSION_OTP = "kiosk_otp"
 OTP_TTL = 300
 OTP_TRIES = 5
 CROSS_CITY_NONE = {"", "无"}
@@ -223,44 +224,51 @@ def kiosk_login_code(request: HttpRequest, terminal: Terminal) -> HttpResponse:
     """Login by ID card number and a one-time code sent to the registered phone (and inbox)."""
     ctx: dict = {"terminal": terminal, "error": "", "sent": False, "masked": ""}
     status = 200
-    if request.method == "POST":
+    if request.method == "POST" and request.POST.get("code") is None:
+        # step 1: the ID number; the person (if any) is kept in the session, never in the page
         raw = (request.POST.get("id_number") or "").strip().upper()
         try:
             validate_ric(raw)
         except Exception:
             ctx["error"], status = "身份证号码格式有误", 422
             return _page(request, "portal/kiosk/login_code.html", ctx, status)
-        ctx["masked"] = mask_id_number(raw)
         person = User.objects.filter(
             id_number_hash=id_number_hash(raw), kind=AccountKind.PERSON, is_active=True
         ).first()
+        if person is not None and person.phone:
+            otp = f"{secrets.randbelow(10**6):06d}"
+            cache.set(_otp_key(terminal, person.pk), {"h": _otp_hash(otp), "tries": 0}, OTP_TTL)
+            notification_send(
+                event_kind="kiosk.login_code",
+                recipient=person,
+                context={"code": otp, "terminal": terminal.name},
+                key=f"kiosk-login:{terminal.pk}:{secrets.token_hex(8)}",
+            )
+        request.session[SESSION_OTP] = {
+            "person": person.pk if person else None,
+            "masked": mask_id_number(raw),
+        }
+        ctx.update(sent=True, masked=mask_id_number(raw))  # the same answer, registered or not
+    elif request.method == "POST":
+        # step 2: the one-time code for the person of step 1
+        pending = request.session.get(SESSION_OTP) or {}
+        person_id = pending.get("person")
         code = (request.POST.get("code") or "").strip()
-        if not code:
-            if person is not None and person.phone:
-                otp = f"{secrets.randbelow(10**6):06d}"
-                cache.set(_otp_key(terminal, person.pk), {"h": _otp_hash(otp), "tries": 0}, OTP_TTL)
-                notification_send(
-                    event_kind="kiosk.login_code",
-                    recipient=person,
-                    context={"code": otp, "terminal": terminal.name},
-                    key=f"kiosk-login:{terminal.pk}:{secrets.token_hex(8)}",
-                )
-            ctx["sent"] = True  # the same answer whether or not the number is registered
-            ctx["id_number"] = raw
-        else:
-            state = cache.get(_otp_key(terminal, person.pk)) if person else None
-            ok = False
-            if state and state["tries"] < OTP_TRIES:
-                ok = hmac.compare_digest(state["h"], _otp_hash(code))
-                if ok:
-                    cache.delete(_otp_key(terminal, person.pk))
-                else:
-                    state["tries"] += 1
-                    cache.set(_otp_key(terminal, person.pk), state, OTP_TTL)
+        state = cache.get(_otp_key(terminal, person_id)) if person_id else None
+        ok = False
+        if state and state["tries"] < OTP_TRIES:
+            ok = hmac.compare_digest(state["h"], _otp_hash(code))
             if ok:
+                cache.delete(_otp_key(terminal, person_id))
+            else:
+                state["tries"] += 1
+                cache.set(_otp_key(terminal, person_id), state, OTP_TTL)
+        if ok:
+            person = User.objects.filter(pk=person_id, is_active=True).first()
+            if person is not None:
                 return _login_person(request, terminal, person)
-            ctx.update(error="验证码错误或已过期", sent=True, id_number=raw)
-            status = 422
+        ctx.update(error="验证码错误或已过期", sent=bool(pending), masked=pending.get("masked", ""))
+        status = 422
     return _page(request, "portal/kiosk/login_code.html", ctx, status)
 
 

@@ -48,7 +48,15 @@ def database_url() -> str:
 class Server:
     """`uvicorn yiwang.asgi:application` with `workers` processes, at this test's time."""
 
-    def __init__(self, name: str, log_dir: Path, *, workers: int = 1, extra_env: dict | None = None):
+    def __init__(
+        self,
+        name: str,
+        log_dir: Path,
+        *,
+        workers: int = 1,
+        extra_env: dict | None = None,
+        static: bool = False,
+    ):
         self.name = name
         self.log = log_dir / f"uvicorn-{name}.log"
         self.port = free_port()
@@ -69,6 +77,13 @@ class Server:
         )
         if settings.YIWANG_MASTER_KEY:
             env["YIWANG_MASTER_KEY"] = settings.YIWANG_MASTER_KEY
+        if static:  # pages for a browser: their JS and CSS, as `make demo` collects them
+            subprocess.run(
+                [str(BIN / "yiwang"), "collectstatic", "--no-input", "-v", "0"],
+                env=env,
+                check=True,
+                timeout=300,
+            )
         argv = [
             str(BIN / "uvicorn"),
             "yiwang.asgi:application",

@@ -18,13 +18,16 @@ from yiwang.halls import devices, services, terminals
 from yiwang.halls.models import Ticket
 from yiwang.identity import services as identity
 
+from .conftest import at
 from .live_support import Server
+
+pytestmark = pytest.mark.time_machine(at(7, 10))  # a working Monday, 10:00 (servers too)
 
 
 @pytest.fixture
 def display_server(browser, settings, tmp_path):
     settings.YIWANG_BROADCAST_URL = ""  # embedded: the BroadcastEvent table
-    server = Server("display", tmp_path)
+    server = Server("display", tmp_path, static=True)
     try:
         server.wait_ready()
         yield server
@@ -48,7 +51,9 @@ def test_display_page_shows_and_queues_the_calls(world, display_server, page, ax
     assert page.text_content("#current-call").strip() == "暂无叫号"
 
     for n in range(2):
-        services.ticket_issue(actor=world.reception, hall=world.hall, business_code="market", id_number=_ric(n))
+        services.ticket_issue(
+            actor=world.reception, hall=world.hall, business_code="market", id_number=_ric(n)
+        )
     first = services.window_call(actor=world.clerk, window=world.window, action="next").ticket.number
     second = services.window_call(actor=world.clerk_w2, window=world.window2, action="next").ticket.number
     assert (first, second) == ("A001", "A002")

@@ -12,9 +12,11 @@ from yiwang.core import broadcast
 from yiwang.core.testing import make_ric
 from yiwang.halls import services
 
+from .conftest import at
 from .live_support import REDIS_TEST_URL, Server, SseClient
 
-pytestmark = pytest.mark.django_db(transaction=True)  # committed, so the servers see it
+# committed, so the servers see it; on a working Monday at 10:00 (the servers start at that time too)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.time_machine(at(7, 10))]
 
 
 @pytest.fixture(params=["database", "redis"])
@@ -54,7 +56,11 @@ def test_calls_reach_screens_on_two_processes_once_in_order_and_catch_up(servers
     for screen in (on_a, on_b):
         assert screen.status == 200 and screen.content_type.startswith("text/event-stream")
         (state,) = screen.wait_for("state", 1)
-        assert state.id is None and state.data["calling"] == [] and state.data["waiting"] == {"market": 0, "health": 0}
+        assert (
+            state.id is None
+            and state.data["calling"] == []
+            and state.data["waiting"] == {"market": 0, "health": 0}
+        )
 
     numbers = [_ticket(world, n) for n in range(4)]
     assert numbers == ["A001", "A002", "A003", "A004"]
