@@ -132,7 +132,7 @@ def _not_found() -> JsonResponse:
     return JsonResponse({"code": "not_found", "message": "大厅不存在", "fields": {}}, status=404)
 
 
-def _hall_and_state(code: str, fresh: bool) -> tuple[ServiceHall | None, dict | None]:
+def _hall_and_state(code: str, fresh: bool, close: bool) -> tuple[ServiceHall | None, dict | None]:
     """The hall and (for a fresh screen) its display state, then the database connection of this
     thread is closed: a stream lives for hours and must not hold a connection (250 screens would
     be 250 PostgreSQL connections); the broadcast reader shares one per process."""
@@ -141,7 +141,8 @@ def _hall_and_state(code: str, fresh: bool) -> tuple[ServiceHall | None, dict | 
         state = selectors.display_state(hall) if hall is not None and fresh else None
         return hall, state
     finally:
-        connection.close()
+        if close and not connection.in_atomic_block:  # under ASGI: this request's own thread
+            connection.close()
 
 
 async def hall_events(request: HttpRequest, code: str) -> HttpResponse:
@@ -149,14 +150,14 @@ async def hall_events(request: HttpRequest, code: str) -> HttpResponse:
         return JsonResponse({"code": "method_not_allowed", "message": "仅支持 GET", "fields": {}}, status=405)
     last = request.headers.get("Last-Event-ID") or request.GET.get("last_event_id") or None
     fresh = broadcast.parse_event_id(last) is None
-    hall, state = await sync_to_async(_hall_and_state)(code, fresh)
-    if hall is None:
-        return _not_found()
-    heartbeat = float(settings.YIWANG_SSE_HEARTBEAT_SECONDS)
     # Under WSGI (a sync server such as the test live server) a stream that never ends would hold
     # a thread for ever: send the snapshot and what is pending, then end; the client reconnects
     # after `retry` with its Last-Event-ID. The ASGI workers keep the stream open.
     finite = not isinstance(request, ASGIRequest)
+    hall, state = await sync_to_async(_hall_and_state)(code, fresh, not finite)
+    if hall is None:
+        return _not_found()
+    heartbeat = float(settings.YIWANG_SSE_HEARTBEAT_SECONDS)
     if finite:
         heartbeat = 0.05
 

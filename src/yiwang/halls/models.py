@@ -315,4 +315,5 @@ class HallRole(models.Model):
         verbose_name = verbose_name_plural = "大厅人员"
         constraints = [models.UniqueConstraint(fields=["user", "hall", "role"], name="halls_role_uniq")]
 
+
 from .models_live import DisplayKey, SiteKind, Terminal  # noqa: E402,F401  (display keys, terminals: models_live.py)

@@ -37,7 +37,9 @@ class Command(BaseCommand):
         live = result.parts.get("halls_live", {})
         if live.get("display_path"):
             self.stdout.write(f"大厅叫号显示屏（武汉市民之家）：{live['display_path']}")
-            self.stdout.write(f"自助终端：{live['terminals']} 台；用 kiosk 账号登录后打开 /kiosk/ 进入自助模式")
+            self.stdout.write(
+                f"自助终端：{live['terminals']} 台；用 kiosk 账号登录后打开 /kiosk/ 进入自助模式"
+            )
         self.stdout.write("")
         self.stdout.write("演示账号（用户名 · 姓名/名称 · 说明）：")
         width = max(len(u.username) for u in DEMO_USERS)
