@@ -82,6 +82,8 @@ def _mount() -> None:
     from yiwang.catalog.api import router as catalog_router
     from yiwang.evaluations.api import router as evaluations_router
     from yiwang.exchange.api import router as exchange_router
+    from yiwang.halls.api import router as halls_router
+    from yiwang.halls.terminals import router as terminals_router
     from yiwang.identity.api import router as identity_router
     from yiwang.knowledge.api import router as knowledge_router
     from yiwang.ledger.api import router as ledger_router
@@ -98,6 +100,8 @@ def _mount() -> None:
     api.add_router("/v1", evaluations_router)
     api.add_router("/v1", participation_router)
     api.add_router("/v1/knowledge", knowledge_router)
+    api.add_router("/v1", halls_router)
+    api.add_router("/v1", terminals_router)
     api.add_router("/v1", notifications_router)
     api.add_router("/v1/calendar", workdays_router)
     api.add_router("/v1/ledger", ledger_router)

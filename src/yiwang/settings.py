@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "yiwang.evaluations",
     "yiwang.participation",
     "yiwang.knowledge",
+    "yiwang.halls",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -149,7 +150,10 @@ DATABASE_URL = env("DATABASE_URL", "", "postgres://user:pass@host:5432/yiwang; e
 if DATABASE_URL:
     DATABASES = {
         "default": dj_database_url.parse(
-            DATABASE_URL, conn_max_age=int(env("DB_CONN_MAX_AGE", "60", "Seconds to keep DB connections"))
+            # 0 under ASGI (the default server now): a request's thread ends with the request, a
+            # kept connection would leak; use a pooler (PgBouncer) for connection reuse
+            DATABASE_URL,
+            conn_max_age=int(env("DB_CONN_MAX_AGE", "0", "Seconds to keep DB connections (0 under ASGI)")),
         )
     }
 else:
@@ -180,6 +184,34 @@ else:
         "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "yiwang_cache"}
     }
 
+# --- Broadcast: real-time public events to screens (core/broadcast.py, docs/halls.md) ----------
+YIWANG_BROADCAST_URL = env(
+    "YIWANG_BROADCAST_URL",
+    REDIS_URL
+    or (
+        os.environ.get("CELERY_BROKER_URL", "")
+        if os.environ.get("CELERY_BROKER_URL", "").startswith("redis")
+        else ""
+    ),
+    "Redis for real-time events (Streams); default REDIS_URL or a Redis Celery broker; empty = database table",
+)
+YIWANG_BROADCAST_POLL_SECONDS = float(
+    env("YIWANG_BROADCAST_POLL_SECONDS", "0.2", "Embedded broadcast: one query per process every N seconds")
+)
+YIWANG_BROADCAST_RETENTION_SECONDS = int(
+    env(
+        "YIWANG_BROADCAST_RETENTION_SECONDS",
+        "86400",
+        "Embedded broadcast: seconds events are kept for catch-up",
+    )
+)
+YIWANG_BROADCAST_STREAM_MAXLEN = int(
+    env("YIWANG_BROADCAST_STREAM_MAXLEN", "5000", "Redis broadcast: events kept per channel (approximate)")
+)
+YIWANG_SSE_HEARTBEAT_SECONDS = float(
+    env("YIWANG_SSE_HEARTBEAT_SECONDS", "15", "Server-sent events: comment line after N idle seconds")
+)
+
 # --- Tasks ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env(
     "CELERY_BROKER_URL",
@@ -204,6 +236,7 @@ CELERY_BEAT_SCHEDULE = {
     # Knowledge points follow item versions, one things, FAQs and policies (incremental; rebuilds
     # the shared index only when something changed).
     "knowledge-index-sync": {"task": "yiwang.knowledge.tasks.knowledge_index_sync", "schedule": 60.0},
+    "halls-appointments": {"task": "yiwang.halls.tasks.appointments_sweep", "schedule": 300.0},
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},

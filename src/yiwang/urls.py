@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from .api import api
+from .halls.live import hall_events
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # server-sent events (an async view; ASGI workers): before the API router, which would 404 it
+    path("api/v1/halls/<slug:code>/events", hall_events, name="hall_events"),
     path("api/", api.urls),
     path("", include("yiwang.workbench.urls")),
     path("", include("yiwang.notifications.urls")),
@@ -17,6 +20,8 @@ urlpatterns = [
     path("", include("yiwang.ledger.urls")),
     path("", include("yiwang.participation.urls")),
     path("", include("yiwang.knowledge.urls")),
+    path("", include("yiwang.halls.urls")),
+    path("", include("yiwang.halls.urls_live")),
     path("", include("yiwang.bundles.urls")),
     path("", include("yiwang.portal.urls")),
 ]

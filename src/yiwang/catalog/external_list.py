@@ -20,8 +20,8 @@ from datetime import date
 from django.db import transaction
 from django.db.models import prefetch_related_objects
 from django.utils import timezone
-from stdnum.cn import uscc as uscc_checker
 
+from yiwang.core.identifiers import is_valid_uscc, uscc_check_digit
 from yiwang.organizations.models import Department, Region, RegionLevel
 
 from . import ledgering
@@ -77,8 +77,8 @@ def _uscc_for(name: str, region_code: str, taken: set[str]) -> str:
         digest = hashlib.sha256(f"{name}|{salt}".encode()).digest()
         body = "MB" + "".join(_ALPHABET[b % 31] for b in digest[:6])
         head = f"11{region_code}{body}{_org_check(body)}"
-        code = head + uscc_checker.calc_check_digit(head)
-        if code not in taken and uscc_checker.is_valid(code):
+        code = head + uscc_check_digit(head)
+        if code not in taken and is_valid_uscc(code):
             return code
         salt += 1
 

@@ -33,6 +33,7 @@ __all__ = [
     "is_valid_uscc",
     "normalize",
     "ric_field_validator",
+    "uscc_check_digit",
     "uscc_field_validator",
     "validate_ric",
     "validate_uscc",
@@ -78,6 +79,11 @@ def is_valid_ric(number: str) -> bool:
         return bool(validate_ric(number))
     except ValidationError:
         return False
+
+
+def uscc_check_digit(head: str) -> str:
+    """The GB 32100 check character of a code's first 17 characters (for generating codes)."""
+    return uscc.calc_check_digit(head)
 
 
 def is_valid_uscc(number: str) -> bool:

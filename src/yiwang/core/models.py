@@ -171,3 +171,18 @@ class SealCertificate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.purpose} v{self.key_version})"
+
+
+# --- Broadcast: recent public events in embedded mode (core/broadcast.py) -------------------------
+class BroadcastEvent(models.Model):
+    """One public event (a hall call) kept a day for screens that reconnect; no personal data."""
+
+    id = models.BigAutoField(primary_key=True)
+    channel = models.CharField("频道", max_length=100)
+    event = models.CharField("事件", max_length=50)
+    data = models.JSONField("数据", default=dict)
+    created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "实时广播事件"
+        indexes = [models.Index(fields=["channel", "id"], name="core_bcast_channel_id")]

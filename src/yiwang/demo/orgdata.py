@@ -53,6 +53,9 @@ JIANGAN_HALL = "江岸区政务服务中心"
 HONGSHAN_HALL = "洪山区政务服务中心"
 HOURS = "工作日 上午 9:00—12:00，下午 13:30—17:00（法定节假日除外）；周六上午 9:00—12:00 延时服务"
 
+# hall codes (/api/v1/halls/{code}): 市民之家, 江岸, 洪山
+HALL_CODES = {CITY_HALL: "smzj", JIANGAN_HALL: "jiangan", HONGSHAN_HALL: "hongshan"}
+
 # name, region code, address, phone
 HALLS: list[tuple[str, str, str, str]] = [
     (CITY_HALL, CITY, "武汉市江汉区金桥大道特1号", "027-12345"),

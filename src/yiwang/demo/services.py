@@ -142,7 +142,12 @@ def demo_halls_load(departments: dict[str, Department]) -> dict[tuple[str, str],
         hall, _ = ServiceHall.objects.update_or_create(
             name=name,
             region=regions[region_code],
-            defaults={"address": address, "hours": orgdata.HOURS, "phone": phone},
+            defaults={
+                "address": address,
+                "hours": orgdata.HOURS,
+                "phone": phone,
+                "code": orgdata.HALL_CODES.get(name),
+            },
         )
         halls[name] = hall
     windows: dict[tuple[str, str], Window] = {}
@@ -249,12 +254,20 @@ DEMO_USERS: list[DemoUser] = [
     DemoUser(
         "approver2", "徐丽", "staff", "审批：武汉市卫生健康委员会", (("approver", "wjw", None, orgdata.CITY),)
     ),
+    DemoUser("hall_admin", "王敏", "staff", "大厅管理员：武汉市民之家（预约叫号设置、统计）"),
     DemoUser(
         "clerk2",
         "孙悦",
         "staff",
         "窗口人员：江岸区政务服务中心 1 号综合窗口",
         (("clerk", "", JIANGAN_W1, orgdata.JIANGAN),),
+    ),
+    # the device account of a self-service terminal of 武汉市民之家 (demo/halls_live.py links it)
+    DemoUser(
+        "kiosk",
+        "武汉市民之家自助终端 01",
+        "staff",
+        "自助终端设备账号：武汉市民之家（扫码取号、核验电子身份码）",
     ),
 ]
 DEMO_USERNAMES = [u.username for u in DEMO_USERS]
@@ -379,6 +392,7 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     # codes, and the 一件事 bundles (which publish against the items and licence types above).
     from . import bundles as bundles_demo
     from . import exchange as exchange_demo
+    from . import halls as halls_demo
     from . import identity as identity_demo
     from . import licenses as licenses_demo
 
@@ -391,4 +405,8 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     from . import knowledge as knowledge_demo
 
     result.parts["knowledge"] = knowledge_demo.demo_load()
+    result.parts["halls"] = halls_demo.demo_load()
+    from . import halls_live as halls_live_demo
+
+    result.parts["halls_live"] = halls_live_demo.demo_load()
     return result

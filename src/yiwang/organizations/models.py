@@ -105,6 +105,9 @@ class Department(models.Model):
 
 class ServiceHall(models.Model):
     name = models.CharField("名称", max_length=100)
+    # The hall's public code in URLs and the API (/api/v1/halls/{code}); set for halls that take
+    # appointments and queue tickets (the halls app).
+    code = models.SlugField("大厅编码", max_length=32, unique=True, null=True, blank=True)
     region = models.ForeignKey(
         Region, verbose_name="所属区划", on_delete=models.PROTECT, related_name="halls"
     )

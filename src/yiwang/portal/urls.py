@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import kiosk, views
 
 app_name = "portal"
 
@@ -26,4 +26,13 @@ urlpatterns = [
     path("manifest.webmanifest", views.manifest, name="manifest"),
     path("sw.js", views.service_worker, name="service_worker"),
     path("offline/", views.offline, name="offline"),
+    # kiosk mode of self-service terminals (kiosk.py)
+    path("kiosk/", kiosk.kiosk_home, name="kiosk_home"),
+    path("kiosk/pair/", kiosk.kiosk_pair, name="kiosk_pair"),
+    path("kiosk/login/", kiosk.kiosk_login, name="kiosk_login"),
+    path("kiosk/login/code/", kiosk.kiosk_login_code, name="kiosk_login_code"),
+    path("kiosk/logout/", kiosk.kiosk_logout, name="kiosk_logout"),
+    path("kiosk/ticket/", kiosk.kiosk_ticket, name="kiosk_ticket"),
+    path("kiosk/cases/", kiosk.kiosk_cases, name="kiosk_cases"),
+    path("kiosk/cases/<str:number>/receipt/", kiosk.kiosk_receipt, name="kiosk_receipt"),
 ]

@@ -61,6 +61,7 @@ class ServiceHallFactory(factory.django.DjangoModelFactory):
         model = ServiceHall
 
     name = factory.Sequence(lambda n: f"政务服务中心{n}")
+    code = factory.Sequence(lambda n: f"hall{n}")
     region = factory.SubFactory(RegionFactory)
     address = "解放大道 1 号"
     hours = "工作日 9:00-17:00"

@@ -1,5 +1,7 @@
-"""`yiwang serve_embedded`: the web server (gunicorn) plus a Celery worker with the beat scheduler
-embedded, on the database broker — everything `make demo` needs, no external service."""
+"""`yiwang serve_embedded`: the web server (uvicorn, ASGI: long-lived server-sent-event streams of
+the hall screens need asynchronous workers; sync views run in a thread per request) plus a Celery
+worker with the beat scheduler embedded, on the database broker — everything `make demo` needs, no
+external service."""
 
 from __future__ import annotations
 
@@ -50,18 +52,18 @@ class Command(BaseCommand):
         procs.append(
             subprocess.Popen(
                 [
-                    os.path.join(bindir, "gunicorn"),
-                    "yiwang.wsgi:application",
-                    "--bind",
-                    f"{host}:{port}",
+                    os.path.join(bindir, "uvicorn"),
+                    "yiwang.asgi:application",
+                    "--host",
+                    host,
+                    "--port",
+                    str(port),
                     "--workers",
                     str(web_workers),
-                    "--threads",
-                    "4",
-                    "--access-logfile",
-                    "-",
-                    "--graceful-timeout",
-                    "10",
+                    "--lifespan",
+                    "off",
+                    "--timeout-graceful-shutdown",
+                    "5",
                 ],
                 env=env,
             )

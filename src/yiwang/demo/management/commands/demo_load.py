@@ -34,6 +34,12 @@ class Command(BaseCommand):
         bundles = result.parts.get("bundles", {}).get("bundles", {})
         if bundles:
             self.stdout.write(f"一件事：已发布 {len(bundles)} 个（{'、'.join(bundles)}）")
+        live = result.parts.get("halls_live", {})
+        if live.get("display_path"):
+            self.stdout.write(f"大厅叫号显示屏（武汉市民之家）：{live['display_path']}")
+            self.stdout.write(
+                f"自助终端：{live['terminals']} 台；用 kiosk 账号登录后打开 /kiosk/ 进入自助模式"
+            )
         self.stdout.write("")
         self.stdout.write("演示账号（用户名 · 姓名/名称 · 说明）：")
         width = max(len(u.username) for u in DEMO_USERS)

@@ -1,0 +1,10 @@
+"""ASGI entry point: the project under uvicorn workers (gunicorn `-k uvicorn.workers.UvicornWorker`
+or `uvicorn yiwang.asgi:application`). Long-lived server-sent-event streams (hall screens) need an
+asynchronous worker: one process holds thousands of them; sync views run in threads as before."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
+application = get_asgi_application()

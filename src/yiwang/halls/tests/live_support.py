@@ -1,0 +1,205 @@
+"""Helpers of the live tests: a real uvicorn server (ASGI) on loopback sharing the test database,
+and a small server-sent-events client that records every event it receives."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from yiwang import testclock
+
+BIN = Path(sys.executable).parent
+REDIS_TEST_URL = os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def database_url() -> str:
+    """The test database as a DATABASE_URL for the servers (same SQLite file / PostgreSQL db)."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(db["NAME"])
+        assert "memory" not in name, "the SQLite test database must be a file to be shared"
+        options = {k: v for k, v in (db.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
+        return f"sqlite:///{name}?{urllib.parse.urlencode(options)}"
+    user = urllib.parse.quote(db.get("USER") or "")
+    password = urllib.parse.quote(db.get("PASSWORD") or "")
+    auth = f"{user}:{password}@" if password else f"{user}@"
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+class Server:
+    """`uvicorn yiwang.asgi:application` with `workers` processes, at this test's time."""
+
+    def __init__(
+        self,
+        name: str,
+        log_dir: Path,
+        *,
+        workers: int = 1,
+        extra_env: dict | None = None,
+        static: bool = False,
+    ):
+        self.name = name
+        self.log = log_dir / f"uvicorn-{name}.log"
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith("PYTEST") and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
+        }
+        env.update(
+            YIWANG_HOME=str(settings.YIWANG_HOME),
+            DATABASE_URL=database_url(),
+            DJANGO_SETTINGS_MODULE="yiwang.settings",
+            YIWANG_BROADCAST_URL=settings.YIWANG_BROADCAST_URL,
+            YIWANG_BROADCAST_POLL_SECONDS="0.05",
+            YIWANG_SSE_HEARTBEAT_SECONDS="1",
+            **(extra_env or {}),
+        )
+        if settings.YIWANG_MASTER_KEY:
+            env["YIWANG_MASTER_KEY"] = settings.YIWANG_MASTER_KEY
+        if static:  # pages for a browser: their JS and CSS, as `make demo` collects them
+            subprocess.run(
+                [str(BIN / "yiwang"), "collectstatic", "--no-input", "-v", "0"],
+                env=env,
+                check=True,
+                timeout=300,
+            )
+        argv = [
+            str(BIN / "uvicorn"),
+            "yiwang.asgi:application",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+        ]
+        argv += ["--workers", str(workers), "--lifespan", "off", "--timeout-graceful-shutdown", "2"]
+        self.proc = subprocess.Popen(
+            testclock.command(argv),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.log, "ab"),  # noqa: SIM115
+        )
+
+    def wait_ready(self, probe: str = "/api/v1/halls") -> None:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", probe)
+                if conn.getresponse().status < 500:
+                    return
+            except OSError:
+                pass
+            assert self.proc.poll() is None, self.log.read_text()[-3000:]
+            assert time.monotonic() < deadline, f"server {self.name} did not start"
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@dataclass
+class SseEvent:
+    id: str | None
+    event: str
+    data: dict
+    received: float  # time.time() on arrival
+
+
+@dataclass
+class SseClient:
+    """Reads one event stream in a thread; `events` fills as they arrive."""
+
+    port: int
+    path: str
+    last_event_id: str | None = None
+    events: list[SseEvent] = field(default_factory=list)
+    comments: int = 0
+    status: int | None = None
+    content_type: str = ""
+
+    def start(self) -> SseClient:
+        self.opened = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+        assert self.opened.wait(30), "stream did not open"
+        return self
+
+    def _run(self) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+        headers = {"Accept": "text/event-stream"}
+        if self.last_event_id:
+            headers["Last-Event-ID"] = self.last_event_id
+        try:
+            self.conn.request("GET", self.path, headers=headers)
+            response = self.conn.getresponse()
+        except OSError:
+            self.opened.set()
+            return
+        self.status = response.status
+        self.content_type = response.getheader("Content-Type", "")
+        self.opened.set()
+        block: dict[str, str] = {}
+        try:
+            while True:
+                raw = response.fp.readline()
+                if not raw:
+                    return
+                line = raw.decode().rstrip("\n")
+                if line.startswith(":"):
+                    self.comments += 1
+                elif line == "":
+                    if "event" in block or "data" in block:
+                        self.events.append(
+                            SseEvent(
+                                block.get("id"),
+                                block.get("event", "message"),
+                                json.loads(block.get("data") or "{}"),
+                                time.time(),
+                            )
+                        )
+                    block = {}
+                else:
+                    name, _, value = line.partition(":")
+                    block[name] = value[1:] if value.startswith(" ") else value
+        except (OSError, ValueError):
+            return
+
+    def named(self, event: str) -> list[SseEvent]:
+        return [e for e in self.events if e.event == event]
+
+    def wait_for(self, event: str, count: int, timeout: float = 30) -> list[SseEvent]:
+        deadline = time.monotonic() + timeout
+        while len(self.named(event)) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return self.named(event)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, AttributeError):
+            self.conn.sock.shutdown(socket.SHUT_RDWR)
+        self.conn.close()
