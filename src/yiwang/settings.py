@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "yiwang.exchange",
     "yiwang.evaluations",
     "yiwang.participation",
+    "yiwang.projects",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -199,6 +200,7 @@ CELERY_BEAT_SCHEDULE = {
     "evaluations-remind": {"task": "yiwang.evaluations.tasks.invitations_remind", "schedule": 3600.0},
     "evaluations-escalate": {"task": "yiwang.evaluations.tasks.orders_escalate", "schedule": 3600.0},
     "participation-overdue": {"task": "yiwang.participation.tasks.proposals_overdue", "schedule": 3600.0},
+    "projects-reminders": {"task": "yiwang.projects.tasks.projects_reminders", "schedule": 3600.0},
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},
