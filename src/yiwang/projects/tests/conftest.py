@@ -21,7 +21,9 @@ ON = date(2026, 3, 2)  # a Monday
 @pytest.fixture
 def pw(world, django_user_model):
     w = world
-    w.bureau_dept = DepartmentFactory(name="武汉市政务服务和大数据管理局", uscc=make_uscc("zwfw"), region=w.city)
+    w.bureau_dept = DepartmentFactory(
+        name="武汉市政务服务和大数据管理局", uscc=make_uscc("zwfw"), region=w.city
+    )
     Bureau.objects.create(department=w.bureau_dept)
     w.bureau = staff_create(
         username="bureau", password=PASSWORD, name="局审查员",
@@ -69,8 +71,12 @@ def file_project(w, *, actor=None, name="智慧养老服务平台", resources=No
         name=name,
         purpose="为老年人提供线上助餐、助浴预约服务",
         budget=[{"year": 2026, "amount": "1000000", "source": "市级财政"}],
-        systems=kw.pop("systems", [{"name": name + "系统", "functions": "助餐 助浴 预约 评价", "mlps_level": 2}]),
-        resources=resources if resources is not None else [{"code": "mz.elderly_service", "name": "养老服务信息"}],
+        systems=kw.pop(
+            "systems", [{"name": name + "系统", "functions": "助餐 助浴 预约 评价", "mlps_level": 2}]
+        ),
+        resources=resources
+        if resources is not None
+        else [{"code": "mz.elderly_service", "name": "养老服务信息"}],
         implementation_path="云上部署，复用统一身份认证",
         functions=kw.pop("functions", "助餐 助浴 预约 评价"),
         on=kw.pop("on", ON),

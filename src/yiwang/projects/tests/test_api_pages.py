@@ -40,7 +40,9 @@ def test_file_list_detail_and_transitions(pw, api):
     assert api(pw.dept_admin).get(f"{BASE}/{code}").json()["actions"] == []
     r = api(pw.dept_admin).post(f"{BASE}/{code}/transitions", {"action": "approve", "note": "自批"})
     assert r.status_code == 403 and r.json()["code"] == "not_bureau"
-    r = api(pw.bureau).post(f"{BASE}/{code}/reviews", {"kind": "security", "passed": True, "opinion": "等保二级"})
+    r = api(pw.bureau).post(
+        f"{BASE}/{code}/reviews", {"kind": "security", "passed": True, "opinion": "等保二级"}
+    )
     assert r.status_code == 201
     r = api(pw.bureau).post(f"{BASE}/{code}/transitions", {"action": "approve", "note": "同意", "version": 1})
     assert r.status_code == 200, r.content

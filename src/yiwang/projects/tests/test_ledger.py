@@ -83,14 +83,24 @@ def test_dcat_ap_turtle_conforms_to_the_shapes(pw):
 
 def test_cdo_lists_quality_issues_and_yearly_evaluation(pw):
     with pytest.raises(PermissionDenied):
-        services.list_entry_add(actor=pw.dept_admin, department=pw.dept, kind="responsibility", name="食品许可")
+        services.list_entry_add(
+            actor=pw.dept_admin, department=pw.dept, kind="responsibility", name="食品许可"
+        )
     services.list_entry_add(
-        actor=pw.cdo, department=pw.dept, kind="responsibility", name="食品经营许可信息", resource=pw.res_license
+        actor=pw.cdo,
+        department=pw.dept,
+        kind="responsibility",
+        name="食品经营许可信息",
+        resource=pw.res_license,
     )
     services.list_entry_add(actor=pw.cdo, department=pw.dept, kind="demand", name="医疗机构执业信息")
     DataListEntry.objects.filter(kind="responsibility").update(fulfilled_on=date(2026, 2, 1))
     issue = services.quality_raise(
-        actor=pw.reviewer2, resource=pw.res_license, element="address", description="地址已变更但未更新", on=ON
+        actor=pw.reviewer2,
+        resource=pw.res_license,
+        element="address",
+        description="地址已变更但未更新",
+        on=ON,
     )
     assert issue.due == date(2026, 3, 9) and issue.consumer == pw.dept2 and issue.ledger_entry
     assert Notification.objects.filter(recipient=pw.cdo, kind="projects.quality_issue").exists()
@@ -101,5 +111,7 @@ def test_cdo_lists_quality_issues_and_yearly_evaluation(pw):
     services.quality_close(actor=pw.cdo, issue=late, reply="已更新", on=date(2026, 4, 1))
     e = selectors.cdo_evaluation(pw.dept, 2026)
     assert e["resources_catalogued"] == 1 and e["resources_shared"] == 1
-    assert e["responsibilities_fulfilled"] == 1 and e["quality_issues"] == 2 and e["quality_closed_on_time"] == 1
+    assert (
+        e["responsibilities_fulfilled"] == 1 and e["quality_issues"] == 2 and e["quality_closed_on_time"] == 1
+    )
     assert e["score"] == 6 + 30 + 20 + 10

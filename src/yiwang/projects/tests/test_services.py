@@ -81,8 +81,12 @@ def test_rejection_needs_a_reason_and_stale_versions_lose(pw):
     with pytest.raises(ValidationFailed):
         services.project_transition(actor=pw.bureau, project=p, action="reject", note="", on=ON)
     with pytest.raises(StaleVersion):
-        services.project_transition(actor=pw.bureau, project=p, action="reject", note="重复", version=0, on=ON)
-    p, _ = services.project_transition(actor=pw.bureau, project=p, action="reject", note="与已有系统重复", on=ON)
+        services.project_transition(
+            actor=pw.bureau, project=p, action="reject", note="重复", version=0, on=ON
+        )
+    p, _ = services.project_transition(
+        actor=pw.bureau, project=p, action="reject", note="与已有系统重复", on=ON
+    )
     assert p.stage == "rejected" and p.stage_due is None
 
 
@@ -140,7 +144,9 @@ def test_confirmation_precondition_systems_resources_and_security_evidence(pw):
     DataResource.objects.filter(pk=res.pk).update(sharing_type=SharingType.CONDITIONAL)
     with pytest.raises(PermissionDenied):  # only the bureau confirms
         services.project_transition(actor=pw.dept_admin, project=p, action="confirm", note="确认", on=ON)
-    p, _ = services.project_transition(actor=pw.bureau, project=p, action="confirm", note="具备验收条件", on=ON)
+    p, _ = services.project_transition(
+        actor=pw.bureau, project=p, action="confirm", note="具备验收条件", on=ON
+    )
     assert p.stage == "confirmed"
     # resources are checked again at 验收
     DataResource.objects.filter(pk=res.pk).update(active=False)
@@ -149,14 +155,18 @@ def test_confirmation_precondition_systems_resources_and_security_evidence(pw):
         services.project_transition(actor=pw.dept_admin, project=p, action="accept", note="通过", on=ON)
     assert "尚未编目" in exc.value.fields["action"][0]
     DataResource.objects.filter(pk=res.pk).update(active=True)
-    p, _ = services.project_transition(actor=pw.dept_admin, project=p, action="accept", note="验收通过", on=ON)
+    p, _ = services.project_transition(
+        actor=pw.dept_admin, project=p, action="accept", note="验收通过", on=ON
+    )
     assert p.stage == "accepted" and p.systems.get().status == "running"
 
 
 def test_uploads_are_sniffed(pw):
     p = file_project(pw)
     with pytest.raises(ValidationFailed) as exc:
-        services.document_upload(actor=pw.dept_admin, project=p, kind="plan", name="方案.pdf", data=b"MZ\x90\x00evil")
+        services.document_upload(
+            actor=pw.dept_admin, project=p, kind="plan", name="方案.pdf", data=b"MZ\x90\x00evil"
+        )
     assert "不支持" in exc.value.fields["file"][0]
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
     with pytest.raises(ValidationFailed) as exc:
@@ -176,7 +186,13 @@ def test_budget_contracts_payments_and_changes(pw):
             signed_on=ON,
         )  # fmt: skip
     c = services.contract_add(
-        actor=pw.dept_admin, project=p, name="开发", supplier="甲公司", year=2026, amount="800000", signed_on=ON
+        actor=pw.dept_admin,
+        project=p,
+        name="开发",
+        supplier="甲公司",
+        year=2026,
+        amount="800000",
+        signed_on=ON,
     )
     services.payment_add(actor=pw.dept_admin, contract=c, amount="300000", paid_on=ON)
     with pytest.raises(ValidationFailed):
@@ -189,10 +205,20 @@ def test_budget_contracts_payments_and_changes(pw):
     services.change_decide(actor=pw.bureau, change=change, approve=True, reason="同意")
     assert change.ledger_entry
     services.contract_add(
-        actor=pw.dept_admin, project=p, name="适老化", supplier="乙公司", year=2026, amount="400000", signed_on=ON
+        actor=pw.dept_admin,
+        project=p,
+        name="适老化",
+        supplier="乙公司",
+        year=2026,
+        amount="400000",
+        signed_on=ON,
     )
     [row] = selectors.budget_rows(p)
-    assert (row.approved, row.contracted, row.paid) == (Decimal("1000000"), Decimal("1200000"), Decimal("300000"))
+    assert (row.approved, row.contracted, row.paid) == (
+        Decimal("1000000"),
+        Decimal("1200000"),
+        Decimal("300000"),
+    )
     city = selectors.budget_rows()
     assert city[0].approved == Decimal("1000000")
 
@@ -203,7 +229,9 @@ def _to_self_evaluated(pw):
         code="mz.elderly_service", name="养老服务信息", department=pw.dept, subject_kind="person",
         sharing_type=SharingType.CONDITIONAL, source_system="养老系统", legal_basis="《老年人权益保障法》",
     )  # fmt: skip
-    services.system_register(actor=pw.dept_admin, system=p.systems.get(), resource_codes=["mz.elderly_service"])
+    services.system_register(
+        actor=pw.dept_admin, system=p.systems.get(), resource_codes=["mz.elderly_service"]
+    )
     for kind in ("mlps", "crypto", "acceptance", "self_evaluation"):
         services.document_upload(actor=pw.dept_admin, project=p, kind=kind, name=f"{kind}.pdf", data=PDF)
     p, _ = services.project_transition(actor=pw.bureau, project=p, action="confirm", note="确认", on=ON)
@@ -217,7 +245,9 @@ def test_only_the_named_third_party_scores_its_own_evaluation(pw):
     assert p.stage == "self_evaluated"
     scores = {"goals": 35, "sharing": 25, "cost": 20}
     with pytest.raises(PermissionDenied):  # not yet named
-        services.evaluation_submit(actor=pw.evaluator_user, project=p, scores=scores, conclusion="良好", on=ON)
+        services.evaluation_submit(
+            actor=pw.evaluator_user, project=p, scores=scores, conclusion="良好", on=ON
+        )
     with pytest.raises(PermissionDenied):
         services.evaluator_assign(actor=pw.dept_admin, project=p, evaluator=pw.evaluator)
     services.evaluator_assign(actor=pw.bureau, project=p, evaluator=pw.evaluator)
@@ -229,7 +259,9 @@ def test_only_the_named_third_party_scores_its_own_evaluation(pw):
         services.evaluation_submit(
             actor=pw.evaluator_user, project=p, scores={**scores, "goals": 50}, conclusion="良好", on=ON
         )
-    e = services.evaluation_submit(actor=pw.evaluator_user, project=p, scores=scores, conclusion="良好", on=ON)
+    e = services.evaluation_submit(
+        actor=pw.evaluator_user, project=p, scores=scores, conclusion="良好", on=ON
+    )
     p.refresh_from_db()
     assert e.total == Decimal("80.00") and p.stage == "post_evaluated"
     assert Step.objects.get(project=p, action="post_evaluate").role == "evaluator"
