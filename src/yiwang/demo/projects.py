@@ -31,6 +31,11 @@ from . import orgdata
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 EVALUATOR_ORG = "武汉示例信息工程咨询评估有限公司"
+PROJECTS_USERS = [
+    ("bureau", "政务服务和大数据局审查员", "信息化项目立项审批、确认（武汉市政务服务和大数据管理局）"),
+    ("evaluator", EVALUATOR_ORG, "第三方评价机构：信息化项目后评价"),
+    ("cdo_<部门>", "各部门首席数据官", "如 cdo_ga、cdo_mz：需求清单/责任清单、数据质量问题整改"),
+]
 
 # resource code -> (classification, open type)
 METADATA = {
