@@ -21,6 +21,8 @@ from . import rules
 from .models import (
     Budget,
     Bureau,
+    Change,
+    ChangeStatus,
     Contract,
     DataListEntry,
     Document,
@@ -235,25 +237,30 @@ class BudgetRow:
 
 
 def _sums(qs, key: str) -> dict:
-    return {r["year"]: r["s"] or Decimal(0) for r in qs.values("year").annotate(s=Sum(key))}
+    cent = Decimal("0.01")
+    return {r["year"]: (r["s"] or Decimal(0)).quantize(cent) for r in qs.values("year").annotate(s=Sum(key))}
 
 
 def budget_rows(project: Project | None = None) -> list[BudgetRow]:
-    """Approved vs contracted vs paid by year, for one project or (None) the whole city; only
-    approved projects count as approved budget."""
+    """Approved (budget plus approved changes) vs contracted vs paid by year, for one project or
+    (None) the whole city; only projects past 立项 count as approved."""
     budgets = Budget.objects.all()
+    changes = Change.objects.filter(status=ChangeStatus.APPROVED, year__isnull=False)
     contracts = Contract.objects.all()
     payments = Payment.objects.all()
     if project is not None:
         budgets = budgets.filter(project=project)
+        changes = changes.filter(project=project)
         contracts = contracts.filter(project=project)
         payments = payments.filter(contract__project=project)
     else:
         budgets = budgets.exclude(project__stage__in=[Stage.FILED, Stage.REJECTED])
-    a, c, p = _sums(budgets, "amount"), _sums(contracts, "amount"), _sums(payments, "amount")
+    a, d = _sums(budgets, "amount"), _sums(changes, "budget_delta")
+    c, p = _sums(contracts, "amount"), _sums(payments, "amount")
     zero = Decimal("0.00")
     return [
-        BudgetRow(y, a.get(y, zero), c.get(y, zero), p.get(y, zero)) for y in sorted(set(a) | set(c) | set(p))
+        BudgetRow(y, a.get(y, zero) + d.get(y, zero), c.get(y, zero), p.get(y, zero))
+        for y in sorted(set(a) | set(c) | set(p))
     ]
 
 

@@ -98,3 +98,87 @@ def test_pages(pw, client):
     client.login(username="citizen", password=PASSWORD)
     assert client.get("/workbench/projects/").status_code == 403
     assert ON.year == 2026
+
+
+def test_building_to_post_evaluation_through_the_api(pw, api):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yiwang.exchange.models import DataResource, SharingType
+
+    from .conftest import PDF
+
+    owner, bureau = api(pw.dept_admin), api(pw.bureau)
+    code = owner.post(BASE, BODY).json()["code"]
+    bureau.post(f"{BASE}/{code}/transitions", {"action": "approve", "note": "同意"})
+    owner.post(f"{BASE}/{code}/transitions", {"action": "start"})
+    r = owner.post(
+        f"{BASE}/{code}/contracts",
+        {"name": "开发", "supplier": "甲公司", "year": 2026, "amount": "400000", "signed_on": "2026-03-02"},
+    )
+    assert r.status_code == 201, r.content
+    contract = r.json()["id"]
+    r = owner.post(
+        f"{BASE}/{code}/contracts/{contract}/payments", {"amount": "100000", "paid_on": "2026-04-01"}
+    )
+    assert r.status_code == 201
+    r = owner.post(
+        f"{BASE}/{code}/changes", {"description": "增加泊位预约", "year": 2026, "budget_delta": "50000"}
+    )
+    change = r.json()["id"]
+    r = owner.post(f"{BASE}/{code}/changes/{change}/decision", {"approve": True, "reason": "自批"})
+    assert r.status_code == 403
+    r = bureau.post(f"{BASE}/{code}/changes/{change}/decision", {"approve": True, "reason": "同意"})
+    assert r.json()["status"] == "approved"
+    budget = bureau.get("/api/v1/data-ledger/budget").json()["years"]
+    assert budget == [{"year": 2026, "approved": "550000.00", "contracted": "400000.00", "paid": "100000.00"}]
+    assert owner.get("/api/v1/data-ledger/budget").status_code == 403
+    DataResource.objects.create(
+        code="jt.parking", name="停车泊位信息", department=pw.dept, subject_kind="org",
+        sharing_type=SharingType.UNCONDITIONAL, source_system="停车系统", legal_basis="《道路交通安全法》",
+    )  # fmt: skip
+    system = Project.objects.get(code=code).systems.get()
+    r = owner.post(f"/api/v1/data-ledger/systems/{system.code}/registration", {"resources": ["jt.parking"]})
+    assert r.json() == {"code": system.code, "registered": True, "resources": ["jt.parking"]}
+    upload = owner.client.post(
+        f"{BASE}/{code}/documents",
+        {"kind": "mlps", "file": SimpleUploadedFile("等保.docx", PDF, content_type="application/pdf")},
+        headers=owner.headers,
+    )
+    assert upload.status_code == 422 and "不符" in str(upload.json())
+    for kind in ("mlps", "crypto", "acceptance", "self_evaluation"):
+        r = owner.client.post(
+            f"{BASE}/{code}/documents",
+            {"kind": kind, "file": SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")},
+            headers=owner.headers,
+        )
+        assert r.status_code == 201 and r.json()["content_type"] == "application/pdf"
+    assert bureau.post(f"{BASE}/{code}/transitions", {"action": "confirm", "note": "确认"}).status_code == 200
+    assert owner.post(f"{BASE}/{code}/transitions", {"action": "accept", "note": "通过"}).status_code == 200
+    assert owner.post(f"{BASE}/{code}/transitions", {"action": "self_evaluate"}).status_code == 200
+    assert bureau.post(f"{BASE}/{code}/evaluator", {"evaluator": pw.evaluator.pk}).status_code == 200
+    scores = {"scores": {"goals": 30, "sharing": 20, "cost": 25}, "conclusion": "较好"}
+    assert api(pw.evaluator2_user).post(f"{BASE}/{code}/evaluation", scores).status_code in (403, 404)
+    r = api(pw.evaluator_user).post(f"{BASE}/{code}/evaluation", scores)
+    assert r.status_code == 201 and r.json() == {"total": "75.00", "stage": "post_evaluated"}
+    assert api(pw.evaluator_user).get(BASE).json()["count"] == 1
+
+
+def test_quality_issues_and_cdo_evaluation_through_the_api(pw, api):
+    r = api(pw.reviewer2).post(
+        "/api/v1/data-ledger/quality-issues",
+        {"resource": "scjg.food_license", "element": "address", "description": "地址过期"},
+    )
+    assert r.status_code == 201 and r.json()["status"] == "open"
+    issue = r.json()["id"]
+    assert (
+        api(pw.reviewer2)
+        .post(f"/api/v1/data-ledger/quality-issues/{issue}/close", {"reply": "x"})
+        .status_code
+        == 403
+    )
+    r = api(pw.cdo).post(f"/api/v1/data-ledger/quality-issues/{issue}/close", {"reply": "已更新"})
+    assert r.json()["status"] == "closed"
+    [e] = (
+        api(pw.cdo).get("/api/v1/data-ledger/cdo-evaluation", year=r.json()["closed_on"][:4]).json()["items"]
+    )
+    assert e["quality_issues"] == 1 and e["quality_closed_on_time"] == 1

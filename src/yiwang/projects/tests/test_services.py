@@ -215,12 +215,12 @@ def test_budget_contracts_payments_and_changes(pw):
     )
     [row] = selectors.budget_rows(p)
     assert (row.approved, row.contracted, row.paid) == (
-        Decimal("1000000"),
+        Decimal("1300000"),
         Decimal("1200000"),
         Decimal("300000"),
     )
     city = selectors.budget_rows()
-    assert city[0].approved == Decimal("1000000")
+    assert city[0].approved == Decimal("1300000")
 
 
 def _to_self_evaluated(pw):
