@@ -12,14 +12,30 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from yiwang.accounts.decorators import staff_required
-from yiwang.core.errors import DomainError, NotFound
+from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.text import as_int
 from yiwang.exchange.models import DataResource
 from yiwang.organizations.models import Department
 from yiwang.workdays import selectors as workdays
 
 from . import exports, presenters, selectors, services
-from .models import DocumentKind, QualityIssue, QualityStatus, ReviewKind
+from .models import (
+    ChangeStatus,
+    DocumentKind,
+    Evaluator,
+    QualityIssue,
+    QualityStatus,
+    ReviewKind,
+    Scheme,
+    Stage,
+)
+
+
+def _date(value: str | None, field: str) -> date:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        raise ValidationFailed(fields={field: ["日期格式应为 YYYY-MM-DD"]}) from None
 
 
 def _errors(exc: DomainError) -> list[str]:
@@ -122,6 +138,18 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             "document_kinds": DocumentKind.choices,
             "missing_reviews": selectors.missing_reviews(p) if p.stage == "filed" else [],
             "confirm_problems": selectors.confirm_problems(p) if p.stage == "building" else [],
+            "building": "owner" in roles and p.stage in (Stage.APPROVED, Stage.BUILDING),
+            "contracts": p.contracts.prefetch_related("payments"),
+            "changes": p.changes.all(),
+            "pending_changes": p.changes.filter(status=ChangeStatus.REQUESTED) if "bureau" in roles else [],
+            "unregistered": p.systems.filter(registered=False) if "owner" in roles else [],
+            "evaluators": Evaluator.objects.all()
+            if "bureau" in roles and p.stage in (Stage.ACCEPTED, Stage.SELF_EVALUATED) and not p.evaluator_id
+            else [],
+            "scheme": Scheme.objects.filter(active=True).order_by("-pk").first()
+            if "evaluator" in roles and p.stage == Stage.SELF_EVALUATED
+            else None,
+            "this_year": services.today().year,
         },
     )
 
@@ -137,6 +165,66 @@ def _post(request: HttpRequest, p) -> str:
             opinion=request.POST.get("opinion", ""),
         )
         return "审查意见已提交"
+    if do == "contract":
+        services.contract_add(
+            actor=request.user, project=p, name=request.POST.get("name", ""),
+            supplier=request.POST.get("supplier", ""), year=as_int(request.POST.get("year")),
+            amount=request.POST.get("amount", ""), signed_on=_date(request.POST.get("signed_on"), "signed_on"),
+        )  # fmt: skip
+        return "合同已登记"
+    if do == "payment":
+        contract = p.contracts.filter(pk=as_int(request.POST.get("contract"))).first()
+        if contract is None:
+            raise NotFound("未找到该合同")
+        services.payment_add(
+            actor=request.user, contract=contract, amount=request.POST.get("amount", ""),
+            paid_on=_date(request.POST.get("paid_on"), "paid_on"),
+        )  # fmt: skip
+        return "支付已登记"
+    if do == "change":
+        services.change_request(
+            actor=request.user, project=p, description=request.POST.get("description", ""),
+            year=as_int(request.POST.get("year")), budget_delta=request.POST.get("budget_delta") or 0,
+        )  # fmt: skip
+        return "变更申请已提交"
+    if do == "change_decide":
+        change = p.changes.filter(pk=as_int(request.POST.get("change"))).first()
+        if change is None:
+            raise NotFound("未找到该变更")
+        services.change_decide(
+            actor=request.user, change=change, approve=request.POST.get("decision") == "approve",
+            reason=request.POST.get("reason", ""),
+        )  # fmt: skip
+        return "变更已审批"
+    if do == "register":
+        system = p.systems.filter(pk=as_int(request.POST.get("system"))).first()
+        if system is None:
+            raise NotFound("未找到该系统")
+        codes = [c.strip() for c in request.POST.get("resources", "").split(",") if c.strip()]
+        services.system_register(actor=request.user, system=system, resource_codes=codes)
+        return "系统已登记到数据一本账"
+    if do == "evaluator":
+        ev = Evaluator.objects.filter(pk=as_int(request.POST.get("evaluator"))).first()
+        if ev is None:
+            raise NotFound("未找到该评价机构")
+        services.evaluator_assign(actor=request.user, project=p, evaluator=ev)
+        return f"已委托{ev.organisation}开展后评价"
+    if do == "evaluate":
+        scheme = Scheme.objects.filter(active=True).order_by("-pk").first()
+        scores = {}
+        for c in scheme.criteria if scheme else []:
+            raw = request.POST.get(f"score-{c['code']}", "")
+            try:
+                scores[c["code"]] = float(raw)
+            except ValueError:
+                raise ValidationFailed(
+                    fields={f"score-{c['code']}": [f"请填写“{c['name']}”的得分"]}
+                ) from None
+        services.evaluation_submit(
+            actor=request.user, project=p, scores=scores, conclusion=request.POST.get("conclusion", ""),
+            version=as_int(request.POST.get("version")),
+        )  # fmt: skip
+        return "后评价已提交"
     if do == "upload":
         f = request.FILES.get("file")
         services.document_upload(

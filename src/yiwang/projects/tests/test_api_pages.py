@@ -182,3 +182,52 @@ def test_quality_issues_and_cdo_evaluation_through_the_api(pw, api):
         api(pw.cdo).get("/api/v1/data-ledger/cdo-evaluation", year=r.json()["closed_on"][:4]).json()["items"]
     )
     assert e["quality_issues"] == 1 and e["quality_closed_on_time"] == 1
+
+
+def test_building_and_evaluation_forms(pw, client):
+    from yiwang.projects import services
+
+    from .conftest import PDF
+
+    p = file_project(pw, resources=[{"code": "scjg.food_license", "role": "creates"}])
+    services.project_transition(actor=pw.bureau, project=p, action="approve", note="同意", on=ON)
+    services.project_transition(actor=pw.dept_admin, project=p, action="start", on=ON)
+    url = f"/workbench/projects/{p.code}/"
+    client.login(username="dept_admin", password=PASSWORD)
+    r = client.post(url, {"do": "contract", "name": "开发", "supplier": "甲公司", "year": "2026",
+                          "amount": "600000", "signed_on": "2026-03-10"})  # fmt: skip
+    assert r.status_code == 302
+    contract = p.contracts.get()
+    r = client.post(url, {"do": "payment", "contract": contract.pk, "amount": "100000", "paid_on": "bad"})
+    assert "日期格式" in r.content.decode()
+    client.post(url, {"do": "payment", "contract": contract.pk, "amount": "100000", "paid_on": "2026-04-10"})
+    client.post(url, {"do": "change", "description": "增加功能", "year": "2026", "budget_delta": "20000"})
+    system = p.systems.get()
+    client.post(url, {"do": "register", "system": system.pk, "resources": "scjg.food_license"})
+    page = client.get(url).content.decode()
+    assert "开发（甲公司，2026年，600000.00元；已付 100000.00）" in page and "待审批" in page
+    system.refresh_from_db()
+    assert system.registered
+    for kind in ("mlps", "crypto", "acceptance", "self_evaluation"):
+        services.document_upload(actor=pw.dept_admin, project=p, kind=kind, name=f"{kind}.pdf", data=PDF)
+    client.logout()
+    client.login(username="bureau", password=PASSWORD)
+    change = p.changes.get()
+    client.post(url, {"do": "change_decide", "change": change.pk, "decision": "approve", "reason": "同意"})
+    change.refresh_from_db()
+    assert change.status == "approved"
+    client.post(url, {"do": "transition", "action": "confirm", "note": "确认"})
+    p.refresh_from_db()
+    assert p.stage == "confirmed"
+    services.project_transition(actor=pw.dept_admin, project=p, action="accept", note="通过", on=ON)
+    services.project_transition(actor=pw.dept_admin, project=p, action="self_evaluate", on=ON)
+    client.post(url, {"do": "evaluator", "evaluator": pw.evaluator.pk})
+    client.logout()
+    client.login(username="evaluator", password=PASSWORD)
+    assert "后评价评分" in client.get(url).content.decode()
+    p.refresh_from_db()
+    r = client.post(url, {"do": "evaluate", "score-goals": "36", "score-sharing": "28", "score-cost": "20",
+                          "conclusion": "目标实现", "version": p.version})  # fmt: skip
+    assert r.status_code == 302
+    p.refresh_from_db()
+    assert p.stage == "post_evaluated" and str(p.post_evaluation.total) == "84.00"
