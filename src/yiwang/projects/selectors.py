@@ -48,6 +48,14 @@ def bureau_department() -> Department | None:
     return b.department if b else None
 
 
+def bureau_staff() -> QuerySet:
+    from yiwang.accounts.models import User
+
+    b = Bureau.objects.values_list("department_id", flat=True).first()
+    ids = StaffRole.objects.filter(department_id=b, role__in=BUREAU_ROLES).values_list("user_id")
+    return User.objects.filter(pk__in=ids)
+
+
 def departments_of(user) -> set[int]:
     return staff_scope(user).departments_for(*DEPT_ROLES)
 

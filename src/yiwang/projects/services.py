@@ -595,30 +595,44 @@ def indicator_record(*, system: InformationSystem, month: date, **values) -> Ind
 
 
 # --- reminders ------------------------------------------------------------------------------------------
+def _responsible(p: Project) -> list:
+    """Who must act in the project's stage: the bureau's staff for 立项审批, 确认 (after 建设 the
+    department asks for it, so the department) and 运行效能监管, the evaluator for the
+    post-evaluation (the bureau until it names one), the filing department's filer otherwise."""
+    if p.stage in (Stage.FILED, Stage.POST_EVALUATED) or (
+        p.stage == Stage.SELF_EVALUATED and not p.evaluator_id
+    ):
+        return list(selectors.bureau_staff().exclude(pk=p.filed_by_id))
+    if p.stage == Stage.SELF_EVALUATED:
+        return [p.evaluator.user]
+    return [p.filed_by]
+
+
 def reminders_send(*, on: date | None = None) -> int:
-    """Tell the filing staff (and, for the bureau's stages, nobody else) of projects whose stage
-    deadline is near (黄灯) or past (红灯); once per project, stage and light."""
+    """Remind whoever must act (`_responsible`) of projects whose stage deadline is near (黄灯) or
+    past (红灯): once per project, stage and light. Returns the number of projects reminded."""
     on = on or today()
     cal = workdays.calendar()
     sent = 0
-    for p in Project.objects.filter(stage_due__isnull=False).select_related("filed_by"):
+    for p in Project.objects.filter(stage_due__isnull=False).select_related("filed_by", "evaluator__user"):
         light, _left = workdays.warning_light(due=p.stage_due, today=on, cal=cal)
         if light == "normal":
             continue
         with transaction.atomic():
-            notification_send(
-                event_kind="projects.stage_due",
-                recipient=p.filed_by,
-                context={
-                    "code": p.code,
-                    "project": p.name,
-                    "stage": p.get_stage_display(),
-                    "deadline": p.stage_due.isoformat(),
-                    "light": workdays.WARNING_LABELS[light],
-                },
-                key=f"projects:{p.code}:{p.stage}:{p.version}:{light}",
-                link=f"/workbench/projects/{p.code}/",
-            )
+            for recipient in _responsible(p):
+                notification_send(
+                    event_kind="projects.stage_due",
+                    recipient=recipient,
+                    context={
+                        "code": p.code,
+                        "project": p.name,
+                        "stage": p.get_stage_display(),
+                        "deadline": p.stage_due.isoformat(),
+                        "light": workdays.WARNING_LABELS[light],
+                    },
+                    key=f"projects:{p.code}:{p.stage}:{p.version}:{light}",
+                    link=f"/workbench/projects/{p.code}/",
+                )
         sent += 1
     return sent
 

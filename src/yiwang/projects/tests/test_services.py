@@ -269,23 +269,37 @@ def test_only_the_named_third_party_scores_its_own_evaluation(pw):
     assert p.stage == "operating"
 
 
-def test_reminders_on_the_working_day_clock_once_per_light(pw):
+def test_reminders_on_the_working_day_clock_once_per_light_to_whoever_acts(pw):
     p = file_project(pw)
     assert services.reminders_send(on=date(2026, 3, 2)) == 0
     assert services.reminders_send(on=date(2026, 3, 26)) == 1  # two working days left: yellow
     services.reminders_send(on=date(2026, 3, 26))
-    assert Notification.objects.filter(kind="projects.stage_due", recipient=p.filed_by).count() == 1
+    due = Notification.objects.filter(kind="projects.stage_due")
+    # 立项审批 is the bureau's to do: its reviewers are reminded, not the filer
+    assert due.filter(recipient=pw.bureau).count() == 1 and not due.filter(recipient=p.filed_by).exists()
     services.reminders_send(on=date(2026, 4, 1))  # red
-    assert Notification.objects.filter(kind="projects.stage_due", recipient=p.filed_by).count() == 2
+    assert due.filter(recipient=pw.bureau).count() == 2
+    p, _ = _approve(pw, p)  # now the department must start: 20 working days from 2 March
+    services.reminders_send(on=date(2026, 3, 27))
+    assert due.filter(recipient=p.filed_by).count() == 1
 
 
-def test_ledger_verify_rederives_project_entries(pw):
-    from yiwang.ledger import rederive
+def test_ledger_verify_passes_and_catches_an_edited_decision(pw):
+    from django.core.management import CommandError, call_command
+    from django.db import connection
+
+    from yiwang.ledger import services as ledger
 
     p = file_project(pw)
     services.review_add(actor=pw.bureau, project=p, kind="feasibility", passed=True, opinion="可行")
     _approve(pw, p)
-    for step in Step.objects.filter(project=p):
-        row = PendingEntry.objects.get(pk=step.ledger_entry)
-        fn = rederive.lookup(row.kind)
-        assert fn is not None and fn(type("R", (), {"pending_id": row.pk})())["action"] == step.action
+    services.quality_raise(actor=pw.reviewer2, resource=pw.res_license, description="值有误", on=ON)
+    kinds = set(PendingEntry.objects.filter(kind__startswith="projects.").values_list("kind", flat=True))
+    assert kinds == {"projects.step.file", "projects.review", "projects.step.approve", "projects.quality"}
+    ledger.sequencer_run()
+    call_command("ledger", "verify")
+    step = Step.objects.get(project=p, action="approve")
+    with connection.cursor() as cur:
+        cur.execute("UPDATE projects_step SET note = %s WHERE id = %s", ["事后篡改", step.pk])
+    with pytest.raises(CommandError, match=r"projects\.step\.approve"):
+        call_command("ledger", "verify")
