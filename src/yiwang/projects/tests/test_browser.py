@@ -53,3 +53,38 @@ def test_a_project_from_filing_to_approval(live_server, transactional_db, pw, pa
     p.refresh_from_db()
     assert p.stage == "approved" and page.locator("#stage").inner_text() == "已立项"
     assert Step.objects.get(project=p, action="approve").ledger_entry
+
+
+@pytest.mark.browser
+def test_building_ledger_and_cdo_pages_pass_axe(live_server, transactional_db, pw, page, axe):
+    from datetime import date
+
+    from yiwang.projects import services
+
+    from .conftest import file_project
+
+    p = file_project(pw)
+    services.project_transition(
+        actor=pw.bureau, project=p, action="approve", note="同意", on=date(2026, 3, 2)
+    )
+    services.project_transition(actor=pw.dept_admin, project=p, action="start", on=date(2026, 3, 2))
+    services.quality_raise(
+        actor=pw.reviewer2, resource=pw.res_license, description="地址过期", on=date(2026, 3, 2)
+    )
+    base = live_server.url
+    login(page, base, "dept_admin")
+    page.goto(f"{base}/workbench/projects/{p.code}/")
+    assert page.locator("#c-name").is_visible() and page.locator(f"#reg-{p.systems.get().pk}").is_visible()
+    axe("projects-building", portal=False)
+    page.goto(f"{base}/workbench/data-ledger/")
+    assert pw.existing.code in page.content()
+    axe("data-ledger", portal=False)
+    logout(page)
+    login(page, base, "cdo")
+    page.goto(f"{base}/workbench/data-ledger/cdo/")
+    assert "地址过期" in page.content()
+    axe("cdo", portal=False)
+    page.fill("input[name=reply]", "已更新地址")
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+    assert "整改说明已提交" in page.content()
