@@ -11,7 +11,7 @@ from ninja import Field, File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yiwang.accounts.auth import api_auth
-from yiwang.core.errors import NotFound, PermissionDenied
+from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
 from yiwang.core.pagination import paginate
 from yiwang.exchange.models import DataResource
 
@@ -306,6 +306,8 @@ def cdo_evaluation(request: HttpRequest, year: int | None = None):
 
     ids = staff_scope(request.auth).departments_for(Role.CDO)
     year = year or services.today().year
+    if not 2000 <= year <= 2100:
+        raise ValidationFailed(fields={"year": ["年度有误"]})
     return {"items": [selectors.cdo_evaluation(d, year) for d in Department.objects.filter(pk__in=ids)]}
 
 

@@ -70,13 +70,13 @@ def _text(value, *, field: str, limit: int = TEXT_MAX, required: bool = True) ->
     return s
 
 
-def _amount(value, *, field: str) -> Decimal:
+def _amount(value, *, field: str, signed: bool = False) -> Decimal:
     try:
-        d = Decimal(str(value))
+        d = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise ValidationFailed(fields={field: ["金额格式有误"]}) from None
-    if not d.is_finite() or d <= 0 or d >= Decimal("1e12"):
-        raise ValidationFailed(fields={field: ["金额应为正数"]})
+    if not d.is_finite() or abs(d) >= Decimal("1e12") or (d <= 0 and not signed):
+        raise ValidationFailed(fields={field: ["金额应为正数" if not signed else "金额格式有误"]})
     return d.quantize(Decimal("0.01"))
 
 
@@ -451,6 +451,7 @@ def contract_add(
     *, actor, project: Project, name: str, supplier: str, year: int, amount, signed_on: date
 ) -> Contract:
     _owner_building(actor, project)
+    year = _year(year, field="year")
     amount = _amount(amount, field="amount")
     approved = sum((b.amount for b in project.budget.filter(year=year)), Decimal(0))
     approved += sum(
@@ -484,7 +485,9 @@ def change_request(
     *, actor, project: Project, description: str, year: int | None = None, budget_delta=0
 ) -> Change:
     _owner_building(actor, project)
-    delta = Decimal(str(budget_delta or 0)).quantize(Decimal("0.01"))
+    delta = _amount(budget_delta or 0, field="budget_delta", signed=True)
+    if year is not None:
+        year = _year(year, field="year")
     return Change.objects.create(
         project=project,
         description=_text(description, field="description"),

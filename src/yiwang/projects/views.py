@@ -14,13 +14,14 @@ from django.views.decorators.http import require_http_methods
 from yiwang.accounts.decorators import staff_required
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.text import as_int
-from yiwang.exchange.models import DataResource
-from yiwang.organizations.models import Department
+from yiwang.organizations.models import Department, Role
+from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
 
 from . import exports, presenters, selectors, services
 from .models import (
     ChangeStatus,
+    DataListEntry,
     DocumentKind,
     Evaluator,
     QualityIssue,
@@ -276,9 +277,8 @@ def ledger_ttl(request: HttpRequest) -> HttpResponse:
 @staff_required
 @require_http_methods(["GET", "POST"])
 def cdo(request: HttpRequest) -> HttpResponse:
-    from yiwang.organizations.models import Role
-    from yiwang.organizations.selectors import staff_scope
-
+    """The CDO's page: the yearly evaluation of each department they are CDO of, its 需求清单 and
+    责任清单, and the open data-quality issues of its resources (closed here with a reply)."""
     dept_ids = staff_scope(request.user).departments_for(Role.CDO)
     errors: list[str] = []
     if request.method == "POST":
@@ -297,24 +297,17 @@ def cdo(request: HttpRequest) -> HttpResponse:
             messages.success(request, "整改说明已提交")
             return redirect("projects:cdo")
     year = services.today().year
-    departments = Department.objects.filter(pk__in=dept_ids)
     return render(
         request,
         "projects/cdo.html",
         {
             "errors": errors,
-            "evaluations": [selectors.cdo_evaluation(d, year) for d in departments],
-            "entries": [e for e in _entries(dept_ids)],
+            "evaluations": [
+                selectors.cdo_evaluation(d, year) for d in Department.objects.filter(pk__in=dept_ids)
+            ],
+            "entries": DataListEntry.objects.filter(department_id__in=dept_ids).select_related("department"),
             "issues": QualityIssue.objects.filter(
                 resource__department_id__in=dept_ids, status=QualityStatus.OPEN
             ).select_related("resource"),
-            "resources": DataResource.objects.filter(department_id__in=dept_ids).count(),
-            "today": date.today(),
         },
     )
-
-
-def _entries(dept_ids):
-    from .models import DataListEntry
-
-    return DataListEntry.objects.filter(department_id__in=dept_ids).select_related("department")
