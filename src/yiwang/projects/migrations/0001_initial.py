@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('exchange', '0003_dataresource_classification_dataresource_identifier_and_more'),
+        ('exchange', '0003_resource_core_metadata'),
         ('organizations', '0003_department_remedies'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
