@@ -70,10 +70,10 @@ PROJECTS = [
     ("医保移动支付平台", "yb", "approved", "医保 支付 结算", "", 1_500_000),
     ("市场主体信用监管平台", "scjg", "building", "信用 监管 抽查", "scjg.enterprise", 3_000_000),
     ("住房公积金网上服务大厅", "gjj", "building", "公积金 提取 贷款", "", 900_000),
-    ("不动产登记一窗受理系统", "bdc", "confirmed", "不动产 一窗 受理", "bdc.real_estate", 1_800_000),
+    ("房屋交易一窗受理平台", "bdc", "confirmed", "交易 缴税 一窗 受理", "bdc.real_estate", 1_800_000),
     ("社保经办一体化平台", "rs", "accepted", "社保 经办 待遇 核定", "rs.social_insurance", 2_500_000),
     ("电子税务服务系统", "sw", "self_evaluated", "发票 申报 缴税", "sw.tax_paid", 1_000_000),
-    ("婚姻登记预约系统", "mz", "post_evaluated", "婚姻 预约 登记", "mz.marriage", 400_000),
+    ("结婚颁证预约服务平台", "mz", "post_evaluated", "颁证 预约 排队", "mz.marriage", 400_000),
     ("人口服务综合查询平台", "ga", "operating", "户籍 证明 查询", "ga.population", 1_100_000),
 ]
 ORDER = [
