@@ -90,6 +90,8 @@ def _mount() -> None:
     from yiwang.licenses.api import router as licenses_router
     from yiwang.notifications.api import router as notifications_router
     from yiwang.participation.api import router as participation_router
+    from yiwang.projects.api import ledger_router as data_ledger_router
+    from yiwang.projects.api import router as projects_router
     from yiwang.workdays.api import router as workdays_router
 
     api.add_router("/v1/auth", accounts_router)
@@ -102,6 +104,8 @@ def _mount() -> None:
     api.add_router("/v1/knowledge", knowledge_router)
     api.add_router("/v1", halls_router)
     api.add_router("/v1", terminals_router)
+    api.add_router("/v1", projects_router)
+    api.add_router("/v1/data-ledger", data_ledger_router)
     api.add_router("/v1", notifications_router)
     api.add_router("/v1/calendar", workdays_router)
     api.add_router("/v1/ledger", ledger_router)

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "yiwang.participation",
     "yiwang.knowledge",
     "yiwang.halls",
+    "yiwang.projects",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -237,6 +238,7 @@ CELERY_BEAT_SCHEDULE = {
     # the shared index only when something changed).
     "knowledge-index-sync": {"task": "yiwang.knowledge.tasks.knowledge_index_sync", "schedule": 60.0},
     "halls-appointments": {"task": "yiwang.halls.tasks.appointments_sweep", "schedule": 300.0},
+    "projects-reminders": {"task": "yiwang.projects.tasks.projects_reminders", "schedule": 3600.0},
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},

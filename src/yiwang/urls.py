@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("yiwang.knowledge.urls")),
     path("", include("yiwang.halls.urls")),
     path("", include("yiwang.halls.urls_live")),
+    path("", include("yiwang.projects.urls")),
     path("", include("yiwang.bundles.urls")),
     path("", include("yiwang.portal.urls")),
 ]

@@ -395,6 +395,7 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     from . import halls as halls_demo
     from . import identity as identity_demo
     from . import licenses as licenses_demo
+    from . import projects as projects_demo
 
     result.parts["licenses"] = licenses_demo.demo_load(password=password)
     result.parts["exchange"] = exchange_demo.demo_load()
@@ -409,4 +410,5 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     from . import halls_live as halls_live_demo
 
     result.parts["halls_live"] = halls_live_demo.demo_load()
+    result.parts["projects"] = projects_demo.demo_load(password=password)
     return result

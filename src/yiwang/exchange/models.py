@@ -16,6 +16,14 @@ class SharingType(models.TextChoices):
     NONE = "none", "不予共享"
 
 
+class OpenType(models.TextChoices):
+    """开放类型 (GB/T 21063.3 / 公共数据开放): whether the public may have the resource."""
+
+    UNCONDITIONAL = "unconditional", "无条件开放"
+    CONDITIONAL = "conditional", "有条件开放"
+    NONE = "none", "不予开放"
+
+
 class SubjectKind(models.TextChoices):
     PERSON = "person", "自然人"
     ORG = "org", "法人和其他组织"
@@ -81,6 +89,12 @@ class DataResource(models.Model):
     update_frequency = models.CharField(
         "更新周期", max_length=10, choices=UpdateFrequency.choices, default=UpdateFrequency.DAILY
     )
+    # GB/T 21063.3 core metadata beyond name, summary (description), provider (department) and the
+    # sharing type: classification, identifier, metadata update date, open type (数据一本账)
+    classification = models.CharField("资源分类", max_length=100, blank=True)
+    identifier = models.CharField("资源标识符", max_length=60, blank=True, help_text="留空则为资源代码")
+    metadata_updated = models.DateField("元数据更新日期", null=True, blank=True)
+    open_type = models.CharField("开放类型", max_length=16, choices=OpenType.choices, default=OpenType.NONE)
     source_system = models.CharField("来源系统", max_length=100)
     legal_basis = models.CharField("法律依据", max_length=300)
     consent_required = models.BooleanField(

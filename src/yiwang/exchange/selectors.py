@@ -121,6 +121,11 @@ def resource_dict(r: DataResource) -> dict:
         "legal_basis": r.legal_basis,
         "consent_required": r.consent_required,
         "owner": r.owner,
+        # GB/T 21063.3 core metadata (数据一本账; the ledger's join lives in projects)
+        "classification": r.classification,
+        "identifier": r.identifier or r.code,
+        "metadata_updated": r.metadata_updated.isoformat() if r.metadata_updated else None,
+        "open_type": r.open_type,
         "adapter": r.adapter,
         "elements": [
             {

@@ -10,6 +10,7 @@ from yiwang.core.errors import ValidationFailed
 from yiwang.demo import services
 from yiwang.demo.bundles import WATER_STAFF
 from yiwang.demo.licenses import MALL_NAME, MALL_USERNAME
+from yiwang.demo.projects import PROJECTS_USERS
 from yiwang.demo.services import DEMO_USERS, PASSWORD_ENV, DemoLoadError
 
 
@@ -50,6 +51,8 @@ class Command(BaseCommand):
         )
         username, name, description = WATER_STAFF
         self.stdout.write(f"  {username.ljust(width)}  {name} · {description}")
+        for username, name, description in PROJECTS_USERS:
+            self.stdout.write(f"  {username.ljust(width)}  {name} · {description}")
         self.stdout.write("")
         if result.password_from_env:
             self.stdout.write(f"演示账号密码为环境变量 {PASSWORD_ENV} 的值（已为全部演示账号设置）。")
