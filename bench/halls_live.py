@@ -166,6 +166,7 @@ async def measure(
     port: int,
     tokens: dict[int, str],
     *,
+    events_port: int,
     screens: int,
     terminals: int,
     mode: str,
@@ -178,7 +179,7 @@ async def measure(
     clients = [Client(i) for i in range(screens + terminals)]
     tasks = []
     for c in clients:  # connect gradually, like screens switched on one by one
-        tasks.append(asyncio.create_task(c.run(port, stop)))
+        tasks.append(asyncio.create_task(c.run(events_port, stop)))
         await asyncio.sleep(0.005)
     await asyncio.wait_for(asyncio.gather(*(c.ready.wait() for c in clients)), 120)
     await asyncio.sleep(1)
@@ -315,45 +316,38 @@ def run_backend(name: str, args) -> dict:
     setup_s = time.time() - started
     port = args.port
     log = open(home / "uvicorn.log", "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [
-            str(BIN / "uvicorn"),
-            "yiwang.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(args.workers),
-            "--lifespan",
-            "off",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+
+    def serve(at: int, workers: int) -> subprocess.Popen:
+        argv = [str(BIN / "uvicorn"), "yiwang.asgi:application", "--host", "127.0.0.1", "--port", str(at)]
+        argv += ["--workers", str(workers), "--lifespan", "off", "--no-access-log", "--log-level", "warning"]
+        return subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    servers = [serve(port, args.workers)]
+    events_port = port
+    if args.events_workers:  # the streams on their own processes (a proxy would route them)
+        events_port = port + 1
+        servers.append(serve(events_port, args.events_workers))
     try:
         deadline = time.time() + 60
-        while True:
-            try:
-                c = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-                c.request("GET", "/api/v1/halls")
-                if c.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
-                raise SystemExit((home / "uvicorn.log").read_text()[-3000:])
-            time.sleep(0.3)
+        for at in {port, events_port}:
+            while True:
+                try:
+                    c = http.client.HTTPConnection("127.0.0.1", at, timeout=2)
+                    c.request("GET", "/api/v1/halls")
+                    if c.getresponse().status == 200:
+                        break
+                except OSError:
+                    pass
+                if time.time() > deadline or any(s.poll() is not None for s in servers):
+                    raise SystemExit((home / "uvicorn.log").read_text()[-3000:])
+                time.sleep(0.3)
         result = {}
         for mode in args.modes.split(","):
             clients, sent_at = asyncio.run(
                 measure(
                     port,
                     tokens,
+                    events_port=events_port,
                     screens=args.screens,
                     terminals=args.terminals,
                     mode=mode,
@@ -365,11 +359,13 @@ def run_backend(name: str, args) -> dict:
             )
             result[mode] = summarise(clients, sent_at, publish_times(name, env, home, redis_client))
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
         if redis_client is not None:
             redis_client.delete(f"yiwang:broadcast:hall:{HALL}")
         if dbname:
@@ -380,6 +376,7 @@ def run_backend(name: str, args) -> dict:
         backend=name,
         database="postgresql" if name == "redis" else "sqlite",
         workers=args.workers,
+        events_workers=args.events_workers,
         windows=WINDOWS,
         tickets=TICKETS,
         screens=args.screens,
@@ -408,6 +405,12 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=2.0, help="seconds between rounds")
     parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes")
     parser.add_argument("--port", type=int, default=8790)
+    parser.add_argument(
+        "--events-workers",
+        type=int,
+        default=0,
+        help="serve the streams from N processes of their own (port+1)",
+    )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/yiwang_bench_live")
     args = parser.parse_args()

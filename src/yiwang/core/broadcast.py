@@ -417,12 +417,14 @@ def _hub() -> _Hub:
 
 
 async def subscribe(
-    channel: str, last_event_id: str | None = None, *, heartbeat: float | None = None
-) -> AsyncIterator[Event | None]:
+    channel: str, last_event_id: str | None = None, *, heartbeat: float | None = None, batch: bool = False
+) -> AsyncIterator[Event | list[Event] | None]:
     """Events of `channel` after `last_event_id` (catch-up), then live ones, each once and in order.
 
     Without `last_event_id` the subscription starts now. Yields None after `heartbeat` idle seconds.
-    Raises ClosedSubscription when the subscriber fell behind (the client reconnects)."""
+    With `batch`, yields lists: every event already waiting at once (a burst of calls becomes one
+    write to the client instead of one per event). Raises ClosedSubscription when the subscriber
+    fell behind (the client reconnects)."""
     hub = _hub()
     queue: asyncio.Queue = asyncio.Queue(maxsize=QUEUE_MAX)
     key: Callable[[str], Any] = hub.backend.key
@@ -432,26 +434,47 @@ async def subscribe(
         last = start if start is not None else await hub.backend.head(channel)
         if start is not None:
             history, complete = await hub.backend.history(channel, start)
+            caught: list[Event] = []
             if not complete:
                 reset = Event(history[-1].id if history else last, channel, RESET, {})
                 last = reset.id
-                yield reset
+                caught.append(reset)
                 history = []
             for ev in history:
                 if key(ev.id) > key(last):
                     last = ev.id
+                    caught.append(ev)
+            if batch and caught:
+                yield caught
+            else:
+                for ev in caught:
                     yield ev
         while True:
             try:
-                ev = await asyncio.wait_for(queue.get(), heartbeat) if heartbeat else await queue.get()
+                first = await asyncio.wait_for(queue.get(), heartbeat) if heartbeat else await queue.get()
             except TimeoutError:
                 yield None
                 continue
-            if ev is None:
+            ready = [first]
+            if batch:
+                while not queue.empty():
+                    ready.append(queue.get_nowait())
+            fresh: list[Event] = []
+            dropped = False
+            for ev in ready:
+                if ev is None:
+                    dropped = True
+                    break
+                if key(ev.id) > key(last):
+                    last = ev.id
+                    fresh.append(ev)
+            if fresh:
+                if batch:
+                    yield fresh
+                else:
+                    yield fresh[0]  # without batch `ready` holds one event
+            if dropped:
                 raise ClosedSubscription(channel)
-            if key(ev.id) > key(last):
-                last = ev.id
-                yield ev
     finally:
         hub.remove(channel, queue)
 

@@ -163,19 +163,19 @@ async def hall_events(request: HttpRequest, code: str) -> HttpResponse:
 
     async def stream():
         yield f"retry: 2000\n: {hall.code}\n\n"
-        subscription = broadcast.subscribe(channel(hall.code), last, heartbeat=heartbeat)
+        subscription = broadcast.subscribe(channel(hall.code), last, heartbeat=heartbeat, batch=True)
         try:
             if state is not None:
                 # a fresh screen: the state now (read before the subscription starts; calls in
                 # between come again as events — the page keys calls by number, window and time)
                 yield _sse("state", state)
-            async for event in subscription:
-                if event is None:
+            async for events in subscription:
+                if events is None:
                     if finite:
                         return
                     yield ": ping\n\n"
-                else:
-                    yield event.sse()
+                else:  # everything ready in one write (a burst of calls)
+                    yield "".join(event.sse() for event in events)
         except broadcast.ClosedSubscription:
             return  # the client reconnects with Last-Event-ID and catches up
         except asyncio.CancelledError:

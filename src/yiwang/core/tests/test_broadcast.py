@@ -173,3 +173,30 @@ def test_events_carry_flat_public_values_only(backend):
     with pytest.raises(ValueError):
         broadcast.publish("x", "call", {"number": "A" * 500})
     assert broadcast.parse_event_id("not-an-id") is None
+
+
+def test_batches_hold_every_waiting_event_once_in_order(backend):
+    channel = f"test:{uuid.uuid4().hex}"
+
+    async def scenario():
+        stream = broadcast.subscribe(channel, batch=True, heartbeat=0.2)
+        assert await take(stream, 1) == [None]  # subscribed, idle
+        ids = [
+            await sync_to_async(broadcast.publish)(channel, "call", {"number": f"D{i:03d}"}) for i in range(5)
+        ]
+        got: list[broadcast.Event] = []
+        async with asyncio.timeout(30):
+            async for item in stream:
+                if item:
+                    got.extend(item)
+                if len(got) >= 5:
+                    break
+        await stream.aclose()
+        assert [e.id for e in got] == ids
+        # catch-up comes as one batch
+        again = broadcast.subscribe(channel, ids[1], batch=True)
+        (caught,) = await take(again, 1)
+        await again.aclose()
+        assert [e.id for e in caught] == ids[2:]
+
+    asyncio.run(scenario())
