@@ -87,6 +87,7 @@ def _mount() -> None:
     from yiwang.licenses.api import router as licenses_router
     from yiwang.notifications.api import router as notifications_router
     from yiwang.participation.api import router as participation_router
+    from yiwang.training.api import router as training_router
     from yiwang.workdays.api import router as workdays_router
 
     api.add_router("/v1/auth", accounts_router)
@@ -97,6 +98,7 @@ def _mount() -> None:
     api.add_router("/v1", evaluations_router)
     api.add_router("/v1", participation_router)
     api.add_router("/v1", notifications_router)
+    api.add_router("/v1", training_router)
     api.add_router("/v1/calendar", workdays_router)
     api.add_router("/v1/ledger", ledger_router)
     api.add_router("/v1/licenses", licenses_router)

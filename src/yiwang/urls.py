@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("yiwang.exchange.urls")),
     path("", include("yiwang.ledger.urls")),
     path("", include("yiwang.participation.urls")),
+    path("", include("yiwang.training.urls")),
     path("", include("yiwang.bundles.urls")),
     path("", include("yiwang.portal.urls")),
 ]

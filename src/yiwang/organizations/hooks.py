@@ -21,7 +21,7 @@ from yiwang.core.hooks import Hook
 if TYPE_CHECKING:
     from yiwang.accounts.models import User
 
-    from .models import Department, Region
+    from .models import Department, Region, Window
 
 
 class DepartmentSuccession(Protocol):
@@ -36,3 +36,12 @@ class RegionSuccession(Protocol):
 
 department_succession: Hook[DepartmentSuccession] = Hook("organizations.department_succession")
 region_succession: Hook[RegionSuccession] = Hook("organizations.region_succession")
+
+
+class WindowAssignmentCheck(Protocol):
+    def __call__(self, *, user: User, window: Window, role: str) -> None: ...
+
+
+# Called by `services.staff_role_grant` before a role with a window is granted; a function raises
+# a DomainError to refuse it (training: 持证上岗, a hall requiring a valid certification).
+window_assignment_check: Hook[WindowAssignmentCheck] = Hook("organizations.window_assignment_check")
