@@ -3,7 +3,8 @@
 Supported: multiple choice with one right answer (`{=right ~wrong}`) → single; with weighted
 answers (`{~%50%a ~%50%b ~%-100%c}`) → multiple (positive weights are the right ones); true/false
 (`{T}`, `{F}`, `{TRUE}`, `{FALSE}`) → true_false; short answer (`{=a =b}`) → fill; essay (`{}`)
-→ short. `::title::` is read as `topic/difficulty` when it has that form (`law/2`), and
+→ short, its general feedback (`{####…}`) read as the model answer for the markers. General
+feedback of other questions (`####…`) is the explanation; per-answer feedback (`#…`) is dropped. `::title::` is read as `topic/difficulty` when it has that form (`law/2`), and
 `// comment` lines are skipped. `$CATEGORY:` lines set the topic for what follows. Special
 characters `~ = # { } :` are escaped with a backslash.
 """
@@ -110,8 +111,9 @@ def gift_parse(text: str, *, topic: str = "window", difficulty: int = 2) -> list
         tf = body.split("#", 1)[0].strip().upper()
         if tf in ("T", "TRUE", "F", "FALSE"):
             q.update(kind="true_false", answer="true" if tf.startswith("T") else "false")
-        elif not body:
-            q.update(kind="short", answer="")
+        elif not body:  # essay: the general feedback holds the model answer
+            q.update(kind="short", answer=explanation)
+            explanation = ""
         else:
             parts = _split_unescaped(body, "=~")
             options, right, weighted = [], [], False
@@ -151,7 +153,7 @@ def gift_write(questions) -> str:
         if q.kind == "true_false":
             body = "{" + ("T" if q.answer == "true" else "F") + "}"
         elif q.kind == "short":
-            body = "{}"
+            body = "{}" if not q.answer else "{####" + _escape(q.answer) + "}"
         elif q.kind == "fill":
             body = "{" + " ".join("=" + _escape(a) for a in q.answer) + "}"
         elif q.kind == "single":
@@ -167,7 +169,7 @@ def gift_write(questions) -> str:
             body = "{" + " ".join(
                 f"~%{_pct(share) if o['value'] in right else _pct(wrong)}%{_escape(o['label'])}" for o in q.options
             ) + "}"  # fmt: skip
-        if q.explanation:
+        if q.explanation and q.kind != "short":
             body = body[:-1] + " ####" + _escape(q.explanation) + "}"
         chunks.append(head + body)
     return "\n\n".join(chunks) + "\n"

@@ -181,10 +181,10 @@ def round_ranking(round: Round) -> list[Entry]:
     return list(round.entries.filter(rank__isnull=False).select_related("user").order_by("rank", "pk"))
 
 
-def team_ranking(round: Round) -> list[dict]:
+def team_ranking(rnd: Round) -> list[dict]:
     """Teams ranked by their members' mean score in the round."""
     teams: dict[str, list] = defaultdict(list)
-    for e in round.entries.filter(score__isnull=False):
+    for e in rnd.entries.filter(score__isnull=False):
         teams[e.team].append(e.score)
     rows = sorted(({"team": t, "score": sum(s) / len(s), "members": len(s)} for t, s in teams.items()),
                   key=lambda r: -r["score"])  # fmt: skip
