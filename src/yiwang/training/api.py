@@ -61,7 +61,7 @@ def exam_index(request: HttpRequest):
     }  # fmt: skip
 
 
-@router.post("/training/exams/{exam_id}/attempts")
+@router.post("/training/exams/{exam_id}/attempts", response={201: dict})
 def attempt_create(request: HttpRequest, exam_id: int):
     user = _staff(request)
     exam = Exam.objects.filter(pk=exam_id).first()
