@@ -381,9 +381,11 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     from . import exchange as exchange_demo
     from . import identity as identity_demo
     from . import licenses as licenses_demo
+    from . import training as training_demo
 
     result.parts["licenses"] = licenses_demo.demo_load(password=password)
     result.parts["exchange"] = exchange_demo.demo_load()
     result.parts["identity"] = identity_demo.demo_load()
     result.parts["bundles"] = bundles_demo.demo_load(password=password)
+    result.parts["training"] = training_demo.demo_load()
     return result
