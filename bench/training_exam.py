@@ -3,7 +3,7 @@ save their answers as they go, against a real gunicorn server on PostgreSQL; in 
 server is killed (SIGKILL to its process group) and restarted; afterwards every answer the server
 acknowledged must be in the database.
 
-    .venv/bin/python bench/training_exam.py [--candidates 300] [--think 1.0 3.0] [--workers 4]
+    .venv/bin/python bench/training_exam.py [--candidates 300] [--think 4 12] [--answers 12] [--workers 4]
 
 Measured in the same run, same server, same client shape (300 candidates in 6 client processes,
 each candidate one thread with its own connection and think time):
@@ -29,20 +29,56 @@ import multiprocessing as mp
 import os
 import random
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
 
-from run import configure_env, free_port, pick_broker, recreate_database, start_gunicorn, stop_gunicorn  # noqa: E402
+from run import configure_env, free_port, pick_broker, recreate_database, stop_gunicorn  # noqa: E402
 
 ROOT = BENCH_DIR.parent
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/yiwang_training_bench"
 GOAL_P95_MS = 300.0
+
+
+def start_server(*, port: int, workers: int, env: dict, log_path: Path) -> subprocess.Popen:
+    """gunicorn as bench/run.py starts it, waiting (up to 3 minutes, long probes: the candidates
+    may already be knocking) until it answers."""
+    cmd = [str(Path(sys.executable).with_name("gunicorn")), "yiwang.wsgi:application", "--bind",
+           f"127.0.0.1:{port}", "--workers", str(workers), "--worker-class", "sync", "--backlog", "2048",
+           "--timeout", "60", "--chdir", str(ROOT / "src")]  # fmt: skip
+    proc = subprocess.Popen(
+        cmd,
+        env={**os.environ, **env},
+        stdout=log_path.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    deadline = time.time() + 180
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"gunicorn exited early; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/floor/rows/1", timeout=30) as r:
+                if r.status == 200:
+                    return proc
+        except OSError:
+            time.sleep(0.3)
+    stop_gunicorn(proc)
+    raise SystemExit(f"gunicorn did not answer within 180 s; see {log_path}")
+
+
+def saved_answers(db_url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(db_url) as conn:
+        return conn.execute("SELECT count(*) FROM training_answer").fetchone()[0]
 
 
 def build(candidates: int) -> dict:
@@ -79,10 +115,15 @@ def build(candidates: int) -> dict:
     hall = ServiceHall.objects.create(name="压测大厅", region=city)
     window = Window.objects.create(hall=hall, number="1", name="综合窗口", kind="comprehensive")
     users = User.objects.bulk_create(
-        [User(username=f"cand{i:04d}", display_name=f"考生{i}", kind=AccountKind.STAFF) for i in range(candidates)]
+        [
+            User(username=f"cand{i:04d}", display_name=f"考生{i}", kind=AccountKind.STAFF)
+            for i in range(candidates)
+        ]
     )
     users = list(User.objects.filter(username__startswith="cand").order_by("username"))
-    StaffRole.objects.bulk_create([StaffRole(user=u, role="clerk", region=city, window=window) for u in users])
+    StaffRole.objects.bulk_create(
+        [StaffRole(user=u, role="clerk", region=city, window=window) for u in users]
+    )
     tokens = [api_token_issue(user=u)[0] for u in users]
     connection.close()
     return {"exam": exam.pk, "tokens": tokens}
@@ -107,7 +148,9 @@ def _request(conn_box: list, port: int, method: str, path: str, body=None, token
     return resp.status, data, time.perf_counter() - t0
 
 
-def _candidate(mode: str, port: int, token: str, exam: int, think: tuple, n_answers: int, seed: int, go: float, out: list):
+def _candidate(
+    mode: str, port: int, token: str, exam: int, think: tuple, n_answers: int, seed: int, go: float, out: list
+):
     rng = random.Random(seed)
     box: list = [None]
     rec = {"saves": [], "starts": [], "down_errors": 0, "acked": {}, "attempt": None}
@@ -161,7 +204,9 @@ def _candidate(mode: str, port: int, token: str, exam: int, think: tuple, n_answ
 def _client_process(mode, port, tokens, exam, think, n_answers, seeds, go, queue):
     out: list = []
     threads = [
-        threading.Thread(target=_candidate, args=(mode, port, t, exam, think, n_answers, s, go, out), daemon=True)
+        threading.Thread(
+            target=_candidate, args=(mode, port, t, exam, think, n_answers, s, go, out), daemon=True
+        )
         for t, s in zip(tokens, seeds, strict=True)
     ]
     for th in threads:
@@ -222,8 +267,10 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--database-url", default=os.environ.get("DATABASE_URL") or DEFAULT_DB)
     ap.add_argument("--candidates", type=int, default=300)
-    ap.add_argument("--answers", type=int, default=20, help="answers each candidate saves")
-    ap.add_argument("--think", type=float, nargs=2, default=(1.0, 3.0), help="seconds between saves (uniform)")
+    ap.add_argument("--answers", type=int, default=12, help="answers each candidate saves")
+    ap.add_argument(
+        "--think", type=float, nargs=2, default=(4.0, 12.0), help="seconds between saves (uniform)"
+    )
     ap.add_argument("--workers", type=int, default=4, help="gunicorn sync workers")
     ap.add_argument("--processes", type=int, default=6, help="client processes (candidates are threads)")
     ap.add_argument("--no-restart", action="store_true")
@@ -234,27 +281,36 @@ def main(argv=None) -> int:
     recreate_database(args.database_url)
     t0 = time.time()
     data = build(args.candidates)
-    print(f"data built in {time.time() - t0:.1f}s: {args.candidates} candidates, exam {data['exam']}")
+    print(
+        f"data built in {time.time() - t0:.1f}s: {args.candidates} candidates, exam {data['exam']}",
+        flush=True,
+    )
     port = free_port()
     log = Path(home) / "gunicorn.log"
-    server = {"proc": start_gunicorn(port=port, workers=args.workers, env=env, log_path=log)}
+    server = {"proc": start_server(port=port, workers=args.workers, env=env, log_path=log)}
     think = tuple(args.think)
     try:
         floor = drive("floor", port=port, tokens=data["tokens"], exam=data["exam"], think=think,
                       n_answers=args.answers, processes=args.processes)  # fmt: skip
         floor_lat = [x for r in floor for x in r["saves"]]
+        print(
+            f"floor: {len(floor_lat)} inserts, p50 {pct(floor_lat, 0.5):.0f} ms, p95 {pct(floor_lat, 0.95):.0f} ms",
+            flush=True,
+        )
         restarted = {}
 
         def restart(go: float) -> None:
             if args.no_restart:
                 return
-            half = go + (sum(think) / 2) * args.answers / 2
-            time.sleep(max(0, half - time.time()))
+            half = args.candidates * args.answers // 2  # kill once half the answers are in
+            while saved_answers(args.database_url) < half:
+                time.sleep(0.5)
+            restarted["answers_before_kill"] = saved_answers(args.database_url)
             proc = server["proc"]
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
             t_kill = time.time()
-            server["proc"] = start_gunicorn(port=port, workers=args.workers, env=env, log_path=log)
+            server["proc"] = start_server(port=port, workers=args.workers, env=env, log_path=log)
             restarted["down_s"] = time.time() - t_kill
 
         exam = drive("exam", port=port, tokens=data["tokens"], exam=data["exam"], think=think,
@@ -276,6 +332,7 @@ def main(argv=None) -> int:
         "save": {"n": len(saves), "p50_ms": pct(saves, 0.5), "p95_ms": pct(saves, 0.95), "p99_ms": pct(saves, 0.99)},
         "start": {"n": len(starts), "p50_ms": pct(starts, 0.5), "p95_ms": pct(starts, 0.95), "max_ms": pct(starts, 1.0)},
         "restart": {"killed_and_restarted": not args.no_restart, "down_s": round(restarted.get("down_s", 0), 1),
+                    "answers_before_kill": restarted.get("answers_before_kill"),
                     "failed_requests_retried": sum(r["down_errors"] for r in exam)},
         "acknowledged_answers": acked,
         "lost_answers": lost,

@@ -202,11 +202,14 @@ def _draw(exam: Exam, rng: random.Random) -> list[dict]:
         )
         paper += [{"q": q} for q in rng.sample(ids, min(int(r["count"]), len(ids)))]
     rng.shuffle(paper)
-    kinds = dict(Question.objects.filter(pk__in=[p["q"] for p in paper]).values_list("pk", "options"))
+    rows = {pk: (kind, options) for pk, kind, options in
+            Question.objects.filter(pk__in=[p["q"] for p in paper]).values_list("pk", "kind", "options")}  # fmt: skip
     for p in paper:
-        values = [o["value"] for o in kinds[p["q"]]]
+        kind, options = rows[p["q"]]
+        values = [o["value"] for o in options]
         rng.shuffle(values)
         p["o"] = values
+        p["k"] = kind  # the kind, so that saving an answer needs no look-up of the question
     return paper
 
 
@@ -239,15 +242,14 @@ def attempt_start(*, user: User, exam: Exam, now: datetime | None = None) -> Att
         return Attempt.objects.get(exam=exam, user=user, number=len(attempts) + 1)
 
 
-def _value_clean(question: Question, value):
+def _value_clean(kind: str, values: set[str], value):
     if value is None or value == "" or value == []:
         return None
-    values = {o["value"] for o in question.options}
-    if question.kind in (Kind.SINGLE, Kind.TRUE_FALSE):
+    if kind in (Kind.SINGLE, Kind.TRUE_FALSE):
         if value not in values:
             raise ValidationFailed(fields={"answer": ["请选择一个选项"]})
         return value
-    if question.kind == Kind.MULTIPLE:
+    if kind == Kind.MULTIPLE:
         if not isinstance(value, list) or not set(value) <= values:
             raise ValidationFailed(fields={"answer": ["多选题的答案是选项值的列表"]})
         return sorted(set(value))
@@ -272,10 +274,10 @@ def answer_save(
             raise Conflict("答卷已交，不能再修改", code="attempt_closed")
         if now >= attempt.ends_at:
             raise Conflict("考试时间已到，答案未保存", code="exam_over")
-        if not any(p["q"] == question_id for p in attempt.paper):
+        entry = next((p for p in attempt.paper if p["q"] == question_id), None)
+        if entry is None:
             raise NotFound("试卷中没有这道题")
-        question = Question.objects.only("kind", "options").get(pk=question_id)
-        clean = _value_clean(question, value)
+        clean = _value_clean(entry["k"], set(entry["o"]), value)
         updated = Answer.objects.filter(attempt_id=attempt_id, question_id=question_id).update(
             value=clean, saved_at=now
         )
