@@ -43,7 +43,7 @@ def test_candidate_takes_an_exam_keyboard_only(live_server, transactional_db, wo
     else:
         tab_to(page, f"#question-{q.pk} input")
         page.keyboard.press("Space")
-    page.wait_for_function(f"document.querySelector('#question-{q.pk}').dataset.saved === '1'")
+    page.locator(f"#question-{q.pk}[data-saved='1']").wait_for()  # saved by exam.js (no eval: strict CSP)
     assert Answer.objects.filter(attempt=attempt, question=q).exclude(value=None).exists()
     page.reload()
     if q.kind == "fill":
