@@ -172,6 +172,7 @@ def _candidate(
         status, data, dt = _request(box, port, "POST", f"/api/v1/training/exams/{exam}/attempts", token=token)
         if status == 201:
             rec["starts"].append(dt)
+            rec["started_at"] = time.time()
             break
         rec["down_errors"] += 1
         time.sleep(0.2)
@@ -188,9 +189,11 @@ def _candidate(
             value = rng.choice(["32", "三十二", "五日"])
         path = f"/api/v1/training/attempts/{paper['id']}/answers/{q['id']}"
         while True:
+            sent = time.time()
             status, _data, dt = _request(box, port, "PUT", path, {"answer": value}, token=token)
             if status == 200:
                 rec["saves"].append(dt)
+                rec.setdefault("sent", []).append(sent)
                 rec["acked"][q["id"]] = value
                 break
             rec["down_errors"] += 1
@@ -309,15 +312,29 @@ def main(argv=None) -> int:
             proc = server["proc"]
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            t_kill = time.time()
+            t_kill = restarted["t_kill"] = time.time()
             server["proc"] = start_server(port=port, workers=args.workers, env=env, log_path=log)
-            restarted["down_s"] = time.time() - t_kill
+            restarted["t_up"] = time.time()
+            restarted["down_s"] = restarted["t_up"] - t_kill
 
         exam = drive("exam", port=port, tokens=data["tokens"], exam=data["exam"], think=think,
                      n_answers=args.answers, processes=args.processes, restart=restart)  # fmt: skip
     finally:
         stop_gunicorn(server["proc"])
     saves = [x for r in exam for x in r["saves"]]
+    # Where the tail comes from: saves sent while the 300 starts were still being served, around
+    # the kill (from the kill until 15 s after the restarted server answered), and the rest.
+    starts_done = max(r.get("started_at", 0) for r in exam)
+    kill, up = restarted.get("t_kill", float("inf")), restarted.get("t_up", float("inf"))
+    windows: dict[str, list[float]] = {"during_starts": [], "around_restart": [], "steady": []}
+    for r in exam:
+        for sent, lat in zip(r.get("sent", []), r["saves"], strict=True):
+            if sent < starts_done:
+                windows["during_starts"].append(lat)
+            elif kill - 5 <= sent <= up + 15:
+                windows["around_restart"].append(lat)
+            else:
+                windows["steady"].append(lat)
     starts = [x for r in exam for x in r["starts"]]
     acked, lost = check_lost(exam)
     bad = [b for r in exam for b in r.get("bad", [])]
@@ -330,6 +347,7 @@ def main(argv=None) -> int:
         "floor": {"n": len(floor_lat), "p50_ms": pct(floor_lat, 0.5), "p95_ms": pct(floor_lat, 0.95),
                   "p99_ms": pct(floor_lat, 0.99)},
         "save": {"n": len(saves), "p50_ms": pct(saves, 0.5), "p95_ms": pct(saves, 0.95), "p99_ms": pct(saves, 0.99)},
+        "save_by_window": {k: {"n": len(v), "p50_ms": pct(v, 0.5), "p95_ms": pct(v, 0.95)} for k, v in windows.items()},
         "start": {"n": len(starts), "p50_ms": pct(starts, 0.5), "p95_ms": pct(starts, 0.95), "max_ms": pct(starts, 1.0)},
         "restart": {"killed_and_restarted": not args.no_restart, "down_s": round(restarted.get("down_s", 0), 1),
                     "answers_before_kill": restarted.get("answers_before_kill"),
