@@ -201,7 +201,10 @@ CELERY_BEAT_SCHEDULE = {
     "evaluations-escalate": {"task": "yiwang.evaluations.tasks.orders_escalate", "schedule": 3600.0},
     "participation-overdue": {"task": "yiwang.participation.tasks.proposals_overdue", "schedule": 3600.0},
     "training-attempts-sweep": {"task": "yiwang.training.tasks.attempts_sweep", "schedule": 60.0},
-    "training-certifications-remind": {"task": "yiwang.training.tasks.certifications_remind", "schedule": 86400.0},
+    "training-certifications-remind": {
+        "task": "yiwang.training.tasks.certifications_remind",
+        "schedule": 86400.0,
+    },
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},
