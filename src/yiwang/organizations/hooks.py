@@ -10,6 +10,10 @@ Each function runs inside the succession's transaction, in registration order (I
 order: the catalogue's items before the cases), moves its own records to the successor and
 returns the number of open cases it moved, or None when it moves no cases; the succession
 reports the total (`yiwang succeed`).
+
+`window_assignment_check`: before `services.staff_role_grant` gives someone a window for the
+first time, every registered function may refuse it by raising a DomainError (training: 持证上岗,
+a hall that requires a valid certification; docs/training.md).
 """
 
 from __future__ import annotations
