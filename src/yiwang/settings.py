@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "yiwang.knowledge",
     "yiwang.halls",
     "yiwang.projects",
+    "yiwang.training",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -239,6 +240,11 @@ CELERY_BEAT_SCHEDULE = {
     "knowledge-index-sync": {"task": "yiwang.knowledge.tasks.knowledge_index_sync", "schedule": 60.0},
     "halls-appointments": {"task": "yiwang.halls.tasks.appointments_sweep", "schedule": 300.0},
     "projects-reminders": {"task": "yiwang.projects.tasks.projects_reminders", "schedule": 3600.0},
+    "training-attempts-sweep": {"task": "yiwang.training.tasks.attempts_sweep", "schedule": 60.0},
+    "training-certifications-remind": {
+        "task": "yiwang.training.tasks.certifications_remind",
+        "schedule": 86400.0,
+    },
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},

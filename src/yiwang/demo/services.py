@@ -396,19 +396,21 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     from . import identity as identity_demo
     from . import licenses as licenses_demo
     from . import projects as projects_demo
+    from . import training as training_demo
 
     result.parts["licenses"] = licenses_demo.demo_load(password=password)
     result.parts["exchange"] = exchange_demo.demo_load()
     result.parts["identity"] = identity_demo.demo_load()
     result.parts["bundles"] = bundles_demo.demo_load(password=password)
-    # 广安区's real item list, FAQs and policies, and the shared search index (after everything
-    # it indexes)
-    from . import knowledge as knowledge_demo
-
-    result.parts["knowledge"] = knowledge_demo.demo_load()
     result.parts["halls"] = halls_demo.demo_load()
     from . import halls_live as halls_live_demo
 
     result.parts["halls_live"] = halls_live_demo.demo_load()
     result.parts["projects"] = projects_demo.demo_load(password=password)
+    result.parts["training"] = training_demo.demo_load()
+    # 广安区's real item list, FAQs and policies, and the shared search index (last: after
+    # everything it indexes)
+    from . import knowledge as knowledge_demo
+
+    result.parts["knowledge"] = knowledge_demo.demo_load()
     return result

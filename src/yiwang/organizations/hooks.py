@@ -10,6 +10,10 @@ Each function runs inside the succession's transaction, in registration order (I
 order: the catalogue's items before the cases), moves its own records to the successor and
 returns the number of open cases it moved, or None when it moves no cases; the succession
 reports the total (`yiwang succeed`).
+
+`window_assignment_check`: before `services.staff_role_grant` gives someone a window for the
+first time, every registered function may refuse it by raising a DomainError (training: 持证上岗,
+a hall that requires a valid certification; docs/training.md).
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from yiwang.core.hooks import Hook
 if TYPE_CHECKING:
     from yiwang.accounts.models import User
 
-    from .models import Department, Region
+    from .models import Department, Region, Window
 
 
 class DepartmentSuccession(Protocol):
@@ -36,3 +40,12 @@ class RegionSuccession(Protocol):
 
 department_succession: Hook[DepartmentSuccession] = Hook("organizations.department_succession")
 region_succession: Hook[RegionSuccession] = Hook("organizations.region_succession")
+
+
+class WindowAssignmentCheck(Protocol):
+    def __call__(self, *, user: User, window: Window, role: str) -> None: ...
+
+
+# Called by `services.staff_role_grant` before a role with a window is granted; a function raises
+# a DomainError to refuse it (training: 持证上岗, a hall requiring a valid certification).
+window_assignment_check: Hook[WindowAssignmentCheck] = Hook("organizations.window_assignment_check")

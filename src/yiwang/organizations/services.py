@@ -36,6 +36,12 @@ def staff_role_grant(
         region = window.hall.region if window else department.region if department else None
     if region is None:
         raise ValidationFailed(fields={"region": ["必须指定区划范围"]})
+    if (
+        window is not None
+        and not StaffRole.objects.filter(user=user, role=role, department=department, window=window).exists()
+    ):
+        for check in hooks.window_assignment_check:  # 持证上岗 (training) may refuse
+            check(user=user, window=window, role=role)
     obj, _ = StaffRole.objects.get_or_create(
         user=user, role=role, department=department, window=window, defaults={"region": region}
     )
