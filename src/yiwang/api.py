@@ -82,6 +82,7 @@ def _mount() -> None:
     from yiwang.catalog.api import router as catalog_router
     from yiwang.evaluations.api import router as evaluations_router
     from yiwang.exchange.api import router as exchange_router
+    from yiwang.federation.api import router as federation_router
     from yiwang.identity.api import router as identity_router
     from yiwang.ledger.api import router as ledger_router
     from yiwang.licenses.api import router as licenses_router
@@ -102,6 +103,7 @@ def _mount() -> None:
     api.add_router("/v1/licenses", licenses_router)
     api.add_router("/v1/identity", identity_router)
     api.add_router("/v1/exchange", exchange_router)
+    api.add_router("/v1/federation", federation_router)
 
 
 _mount()

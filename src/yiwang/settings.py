@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "yiwang.exchange",
     "yiwang.evaluations",
     "yiwang.participation",
+    "yiwang.federation",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -220,6 +221,12 @@ YIWANG_OUTBOX_LEASE_SECONDS = int(
         "300",
         "Outbox: seconds a worker holds a message while sending (senders must time out sooner)",
     )
+)
+
+# --- Federation: this city among the Wuhan metropolitan circle's Yiwang instances (docs/federation.md)
+YIWANG_CITY = env("YIWANG_CITY", "420100", "Division code of the city this instance serves (一圈通办)")
+YIWANG_BASE_URL = env(
+    "YIWANG_BASE_URL", "http://127.0.0.1:8000", "Public base URL of this instance, given to peer cities"
 )
 
 # --- Files ----------------------------------------------------------------------------------

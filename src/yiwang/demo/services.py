@@ -19,6 +19,7 @@ from yiwang.accounts.models import User
 from yiwang.catalog import services as catalog
 from yiwang.catalog.models import DataElement, Item, ItemVersion, VersionStatus
 from yiwang.core.errors import ValidationFailed
+from yiwang.federation import services as federation_services
 from yiwang.licenses.services import license_types_load
 from yiwang.organizations.models import Department, Region, RegionLevel, ServiceHall, Window
 from yiwang.organizations.services import staff_create, staff_role_grant
@@ -386,4 +387,6 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     result.parts["exchange"] = exchange_demo.demo_load()
     result.parts["identity"] = identity_demo.demo_load()
     result.parts["bundles"] = bundles_demo.demo_load(password=password)
+    # 一圈通办: the other cities of the Wuhan metropolitan circle, unpaired until keys are exchanged
+    result.parts["federation"] = {"peers": federation_services.peers_register_metro()}
     return result
