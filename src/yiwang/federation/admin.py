@@ -10,6 +10,7 @@ from .models import InboundCase, OutboundCase, Peer, PeerMessage
 class PeerForm(forms.ModelForm):
     """Pairing on the admin page: the keys from the peer's card, typed in base64 (out of band)."""
 
+    base_url = forms.URLField(label="地址", max_length=200, required=False, assume_scheme="https")
     public_key_b64 = forms.CharField(label="消息签名公钥（base64）", required=False)
     ledger_key_b64 = forms.CharField(label="台账检查点公钥（base64）", required=False)
 

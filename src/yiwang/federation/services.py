@@ -55,6 +55,10 @@ class Refused(DomainError):
     status = 422
 
 
+class PeerUnavailable(DomainError):
+    status = 503
+
+
 # --- peers ----------------------------------------------------------------------------------------
 def peer_get(code: str) -> Peer:
     peer = Peer.objects.filter(code=str(code or "")).first()
@@ -181,7 +185,7 @@ def _signed_get(peer: Peer, path: str) -> dict:
         _, reply = protocol.signed_request(method="GET", url=peer.base_url + path)
     except protocol.Unreachable as exc:
         _reachable(peer, False)
-        raise DomainError("通办城市暂时无法连接", code="peer_unreachable") from exc
+        raise PeerUnavailable("通办城市暂时无法连接，请稍后再试", code="peer_unreachable") from exc
     _reachable(peer, True)
     try:
         httpsig.verify_response(
@@ -192,8 +196,14 @@ def _signed_get(peer: Peer, path: str) -> dict:
         )
     except httpsig.SignatureError as exc:
         raise DomainError("通办城市的应答签名无效", code="signature_invalid") from exc
+    if reply.status == 404:
+        raise ValidationFailed(
+            "对方城市未发布该通办事项",
+            code="item_not_found",
+            fields={"item_code": ["对方城市未发布该通办事项"]},
+        )
     if reply.status != 200:
-        raise DomainError(f"通办城市拒绝了请求（{reply.status}）", code="peer_refused")
+        raise PeerUnavailable(f"通办城市拒绝了请求（{reply.status}）", code="peer_refused")
     return reply.json()
 
 
@@ -221,8 +231,16 @@ def peer_items_fetch(*, peer: Peer) -> int:
 
 
 def peer_guide(*, peer: Peer, code: str) -> PeerItem:
-    """The peer's current guide of an item, fetched and cached (the version A checks against)."""
-    data = _signed_get(peer, f"{protocol.ITEMS_PATH}/{code}")
+    """The peer's current guide of an item, fetched and cached (the version A checks against).
+    A peer that does not answer: the guide cached at the last fetch (the peer checks the version
+    again when the package arrives and refuses an outdated one)."""
+    try:
+        data = _signed_get(peer, f"{protocol.ITEMS_PATH}/{code}")
+    except DomainError as exc:
+        cached = PeerItem.objects.filter(peer=peer, code=code).exclude(guide={}).first()
+        if exc.code == "peer_unreachable" and cached is not None:
+            return cached
+        raise
     item, _ = PeerItem.objects.update_or_create(
         peer=peer,
         code=code,
@@ -664,7 +682,9 @@ def federation_follow_case(*, case_id: int, action: str) -> None:
 def deliver_due(*, limit: int = 500) -> dict:
     """Deliver what is due now in this process (the command; Celery's sweep does it in production)."""
     counts: dict[str, int] = {}
-    for pk in outbox.outbox_due(limit=limit):
-        outcome = outbox.outbox_deliver(message_id=pk).outcome
-        counts[outcome] = counts.get(outcome, 0) + 1
+    queue = list(outbox.outbox_due(limit=limit))
+    while queue:
+        result = outbox.outbox_deliver(message_id=queue.pop(0))
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        queue.extend(result.unblocked)  # the next message of the same key, in order
     return counts
