@@ -25,8 +25,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from yiwang import testclock
-from yiwang.core.testing import PASSWORD, b64, good_form, make_ric
-from yiwang.core.testing import MINIMAL_PDF
+from yiwang.core.testing import MINIMAL_PDF, PASSWORD, b64, good_form, make_ric
 from yiwang.exchange import httpsig
 
 BIN = Path(sys.executable).parent
@@ -159,7 +158,7 @@ def cities(tmp_path_factory):
         done = subprocess.run([str(BIN / "yiwang"), *argv], env=env, capture_output=True, text=True)
         assert done.returncode == 0, done.stderr[-3000:]
     made = {code: City(code, root, template) for code in (A, B, C)}
-    a, b, c = made[A], made[B], made[C]
+    a, b = made[A], made[B]
     # keys exchanged out of band: A and B pair with each other; C is nobody's peer
     for here, there in ((a, b), (b, a)):
         card = here.home / f"card-{there.code}.json"
@@ -227,6 +226,11 @@ def test_peers_and_items(cities):
     )
     status, out = a.request("GET", "/api/v1/federation/items?peer=999999")
     assert status == 422 and out["code"] == "unknown_peer"
+    # 黄石 (C) has exchanged no keys: it cannot forward to 鄂州, nor fetch its list
+    c = cities[C]
+    status, out = _forward(c, b, c.token("citizen"))
+    assert status == 422 and out["code"] == "peer_unpaired", out
+    assert "未配对" in c.run("federation", "fetch-items", B)
 
 
 def test_case_received_in_a_decided_in_b_result_back_in_a(cities):
@@ -235,7 +239,7 @@ def test_case_received_in_a_decided_in_b_result_back_in_a(cities):
     status, out = _forward(a, b, citizen)
     assert status == 201, out
     number, remote = out["number"], out["remote_number"]
-    assert remote and remote.startswith(B[:6]) is False or remote  # B's own case number
+    assert (remote and remote.startswith(B[:6]) is False) or remote  # B's own case number
     assert b.sql("select count(*) from cases_case where number=?", remote) == [(1,)]
     # B decides on its own queue; each change flows back to A
     _act(b, remote, b.token("clerk"), "accept")
