@@ -163,3 +163,34 @@ def test_inbox_refuses_an_unsigned_or_misaddressed_message(world, client):
     refused = PeerMessage.objects.filter(status="refused").values_list("reason_code", "reason")
     assert {c for c, _ in refused} == {"signature_missing", "peer_mismatch", "unknown_case"}
     assert all(reason for _, reason in refused)
+
+
+def test_the_message_log_page_searches_and_masks(world, client):
+    key, key_id = _paired_peer()
+    number = "TB420700PAGE0001"
+    id_number = make_ric(serial=777)
+    envelope = {
+        "kind": "case.forward",
+        "id": f"{PEER}:fwd:{number}",
+        "from": PEER,
+        "to": protocol.own_code(),
+        "body": {
+            "number": number,
+            "item_code": "nope",
+            "item_version": 1,
+            "applicant": {"name": "赵六", "id_number": id_number},
+        },
+    }
+    assert _post_signed(client, envelope, key=key, key_id=key_id).json()["code"] == "unknown_item_version"
+    client.force_login(world.citizen)
+    assert client.get("/workbench/federation/messages/").status_code == 403
+    client.force_login(world.platform_admin)
+    page = client.get("/workbench/federation/messages/", {"q": number, "peer": PEER, "status": "refused"})
+    assert page.status_code == 200 and number in page.content.decode()
+    other = client.get("/workbench/federation/messages/", {"q": "TB-other"}).content.decode()
+    assert "没有符合条件的消息" in other
+    msg = PeerMessage.objects.get(case_ref=number)
+    detail = client.get(f"/workbench/federation/messages/{msg.pk}/").content.decode()
+    assert "验签通过" in detail and "与存档报文一致" in detail and "Signature-Input" in detail
+    assert id_number not in detail and "赵六" not in detail  # masked
+    assert "unknown_item_version" in detail and "<script" not in detail and "style=" not in detail
