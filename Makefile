@@ -9,6 +9,8 @@ PYTEST_WORKERS ?= auto
 CITY ?= 420100
 ifneq ($(CITY),420100)
 export YIWANG_HOME ?= $(CURDIR)/var-$(CITY)
+export YIWANG_LEDGER_ORIGIN ?= yiwang.$(CITY)/ledger
+export YIWANG_LEDGER_WITNESS_NAME ?= yiwang.$(CITY)/witness
 endif
 export YIWANG_HOME ?= $(CURDIR)/var
 export YIWANG_CITY := $(CITY)
@@ -40,13 +42,14 @@ demo: install
 	$(BIN)/yiwang serve_embedded --port $(PORT)
 
 ## pair: exchange keys between the first city (./var, port 8000) and CITY (./var-CITY, PORT), both set up by `make demo`
+FIRST_CITY := YIWANG_HOME=$(CURDIR)/var YIWANG_CITY=420100 YIWANG_BASE_URL=http://127.0.0.1:8000 YIWANG_LEDGER_ORIGIN=yiwang.example/ledger YIWANG_LEDGER_WITNESS_NAME=yiwang.example/witness
 pair: install
 	$(BIN)/yiwang federation card > $(YIWANG_HOME)/card.json
-	YIWANG_HOME=$(CURDIR)/var YIWANG_CITY=420100 YIWANG_BASE_URL=http://127.0.0.1:8000 $(BIN)/yiwang federation card > $(CURDIR)/var/card.json
+	$(FIRST_CITY) $(BIN)/yiwang federation card > $(CURDIR)/var/card.json
 	$(BIN)/yiwang federation pair --card $(CURDIR)/var/card.json
-	YIWANG_HOME=$(CURDIR)/var YIWANG_CITY=420100 $(BIN)/yiwang federation pair --card $(YIWANG_HOME)/card.json
+	$(FIRST_CITY) $(BIN)/yiwang federation pair --card $(YIWANG_HOME)/card.json
 	$(BIN)/yiwang federation fetch-items
-	YIWANG_HOME=$(CURDIR)/var YIWANG_CITY=420100 $(BIN)/yiwang federation fetch-items
+	$(FIRST_CITY) $(BIN)/yiwang federation fetch-items
 
 ## test: install dev dependencies and run the whole suite (SQLite; PostgreSQL when DATABASE_URL is set)
 test: install-dev

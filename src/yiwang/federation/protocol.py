@@ -51,14 +51,21 @@ def own_card() -> dict:
     from cryptography.hazmat.primitives import serialization
 
     public = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    ledger = keys.active_key(KeyPurpose.LEDGER_CHECKPOINT)
+    from yiwang.ledger import note
+    from yiwang.ledger import services as ledger
+
+    ledger_key = keys.active_key(KeyPurpose.LEDGER_CHECKPOINT)
     return {
         "code": own_code(),
         "name": own_name(),
         "base_url": settings.YIWANG_BASE_URL,
         "key_id": key_id,
         "public_key": base64.b64encode(public).decode(),
-        "ledger_key": base64.b64encode(ledger.public or b"").decode(),
+        "ledger_key": base64.b64encode(ledger_key.public or b"").decode(),
+        # witnessing each other's ledger (C2SP tlog-witness): our log, and our key as a witness
+        "ledger_origin": ledger.origin(),
+        "ledger_verifier": note.verifier_key(ledger.origin(), ledger_key.public),
+        "witness_key": ledger.witness_key(),
     }
 
 

@@ -25,6 +25,8 @@ from yiwang.catalog import selectors as catalog
 from yiwang.core import outbox
 from yiwang.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from yiwang.exchange import httpsig
+from yiwang.ledger import services as ledger_services
+from yiwang.ledger.models import Witness as LedgerWitness
 
 from . import protocol
 from .models import (
@@ -99,10 +101,22 @@ def _b64key(value: str, field: str) -> bytes:
 
 @transaction.atomic
 def peer_pair(
-    *, code: str, base_url: str, key_id: str, public_key: str, ledger_key: str = "", name: str = ""
+    *,
+    code: str,
+    base_url: str,
+    key_id: str,
+    public_key: str,
+    ledger_key: str = "",
+    name: str = "",
+    ledger_origin: str = "",
+    ledger_verifier: str = "",
+    witness_key: str = "",
 ) -> Peer:
     """Pair with a peer from the card its operator handed over out of band (`yiwang federation
-    card` there). The key id must name the peer's own division code."""
+    card` there). The key id must name the peer's own division code. With the card's ledger
+    fields the two cities witness each other's ledger: we witness the peer's log
+    (`ledger.services.witness_peer_add`) and send our checkpoints to the peer as a witness (a
+    `ledger.Witness` row)."""
     if not key_id.startswith(f"{code}:"):
         raise ValidationFailed(fields={"key_id": [f"密钥标识应以“{code}:”开头"]})
     peer = peer_register(code=code, name=name, base_url=base_url)
@@ -115,8 +129,43 @@ def peer_pair(
     peer.unreachable_since = None
     peer.version += 1
     peer.save()
+    if ledger_origin and ledger_verifier:
+        _witness_their_log(origin=ledger_origin, verifier=ledger_verifier)
+    if witness_key:
+        _they_witness_us(peer=peer, witness_key=witness_key)
     log.info("federation: paired with peer %s (%s)", code, key_id)
     return peer
+
+
+def _witness_their_log(*, origin: str, verifier: str) -> None:
+    if origin == ledger_services.origin():
+        raise ValidationFailed(
+            fields={
+                "ledger_origin": ["对方台账的来源标识与本市相同：每个城市须设置不同的 YIWANG_LEDGER_ORIGIN"]
+            }
+        )
+    try:
+        ledger_services.witness_peer_add(origin=origin, verifier_key=verifier)
+    except ValueError as exc:
+        raise ValidationFailed(fields={"ledger_verifier": [str(exc)]}) from exc
+
+
+def _they_witness_us(*, peer: Peer, witness_key: str) -> None:
+    name = witness_key.split("+", 1)[0]
+    if not name or name == ledger_services.witness_name():
+        raise ValidationFailed(
+            fields={
+                "witness_key": ["对方见证名称与本市相同：每个城市须设置不同的 YIWANG_LEDGER_WITNESS_NAME"]
+            }
+        )
+    LedgerWitness.objects.update_or_create(
+        name=name,
+        defaults={
+            "url": peer.base_url + "/api/v1/ledger/witness/add-checkpoint",
+            "verifier_key": witness_key,
+            "active": True,
+        },
+    )
 
 
 @transaction.atomic

@@ -42,6 +42,8 @@ class City:
             YIWANG_HOME=str(self.home),
             DATABASE_URL=f"sqlite:///{self.home / 'yiwang.sqlite3'}",
             YIWANG_CITY=code,
+            YIWANG_LEDGER_ORIGIN=f"yiwang.{code}/ledger",
+            YIWANG_LEDGER_WITNESS_NAME=f"yiwang.{code}/witness",
             YIWANG_BASE_URL=self.url,
         )
         self.proc: subprocess.Popen | None = None

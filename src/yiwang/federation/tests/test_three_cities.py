@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import urllib.request
 import uuid
 
 import pytest
@@ -257,3 +258,25 @@ def test_tampered_unpaired_replayed_and_unknown_version_refused(cities):
     assert {"signature_invalid", "replayed", "unknown_item_version"} <= set(reasons)
     assert all(reasons[c] for c in ("signature_invalid", "replayed", "unknown_item_version"))
     assert {"unknown_key", "unpaired_key"} & set(reasons)
+
+
+WITNESS = """
+import django
+django.setup()
+from yiwang.ledger import services
+services.sequencer_run()
+print(services.witnesses_collect())
+"""
+
+
+def test_paired_cities_witness_each_others_ledger(cities):
+    a, b = cities[A], cities[B]
+    # pairing registered each log with the other city as its witness (the card's ledger fields)
+    assert a.sql("select origin from ledger_witnesspeer") == [("yiwang.420700/ledger",)]
+    assert b.sql("select name from ledger_witness") == [("yiwang.420100/witness",)]
+    # B's ledger holds its cases' events; A cosigns B's checkpoint
+    assert int(b.run("-c", WITNESS, python=True).strip().splitlines()[-1]) >= 1
+    with urllib.request.urlopen(b.url + "/api/v1/ledger/checkpoint", timeout=30) as r:
+        checkpoint = r.read().decode()
+    assert checkpoint.startswith("yiwang.420700/ledger\n")
+    assert "— yiwang.420100/witness " in checkpoint

@@ -55,14 +55,21 @@ class Command(BaseCommand):
         self.stdout.write(json.dumps(protocol.own_card(), ensure_ascii=False, indent=2))
 
     def do_pair(self, *, code, card, base_url, key_id, public_key, ledger_key, **_):
+        ledger = {}
         if card:
             data = json.loads(Path(card).read_text())
             code, base_url, key_id = data["code"], data["base_url"], data["key_id"]
             public_key, ledger_key = data["public_key"], data.get("ledger_key", "")
+            ledger = {k: data.get(k, "") for k in ("ledger_origin", "ledger_verifier", "witness_key")}
         if not (code and base_url and key_id and public_key):
             raise CommandError("须给出 --card，或城市代码与 --base-url、--key-id、--public-key")
         peer = services.peer_pair(
-            code=code, base_url=base_url, key_id=key_id, public_key=public_key, ledger_key=ledger_key
+            code=code,
+            base_url=base_url,
+            key_id=key_id,
+            public_key=public_key,
+            ledger_key=ledger_key,
+            **ledger,
         )
         self.stdout.write(f"已与{peer}配对（密钥 {peer.key_id}）")
 
