@@ -202,6 +202,7 @@ CELERY_BEAT_SCHEDULE = {
     "participation-overdue": {"task": "yiwang.participation.tasks.proposals_overdue", "schedule": 3600.0},
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
+    "federation-items": {"task": "yiwang.federation.tasks.items_fetch", "schedule": 6 * 3600.0},
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},
 }
 

@@ -194,3 +194,13 @@ def test_the_message_log_page_searches_and_masks(world, client):
     assert "验签通过" in detail and "与存档报文一致" in detail and "Signature-Input" in detail
     assert id_number not in detail and "赵六" not in detail  # masked
     assert "unknown_item_version" in detail and "<script" not in detail and "style=" not in detail
+
+
+def test_a_peer_that_does_not_answer_keeps_its_list_and_shows_unreachable(api):
+    from yiwang.federation.tasks import items_fetch
+
+    _paired_peer()  # at 127.0.0.1:9, where nothing answers
+    assert items_fetch() == {PEER: "peer_unreachable"}
+    peers = {p["code"]: p for p in api().get("/api/v1/federation/peers").json()["items"]}
+    assert peers[PEER]["status"] == "unreachable" and peers[PEER]["status_label"] == "无法连接"
+    assert api().get(f"/api/v1/federation/items?peer={PEER}").json()["items"] == []
