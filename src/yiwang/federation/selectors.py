@@ -26,14 +26,14 @@ def peer_dict(peer: Peer) -> dict:
 
 
 def peer_items(peer: Peer) -> QuerySet[PeerItem]:
-    return PeerItem.objects.filter(peer=peer).order_by("code")
+    return PeerItem.objects.filter(peer=peer).select_related("peer").order_by("code")
 
 
 def peer_item_dict(item: PeerItem) -> dict:
     from .services import MODE_LABELS
 
     return {
-        "peer": item.peer.code if hasattr(item, "peer") else "",
+        "peer": item.peer.code,
         "code": item.code,
         "name": item.name,
         "version": item.item_version,
