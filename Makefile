@@ -5,9 +5,18 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 # pytest-xdist workers (auto: one per core); PYTEST_WORKERS=0 runs the suite in one process
 PYTEST_WORKERS ?= auto
+# a second city on the same machine: `make demo CITY=420700 PORT=8001` (its own ./var-420700)
+CITY ?= 420100
+ifneq ($(CITY),420100)
+export YIWANG_HOME ?= $(CURDIR)/var-$(CITY)
+export YIWANG_LEDGER_ORIGIN ?= yiwang.$(CITY)/ledger
+export YIWANG_LEDGER_WITNESS_NAME ?= yiwang.$(CITY)/witness
+endif
 export YIWANG_HOME ?= $(CURDIR)/var
+export YIWANG_CITY := $(CITY)
+export YIWANG_BASE_URL ?= http://127.0.0.1:$(PORT)
 
-.PHONY: demo test install install-dev lint serve bench clean
+.PHONY: demo pair test install install-dev lint serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +40,16 @@ demo: install
 	$(BIN)/yiwang collectstatic --no-input --verbosity 0
 	$(BIN)/yiwang demo_load
 	$(BIN)/yiwang serve_embedded --port $(PORT)
+
+## pair: exchange keys between the first city (./var, port 8000) and CITY (./var-CITY, PORT), both set up by `make demo`
+FIRST_CITY := YIWANG_HOME=$(CURDIR)/var YIWANG_CITY=420100 YIWANG_BASE_URL=http://127.0.0.1:8000 YIWANG_LEDGER_ORIGIN=yiwang.example/ledger YIWANG_LEDGER_WITNESS_NAME=yiwang.example/witness
+pair: install
+	$(BIN)/yiwang federation card > $(YIWANG_HOME)/card.json
+	$(FIRST_CITY) $(BIN)/yiwang federation card > $(CURDIR)/var/card.json
+	$(BIN)/yiwang federation pair --card $(CURDIR)/var/card.json
+	$(FIRST_CITY) $(BIN)/yiwang federation pair --card $(YIWANG_HOME)/card.json
+	$(BIN)/yiwang federation fetch-items
+	$(FIRST_CITY) $(BIN)/yiwang federation fetch-items
 
 ## test: install dev dependencies and run the whole suite (SQLite; PostgreSQL when DATABASE_URL is set)
 test: install-dev

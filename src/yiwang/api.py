@@ -82,6 +82,7 @@ def _mount() -> None:
     from yiwang.catalog.api import router as catalog_router
     from yiwang.evaluations.api import router as evaluations_router
     from yiwang.exchange.api import router as exchange_router
+    from yiwang.federation.api import router as federation_router
     from yiwang.halls.api import router as halls_router
     from yiwang.halls.terminals import router as terminals_router
     from yiwang.identity.api import router as identity_router
@@ -114,6 +115,7 @@ def _mount() -> None:
     api.add_router("/v1/licenses", licenses_router)
     api.add_router("/v1/identity", identity_router)
     api.add_router("/v1/exchange", exchange_router)
+    api.add_router("/v1/federation", federation_router)
 
 
 _mount()

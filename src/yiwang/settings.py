@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "yiwang.halls",
     "yiwang.projects",
     "yiwang.training",
+    "yiwang.federation",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -247,6 +248,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
+    "federation-items": {"task": "yiwang.federation.tasks.items_fetch", "schedule": 6 * 3600.0},
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},
 }
 
@@ -266,6 +268,12 @@ YIWANG_OUTBOX_LEASE_SECONDS = int(
         "300",
         "Outbox: seconds a worker holds a message while sending (senders must time out sooner)",
     )
+)
+
+# --- Federation: this city among the Wuhan metropolitan circle's Yiwang instances (docs/federation.md)
+YIWANG_CITY = env("YIWANG_CITY", "420100", "Division code of the city this instance serves (一圈通办)")
+YIWANG_BASE_URL = env(
+    "YIWANG_BASE_URL", "http://127.0.0.1:8000", "Public base URL of this instance, given to peer cities"
 )
 
 # --- Files ----------------------------------------------------------------------------------

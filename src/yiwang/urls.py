@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("yiwang.licenses.urls")),
     path("", include("yiwang.identity.urls")),
     path("", include("yiwang.exchange.urls")),
+    path("", include("yiwang.federation.urls")),
     path("", include("yiwang.ledger.urls")),
     path("", include("yiwang.participation.urls")),
     path("", include("yiwang.knowledge.urls")),

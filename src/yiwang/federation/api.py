@@ -1,0 +1,117 @@
+"""一圈通办 endpoints (API.md §Federation, docs/federation.md). Public: the peers and their cached
+item lists. Logged in: 异地代收 cases. Peer to peer: the signed item list and guide, and the signed
+inbox."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router, Schema, Status
+from pydantic import Field
+
+from yiwang.accounts.auth import api_auth
+from yiwang.core.idempotency import run_idempotent
+from yiwang.core.pagination import paginate
+
+from . import protocol, selectors, services
+
+router = Router(tags=["federation"])
+
+
+@router.get("/peers", auth=None)
+def peer_list(request: HttpRequest):
+    return paginate(request, selectors.peers(), selectors.peer_dict)
+
+
+@router.get("/items", auth=None)
+def peer_item_list(request: HttpRequest, peer: str = ""):
+    found = services.peer_get(peer)
+    return paginate(request, selectors.peer_items(found), selectors.peer_item_dict)
+
+
+class MaterialIn(Schema):
+    code: str = Field(max_length=100)
+    name: str = Field("", max_length=200)
+    content_base64: str
+
+
+class FederatedCaseIn(Schema):
+    peer: str = Field(max_length=12)
+    item_code: str = Field(max_length=40)
+    form: dict = Field(default_factory=dict)
+    materials: list[MaterialIn] = Field(default_factory=list)
+    channel: str = Field("online", max_length=20)
+    parties: dict = Field(default_factory=dict)
+
+
+@router.post("/cases", auth=api_auth, response={201: dict})
+def federated_case_create(request: HttpRequest, body: FederatedCaseIn):
+    payload = body.dict()
+
+    def handler():
+        oc = services.federated_case_submit(
+            actor=request.auth,
+            peer_code=body.peer,
+            item_code=body.item_code,
+            form=body.form,
+            materials=[m.dict() for m in body.materials],
+            channel=body.channel,
+            parties=body.parties,
+        )
+        return 201, {"number": oc.number}
+
+    status, out = run_idempotent(
+        owner=str(request.auth.pk),
+        key=request.headers.get("Idempotency-Key"),
+        scope="POST /federation/cases",
+        body={**payload, "materials": [(m["code"], len(m["content_base64"])) for m in payload["materials"]]},
+        handler=handler,
+    )
+    # the forward was tried at commit (or is queued): answer with what is known now
+    oc = services.outbound_case_get(number=out["number"], user=request.auth)
+    return Status(status, selectors.outbound_dict(oc, events=False))
+
+
+@router.get("/cases/{number}", auth=api_auth)
+def federated_case_get(request: HttpRequest, number: str):
+    return selectors.outbound_dict(services.outbound_case_get(number=number, user=request.auth))
+
+
+# --- peer to peer (signed) -----------------------------------------------------------------------
+def _signed(status: int, data: dict) -> HttpResponse:
+    body = protocol.dumps(data)
+    response = HttpResponse(body, status=status, content_type="application/json")
+    for k, v in protocol.sign_reply(status, body).items():
+        if k.lower() != "content-type":
+            response[k] = v
+    return response
+
+
+@router.get("/peer/items", auth=None)
+def published_items(request: HttpRequest):
+    return _signed(200, {"city": protocol.own_code(), "items": services.published_items()})
+
+
+@router.get("/peer/items/{code}", auth=None)
+def published_guide(request: HttpRequest, code: str):
+    try:
+        return _signed(200, services.published_guide(code))
+    except services.DomainError as exc:
+        return _signed(exc.status, exc.as_body())
+
+
+@router.post("/peer/inbox", auth=None)
+def inbox(request: HttpRequest):
+    status, answer = services.inbox_receive(
+        method=request.method,
+        url=request.build_absolute_uri(),
+        headers=dict(request.headers.items()),
+        body=request.body,
+    )
+    return _signed(status, answer)
+
+
+@router.get("/peer/card", auth=None)
+def card(request: HttpRequest):
+    """This city's pairing card (code, address, public keys). A peer never trusts it on first use:
+    its operator compares it with the card handed over out of band before `federation pair`."""
+    return protocol.own_card()

@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class FederationConfig(AppConfig):
+    verbose_name = "一圈通办（跨市通办）"
+    name = "yiwang.federation"
+    label = "federation"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from yiwang.cases import followers
+        from yiwang.core import outbox
+
+        from . import services
+
+        followers.register("federation", services.federation_follow_case)
+        outbox.senders.register(services.TOPIC_FORWARD, services.send_peer_message)
+        outbox.senders.register(services.TOPIC_STATUS, services.send_peer_message)

@@ -1,0 +1,739 @@
+"""一圈通办 services (docs/federation.md): peers and pairing, the published cross-city item list,
+异地代收代办 (a case received here for a peer, and a peer's case filed here), the signed inbox
+and the outbox senders, and the cases follower that reports status changes back."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import json
+import logging
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from yiwang.accounts.models import AccountKind, User
+from yiwang.cases import services as cases
+from yiwang.cases.clock import today
+from yiwang.cases.materials import check_upload
+from yiwang.cases.models import Case, CaseEvent, Channel, Status
+from yiwang.cases.wording import remedy_for
+from yiwang.catalog import forms as catalog_forms
+from yiwang.catalog import selectors as catalog
+from yiwang.core import outbox
+from yiwang.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from yiwang.exchange import httpsig
+from yiwang.ledger import services as ledger_services
+from yiwang.ledger.models import Witness as LedgerWitness
+
+from . import protocol
+from .models import (
+    Direction,
+    InboundCase,
+    MessageStatus,
+    OutboundCase,
+    OutboundEvent,
+    Peer,
+    PeerItem,
+    PeerMessage,
+    PeerStatus,
+    RemoteStatus,
+)
+
+log = logging.getLogger("yiwang.federation")
+
+TOPIC_FORWARD = "federation.case_forward"
+TOPIC_STATUS = "federation.case_status"
+CROSS_CITY_SCOPES = ("都市圈", "省内", "跨省", "全国")
+MODES = ["remote_intake"]  # 异地代收代办
+MODE_LABELS = {"remote_intake": "异地代收代办", "full_online": "全程网办"}
+
+
+class Refused(DomainError):
+    """A peer message refused; `code` is the reason in the log."""
+
+    status = 422
+
+
+class PeerUnavailable(DomainError):
+    status = 503
+
+
+# --- peers ----------------------------------------------------------------------------------------
+def peer_get(code: str) -> Peer:
+    peer = Peer.objects.filter(code=str(code or "")).first()
+    if peer is None:
+        raise ValidationFailed("未知的通办城市", code="unknown_peer", fields={"peer": ["未知的通办城市"]})
+    return peer
+
+
+def peer_status(peer: Peer) -> str:
+    if peer.status == PeerStatus.PAIRED and peer.unreachable_since:
+        return PeerStatus.UNREACHABLE
+    return peer.status
+
+
+@transaction.atomic
+def peer_register(*, code: str, name: str = "", base_url: str = "") -> Peer:
+    """Register (or update the address of) a peer city, unpaired until keys are exchanged."""
+    if code == protocol.own_code():
+        raise ValidationFailed(fields={"code": ["不能把本市登记为通办城市"]})
+    peer, created = Peer.objects.get_or_create(
+        code=code, defaults={"name": name or protocol.CITIES.get(code, code), "base_url": base_url}
+    )
+    if not created and base_url and peer.base_url != base_url:
+        peer.base_url = base_url
+        peer.save(update_fields=["base_url"])
+    return peer
+
+
+def _b64key(value: str, field: str) -> bytes:
+    try:
+        raw = base64.b64decode(value or "", validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationFailed(fields={field: ["公钥应为 base64"]}) from exc
+    if len(raw) != 32:
+        raise ValidationFailed(fields={field: ["Ed25519 公钥应为 32 字节"]})
+    return raw
+
+
+@transaction.atomic
+def peer_pair(
+    *,
+    code: str,
+    base_url: str,
+    key_id: str,
+    public_key: str,
+    ledger_key: str = "",
+    name: str = "",
+    ledger_origin: str = "",
+    ledger_verifier: str = "",
+    witness_key: str = "",
+) -> Peer:
+    """Pair with a peer from the card its operator handed over out of band (`yiwang federation
+    card` there). The key id must name the peer's own division code. With the card's ledger
+    fields the two cities witness each other's ledger: we witness the peer's log
+    (`ledger.services.witness_peer_add`) and send our checkpoints to the peer as a witness (a
+    `ledger.Witness` row)."""
+    if not key_id.startswith(f"{code}:"):
+        raise ValidationFailed(fields={"key_id": [f"密钥标识应以“{code}:”开头"]})
+    peer = peer_register(code=code, name=name, base_url=base_url)
+    peer.base_url = base_url.rstrip("/")
+    peer.key_id = key_id
+    peer.public_key = _b64key(public_key, "public_key")
+    peer.ledger_key = _b64key(ledger_key, "ledger_key") if ledger_key else b""
+    peer.status = PeerStatus.PAIRED
+    peer.paired_at = timezone.now()
+    peer.unreachable_since = None
+    peer.version += 1
+    peer.save()
+    if ledger_origin and ledger_verifier:
+        _witness_their_log(origin=ledger_origin, verifier=ledger_verifier)
+    if witness_key:
+        _they_witness_us(peer=peer, witness_key=witness_key)
+    log.info("federation: paired with peer %s (%s)", code, key_id)
+    return peer
+
+
+def _witness_their_log(*, origin: str, verifier: str) -> None:
+    if origin == ledger_services.origin():
+        raise ValidationFailed(
+            fields={
+                "ledger_origin": ["对方台账的来源标识与本市相同：每个城市须设置不同的 YIWANG_LEDGER_ORIGIN"]
+            }
+        )
+    try:
+        ledger_services.witness_peer_add(origin=origin, verifier_key=verifier)
+    except ValueError as exc:
+        raise ValidationFailed(fields={"ledger_verifier": [str(exc)]}) from exc
+
+
+def _they_witness_us(*, peer: Peer, witness_key: str) -> None:
+    name = witness_key.split("+", 1)[0]
+    if not name or name == ledger_services.witness_name():
+        raise ValidationFailed(
+            fields={
+                "witness_key": ["对方见证名称与本市相同：每个城市须设置不同的 YIWANG_LEDGER_WITNESS_NAME"]
+            }
+        )
+    LedgerWitness.objects.update_or_create(
+        name=name,
+        defaults={
+            "url": peer.base_url + "/api/v1/ledger/witness/add-checkpoint",
+            "verifier_key": witness_key,
+            "active": True,
+        },
+    )
+
+
+@transaction.atomic
+def peer_unpair(*, code: str) -> Peer:
+    peer = peer_get(code)
+    peer.status = PeerStatus.UNPAIRED
+    peer.key_id = ""
+    peer.public_key = b""
+    peer.version += 1
+    peer.save()
+    return peer
+
+
+def peers_register_metro() -> int:
+    """`make demo`: the other cities of the Wuhan metropolitan circle, unpaired."""
+    created = 0
+    for code, name in protocol.CITIES.items():
+        if code != protocol.own_code() and not Peer.objects.filter(code=code).exists():
+            peer_register(code=code, name=name)
+            created += 1
+    return created
+
+
+def _reachable(peer: Peer, ok: bool) -> None:
+    if ok and peer.unreachable_since:
+        Peer.objects.filter(pk=peer.pk).update(unreachable_since=None)
+    elif not ok and not peer.unreachable_since:
+        Peer.objects.filter(pk=peer.pk).update(unreachable_since=timezone.now())
+
+
+# --- the published cross-city item list -------------------------------------------------------
+def published_items() -> list[dict]:
+    """This city's 通办事项: current items whose 通办范围 reaches other cities."""
+    out: dict[str, dict] = {}
+    for v in catalog.items_search().filter(cross_city_scope__in=CROSS_CITY_SCOPES):
+        if v.item.code in out and out[v.item.code]["version"] >= v.version:
+            continue
+        out[v.item.code] = {
+            "code": v.item.code,
+            "name": v.name,
+            "version": v.version,
+            "scope": v.cross_city_scope,
+            "modes": MODES,
+            "department": v.item.department.name,
+        }
+    return [out[k] for k in sorted(out)]
+
+
+def published_guide(code: str) -> dict:
+    """The service guide of one published cross-city item (what a receiving city checks against)."""
+    from yiwang.catalog.api import item_guide_dict
+
+    version = catalog.item_guide(code=code)
+    if version.cross_city_scope not in CROSS_CITY_SCOPES:
+        raise NotFound("该事项不在通办清单中", code="item_not_found")
+    data = item_guide_dict(version)
+    data["version"] = version.version
+    data["modes"] = MODES
+    return data
+
+
+def _signed_get(peer: Peer, path: str) -> dict:
+    if peer.status != PeerStatus.PAIRED:
+        raise ValidationFailed("该城市尚未配对，不能获取其事项", code="peer_unpaired")
+    try:
+        _, reply = protocol.signed_request(method="GET", url=peer.base_url + path)
+    except protocol.Unreachable as exc:
+        _reachable(peer, False)
+        raise PeerUnavailable("通办城市暂时无法连接，请稍后再试", code="peer_unreachable") from exc
+    _reachable(peer, True)
+    try:
+        httpsig.verify_response(
+            status=reply.status,
+            headers=reply.headers.items(),
+            body=reply.body,
+            public=lambda kid: protocol.public_key_of(peer) if kid == peer.key_id else None,
+        )
+    except httpsig.SignatureError as exc:
+        raise DomainError("通办城市的应答签名无效", code="signature_invalid") from exc
+    if reply.status == 404:
+        raise ValidationFailed(
+            "对方城市未发布该通办事项",
+            code="item_not_found",
+            fields={"item_code": ["对方城市未发布该通办事项"]},
+        )
+    if reply.status != 200:
+        raise PeerUnavailable(f"通办城市拒绝了请求（{reply.status}）", code="peer_refused")
+    return reply.json()
+
+
+def peer_items_fetch(*, peer: Peer) -> int:
+    """Fetch and cache a peer's signed item list; returns how many items it lists."""
+    data = _signed_get(peer, protocol.ITEMS_PATH)
+    now = timezone.now()
+    items = [i for i in data.get("items", []) if isinstance(i, dict) and i.get("code")]
+    with transaction.atomic():
+        PeerItem.objects.filter(peer=peer).exclude(code__in=[i["code"] for i in items]).delete()
+        for i in items:
+            PeerItem.objects.update_or_create(
+                peer=peer,
+                code=str(i["code"])[:40],
+                defaults={
+                    "name": str(i.get("name", ""))[:200],
+                    "item_version": int(i.get("version") or 0),
+                    "scope": str(i.get("scope", ""))[:20],
+                    "modes": list(i.get("modes") or []),
+                    "fetched_at": now,
+                },
+            )
+        Peer.objects.filter(pk=peer.pk).update(items_fetched_at=now)
+    return len(items)
+
+
+def peer_guide(*, peer: Peer, code: str) -> PeerItem:
+    """The peer's current guide of an item, fetched and cached (the version A checks against).
+    A peer that does not answer: the guide cached at the last fetch (the peer checks the version
+    again when the package arrives and refuses an outdated one)."""
+    try:
+        data = _signed_get(peer, f"{protocol.ITEMS_PATH}/{code}")
+    except DomainError as exc:
+        cached = PeerItem.objects.filter(peer=peer, code=code).exclude(guide={}).first()
+        if exc.code == "peer_unreachable" and cached is not None:
+            return cached
+        raise
+    item, _ = PeerItem.objects.update_or_create(
+        peer=peer,
+        code=code,
+        defaults={
+            "name": str(data.get("name", ""))[:200],
+            "item_version": int(data.get("version") or 0),
+            "scope": str(data.get("cross_city_scope", ""))[:20],
+            "modes": list(data.get("modes") or []),
+            "guide": data,
+            "fetched_at": timezone.now(),
+        },
+    )
+    return item
+
+
+# --- 异地代收: a case received here for a peer ---------------------------------------------------
+def _check_against_guide(*, guide: dict, form: dict, materials: list[dict], channel: str) -> dict:
+    clean = catalog_forms.schema_validate(schema=guide.get("form_schema") or {}, form=form or {})
+    known = {m["code"]: m for m in guide.get("materials", [])}
+    have = set()
+    for i, m in enumerate(materials or []):
+        code = str(m.get("code") or "")
+        if code not in known:
+            raise ValidationFailed(fields={f"materials.{code or i}": ["本事项不需要该材料"]})
+        try:
+            data = base64.b64decode(m.get("content_base64") or "", validate=True)
+        except (binascii.Error, ValueError) as exc:
+            raise ValidationFailed(
+                fields={f"materials.{i}.content_base64": ["文件内容须为base64编码"]}
+            ) from exc
+        check_upload(field=f"materials.{code}", name=str(m.get("name") or code), data=data)
+        have.add(code)
+    missing = [
+        m
+        for m in known.values()
+        if m.get("required")
+        and m.get("material_form") in ("2", "3")
+        and m["code"] not in have
+        and not (m.get("tolerable") and guide.get("tolerance_acceptance"))
+    ]
+    if missing:
+        raise ValidationFailed(fields={f"materials.{m['code']}": [f"请上传{m['name']}"] for m in missing})
+    return clean
+
+
+def _party_of(owner: User) -> dict:
+    if owner.kind == AccountKind.LEGAL:
+        return {"name": str(owner), "uscc": owner.uscc}
+    return {"name": str(owner), "id_number": owner.id_number, "phone": owner.phone}
+
+
+def federated_case_submit(
+    *,
+    actor: User,
+    peer_code: str,
+    item_code: str,
+    form: dict,
+    materials: list[dict],
+    channel: str,
+    parties: dict | None = None,
+) -> OutboundCase:
+    """City A receives an application for peer B's item: checks identity, the form and materials
+    against B's published item version (fetched now), and forwards the signed package through the
+    outbox. Returns the local record (its `remote_number` once B has answered)."""
+    peer = peer_get(peer_code)
+    if peer.status != PeerStatus.PAIRED:
+        raise ValidationFailed(
+            "该城市尚未配对，暂不能代收", code="peer_unpaired", fields={"peer": ["尚未配对"]}
+        )
+    if channel not in (Channel.WINDOW, Channel.ONLINE, Channel.KIOSK, Channel.MOBILE):
+        raise ValidationFailed(fields={"channel": ["渠道取值应为 online、window、kiosk 或 mobile"]})
+    if channel == Channel.WINDOW and actor.kind != AccountKind.STAFF:
+        raise PermissionDenied("窗口代收须由大厅工作人员办理", code="forbidden")
+    owner = cases.applicant_account(actor=actor, channel=channel, parties=parties or {})
+    cached = peer_guide(peer=peer, code=item_code)
+    guide = cached.guide
+    clean = _check_against_guide(guide=guide, form=form, materials=materials, channel=channel)
+    now = timezone.now()
+    with transaction.atomic():
+        number = f"TB{protocol.own_code()}{timezone.localdate():%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
+        oc = OutboundCase.objects.create(
+            number=number,
+            peer=peer,
+            item_code=item_code,
+            item_name=cached.name,
+            item_version=cached.item_version,
+            owner=owner,
+            filed_by=actor,
+            channel=channel,
+        )
+        identity = {
+            "checked_by_city": protocol.own_code(),
+            "method": "hall_window_id_card" if channel == Channel.WINDOW else "online_account",
+            "trust_level": int(getattr(owner, "trust_level", 0) or 0),
+            "checked_at": now.isoformat(),
+        }
+        receipt = {
+            "city": protocol.own_code(),
+            "number": number,
+            "received_at": now.isoformat(),
+            "channel": channel,
+            "materials": [str(m.get("name") or m.get("code")) for m in materials or []],
+        }
+        body = {
+            "number": number,
+            "item_code": item_code,
+            "item_version": cached.item_version,
+            "form": clean,
+            "materials": [
+                {
+                    "code": m["code"],
+                    "name": str(m.get("name") or m["code"]),
+                    "content_base64": m["content_base64"],
+                }
+                for m in materials or []
+            ],
+            "applicant": _party_of(owner),
+            "identity": identity,
+            "receipt": receipt,
+        }
+        message_put(
+            peer=peer, topic=TOPIC_FORWARD, kind="case.forward", key=number, ident=f"fwd:{number}", body=body
+        )
+    return oc
+
+
+def message_put(*, peer: Peer, topic: str, kind: str, key: str, ident: str, body: dict) -> None:
+    """Write one peer message in the caller's transaction (the outbox sends it after commit)."""
+    idem = f"{protocol.own_code()}:{ident}"
+    payload = {
+        "kind": kind,
+        "id": idem,
+        "from": protocol.own_code(),
+        "to": peer.code,
+        "sent_at": timezone.now().isoformat(),
+        "body": body,
+    }
+    outbox.outbox_put(topic=topic, key=key, payload=payload, idempotency_key=idem, destination=peer.code)
+
+
+def outbound_case_get(*, number: str, user: User) -> OutboundCase:
+    oc = OutboundCase.objects.select_related("peer").filter(number=number).first()
+    if oc is None or not (
+        oc.owner_id == user.pk or oc.filed_by_id == user.pk or user.kind == AccountKind.STAFF
+    ):
+        raise NotFound("未找到该代收件")
+    return oc
+
+
+# --- sending (outbox senders) ----------------------------------------------------------------
+def send_peer_message(message: outbox.OutboxEnvelope) -> None:
+    peer = Peer.objects.filter(code=message.destination).first()
+    if peer is None or peer.status != PeerStatus.PAIRED:
+        raise outbox.PermanentSendError("对方城市未配对")
+    body = protocol.dumps(message.payload)
+    url = peer.base_url + protocol.INBOX_PATH
+    case_ref = str(message.payload.get("body", {}).get("number", ""))[:40]
+
+    def log_out(status: str, reason_code: str = "", reason: str = "", headers=None, result=None):
+        PeerMessage.objects.create(
+            direction=Direction.OUT,
+            peer_code=peer.code,
+            kind=str(message.payload.get("kind", ""))[:40],
+            idempotency_key=message.idempotency_key,
+            case_ref=case_ref,
+            status=status,
+            reason_code=reason_code,
+            reason=reason,
+            url=url,
+            headers=headers or {},
+            body=body.decode(),
+            result=result or {},
+        )
+
+    try:
+        headers, reply = protocol.signed_request(
+            method="POST", url=url, body=body, timeout=max(1.0, min(30.0, message.timeout))
+        )
+    except protocol.Unreachable as exc:
+        _reachable(peer, False)
+        log_out(MessageStatus.FAILED, "unreachable", "对方城市无法连接")
+        raise outbox.RetryableSendError("对方城市无法连接") from exc
+    _reachable(peer, True)
+    answer = reply.json()
+    if reply.status >= 500 or reply.status == 429:
+        log_out(MessageStatus.FAILED, "peer_error", f"对方应答 {reply.status}", headers)
+        raise outbox.RetryableSendError(f"对方应答 {reply.status}")
+    if reply.status != 200:
+        code = str(answer.get("code", "refused"))[:40]
+        log_out(MessageStatus.FAILED, code, str(answer.get("message", ""))[:500], headers, answer)
+        raise outbox.PermanentSendError(f"对方拒收：{code}")
+    try:
+        httpsig.verify_response(
+            status=reply.status,
+            headers=reply.headers.items(),
+            body=reply.body,
+            public=lambda kid: protocol.public_key_of(peer) if kid == peer.key_id else None,
+        )
+    except httpsig.SignatureError as exc:
+        log_out(MessageStatus.FAILED, "signature_invalid", "对方应答签名无效", headers)
+        raise outbox.RetryableSendError("对方应答签名无效") from exc
+    log_out(MessageStatus.SENT, headers=headers, result=answer)
+    if message.payload.get("kind") == "case.forward":
+        remote = str((answer.get("result") or {}).get("number", ""))[:40]
+        if remote:
+            OutboundCase.objects.filter(number=case_ref, remote_number="").update(
+                remote_number=remote, updated_at=timezone.now()
+            )
+
+
+# --- receiving: the signed inbox -------------------------------------------------------------
+REASONS = {
+    "signature_missing": "缺少签名",
+    "signature_invalid": "签名或摘要校验失败（报文可能被篡改）",
+    "unknown_key": "签名密钥未登记",
+    "unpaired_key": "签名密钥所属城市尚未配对",
+    "replayed": "该签名报文已被使用过（重放）",
+    "nonce_missing": "签名缺少一次性随机数",
+    "peer_mismatch": "报文的发送城市或接收城市与签名不符",
+    "bad_message": "报文格式有误",
+    "unknown_item_version": "事项指南版本与本市现行版本不符",
+    "unknown_kind": "未知的消息类型",
+    "unknown_case": "未找到对应的代收件",
+}
+
+
+def inbox_receive(*, method: str, url: str, headers: dict, body: bytes) -> tuple[int, dict]:
+    """Verify, log and apply one peer message once. Returns (HTTP status, answer)."""
+    raw = body.decode("utf-8", errors="replace")
+    try:
+        envelope = json.loads(body or b"{}")
+        if not isinstance(envelope, dict):
+            raise ValueError
+    except ValueError:
+        envelope = {}
+    idem = str(envelope.get("id", ""))[:200]
+    kind = str(envelope.get("kind", ""))[:40]
+    inner = envelope.get("body") if isinstance(envelope.get("body"), dict) else {}
+    case_ref = str(inner.get("number", ""))[:40]
+    seen: dict[str, Peer] = {}
+
+    def public(key_id: str):
+        peer = Peer.objects.filter(key_id=key_id).first()
+        if peer is None:
+            return None
+        seen["peer"] = peer
+        return protocol.public_key_of(peer) if peer.status == PeerStatus.PAIRED else None
+
+    def log_in(status: str, code: str = "", *, verification: str, result=None, peer_code: str = ""):
+        return PeerMessage.objects.create(
+            direction=Direction.IN,
+            peer_code=peer_code or str(envelope.get("from", ""))[:12],
+            kind=kind,
+            idempotency_key=idem,
+            case_ref=case_ref,
+            status=status,
+            reason_code=code,
+            reason=REASONS.get(code, ""),
+            method=method,
+            url=url[:500],
+            headers={k: v for k, v in headers.items() if k.lower() in _LOGGED_HEADERS},
+            body=raw,
+            verification=verification,
+            result=result or {},
+        )
+
+    def refuse(code: str, status: int, verification: str) -> tuple[int, dict]:
+        log_in(MessageStatus.REFUSED, code, verification=verification)
+        log.info("federation: refused a message from %s: %s", envelope.get("from", "?"), code)
+        return status, {"code": code, "message": REASONS.get(code, "报文被拒收"), "fields": {}}
+
+    try:
+        key_id = httpsig.verify_request(
+            method=method, url=url, headers=headers.items(), body=body, public=public
+        )
+    except httpsig.SignatureError as exc:
+        code = exc.code
+        if code == "unknown_key" and "peer" in seen:
+            code = "unpaired_key"
+        if code == "signature_missing":
+            code = "signature_invalid" if "signature-input" in {k.lower() for k in headers} else code
+        return refuse(code, 401, f"验签失败：{code}")
+    peer = seen["peer"]
+    verification = (
+        f"验签通过：RFC 9421 Ed25519，密钥 {key_id}（{peer.name}，已配对），Content-Digest 一致，nonce 未用过"
+    )
+    if envelope.get("from") != peer.code or envelope.get("to") != protocol.own_code():
+        return refuse("peer_mismatch", 422, verification)
+    if not idem or kind not in HANDLERS:
+        return refuse("unknown_kind" if idem else "bad_message", 422, verification)
+    first = _applied(idem)
+    if first is not None:
+        log_in(MessageStatus.DUPLICATE, verification=verification, result=first.result, peer_code=peer.code)
+        return 200, {"status": "duplicate", "result": first.result}
+    try:
+        with transaction.atomic():
+            result = HANDLERS[kind](peer=peer, body=inner)
+            log_in(MessageStatus.APPLIED, verification=verification, result=result, peer_code=peer.code)
+    except IntegrityError:
+        first = _applied(idem)
+        if first is None:
+            raise
+        log_in(MessageStatus.DUPLICATE, verification=verification, result=first.result, peer_code=peer.code)
+        return 200, {"status": "duplicate", "result": first.result}
+    except DomainError as exc:
+        msg = log_in(MessageStatus.REFUSED, exc.code, verification=verification, peer_code=peer.code)
+        if not msg.reason:
+            fields = "；".join(m for ms in (exc.fields or {}).values() for m in ms)
+            PeerMessage.objects.filter(pk=msg.pk).update(reason=(str(exc.message) + " " + fields)[:1000])
+        return 422, {"code": exc.code, "message": str(exc.message), "fields": exc.fields or {}}
+    return 200, {"status": "applied", "result": result}
+
+
+_LOGGED_HEADERS = {
+    "signature",
+    "signature-input",
+    "content-digest",
+    "content-type",
+    "host",
+    "idempotency-key",
+}
+
+
+def _applied(idem: str) -> PeerMessage | None:
+    return PeerMessage.objects.filter(
+        direction=Direction.IN, idempotency_key=idem, status=MessageStatus.APPLIED
+    ).first()
+
+
+def _apply_forward(*, peer: Peer, body: dict) -> dict:
+    """City B files a peer's forwarded case in its own queue, on its own clock: an online filing in
+    the applicant's name (the account found or opened from the identity A checked), with A's
+    receipt and identity evidence kept on the InboundCase."""
+    number = str(body.get("number", ""))[:40]
+    if not number:
+        raise Refused("报文缺少代收编号", code="bad_message")
+    existing = InboundCase.objects.filter(peer=peer, remote_number=number).select_related("case").first()
+    if existing is not None:
+        return {"number": existing.case.number, "status": existing.case.status}
+    code = str(body.get("item_code", ""))
+    try:
+        version = catalog.item_version_current(code=code)
+    except DomainError as exc:
+        raise Refused("事项不存在或未发布", code="unknown_item_version") from exc
+    if version.cross_city_scope not in CROSS_CITY_SCOPES or body.get("item_version") != version.version:
+        raise Refused(REASONS["unknown_item_version"], code="unknown_item_version")
+    applicant = body.get("applicant") if isinstance(body.get("applicant"), dict) else {}
+    owner = cases.applicant_account(actor=None, channel=Channel.WINDOW, parties={"applicant": applicant})
+    case = cases.case_submit(
+        actor=owner,
+        item_code=code,
+        form=body.get("form") or {},
+        channel=Channel.ONLINE,
+        materials=body.get("materials") or [],
+        on=today(),
+    )
+    InboundCase.objects.create(
+        peer=peer,
+        remote_number=number,
+        case=case,
+        receipt=body.get("receipt") if isinstance(body.get("receipt"), dict) else {},
+        identity=body.get("identity") if isinstance(body.get("identity"), dict) else {},
+    )
+    return {"number": case.number, "status": case.status}
+
+
+def _apply_status(*, peer: Peer, body: dict) -> dict:
+    """City A records a status change of its forwarded case, once and in order."""
+    oc = OutboundCase.objects.filter(peer=peer, number=str(body.get("number", ""))).first()
+    if oc is None:
+        raise Refused(REASONS["unknown_case"], code="unknown_case")
+    seq = int(body.get("seq") or 0)
+    status = str(body.get("status", ""))
+    try:
+        with transaction.atomic():
+            OutboundEvent.objects.create(
+                case=oc,
+                seq=seq,
+                action=str(body.get("action", ""))[:40],
+                status=status[:30],
+                note=str(body.get("note", ""))[:2000],
+                data={k: body[k] for k in ("remedy", "missing", "delivery") if body.get(k)},
+                at=datetime.datetime.fromisoformat(str(body.get("at"))) if body.get("at") else timezone.now(),
+            )
+    except IntegrityError:
+        return {"number": oc.number, "seq": seq, "already": True}
+    update: dict = {"updated_at": timezone.now()}
+    if not oc.remote_number and body.get("remote_number"):
+        update["remote_number"] = str(body["remote_number"])[:40]
+    if seq > oc.last_seq and status in RemoteStatus.values:
+        update.update(status=status, last_seq=seq)
+    OutboundCase.objects.filter(pk=oc.pk).update(**update)
+    return {"number": oc.number, "seq": seq}
+
+
+HANDLERS = {"case.forward": _apply_forward, "case.status": _apply_status}
+
+
+# --- the cases follower (city B reports back) ------------------------------------------------
+def federation_follow_case(*, case_id: int, action: str) -> None:
+    """After a transition commits in this city: if the case came from a peer, put one status
+    message per case event not yet reported (the idempotency key makes a second call harmless;
+    the outbox keeps them in order per case)."""
+    inbound = InboundCase.objects.select_related("peer", "case").filter(case_id=case_id).first()
+    if inbound is None:
+        return
+    case: Case = inbound.case
+    events = list(CaseEvent.objects.filter(case_id=case_id).order_by("seq"))
+    with transaction.atomic():
+        for ev in events:
+            if ev.action == "create":
+                continue
+            body = {
+                "number": inbound.remote_number,
+                "remote_number": case.number,
+                "seq": ev.seq,
+                "action": ev.action,
+                "status": ev.to_status,
+                "status_label": Status(ev.to_status).label if ev.to_status in Status.values else ev.to_status,
+                "note": ev.note or "",
+                "at": ev.at.isoformat(),
+            }
+            if ev.to_status in (Status.DENIED, Status.REFUSED):
+                remedy = remedy_for(case)
+                if remedy:
+                    body["remedy"] = remedy
+            if ev.action == "request_supplement" and isinstance(ev.data, dict):
+                body["missing"] = ev.data.get("missing") or ev.data
+            message_put(
+                peer=inbound.peer,
+                topic=TOPIC_STATUS,
+                kind="case.status",
+                key=inbound.remote_number,
+                ident=f"status:{case.number}:{ev.seq}",
+                body=body,
+            )
+
+
+def deliver_due(*, limit: int = 500) -> dict:
+    """Deliver what is due now in this process (the command; Celery's sweep does it in production)."""
+    counts: dict[str, int] = {}
+    queue = list(outbox.outbox_due(limit=limit))
+    while queue:
+        result = outbox.outbox_deliver(message_id=queue.pop(0))
+        counts[result.outcome] = counts.get(result.outcome, 0) + 1
+        queue.extend(result.unblocked)  # the next message of the same key, in order
+    return counts

@@ -1,0 +1,206 @@
+"""一圈通办 in one instance (the test database): peers and pairing, the public lists, the signed
+item list, and the inbox filing a peer's case once and reporting its changes through the outbox."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import uuid
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.core.management import CommandError, call_command
+
+from yiwang.cases.models import Case
+from yiwang.catalog.models import ItemVersion
+from yiwang.core.models import OutboxMessage
+from yiwang.core.testing import good_form, good_materials, make_ric
+from yiwang.exchange import httpsig
+from yiwang.federation import protocol, services
+from yiwang.federation.models import InboundCase, Peer, PeerMessage
+
+pytestmark = pytest.mark.django_db
+PEER = "420700"
+INBOX = "/api/v1/federation/peer/inbox"
+
+
+def _paired_peer() -> tuple[Ed25519PrivateKey, str]:
+    key = Ed25519PrivateKey.generate()
+    raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    key_id = f"{PEER}:yiwang-http-v1"
+    services.peer_pair(
+        code=PEER, base_url="http://127.0.0.1:9", key_id=key_id, public_key=base64.b64encode(raw).decode()
+    )
+    return key, key_id
+
+
+def _post_signed(client, envelope: dict, *, key, key_id: str):
+    body = json.dumps(envelope, ensure_ascii=False).encode()
+    headers = httpsig.sign_request(
+        method="POST", url="http://testserver" + INBOX, body=body, key_id=key_id, private_key=key
+    )
+    sig = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    return client.post(INBOX, body, content_type="application/json", headers=sig)
+
+
+def test_demo_registers_the_other_eight_cities_unpaired(api):
+    assert services.peers_register_metro() == 8
+    assert services.peers_register_metro() == 0
+    out = api().get("/api/v1/federation/peers").json()
+    assert out["count"] == 8
+    assert {p["status"] for p in out["items"]} == {"unpaired"}
+    assert protocol.own_code() not in {p["code"] for p in out["items"]}
+    assert api().get(f"/api/v1/federation/items?peer={PEER}").json()["items"] == []  # not fetched yet
+    r = api().get("/api/v1/federation/items?peer=110000")
+    assert r.status_code == 422 and r.json()["code"] == "unknown_peer"
+
+
+def test_pairing_needs_the_peers_own_key_id_and_a_real_key(tmp_path):
+    services.peers_register_metro()
+    card = tmp_path / "card.json"
+    card.write_text(
+        json.dumps({"code": PEER, "base_url": "http://x", "key_id": "420200:k", "public_key": "AAAA"})
+    )
+    with pytest.raises(CommandError, match="420700:"):
+        call_command("federation", "pair", "--card", str(card))
+    with pytest.raises(CommandError, match="32"):
+        call_command(
+            "federation",
+            "pair",
+            PEER,
+            "--base-url",
+            "http://x",
+            "--key-id",
+            f"{PEER}:k",
+            "--public-key",
+            "AAAA",
+        )
+    assert Peer.objects.get(code=PEER).status == "unpaired"
+    _paired_peer()
+    out = io.StringIO()
+    call_command("federation", "peers", stdout=out)
+    assert f"{PEER} 鄂州市 paired" in out.getvalue()
+
+
+def test_the_signed_item_list_has_only_cross_city_items(world, client):
+    ItemVersion.objects.filter(item=world.item).update(cross_city_scope="都市圈")
+    r = client.get("/api/v1/federation/peer/items")
+    assert r.status_code == 200
+    assert [i["code"] for i in r.json()["items"]] == [world.item.code]
+    key_id = httpsig.verify_response(
+        status=200,
+        headers=r.headers.items(),
+        body=r.content,
+        public=lambda kid: httpsig.own_public_key(kid.split(":", 1)[1]),
+    )
+    assert key_id.startswith(protocol.own_code() + ":")
+    assert client.get(f"/api/v1/federation/peer/items/{world.item2.code}").status_code == 404
+
+
+def test_inbox_files_once_and_reports_changes_back(world, client, django_capture_on_commit_callbacks):
+    ItemVersion.objects.filter(item=world.item).update(cross_city_scope="都市圈")
+    key, key_id = _paired_peer()
+    number = f"TB{PEER}{uuid.uuid4().hex[:8]}"
+    id_number = make_ric(serial=555)
+    envelope = {
+        "kind": "case.forward",
+        "id": f"{PEER}:fwd:{number}",
+        "from": PEER,
+        "to": protocol.own_code(),
+        "sent_at": "2026-12-05T10:00:00+08:00",
+        "body": {
+            "number": number,
+            "item_code": world.item.code,
+            "item_version": 1,
+            "form": good_form(**{"applicant.id_number": id_number, "applicant.name": "赵六"}),
+            "materials": good_materials(),
+            "applicant": {"name": "赵六", "id_number": id_number, "phone": "13700137000"},
+            "identity": {"checked_by_city": PEER, "method": "hall_window_id_card"},
+            "receipt": {"city": PEER, "number": number},
+        },
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        r = _post_signed(client, envelope, key=key, key_id=key_id)
+    assert r.status_code == 200 and r.json()["status"] == "applied", r.content
+    local = r.json()["result"]["number"]
+    case = Case.objects.get(number=local)
+    assert case.status == "submitted" and case.owner.id_number == id_number
+    inbound = InboundCase.objects.get(case=case)
+    assert inbound.receipt["number"] == number and inbound.identity["method"] == "hall_window_id_card"
+    # a second delivery of the same message (new signature, same id): answered, not applied again
+    r = _post_signed(client, envelope, key=key, key_id=key_id)
+    assert r.json() == {"status": "duplicate", "result": {"number": local, "status": "submitted"}}
+    assert Case.objects.filter(owner=case.owner).count() == 1
+    # the submission is reported back through the outbox, keyed by the peer's number (in order)
+    status = OutboxMessage.objects.filter(topic=services.TOPIC_STATUS, key=number)
+    assert [m.payload["body"]["status"] for m in status] == ["submitted"]
+    assert status.get().destination == PEER
+    assert status.get().status == "retrying"  # the peer (port 9) does not answer: tried, kept
+    log = PeerMessage.objects.filter(direction="in", case_ref=number).order_by("pk")
+    assert [m.status for m in log] == ["applied", "duplicate"]
+    assert "验签通过" in log[0].verification and log[0].headers.get("Signature")
+
+
+def test_inbox_refuses_an_unsigned_or_misaddressed_message(world, client):
+    key, key_id = _paired_peer()
+    r = client.post(INBOX, {"kind": "case.forward", "id": "x"}, content_type="application/json")
+    assert r.status_code == 401 and r.json()["code"] == "signature_missing"
+    envelope = {
+        "kind": "case.status",
+        "id": f"{PEER}:s1",
+        "from": "420200",
+        "to": protocol.own_code(),
+        "body": {},
+    }
+    r = _post_signed(client, envelope, key=key, key_id=key_id)
+    assert r.status_code == 422 and r.json()["code"] == "peer_mismatch"
+    envelope["from"] = PEER
+    envelope["body"] = {"number": "TB-none", "seq": 1, "status": "accepted"}
+    r = _post_signed(client, envelope, key=key, key_id=key_id)
+    assert r.status_code == 422 and r.json()["code"] == "unknown_case"
+    refused = PeerMessage.objects.filter(status="refused").values_list("reason_code", "reason")
+    assert {c for c, _ in refused} == {"signature_missing", "peer_mismatch", "unknown_case"}
+    assert all(reason for _, reason in refused)
+
+
+def test_the_message_log_page_searches_and_masks(world, client):
+    key, key_id = _paired_peer()
+    number = "TB420700PAGE0001"
+    id_number = make_ric(serial=777)
+    envelope = {
+        "kind": "case.forward",
+        "id": f"{PEER}:fwd:{number}",
+        "from": PEER,
+        "to": protocol.own_code(),
+        "body": {
+            "number": number,
+            "item_code": "nope",
+            "item_version": 1,
+            "applicant": {"name": "赵六", "id_number": id_number},
+        },
+    }
+    assert _post_signed(client, envelope, key=key, key_id=key_id).json()["code"] == "unknown_item_version"
+    client.force_login(world.citizen)
+    assert client.get("/workbench/federation/messages/").status_code == 403
+    client.force_login(world.platform_admin)
+    page = client.get("/workbench/federation/messages/", {"q": number, "peer": PEER, "status": "refused"})
+    assert page.status_code == 200 and number in page.content.decode()
+    other = client.get("/workbench/federation/messages/", {"q": "TB-other"}).content.decode()
+    assert "没有符合条件的消息" in other
+    msg = PeerMessage.objects.get(case_ref=number)
+    detail = client.get(f"/workbench/federation/messages/{msg.pk}/").content.decode()
+    assert "验签通过" in detail and "与存档报文一致" in detail and "Signature-Input" in detail
+    assert id_number not in detail and "赵六" not in detail  # masked
+    assert "unknown_item_version" in detail and "<script" not in detail and "style=" not in detail
+
+
+def test_a_peer_that_does_not_answer_keeps_its_list_and_shows_unreachable(api):
+    from yiwang.federation.tasks import items_fetch
+
+    _paired_peer()  # at 127.0.0.1:9, where nothing answers
+    assert items_fetch() == {PEER: "peer_unreachable"}
+    peers = {p["code"]: p for p in api().get("/api/v1/federation/peers").json()["items"]}
+    assert peers[PEER]["status"] == "unreachable" and peers[PEER]["status_label"] == "无法连接"
+    assert api().get(f"/api/v1/federation/items?peer={PEER}").json()["items"] == []

@@ -1,0 +1,282 @@
+"""一圈通办 between independent instances on loopback: each city its own YIWANG_HOME, master key,
+SQLite database and gunicorn process. A case received in 武汉 (A) for 鄂州 (B) is filed in B,
+decided there, and the result comes back to A; B stopped mid-flow and A stopped while B reports:
+the outbox retries, nothing is lost or applied twice; tampered, unpaired-key, replayed and
+unknown-item-version messages are refused with a reason in B's message log."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+import uuid
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from yiwang.core.testing import MINIMAL_PDF, b64, good_form, make_ric
+from yiwang.exchange import httpsig
+
+from .cities import City, build_template, pair
+
+A, B, C = "420100", "420700", "420200"
+
+
+@pytest.fixture(scope="module")
+def cities(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cities")
+    template = build_template(root)
+    made = {code: City(code, root, template) for code in (A, B, C)}
+    a, b = made[A], made[B]
+    # keys exchanged out of band: A and B pair with each other; C is nobody's peer
+    pair(a, b)
+    pair(b, a)
+    for city in made.values():
+        city.start()
+    try:
+        yield made
+    finally:
+        for city in made.values():
+            city.stop()
+
+
+def _citizen_form() -> dict:
+    number = make_ric(serial=101)  # A's citizen (city.py)
+    return good_form(**{"applicant.id_number": number, "applicant.name": "张伟"})
+
+
+MATERIALS = [{"code": "id_card", "name": "身份证.pdf", "content_base64": b64(MINIMAL_PDF)}]
+
+
+def _forward(a: City, b: City, token: str) -> tuple[int, dict]:
+    return a.request(
+        "POST",
+        "/api/v1/federation/cases",
+        token=token,
+        body={
+            "peer": b.code,
+            "item_code": b.item,
+            "form": _citizen_form(),
+            "materials": MATERIALS,
+            "channel": "online",
+        },
+    )
+
+
+def _act(b: City, number: str, token: str, action: str, **fields) -> dict:
+    status, out = b.request("GET", f"/api/v1/cases/{number}", token=token)
+    assert status == 200, out
+    status, out = b.request(
+        "POST",
+        f"/api/v1/cases/{number}/transitions",
+        token=token,
+        body={"action": action, "note": "", "version": out["version"], **fields},
+    )
+    assert status == 200, out
+    return out
+
+
+def test_peers_and_items(cities):
+    a, b = cities[A], cities[B]
+    status, out = a.request("GET", "/api/v1/federation/peers")
+    assert status == 200
+    by_code = {p["code"]: p["status"] for p in out["items"]}
+    assert by_code[B] == "paired" and by_code[C] == "unpaired" and len(by_code) == 8
+    status, out = a.request("GET", f"/api/v1/federation/items?peer={B}")
+    assert status == 200 and out["items"] == []  # nothing fetched yet
+    a.run("federation", "fetch-items")
+    status, out = a.request("GET", f"/api/v1/federation/items?peer={B}")
+    assert [i["code"] for i in out["items"]] == [b.item]
+    assert (
+        out["items"][0]["modes"] == ["remote_intake"]
+        and out["items"][0]["local_intake_label"] == "可在本地代收"
+    )
+    status, out = a.request("GET", "/api/v1/federation/items?peer=999999")
+    assert status == 422 and out["code"] == "unknown_peer"
+    # 黄石 (C) has exchanged no keys: it cannot forward to 鄂州, nor fetch its list
+    c = cities[C]
+    status, out = _forward(c, b, c.token("citizen"))
+    assert status == 422 and out["code"] == "peer_unpaired", out
+    assert "未配对" in c.run("federation", "fetch-items", B)
+
+
+def test_case_received_in_a_decided_in_b_result_back_in_a(cities):
+    a, b = cities[A], cities[B]
+    citizen = a.token("citizen")
+    status, out = _forward(a, b, citizen)
+    assert status == 201, out
+    number, remote = out["number"], out["remote_number"]
+    assert (remote and remote.startswith(B[:6]) is False) or remote  # B's own case number
+    assert b.sql("select count(*) from cases_case where number=?", remote) == [(1,)]
+    # B decides on its own queue; each change flows back to A
+    _act(b, remote, b.token("clerk"), "accept")
+    _act(b, remote, b.token("reviewer"), "review", note="材料齐全")
+    _act(b, remote, b.token("approver"), "approve")
+    _act(b, remote, b.token("approver"), "complete", delivery="electronic")
+    status, out = a.request("GET", f"/api/v1/federation/cases/{number}", token=citizen)
+    assert status == 200, out
+    assert out["remote_number"] == remote and out["status"] == "completed"
+    assert [e["status"] for e in out["events"]] == [
+        "submitted",
+        "accepted",
+        "reviewed",
+        "approved",
+        "completed",
+    ]
+    # logged in both cities, applied once
+    assert a.sql(
+        "select count(*) from federation_peermessage where direction='out' and case_ref=? and status='sent'",
+        number,
+    ) == [(1,)]
+    assert b.sql(
+        "select count(*) from federation_peermessage where direction='in' and case_ref=? and status='applied'",
+        number,
+    ) == [(1,)]
+    # another citizen cannot see it
+    status, _ = a.request("GET", f"/api/v1/federation/cases/{number}", token=a.token("reviewer"))
+    assert status == 200  # staff of A (the hall) follow it
+    status, _ = a.request("GET", "/api/v1/federation/cases/TB000", token=citizen)
+    assert status == 404
+
+
+def test_b_down_then_a_down_nothing_lost_nothing_twice(cities):
+    a, b = cities[A], cities[B]
+    citizen = a.token("citizen")
+    b.stop()
+    status, out = _forward(a, b, citizen)
+    assert status == 201 and out["remote_number"] is None and out["status"] == "forwarding"
+    number = out["number"]
+    assert a.sql("select status from core_outboxmessage where key=?", number) == [("retrying",)]
+    b.start()
+    a.run("federation", "deliver")
+    status, out = a.request("GET", f"/api/v1/federation/cases/{number}", token=citizen)
+    remote = out["remote_number"]
+    assert remote and out["status"] == "submitted", out
+    assert b.sql("select count(*) from federation_inboundcase where remote_number=?", number) == [(1,)]
+    # A goes down while B reports; B's outbox keeps the messages in order until A is back
+    a.stop()
+    _act(b, remote, b.token("clerk"), "accept")
+    _act(b, remote, b.token("reviewer"), "review", note="材料齐全")
+    _act(b, remote, b.token("approver"), "deny", reason="经营场所不符合要求")
+    pending = b.sql("select count(*) from core_outboxmessage where key=? and status!='sent'", number)
+    assert pending[0][0] >= 1
+    a.start()
+    b.run("federation", "deliver")
+    b.run("federation", "deliver")  # a second sweep finds nothing more to send
+    status, out = a.request("GET", f"/api/v1/federation/cases/{number}", token=a.token("citizen"))
+    assert out["status"] == "denied", out
+    assert [e["status"] for e in out["events"]] == ["submitted", "accepted", "reviewed", "denied"]
+    assert out["events"][-1].get("remedy"), out["events"][-1]  # B's remedies reach the person in A
+    assert b.sql("select count(*) from core_outboxmessage where key=? and status!='sent'", number) == [(0,)]
+    assert a.sql(
+        "select count(*) from federation_outboundevent e join federation_outboundcase c on c.id=e.case_id where c.number=?",
+        number,
+    ) == [(4,)]
+
+
+def _signed(city: City, envelope: dict, *, key, key_id: str) -> tuple[bytes, dict]:
+    body = json.dumps(envelope, ensure_ascii=False).encode()
+    url = city.url + "/api/v1/federation/peer/inbox"
+    headers = httpsig.sign_request(method="POST", url=url, body=body, key_id=key_id, private_key=key)
+    return body, headers
+
+
+def test_tampered_unpaired_replayed_and_unknown_version_refused(cities):
+    b = cities[B]
+    # a test peer (黄冈) paired with B through the command, its private key held by this test
+    key = Ed25519PrivateKey.generate()
+    public = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    key_id = "421100:yiwang-http-v1"
+    b.run(
+        "federation",
+        "pair",
+        "421100",
+        "--base-url",
+        "http://127.0.0.1:9",
+        "--key-id",
+        key_id,
+        "--public-key",
+        base64.b64encode(public).decode(),
+    )
+
+    def envelope(**body):
+        return {
+            "kind": "case.forward",
+            "id": f"421100:{uuid.uuid4().hex}",
+            "from": "421100",
+            "to": B,
+            "sent_at": "2026-12-05T10:00:00+08:00",
+            "body": {"number": f"TB421100{uuid.uuid4().hex[:8]}", **body},
+        }
+
+    good = envelope(
+        item_code=b.item,
+        item_version=1,
+        form=_citizen_form(),
+        materials=MATERIALS,
+        applicant={"name": "张伟", "id_number": make_ric(serial=101), "phone": "13800138000"},
+    )
+    body, headers = _signed(b, good, key=key, key_id=key_id)
+    # tampered: the body changed after signing
+    tampered = body.replace("张伟".encode(), "李四".encode())
+    status, out = b.request("POST", "/api/v1/federation/peer/inbox", raw=tampered, headers=headers)
+    assert status == 401 and out["code"] == "signature_invalid", out
+    # the genuine one is applied …
+    status, out = b.request("POST", "/api/v1/federation/peer/inbox", raw=body, headers=headers)
+    assert status == 200 and out["status"] == "applied", out
+    first = out["result"]["number"]
+    # … the very same signed request again is a replay
+    status, out = b.request("POST", "/api/v1/federation/peer/inbox", raw=body, headers=headers)
+    assert status == 401 and out["code"] == "replayed", out
+    # delivered twice (a retry: a new signature, the same idempotency key): applied once
+    body2, headers2 = _signed(b, good, key=key, key_id=key_id)
+    status, out = b.request("POST", "/api/v1/federation/peer/inbox", raw=body2, headers=headers2)
+    assert status == 200 and out["status"] == "duplicate" and out["result"]["number"] == first
+    assert b.sql(
+        "select count(*) from federation_inboundcase where remote_number=?", good["body"]["number"]
+    ) == [(1,)]
+    # signed by a city B has not paired with (孝感, registered unpaired)
+    stranger = Ed25519PrivateKey.generate()
+    bad = envelope(item_code=b.item, item_version=1)
+    bad["from"] = "420900"
+    body, headers = _signed(b, bad, key=stranger, key_id="420900:yiwang-http-v1")
+    status, out = b.request("POST", "/api/v1/federation/peer/inbox", raw=body, headers=headers)
+    assert status == 401 and out["code"] in {"unknown_key", "unpaired_key"}, out
+    # an item version B does not publish
+    old = envelope(
+        item_code=b.item,
+        item_version=7,
+        form=_citizen_form(),
+        materials=MATERIALS,
+        applicant={"name": "张伟", "id_number": make_ric(serial=101)},
+    )
+    body, headers = _signed(b, old, key=key, key_id=key_id)
+    status, out = b.request("POST", "/api/v1/federation/peer/inbox", raw=body, headers=headers)
+    assert status == 422 and out["code"] == "unknown_item_version", out
+    reasons = dict(b.sql("select reason_code, reason from federation_peermessage where status='refused'"))
+    assert {"signature_invalid", "replayed", "unknown_item_version"} <= set(reasons)
+    assert all(reasons[c] for c in ("signature_invalid", "replayed", "unknown_item_version"))
+    assert {"unknown_key", "unpaired_key"} & set(reasons)
+
+
+WITNESS = """
+import django
+django.setup()
+from yiwang.ledger import services
+services.sequencer_run()
+print(services.witnesses_collect())
+"""
+
+
+def test_paired_cities_witness_each_others_ledger(cities):
+    a, b = cities[A], cities[B]
+    # pairing registered each log with the other city as its witness (the card's ledger fields)
+    assert a.sql("select origin from ledger_witnesspeer") == [("yiwang.420700/ledger",)]
+    assert b.sql("select name from ledger_witness") == [("yiwang.420100/witness",)]
+    # B's ledger holds its cases' events; A cosigns B's checkpoint
+    assert int(b.run("-c", WITNESS, python=True).strip().splitlines()[-1]) >= 1
+    with urllib.request.urlopen(b.url + "/api/v1/ledger/checkpoint", timeout=30) as r:
+        checkpoint = r.read().decode()
+    assert checkpoint.startswith("yiwang.420700/ledger\n")
+    assert "— yiwang.420100/witness " in checkpoint
