@@ -4,22 +4,15 @@ toolbar's settings, the classes they put on <html> and the toolbar's pressed sta
 from __future__ import annotations
 
 from . import prefs as a11y
-from . import services
 
 
 def current_prefs(request) -> dict[str, str]:
-    """The account's saved settings when logged in (they follow the person), else the browser's."""
+    """The browser's settings (cookies). An account's saved settings follow the person: the login
+    copies them into the cookies and every change is saved to both, so no page queries them."""
     cached = getattr(request, "_yw_prefs", None)
-    if cached is not None:
-        return cached
-    values = None
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        values = services.account_prefs(user)
-    if values is None:
-        values = a11y.from_cookies(request.COOKIES)
-    request._yw_prefs = values
-    return values
+    if cached is None:
+        cached = request._yw_prefs = a11y.from_cookies(request.COOKIES)
+    return cached
 
 
 def accessibility(request) -> dict:

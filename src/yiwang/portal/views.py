@@ -83,14 +83,20 @@ def prefs(request: HttpRequest) -> HttpResponse:
         if change.message:
             messages.info(request, change.message)
         response = redirect(_safe_next(request, request.POST.get("next")) or "/")
+    _prefs_cookies(response, values)
+    return response
+
+
+def _prefs_cookies(response: HttpResponse, values: dict[str, str]) -> None:
+    """The settings as cookies: every page reads them from there (no query per page); an account's
+    saved settings are copied into them at login."""
     for name, default in a11y.DEFAULTS.items():
         cookie = a11y.COOKIE_PREFIX + name
-        if values[name] == default:
+        if values.get(name, default) == default:
             response.delete_cookie(cookie, samesite="Lax")
         else:
             response.set_cookie(cookie, values[name], max_age=a11y.MAX_AGE, samesite="Lax", httponly=True)
     response.delete_cookie("yw_contrast", samesite="Lax")  # the former 高对比度 cookie
-    return response
 
 
 # --- login -----------------------------------------------------------------------------------
@@ -111,9 +117,11 @@ def login_view(request: HttpRequest) -> HttpResponse:
             status = exc.status
         else:
             login(request, user)
-            if next_url:
-                return redirect(next_url)
-            return redirect("workbench:queue" if is_staff(user) else "portal:my_cases")
+            response = redirect(next_url or ("workbench:queue" if is_staff(user) else "portal:my_cases"))
+            saved = portal_services.account_prefs(user)  # the settings follow the person
+            if saved is not None:
+                _prefs_cookies(response, saved)
+            return response
     return render(request, "portal/login.html", ctx, status=status)
 
 

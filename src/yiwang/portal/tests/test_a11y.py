@@ -10,6 +10,7 @@ import re
 
 import pytest
 
+from yiwang.core.testing import PASSWORD
 from yiwang.portal import prefs as a11y
 from yiwang.portal.models import AccessibilitySettings, CallbackRequest
 
@@ -116,11 +117,13 @@ def test_settings_follow_the_account_to_another_browser(client, world, django_us
     assert row.values["scheme"] == "wb" and row.values["caption"] == "1"
     other = Client()
     assert "cs-wb" not in html_classes(page(other))
-    other.force_login(world.citizen)
+    # logging in copies the account's settings into this browser (no page queries them)
+    r = other.post("/login/", {"username": "citizen", "password": PASSWORD})
+    assert r.status_code == 302
     assert {"cs-wb", "pref-caption"} <= html_classes(page(other))
-    # the account's settings win over the browser's
-    other.cookies["yw_large"] = "1"
-    assert "pref-large" not in html_classes(page(other))
+    # a change in this browser is saved to the account too
+    other.post("/prefs/", {"toggle": "large"})
+    assert AccessibilitySettings.objects.get(user=world.citizen).values["large"] == "1"
 
 
 def test_every_toolbar_control_is_in_the_server_html(client, world):
