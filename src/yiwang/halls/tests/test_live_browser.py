@@ -59,16 +59,17 @@ def test_display_page_shows_and_queues_the_calls(world, display_server, page, ax
     assert (first, second) == ("A001", "A002")
 
     log = page.locator("#announce-log li")
-    page.wait_for_function("document.querySelectorAll('#announce-log li').length === 2", timeout=20_000)
+    page.wait_for_function("() => document.querySelectorAll('#announce-log li').length === 2", timeout=20_000)
     texts = [t.split("（")[0] for t in log.all_text_contents()]
     assert texts == ["请 A001 号到 1 号窗口办理", "请 A002 号到 2 号窗口办理"]
     # queued: the second waits while the first is spoken
     page.wait_for_function(
-        "document.querySelector('#announce-log li:first-child').dataset.state !== 'queued'", timeout=10_000
+        "() => document.querySelector('#announce-log li:first-child').dataset.state !== 'queued'",
+        timeout=10_000,
     )
     assert log.nth(1).get_attribute("data-state") in ("queued", "speaking", "done")
     page.wait_for_function(
-        "[...document.querySelectorAll('#announce-log li')].every(li => li.dataset.state === 'done')",
+        "() => [...document.querySelectorAll('#announce-log li')].every(li => li.dataset.state === 'done')",
         timeout=60_000,
     )
     first_ended = float(log.nth(0).get_attribute("data-ended"))
