@@ -416,6 +416,16 @@ def _hub() -> _Hub:
     return hub
 
 
+async def latest_id(channel: str) -> str:
+    """The id of the channel's latest stored event. A fresh screen reads it *before* its snapshot
+    and subscribes after it, so an event published between the snapshot and the subscription's
+    start is still delivered (an async generator starts only at its first iteration)."""
+    backend = _hub().backend
+    if isinstance(backend, _RedisBackend):
+        return await backend._last_id(channel)
+    return str(await backend._thread(backend._sync_head, channel))
+
+
 async def subscribe(
     channel: str, last_event_id: str | None = None, *, heartbeat: float | None = None, batch: bool = False
 ) -> AsyncIterator[Event | list[Event] | None]:

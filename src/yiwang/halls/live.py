@@ -154,6 +154,8 @@ async def hall_events(request: HttpRequest, code: str) -> HttpResponse:
     # a thread for ever: send the snapshot and what is pending, then end; the client reconnects
     # after `retry` with its Last-Event-ID. The ASGI workers keep the stream open.
     finite = not isinstance(request, ASGIRequest)
+    if fresh:  # the events after this id reach the screen, whatever its snapshot already shows
+        last = await broadcast.latest_id(channel(code))
     hall, state = await sync_to_async(_hall_and_state)(code, fresh, not finite)
     if hall is None:
         return _not_found()
@@ -166,8 +168,8 @@ async def hall_events(request: HttpRequest, code: str) -> HttpResponse:
         subscription = broadcast.subscribe(channel(hall.code), last, heartbeat=heartbeat, batch=True)
         try:
             if state is not None:
-                # a fresh screen: the state now (read before the subscription starts; calls in
-                # between come again as events — the page keys calls by number, window and time)
+                # a fresh screen: the state now (read after `latest_id`; calls in between come
+                # again as events — the page keys calls by number, window and time)
                 yield _sse("state", state)
             async for events in subscription:
                 if events is None:
