@@ -15,7 +15,8 @@ that starts them at this process's current time (moved or travelling), keeping i
     subprocess.Popen(testclock.command([str(BIN / "gunicorn"), "yiwang.wsgi:application", ...]))
 
 which runs `python -m yiwang.testclock OFFSET PROGRAM ARGS…`: time-machine moved by OFFSET seconds,
-ticking, then PROGRAM (a console script such as bin/gunicorn or bin/yiwang) as `__main__`; forked
+ticking, then PROGRAM (a console script such as bin/gunicorn or bin/yiwang, or `-m MODULE`, `-c CODE`) as
+`__main__`; forked
 workers inherit the moved clock.
 """
 
@@ -62,6 +63,9 @@ def command(argv: Sequence[str]) -> list[str]:
     moved = offset()
     if abs(moved) < 1:
         return list(argv)
+    argv = list(argv)
+    if argv and argv[0] == sys.executable:  # `python -m module …` or `python script …`
+        argv = argv[1:]
     return [sys.executable, "-m", "yiwang.testclock", repr(moved), *argv]
 
 
@@ -130,6 +134,16 @@ def _main(args: list[str]) -> None:
     moved, program, *rest = args
     time_machine.travel(time.time() + float(moved), tick=True).start()
     time.time()  # start ticking now, in step with the process that started us
+    if program == "-c":  # python -c CODE ARGS…
+        code, *rest = rest
+        sys.argv = ["-c", *rest]
+        exec(compile(code, "<string>", "exec"), {"__name__": "__main__"})  # noqa: S102 - the test's own code
+        return
+    if program == "-m":  # python -m MODULE ARGS…
+        module, *rest = rest
+        sys.argv = [module, *rest]
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+        return
     sys.argv = [program, *rest]
     runpy.run_path(program, run_name="__main__")
 

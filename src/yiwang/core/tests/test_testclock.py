@@ -1,6 +1,7 @@
 """The suite's clock (yiwang/testclock.py): what --at means, and programs started at the test's time."""
 
 import datetime as dt
+import os
 import subprocess
 import sys
 import time
@@ -34,6 +35,27 @@ def test_another_process_starts_at_the_tests_time(tmp_path):
     seen = dt.datetime.fromisoformat(out[0]).replace(tzinfo=SHANGHAI).timestamp()
     assert started - 1 <= seen <= finished + 1  # in step with this process, ticking
     assert out[1:] == ["a", "b"]
+
+
+def test_a_python_module_starts_at_the_tests_time(tmp_path):
+    """`python -m module …` too (the interpreter is not a script to run: it is dropped)."""
+    (tmp_path / "clockmod.py").write_text(
+        "import datetime, sys\nprint(datetime.date.today(), *sys.argv[1:])\n"
+    )
+    with time_machine.travel(dt.datetime(2028, 2, 29, 10, tzinfo=SHANGHAI)):
+        argv = testclock.command([sys.executable, "-m", "clockmod", "x"])
+        assert argv[:5] == [sys.executable, "-m", "yiwang.testclock", argv[3], "-m"]
+        env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+        out = subprocess.run(
+            argv, capture_output=True, text=True, check=True, timeout=60, env=env
+        ).stdout.split()
+    assert out == ["2028-02-29", "x"]
+    with time_machine.travel(dt.datetime(2028, 2, 29, 10, tzinfo=SHANGHAI)):
+        argv = testclock.command(
+            [sys.executable, "-c", "import datetime, sys; print(datetime.date.today(), *sys.argv[1:])", "y"]
+        )
+        out = subprocess.run(argv, capture_output=True, text=True, check=True, timeout=60).stdout.split()
+    assert out == ["2028-02-29", "y"]
 
 
 def test_at_the_machines_time_the_command_is_unchanged():
