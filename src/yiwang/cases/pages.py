@@ -12,6 +12,7 @@ from django.urls import reverse
 from yiwang.catalog import formspec
 from yiwang.core.errors import NotFound
 from yiwang.ledger.views import receipt_link_param
+from yiwang.workdays.selectors import WorkCalendar
 
 from . import presenters, selectors, services
 from .models import Case, Status
@@ -24,13 +25,16 @@ def case_or_404(user, number: str) -> Case:
         raise Http404(exc.message) from exc
 
 
-def case_context(case: Case, *, viewer, reveal: bool = False) -> dict:
+def case_context(case: Case, *, viewer, reveal: bool = False, cal: WorkCalendar | None = None) -> dict:
+    """The case page's context. `cal`: the page's one calendar snapshot (the workbench also works
+    out the allowed actions with it); `item_materials`: the item version's materials, read once."""
     detail = presenters.case_detail(
         case,
         today=services.today(),
         events=list(selectors.case_events(case)),
         parties=list(case.parties.all()),
         masked_form=selectors.case_form(case=case, viewer=viewer, reveal=reveal),
+        cal=cal,
     )
     version = case.item_version
     labels = {f.key: f.label for f in formspec.form_fields(version=version)}
@@ -43,7 +47,8 @@ def case_context(case: Case, *, viewer, reveal: bool = False) -> dict:
     if case.status == Status.SUPPLEMENT_REQUESTED:
         ev = case.events.filter(action="request_supplement").order_by("-seq").first()
         missing = (ev.data or {}).get("missing") or [] if ev else []
-    names = dict(version.materials.values_list("code", "name"))
+    item_materials = list(version.materials.all())
+    names = {m.code: m.name for m in item_materials}
     return {
         "case": case,
         "d": detail,
@@ -54,6 +59,7 @@ def case_context(case: Case, *, viewer, reveal: bool = False) -> dict:
             for m in case.materials.order_by("uploaded_at", "id")
         ],
         "missing": missing,
+        "item_material_rows": item_materials,
     }
 
 

@@ -146,8 +146,9 @@ def case_detail(
     events: Iterable[CaseEvent],
     parties: Sequence[CaseParty],
     masked_form: dict,
+    cal: WorkCalendar | None = None,
 ) -> dict:
-    view = clock.clock_view(case, today=today)
+    view = clock.clock_view(case, today=today, cal=cal)
     applicant = next((p for p in parties if p.role == "applicant"), None)
     events = list(events)
     return {

@@ -415,11 +415,14 @@ def _extension_check(*, case: Case, action: str, on: date) -> None:
         raise InvalidTransition(f"法定办理期限已于{case.statutory_due_date:%Y-%m-%d}届满，不能再延长")
 
 
-def allowed_actions(*, actor: User, case: Case, roles: set[str] | None = None) -> list[str]:
+def allowed_actions(
+    *, actor: User, case: Case, roles: set[str] | None = None, cal: WorkCalendar | None = None
+) -> list[str]:
     """Actions `actor` may take on `case` now, for pages that show only what is possible: the
     same checks the services make (`action_check`), with the actor's roles on the case (pass them
-    if already known), the open clock stops and the calendar worked out once for all actions."""
-    standing = Standing(actor=actor, case=case, roles=roles)
+    if already known), the open clock stops and the calendar (pass the page's snapshot) worked out
+    once for all actions."""
+    standing = Standing(actor=actor, case=case, roles=roles, cal=cal)
     out = []
     for action in RULES:
         try:

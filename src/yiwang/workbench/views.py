@@ -125,15 +125,14 @@ def _action_forms(
 def _render_case(request, case, *, reveal=False, error="", errors=None, posted=None, status=200):
     if case.clock_stopped:  # the clock and the checks read the stops: once
         prefetch_related_objects([case], "stops")
+    cal = workdays.calendar()  # one snapshot for the clock and the allowed actions
     try:
-        ctx = case_context(case, viewer=request.user, reveal=reveal)
+        ctx = case_context(case, viewer=request.user, reveal=reveal, cal=cal)
     except DomainError as exc:  # reveal refused
-        ctx = case_context(case, viewer=request.user)
+        ctx = case_context(case, viewer=request.user, cal=cal)
         error, status = exc.message, exc.status
-    allowed = selectors.allowed_actions(actor=request.user, case=case)
-    materials = (
-        list(case.item_version.materials.all()) if {"request_supplement", "accept"} & set(allowed) else []
-    )
+    allowed = selectors.allowed_actions(actor=request.user, case=case, cal=cal)
+    materials = ctx["item_material_rows"] if {"request_supplement", "accept"} & set(allowed) else []
     special_kinds = [
         (code, f"{entry.get('name') or label}（依据：{entry.get('basis')}）")
         for code, entry in declared_procedures(case.item_version.special_procedures).items()
