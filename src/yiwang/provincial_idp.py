@@ -200,8 +200,10 @@ class ProvincialIdP:
     def id_token(self, *, person: Person, client_id: str, nonce: str | None) -> str:
         now = int(time.time())
         f = self.faults
-        claims = {
-            **person.claims(),
+        claims = {  # identity only; the ID number and phone are released by the userinfo endpoint
+            "sub": person.sub,
+            "name": person.name,
+            "trust_level": person.trust_level,
             "iss": f.get("iss", self.issuer),
             "aud": f.get("aud", client_id),
             "iat": now,

@@ -43,6 +43,7 @@ from joserfc import jws, jwt
 from joserfc.errors import ExpiredTokenError, InvalidClaimError, JoseError, MissingClaimError
 from joserfc.jwk import KeySet
 
+from yiwang.core import keys
 from yiwang.core.errors import DomainError, NotAuthenticated, PermissionDenied, Throttled
 
 from . import services
@@ -361,8 +362,24 @@ def login_complete(*, request: HttpRequest, params: dict[str, str]) -> tuple[Use
         _record(request=request, issuer=issuer, sub=sub, user=None, outcome=LoginOutcome.FAILED)
         raise
     _record(request=request, issuer=issuer, sub=sub, user=user, outcome=LoginOutcome.OK)
-    request.session[ID_TOKEN_KEY] = token["id_token"]
+    id_token_remember(request=request, id_token=token["id_token"])
     return user, str(pending.get("next") or "")
+
+
+def id_token_remember(*, request: HttpRequest, id_token: str) -> None:
+    """Keep the ID token for the logout hint — encrypted: a provider may put personal data
+    (even the ID number) in it, and sessions are stored in the database or Redis."""
+    request.session[ID_TOKEN_KEY] = keys.encrypt(id_token, context=ID_TOKEN_KEY)
+
+
+def id_token_recall(*, request: HttpRequest) -> str | None:
+    sealed = request.session.get(ID_TOKEN_KEY)
+    if not sealed:
+        return None
+    try:
+        return keys.decrypt(sealed, context=ID_TOKEN_KEY)
+    except keys.KeyError_:  # an unreadable hint only means logging out without it
+        return None
 
 
 def logout_url(*, id_token: str | None, return_to: str) -> str | None:

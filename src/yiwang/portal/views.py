@@ -153,9 +153,10 @@ def oidc_callback(request: HttpRequest) -> HttpResponse:
     except DomainError as exc:
         ctx = {"next": "", "username": "", "error": exc.message, "throttled": exc.status == 429}
         return _login_page(request, ctx, exc.status)
-    id_token = request.session.get(oidc.ID_TOKEN_KEY)
+    # login() keeps the session's data when nobody was logged in; another account's would go
+    sealed = request.session.get(oidc.ID_TOKEN_KEY)
     response = _logged_in(request, user, _safe_next(request, next_url))
-    request.session[oidc.ID_TOKEN_KEY] = id_token  # login() cycles the session key, keeps the data
+    request.session[oidc.ID_TOKEN_KEY] = sealed
     return response
 
 
@@ -186,7 +187,7 @@ def login_unlock_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
-    id_token = request.session.get(oidc.ID_TOKEN_KEY)
+    id_token = oidc.id_token_recall(request=request)
     logout(request)
     messages.success(request, "您已安全退出")
     # logged in through the provincial provider: end that session too, then come back home

@@ -4,6 +4,7 @@ signatures, real PKCE. The browser's side of the provider's pages is played by `
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 from urllib.parse import parse_qs, urlsplit
 
@@ -14,6 +15,7 @@ from django.test import Client as Browser
 from django.urls import reverse
 
 from yiwang.accounts.models import LoginAttempt, LoginChannel, LoginOutcome, OidcIdentity, TrustLevel, User
+from yiwang.accounts.oidc import ID_TOKEN_KEY
 from yiwang.accounts.services import id_number_hash
 from yiwang.accounts.tests.factories import CitizenFactory
 from yiwang.core.testing import make_ric
@@ -287,11 +289,15 @@ def test_key_rotation_refetches_the_key_set(idp):
 # --- logout -------------------------------------------------------------------------------------
 def test_logout_ends_the_provider_session(idp):
     browser, _ = login(idp)
+    sealed = browser.session[ID_TOKEN_KEY]  # kept for the logout hint, encrypted at rest
+    assert sealed.startswith("enc1.") and "eyJ" not in sealed
     r = browser.post("/logout/")
     assert r.status_code == 302 and r["Location"].startswith(f"{idp.issuer}/end_session?")
     assert logged_in_as(browser) is None
     back_home = requests.get(r["Location"], allow_redirects=False, timeout=5)
     assert back_home.status_code == 302 and back_home.headers["Location"] == f"{BASE}/"
+    hint = parse_qs(urlsplit(r["Location"]).query)["id_token_hint"][0]
+    assert ZHANG not in base64.urlsafe_b64decode(hint.split(".")[1] + "==").decode()  # no ID number in it
     assert ("end_session", {"sub": sub_of(idp, "张三")}) in idp.events
 
 
