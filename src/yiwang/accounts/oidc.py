@@ -343,6 +343,10 @@ def login_complete(*, request: HttpRequest, params: dict[str, str]) -> tuple[Use
                 timeout=settings.YIWANG_OIDC_TIMEOUT,
             )
         except OAuthError as exc:
+            if exc.error == "invalid_client":  # our registration, not the person's login
+                raise ProviderUnavailable(
+                    "统一身份认证接入配置有误，请使用账号密码登录并联系平台管理员", code="oidc_invalid_client"
+                ) from exc
             raise OidcError("统一身份认证的授权码无效或已使用，请重新登录", code="oidc_bad_code") from exc
         except (requests.RequestException, ValueError) as exc:
             raise ProviderUnavailable("统一身份认证平台暂时无法访问，请稍后再试或使用账号密码登录") from exc

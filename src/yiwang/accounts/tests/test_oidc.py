@@ -266,6 +266,24 @@ def test_denied_at_the_provider(idp):
     assert page.status_code == 401 and "已取消" in page.content.decode()
 
 
+def test_wrong_client_secret_is_a_configuration_error(idp, settings):
+    settings.YIWANG_OIDC_CLIENT_SECRET = "not-the-secret"
+    _, r = login(idp)
+    assert r.status_code == 502 and "接入配置有误" in r.content.decode()
+
+
+def test_userinfo_must_be_about_the_same_person(idp):
+    real = idp.person(sub_of(idp, "张三"))
+    real_claims = real.claims
+    other = idp.person(sub_of(idp, "李四"))
+    real.claims = other.claims  # the userinfo endpoint answers about somebody else
+    try:
+        _, r = login(idp)
+    finally:
+        real.claims = real_claims
+    _refused(idp, r, "用户信息与身份令牌不符")
+
+
 def test_provider_down_is_a_502_with_a_chinese_message(idp, settings):
     idp.stop()
     r = Browser().post("/login/oidc/")
