@@ -45,8 +45,8 @@ demo: install
 	$(BIN)/yiwang demo_load
 	$(BIN)/yiwang demo_idp_people --out $(IDP_DIR)/people.json
 	@secret=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))'); \
-	$(BIN)/python -m yiwang.provincial_idp --port $(IDP_PORT) --people $(IDP_DIR)/people.json \
-	  --key-dir $(IDP_DIR) --client-id yiwang-demo --client-secret "$$secret" \
+	PROVINCIAL_IDP_CLIENT_SECRET="$$secret" $(BIN)/python -m yiwang.provincial_idp --port $(IDP_PORT) \
+	  --people $(IDP_DIR)/people.json --key-dir $(IDP_DIR) --client-id yiwang-demo \
 	  --redirect-uri $(YIWANG_BASE_URL)/login/oidc/callback/ --post-logout-uri $(YIWANG_BASE_URL)/ & idp=$$!; \
 	trap 'kill $$idp 2>/dev/null' EXIT INT TERM; \
 	YIWANG_OIDC_ISSUER=http://127.0.0.1:$(IDP_PORT) YIWANG_OIDC_CLIENT_ID=yiwang-demo \

@@ -15,10 +15,10 @@ on joserfc (JWS/JWK) and Authlib (PKCE) over the standard library's HTTP server,
     GET  /end_session                         RP-initiated logout (id_token_hint,
                                               post_logout_redirect_uri, state)
 
-Run it (``make demo`` does):
+Run it (``make demo`` does; the client secret in ``PROVINCIAL_IDP_CLIENT_SECRET``):
 
     python -m yiwang.provincial_idp --port 8010 --people var/provincial_idp/people.json \\
-        --client-id yiwang --client-secret SECRET \\
+        --client-id yiwang \\
         --redirect-uri http://127.0.0.1:8000/login/oidc/callback/ --post-logout-uri http://127.0.0.1:8000/
 
 People file: ``{"people": [{"name", "id_number", "trust_level", "phone_number"?, "sub"?,
@@ -37,6 +37,7 @@ import base64
 import hashlib
 import html
 import json
+import os
 import secrets
 import threading
 import time
@@ -518,7 +519,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--issuer", default=None, help="public issuer URL (default http://HOST:PORT)")
     parser.add_argument("--people", type=Path, required=True, help="JSON file of the demo people")
     parser.add_argument("--client-id", default="yiwang")
-    parser.add_argument("--client-secret", required=True)
+    parser.add_argument(
+        "--client-secret",
+        default=os.environ.get("PROVINCIAL_IDP_CLIENT_SECRET"),
+        help="default $PROVINCIAL_IDP_CLIENT_SECRET (keeps it out of the process list)",
+    )
     parser.add_argument(
         "--redirect-uri", action="append", default=[], help="registered callback (repeatable)"
     )
@@ -526,6 +531,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--key-dir", type=Path, default=None, help="where the signing keys are kept")
     parser.add_argument("--rotate", action="store_true", help="add a new signing key before serving")
     args = parser.parse_args(argv)
+    if not args.client_secret:
+        parser.error("a client secret is needed (--client-secret or PROVINCIAL_IDP_CLIENT_SECRET)")
     people = json.loads(args.people.read_text())["people"]
     idp = ProvincialIdP(
         people=people,
