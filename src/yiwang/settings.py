@@ -349,6 +349,13 @@ YIWANG_OIDC_PHONE_CLAIM = env("YIWANG_OIDC_PHONE_CLAIM", "phone_number", "Claim 
 YIWANG_OIDC_TRUST_CLAIM = env(
     "YIWANG_OIDC_TRUST_CLAIM", "trust_level", "Claim carrying the provider's trust level (2–5)"
 )
+YIWANG_OIDC_MATCH_MIN_TRUST = int(
+    env(
+        "YIWANG_OIDC_MATCH_MIN_TRUST",
+        "3",
+        "Lowest provider trust level whose ID number may link to or open an account (3 = 核验过)",
+    )
+)
 YIWANG_OIDC_JWKS_TTL = int(
     env("YIWANG_OIDC_JWKS_TTL", "3600", "Seconds the provider's discovery and keys are cached")
 )

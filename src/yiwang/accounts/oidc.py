@@ -10,7 +10,9 @@ signatures and claims):
    verifies the ID token — signature by the provider's published keys, `iss`, `aud`, `exp`/`iat`
    with YIWANG_OIDC_LEEWAY, `nonce` — reads the userinfo (same `sub`), and finds the account:
    the (issuer, sub) link; else the ID-number claim's lookup hash → an existing person account
-   (then linked); else a new person account (no password: it logs in only through the provider).
+   (then linked); else a new person account (no password: it logs in only through the provider)
+   — both only for a claimed trust level of at least YIWANG_OIDC_MATCH_MIN_TRUST (3: the ID
+   number was checked against the population database; a self-declared one links nothing).
    The account's trust level is raised to the provider's claim (2–5), never lowered (a level
    earned at a hall stays). One transaction; one LoginAttempt row (channel 统一身份认证) for
    every outcome, the failures counting towards the per-address throttle.
@@ -260,6 +262,14 @@ def account_for_claims(*, issuer: str, claims: dict) -> User:
     if link is not None:
         user = link.user
     else:
+        if trust < settings.YIWANG_OIDC_MATCH_MIN_TRUST:
+            # a self-declared ID number proves nothing: it may neither take over an account with
+            # that number nor claim the number for a new one (the real holder could not register)
+            raise OidcError(
+                "您的统一身份认证账户尚未完成实名核验，无法关联或开通本平台账户；"
+                "请先在统一身份认证平台完成实名认证，或使用账号密码登录",
+                code="oidc_trust_too_low",
+            )
         raw = claims.get(settings.YIWANG_OIDC_ID_NUMBER_CLAIM)
         if not raw:
             raise OidcError("统一身份认证未提供身份证号码，无法确认账户", code="oidc_no_id_number")

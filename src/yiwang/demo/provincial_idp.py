@@ -1,7 +1,8 @@
 """The demo people as the demo provincial OpenID Connect provider (yiwang/provincial_idp.py) knows
 them: the two demo citizens with the same ID numbers as their Yiwang accounts (a first unified
 login links the account by the ID number's lookup hash and raises its trust level), and one person
-with no Yiwang account yet (a first unified login opens one). `make demo` writes this file with
+with no Yiwang account yet (a first unified login opens one), and one whose provincial account is
+only self-declared (level 2: refused, the number proves nothing). `make demo` writes this file with
 `yiwang demo_idp_people` and starts the provider with it — a stand-in, clearly marked, never a
 real identity provider."""
 
@@ -43,5 +44,16 @@ def idp_people() -> list[dict]:
             "trust_level": 3,
             "phone_number": "13871009999",
             "note": "尚无本平台账户：首次登录时自动开通",
+        },
+        {
+            "name": "刘强",
+            "id_number": ric_make(
+                seed="yiwang-demo:provincial-self-declared",
+                region_code="420106",
+                birth=date(1979, 4, 4),
+                female=False,
+            ),
+            "trust_level": 2,
+            "note": "仅自行注册（二级，身份证号未经核验）：不能关联或开通本平台账户",
         },
     ]

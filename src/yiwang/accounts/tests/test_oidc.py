@@ -25,6 +25,7 @@ SECRET = "test-client-secret"
 BASE = "http://testserver"
 ZHANG = make_ric(born=dt.date(1985, 5, 20), serial=311)
 LI = make_ric(born=dt.date(1990, 2, 2), serial=422)
+ZHAO = make_ric(born=dt.date(1970, 7, 7), serial=533)
 
 
 @pytest.fixture
@@ -33,6 +34,7 @@ def idp(settings, db):
         people=[
             {"name": "张三", "id_number": ZHANG, "trust_level": 4, "phone_number": "13800138000"},
             {"name": "李四", "id_number": LI, "trust_level": 3},
+            {"name": "赵五", "id_number": ZHAO, "trust_level": 2},
         ],
         clients=[Client("yiwang", SECRET, [f"{BASE}/login/oidc/callback/"], [f"{BASE}/"])],
     ).start()
@@ -135,6 +137,16 @@ def test_trust_level_is_never_lowered(idp):
     existing.refresh_from_db()
     assert logged_in_as(browser) == existing and existing.trust_level == TrustLevel.CERTIFICATE
     assert OidcIdentity.objects.get(user=existing).trust_level == 3
+
+
+def test_self_declared_id_number_links_and_opens_nothing(idp):
+    victim = CitizenFactory(id_number=ZHAO, trust_level=TrustLevel.VERIFIED)
+    browser, r = login(idp, "赵五")  # the provider only has the number as its user typed it
+    assert r.status_code == 401 and "尚未完成实名核验" in r.content.decode()
+    assert logged_in_as(browser) is None and not OidcIdentity.objects.exists()
+    victim.delete()
+    _, r = login(idp, "赵五")
+    assert r.status_code == 401 and not User.objects.filter(id_number_hash=id_number_hash(ZHAO)).exists()
 
 
 def test_login_page_offers_the_button_only_when_configured(idp, settings):
