@@ -50,7 +50,7 @@ def idp_people() -> list[dict]:
             "id_number": ric_make(
                 seed="yiwang-demo:provincial-self-declared",
                 region_code="420106",
-                birth=date(1979, 4, 4),
+                birth=date(1987, 4, 4),
                 female=False,
             ),
             "trust_level": 2,
