@@ -148,14 +148,19 @@ class OidcIdentity(models.Model):
         return f"{self.issuer} {self.subject}"
 
 
-class UnlockCode(models.Model):
-    """A one-time code sent to the account holder's phone to lift a login lock (second factor)."""
+class OneTimeCode(models.Model):
+    """A 6-digit one-time code sent to the account holder's phone (and inbox): the second factor
+    that lifts a login lock (`purpose` "unlock") or logs a person in at a kiosk by ID number
+    ("kiosk-login:<terminal>"). Stored as a keyed hash; one use, five tries, a short life; a new
+    code for the same purpose retires the old one."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField("用途", max_length=64, default="unlock")
     code_hash = models.CharField(max_length=64)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     tries = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
-        verbose_name = verbose_name_plural = "解锁验证码"
+        verbose_name = verbose_name_plural = "一次性验证码"
+        indexes = [models.Index(fields=["user", "purpose"], name="one_time_code_purpose")]

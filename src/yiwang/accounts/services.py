@@ -24,9 +24,9 @@ from .models import (
     LoginAttempt,
     LoginChannel,
     LoginOutcome,
+    OneTimeCode,
     PersonalDataView,
     TrustLevel,
-    UnlockCode,
     User,
 )
 
@@ -254,44 +254,59 @@ def login_lock_lift(*, user: User, by: User | None = None) -> None:
     )
 
 
+ONE_TIME_CODE_TRIES = 5
 UNLOCK_CODE_TTL = timedelta(minutes=10)
-UNLOCK_CODE_TRIES = 5
 
 
 @transaction.atomic
-def unlock_code_issue(*, user: User) -> str | None:
-    """A 6-digit code for the holder of a locked account with a phone on record (the caller sends
-    it by SMS through the notifications app); None if there is nothing to send."""
-    if not user.phone or login_locked_until(username=user.username) is None:
-        return None
+def one_time_code_issue(*, user: User, purpose: str, ttl: timedelta) -> str:
+    """A fresh 6-digit code for `purpose` (the caller sends it through the notifications app);
+    any unused code of the same purpose is retired."""
     code = f"{secrets.randbelow(10**6):06d}"
-    UnlockCode.objects.filter(user=user, used_at__isnull=True).update(used_at=timezone.now())
-    UnlockCode.objects.create(
+    now = timezone.now()
+    OneTimeCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(used_at=now)
+    OneTimeCode.objects.create(
         user=user,
-        code_hash=keys.lookup_hash(code, kind="unlock"),
-        expires_at=timezone.now() + UNLOCK_CODE_TTL,
+        purpose=purpose,
+        code_hash=keys.lookup_hash(code, kind="one-time-code"),
+        expires_at=now + ttl,
     )
     return code
+
+
+@transaction.atomic
+def one_time_code_use(*, user: User, purpose: str, code: str) -> bool:
+    """True if `code` is the live code of `purpose` (then it is spent); a wrong code counts one of
+    the five tries. The row is locked, so two concurrent guesses cannot both get a fresh try."""
+    row = (
+        OneTimeCode.objects.select_for_update()
+        .filter(user=user, purpose=purpose, used_at__isnull=True, expires_at__gt=timezone.now())
+        .order_by("-id")
+        .first()
+    )
+    if row is None or row.tries >= ONE_TIME_CODE_TRIES:
+        return False
+    if not secrets.compare_digest(row.code_hash, keys.lookup_hash(code.strip(), kind="one-time-code")):
+        OneTimeCode.objects.filter(pk=row.pk).update(tries=row.tries + 1)
+        return False
+    OneTimeCode.objects.filter(pk=row.pk).update(used_at=timezone.now())
+    return True
+
+
+def unlock_code_issue(*, user: User) -> str | None:
+    """A code for the holder of a locked account with a phone on record (the caller sends it by
+    SMS); None if there is nothing to send."""
+    if not user.phone or login_locked_until(username=user.username) is None:
+        return None
+    return one_time_code_issue(user=user, purpose="unlock", ttl=UNLOCK_CODE_TTL)
 
 
 @transaction.atomic
 def login_unlock(*, username: str, code: str) -> bool:
     """The holder lifts the lock with the code: True if it matched (one use, five tries)."""
     user = User.objects.filter(username=username).first()
-    if user is None:
+    if user is None or not one_time_code_use(user=user, purpose="unlock", code=code):
         return False
-    row = (
-        UnlockCode.objects.select_for_update()
-        .filter(user=user, used_at__isnull=True, expires_at__gt=timezone.now())
-        .order_by("-id")
-        .first()
-    )
-    if row is None or row.tries >= UNLOCK_CODE_TRIES:
-        return False
-    if not secrets.compare_digest(row.code_hash, keys.lookup_hash(code.strip(), kind="unlock")):
-        UnlockCode.objects.filter(pk=row.pk).update(tries=row.tries + 1)
-        return False
-    UnlockCode.objects.filter(pk=row.pk).update(used_at=timezone.now())
     login_lock_lift(user=user)
     return True
 

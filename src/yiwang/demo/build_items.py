@@ -1689,13 +1689,7 @@ item(
     res=[("离婚证", "10")],
     cooling=(30, 30),  # 《民法典》§1077: 30 days to withdraw, then 30 days to confirm (calendar days)
     form=[*MARRIAGE_FORM, "application.remarks:离婚协议要点:2000"],
-    sp=[
-        {
-            "kind": "2",
-            "name": "离婚冷静期（三十日）及申请发给离婚证期间（三十日）",
-            "basis": "《中华人民共和国民法典》第一千零七十七条",
-        }
-    ],
+    # no declared special procedure: the cooling-off period is the real procedure above
     online={**ONLINE_ONCE, "online_depth": ["1", "2"], "online_grade": "Ⅰ"},
     scope="全国",
     **MARRIAGE_REGISTRARS,

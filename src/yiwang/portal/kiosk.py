@@ -6,7 +6,7 @@
   out: the session belongs to the people who use the kiosk.
 - People log in by scanning their 电子身份码 (checked once by `identity.code_verify`, the terminal's
   device account as verifier) or by ID card number and a one-time code sent to the phone they
-  registered (5 minutes, 5 tries, in the shared cache). Only persons and companies log in here.
+  registered (5 minutes, 5 tries: the accounts one-time codes). Only persons and companies log in here.
 - Idle timeout (`YIWANG_KIOSK_IDLE_SECONDS`, default 120): the page warns, then posts to
   `/kiosk/logout/`, which ends the session and reloads a blank page (everything typed is gone);
   the server also ends a kiosk session idle longer than that.
@@ -18,21 +18,19 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 import time
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import login, logout
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from yiwang.accounts.models import AccountKind, User
-from yiwang.accounts.services import id_number_hash
+from yiwang.accounts.services import id_number_hash, one_time_code_issue, one_time_code_use
 from yiwang.cases import selectors as case_selectors
 from yiwang.cases.presenters import case_summary
 from yiwang.catalog.models import ItemVersion, VersionStatus
@@ -50,8 +48,7 @@ from yiwang.notifications.services import notification_send
 SESSION_TERMINAL = "kiosk_terminal"
 SESSION_SEEN = "kiosk_seen"
 SESSION_OTP = "kiosk_otp"
-OTP_TTL = 300
-OTP_TRIES = 5
+OTP_TTL = timedelta(minutes=5)  # one use, five tries: accounts.services.one_time_code_use
 CROSS_CITY_NONE = {"", "无"}
 
 
@@ -210,12 +207,8 @@ def kiosk_login(request: HttpRequest, terminal: Terminal) -> HttpResponse:
     )
 
 
-def _otp_key(terminal: Terminal, user_id: int) -> str:
-    return f"kiosk-otp:{terminal.pk}:{user_id}"
-
-
-def _otp_hash(code: str) -> str:
-    return hashlib.sha256(f"{settings.SECRET_KEY}:{code}".encode()).hexdigest()
+def _otp_purpose(terminal: Terminal) -> str:
+    return f"kiosk-login:{terminal.pk}"
 
 
 @kiosk_view
@@ -236,8 +229,7 @@ def kiosk_login_code(request: HttpRequest, terminal: Terminal) -> HttpResponse:
             id_number_hash=id_number_hash(raw), kind=AccountKind.PERSON, is_active=True
         ).first()
         if person is not None and person.phone:
-            otp = f"{secrets.randbelow(10**6):06d}"
-            cache.set(_otp_key(terminal, person.pk), {"h": _otp_hash(otp), "tries": 0}, OTP_TTL)
+            otp = one_time_code_issue(user=person, purpose=_otp_purpose(terminal), ttl=OTP_TTL)
             notification_send(
                 event_kind="kiosk.login_code",
                 recipient=person,
@@ -254,19 +246,9 @@ def kiosk_login_code(request: HttpRequest, terminal: Terminal) -> HttpResponse:
         pending = request.session.get(SESSION_OTP) or {}
         person_id = pending.get("person")
         code = (request.POST.get("code") or "").strip()
-        state = cache.get(_otp_key(terminal, person_id)) if person_id else None
-        ok = False
-        if state and state["tries"] < OTP_TRIES:
-            ok = hmac.compare_digest(state["h"], _otp_hash(code))
-            if ok:
-                cache.delete(_otp_key(terminal, person_id))
-            else:
-                state["tries"] += 1
-                cache.set(_otp_key(terminal, person_id), state, OTP_TTL)
-        if ok:
-            person = User.objects.filter(pk=person_id, is_active=True).first()
-            if person is not None:
-                return _login_person(request, terminal, person)
+        person = User.objects.filter(pk=person_id, is_active=True).first() if person_id else None
+        if person is not None and one_time_code_use(user=person, purpose=_otp_purpose(terminal), code=code):
+            return _login_person(request, terminal, person)
         ctx.update(error="验证码错误或已过期", sent=bool(pending), masked=pending.get("masked", ""))
         status = 422
     return _page(request, "portal/kiosk/login_code.html", ctx, status)

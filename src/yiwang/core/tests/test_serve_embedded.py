@@ -1,4 +1,4 @@
-"""`yiwang serve_embedded` (what `make demo` runs): a real gunicorn and a real Celery worker on the
+"""`yiwang serve_embedded` (what `make demo` runs): a real uvicorn (ASGI, no Server banner) and a real Celery worker on the
 SQLite broker, started as subprocesses on loopback; a task sent through the broker is executed,
 and SIGTERM stops everything."""
 
@@ -49,6 +49,7 @@ def test_embedded_server_serves_and_runs_tasks(tmp_path):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
+    served: dict[str, str] = {}
     try:
 
         def up() -> bool:
@@ -56,11 +57,14 @@ def test_embedded_server_serves_and_runs_tasks(tmp_path):
                 with urllib.request.urlopen(
                     f"http://127.0.0.1:{port}/api/v1/calendar/due-date?start=2026-11-02&days=5", timeout=2
                 ) as r:
+                    served.update(r.headers.items())
                     return r.status == 200 and b"2026-11-09" in r.read()
             except OSError:
                 return False
 
         assert _wait_for(up, 60), (tmp_path / "serve.log").read_text()[-3000:]
+        # no product banner (uvicorn's own `server: uvicorn` is switched off)
+        assert "server" not in {k.lower() for k in served}, served
         logtext = lambda: (tmp_path / "serve.log").read_text()  # noqa: E731
         assert _wait_for(lambda: "ready." in logtext(), 60), logtext()[-3000:]
         subprocess.run(

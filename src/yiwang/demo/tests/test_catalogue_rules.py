@@ -118,9 +118,16 @@ def rule_marriage(row):
     if row["exercise_levels"] != ["4"] or set(row["halls"]) != DISTRICT_HALLS:
         return "县级民政部门（各区婚姻登记处）登记"
     if row["name"] == "内地居民离婚登记":
-        cooling = [p for p in row["special_procedures"] if "冷静期" in p["name"]]
-        if row["case_kind"] != "2" or not cooling or "第一千零七十七条" not in cooling[0]["basis"]:
-            return "离婚：承诺件，离婚冷静期（民法典第一千零七十七条）"
+        # the cooling-off period is the real procedure (cases.services.procedures), not a
+        # declared special procedure beside it (that would pause the clock a second time)
+        declared = [p for p in row["special_procedures"] if "冷静期" in p["name"]]
+        if (
+            row["case_kind"] != "2"
+            or (row["cooling_off_days"], row["confirm_days"]) != (30, 30)
+            or declared
+            or "民法典" not in row["legal_basis"]
+        ):
+            return "离婚：承诺件，离婚冷静期 30 日及确认期 30 日（民法典第一千零七十七条）"
         if not DIVORCE_MAX_WORKING_DAYS <= row["promised_limit_days"] <= row["statutory_limit_days"]:
             return "离婚：承诺时限覆盖冷静期和申请发证期间（60 个自然日）"
 

@@ -64,6 +64,7 @@ class Command(BaseCommand):
                     "off",
                     "--timeout-graceful-shutdown",
                     "5",
+                    "--no-server-header",  # no product/version banner for scanners
                 ],
                 env=env,
             )
