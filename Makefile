@@ -15,6 +15,9 @@ endif
 export YIWANG_HOME ?= $(CURDIR)/var
 export YIWANG_CITY := $(CITY)
 export YIWANG_BASE_URL ?= http://127.0.0.1:$(PORT)
+# the demo provincial OpenID Connect provider (统一身份认证, yiwang/provincial_idp.py) `make demo` starts
+IDP_PORT ?= $(shell echo $$(($(PORT) + 10)))
+IDP_DIR = $(YIWANG_HOME)/provincial_idp
 
 .PHONY: demo pair test install install-dev lint serve bench clean
 
@@ -33,13 +36,21 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
-## demo: set up the embedded database with demo data and serve on 127.0.0.1:$(PORT) with worker and scheduler
+## demo: set up the embedded database with demo data and serve on 127.0.0.1:$(PORT) with worker and scheduler,
+## beside a demo provincial OpenID Connect provider on 127.0.0.1:$(IDP_PORT) (统一身份认证登录, demo people only)
 demo: install
 	$(BIN)/yiwang migrate --no-input
 	$(BIN)/yiwang createcachetable
 	$(BIN)/yiwang collectstatic --no-input --verbosity 0
 	$(BIN)/yiwang demo_load
-	$(BIN)/yiwang serve_embedded --port $(PORT)
+	$(BIN)/yiwang demo_idp_people --out $(IDP_DIR)/people.json
+	@secret=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(24))'); \
+	PROVINCIAL_IDP_CLIENT_SECRET="$$secret" $(BIN)/python -m yiwang.provincial_idp --port $(IDP_PORT) \
+	  --people $(IDP_DIR)/people.json --key-dir $(IDP_DIR) --client-id yiwang-demo \
+	  --redirect-uri $(YIWANG_BASE_URL)/login/oidc/callback/ --post-logout-uri $(YIWANG_BASE_URL)/ & idp=$$!; \
+	trap 'kill $$idp 2>/dev/null' EXIT INT TERM; \
+	YIWANG_OIDC_ISSUER=http://127.0.0.1:$(IDP_PORT) YIWANG_OIDC_CLIENT_ID=yiwang-demo \
+	YIWANG_OIDC_CLIENT_SECRET="$$secret" $(BIN)/yiwang serve_embedded --port $(PORT)
 
 ## pair: exchange keys between the first city (./var, port 8000) and CITY (./var-CITY, PORT), both set up by `make demo`
 FIRST_CITY := YIWANG_HOME=$(CURDIR)/var YIWANG_CITY=420100 YIWANG_BASE_URL=http://127.0.0.1:8000 YIWANG_LEDGER_ORIGIN=yiwang.example/ledger YIWANG_LEDGER_WITNESS_NAME=yiwang.example/witness

@@ -8,6 +8,7 @@ CELERY_BROKER_URL (Redis or RabbitMQ), YIWANG_STORAGE=s3. `.env.example` lists e
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 
@@ -330,6 +331,43 @@ LOGIN_ADDRESS_FAILURES = int(
     )
 )
 AUTHENTICATION_BACKENDS = ["yiwang.accounts.auth.ThrottledBackend"]
+
+# --- Unified identity: an external OpenID Connect provider (accounts/oidc.py, docs/integration.md) ---
+YIWANG_OIDC_ISSUER = env(
+    "YIWANG_OIDC_ISSUER",
+    "",
+    "Issuer URL of the provincial OpenID Connect provider; empty = no 统一身份认证登录",
+)
+YIWANG_OIDC_CLIENT_ID = env("YIWANG_OIDC_CLIENT_ID", "", "Client id this platform is registered under")
+YIWANG_OIDC_CLIENT_SECRET = env("YIWANG_OIDC_CLIENT_SECRET", "", "Client secret (client_secret_basic)")
+YIWANG_OIDC_SCOPES = env("YIWANG_OIDC_SCOPES", "openid profile", "Scopes asked for (openid is required)")
+YIWANG_OIDC_ID_NUMBER_CLAIM = env(
+    "YIWANG_OIDC_ID_NUMBER_CLAIM", "id_number", "Claim carrying the 居民身份证号码"
+)
+YIWANG_OIDC_NAME_CLAIM = env("YIWANG_OIDC_NAME_CLAIM", "name", "Claim carrying the person's name")
+YIWANG_OIDC_PHONE_CLAIM = env("YIWANG_OIDC_PHONE_CLAIM", "phone_number", "Claim carrying the mobile number")
+YIWANG_OIDC_TRUST_CLAIM = env(
+    "YIWANG_OIDC_TRUST_CLAIM", "trust_level", "Claim carrying the provider's trust level (2–5)"
+)
+YIWANG_OIDC_MATCH_MIN_TRUST = int(
+    env(
+        "YIWANG_OIDC_MATCH_MIN_TRUST",
+        "3",
+        "Lowest provider trust level whose ID number may link to or open an account (3 = 核验过)",
+    )
+)
+YIWANG_OIDC_JWKS_TTL = int(
+    env("YIWANG_OIDC_JWKS_TTL", "3600", "Seconds the provider's discovery and keys are cached")
+)
+YIWANG_OIDC_TIMEOUT = float(env("YIWANG_OIDC_TIMEOUT", "10", "Seconds to wait for the provider"))
+YIWANG_OIDC_LEEWAY = int(env("YIWANG_OIDC_LEEWAY", "60", "Clock skew in seconds allowed on token times"))
+YIWANG_OIDC_ALGORITHMS = env(
+    "YIWANG_OIDC_ALGORITHMS", "RS256,ES256,PS256", "ID token signature algorithms accepted"
+)
+if YIWANG_OIDC_ISSUER:
+    # the login and logout forms redirect to the provider: the CSP's form-action covers redirects
+    _oidc = urlsplit(YIWANG_OIDC_ISSUER)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(f"{_oidc.scheme}://{_oidc.netloc}")
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 8 * 3600
 

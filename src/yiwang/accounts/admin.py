@@ -6,7 +6,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from yiwang.core.masking import mask_id_number, mask_phone
 
 from . import services
-from .models import LoginAttempt, PersonalDataView, User
+from .models import LoginAttempt, OidcIdentity, PersonalDataView, User
 
 
 @admin.register(User)
@@ -69,6 +69,20 @@ class PersonalDataViewAdmin(admin.ModelAdmin):
 class LoginAttemptAdmin(PersonalDataViewAdmin):
     list_display = ["at", "channel", "user", "ip", "outcome", "lifted_by"]
     list_filter = ["channel", "outcome"]
+
+
+@admin.register(OidcIdentity)
+class OidcIdentityAdmin(admin.ModelAdmin):
+    """Links to the provincial unified identity (统一身份认证); made by logins only. Deleting one
+    unlinks: the next provincial login matches the account again by its ID number."""
+
+    list_display = ["user", "issuer", "trust_level", "created_at", "last_login_at"]
+    list_filter = ["issuer", "trust_level"]
+    search_fields = ["user__username", "user__display_name"]
+    readonly_fields = ["issuer", "subject", "user", "trust_level", "created_at", "last_login_at"]
+
+    def has_add_permission(self, request):
+        return False
 
 
 class ThrottledAdminLoginForm(AdminAuthenticationForm):

@@ -97,6 +97,7 @@ class LoginChannel(models.TextChoices):
     PAGE = "page", "网页登录"
     API = "api", "接口令牌"
     ADMIN = "admin", "管理后台"
+    OIDC = "oidc", "统一身份认证"
     OTHER = "other", "其他"
 
 
@@ -123,6 +124,28 @@ class LoginAttempt(models.Model):
             models.Index(fields=["login_hash", "at"], name="login_attempt_account"),
             models.Index(fields=["ip", "at"], name="login_attempt_address"),
         ]
+
+
+class OidcIdentity(models.Model):
+    """An account's identity at an external OpenID Connect provider (统一身份认证): the provider's
+    issuer and its stable subject for the person. Found first on every provincial login; made
+    when a login is matched to (or creates) an account by the ID number's lookup hash."""
+
+    issuer = models.CharField("签发方", max_length=200)
+    subject = models.CharField("用户标识（sub）", max_length=255)
+    user = models.ForeignKey(
+        User, verbose_name="账户", on_delete=models.CASCADE, related_name="oidc_identities"
+    )
+    trust_level = models.PositiveSmallIntegerField("最近一次的可信等级", null=True, blank=True)
+    created_at = models.DateTimeField("关联时间")
+    last_login_at = models.DateTimeField("最近登录", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "统一身份认证关联"
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="oidc_identity_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.issuer} {self.subject}"
 
 
 class OneTimeCode(models.Model):

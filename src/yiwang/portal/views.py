@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from yiwang.accounts import oidc
 from yiwang.accounts import services as accounts
 from yiwang.accounts.decorators import applicant_required, is_staff
 from yiwang.accounts.selectors import profile_elements
@@ -116,13 +117,47 @@ def login_view(request: HttpRequest) -> HttpResponse:
             ctx["throttled"] = exc.status == 429
             status = exc.status
         else:
-            login(request, user)
-            response = redirect(next_url or ("workbench:queue" if is_staff(user) else "portal:my_cases"))
-            saved = portal_services.account_prefs(user)  # the settings follow the person
-            if saved is not None:
-                _prefs_cookies(response, saved)
-            return response
-    return render(request, "portal/login.html", ctx, status=status)
+            return _logged_in(request, user, next_url)
+    return _login_page(request, ctx, status)
+
+
+def _login_page(request: HttpRequest, ctx: dict, status: int = 200) -> HttpResponse:
+    return render(request, "portal/login.html", {**ctx, "oidc_enabled": oidc.enabled()}, status=status)
+
+
+def _logged_in(request: HttpRequest, user, next_url: str | None) -> HttpResponse:
+    login(request, user, backend=settings.AUTHENTICATION_BACKENDS[0])
+    response = redirect(next_url or ("workbench:queue" if is_staff(user) else "portal:my_cases"))
+    saved = portal_services.account_prefs(user)  # the settings follow the person
+    if saved is not None:
+        _prefs_cookies(response, saved)
+    return response
+
+
+@require_POST
+def oidc_login(request: HttpRequest) -> HttpResponse:
+    """统一身份认证登录: off to the provincial provider (accounts.oidc), back at `oidc_callback`."""
+    next_url = _safe_next(request, request.POST.get("next")) or ""
+    try:
+        return redirect(oidc.login_begin(request=request, next_url=next_url))
+    except DomainError as exc:
+        ctx = {"next": next_url, "username": "", "error": exc.message}
+        return _login_page(request, ctx, exc.status)
+
+
+@require_GET
+def oidc_callback(request: HttpRequest) -> HttpResponse:
+    params = {k: request.GET.get(k, "")[:4096] for k in ("code", "state", "error")}
+    try:
+        user, next_url = oidc.login_complete(request=request, params=params)
+    except DomainError as exc:
+        ctx = {"next": "", "username": "", "error": exc.message, "throttled": exc.status == 429}
+        return _login_page(request, ctx, exc.status)
+    # login() keeps the session's data when nobody was logged in; another account's would go
+    sealed = request.session.get(oidc.ID_TOKEN_KEY)
+    response = _logged_in(request, user, _safe_next(request, next_url))
+    request.session[oidc.ID_TOKEN_KEY] = sealed
+    return response
 
 
 def login_unlock_view(request: HttpRequest) -> HttpResponse:
@@ -152,9 +187,12 @@ def login_unlock_view(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 def logout_view(request: HttpRequest) -> HttpResponse:
+    id_token = oidc.id_token_recall(request=request)
     logout(request)
     messages.success(request, "您已安全退出")
-    return redirect("portal:home")
+    # logged in through the provincial provider: end that session too, then come back home
+    provider_logout = oidc.logout_url(id_token=id_token, return_to=settings.YIWANG_BASE_URL.rstrip("/") + "/")
+    return redirect(provider_logout or "portal:home")
 
 
 # --- catalogue -------------------------------------------------------------------------------
