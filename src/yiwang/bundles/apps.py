@@ -10,7 +10,8 @@ class BundlesConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.cases import followers
 
-        from . import services
+        from . import kinds, services
 
+        kinds.register()  # the messages of 一件事
         followers.register("bundles", services.bundle_follow_case)
         services.ledger_register()

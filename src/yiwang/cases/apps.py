@@ -13,7 +13,7 @@ class CasesConfig(AppConfig):
 
         from . import kinds, ledgering, selectors, services
 
-        kinds.register()  # the messages of 容缺受理, 告知承诺制 and the 离婚冷静期
+        kinds.register()  # the applicant's case messages (category 办件进度)
         ledgering.register()  # how `yiwang ledger verify` re-derives case entries
         # Lower apps cause things to cases through their hooks (docs/architecture.md, "The layers"):
         # a department's or region's successor takes over its open cases; a calendar notice

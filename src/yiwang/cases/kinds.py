@@ -1,15 +1,142 @@
-"""The applicant's messages of 容缺受理, 告知承诺制 and the 离婚冷静期 (notification kinds of the
-case category, registered from `CasesConfig.ready`). Each notice of these procedures is one
+"""The applicant's case messages, in Chinese (the 办件进度 category and its kinds, registered from
+`CasesConfig.ready`; cases/messages.py sends them): the notices of 《行政许可法》 (受理, 补正,
+不予受理, 特别程序, 延期, 决定, 办结 — wording follows the notices) and those of 容缺受理,
+告知承诺制 and the 离婚冷静期. Each notice of these procedures is one
 message keyed by the notice number (cases/messages.py); the reminder and the commitment receipt
 are messages without a notice, keyed by the case and the material or commitment."""
 
 from __future__ import annotations
 
-from yiwang.notifications.kinds import EventKind, kind_register
+from yiwang.notifications.kinds import Category, EventKind, category_register, kind_register
 
 _ITEM = "您申请的“{{ item }}”（办件编号 {{ number }}）"
+_AGENCY = "{% if department %}{{ department }}{% else %}本机关{% endif %}"
+# The remedy named on the decision (cases: organizations.selectors.department_remedy), or the
+# general sentence when the caller gives none.
+_REMEDY = (
+    "{% if review_body %}如不服本决定，可以自收到本决定之日起{{ review_days }}日内向{{ review_body }}"
+    "申请行政复议，或者自收到本决定之日起{{ litigation_months }}个月内依法向{{ court }}提起行政诉讼。"
+    "{% else %}如不服本决定，可以依法申请行政复议或者提起行政诉讼。{% endif %}"
+)
+
+CATEGORY = Category("case", "办件进度", "受理、补齐补正、决定、办结等办件告知")
 
 KINDS = [
+    # --- the notices of 《行政许可法》 (legal notices: cannot be switched off) -----------------
+    EventKind(
+        kind="case.accepted",
+        category="case",
+        label="受理通知",
+        legal=True,
+        required=("number", "item"),
+        title="办件 {{ number }} 已受理",
+        body=(
+            "您提出的“{{ item }}”申请（办件编号 {{ number }}），经审查，申请材料齐全、符合法定形式，"
+            + _AGENCY
+            + "决定予以受理。{% if accepted_on %}受理日期：{{ accepted_on }}。{% endif %}"
+            "{% if due_date %}将在{% if limit_days %}{{ limit_days }}个工作日内（{{ due_date }}前）"
+            "{% else %}{{ due_date }}前{% endif %}作出决定，法定特别程序所需时间不计算在内。{% endif %}"
+            "受理通知书可在办件详情中查看。"
+        ),
+    ),
+    EventKind(
+        kind="case.supplement_requested",
+        category="case",
+        label="补齐补正告知",
+        legal=True,
+        required=("number", "item", "missing"),
+        title="办件 {{ number }} 需要补齐补正材料",
+        body=(
+            "您提出的“{{ item }}”申请（办件编号 {{ number }}），申请材料不齐全或者不符合法定形式，"
+            "请一次性补正以下内容：\n{% for m in missing %}{{ forloop.counter }}. {{ m }}\n{% endfor %}"
+            "{% if note %}说明：{{ note }}\n{% endif %}补正后将依法受理。补齐补正告知书可在办件详情中查看。"
+        ),
+    ),
+    EventKind(
+        kind="case.refused",
+        category="case",
+        label="不予受理通知",
+        legal=True,
+        required=("number", "item", "reason"),
+        title="办件 {{ number }} 不予受理",
+        body=(
+            "您提出的“{{ item }}”申请（办件编号 {{ number }}），经审查，"
+            + _AGENCY
+            + "决定不予受理。理由：{{ reason }}。"
+            "{% if competent_agency %}该申请事项依法不属于本机关职权范围，请向{{ competent_agency }}申请。{% endif %}"
+            + _REMEDY
+        ),
+    ),
+    EventKind(
+        kind="case.special_procedure",
+        category="case",
+        label="特别程序告知",
+        legal=True,
+        required=("number", "item", "procedure"),
+        title="办件 {{ number }} 进入特别程序：{{ procedure }}",
+        body=(
+            "您申请的“{{ item }}”（办件编号 {{ number }}）需进行{{ procedure }}"
+            "{% if basis %}，依据：{{ basis }}{% endif %}。"
+            "{% if expected_days %}预计所需时间{{ expected_days }}个工作日"
+            "{% if planned_end %}（预计于{{ planned_end }}前结束）{% endif %}。{% endif %}"
+            "特别程序所需时间不计算在办理期限内。特别程序告知书可在办件详情中查看。"
+        ),
+    ),
+    EventKind(
+        kind="case.extended",
+        category="case",
+        label="延长办理期限告知",
+        legal=True,
+        required=("number", "item", "reason", "due_date"),
+        title="办件 {{ number }} 办理期限已延长",
+        body=(
+            "您申请的“{{ item }}”（办件编号 {{ number }}）因{{ reason }}，经"
+            + _AGENCY
+            + "负责人批准，办理期限延长{% if days %}{{ days }}个工作日{% endif %}，"
+            "延长后办结期限为{{ due_date }}"
+            "{% if statutory_due_date %}（法定办结期限{{ statutory_due_date }}）{% endif %}。"
+            "延期告知书可在办件详情中查看。"
+        ),
+    ),
+    EventKind(
+        kind="case.decided",
+        category="case",
+        label="许可决定",
+        legal=True,
+        required=("number", "item", "decision"),
+        title=(
+            "办件 {{ number }} 已作出{% if decision_label %}{{ decision_label }}"
+            "{% elif decision == 'approve' %}准予许可{% else %}不予许可{% endif %}决定"
+        ),
+        body=(
+            "您提出的“{{ item }}”申请（办件编号 {{ number }}），经审查，"
+            "{% if decision == 'approve' %}符合法定条件，" + _AGENCY + "决定"
+            "{% if decision_label %}{{ decision_label }}{% else %}准予许可{% endif %}。"
+            "{% if note %}说明：{{ note }}。{% endif %}"
+            "{% else %}"
+            + _AGENCY
+            + "决定{% if decision_label %}{{ decision_label }}{% else %}不予许可{% endif %}。"
+            "理由：{{ reason }}。" + _REMEDY + "{% endif %}"
+            "决定书可在办件详情中查看。"
+        ),
+    ),
+    EventKind(
+        kind="case.completed",
+        category="case",
+        label="办结通知",
+        legal=True,
+        required=("number", "item", "decision"),
+        title="办件 {{ number }} 已办结",
+        body=(
+            "您申请的“{{ item }}”（办件编号 {{ number }}）已办结，办理结果："
+            "{% if decision_label %}{{ decision_label }}"
+            "{% elif decision == 'approve' %}准予许可{% elif decision == 'deny' %}不予许可"
+            "{% else %}{{ decision }}{% endif %}。"
+            "{% if licenses %}本次核发证照：{{ licenses|join:'、' }}。{% endif %}"
+            "{% if delivery %}结果送达方式：{{ delivery }}。{% endif %}办结通知书可在办件详情中查看。"
+        ),
+    ),
+    # --- 容缺受理, 告知承诺制, 离婚冷静期 ---------------------------------------------------------
     EventKind(
         kind="case.tolerance_accepted",
         category="case",
@@ -106,5 +233,6 @@ KINDS = [
 
 
 def register() -> None:
+    category_register(CATEGORY)
     for spec in KINDS:
         kind_register(spec)

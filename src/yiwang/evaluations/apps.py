@@ -24,7 +24,8 @@ class EvaluationsConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.cases import followers
 
-        from . import ledgering
+        from . import kinds, ledgering
 
+        kinds.register()  # the messages of 好差评
         ledgering.register()  # how `yiwang ledger verify` re-derives ratings and work-order steps
         followers.register("evaluations", invite_on_completion)

@@ -9,4 +9,4 @@ class NotificationsConfig(AppConfig):
     def ready(self) -> None:
         from . import checks, texts  # noqa: F401 - checks registers itself
 
-        texts.register()  # the event kinds of the apps below and beside (cases, bundles, ratings…)
+        texts.register()  # the account messages (each app above registers its own kinds)

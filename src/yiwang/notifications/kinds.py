@@ -5,8 +5,8 @@ Each kind names its category (what a person switches channels for), whether it i
 instance requires), whether it is time-critical (SMS sent even in quiet hours), the context keys a
 caller must give, and Chinese templates (Django template syntax, no autoescape: plain text).
 
-The kinds of the apps this app serves today live in `texts.py`; an app higher up registers its own
-in its `AppConfig.ready()`::
+The account kinds live in `texts.py` (accounts sits below this app); every other app registers its
+own category and kinds in its `AppConfig.ready()` (cases/kinds.py, halls/texts.py, …)::
 
     from yiwang.notifications.kinds import EventKind, kind_register
 
