@@ -242,7 +242,10 @@ def item_claim(
     problems = validation.row_structure_problems(row)
     if code and Item.objects.filter(code=code).exists():
         problems.append(("code", f"实施编码 {code} 已被其他事项使用"))
-    promised, statutory = implementation["promised_limit_days"], standard_item.standard.get("statutory_limit_days")
+    promised, statutory = (
+        implementation["promised_limit_days"],
+        standard_item.standard.get("statutory_limit_days"),
+    )
     if promised is not None and statutory is not None and promised > statutory and not problems:
         problems.append(("promised_limit_days", f"承诺办结时限不能超过法定办结时限（{statutory} 个工作日）"))
     if problems:
@@ -288,18 +291,28 @@ def claim_change_accept(*, change: ClaimChange, actor: User, valid_from: date | 
 
     change = _decide(change, actor, ChangeStatus.ACCEPTED)
     claim = ItemClaim.objects.select_for_update().get(pk=change.claim_id)
+    if change.after == claim.accepted_standard:  # e.g. a withdrawal: taken note of, no new version
+        claim.accepted_revision = change.revision
+        claim.save(update_fields=["accepted_revision"])
+        return change
     item = Item.objects.select_for_update().get(pk=claim.item_id)
     draft = ItemVersion.objects.filter(item=item, status=VersionStatus.DRAFT).first()
     in_force = ItemVersion.objects.filter(item=item, status=VersionStatus.PUBLISHED).exists()
     version = draft or item_version_draft(item=item)
     statutory = change.after.get("statutory_limit_days")
-    if statutory is not None and version.promised_limit_days is not None and version.promised_limit_days > statutory:
+    if (
+        statutory is not None
+        and version.promised_limit_days is not None
+        and version.promised_limit_days > statutory
+    ):
         raise ValidationFailed(
             f"省级将法定办结时限改为 {statutory} 个工作日，短于本事项的承诺办结时限"
             f"（{version.promised_limit_days} 个工作日）：请先在草稿版本中调整承诺时限再采纳",
             fields={"promised_limit_days": ["承诺办结时限不能超过法定办结时限"]},
         )
-    version = item_version_update(item_version=version, **{k: change.after[k] for k in province.STANDARD_FIELDS})
+    version = item_version_update(
+        item_version=version, **{k: change.after[k] for k in province.STANDARD_FIELDS}
+    )
     if draft is None and in_force:
         version = item_version_publish(item_version=version, valid_from=valid_from or today())
     change.item_version = version

@@ -485,7 +485,10 @@ class ItemClaim(models.Model):
         StandardItem, verbose_name="标准事项", on_delete=models.PROTECT, related_name="claims"
     )
     department = models.ForeignKey(
-        "organizations.Department", verbose_name="认领部门", on_delete=models.PROTECT, related_name="item_claims"
+        "organizations.Department",
+        verbose_name="认领部门",
+        on_delete=models.PROTECT,
+        related_name="item_claims",
     )
     item = models.OneToOneField(Item, verbose_name="实施事项", on_delete=models.PROTECT, related_name="claim")
     accepted_revision = models.PositiveIntegerField("已采纳的省级版本号")
@@ -518,7 +521,9 @@ class ClaimChange(models.Model):
     fields before (what the item carries) and after. Accepting makes a new item version; rejecting
     needs a reason. A newer provincial revision supersedes a change still pending."""
 
-    claim = models.ForeignKey(ItemClaim, verbose_name="认领", on_delete=models.CASCADE, related_name="changes")
+    claim = models.ForeignKey(
+        ItemClaim, verbose_name="认领", on_delete=models.CASCADE, related_name="changes"
+    )
     revision = models.PositiveIntegerField("省级版本号")
     before = models.JSONField("变更前")
     after = models.JSONField("变更后")
@@ -528,7 +533,12 @@ class ClaimChange(models.Model):
     )
     received_at = models.DateTimeField("接收时间", auto_now_add=True)
     decided_by = models.ForeignKey(
-        "accounts.User", verbose_name="处理人", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "accounts.User",
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     decided_at = models.DateTimeField("处理时间", null=True, blank=True)
     reason = models.TextField("拒绝理由", blank=True)

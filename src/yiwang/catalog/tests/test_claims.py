@@ -35,7 +35,9 @@ TODAY = date(2026, 12, 7)
 
 
 def _json(items) -> bytes:
-    return json.dumps({"code": 200, "data": {"list": items, "total": len(items)}}, ensure_ascii=False).encode()
+    return json.dumps(
+        {"code": 200, "data": {"list": items, "total": len(items)}}, ensure_ascii=False
+    ).encode()
 
 
 def _xlsx(items) -> bytes:
@@ -196,7 +198,9 @@ def test_a_provincial_change_is_a_diff_to_accept_into_a_new_version(world):
     v1 = _publish_claimed(claim)
 
     changed = copy.deepcopy(items)
-    changed[0].update(version=2, setBasis="《中华人民共和国行政许可法》第十二条", legalLimit=15, useLevel=["3"])
+    changed[0].update(
+        version=2, setBasis="《中华人民共和国行政许可法》第十二条", legalLimit=15, useLevel=["3"]
+    )
     changed[1].update(version=2, itemName=changed[1]["itemName"] + "（调整）")  # not claimed
     sync = claims.standard_file_import(data=_json(changed), kind="json")
     assert (sync.changed, sync.unchanged, sync.changes_raised) == (2, 1, 1)
