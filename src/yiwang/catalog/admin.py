@@ -16,7 +16,18 @@ from django.utils import timezone
 from yiwang.core.errors import DomainError
 
 from . import services
-from .models import CodeMapping, DataElement, Item, ItemVersion, Material, VersionStatus
+from .models import (
+    ClaimChange,
+    CodeMapping,
+    DataElement,
+    Item,
+    ItemClaim,
+    ItemVersion,
+    Material,
+    ProvinceSync,
+    StandardItem,
+    VersionStatus,
+)
 from .selectors import element_registry_clear
 
 
@@ -215,3 +226,44 @@ class CodeMappingAdmin(admin.ModelAdmin):
     list_display = ["system", "table", "local_code", "national_code", "note"]
     list_filter = ["system", "table"]
     search_fields = ["local_code", "national_code", "note"]
+
+
+# --- 事项认领 (read-only here: standard items come from the province, decisions from the pages) ------
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(StandardItem)
+class StandardItemAdmin(_ReadOnly):
+    list_display = ["basic_code", "name", "item_type", "revision", "withdrawn", "source"]
+    list_filter = ["source", "withdrawn", "item_type"]
+    search_fields = ["basic_code", "name"]
+
+
+@admin.register(ItemClaim)
+class ItemClaimAdmin(_ReadOnly):
+    list_display = ["standard_item", "department", "item", "accepted_revision", "claimed_at"]
+    list_select_related = ["standard_item", "department", "item"]
+    search_fields = ["standard_item__basic_code", "standard_item__name", "item__code"]
+
+
+@admin.register(ClaimChange)
+class ClaimChangeAdmin(_ReadOnly):
+    list_display = ["claim", "revision", "status", "received_at", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["claim__standard_item", "claim__department"]
+
+
+@admin.register(ProvinceSync)
+class ProvinceSyncAdmin(_ReadOnly):
+    list_display = ["started_at", "source", "via", "status", "received", "created", "changed", "error_code"]
+    list_filter = ["source", "via", "status"]

@@ -158,7 +158,7 @@ def province_sync(
     that lost the race applies nothing). A page that cannot be had or is not right stops the run
     with the cursor where it was; pages applied before it stay (status partial)."""
     system = system or province.source()
-    max_pages = max_pages or int(province._env_float("YIWANG_PROVINCE_MAX_PAGES", 50))
+    max_pages = max_pages or int(province.setting("MAX_PAGES"))
     ProvinceCursor.objects.get_or_create(source=system)
     start = ProvinceCursor.objects.get(source=system).cursor
     sync = ProvinceSync.objects.create(source=system, via="api", cursor_before=start, cursor_after=start)

@@ -14,21 +14,21 @@ since=<cursor>&limit=<n>` answered by `{"items": [...], "next_cursor": "...", "h
 Requests are signed by whatever the `catalog.province_request_signer` hook holds (`exchange`
 registers its RFC 9421 signer with the platform's key). Timeouts, refused connections and 5xx
 answers are retried with backoff; an oversized, malformed or non-200 answer is refused at once.
-Settings (environment): YIWANG_PROVINCE_URL, YIWANG_PROVINCE_SOURCE ("province"),
-YIWANG_PROVINCE_TIMEOUT (5 s), YIWANG_PROVINCE_RETRIES (2), YIWANG_PROVINCE_BACKOFF (0.2 s),
-YIWANG_PROVINCE_MAX_RESPONSE (1048576 bytes), YIWANG_PROVINCE_PAGE_SIZE (200),
-YIWANG_PROVINCE_MAX_PAGES (50 a run)."""
+Settings (settings.py, from the environment): YIWANG_PROVINCE_URL, _SOURCE ("province"),
+_TIMEOUT (5 s), _RETRIES (2), _BACKOFF (0.2 s), _MAX_RESPONSE (1048576 bytes), _PAGE_SIZE (200),
+_MAX_PAGES (50 a run)."""
 
 from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import time
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
+
+from django.conf import settings
 
 from . import validation
 from .hooks import province_request_signer
@@ -73,15 +73,13 @@ _BY_JSON = {j: (k, kind) for k, j, _, kind in FIELDS}
 _BY_HEADER = {h: (k, kind) for k, _, h, kind in FIELDS}
 
 
+def setting(name: str):
+    """A YIWANG_PROVINCE_* setting (settings.py reads them from the environment)."""
+    return getattr(settings, f"YIWANG_PROVINCE_{name}")
+
+
 def source() -> str:
-    return os.environ.get("YIWANG_PROVINCE_SOURCE", "province") or "province"
-
-
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
+    return setting("SOURCE") or "province"
 
 
 @dataclass
@@ -349,7 +347,7 @@ class Fetch:
 
 
 def base_url() -> str:
-    return os.environ.get("YIWANG_PROVINCE_URL", "").strip()
+    return (setting("URL") or "").strip()
 
 
 def _get_once(url: str, timeout: float, limit: int) -> bytes:
@@ -394,13 +392,13 @@ def changes_fetch(*, cursor: str, url: str | None = None, system: str | None = N
     base = (url or base_url()).rstrip("/")
     if not base:
         raise ProvinceError("not_configured")
-    size = int(_env_float("YIWANG_PROVINCE_PAGE_SIZE", 200))
+    size = int(setting("PAGE_SIZE"))
     query = urllib.parse.urlencode({"since": cursor, "limit": size})
     target = f"{base}/items/changes?{query}"
-    timeout = _env_float("YIWANG_PROVINCE_TIMEOUT", 5.0)
-    limit = int(_env_float("YIWANG_PROVINCE_MAX_RESPONSE", 1024 * 1024))
-    attempts = 1 + max(int(_env_float("YIWANG_PROVINCE_RETRIES", 2)), 0)
-    backoff = _env_float("YIWANG_PROVINCE_BACKOFF", 0.2)
+    timeout = float(setting("TIMEOUT"))
+    limit = int(setting("MAX_RESPONSE"))
+    attempts = 1 + max(int(setting("RETRIES")), 0)
+    backoff = float(setting("BACKOFF"))
     last: ProvinceError | None = None
     for attempt in range(attempts):
         if attempt:

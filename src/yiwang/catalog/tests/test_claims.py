@@ -282,3 +282,22 @@ def test_accepting_into_an_open_draft_and_a_limit_conflict(world):
     draft.refresh_from_db()
     assert draft.status == VersionStatus.DRAFT and draft.statutory_limit_days == 8  # still a draft
     assert claim.item.versions.count() == 1
+
+
+def test_the_command_imports_an_export_file_and_the_task_waits_for_a_url(world, tmp_path, settings):
+    from django.core.management import call_command
+
+    from yiwang.catalog.tasks import province_sync
+
+    path = tmp_path / "province-items.xlsx"
+    path.write_bytes(_xlsx(standard_items(4)))
+    out = io.StringIO()
+    call_command("catalog_province", "import", str(path), stdout=out)
+    assert "成功：收到 4，新增 4" in out.getvalue()
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"items": [{"itemName": "无编码"}]}', encoding="utf-8")
+    with pytest.raises(SystemExit):
+        call_command("catalog_province", "import", str(bad), stdout=io.StringIO())
+    settings.YIWANG_PROVINCE_URL = ""
+    assert province_sync() == {"status": "not_configured"}
+    assert StandardItem.objects.count() == 4

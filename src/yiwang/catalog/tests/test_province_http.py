@@ -27,10 +27,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def fast(monkeypatch):
-    monkeypatch.setenv("YIWANG_PROVINCE_BACKOFF", "0.01")
-    monkeypatch.setenv("YIWANG_PROVINCE_TIMEOUT", "0.5")
-    monkeypatch.setenv("YIWANG_PROVINCE_PAGE_SIZE", "5")
+def fast(settings):
+    settings.YIWANG_PROVINCE_BACKOFF = 0.01
+    settings.YIWANG_PROVINCE_TIMEOUT = 0.5
+    settings.YIWANG_PROVINCE_PAGE_SIZE = 5
+    return settings
 
 
 def _cursor() -> str:
@@ -106,8 +107,8 @@ def test_malformed_and_invalid_pages_apply_nothing_and_keep_the_cursor(world, fa
         assert (sync.status, sync.created, sync.cursor_before) == (SyncStatus.OK, 2, "5")
 
 
-def test_oversized_answers_are_refused_at_once(world, fast, monkeypatch):
-    monkeypatch.setenv("YIWANG_PROVINCE_MAX_RESPONSE", "65536")
+def test_oversized_answers_are_refused_at_once(world, fast):
+    fast.YIWANG_PROVINCE_MAX_RESPONSE = 65536
     with ProvincialLibrary(standard_items(3)) as library:
         library.mode = "huge"
         sync = claims.province_sync(url=library.url)
