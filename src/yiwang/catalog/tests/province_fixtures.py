@@ -69,7 +69,9 @@ class ProvincialLibrary:
 
             def do_GET(self):
                 parts = urlsplit(self.path)
-                library.requests.append({"path": parts.path, "headers": dict(self.headers.items())})
+                library.requests.append(
+                    {"path": parts.path, "target": self.path, "headers": list(self.headers.items())}
+                )
                 if parts.path != "/items/changes":
                     self._send(404, b'{"error":"not found"}')
                     return

@@ -49,7 +49,7 @@ def test_poll_pages_then_a_later_change_to_a_claimed_item(world, fast):
         assert _cursor() == "12"
         assert [r["path"] for r in library.requests] == ["/items/changes"] * 3
         # every request is signed with the platform's RFC 9421 key (exchange's hook)
-        headers = {k.lower(): v for k, v in library.requests[0]["headers"].items()}
+        headers = {k.lower(): v for k, v in library.requests[0]["headers"]}
         assert "yiwang-http-v" in headers["signature-input"] and headers["signature"].startswith("yw=")
 
         standard = StandardItem.objects.get(basic_code=items[0]["basicCode"])
