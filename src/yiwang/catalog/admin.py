@@ -8,6 +8,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -15,7 +16,7 @@ from django.utils import timezone
 
 from yiwang.core.errors import DomainError
 
-from . import services
+from . import province, services
 from .models import (
     ClaimChange,
     CodeMapping,
@@ -242,11 +243,52 @@ class _ReadOnly(admin.ModelAdmin):
         return False
 
 
+class ProvinceFileForm(forms.Form):
+    file = forms.FileField(label="省级事项库导出文件（.json 或 .xlsx）")
+    source = forms.CharField(
+        label="来源系统", required=False, help_text="留空为 YIWANG_PROVINCE_SOURCE；决定所用的代码映射"
+    )
+
+
 @admin.register(StandardItem)
 class StandardItemAdmin(_ReadOnly):
     list_display = ["basic_code", "name", "item_type", "revision", "withdrawn", "source"]
     list_filter = ["source", "withdrawn", "item_type"]
     search_fields = ["basic_code", "name"]
+    change_list_template = "admin/catalog/standarditem/change_list.html"
+
+    def get_urls(self):
+        custom = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="catalog_standarditem_import",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def import_view(self, request):
+        from . import claims
+
+        if not request.user.has_perm("catalog.view_standarditem"):
+            raise PermissionDenied
+        sync = None
+        form = ProvinceFileForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            kind = "xlsx" if upload.name.lower().endswith(".xlsx") else "json"
+            data = upload.read(province.MAX_FILE + 1)
+            sync = claims.standard_file_import(
+                data=data, kind=kind, system=form.cleaned_data["source"].strip() or None
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "导入省级标准事项",
+            "form": form,
+            "sync": sync,
+        }
+        return render(request, "admin/catalog/standarditem/import.html", context)
 
 
 @admin.register(ItemClaim)

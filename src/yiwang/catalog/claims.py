@@ -131,14 +131,17 @@ def standard_file_import(*, data: bytes, kind: str, system: str | None = None) -
     Returns the record (status failed with the problems in `detail` when refused)."""
     import io
 
+    if kind not in ("json", "xlsx"):
+        raise ValidationFailed(fields={"kind": ["文件类型应为 json 或 xlsx"]})
     system = system or province.source()
     sync = ProvinceSync.objects.create(source=system, via=kind)
+    if len(data) > province.MAX_FILE:
+        detail = f"文件超过 {province.MAX_FILE // (1024 * 1024)} MB"
+        return _finish(sync, SyncStatus.FAILED, code="too_large", detail=detail)
     if kind == "json":
         batch = province.read_json(data, system=system)
-    elif kind == "xlsx":
-        batch = province.read_xlsx(io.BytesIO(data), system=system)
     else:
-        raise ValidationFailed(fields={"kind": ["文件类型应为 json 或 xlsx"]})
+        batch = province.read_xlsx(io.BytesIO(data), system=system)
     if not batch.ok:
         return _finish(sync, SyncStatus.FAILED, code="invalid_items", detail=batch.summary())
     try:

@@ -252,9 +252,6 @@ def items_of(payload: Any) -> list | None:
 
 def read_json(data: bytes, *, system: str | None = None) -> Batch:
     batch = Batch()
-    if len(data) > MAX_FILE:
-        batch.error(0, "", "_", f"文件超过 {MAX_FILE // (1024 * 1024)} MB")
-        return batch
     try:
         payload = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):

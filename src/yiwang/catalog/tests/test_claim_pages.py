@@ -107,3 +107,19 @@ def test_other_departments_and_non_admins_see_nothing(world, client):
     assert change.status == ChangeStatus.PENDING
     client.logout()
     assert client.get("/catalog/claims/").status_code in (302, 403)
+
+
+def test_the_admin_imports_a_provincial_export_file(world, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    c = _client(client, world.platform_admin)
+    assert c.get("/admin/catalog/standarditem/").status_code == 200
+    items = standard_items(5)
+    upload = SimpleUploadedFile("export.json", json.dumps({"items": items}, ensure_ascii=False).encode())
+    r = c.post("/admin/catalog/standarditem/import/", {"file": upload})
+    assert r.status_code == 200 and "新增 5" in r.content.decode()
+    items[0]["itemType"] = "99"
+    upload = SimpleUploadedFile("export.json", json.dumps(items, ensure_ascii=False).encode())
+    r = c.post("/admin/catalog/standarditem/import/", {"file": upload})
+    assert "未导入任何数据" in r.content.decode() and "99" in r.content.decode()
+    assert StandardItem.objects.count() == 5

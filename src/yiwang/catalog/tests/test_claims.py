@@ -301,3 +301,12 @@ def test_the_command_imports_an_export_file_and_the_task_waits_for_a_url(world, 
     settings.YIWANG_PROVINCE_URL = ""
     assert province_sync() == {"status": "not_configured"}
     assert StandardItem.objects.count() == 4
+
+
+def test_an_oversized_file_is_refused_before_it_is_read(world, monkeypatch):
+    monkeypatch.setattr(province, "MAX_FILE", 2048)
+    for kind, data in (("json", _json(standard_items(30))), ("xlsx", _xlsx(standard_items(30)))):
+        assert len(data) > 2048
+        sync = claims.standard_file_import(data=data, kind=kind)
+        assert (sync.status, sync.error_code) == (SyncStatus.FAILED, "too_large")
+    assert not StandardItem.objects.exists()
