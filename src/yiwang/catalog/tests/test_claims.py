@@ -310,3 +310,19 @@ def test_an_oversized_file_is_refused_before_it_is_read(world, monkeypatch):
         sync = claims.standard_file_import(data=data, kind=kind)
         assert (sync.status, sync.error_code) == (SyncStatus.FAILED, "too_large")
     assert not StandardItem.objects.exists()
+
+
+def test_a_successor_department_takes_over_the_claims(world):
+    from yiwang.organizations.models import Department
+    from yiwang.organizations.tests.factories import DepartmentFactory
+
+    claims.standard_file_import(data=_json(standard_items(2)), kind="json")
+    standard = StandardItem.objects.order_by("basic_code").first()
+    claim = _claim(world, standard)
+    successor = DepartmentFactory(name="武汉市市场监督管理局（新）", region=world.city)
+    from yiwang.catalog.services import items_move_department
+
+    items_move_department(source=world.dept, target=successor)
+    claim.refresh_from_db()
+    assert claim.department == successor and claim.item.department == successor
+    assert Department.objects.filter(pk=world.dept.pk).exists()
