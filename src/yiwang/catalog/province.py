@@ -91,7 +91,8 @@ class Problem:
 
     def __str__(self) -> str:
         code = f" [{self.basic_code}]" if self.basic_code else ""
-        return f"第 {self.row} 条{code} {self.field}：{self.message}"
+        where = f"第 {self.row} 条{code} " if self.row else ""
+        return f"{where}{self.field}：{self.message}"
 
 
 @dataclass
@@ -108,7 +109,11 @@ class Batch:
         return not self.problems
 
     def error(self, row: int, code: str, key: str, message: str) -> None:
-        label = validation.FIELD_LABELS.get(key) or {"revision": "版本号", "withdrawn": "状态"}.get(key, key)
+        label = validation.FIELD_LABELS.get(key) or {
+            "revision": "版本号",
+            "withdrawn": "状态",
+            "_": "内容",
+        }.get(key, key)
         self.problems.append(Problem(row, code, label, message))
 
     def summary(self, limit: int = 20) -> str:
