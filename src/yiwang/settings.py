@@ -251,6 +251,8 @@ CELERY_BEAT_SCHEDULE = {
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
     "federation-items": {"task": "yiwang.federation.tasks.items_fetch", "schedule": 6 * 3600.0},
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},
+    # 事项认领: changes of the provincial item library since the cursor (nothing when no URL is set)
+    "catalog-province-sync": {"task": "yiwang.catalog.tasks.province_sync", "schedule": 900.0},
 }
 
 # --- Outbox: messages to other systems (core/outbox.py, docs/operations.md) -----------------------
@@ -275,6 +277,36 @@ YIWANG_OUTBOX_LEASE_SECONDS = int(
 YIWANG_CITY = env("YIWANG_CITY", "420100", "Division code of the city this instance serves (一圈通办)")
 YIWANG_BASE_URL = env(
     "YIWANG_BASE_URL", "http://127.0.0.1:8000", "Public base URL of this instance, given to peer cities"
+)
+
+# --- 事项认领: the provincial item library (catalog/province.py, docs/integration.md) -------------
+YIWANG_PROVINCE_URL = env(
+    "YIWANG_PROVINCE_URL",
+    "",
+    "Provincial item library API base URL (GET {url}/items/changes); empty = no polling",
+)
+YIWANG_PROVINCE_SOURCE = env(
+    "YIWANG_PROVINCE_SOURCE",
+    "province",
+    "Provincial item library: source name (selects its CodeMapping rows)",
+)
+YIWANG_PROVINCE_TIMEOUT = float(
+    env("YIWANG_PROVINCE_TIMEOUT", "5", "Provincial item library: seconds per request")
+)
+YIWANG_PROVINCE_RETRIES = int(
+    env("YIWANG_PROVINCE_RETRIES", "2", "Provincial item library: retries after a timeout, refusal or 5xx")
+)
+YIWANG_PROVINCE_BACKOFF = float(
+    env("YIWANG_PROVINCE_BACKOFF", "0.2", "Provincial item library: seconds before the first retry, doubled")
+)
+YIWANG_PROVINCE_MAX_RESPONSE = int(
+    env("YIWANG_PROVINCE_MAX_RESPONSE", "1048576", "Provincial item library: largest answer in bytes")
+)
+YIWANG_PROVINCE_PAGE_SIZE = int(
+    env("YIWANG_PROVINCE_PAGE_SIZE", "200", "Provincial item library: items a page")
+)
+YIWANG_PROVINCE_MAX_PAGES = int(
+    env("YIWANG_PROVINCE_MAX_PAGES", "50", "Provincial item library: pages fetched by one poll at most")
 )
 
 # --- Files ----------------------------------------------------------------------------------

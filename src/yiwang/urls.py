@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("yiwang.evaluations.urls")),
     path("", include("yiwang.licenses.urls")),
     path("", include("yiwang.identity.urls")),
+    path("", include("yiwang.catalog.urls")),
     path("", include("yiwang.exchange.urls")),
     path("", include("yiwang.federation.urls")),
     path("", include("yiwang.ledger.urls")),

@@ -8,6 +8,7 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
@@ -15,8 +16,19 @@ from django.utils import timezone
 
 from yiwang.core.errors import DomainError
 
-from . import services
-from .models import CodeMapping, DataElement, Item, ItemVersion, Material, VersionStatus
+from . import province, services
+from .models import (
+    ClaimChange,
+    CodeMapping,
+    DataElement,
+    Item,
+    ItemClaim,
+    ItemVersion,
+    Material,
+    ProvinceSync,
+    StandardItem,
+    VersionStatus,
+)
 from .selectors import element_registry_clear
 
 
@@ -215,3 +227,85 @@ class CodeMappingAdmin(admin.ModelAdmin):
     list_display = ["system", "table", "local_code", "national_code", "note"]
     list_filter = ["system", "table"]
     search_fields = ["local_code", "national_code", "note"]
+
+
+# --- 事项认领 (read-only here: standard items come from the province, decisions from the pages) ------
+
+
+class _ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class ProvinceFileForm(forms.Form):
+    file = forms.FileField(label="省级事项库导出文件（.json 或 .xlsx）")
+    source = forms.CharField(
+        label="来源系统", required=False, help_text="留空为 YIWANG_PROVINCE_SOURCE；决定所用的代码映射"
+    )
+
+
+@admin.register(StandardItem)
+class StandardItemAdmin(_ReadOnly):
+    list_display = ["basic_code", "name", "item_type", "revision", "withdrawn", "source"]
+    list_filter = ["source", "withdrawn", "item_type"]
+    search_fields = ["basic_code", "name"]
+    change_list_template = "admin/catalog/standarditem/change_list.html"
+
+    def get_urls(self):
+        custom = [
+            path(
+                "import/",
+                self.admin_site.admin_view(self.import_view),
+                name="catalog_standarditem_import",
+            )
+        ]
+        return custom + super().get_urls()
+
+    def import_view(self, request):
+        from . import claims
+
+        if not request.user.has_perm("catalog.view_standarditem"):
+            raise PermissionDenied
+        sync = None
+        form = ProvinceFileForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            kind = "xlsx" if upload.name.lower().endswith(".xlsx") else "json"
+            data = upload.read(province.MAX_FILE + 1)
+            sync = claims.standard_file_import(
+                data=data, kind=kind, system=form.cleaned_data["source"].strip() or None
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "导入省级标准事项",
+            "form": form,
+            "sync": sync,
+        }
+        return render(request, "admin/catalog/standarditem/import.html", context)
+
+
+@admin.register(ItemClaim)
+class ItemClaimAdmin(_ReadOnly):
+    list_display = ["standard_item", "department", "item", "accepted_revision", "claimed_at"]
+    list_select_related = ["standard_item", "department", "item"]
+    search_fields = ["standard_item__basic_code", "standard_item__name", "item__code"]
+
+
+@admin.register(ClaimChange)
+class ClaimChangeAdmin(_ReadOnly):
+    list_display = ["claim", "revision", "status", "received_at", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["claim__standard_item", "claim__department"]
+
+
+@admin.register(ProvinceSync)
+class ProvinceSyncAdmin(_ReadOnly):
+    list_display = ["started_at", "source", "via", "status", "received", "created", "changed", "error_code"]
+    list_filter = ["source", "via", "status"]

@@ -445,3 +445,174 @@ class CodeMapping(models.Model):
 
     def __str__(self) -> str:
         return f"{self.system}/{self.table}: {self.local_code} → {self.national_code}"
+
+
+# --- 事项认领: standard items of the provincial item library, claimed by the city's departments ----
+
+
+class StandardItem(models.Model):
+    """A standard item (标准事项) as the provincial item library publishes it: the basic code and the
+    fields the province owns (name, type, legal basis, …) mapped to GB/T 39046 codes, in the
+    import/export row format (`standard`). The city never edits it; it arrives by file import or by
+    polling the province's API (catalog/province.py)."""
+
+    source = models.CharField("来源系统", max_length=50)
+    basic_code = models.CharField("基本编码", max_length=40)
+    name = models.CharField("事项名称", max_length=200, db_index=True)
+    item_type = models.CharField("事项类型", max_length=2, choices=ItemType.choices)
+    revision = models.PositiveIntegerField("省级版本号")
+    standard = models.JSONField("标准字段", default=dict)
+    withdrawn = models.BooleanField("省级已停用", default=False)
+    province_updated_at = models.CharField("省级更新时间", max_length=40, blank=True)
+    received_at = models.DateTimeField("接收时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "省级标准事项"
+        ordering = ["basic_code"]
+        constraints = [
+            models.UniqueConstraint(fields=["source", "basic_code"], name="catalog_standarditem_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.basic_code}）"
+
+
+class ItemClaim(models.Model):
+    """A department's claim (认领) of a standard item: the local item (with its implementation code)
+    it created, and the provincial revision whose standard fields the item now carries."""
+
+    standard_item = models.ForeignKey(
+        StandardItem, verbose_name="标准事项", on_delete=models.PROTECT, related_name="claims"
+    )
+    department = models.ForeignKey(
+        "organizations.Department",
+        verbose_name="认领部门",
+        on_delete=models.PROTECT,
+        related_name="item_claims",
+    )
+    item = models.OneToOneField(Item, verbose_name="实施事项", on_delete=models.PROTECT, related_name="claim")
+    accepted_revision = models.PositiveIntegerField("已采纳的省级版本号")
+    accepted_standard = models.JSONField("已采纳的标准字段", default=dict)
+    claimed_by = models.ForeignKey(
+        "accounts.User", verbose_name="认领人", on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField("认领时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "事项认领"
+        ordering = ["-claimed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["standard_item", "department"], name="catalog_itemclaim_uniq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.department} 认领 {self.standard_item}"
+
+
+class ChangeStatus(models.TextChoices):
+    PENDING = "pending", "待确认"
+    ACCEPTED = "accepted", "已采纳"
+    REJECTED = "rejected", "已拒绝"
+    SUPERSEDED = "superseded", "已被更新的变更取代"
+
+
+class ClaimChange(models.Model):
+    """A provincial change to a claimed standard item, waiting for the department: the standard
+    fields before (what the item carries) and after. Accepting makes a new item version; rejecting
+    needs a reason. A newer provincial revision supersedes a change still pending."""
+
+    claim = models.ForeignKey(
+        ItemClaim, verbose_name="认领", on_delete=models.CASCADE, related_name="changes"
+    )
+    revision = models.PositiveIntegerField("省级版本号")
+    before = models.JSONField("变更前")
+    after = models.JSONField("变更后")
+    withdrawn = models.BooleanField("省级停用", default=False)
+    status = models.CharField(
+        "状态", max_length=12, choices=ChangeStatus.choices, default=ChangeStatus.PENDING
+    )
+    received_at = models.DateTimeField("接收时间", auto_now_add=True)
+    decided_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name="处理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField("处理时间", null=True, blank=True)
+    reason = models.TextField("拒绝理由", blank=True)
+    item_version = models.ForeignKey(
+        ItemVersion,
+        verbose_name="采纳后的事项版本",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "省级事项变更"
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=models.Q(status="pending"),
+                name="catalog_claimchange_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim.standard_item} v{self.revision}（{self.get_status_display()}）"
+
+
+class SyncStatus(models.TextChoices):
+    OK = "ok", "成功"
+    PARTIAL = "partial", "部分完成"
+    FAILED = "failed", "失败"
+
+
+class ProvinceSync(models.Model):
+    """One exchange with the provincial item library (a poll of its API or a file import): what was
+    asked, what came back, what was applied, and why it failed. Kept for every attempt."""
+
+    source = models.CharField("来源系统", max_length=50)
+    via = models.CharField("方式", max_length=10, help_text="api / json / xlsx")
+    started_at = models.DateTimeField("开始时间", auto_now_add=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    status = models.CharField("结果", max_length=10, choices=SyncStatus.choices, default=SyncStatus.FAILED)
+    cursor_before = models.CharField("起始游标", max_length=200, blank=True)
+    cursor_after = models.CharField("结束游标", max_length=200, blank=True)
+    pages = models.PositiveIntegerField("页数", default=0)
+    attempts = models.PositiveIntegerField("请求次数", default=0)
+    received = models.PositiveIntegerField("收到事项", default=0)
+    created = models.PositiveIntegerField("新增标准事项", default=0)
+    changed = models.PositiveIntegerField("变更标准事项", default=0)
+    unchanged = models.PositiveIntegerField("未变", default=0)
+    stale = models.PositiveIntegerField("过期版本（已忽略）", default=0)
+    changes_raised = models.PositiveIntegerField("待确认变更", default=0)
+    error_code = models.CharField("错误代码", max_length=40, blank=True)
+    detail = models.TextField("说明", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "省级事项库同步记录"
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.source} {self.via} {self.started_at:%Y-%m-%d %H:%M}（{self.get_status_display()}）"
+
+
+class ProvinceCursor(models.Model):
+    """Where polling the province's API goes on from (`since`), one row per source. Moved by a
+    conditional UPDATE in the transaction that applies a page, so two pollers never apply the same
+    page twice and a failed page leaves it where it was."""
+
+    source = models.CharField("来源系统", max_length=50, unique=True)
+    cursor = models.CharField("游标", max_length=200, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "省级事项库游标"
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.cursor or '（起点）'}"

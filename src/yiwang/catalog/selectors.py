@@ -208,3 +208,45 @@ def commitment_text(version: ItemVersion) -> str:
         + "；所填写的信息和提交的材料真实、准确、完整；愿意接受行政机关的事后核查。"
         "如承诺不实，愿意承担行政机关依法撤销许可决定等法律责任，并记入信用记录。"
     )
+
+
+# --- 事项认领 -------------------------------------------------------------------------------------
+
+
+def claim_departments(*, user) -> QuerySet:
+    """Departments `user` claims items for: those where they are department admin; a platform
+    admin acts for every department of their regions."""
+    from yiwang.organizations.models import Department, Role
+    from yiwang.organizations.selectors import region_q, staff_scope
+
+    scope = staff_scope(user)
+    q = Q(pk__in=scope.departments_for(Role.DEPT_ADMIN))
+    if scope.has(Role.PLATFORM_ADMIN):
+        q |= region_q(scope.region_paths.get(Role.PLATFORM_ADMIN, []))
+    return Department.objects.filter(q).select_related("region").order_by("name")
+
+
+def can_claim_for(*, user, department) -> bool:
+    return claim_departments(user=user).filter(pk=department.pk).exists()
+
+
+def claim_lists(*, department, q: str = ""):
+    """The department's three lists: pending provincial changes, its claims, and the standard
+    items it has not claimed (searchable by name or basic code; withdrawn ones left out)."""
+    from .models import ChangeStatus, ClaimChange, ItemClaim, StandardItem
+
+    pending = (
+        ClaimChange.objects.filter(claim__department=department, status=ChangeStatus.PENDING)
+        .select_related("claim__standard_item", "claim__item")
+        .order_by("received_at", "id")
+    )
+    claims = (
+        ItemClaim.objects.filter(department=department)
+        .select_related("standard_item", "item")
+        .order_by("standard_item__basic_code")
+    )
+    unclaimed = StandardItem.objects.filter(withdrawn=False).exclude(claims__department=department)
+    q = q.strip()
+    if q:
+        unclaimed = unclaimed.filter(Q(name__icontains=q) | Q(basic_code__startswith=q))
+    return pending, claims, unclaimed.order_by("basic_code")

@@ -22,7 +22,16 @@ from yiwang.organizations.models import Department, Region, ServiceHall
 
 from . import ledgering, validation
 from .elements import canonical_elements
-from .models import CodeMapping, DataElement, Item, ItemNodeKind, ItemVersion, Material, VersionStatus
+from .models import (
+    CodeMapping,
+    DataElement,
+    Item,
+    ItemClaim,
+    ItemNodeKind,
+    ItemVersion,
+    Material,
+    VersionStatus,
+)
 from .selectors import element_registry, element_registry_clear, today
 
 # --- element registry ---------------------------------------------------------------------------
@@ -484,6 +493,11 @@ def items_move_department(
     """A department's successor takes over its items (organizations.hooks.department_succession,
     registered in CatalogConfig.ready()). Moves no cases, so it reports none."""
     Item.objects.filter(department=source).update(department=target)
+    # 事项认领: the successor also holds the claims (and their pending provincial changes); a
+    # standard item both had claimed keeps the source's claim where it is (one claim a department)
+    ItemClaim.objects.filter(department=source).exclude(
+        standard_item__in=ItemClaim.objects.filter(department=target).values("standard_item")
+    ).update(department=target)
 
 
 @transaction.atomic

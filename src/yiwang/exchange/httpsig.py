@@ -139,6 +139,13 @@ def sign_request(
     return dict(msg.headers.items())
 
 
+def sign_with_own_key(*, method: str, url: str, body: bytes) -> dict[str, str]:
+    """Sign an outgoing request with the platform's current key (the catalogue's requests to the
+    provincial item library, through the `catalog.province_request_signer` hook)."""
+    key_id, private_key = own_signing_key()
+    return sign_request(method=method, url=url, body=body, key_id=key_id, private_key=private_key)
+
+
 def sign_response(
     *,
     status: int,
