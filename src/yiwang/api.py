@@ -83,6 +83,7 @@ def _mount() -> None:
     from yiwang.evaluations.api import router as evaluations_router
     from yiwang.exchange.api import router as exchange_router
     from yiwang.federation.api import router as federation_router
+    from yiwang.docking.api_systems import router as docking_systems_router
     from yiwang.halls.api import router as halls_router
     from yiwang.halls.terminals import router as terminals_router
     from yiwang.identity.api import router as identity_router
@@ -116,6 +117,7 @@ def _mount() -> None:
     api.add_router("/v1/identity", identity_router)
     api.add_router("/v1/exchange", exchange_router)
     api.add_router("/v1/federation", federation_router)
+    api.add_router("/v1/docking/department-systems", docking_systems_router)
 
 
 _mount()

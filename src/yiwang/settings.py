@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "yiwang.projects",
     "yiwang.training",
     "yiwang.federation",
+    "yiwang.docking",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -274,6 +275,15 @@ YIWANG_OUTBOX_LEASE_SECONDS = int(
 YIWANG_CITY = env("YIWANG_CITY", "420100", "Division code of the city this instance serves (一圈通办)")
 YIWANG_BASE_URL = env(
     "YIWANG_BASE_URL", "http://127.0.0.1:8000", "Public base URL of this instance, given to peer cities"
+)
+
+# --- Docking: provincial, national and department systems (docs/integration.md) -------------
+YIWANG_DOCKING_MAX_BODY = int(
+    env(
+        "YIWANG_DOCKING_MAX_BODY",
+        "65536",
+        "Largest callback body (and answer) in bytes accepted from a department business system",
+    )
 )
 
 # --- Files ----------------------------------------------------------------------------------

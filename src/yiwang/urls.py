@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("yiwang.identity.urls")),
     path("", include("yiwang.exchange.urls")),
     path("", include("yiwang.federation.urls")),
+    path("", include("yiwang.docking.urls_systems")),
     path("", include("yiwang.ledger.urls")),
     path("", include("yiwang.participation.urls")),
     path("", include("yiwang.knowledge.urls")),
