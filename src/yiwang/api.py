@@ -80,10 +80,10 @@ def _mount() -> None:
     from yiwang.cases.api import public_router as notices_public_router
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
+    from yiwang.docking.api_systems import router as docking_systems_router
     from yiwang.evaluations.api import router as evaluations_router
     from yiwang.exchange.api import router as exchange_router
     from yiwang.federation.api import router as federation_router
-    from yiwang.docking.api_systems import router as docking_systems_router
     from yiwang.halls.api import router as halls_router
     from yiwang.halls.terminals import router as terminals_router
     from yiwang.identity.api import router as identity_router

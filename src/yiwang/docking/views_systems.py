@@ -85,8 +85,6 @@ def push_retry(request: HttpRequest, message_id: int) -> HttpResponse:
         )
     except DomainError as exc:
         errors = exc.fields or {"reason": [exc.message]}
-        return _render(
-            request, errors=errors, posted={"id": message_id, "reason": reason}, status=exc.status
-        )
+        return _render(request, errors=errors, posted={"id": message_id, "reason": reason}, status=exc.status)
     messages.success(request, f"推送 #{message_id} 已重新排队发送。")
     return redirect("docking_systems:pushes")

@@ -465,7 +465,11 @@ def _log_in(inc: Incoming, status: str, code: str = "", *, http_status: int, rea
 def _refuse(inc: Incoming, code: str, http_status: int, reason: str = "", fields=None) -> tuple[int, dict]:
     _log_in(inc, M.REFUSED, code, http_status=http_status, reason=reason)
     log.info("docking: refused a callback from %s: %s", inc.system.code if inc.system else "?", code)
-    return http_status, {"code": code, "message": reason or REASONS.get(code, "报文被拒收"), "fields": fields or {}}
+    return http_status, {
+        "code": code,
+        "message": reason or REASONS.get(code, "报文被拒收"),
+        "fields": fields or {},
+    }
 
 
 def callback_receive(
@@ -489,7 +493,9 @@ def callback_receive(
     except httpsig.SignatureError as exc:
         inc.verification = f"验签失败：{exc.code}"
         return _refuse(inc, exc.code, 401)
-    inc.verification = f"验签通过：RFC 9421 Ed25519，密钥 {key_id}（{system.name}），Content-Digest 一致，nonce 未用过"
+    inc.verification = (
+        f"验签通过：RFC 9421 Ed25519，密钥 {key_id}（{system.name}），Content-Digest 一致，nonce 未用过"
+    )
     if not system.active:
         return _refuse(inc, "system_inactive", 403)
     try:
@@ -513,7 +519,10 @@ def callback_receive(
         return _refuse(inc, "stale_status", 409, f"状态序号 {data['seq']} 已处理过（当前 {docked.last_seq}）")
     if data["seq"] != docked.last_seq + 1:
         return _refuse(
-            inc, "out_of_order", 409, f"状态序号应为 {docked.last_seq + 1}，收到 {data['seq']}，请先补发前序状态"
+            inc,
+            "out_of_order",
+            409,
+            f"状态序号应为 {docked.last_seq + 1}，收到 {data['seq']}，请先补发前序状态",
         )
     try:
         with transaction.atomic():
@@ -620,7 +629,9 @@ def push_get(*, message_id: int) -> OutboxMessage:
 @transaction.atomic
 def push_retry(*, message_id: int, actor: User, reason: str, version: int | None = None) -> OutboxMessage:
     """An operator sends a failed push again now (a dead letter; recorded with the reason)."""
-    return outbox.outbox_retry(message=push_get(message_id=message_id), actor=actor, reason=reason, version=version)
+    return outbox.outbox_retry(
+        message=push_get(message_id=message_id), actor=actor, reason=reason, version=version
+    )
 
 
 def messages_for(*, case_number: str) -> QuerySet[SystemMessage]:
