@@ -2,7 +2,7 @@
 a real HTTP server that receives the platform's pushes, verifies their RFC 9421 signatures
 (Content-Digest included) with the platform's public key, answers with its own signed reply, and
 sends signed callbacks to the platform's callback endpoint. It can be stopped and started again on
-the same port (a system that is down), refuse, or fail with 500. The server thread never touches the
+the same port (a system that is down), refuse, fail with 500, answer slowly or answer too much. The server thread never touches the
 test database: the platform's public key is resolved up front."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import threading
+import time
 import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -28,7 +29,8 @@ class DepartmentSystemSim:
         self.key_id = key_id
         self.key = Ed25519PrivateKey.generate()
         self.prefix = prefix
-        self.mode = "ok"  # ok | refuse | error
+        self.mode = "ok"  # ok | refuse | error | slow | oversized
+        self.delay = 2.0
         self.received: list[dict] = []  # verified pushes (bodies)
         self.errors: list[str] = []
         self.seen_nonces: set[str] = set()
@@ -65,6 +67,10 @@ class DepartmentSystemSim:
                 except Exception as exc:
                     sim.errors.append(repr(exc))
                     return self._send(401, {"code": "signature_invalid"})
+                if sim.mode == "slow":
+                    time.sleep(sim.delay)
+                if sim.mode == "oversized":
+                    return self._send(200, {"status": "received", "padding": "x" * (128 * 1024)})
                 if sim.mode == "error":
                     return self._send(500, {"code": "boom"})
                 if sim.mode == "refuse":

@@ -303,3 +303,24 @@ def test_registering_checks_the_key_and_the_items(world, db):
     )
     assert not system.account.has_usable_password()
     assert timezone.now()
+
+
+@pytest.mark.parametrize(
+    ("mode", "code"), [("slow", "unreachable"), ("oversized", "answer_too_large"), ("error", "system_error")]
+)
+def test_slow_oversized_or_failing_answers_are_retried_with_a_record(
+    world, sim, dept_system, live_server, submit_case, mode, code
+):
+    dept_system.timeout_seconds = 0.5
+    dept_system.save(update_fields=["timeout_seconds"])
+    sim.mode, sim.delay = mode, 1.5
+    with time_machine.travel(datetime.datetime(2026, 3, 2, 10, 0, tzinfo=datetime.UTC), tick=True):
+        case = _accept(world, submit_case)
+    msg = OutboxMessage.objects.get(topic=systems.TOPIC, key=case.number)
+    assert (msg.status, msg.attempts) == (OutboxStatus.RETRYING, 1)
+    assert SystemMessage.objects.get(direction="out").reason_code == code
+    assert DockedCase.objects.get(case=case).pushed_at is None
+    sim.mode = "ok"
+    later = msg.next_attempt_at + datetime.timedelta(seconds=1)
+    assert outbox.outbox_deliver(message_id=msg.pk, now=later).outcome == "sent"
+    assert DockedCase.objects.get(case=case).remote_number == f"GA-{case.number}"
