@@ -324,3 +324,54 @@ def test_slow_oversized_or_failing_answers_are_retried_with_a_record(
     later = msg.next_attempt_at + datetime.timedelta(seconds=1)
     assert outbox.outbox_deliver(message_id=msg.pk, now=later).outcome == "sent"
     assert DockedCase.objects.get(case=case).remote_number == f"GA-{case.number}"
+
+
+def test_the_command_registers_a_system_and_prints_the_platform_keys(world, db):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "department_systems",
+        "register",
+        "gaj-hj",
+        "--name",
+        "户籍业务系统",
+        "--department",
+        world.dept.uscc,
+        "--endpoint",
+        "https://gaj.example.gov.cn/yiwang",
+        "--key-id",
+        "gaj-v1",
+        "--public-key",
+        "A" * 43 + "=",
+        "--items",
+        world.item.code,
+        stdout=out,
+    )
+    assert "/api/v1/docking/department-systems/gaj-hj/callback" in out.getvalue()
+    with pytest.raises(CommandError):
+        call_command(
+            "department_systems",
+            "register",
+            "x",
+            "--name",
+            "x",
+            "--department",
+            world.dept.uscc,
+            "--endpoint",
+            "https://x",
+            "--key-id",
+            "x",
+            "--public-key",
+            "A" * 43 + "=",
+            "--items",
+            "NOPE",
+        )
+    out = StringIO()
+    call_command("department_systems", "list", stdout=out)
+    assert "户籍业务系统" in out.getvalue() and world.item.code in out.getvalue()
+    out = StringIO()
+    call_command("department_systems", "platform-keys", stdout=out)
+    assert json.loads(out.getvalue())["keys"][0]["keyid"].startswith("yiwang-http-v")
