@@ -139,6 +139,11 @@ class DepartmentSystemSim:
             headers = {"Content-Type": "application/json"}
         if tamper:
             body = body.replace(b'"seq"', b'"seq" ', 1)
+        self.last_sent = (body, headers)
+        return self.post(url, body, headers)
+
+    def post(self, url: str, body: bytes, headers: dict) -> tuple[int, dict, dict]:
+        """Send exactly these bytes and headers (a replay sends `last_sent` again)."""
         req = urllib.request.Request(url, data=body, method="POST", headers=headers)
         try:
             with urllib.request.urlopen(req, timeout=10) as r:

@@ -179,10 +179,13 @@ def test_bad_callbacks_are_refused_recorded_and_change_nothing(
     assert not SystemMessage.objects.filter(direction="in", status="refused", reason="").exists()
     big = SystemMessage.objects.filter(reason_code="body_too_large").get()
     assert big.body == "" and big.body_size > 2048 and big.http_status == 413
-    # a replayed signed request (same nonce) is refused too
     settings.YIWANG_DOCKING_MAX_BODY = 65536
     assert sim.callback(url, _status(case.number, 2, "reviewed"))[0] == 200
     assert state()[0] == Status.REVIEWED
+    # the same signed request captured and sent again (same nonce): refused as a replay
+    status, answer, _ = sim.post(url, *sim.last_sent)
+    assert (status, answer["code"]) == (401, "replayed")
+    assert CaseEvent.objects.filter(case=case, action="review").count() == 1
 
 
 def test_a_system_that_is_down_delays_never_loses(world, sim, dept_system, live_server, submit_case, client):
