@@ -1,6 +1,7 @@
 """Docking with provincial, national and department systems: one module per adapter."""
 
 from .systems import (
+    REMOTE_STATUS_LABELS,
     DepartmentSystem,
     DockedCase,
     SystemMessage,
@@ -9,6 +10,7 @@ from .systems import (
 )
 
 __all__ = [
+    "REMOTE_STATUS_LABELS",
     "DepartmentSystem",
     "DockedCase",
     "SystemMessage",

@@ -48,6 +48,18 @@ class DepartmentSystem(models.Model):
         return f"{self.name}（{self.code}）"
 
 
+# What a department system may report (the callback's `status`), in Chinese.
+REMOTE_STATUS_LABELS = {
+    "received": "部门系统已收件",
+    "reviewed": "审核通过",
+    "approved": "准予许可",
+    "denied": "不予许可",
+    "completed": "办结",
+    "suspended": "挂起",
+    "resumed": "恢复办理",
+}
+
+
 class DockedCase(models.Model):
     """A case handled in a department system: pushed once accepted, then moved by the system's
     callbacks. `last_seq` is the sequence number of the last status applied (callbacks must come
@@ -68,6 +80,10 @@ class DockedCase(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "推送部门系统的办件"
         ordering = ["-pk"]
+
+    @property
+    def last_status_label(self) -> str:
+        return REMOTE_STATUS_LABELS.get(self.last_status, self.last_status)
 
 
 class SystemMessageDirection(models.TextChoices):

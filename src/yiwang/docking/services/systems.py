@@ -49,6 +49,7 @@ from yiwang.organizations import services as organizations
 from yiwang.organizations.models import Department, Role
 
 from ..models import (
+    REMOTE_STATUS_LABELS,
     DepartmentSystem,
     DockedCase,
     SystemMessage,
@@ -73,15 +74,7 @@ STATUS_ACTIONS: dict[str, str | None] = {
     "suspended": "suspend",  # 挂起 (reason)
     "resumed": "resume",  # 恢复办理
 }
-STATUS_LABELS = {
-    "received": "部门系统已收件",
-    "reviewed": "审核通过",
-    "approved": "准予许可",
-    "denied": "不予许可",
-    "completed": "办结",
-    "suspended": "挂起",
-    "resumed": "恢复办理",
-}
+STATUS_LABELS = REMOTE_STATUS_LABELS
 REASONS = {
     "unknown_system": "未登记的部门业务系统",
     "body_too_large": "报文超过允许的大小",
