@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from inprocess import setup  # noqa: E402
+from inprocess import setup
 
 
 def main() -> None:
