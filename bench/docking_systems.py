@@ -96,7 +96,7 @@ def main() -> None:
             )
             signed.append((body, headers))
 
-        def real() -> float:
+        def real(signed=signed) -> float:
             start = time.perf_counter()
             for body, headers in signed:
                 status, answer = systems.callback_receive(
@@ -105,7 +105,7 @@ def main() -> None:
                 assert status == 200, answer
             return (time.perf_counter() - start) / len(signed)
 
-        def floor() -> float:
+        def floor(floor_cases=floor_cases) -> float:
             start = time.perf_counter()
             for case in floor_cases:
                 c = Case.objects.get(pk=case.pk)
