@@ -42,4 +42,9 @@ def test_admin_retries_a_refused_push_with_the_keyboard(
     axe("docking-pushes-empty", portal=False)
     msg.refresh_from_db()
     assert msg.status == OutboxStatus.SENT
+    # the staff case page says where the case is handled
+    page.goto(f"{base}/workbench/cases/{case.number}/")
+    assert "本件在食品经营许可审批系统中办理" in page.content()
+    assert f"GA-{case.number}" in page.content()
+    axe("docking-case-panel", portal=False)
     assert [r["case"]["number"] for r in sim.received] == [case.number]
