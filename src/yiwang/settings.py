@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "yiwang.projects",
     "yiwang.training",
     "yiwang.federation",
+    "yiwang.docking",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -307,6 +308,15 @@ YIWANG_PROVINCE_PAGE_SIZE = int(
 )
 YIWANG_PROVINCE_MAX_PAGES = int(
     env("YIWANG_PROVINCE_MAX_PAGES", "50", "Provincial item library: pages fetched by one poll at most")
+)
+
+# --- Docking: provincial, national and department systems (docs/integration.md) -------------
+YIWANG_DOCKING_MAX_BODY = int(
+    env(
+        "YIWANG_DOCKING_MAX_BODY",
+        "65536",
+        "Largest callback body (and answer) in bytes accepted from a department business system",
+    )
 )
 
 # --- Files ----------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("yiwang.catalog.urls")),
     path("", include("yiwang.exchange.urls")),
     path("", include("yiwang.federation.urls")),
+    path("", include("yiwang.docking.urls_systems")),
     path("", include("yiwang.ledger.urls")),
     path("", include("yiwang.participation.urls")),
     path("", include("yiwang.knowledge.urls")),

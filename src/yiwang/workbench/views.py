@@ -23,6 +23,7 @@ from yiwang.catalog.formspec import apply_context
 from yiwang.catalog.models import ItemVersion
 from yiwang.core.errors import DomainError, NotFound, StaleVersion
 from yiwang.core.masking import mask
+from yiwang.docking.selectors_systems import docked_case
 from yiwang.identity import selectors as identity_selectors
 from yiwang.identity import services as identity_services
 from yiwang.organizations.models import Role
@@ -161,6 +162,8 @@ def _render_case(request, case, *, reveal=False, error="", errors=None, posted=N
             "dishonesty": selectors.dishonesty_of(person_id=case.owner_id)
             if case.item_version.commitment_system
             else [],
+            # 部门业务系统对接: the case is handled in a department's own system
+            "docked": docked_case(case),
         }
     )
     return render(request, "workbench/case.html", ctx, status=status)

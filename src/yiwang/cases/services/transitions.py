@@ -2,7 +2,8 @@
 with its `record` function. A conditional UPDATE on `version` lets exactly one of two staff acting
 at once win (the other gets 409 stale_version) on SQLite and PostgreSQL alike; the winner's step
 is an immutable CaseEvent with its ledger entry, written in the same transaction; after commit,
-`tasks.case_changed` tells the followers (cases.followers). Notices and due-date recomputation,
+`tasks.case_changed` tells the followers (cases.followers); inside the transaction,
+`cases.hooks.transitioned` lets higher apps write what must commit with the change (outbox). Notices and due-date recomputation,
 shared by submission, actions and bulk changes, live here too."""
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from django.utils import timezone
 from yiwang.accounts.models import User
 from yiwang.core.workflow import Step
 
-from .. import clock, ledgering, messages, rules, tasks
+from .. import clock, hooks, ledgering, messages, rules, tasks
 from ..models import Case, CaseEvent, Notice
 
 
@@ -67,6 +68,7 @@ def _transition(
         update=fields,
         version=version,
     )
+    hooks.transition_recorded(case=case, action=action, actor=actor)  # same transaction
     transaction.on_commit(lambda: tasks.case_changed.delay(case_id=case.pk, action=action))
     return case
 
