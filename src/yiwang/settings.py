@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "yiwang.projects",
     "yiwang.training",
     "yiwang.federation",
+    "yiwang.docking",
     "yiwang.portal",
     "yiwang.workbench",
     "yiwang.demo",
@@ -274,6 +275,27 @@ YIWANG_OUTBOX_LEASE_SECONDS = int(
 YIWANG_CITY = env("YIWANG_CITY", "420100", "Division code of the city this instance serves (一圈通办)")
 YIWANG_BASE_URL = env(
     "YIWANG_BASE_URL", "http://127.0.0.1:8000", "Public base URL of this instance, given to peer cities"
+)
+
+# --- Docking: the provincial platform (licence library 归集/共享, 数据上报; docs/integration.md) ---
+YIWANG_PROVINCE_URL = env(
+    "YIWANG_PROVINCE_URL",
+    "",
+    "Base URL of the provincial platform's interfaces; empty = no pushes, no look-ups",
+)
+YIWANG_PROVINCE_KEY_ID = env(
+    "YIWANG_PROVINCE_KEY_ID", "province", "Key id the province signs its answers with (RFC 9421 keyid)"
+)
+YIWANG_PROVINCE_PUBLIC_KEY = env(
+    "YIWANG_PROVINCE_PUBLIC_KEY",
+    "",
+    "The province's Ed25519 public key (base64, 32 bytes), exchanged out of band",
+)
+YIWANG_PROVINCE_TIMEOUT = float(
+    env("YIWANG_PROVINCE_TIMEOUT", "10", "Seconds one call to the province may take in all (then: retried)")
+)
+YIWANG_PROVINCE_MAX_ANSWER_BYTES = int(
+    env("YIWANG_PROVINCE_MAX_ANSWER_BYTES", "1048576", "Largest answer body accepted from the province")
 )
 
 # --- Files ----------------------------------------------------------------------------------
