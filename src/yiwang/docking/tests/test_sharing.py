@@ -312,3 +312,25 @@ def test_local_licences_are_still_checked_here_without_asking_the_library(world,
     ref = CaseLicenseRef.objects.get(case=case)
     assert (ref.license, ref.via, ref.external_identifier) == (lic, "own", "")
     assert not ProvinceExchange.objects.filter(kind=ExchangeKind.LICENSE_LOOKUP).exists()
+
+
+def test_the_api_lists_the_callers_own_licences_in_the_library(world, province, site_plan_by_licence, api):
+    mine = _library_licence(province, world)
+    _library_licence(province, world, holder=world.citizen2, serial="2025000999")
+    r = api(world.citizen).get("/api/v1/docking/province/licenses", type_code=site_plan_by_licence)
+    assert r.status_code == 200, r.content
+    [item] = r.json()["items"]
+    assert item["identifier"] == mine["identifier"] and item["status_label"] == "有效"
+    assert item["valid_until"] is None and item["issuer_code"] == ELSEWHERE and "holder_id" not in item
+    assert ProvinceExchange.objects.get(kind=ExchangeKind.LICENSE_LOOKUP).requester == world.citizen
+
+    province.mode = "bad_signature"
+    r = api(world.citizen).get("/api/v1/docking/province/licenses", type_code=site_plan_by_licence)
+    assert r.status_code == 503 and r.json()["code"] == "province_unavailable"
+    assert (
+        api(world.clerk).get("/api/v1/docking/province/licenses", type_code=site_plan_by_licence).status_code
+        == 403
+    )
+    r = api(world.citizen).get("/api/v1/docking/province/licenses", type_code="123")
+    assert r.status_code == 422 and "type_code" in r.json()["fields"]
+    assert ProvinceExchange.objects.filter(kind=ExchangeKind.LICENSE_LOOKUP).count() == 2
