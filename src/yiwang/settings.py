@@ -250,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
     "federation-items": {"task": "yiwang.federation.tasks.items_fetch", "schedule": 6 * 3600.0},
+    "docking-province-catch-up": {
+        "task": "yiwang.docking.tasks_province.province_catch_up",
+        "schedule": 600.0,
+    },
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},
 }
 

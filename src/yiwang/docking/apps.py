@@ -13,7 +13,7 @@ class DockingConfig(AppConfig):
         from yiwang.evaluations import hooks as evaluation_hooks
         from yiwang.licenses import hooks as license_hooks
 
-        from . import admin_sharing  # noqa: F401 - registers the read-only admin lists
+        from . import admin_sharing, tasks_province  # noqa: F401 - admin lists; the beat task
         from .services import reporting, sharing
 
         # 电子证照归集与共享 (docking/services/sharing.py)

@@ -15,6 +15,7 @@ status. Records carry codes, numbers and times: no names, no identifiers of pers
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -235,14 +236,17 @@ def report_license_put(*, license: License, event: str, ref: str) -> ReportRecor
     )
 
 
-def reports_catch_up(*, limit: int = 2000) -> dict[str, int]:
+def reports_catch_up(*, limit: int = 2000, since: datetime | None = None) -> dict[str, int]:
     """Put what was never reported (a follower task lost after its transition committed, or
-    records from before a province was configured): case events and ratings without a record."""
+    records from before a province was configured): case events and ratings without a record,
+    all of them or those since `since` (the periodic task looks at the last two days)."""
     if not province.configured():
         return {"cases": 0, "ratings": 0}
     unreported = CaseEvent.objects.exclude(to_status="draft").filter(
         ~Exists(ReportRecord.objects.filter(kind=ReportKind.CASE, source_id=OuterRef("pk")))
     )
+    if since is not None:
+        unreported = unreported.filter(at__gte=since)
     case_ids = list(unreported.order_by("case_id").values_list("case_id", flat=True).distinct()[:limit])
     cases = 0
     for case in Case.objects.select_related("item", "item_version", "department", "region", "owner").filter(
@@ -252,7 +256,10 @@ def reports_catch_up(*, limit: int = 2000) -> dict[str, int]:
     ratings = 0
     rated = Evaluation.objects.filter(
         ~Exists(ReportRecord.objects.filter(kind=ReportKind.RATING, source_id=OuterRef("pk")))
-    ).select_related("case", "item", "department", "region", "hall")[:limit]
+    )
+    if since is not None:
+        rated = rated.filter(rated_at__gte=since)
+    rated = rated.select_related("case", "item", "department", "region", "hall").order_by("pk")[:limit]
     for ev in rated:
         with transaction.atomic():
             report_rating_put(evaluation=ev)

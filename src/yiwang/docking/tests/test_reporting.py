@@ -168,3 +168,13 @@ def test_a_lost_answer_is_sent_again_and_kept_once(world, province, complete_cas
     assert province.arrivals("/reports/cases") == 6  # the first one twice
     assert len(province.bodies("/reports/cases")) == 5  # kept once each (Idempotency-Key)
     assert ReportRecord.objects.get(kind="case", revision="2").attempts == 2
+
+
+def test_the_periodic_catch_up_puts_recent_events_a_lost_task_left_out(world, province, complete_case):
+    from yiwang.docking.tasks_province import province_catch_up
+
+    complete_case(world, on=MON)  # the follower task never ran (no commit in a test)
+    assert province_catch_up() == {"cases": 5, "ratings": 0}
+    assert province_catch_up() == {"cases": 0, "ratings": 0}
+    deliver()
+    assert province.arrivals("/reports/cases") == 5
