@@ -334,3 +334,41 @@ def test_the_api_lists_the_callers_own_licences_in_the_library(world, province, 
     r = api(world.citizen).get("/api/v1/docking/province/licenses", type_code="123")
     assert r.status_code == 422 and "type_code" in r.json()["fields"]
     assert ProvinceExchange.objects.filter(kind=ExchangeKind.LICENSE_LOOKUP).count() == 2
+
+
+def test_the_loopback_province_refuses_unsigned_forged_and_replayed_requests(province):
+    """What "arrived signed" rests on: the stand-in province checks every request."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    from yiwang.docking import province as wire
+    from yiwang.exchange import httpsig
+
+    url = province.url + "/licenses"
+    body = json.dumps({"op": "issue", "license": {}}).encode()
+
+    def post(headers):
+        req = urllib.request.Request(url, data=body, method="POST", headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=5) as r:
+                return r.status, json.loads(r.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    assert post({"Content-Type": "application/json"}) == (
+        401,
+        {"code": "signature_missing", "message": "签名无效"},
+    )
+    key_id, _ = wire.own_key()
+    forged = httpsig.sign_request(
+        method="POST", url=url, body=body, key_id=key_id, private_key=Ed25519PrivateKey.generate()
+    )
+    assert post(forged)[0] == 401
+    key_id, private = wire.own_key()
+    signed = httpsig.sign_request(method="POST", url=url, body=body, key_id=key_id, private_key=private)
+    assert post({**signed, "Idempotency-Key": "k1"})[0] == 200
+    assert post({**signed, "Idempotency-Key": "k1"})[1]["code"] == "replayed"
+    assert province.arrivals("/licenses") == 1
