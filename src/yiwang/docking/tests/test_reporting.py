@@ -178,3 +178,22 @@ def test_the_periodic_catch_up_puts_recent_events_a_lost_task_left_out(world, pr
     assert province_catch_up() == {"cases": 0, "ratings": 0}
     deliver()
     assert province.arrivals("/reports/cases") == 5
+
+
+def test_operators_see_each_record_and_exchange_read_only_in_the_admin(world, province, complete_case):
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    province.mode = "server_error"
+    case = complete_case(world, on=MON)
+    reporting.report_case_follow(case_id=case.pk, action="complete")
+    deliver()
+    admin = get_user_model().objects.create_superuser(username="root", password="x-Very-long-pass-1")
+    client = Client()
+    client.force_login(admin)
+    for model in ("reportrecord", "provinceexchange", "licenseshare", "externallicenseuse"):
+        r = client.get(f"/admin/docking/{model}/")
+        assert r.status_code == 200, model
+    page = client.get("/admin/docking/reportrecord/?status=failed").content.decode()
+    assert case.number in page and "发送失败（待重试）" in page
+    assert client.get("/admin/docking/reportrecord/add/").status_code == 403
