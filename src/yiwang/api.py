@@ -80,6 +80,7 @@ def _mount() -> None:
     from yiwang.cases.api import public_router as notices_public_router
     from yiwang.cases.api import router as cases_router
     from yiwang.catalog.api import router as catalog_router
+    from yiwang.docking.api_sharing import router as docking_sharing_router
     from yiwang.docking.api_systems import router as docking_systems_router
     from yiwang.evaluations.api import router as evaluations_router
     from yiwang.exchange.api import router as exchange_router
@@ -118,6 +119,7 @@ def _mount() -> None:
     api.add_router("/v1/exchange", exchange_router)
     api.add_router("/v1/federation", federation_router)
     api.add_router("/v1/docking/department-systems", docking_systems_router)
+    api.add_router("/v1/docking", docking_sharing_router)
 
 
 _mount()

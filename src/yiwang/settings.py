@@ -251,6 +251,10 @@ CELERY_BEAT_SCHEDULE = {
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
     "federation-items": {"task": "yiwang.federation.tasks.items_fetch", "schedule": 6 * 3600.0},
+    "docking-province-catch-up": {
+        "task": "yiwang.docking.tasks_province.province_catch_up",
+        "schedule": 600.0,
+    },
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},
     # 事项认领: changes of the provincial item library since the cursor (nothing when no URL is set)
     "catalog-province-sync": {"task": "yiwang.catalog.tasks.province_sync", "schedule": 900.0},
@@ -281,33 +285,39 @@ YIWANG_BASE_URL = env(
 )
 
 # --- 事项认领: the provincial item library (catalog/province.py, docs/integration.md) -------------
-YIWANG_PROVINCE_URL = env(
-    "YIWANG_PROVINCE_URL",
+YIWANG_ITEM_LIBRARY_URL = env(
+    "YIWANG_ITEM_LIBRARY_URL",
     "",
     "Provincial item library API base URL (GET {url}/items/changes); empty = no polling",
 )
-YIWANG_PROVINCE_SOURCE = env(
-    "YIWANG_PROVINCE_SOURCE",
+YIWANG_ITEM_LIBRARY_SOURCE = env(
+    "YIWANG_ITEM_LIBRARY_SOURCE",
     "province",
     "Provincial item library: source name (selects its CodeMapping rows)",
 )
-YIWANG_PROVINCE_TIMEOUT = float(
-    env("YIWANG_PROVINCE_TIMEOUT", "5", "Provincial item library: seconds per request")
+YIWANG_ITEM_LIBRARY_TIMEOUT = float(
+    env("YIWANG_ITEM_LIBRARY_TIMEOUT", "5", "Provincial item library: seconds per request")
 )
-YIWANG_PROVINCE_RETRIES = int(
-    env("YIWANG_PROVINCE_RETRIES", "2", "Provincial item library: retries after a timeout, refusal or 5xx")
+YIWANG_ITEM_LIBRARY_RETRIES = int(
+    env(
+        "YIWANG_ITEM_LIBRARY_RETRIES", "2", "Provincial item library: retries after a timeout, refusal or 5xx"
+    )
 )
-YIWANG_PROVINCE_BACKOFF = float(
-    env("YIWANG_PROVINCE_BACKOFF", "0.2", "Provincial item library: seconds before the first retry, doubled")
+YIWANG_ITEM_LIBRARY_BACKOFF = float(
+    env(
+        "YIWANG_ITEM_LIBRARY_BACKOFF",
+        "0.2",
+        "Provincial item library: seconds before the first retry, doubled",
+    )
 )
-YIWANG_PROVINCE_MAX_RESPONSE = int(
-    env("YIWANG_PROVINCE_MAX_RESPONSE", "1048576", "Provincial item library: largest answer in bytes")
+YIWANG_ITEM_LIBRARY_MAX_RESPONSE = int(
+    env("YIWANG_ITEM_LIBRARY_MAX_RESPONSE", "1048576", "Provincial item library: largest answer in bytes")
 )
-YIWANG_PROVINCE_PAGE_SIZE = int(
-    env("YIWANG_PROVINCE_PAGE_SIZE", "200", "Provincial item library: items a page")
+YIWANG_ITEM_LIBRARY_PAGE_SIZE = int(
+    env("YIWANG_ITEM_LIBRARY_PAGE_SIZE", "200", "Provincial item library: items a page")
 )
-YIWANG_PROVINCE_MAX_PAGES = int(
-    env("YIWANG_PROVINCE_MAX_PAGES", "50", "Provincial item library: pages fetched by one poll at most")
+YIWANG_ITEM_LIBRARY_MAX_PAGES = int(
+    env("YIWANG_ITEM_LIBRARY_MAX_PAGES", "50", "Provincial item library: pages fetched by one poll at most")
 )
 
 # --- Docking: provincial, national and department systems (docs/integration.md) -------------
@@ -317,6 +327,27 @@ YIWANG_DOCKING_MAX_BODY = int(
         "65536",
         "Largest callback body (and answer) in bytes accepted from a department business system",
     )
+)
+
+# --- Docking: the provincial platform (licence library 归集/共享, 数据上报; docs/integration.md) ---
+YIWANG_PROVINCE_URL = env(
+    "YIWANG_PROVINCE_URL",
+    "",
+    "Base URL of the provincial platform's interfaces; empty = no pushes, no look-ups",
+)
+YIWANG_PROVINCE_KEY_ID = env(
+    "YIWANG_PROVINCE_KEY_ID", "province", "Key id the province signs its answers with (RFC 9421 keyid)"
+)
+YIWANG_PROVINCE_PUBLIC_KEY = env(
+    "YIWANG_PROVINCE_PUBLIC_KEY",
+    "",
+    "The province's Ed25519 public key (base64, 32 bytes), exchanged out of band",
+)
+YIWANG_PROVINCE_TIMEOUT = float(
+    env("YIWANG_PROVINCE_TIMEOUT", "10", "Seconds one call to the province may take in all (then: retried)")
+)
+YIWANG_PROVINCE_MAX_ANSWER_BYTES = int(
+    env("YIWANG_PROVINCE_MAX_ANSWER_BYTES", "1048576", "Largest answer body accepted from the province")
 )
 
 # --- Files ----------------------------------------------------------------------------------

@@ -233,15 +233,31 @@ class CaseLicenseRef(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="license_refs")
     material_code = models.CharField(max_length=60)
-    license = models.ForeignKey("licenses.License", on_delete=models.PROTECT, related_name="+")
-    via = models.CharField("来源", max_length=12, help_text="own 本人持有 / authorised 持证人授权")
+    license = models.ForeignKey(
+        "licenses.License", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    via = models.CharField(
+        "来源", max_length=12, help_text="own 本人持有 / authorised 持证人授权 / external 省级证照库"
+    )
+    # a licence of another issuer found in the provincial library (via "external"): its identifier
+    # and what the library said of it when checked (type, issuer, validity, the exchange record)
+    external_identifier = models.CharField("外部证照标识", max_length=120, blank=True)
+    external = models.JSONField("外部证照信息", default=dict, blank=True)
     attached_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "免提交证照"
         constraints = [
-            models.UniqueConstraint(fields=["case", "material_code"], name="cases_license_ref_once")
+            models.UniqueConstraint(fields=["case", "material_code"], name="cases_license_ref_once"),
+            models.CheckConstraint(
+                condition=models.Q(license__isnull=False) | ~models.Q(external_identifier=""),
+                name="cases_license_ref_local_or_external",
+            ),
         ]
+
+    @property
+    def identifier(self) -> str:
+        return self.license.identifier if self.license_id else self.external_identifier
 
 
 class NoticeKind(models.TextChoices):

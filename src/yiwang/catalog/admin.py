@@ -246,7 +246,7 @@ class _ReadOnly(admin.ModelAdmin):
 class ProvinceFileForm(forms.Form):
     file = forms.FileField(label="省级事项库导出文件（.json 或 .xlsx）")
     source = forms.CharField(
-        label="来源系统", required=False, help_text="留空为 YIWANG_PROVINCE_SOURCE；决定所用的代码映射"
+        label="来源系统", required=False, help_text="留空为 YIWANG_ITEM_LIBRARY_SOURCE；决定所用的代码映射"
     )
 
 

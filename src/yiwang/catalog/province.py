@@ -14,7 +14,7 @@ since=<cursor>&limit=<n>` answered by `{"items": [...], "next_cursor": "...", "h
 Requests are signed by whatever the `catalog.province_request_signer` hook holds (`exchange`
 registers its RFC 9421 signer with the platform's key). Timeouts, refused connections and 5xx
 answers are retried with backoff; an oversized, malformed or non-200 answer is refused at once.
-Settings (settings.py, from the environment): YIWANG_PROVINCE_URL, _SOURCE ("province"),
+Settings (settings.py, from the environment): YIWANG_ITEM_LIBRARY_URL, _SOURCE ("province"),
 _TIMEOUT (5 s), _RETRIES (2), _BACKOFF (0.2 s), _MAX_RESPONSE (1048576 bytes), _PAGE_SIZE (200),
 _MAX_PAGES (50 a run)."""
 
@@ -74,8 +74,8 @@ _BY_HEADER = {h: (k, kind) for k, _, h, kind in FIELDS}
 
 
 def setting(name: str):
-    """A YIWANG_PROVINCE_* setting (settings.py reads them from the environment)."""
-    return getattr(settings, f"YIWANG_PROVINCE_{name}")
+    """A YIWANG_ITEM_LIBRARY_* setting (settings.py reads them from the environment)."""
+    return getattr(settings, f"YIWANG_ITEM_LIBRARY_{name}")
 
 
 def source() -> str:

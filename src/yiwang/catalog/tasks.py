@@ -8,7 +8,7 @@ from celery import shared_task
 @shared_task
 def province_sync() -> dict:
     """Every 15 minutes (beat): changes of the provincial item library since the stored cursor
-    (事项认领). Nothing to do when YIWANG_PROVINCE_URL is not set; every poll leaves a record."""
+    (事项认领). Nothing to do when YIWANG_ITEM_LIBRARY_URL is not set; every poll leaves a record."""
     from . import claims, province
 
     if not province.base_url():

@@ -35,7 +35,7 @@ from yiwang.organizations.models import Department, Region, Role, Window
 from yiwang.organizations.selectors import staff_scope
 from yiwang.workdays import selectors as workdays
 
-from . import ledgering
+from . import hooks, ledgering
 from .models import (
     BAD_LEVELS,
     BAD_TAGS,
@@ -198,6 +198,7 @@ def _create(
     ledgering.record_rating(ev)
     if ev.is_bad:
         _order_open(evaluation=ev, on=ev.rated_on)
+    hooks.recorded(evaluation=ev)  # 数据上报 (docking), in this transaction
     return ev
 
 

@@ -17,7 +17,8 @@ from yiwang.core import keys
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.masking import mask_id_number
 
-from . import sdjwt, signing, statuslist
+from . import hooks, sdjwt, signing, statuslist
+from .hooks import ExternalLicense
 from .issuer import SHANGHAI, issuer_url, presentation_path, presentation_url, status_list_uri
 from .models import (
     ImportBatch,
@@ -200,9 +201,14 @@ def license_verify(*, credential: str, now: datetime | None = None) -> dict:
 # --- use in applications (免提交) -----------------------------------------------------------------
 @dataclass(frozen=True)
 class UsableLicense:
-    license: License
-    via: str  # "own" | "authorised"
+    license: License | None  # None for a licence of another issuer (`external`)
+    via: str  # "own" | "authorised" | "external" (found by a hooks.external_license_find app)
     authorisation: LicenseAuthorisation | None = None
+    external: ExternalLicense | None = None
+
+    @property
+    def identifier(self) -> str:
+        return self.license.identifier if self.license is not None else self.external.identifier
 
 
 def _valid_on(on: date) -> Q:
@@ -315,18 +321,37 @@ def credential_matches(lic: License) -> bool:
 
 
 def license_reference_check(
-    *, identifier: str, applicant: User, type_code: str, on: date | None = None, item_code: str = ""
+    *,
+    identifier: str,
+    applicant: User,
+    type_code: str,
+    on: date | None = None,
+    item_code: str = "",
+    purpose: str = "",
 ) -> UsableLicense:
     """Check that the applicant may use the licence `identifier` as a material of type
     `type_code` on `on` (own, or authorised for `item_code`), that it is valid then, and that its
     stored credential verifies. Raises ValidationFailed with code license_unusable (not found,
     or someone else's without a usable authorisation: one message, existence not revealed),
-    license_wrong_type, license_expired, license_revoked or license_suspended."""
+    license_wrong_type, license_expired, license_revoked or license_suspended.
+
+    An identifier that is no licence of this platform is asked of the apps registered in
+    `hooks.external_license_find` (the provincial licence library, for the applicant's own
+    licences; `purpose` goes with the question): `license_lookup_failed` when it cannot answer."""
     on = on or timezone.localdate()
     lic = None
     if isinstance(identifier, str) and 0 < len(identifier) <= 120:
         lic = License.objects.select_related("type").filter(identifier=identifier.strip()).first()
     h = holder_hash(applicant) if applicant is not None and applicant.is_authenticated else None
+    if lic is None and h and isinstance(identifier, str) and 0 < len(identifier.strip()) <= 120:
+        return _external_reference_check(
+            identifier=identifier.strip(),
+            applicant=applicant,
+            type_code=type_code,
+            on=on,
+            item_code=item_code,
+            purpose=purpose,
+        )
     if lic is None or not h:
         raise ValidationFailed(UNUSABLE_MESSAGE, code="license_unusable")
     usable = None
@@ -360,6 +385,43 @@ def license_reference_check(
             "该证照的电子签名核验未通过，暂不能使用，请联系发证机关", code="license_unusable"
         )
     return usable
+
+
+def _external_reference_check(
+    *, identifier: str, applicant: User, type_code: str, on: date, item_code: str, purpose: str
+) -> UsableLicense:
+    found = None
+    for fn in hooks.external_license_find.functions():
+        try:
+            found = fn(
+                identifier=identifier,
+                applicant=applicant,
+                type_code=type_code,
+                purpose=purpose,
+                item_code=item_code,
+            )
+        except hooks.ExternalLookupFailed as exc:
+            log.warning("external licence lookup failed: %s", exc)
+            raise ValidationFailed(
+                "暂时无法向省级电子证照库核验该证照，请稍后再试或上传材料", code="license_lookup_failed"
+            ) from exc
+        if found is not None:
+            break
+    if found is None or found.identifier != identifier:
+        raise ValidationFailed(UNUSABLE_MESSAGE, code="license_unusable")
+    if found.type_code != type_code:
+        raise ValidationFailed(
+            f"该证照是“{found.type_name}”，不是本材料需要的证照类型", code="license_wrong_type"
+        )
+    if found.status == LicenseStatus.REVOKED:
+        raise ValidationFailed("该证照已注销，不能使用", code="license_revoked")
+    if found.status == LicenseStatus.SUSPENDED:
+        raise ValidationFailed("该证照已暂停使用，不能使用", code="license_suspended")
+    if found.status == LicenseStatus.EXPIRED or (found.valid_until and found.valid_until < on):
+        raise ValidationFailed("该证照已过有效期，不能使用", code="license_expired")
+    if found.status != LicenseStatus.VALID or (found.valid_from and found.valid_from > on):
+        raise ValidationFailed(UNUSABLE_MESSAGE, code="license_unusable")
+    return UsableLicense(license=None, via="external", external=found)
 
 
 # --- presentations and uses ---------------------------------------------------------------------

@@ -298,7 +298,7 @@ def test_the_command_imports_an_export_file_and_the_task_waits_for_a_url(world, 
     bad.write_text('{"items": [{"itemName": "无编码"}]}', encoding="utf-8")
     with pytest.raises(SystemExit):
         call_command("catalog_province", "import", str(bad), stdout=io.StringIO())
-    settings.YIWANG_PROVINCE_URL = ""
+    settings.YIWANG_ITEM_LIBRARY_URL = ""
     assert province_sync() == {"status": "not_configured"}
     assert StandardItem.objects.count() == 4
 

@@ -28,9 +28,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def fast(settings):
-    settings.YIWANG_PROVINCE_BACKOFF = 0.01
-    settings.YIWANG_PROVINCE_TIMEOUT = 0.5
-    settings.YIWANG_PROVINCE_PAGE_SIZE = 5
+    settings.YIWANG_ITEM_LIBRARY_BACKOFF = 0.01
+    settings.YIWANG_ITEM_LIBRARY_TIMEOUT = 0.5
+    settings.YIWANG_ITEM_LIBRARY_PAGE_SIZE = 5
     return settings
 
 
@@ -108,7 +108,7 @@ def test_malformed_and_invalid_pages_apply_nothing_and_keep_the_cursor(world, fa
 
 
 def test_oversized_answers_are_refused_at_once(world, fast):
-    fast.YIWANG_PROVINCE_MAX_RESPONSE = 65536
+    fast.YIWANG_ITEM_LIBRARY_MAX_RESPONSE = 65536
     with ProvincialLibrary(standard_items(3)) as library:
         library.mode = "huge"
         sync = claims.province_sync(url=library.url)

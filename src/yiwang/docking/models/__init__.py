@@ -1,5 +1,14 @@
 """Docking with provincial, national and department systems: one module per adapter."""
 
+from .reporting import ReportKind, ReportRecord
+from .sharing import (
+    DeliveryStatus,
+    ExchangeKind,
+    ExchangeOutcome,
+    ExternalLicenseUse,
+    LicenseShare,
+    ProvinceExchange,
+)
 from .systems import (
     REMOTE_STATUS_LABELS,
     DepartmentSystem,
@@ -11,8 +20,16 @@ from .systems import (
 
 __all__ = [
     "REMOTE_STATUS_LABELS",
+    "DeliveryStatus",
     "DepartmentSystem",
     "DockedCase",
+    "ExchangeKind",
+    "ExchangeOutcome",
+    "ExternalLicenseUse",
+    "LicenseShare",
+    "ProvinceExchange",
+    "ReportKind",
+    "ReportRecord",
     "SystemMessage",
     "SystemMessageDirection",
     "SystemMessageStatus",

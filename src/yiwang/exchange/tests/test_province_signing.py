@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_province_can_verify_every_request(world, settings):
-    settings.YIWANG_PROVINCE_PAGE_SIZE = 2
+    settings.YIWANG_ITEM_LIBRARY_PAGE_SIZE = 2
     assert province_request_signer.get("exchange") is httpsig.sign_with_own_key
     with ProvincialLibrary(standard_items(3)) as library:
         sync = claims.province_sync(url=library.url)

@@ -30,6 +30,7 @@ from .authorisations import (
     MAX_USE_FIELDS,
     license_authorisation_revoke,
     license_authorise,
+    license_reference_use,
     license_use_record,
 )
 from .base import HolderParty, IssuingCase, party_hash
@@ -81,6 +82,7 @@ __all__ = [
     "license_issue_all",
     "license_present",
     "license_presentation_withdraw",
+    "license_reference_use",
     "license_repair_discard",
     "license_repair_reissue",
     "license_set_status",

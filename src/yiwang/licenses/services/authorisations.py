@@ -14,9 +14,10 @@ from yiwang.catalog.models import Item
 from yiwang.core.errors import InvalidTransition, NotFound, ValidationFailed
 from yiwang.ledger import services as ledger
 
+from .. import hooks
 from ..ledgering import authorisation_payload, authorisation_revoke_payload, commitment, use_payload
 from ..models import License, LicenseAuthorisation, LicensePresentation, LicenseStatus, LicenseUse, UseChannel
-from ..selectors import effective_status
+from ..selectors import UsableLicense, effective_status
 from .base import clean_party_id, clean_text, is_holder, log, party_hash, user_display
 from .license_types import add_months
 
@@ -154,3 +155,24 @@ def license_use_record(
     LicenseUse.objects.filter(pk=use.pk).update(ledger_entry=entry.pk)
     use.ledger_entry = entry.pk
     return use
+
+
+def license_reference_use(
+    *, usable: UsableLicense, user: User | None, purpose: str, case_number: str
+) -> LicenseUse | None:
+    """Record that an application relies on a licence checked by `license_reference_check`: a
+    licence of this platform gets its use record here; one of another issuer is recorded by the
+    app that found it (`hooks.external_license_used`, in the caller's transaction). Returns the
+    local use record, or None for another issuer's licence."""
+    if usable.license is not None:
+        return license_use_record(
+            license=usable.license,
+            user=user,
+            purpose=purpose,
+            fields=[],
+            case_number=case_number,
+            authorisation=usable.authorisation,
+        )
+    for fn in hooks.external_license_used.functions():
+        fn(licence=usable.external, user=user, purpose=purpose, case_number=case_number)
+    return None

@@ -18,7 +18,7 @@ from yiwang.core.errors import ValidationFailed
 from yiwang.ledger import services as ledger
 from yiwang.organizations.models import Department
 
-from .. import identifiers, numbering, sdjwt, signing
+from .. import hooks, identifiers, numbering, sdjwt, signing
 from ..issuer import SHANGHAI, issuer_url, status_list_uri
 from ..ledgering import commitment, ledger_payload
 from ..models import HolderIdType, License, LicenseSerial, LicenseType
@@ -215,6 +215,7 @@ def _issue(
     entry = ledger.entry_append(kind="license.issued", subject=commitment(lic), payload=ledger_payload(lic))
     License.objects.filter(pk=lic.pk).update(ledger_entry=entry.pk)
     lic.ledger_entry = entry.pk
+    hooks.changed(license=lic, event="issued", ref=str(entry.pk))  # 归集, 数据上报 (docking)
     return lic
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from yiwang.core.errors import InvalidTransition
 from yiwang.ledger import services as ledger
 
-from .. import statuslist
+from .. import hooks, statuslist
 from ..ledgering import commitment
 from ..models import License, LicenseStatus
 
@@ -34,12 +34,13 @@ def license_set_status(*, license: License, status: str, reason: str = "", actor
         raise InvalidTransition("该证照状态已被他人修改，请刷新后重试")
     frm, license.status, license.status_reason = license.status, status, reason[:200]
     statuslist.invalidate()
-    ledger.entry_append(
+    entry = ledger.entry_append(
         kind=f"license.{status}",
         subject=commitment(license),
         payload={"identifier": license.identifier, "from": frm, "to": status, "reason": reason},
         actor_role=actor_role,
     )
+    hooks.changed(license=license, event=status, ref=str(entry.pk))  # 归集, 数据上报 (docking)
     return license
 
 

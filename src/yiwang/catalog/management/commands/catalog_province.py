@@ -15,8 +15,8 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True)
         imp = sub.add_parser("import", help="import file.json or file.xlsx")
         imp.add_argument("file")
-        imp.add_argument("--source", default=None, help="source name (default YIWANG_PROVINCE_SOURCE)")
-        poll = sub.add_parser("sync", help="poll the API (YIWANG_PROVINCE_URL, or --url)")
+        imp.add_argument("--source", default=None, help="source name (default YIWANG_ITEM_LIBRARY_SOURCE)")
+        poll = sub.add_parser("sync", help="poll the API (YIWANG_ITEM_LIBRARY_URL, or --url)")
         poll.add_argument("--url", default=None)
         poll.add_argument("--source", default=None)
 
@@ -29,7 +29,7 @@ class Command(BaseCommand):
             sync = claims.standard_file_import(data=path.read_bytes(), kind=kind, system=source)
         else:
             if not (options.get("url") or province.base_url()):
-                raise CommandError("YIWANG_PROVINCE_URL is not set (or give --url)")
+                raise CommandError("YIWANG_ITEM_LIBRARY_URL is not set (or give --url)")
             sync = claims.province_sync(url=options.get("url"), system=source)
         self.stdout.write(
             f"{sync.get_status_display()}：收到 {sync.received}，新增 {sync.created}，变更 {sync.changed}，"
