@@ -47,11 +47,11 @@ def _hash(secret: str) -> str:
 
 
 def offline_after() -> int:
-    return int(getattr(settings, "YIWANG_TERMINAL_OFFLINE_SECONDS", 300))
+    return int(settings.YIWANG_TERMINAL_OFFLINE_SECONDS)
 
 
 def heartbeat_every() -> int:
-    return int(getattr(settings, "YIWANG_TERMINAL_HEARTBEAT_SECONDS", 60))
+    return int(settings.YIWANG_TERMINAL_HEARTBEAT_SECONDS)
 
 
 # --- terminals --------------------------------------------------------------------------------------
