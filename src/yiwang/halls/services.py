@@ -22,6 +22,7 @@ from yiwang.core.errors import Conflict, InvalidTransition, NotFound, Permission
 from yiwang.core.identifiers import is_valid_ric
 from yiwang.notifications.services import notification_send
 from yiwang.organizations.models import Role, ServiceHall, StaffRole, Window
+from yiwang.organizations.services import staff_role_grant
 
 from . import rules, selectors
 from .models import (
@@ -487,6 +488,12 @@ def _claim_window(state: WindowState, **changes) -> None:
     state.refresh_from_db()
 
 
+# Actions that start serving someone: refused to a clerk the window's hall does not accept today
+# (organizations.hooks.window_assignment_check — training's 持证上岗). Skip, finish, transfer and
+# pause stay open, so a ticket already called is never stranded at the window.
+SERVING_ACTIONS = frozenset({"next", "recall", "resume"})
+
+
 @transaction.atomic
 def window_call(
     *,
@@ -502,7 +509,8 @@ def window_call(
     finish. A window calls only tickets of the business types it serves; two windows calling at
     once never get the same ticket (conditional UPDATE of the ticket's status, next candidate
     on a miss); the window's own row moves by version, so two terminals of one window do not
-    both act."""
+    both act. Calling (next, recall, resume) first runs the window assignment checks for the
+    actor today (持证上岗, `rules.window_service_check`)."""
     now = _now(now)
     if not rules.may_staff_window(actor, window):
         raise PermissionDenied("只能操作本人所在窗口", code="forbidden")
@@ -516,6 +524,8 @@ def window_call(
         )
     if state.status == WindowStatus.PAUSED and action not in ("resume", "finish", "pause"):
         raise Conflict("窗口已暂停，请先恢复服务", code="window_paused")
+    if action in SERVING_ACTIONS:  # 持证上岗: checked when serving, not only when assigned
+        rules.window_service_check(actor, window)
     ticket = handler(
         actor=actor,
         window=window,
@@ -947,14 +957,8 @@ def window_staff_set(*, actor: User, window: Window, user: User, on: bool) -> No
     _require_admin(actor, window.hall)
     if user.kind != AccountKind.STAFF:
         raise ValidationFailed(fields={"user": ["只能安排工作人员"]})
-    if on:
-        StaffRole.objects.get_or_create(
-            user=user,
-            role=Role.CLERK,
-            window=window,
-            department=None,
-            defaults={"region": window.hall.region},
-        )
+    if on:  # through organizations, so the window assignment checks (持证上岗) apply
+        staff_role_grant(user=user, role=Role.CLERK, window=window)
     else:
         StaffRole.objects.filter(user=user, role=Role.CLERK, window=window).delete()
 
