@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -443,10 +443,12 @@ def _serving_set(actor: User, window: Window, ticket: Ticket | None) -> None:
     )
 
 
-def _turn_near(hall: ServiceHall, business_ids: list[int], now: datetime) -> None:
+def _turn_near(
+    hall: ServiceHall, business_ids: list[int], now: datetime, settings: HallSettings | None = None
+) -> None:
     """Tell each person whose ticket has exactly `turn_near_ahead` tickets before it (or fewer,
     once), by the notification channel."""
-    s = selectors.hall_settings(hall)
+    s = settings or selectors.hall_settings(hall)
     today = selectors.local(now).date()
     for t in Ticket.objects.filter(
         selectors.waiting_q(hall, today),
@@ -551,6 +553,29 @@ def _close_current(state: WindowState, status: str, now: datetime) -> Ticket | N
     return cur
 
 
+CANDIDATE_HEAD = 20  # candidates read per attempt (the head of the queue, not the whole day)
+CANDIDATE_ROUNDS = 50
+
+
+def _candidates(hall: ServiceHall, today: date, business_ids: list[int], window: Window) -> list[Ticket]:
+    """The head of the window's queue by `rules.queue_key` (ordered in the database), plus the
+    longest-waiting walk-ins (for the anti-starvation step): `rules.pick_next` over these gives
+    the same first choices as over the whole queue, without loading hundreds of rows per call."""
+    base = Ticket.objects.filter(selectors.waiting_q(hall, today), business_id__in=business_ids).filter(
+        Q(target_window__isnull=True) | Q(target_window=window)
+    )
+    head = list(
+        base.annotate(
+            _mine=Case(
+                When(target_window=window, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        ).order_by("_mine", "-priority", "queued_at", "pk")[:CANDIDATE_HEAD]
+    )
+    seen = {t.pk for t in head}
+    walk_ins = base.filter(priority=False, target_window__isnull=True).order_by("queued_at", "pk")
+    return head + [t for t in walk_ins[:CANDIDATE_HEAD] if t.pk not in seen]
+
+
 def _next(*, actor, window, hall, state, now, **_) -> Ticket:
     s = selectors.hall_settings(hall)
     today = selectors.local(now).date()
@@ -567,29 +592,29 @@ def _next(*, actor, window, hall, state, now, **_) -> Ticket:
         .order_by("-at", "-id")
         .values_list("ticket__priority", flat=True)[: max(s.priority_run, 1)]
     )
-    candidates = list(
-        Ticket.objects.filter(selectors.waiting_q(hall, today), business_id__in=business_ids)
-        .filter(Q(target_window__isnull=True) | Q(target_window=window))
-        .order_by("queued_at", "pk")[:500]
-    )
-    for t in rules.pick_next(candidates, window_id=window.pk, recent_priority=recent, run=s.priority_run):
-        won = Ticket.objects.filter(pk=t.pk, status=TicketStatus.WAITING).update(
-            status=TicketStatus.CALLED,
-            window=window,
-            served_by=actor,
-            called_at=now,
-            version=F("version") + 1,
-        )
-        if won:
-            t.refresh_from_db()
-            _claim_window(state, current=t, staff=actor)
-            _event(window, t, CallAction.NEXT, actor, now)
-            _serving_set(actor, window, t)
-            _publish_call(hall, t, window, now)
-            _publish_state(hall)  # one fewer waiting
-            _turn_near(hall, [t.business_id], now)
-            log.info("window %s called %s", window.pk, t.number)
-            return t
+    for _attempt in range(CANDIDATE_ROUNDS):
+        candidates = _candidates(hall, today, business_ids, window)
+        if not candidates:
+            break
+        for t in rules.pick_next(candidates, window_id=window.pk, recent_priority=recent, run=s.priority_run):
+            won = Ticket.objects.filter(pk=t.pk, status=TicketStatus.WAITING).update(
+                status=TicketStatus.CALLED,
+                window=window,
+                served_by=actor,
+                called_at=now,
+                version=F("version") + 1,
+            )
+            if won:
+                t.refresh_from_db()
+                _claim_window(state, current=t, staff=actor)
+                _event(window, t, CallAction.NEXT, actor, now)
+                _serving_set(actor, window, t)
+                _publish_call(hall, t, window, now)
+                _publish_state(hall)  # one fewer waiting
+                _turn_near(hall, [t.business_id], now, settings=s)
+                log.info("window %s called %s", window.pk, t.number)
+                return t
+        # every candidate was taken by other windows meanwhile: read the queue's head again
     # nothing to call: the whole action rolls back (the ticket being served stays called; the
     # clerk finishes it with `finish`)
     raise Conflict("当前没有等候的号码", code="nothing_waiting")
