@@ -214,6 +214,11 @@ YIWANG_BROADCAST_STREAM_MAXLEN = int(
 YIWANG_SSE_HEARTBEAT_SECONDS = float(
     env("YIWANG_SSE_HEARTBEAT_SECONDS", "15", "Server-sent events: comment line after N idle seconds")
 )
+# The ASGI processes' GIL switch interval (Python's default is 5 ms): lower, the event loop writing
+# to hundreds of streams gets the GIL back sooner from busy sync-view threads; 0 = Python's default.
+YIWANG_ASGI_SWITCH_INTERVAL_MS = float(
+    env("YIWANG_ASGI_SWITCH_INTERVAL_MS", "0.5", "ASGI server: GIL switch interval in ms (0 = Python's 5 ms)")
+)
 
 # --- Halls: self-service terminals, kiosk mode, display audio (docs/halls.md) -----------------
 # A terminal is offline when its last heartbeat is older than this while it should be open.
