@@ -216,6 +216,29 @@ YIWANG_BROADCAST_STREAM_MAXLEN = int(
 YIWANG_SSE_HEARTBEAT_SECONDS = float(
     env("YIWANG_SSE_HEARTBEAT_SECONDS", "15", "Server-sent events: comment line after N idle seconds")
 )
+# The ASGI processes' GIL switch interval (Python's default is 5 ms): lower, the event loop writing
+# to hundreds of streams gets the GIL back sooner from busy sync-view threads; 0 = Python's default.
+YIWANG_ASGI_SWITCH_INTERVAL_MS = float(
+    env("YIWANG_ASGI_SWITCH_INTERVAL_MS", "0.5", "ASGI server: GIL switch interval in ms (0 = Python's 5 ms)")
+)
+
+# --- Halls: self-service terminals, kiosk mode, display audio (docs/halls.md) -----------------
+# A terminal is offline when its last heartbeat is older than this while it should be open.
+YIWANG_TERMINAL_OFFLINE_SECONDS = int(
+    env(
+        "YIWANG_TERMINAL_OFFLINE_SECONDS", "300", "Self-service terminal: offline after N s without heartbeat"
+    )
+)
+# Told to a terminal in each heartbeat answer (`next_heartbeat_seconds`): when to send the next.
+YIWANG_TERMINAL_HEARTBEAT_SECONDS = int(
+    env("YIWANG_TERMINAL_HEARTBEAT_SECONDS", "60", "Self-service terminal: send a heartbeat every N s")
+)
+# Kiosk mode: after N idle seconds the page warns, then clears every form and ends the session.
+YIWANG_KIOSK_IDLE_SECONDS = int(
+    env("YIWANG_KIOSK_IDLE_SECONDS", "120", "Kiosk mode: idle seconds before the session is cleared")
+)
+# The offline Mandarin voice for hall screens without a zh-CN browser voice (a name on PATH or a path).
+YIWANG_ESPEAK = env("YIWANG_ESPEAK", "espeak-ng", "Hall display audio: the espeak-ng program (name or path)")
 
 # --- Tasks ----------------------------------------------------------------------------------
 CELERY_BROKER_URL = env(

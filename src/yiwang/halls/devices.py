@@ -31,9 +31,10 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import APIKeyHeader
 
-from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.errors import InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from yiwang.organizations.models import ServiceHall
 
+from . import rules
 from .models_live import DisplayKey, Terminal
 
 HEADER = "X-Device-Key"
@@ -47,11 +48,11 @@ def _hash(secret: str) -> str:
 
 
 def offline_after() -> int:
-    return int(getattr(settings, "YIWANG_TERMINAL_OFFLINE_SECONDS", 300))
+    return int(settings.YIWANG_TERMINAL_OFFLINE_SECONDS)
 
 
 def heartbeat_every() -> int:
-    return int(getattr(settings, "YIWANG_TERMINAL_HEARTBEAT_SECONDS", 60))
+    return int(settings.YIWANG_TERMINAL_HEARTBEAT_SECONDS)
 
 
 # --- terminals --------------------------------------------------------------------------------------
@@ -203,3 +204,69 @@ def display_key_check(*, hall: ServiceHall, key: str | None) -> DisplayKey:
     if row.last_used_at is None or row.last_used_at < now - timedelta(minutes=10):
         DisplayKey.objects.filter(pk=row.pk).update(last_used_at=now)
     return row
+
+
+# --- hall administration (the hall admin's devices page, views_devices.py) --------------------------
+def _require_admin(actor, hall: ServiceHall) -> None:
+    if not rules.may_admin_hall(actor, hall):
+        raise PermissionDenied("只有本大厅的管理员可以管理显示屏和终端", code="forbidden")
+
+
+@transaction.atomic
+def display_key_create(*, actor, hall: ServiceHall, name: str) -> tuple[DisplayKey, str]:
+    """A hall admin issues a key for a new display screen; the key is returned once."""
+    _require_admin(actor, hall)
+    return display_key_issue(hall=hall, name=name)
+
+
+@transaction.atomic
+def display_key_revoke(*, actor, key: DisplayKey) -> DisplayKey:
+    """The screen's key stops opening the display page (at its next load)."""
+    _require_admin(actor, key.hall)
+    if not DisplayKey.objects.filter(pk=key.pk, active=True).update(active=False):
+        raise InvalidTransition("该显示屏密钥已停用", code="invalid_transition")
+    key.active = False
+    return key
+
+
+@transaction.atomic
+def display_key_rotate(*, actor, key: DisplayKey) -> tuple[DisplayKey, str]:
+    """Replace a screen's key: the old one is revoked, a new one of the same name issued (once)."""
+    display_key_revoke(actor=actor, key=key)
+    return display_key_issue(hall=key.hall, name=key.name)
+
+
+@transaction.atomic
+def terminal_key_rotate(*, actor, terminal: Terminal) -> str:
+    """A new device key (returned once): the old key and every kiosk paired with it stop working;
+    a revoked terminal is enabled again with the new key."""
+    _require_admin(actor, terminal.hall)
+    Terminal.objects.filter(pk=terminal.pk).update(active=True)
+    terminal.active = True
+    return terminal_key_issue(terminal=terminal)
+
+
+@transaction.atomic
+def terminal_revoke(*, actor, terminal: Terminal) -> Terminal:
+    """Take a terminal out of service: its key, device account and pairings stop working until a
+    new key is issued."""
+    _require_admin(actor, terminal.hall)
+    if not Terminal.objects.filter(pk=terminal.pk, active=True).update(
+        active=False, key_hash="", key_hint=""
+    ):
+        raise InvalidTransition("该终端已停用", code="invalid_transition")
+    terminal.active, terminal.key_hash, terminal.key_hint = False, "", ""
+    return terminal
+
+
+def hall_terminal_rows(hall: ServiceHall, now: datetime | None = None) -> list[dict]:
+    """The hall's terminals with their state (offline first): online, offline, closed, revoked."""
+    now = now or timezone.now()
+    rows = []
+    for t in Terminal.objects.filter(hall=hall).select_related("region").prefetch_related("items"):
+        is_open_now = is_open(t, now)
+        online = is_online(t, now)
+        state = "revoked" if not t.active else "online" if online else "offline" if is_open_now else "closed"
+        rows.append({"t": t, "state": state, "open": is_open_now, "online": online})
+    order = {"offline": 0, "online": 1, "closed": 2, "revoked": 3}
+    return sorted(rows, key=lambda r: (order[r["state"]], r["t"].code))

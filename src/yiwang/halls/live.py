@@ -68,7 +68,7 @@ def spoken(number: str, window: str) -> str:
 
 
 def espeak_path() -> str | None:
-    return shutil.which(getattr(settings, "YIWANG_ESPEAK", "espeak-ng"))
+    return shutil.which(settings.YIWANG_ESPEAK)
 
 
 def speech_file(number: str, window: str) -> Path:

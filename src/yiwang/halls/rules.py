@@ -6,6 +6,10 @@ added in one place):
   reception desk (导办台) of the hall (`HallRole`) — and the hall's self-service terminals (the
   device account of a `Terminal` managed by the hall, `devices.py`).
 - `may_staff_window`: the clerks set up on that window (`organizations.StaffRole` clerk rows).
+- `window_service_refusal`: whether a clerk of the window may serve there *today* — the checks of
+  `organizations.hooks.window_assignment_check` run again at the moment of calling (training
+  registers 持证上岗: a hall requiring certification refuses a clerk whose certificate expired or
+  was never checked). Halls sits below training, so it only runs the hook.
 - `may_admin_hall`: the hall's admins (`HallRole` admin) and platform admins.
 - `may_see_stats`: hall staff, supervisors and platform admins.
 
@@ -25,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from yiwang.accounts.models import AccountKind
+from yiwang.core.errors import DomainError
+from yiwang.organizations import hooks as org_hooks
 from yiwang.organizations.models import Role, ServiceHall, Window
 from yiwang.organizations.selectors import staff_scope
 
@@ -44,6 +50,22 @@ def hall_roles(user, hall: ServiceHall) -> set[str]:
 
 def may_staff_window(user, window: Window) -> bool:
     return _is_staff(user) and window.pk in staff_scope(user).window_ids
+
+
+def window_service_check(user, window: Window) -> None:
+    """Raise the DomainError of the first `window_assignment_check` that refuses `user` serving at
+    `window` today (training: 422 `certification_required`)."""
+    for check in org_hooks.window_assignment_check:
+        check(user=user, window=window, role=Role.CLERK)
+
+
+def window_service_refusal(user, window: Window) -> DomainError | None:
+    """The refusal of `window_service_check`, or None when `user` may serve at `window` today."""
+    try:
+        window_service_check(user, window)
+    except DomainError as exc:
+        return exc
+    return None
 
 
 def may_issue_tickets(user, hall: ServiceHall) -> bool:

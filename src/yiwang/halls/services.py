@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from yiwang.core.errors import Conflict, InvalidTransition, NotFound, Permission
 from yiwang.core.identifiers import is_valid_ric
 from yiwang.notifications.services import notification_send
 from yiwang.organizations.models import Role, ServiceHall, StaffRole, Window
+from yiwang.organizations.services import staff_role_grant
 
 from . import rules, selectors
 from .models import (
@@ -442,10 +443,12 @@ def _serving_set(actor: User, window: Window, ticket: Ticket | None) -> None:
     )
 
 
-def _turn_near(hall: ServiceHall, business_ids: list[int], now: datetime) -> None:
+def _turn_near(
+    hall: ServiceHall, business_ids: list[int], now: datetime, settings: HallSettings | None = None
+) -> None:
     """Tell each person whose ticket has exactly `turn_near_ahead` tickets before it (or fewer,
     once), by the notification channel."""
-    s = selectors.hall_settings(hall)
+    s = settings or selectors.hall_settings(hall)
     today = selectors.local(now).date()
     for t in Ticket.objects.filter(
         selectors.waiting_q(hall, today),
@@ -487,6 +490,12 @@ def _claim_window(state: WindowState, **changes) -> None:
     state.refresh_from_db()
 
 
+# Actions that start serving someone: refused to a clerk the window's hall does not accept today
+# (organizations.hooks.window_assignment_check — training's 持证上岗). Skip, finish, transfer and
+# pause stay open, so a ticket already called is never stranded at the window.
+SERVING_ACTIONS = frozenset({"next", "recall", "resume"})
+
+
 @transaction.atomic
 def window_call(
     *,
@@ -502,7 +511,8 @@ def window_call(
     finish. A window calls only tickets of the business types it serves; two windows calling at
     once never get the same ticket (conditional UPDATE of the ticket's status, next candidate
     on a miss); the window's own row moves by version, so two terminals of one window do not
-    both act."""
+    both act. Calling (next, recall, resume) first runs the window assignment checks for the
+    actor today (持证上岗, `rules.window_service_check`)."""
     now = _now(now)
     if not rules.may_staff_window(actor, window):
         raise PermissionDenied("只能操作本人所在窗口", code="forbidden")
@@ -516,6 +526,8 @@ def window_call(
         )
     if state.status == WindowStatus.PAUSED and action not in ("resume", "finish", "pause"):
         raise Conflict("窗口已暂停，请先恢复服务", code="window_paused")
+    if action in SERVING_ACTIONS:  # 持证上岗: checked when serving, not only when assigned
+        rules.window_service_check(actor, window)
     ticket = handler(
         actor=actor,
         window=window,
@@ -541,6 +553,29 @@ def _close_current(state: WindowState, status: str, now: datetime) -> Ticket | N
     return cur
 
 
+CANDIDATE_HEAD = 20  # candidates read per attempt (the head of the queue, not the whole day)
+CANDIDATE_ROUNDS = 50
+
+
+def _candidates(hall: ServiceHall, today: date, business_ids: list[int], window: Window) -> list[Ticket]:
+    """The head of the window's queue by `rules.queue_key` (ordered in the database), plus the
+    longest-waiting walk-ins (for the anti-starvation step): `rules.pick_next` over these gives
+    the same first choices as over the whole queue, without loading hundreds of rows per call."""
+    base = Ticket.objects.filter(selectors.waiting_q(hall, today), business_id__in=business_ids).filter(
+        Q(target_window__isnull=True) | Q(target_window=window)
+    )
+    head = list(
+        base.annotate(
+            _mine=Case(
+                When(target_window=window, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        ).order_by("_mine", "-priority", "queued_at", "pk")[:CANDIDATE_HEAD]
+    )
+    seen = {t.pk for t in head}
+    walk_ins = base.filter(priority=False, target_window__isnull=True).order_by("queued_at", "pk")
+    return head + [t for t in walk_ins[:CANDIDATE_HEAD] if t.pk not in seen]
+
+
 def _next(*, actor, window, hall, state, now, **_) -> Ticket:
     s = selectors.hall_settings(hall)
     today = selectors.local(now).date()
@@ -557,29 +592,29 @@ def _next(*, actor, window, hall, state, now, **_) -> Ticket:
         .order_by("-at", "-id")
         .values_list("ticket__priority", flat=True)[: max(s.priority_run, 1)]
     )
-    candidates = list(
-        Ticket.objects.filter(selectors.waiting_q(hall, today), business_id__in=business_ids)
-        .filter(Q(target_window__isnull=True) | Q(target_window=window))
-        .order_by("queued_at", "pk")[:500]
-    )
-    for t in rules.pick_next(candidates, window_id=window.pk, recent_priority=recent, run=s.priority_run):
-        won = Ticket.objects.filter(pk=t.pk, status=TicketStatus.WAITING).update(
-            status=TicketStatus.CALLED,
-            window=window,
-            served_by=actor,
-            called_at=now,
-            version=F("version") + 1,
-        )
-        if won:
-            t.refresh_from_db()
-            _claim_window(state, current=t, staff=actor)
-            _event(window, t, CallAction.NEXT, actor, now)
-            _serving_set(actor, window, t)
-            _publish_call(hall, t, window, now)
-            _publish_state(hall)  # one fewer waiting
-            _turn_near(hall, [t.business_id], now)
-            log.info("window %s called %s", window.pk, t.number)
-            return t
+    for _attempt in range(CANDIDATE_ROUNDS):
+        candidates = _candidates(hall, today, business_ids, window)
+        if not candidates:
+            break
+        for t in rules.pick_next(candidates, window_id=window.pk, recent_priority=recent, run=s.priority_run):
+            won = Ticket.objects.filter(pk=t.pk, status=TicketStatus.WAITING).update(
+                status=TicketStatus.CALLED,
+                window=window,
+                served_by=actor,
+                called_at=now,
+                version=F("version") + 1,
+            )
+            if won:
+                t.refresh_from_db()
+                _claim_window(state, current=t, staff=actor)
+                _event(window, t, CallAction.NEXT, actor, now)
+                _serving_set(actor, window, t)
+                _publish_call(hall, t, window, now)
+                _publish_state(hall)  # one fewer waiting
+                _turn_near(hall, [t.business_id], now, settings=s)
+                log.info("window %s called %s", window.pk, t.number)
+                return t
+        # every candidate was taken by other windows meanwhile: read the queue's head again
     # nothing to call: the whole action rolls back (the ticket being served stays called; the
     # clerk finishes it with `finish`)
     raise Conflict("当前没有等候的号码", code="nothing_waiting")
@@ -947,14 +982,8 @@ def window_staff_set(*, actor: User, window: Window, user: User, on: bool) -> No
     _require_admin(actor, window.hall)
     if user.kind != AccountKind.STAFF:
         raise ValidationFailed(fields={"user": ["只能安排工作人员"]})
-    if on:
-        StaffRole.objects.get_or_create(
-            user=user,
-            role=Role.CLERK,
-            window=window,
-            department=None,
-            defaults={"region": window.hall.region},
-        )
+    if on:  # through organizations, so the window assignment checks (持证上岗) apply
+        staff_role_grant(user=user, role=Role.CLERK, window=window)
     else:
         StaffRole.objects.filter(user=user, role=Role.CLERK, window=window).delete()
 

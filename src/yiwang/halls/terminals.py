@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import time
 
 from django.db import transaction
@@ -13,9 +14,12 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from yiwang.accounts.decorators import staff_required
+from yiwang.accounts.models import User
 from yiwang.accounts.services import staff_create
+from yiwang.catalog.models import Item
 from yiwang.core.errors import ValidationFailed
 from yiwang.core.formats import local_time
+from yiwang.organizations.models import Region, ServiceHall
 
 from . import devices
 from .models_live import SiteKind, Terminal
@@ -67,6 +71,67 @@ def terminal_register(
     if items:
         terminal.items.set(items)
     return terminal, devices.terminal_key_issue(terminal=terminal)
+
+
+CODE_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,31}$")
+
+
+@transaction.atomic
+def terminal_register_for_hall(
+    *,
+    actor,
+    hall: ServiceHall,
+    code: str,
+    name: str,
+    site_kind: str,
+    site_name: str,
+    region_code: str = "",
+    address: str = "",
+    always_open: bool = True,
+    opens: time = time(0, 0),
+    closes: time = time(23, 59),
+    item_codes: list[str] = (),
+) -> tuple[Terminal, str]:
+    """A hall admin registers a terminal managed by the hall (site region within the hall's
+    region; items by their codes); returns the terminal and its first device key (shown once)."""
+    devices._require_admin(actor, hall)
+    code, name, site_name = code.strip().lower(), name.strip(), site_name.strip()
+    errors: dict[str, list[str]] = {}
+    if not CODE_RE.match(code):
+        errors["code"] = ["终端编号为 2-32 位小写字母、数字或连字符"]
+    elif (
+        Terminal.objects.filter(code=code).exists()
+        or User.objects.filter(username=f"terminal-{code}").exists()
+    ):
+        errors["code"] = ["该终端编号已被使用"]
+    if not name or len(name) > 100:
+        errors["name"] = ["请填写终端名称（100 字以内）"]
+    if not site_name or len(site_name) > 100:
+        errors["site_name"] = ["请填写所在场所（100 字以内）"]
+    region = hall.region
+    if region_code.strip():
+        region = Region.objects.filter(code=region_code.strip(), path__startswith=hall.region.path).first()
+        if region is None:
+            errors["region"] = ["区划代码应为本大厅所在区划或其下级区划"]
+    items = list(Item.objects.filter(code__in=[c for c in item_codes if c]))
+    missing = sorted(set(c for c in item_codes if c) - {i.code for i in items})
+    if missing:
+        errors["items"] = [f"没有这些事项：{'、'.join(missing[:5])}"]
+    if errors:
+        raise ValidationFailed("终端登记信息有误", fields=errors)
+    return terminal_register(
+        code=code,
+        name=name,
+        site_kind=site_kind,
+        site_name=site_name,
+        hall=hall,
+        region=region,
+        address=address.strip()[:200],
+        always_open=always_open,
+        opens=opens,
+        closes=closes,
+        items=items,
+    )
 
 
 # --- API: heartbeat ----------------------------------------------------------------------------------

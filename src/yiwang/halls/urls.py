@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_devices
 
 app_name = "halls"
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("workbench/halls/<slug:code>/checkin/", views.checkin, name="checkin"),
     path("workbench/halls/<slug:code>/admin/", views.admin, name="admin"),
     path("workbench/halls/<slug:code>/stats/", views.stats, name="stats"),
+    path("workbench/halls/<slug:code>/devices/", views_devices.hall_devices, name="devices"),
 ]

@@ -192,6 +192,7 @@ def terminal(request: HttpRequest, pk: int) -> HttpResponse:
             "other_types": BusinessType.objects.filter(hall=window.hall, active=True).exclude(windows=window),
             "other_windows": Window.objects.filter(hall=window.hall).exclude(pk=window.pk),
             "recall_max": selectors.hall_settings(window.hall).recall_max,
+            "refusal": rules.window_service_refusal(request.user, window),
             "errors": errors,
         },
     )

@@ -13,7 +13,10 @@ reports the total (`yiwang succeed`).
 
 `window_assignment_check`: before `services.staff_role_grant` gives someone a window for the
 first time, every registered function may refuse it by raising a DomainError (training: 持证上岗,
-a hall that requires a valid certification; docs/training.md).
+a hall that requires a valid certification; docs/training.md). The halls' window terminal runs the
+same checks again, for today, each time a clerk calls (next, recall, resume:
+`halls.rules.window_service_check`), so a certificate that expires after the assignment stops the
+calling.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class WindowAssignmentCheck(Protocol):
     def __call__(self, *, user: User, window: Window, role: str) -> None: ...
 
 
-# Called by `services.staff_role_grant` before a role with a window is granted; a function raises
-# a DomainError to refuse it (training: 持证上岗, a hall requiring a valid certification).
+# Called by `services.staff_role_grant` before a role with a window is granted, and by the halls'
+# window terminal before a clerk calls; a function raises a DomainError to refuse it (training:
+# 持证上岗, a hall requiring a valid certification on the day).
 window_assignment_check: Hook[WindowAssignmentCheck] = Hook("organizations.window_assignment_check")

@@ -53,7 +53,7 @@ CROSS_CITY_NONE = {"", "无"}
 
 
 def idle_seconds() -> int:
-    return int(getattr(settings, "YIWANG_KIOSK_IDLE_SECONDS", 120))
+    return int(settings.YIWANG_KIOSK_IDLE_SECONDS)
 
 
 def register() -> None:

@@ -89,3 +89,57 @@ def test_admin_and_stats_pages(live_server, transactional_db, world, page, axe):
     axe("halls-admin", portal=False)
     page.goto(f"{base}/workbench/halls/smzj/stats/?date=2026-12-07")
     axe("halls-stats", portal=False)
+
+
+@pytest.mark.time_machine(MON)
+def test_hall_admin_manages_display_keys_and_terminals_with_the_keyboard(
+    live_server, transactional_db, world, page, axe
+):
+    from yiwang.halls import devices, terminals
+    from yiwang.halls.models import DisplayKey, Terminal
+
+    t, _key = terminals.terminal_register(
+        code="smzj-01",
+        name="一号自助终端",
+        site_kind="hall",
+        site_name="武汉市民之家",
+        hall=world.hall,
+        region=world.city,
+    )
+    devices.terminal_heartbeat(terminal=t, status={"printer": "ok"})
+    base = live_server.url
+    login(page, base, "hall_admin")
+    page.goto(f"{base}/workbench/halls/smzj/devices/")
+    axe("halls-devices", portal=False)
+    assert page.locator('tr[data-terminal="smzj-01"]').get_attribute("data-state") == "online"
+    # a display key, by keyboard only
+    tab_to(page, "#display-name", limit=120)
+    page.keyboard.type("一楼大厅主屏")
+    tab_to(page, "#display-create")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    url = page.locator("#new-secret").inner_text()
+    assert "/halls/smzj/display/?key=" in url and DisplayKey.objects.get().name == "一楼大厅主屏"
+    axe("halls-devices-new-key", portal=False)
+    # register a community terminal, then take the hall's own out of service
+    page.goto(f"{base}/workbench/halls/smzj/devices/")
+    tab_to(page, "#t-code", limit=160)
+    page.keyboard.type("bbt-02")
+    tab_to(page, "#t-name")
+    page.keyboard.type("百步亭自助终端")
+    tab_to(page, "#t-site-kind")
+    page.keyboard.press("ArrowDown")  # 社区
+    tab_to(page, "#t-site-name")
+    page.keyboard.type("百步亭花园社区")
+    tab_to(page, "#terminal-register")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator("#new-secret").inner_text().startswith("bbt-02.")
+    assert Terminal.objects.get(code="bbt-02").site_kind == "community"
+    page.goto(f"{base}/workbench/halls/smzj/devices/")
+    tab_to(page, "#terminal-revoke-smzj-01", limit=160)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.locator('tr[data-terminal="smzj-01"]').get_attribute("data-state") == "revoked"
+    assert not Terminal.objects.get(code="smzj-01").active
+    axe("halls-devices-revoked", portal=False)

@@ -83,6 +83,23 @@ def test_heartbeat_and_offline_rule(world, terminal, api):
     assert r.status_code == 422
 
 
+def test_terminal_and_speech_settings_are_declared_and_honoured(world, terminal, api, settings, tmp_path):
+    from yiwang import settings as base
+
+    assert (base.YIWANG_TERMINAL_OFFLINE_SECONDS, base.YIWANG_TERMINAL_HEARTBEAT_SECONDS) == (300, 60)
+    assert (base.YIWANG_KIOSK_IDLE_SECONDS, base.YIWANG_ESPEAK) == (120, "espeak-ng")
+    settings.YIWANG_TERMINAL_HEARTBEAT_SECONDS = 20
+    settings.YIWANG_TERMINAL_OFFLINE_SECONDS = 90
+    r = api().post("/api/v1/terminals/heartbeat", {"status": {}}, headers={"X-Device-Key": terminal.raw_key})
+    assert r.json()["next_heartbeat_seconds"] == 20
+    terminal.refresh_from_db()
+    assert devices.terminals_offline([terminal], timezone.now() + timedelta(seconds=89)) == []
+    assert devices.terminals_offline([terminal], timezone.now() + timedelta(seconds=91)) == [terminal]
+    settings.YIWANG_HOME = tmp_path
+    settings.YIWANG_ESPEAK = "no-such-espeak-program"
+    assert Client().get("/halls/speech.wav", {"number": "A012", "window": "5"}).status_code == 503
+
+
 def test_staff_page_lists_offline_terminals_first(world, terminal):
     other, _key = terminals.terminal_register(
         code="smzj-02",
