@@ -88,6 +88,9 @@ class OutboundCase(models.Model):
         "状态", max_length=30, choices=RemoteStatus.choices, default=RemoteStatus.FORWARDING
     )
     last_seq = models.PositiveIntegerField("最后一次状态序号", default=0)
+    supplement_seq = models.PositiveIntegerField(
+        "已转交补正所答复的告知序号", default=0, help_text="对方补齐补正告知的状态序号；每次告知只转交一次"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

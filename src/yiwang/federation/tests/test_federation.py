@@ -205,3 +205,82 @@ def test_a_peer_that_does_not_answer_keeps_its_list_and_shows_unreachable(api):
     peers = {p["code"]: p for p in api().get("/api/v1/federation/peers").json()["items"]}
     assert peers[PEER]["status"] == "unreachable" and peers[PEER]["status_label"] == "无法连接"
     assert api().get(f"/api/v1/federation/items?peer={PEER}").json()["items"] == []
+
+
+def test_messages_sent_and_received_are_in_the_ledger_matched_by_hash(
+    world, client, django_capture_on_commit_callbacks
+):
+    """B's received entry and its sent status entry name each message by the SHA-256 of its
+    bytes (its Content-Digest); a duplicate delivery or a second follow writes nothing; `ledger
+    verify` re-derives both kinds from the log and the outbox."""
+    import hashlib
+
+    from yiwang.ledger import audit
+    from yiwang.ledger import services as ledger
+    from yiwang.ledger.models import Entry, PendingEntry
+
+    ItemVersion.objects.filter(item=world.item).update(cross_city_scope="都市圈")
+    key, key_id = _paired_peer()
+    number = f"TB{PEER}{uuid.uuid4().hex[:8]}"
+    id_number = make_ric(serial=556)
+    envelope = {
+        "kind": "case.forward",
+        "id": f"{PEER}:fwd:{number}",
+        "from": PEER,
+        "to": protocol.own_code(),
+        "sent_at": "2026-12-05T10:00:00+08:00",
+        "body": {
+            "number": number,
+            "item_code": world.item.code,
+            "item_version": 1,
+            "form": good_form(**{"applicant.id_number": id_number, "applicant.name": "赵六"}),
+            "materials": good_materials(),
+            "applicant": {"name": "赵六", "id_number": id_number},
+        },
+    }
+    body = json.dumps(envelope, ensure_ascii=False).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post_signed(client, envelope, key=key, key_id=key_id).json()["status"] == "applied"
+    _post_signed(client, envelope, key=key, key_id=key_id)  # a duplicate: nothing more in the ledger
+
+    def entries(kind):
+        return [
+            (json.loads(bytes(p.entry))["subject"], p.payload)
+            for p in PendingEntry.objects.filter(kind=kind).order_by("id")
+        ]
+
+    received = entries("federation.message.received")
+    sha = hashlib.sha256(body).hexdigest()
+    assert received == [
+        (
+            f"sha256:{sha}",
+            {"id": envelope["id"], "kind": "case.forward", "from": PEER, "to": protocol.own_code(),
+             "case": number, "sha256": sha},
+        )
+    ]  # fmt: skip
+    digest = PeerMessage.objects.get(direction="in", status="applied").headers["Content-Digest"]
+    assert digest == f"sha-256=:{base64.b64encode(hashlib.sha256(body).digest()).decode()}:"
+    # the submission reported back: one sent entry, hashing the bytes the outbox sends
+    sent = entries("federation.message.sent")
+    message = OutboxMessage.objects.get(topic=services.TOPIC_STATUS, key=number)
+    wire = protocol.dumps(OutboxMessage.objects.get(pk=message.pk).payload)
+    assert sent == [
+        (
+            f"sha256:{hashlib.sha256(wire).hexdigest()}",
+            {"id": message.idempotency_key, "kind": "case.status", "from": protocol.own_code(), "to": PEER,
+             "case": number, "sha256": hashlib.sha256(wire).hexdigest()},
+        )
+    ]  # fmt: skip
+    case = Case.objects.get(number=PeerMessage.objects.get(status="applied").result["number"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.federation_follow_case(case_id=case.pk, action="again")
+    assert len(entries("federation.message.sent")) == 1
+    ledger.sequencer_run()
+    assert Entry.objects.filter(kind__startswith="federation.message.").count() == 2
+    report = audit.ledger_verify()
+    assert report.ok, report.problems
+    # an edited log row no longer matches its entry
+    PeerMessage.objects.filter(direction="in", status="applied").update(
+        body=body.decode().replace("赵六", "李四")
+    )
+    assert any("federation.message.received" in p for p in audit.ledger_verify().problems)
