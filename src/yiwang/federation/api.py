@@ -119,6 +119,15 @@ def published_guide(request: HttpRequest, code: str):
         return _signed(exc.status, exc.as_body())
 
 
+@router.get("/peer/license-keys", auth=None)
+def license_keys(request: HttpRequest):
+    """This city's licence issuer and verification keys (JWK set), signed: a peer checks the
+    licences of the cases it received for us with them."""
+    from .peer_licenses import own_license_keys
+
+    return _signed(200, {"city": protocol.own_code(), **own_license_keys()})
+
+
 @router.post("/peer/inbox", auth=None)
 def inbox(request: HttpRequest):
     status, answer = services.inbox_receive(

@@ -58,9 +58,11 @@ def outbound_dict(oc: OutboundCase, *, events: bool = True) -> dict:
         "status_label": RemoteStatus(oc.status).label,
     }
     if events:
+        from .peer_licenses import license_dict
         from .services import supplement_request_of
 
         out["supplement_open"] = supplement_request_of(oc) is not None
+        out["licenses"] = [license_dict(lic) for lic in oc.licenses.order_by("pk")]
         out["events"] = [
             {
                 "seq": e.seq,

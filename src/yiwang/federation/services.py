@@ -29,7 +29,7 @@ from yiwang.ledger import services as ledger_services
 from yiwang.ledger.models import Witness as LedgerWitness
 from yiwang.notifications.services import notification_send
 
-from . import ledgering, protocol
+from . import ledgering, peer_licenses, protocol
 from .models import (
     Direction,
     InboundCase,
@@ -765,6 +765,8 @@ def _apply_status(*, peer: Peer, body: dict) -> dict:
     if seq > oc.last_seq and status in RemoteStatus.values:
         update.update(status=status, last_seq=seq)
     OutboundCase.objects.filter(pk=oc.pk).update(**update)
+    if isinstance(body.get("licenses"), list):
+        peer_licenses.licenses_record(oc=oc, items=body["licenses"])
     _tell_the_person(oc=oc, seq=seq, body=body)
     return {"number": oc.number, "seq": seq}
 
@@ -861,6 +863,10 @@ def federation_follow_case(*, case_id: int, action: str) -> None:
                     body["remedy"] = remedy
             if ev.action == "request_supplement" and isinstance(ev.data, dict):
                 body["missing"] = ev.data.get("missing") or ev.data
+            if ev.action == "complete":  # the licences of the result, with their signed credentials
+                licenses = peer_licenses.case_licenses(case_id)
+                if licenses:
+                    body["licenses"] = licenses
             message_put(
                 peer=inbound.peer,
                 topic=TOPIC_STATUS,

@@ -19,7 +19,7 @@ from yiwang.core.models import OutboxMessage
 from yiwang.core.testing import good_form, good_materials, make_ric
 from yiwang.exchange import httpsig
 from yiwang.federation import protocol, services
-from yiwang.federation.models import InboundCase, Peer, PeerMessage
+from yiwang.federation.models import InboundCase, OutboundCase, Peer, PeerItem, PeerMessage
 
 pytestmark = pytest.mark.django_db
 PEER = "420700"
@@ -284,3 +284,95 @@ def test_messages_sent_and_received_are_in_the_ledger_matched_by_hash(
         body=body.decode().replace("赵六", "李四")
     )
     assert any("federation.message.received" in p for p in audit.ledger_verify().problems)
+
+
+def _peer_publishes_world_item(world) -> PeerItem:
+    """The paired peer (at 127.0.0.1:9, down) publishes world.item: its guide as last fetched."""
+    from django.utils import timezone
+
+    ItemVersion.objects.filter(item=world.item).update(cross_city_scope="都市圈")
+    guide = services.published_guide(world.item.code)
+    return PeerItem.objects.create(
+        peer=Peer.objects.get(code=PEER),
+        code=world.item.code,
+        name=guide["name"],
+        item_version=guide["version"],
+        scope="都市圈",
+        modes=["remote_intake"],
+        guide=guide,
+        fetched_at=timezone.now(),
+    )
+
+
+def test_citizen_finds_applies_follows_and_answers_a_supplement_on_pages(
+    world, client, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yiwang.core.testing import MINIMAL_PDF
+    from yiwang.notifications.models import Notification
+
+    key, key_id = _paired_peer()
+    item = _peer_publishes_world_item(world)
+    page = client.get("/tongban/", {"q": item.name[:4]}).content.decode()
+    assert item.name in page and "可在本地代收" in page and f"/tongban/{PEER}/{item.code}/apply/" in page
+    assert "没有找到" in client.get("/tongban/", {"q": "不存在的事项"}).content.decode()
+    apply_url = f"/tongban/{PEER}/{item.code}/apply/"
+    assert client.get(apply_url).status_code == 302  # login first
+    client.force_login(world.citizen)
+    form = client.get(apply_url)
+    assert form.status_code == 200 and "提交并转交鄂州市" in form.content.decode()
+    values = good_form(**{"applicant.id_number": world.citizen.id_number, "applicant.name": "张伟"})
+    # a missing required material: the page says which, nothing is forwarded
+    r = client.post(apply_url, {**values, "idempotency_token": "t1"})
+    assert r.status_code == 422 and "请上传" in r.content.decode()
+    assert not OutboxMessage.objects.filter(topic=services.TOPIC_FORWARD).exists()
+    files = {
+        f"m-{m['code']}": SimpleUploadedFile(f"{m['code']}.pdf", MINIMAL_PDF, "application/pdf")
+        for m in item.guide["materials"]
+        if m["required"] and m["material_form"] in ("2", "3")
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(apply_url, {**values, "idempotency_token": "t2", **files})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    oc = OutboundCase.objects.get(owner=world.citizen)
+    assert r["Location"] == f"/my/tongban/{oc.number}/"
+    assert (
+        OutboxMessage.objects.get(topic=services.TOPIC_FORWARD, key=oc.number).payload["kind"]
+        == "case.forward"
+    )
+    mine = client.get("/my/tongban/").content.decode()
+    assert oc.number in mine and "转办中" in mine
+    # the peer filed it and asks for a supplement: the person is told and the page offers the form
+    for seq, action, status, extra in (
+        (2, "submit", "submitted", {}),
+        (3, "request_supplement", "supplement_requested", {"missing": ["营业场所平面图"]}),
+    ):
+        envelope = {
+            "kind": "case.status",
+            "id": f"{PEER}:status:CP9:{seq}",
+            "from": PEER,
+            "to": protocol.own_code(),
+            "body": {"number": oc.number, "remote_number": "CP9", "seq": seq, "action": action,
+                     "status": status, "note": "请加盖公章" if extra else "", **extra},
+        }  # fmt: skip
+        assert _post_signed(client, envelope, key=key, key_id=key_id).json()["status"] == "applied"
+    note = Notification.objects.get(recipient=world.citizen, kind="federation.supplement_requested")
+    assert "营业场所平面图" in note.body and oc.number in note.title
+    page = client.get(f"/my/tongban/{oc.number}/").content.decode()
+    assert "营业场所平面图" in page and "提交补正材料" in page and "需补正材料" in page
+    r = client.post(f"/my/tongban/{oc.number}/", {})
+    assert r.status_code == 422 and "请上传需补正的材料" in r.content.decode()
+    upload = SimpleUploadedFile("plan.pdf", MINIMAL_PDF, "application/pdf")
+    code = item.guide["materials"][0]["code"]
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/my/tongban/{oc.number}/", {f"m-{code}": upload})
+    assert r.status_code == 302
+    sent = OutboxMessage.objects.get(topic=services.TOPIC_FORWARD, idempotency_key__contains=":supp:")
+    assert sent.payload["kind"] == "case.supplement" and sent.payload["body"]["request_seq"] == 3
+    assert [m["code"] for m in sent.payload["body"]["materials"]] == [code]
+    page = client.get(f"/my/tongban/{oc.number}/").content.decode()
+    assert "提交补正材料" not in page  # answered: the form is gone until the peer asks again
+    # another citizen sees nothing of it
+    client.force_login(world.citizen2)
+    assert client.get(f"/my/tongban/{oc.number}/").status_code == 404

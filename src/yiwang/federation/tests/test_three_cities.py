@@ -125,6 +125,13 @@ def test_case_received_in_a_decided_in_b_result_back_in_a(cities):
         "approved",
         "completed",
     ]
+    # B's licence reached A with the completion, its credential checked with B's licence key
+    [licence] = out["licenses"]
+    assert licence["name"] == "食品经营许可证" and licence["verified"] is True, licence
+    assert licence["reasons"] == [] and licence["issuer_name"].startswith("鄂州市")
+    assert b.sql("select identifier from licenses_license") == [(licence["identifier"],)]
+    assert a.sql("select count(*) from licenses_license") == [(0,)]  # not A's licence
+    assert a.sql("select license_keys like '%GmSM2%' from federation_peer where code=?", B) == [(1,)]
     # logged in both cities, applied once
     assert a.sql(
         "select count(*) from federation_peermessage where direction='out' and case_ref=? and status='sent'",
