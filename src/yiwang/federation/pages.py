@@ -19,6 +19,7 @@ from yiwang.accounts.decorators import applicant_required
 from yiwang.catalog import formspec
 from yiwang.core.errors import DomainError, ValidationFailed
 from yiwang.core.idempotency import run_idempotent
+from yiwang.halls.devices import terminal_for
 
 from . import selectors, services
 from .models import OutboundCase, PeerItem
@@ -116,6 +117,9 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
     form = formspec.form_from_post(version=version, data=request.POST)
     materials = formspec.materials_from_files(version=version, files=request.FILES)
 
+    # a self-service terminal of a hall (the person logged in there by 电子身份码): channel kiosk
+    channel = "kiosk" if terminal_for(request) is not None else "online"
+
     def handler():
         oc = services.federated_case_submit(
             actor=request.user,
@@ -123,7 +127,7 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
             item_code=item.code,
             form=form,
             materials=materials,
-            channel="online",
+            channel=channel,
         )
         return 201, {"number": oc.number}
 

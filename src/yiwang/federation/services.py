@@ -396,7 +396,9 @@ def federated_case_submit(
         )
         identity = {
             "checked_by_city": protocol.own_code(),
-            "method": "hall_window_id_card" if channel == Channel.WINDOW else "online_account",
+            "method": {Channel.WINDOW: "hall_window_id_card", Channel.KIOSK: "kiosk_login"}.get(
+                channel, "online_account"
+            ),
             "trust_level": int(getattr(owner, "trust_level", 0) or 0),
             "checked_at": now.isoformat(),
         }

@@ -376,3 +376,41 @@ def test_citizen_finds_applies_follows_and_answers_a_supplement_on_pages(
     # another citizen sees nothing of it
     client.force_login(world.citizen2)
     assert client.get(f"/my/tongban/{oc.number}/").status_code == 404
+
+
+def test_a_hall_kiosk_offers_other_cities_items_and_files_on_the_kiosk_channel(
+    world, client, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yiwang.core.testing import MINIMAL_PDF
+    from yiwang.halls import devices, terminals
+
+    _paired_peer()
+    item = _peer_publishes_world_item(world)
+    terminal, _ = terminals.terminal_register(
+        code="smzj-01",
+        name="市民之家自助终端 01",
+        site_kind="hall",
+        site_name="武汉市民之家",
+        hall=world.hall,
+        region=world.city,
+        items=[world.item2],
+        account_username="kiosk",
+    )
+    client.cookies[devices.PAIRING_COOKIE] = devices.pairing_value(terminal)
+    client.force_login(world.citizen)  # as the kiosk's 电子身份码 login does
+    assert "/tongban/" in client.get("/kiosk/").content.decode()
+    files = {
+        f"m-{m['code']}": SimpleUploadedFile(f"{m['code']}.pdf", MINIMAL_PDF, "application/pdf")
+        for m in item.guide["materials"]
+        if m["required"] and m["material_form"] in ("2", "3")
+    }
+    values = good_form(**{"applicant.id_number": world.citizen.id_number, "applicant.name": "张伟"})
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/tongban/{PEER}/{item.code}/apply/", {**values, "idempotency_token": "k1", **files})
+    assert r.status_code == 302
+    oc = OutboundCase.objects.get(owner=world.citizen)
+    body = OutboxMessage.objects.get(topic=services.TOPIC_FORWARD, key=oc.number).payload["body"]
+    assert oc.channel == "kiosk" and body["receipt"]["channel"] == "kiosk"
+    assert body["identity"]["method"] == "kiosk_login"
