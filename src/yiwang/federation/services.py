@@ -199,9 +199,14 @@ def _reachable(peer: Peer, ok: bool) -> None:
 
 # --- the published cross-city item list -------------------------------------------------------
 def published_items() -> list[dict]:
-    """This city's 通办事项: current items whose 通办范围 reaches other cities."""
+    """This city's 通办事项: current items of its own departments (region within the city's
+    division code) whose 通办范围 reaches other cities."""
     out: dict[str, dict] = {}
-    for v in catalog.items_search().filter(cross_city_scope__in=CROSS_CITY_SCOPES):
+    own = catalog.items_search().filter(
+        cross_city_scope__in=CROSS_CITY_SCOPES,
+        item__department__region__code__startswith=protocol.own_code()[:4],
+    )
+    for v in own:
         if v.item.code in out and out[v.item.code]["version"] >= v.version:
             continue
         out[v.item.code] = {
@@ -220,7 +225,8 @@ def published_guide(code: str) -> dict:
     from yiwang.catalog.api import item_guide_dict
 
     version = catalog.item_guide(code=code)
-    if version.cross_city_scope not in CROSS_CITY_SCOPES:
+    region = version.item.department.region.code if version.item.department.region_id else ""
+    if version.cross_city_scope not in CROSS_CITY_SCOPES or not region.startswith(protocol.own_code()[:4]):
         raise NotFound("该事项不在通办清单中", code="item_not_found")
     data = item_guide_dict(version)
     data["version"] = version.version
