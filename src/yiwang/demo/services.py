@@ -19,7 +19,6 @@ from yiwang.accounts.models import User
 from yiwang.catalog import services as catalog
 from yiwang.catalog.models import DataElement, Item, ItemVersion, VersionStatus
 from yiwang.core.errors import ValidationFailed
-from yiwang.federation import services as federation_services
 from yiwang.licenses.services import license_types_load
 from yiwang.organizations.models import Department, Region, RegionLevel, ServiceHall, Window
 from yiwang.organizations.services import staff_create, staff_role_grant
@@ -413,8 +412,11 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     from . import claims as claims_demo
 
     result.parts["claims"] = claims_demo.demo_load()
-    # 一圈通办: the other cities of the Wuhan metropolitan circle, unpaired until keys are exchanged
-    result.parts["federation"] = {"peers": federation_services.peers_register_metro()}
+    # 一圈通办: the other cities of the Wuhan metropolitan circle, unpaired until keys are exchanged;
+    # another city of the circle (`make demo CITY=…`) also gets its own departments and items
+    from . import federation as federation_demo
+
+    result.parts["federation"] = federation_demo.demo_load()
     # 广安区's real item list, FAQs and policies, and the shared search index (last: after
     # everything it indexes)
     from . import knowledge as knowledge_demo

@@ -76,6 +76,26 @@ def federated_case_get(request: HttpRequest, number: str):
     return selectors.outbound_dict(services.outbound_case_get(number=number, user=request.auth))
 
 
+class SupplementIn(Schema):
+    form: dict = Field(default_factory=dict)
+    materials: list[MaterialIn] = Field(default_factory=list)
+    channel: str = Field("online", max_length=20)
+
+
+@router.post("/cases/{number}/supplement", auth=api_auth)
+def federated_case_supplement(request: HttpRequest, number: str, body: SupplementIn):
+    """补正 through this city: answers the competent city's supplement request (409 when none is
+    open or it was answered already)."""
+    oc = services.federated_case_supplement(
+        actor=request.auth,
+        number=number,
+        form=body.form,
+        materials=[m.dict() for m in body.materials],
+        channel=body.channel,
+    )
+    return selectors.outbound_dict(oc)
+
+
 # --- peer to peer (signed) -----------------------------------------------------------------------
 def _signed(status: int, data: dict) -> HttpResponse:
     body = protocol.dumps(data)
@@ -97,6 +117,15 @@ def published_guide(request: HttpRequest, code: str):
         return _signed(200, services.published_guide(code))
     except services.DomainError as exc:
         return _signed(exc.status, exc.as_body())
+
+
+@router.get("/peer/license-keys", auth=None)
+def license_keys(request: HttpRequest):
+    """This city's licence issuer and verification keys (JWK set), signed: a peer checks the
+    licences of the cases it received for us with them."""
+    from .peer_licenses import own_license_keys
+
+    return _signed(200, {"city": protocol.own_code(), **own_license_keys()})
 
 
 @router.post("/peer/inbox", auth=None)

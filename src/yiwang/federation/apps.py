@@ -11,8 +11,10 @@ class FederationConfig(AppConfig):
         from yiwang.cases import followers
         from yiwang.core import outbox
 
-        from . import services
+        from . import kinds, ledgering, services
 
+        ledgering.register()
+        kinds.register()
         followers.register("federation", services.federation_follow_case)
         outbox.senders.register(services.TOPIC_FORWARD, services.send_peer_message)
         outbox.senders.register(services.TOPIC_STATUS, services.send_peer_message)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from yiwang.core.fields import EncryptedTextField
+
 
 class PeerStatus(models.TextChoices):
     UNPAIRED = "unpaired", "未配对"
@@ -28,6 +30,12 @@ class Peer(models.Model):
     paired_at = models.DateTimeField("配对时间", null=True, blank=True)
     items_fetched_at = models.DateTimeField("事项清单获取时间", null=True, blank=True)
     unreachable_since = models.DateTimeField("连接失败起始时间", null=True, blank=True)
+    license_keys = models.JSONField(
+        "电子证照验签公钥（JWK）",
+        default=dict,
+        blank=True,
+        help_text="对方签名应答中取得，用于核验对方颁发的证照",
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -88,6 +96,9 @@ class OutboundCase(models.Model):
         "状态", max_length=30, choices=RemoteStatus.choices, default=RemoteStatus.FORWARDING
     )
     last_seq = models.PositiveIntegerField("最后一次状态序号", default=0)
+    supplement_seq = models.PositiveIntegerField(
+        "已转交补正所答复的告知序号", default=0, help_text="对方补齐补正告知的状态序号；每次告知只转交一次"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -172,3 +183,32 @@ class PeerMessage(models.Model):
                 name="federation_message_applied_once",
             )
         ]
+
+
+class PeerLicense(models.Model):
+    """A licence the competent city issued as the result of a case received here, as it reported
+    it on completion (signed message), with its SD-JWT credential verified here with that city's
+    licence keys (fetched over the signed peer channel)."""
+
+    case = models.ForeignKey(OutboundCase, on_delete=models.CASCADE, related_name="licenses")
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    identifier = models.CharField("证照标识", max_length=120)
+    number = models.CharField("证照编号", max_length=80, blank=True)
+    type_code = models.CharField("证照类型代码", max_length=40, blank=True)
+    name = models.CharField("证照名称", max_length=100)
+    issuer_name = models.CharField("颁发机构", max_length=100, blank=True)
+    issuer_uscc = models.CharField("颁发机构代码", max_length=18, blank=True)
+    valid_from = models.DateField("有效期起", null=True, blank=True)
+    valid_until = models.DateField("有效期至", null=True, blank=True)
+    # the full SD-JWT VC: it holds the holder's ID number, so encrypted
+    credential = EncryptedTextField("签名凭证")
+    verified = models.BooleanField("验签通过", default=False)
+    reasons = models.JSONField("核验问题", default=list, blank=True)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "外市颁发的电子证照"
+        constraints = [
+            models.UniqueConstraint(fields=["case", "identifier"], name="federation_peer_license_once")
+        ]
+        ordering = ["-pk"]

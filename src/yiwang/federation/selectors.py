@@ -58,11 +58,17 @@ def outbound_dict(oc: OutboundCase, *, events: bool = True) -> dict:
         "status_label": RemoteStatus(oc.status).label,
     }
     if events:
+        from .peer_licenses import license_dict
+        from .services import supplement_request_of
+
+        out["supplement_open"] = supplement_request_of(oc) is not None
+        out["licenses"] = [license_dict(lic) for lic in oc.licenses.order_by("pk")]
         out["events"] = [
             {
                 "seq": e.seq,
                 "action": e.action,
                 "status": e.status,
+                "status_label": RemoteStatus(e.status).label if e.status in RemoteStatus.values else e.status,
                 "note": e.note,
                 "at": e.at.isoformat(),
                 **({"remedy": e.data["remedy"]} if e.data.get("remedy") else {}),
@@ -82,3 +88,17 @@ def messages_search(*, q: str = "", peer: str = "", status: str = "") -> QuerySe
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-pk")
+
+
+def paired_peers() -> QuerySet[Peer]:
+    return Peer.objects.filter(status="paired").order_by("code")
+
+
+def cross_city_items(*, q: str = "", peer: str = "") -> QuerySet[PeerItem]:
+    """The paired cities' cached cross-city items that can be received here (异地代收)."""
+    qs = PeerItem.objects.select_related("peer").filter(peer__status="paired")
+    if q:
+        qs = qs.filter(name__icontains=q)
+    if peer:
+        qs = qs.filter(peer__code=peer)
+    return qs.order_by("peer__code", "code")

@@ -23,12 +23,13 @@ from yiwang.cases.wording import remedy_for
 from yiwang.catalog import forms as catalog_forms
 from yiwang.catalog import selectors as catalog
 from yiwang.core import outbox
-from yiwang.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from yiwang.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
 from yiwang.exchange import httpsig
 from yiwang.ledger import services as ledger_services
 from yiwang.ledger.models import Witness as LedgerWitness
+from yiwang.notifications.services import notification_send
 
-from . import protocol
+from . import ledgering, peer_licenses, protocol
 from .models import (
     Direction,
     InboundCase,
@@ -198,9 +199,14 @@ def _reachable(peer: Peer, ok: bool) -> None:
 
 # --- the published cross-city item list -------------------------------------------------------
 def published_items() -> list[dict]:
-    """This city's 通办事项: current items whose 通办范围 reaches other cities."""
+    """This city's 通办事项: current items of its own departments (region within the city's
+    division code) whose 通办范围 reaches other cities."""
     out: dict[str, dict] = {}
-    for v in catalog.items_search().filter(cross_city_scope__in=CROSS_CITY_SCOPES):
+    own = catalog.items_search().filter(
+        cross_city_scope__in=CROSS_CITY_SCOPES,
+        item__department__region__code__startswith=protocol.own_code()[:4],
+    )
+    for v in own:
         if v.item.code in out and out[v.item.code]["version"] >= v.version:
             continue
         out[v.item.code] = {
@@ -219,7 +225,8 @@ def published_guide(code: str) -> dict:
     from yiwang.catalog.api import item_guide_dict
 
     version = catalog.item_guide(code=code)
-    if version.cross_city_scope not in CROSS_CITY_SCOPES:
+    region = version.item.department.region.code if version.item.department.region_id else ""
+    if version.cross_city_scope not in CROSS_CITY_SCOPES or not region.startswith(protocol.own_code()[:4]):
         raise NotFound("该事项不在通办清单中", code="item_not_found")
     data = item_guide_dict(version)
     data["version"] = version.version
@@ -306,8 +313,8 @@ def peer_guide(*, peer: Peer, code: str) -> PeerItem:
 
 
 # --- 异地代收: a case received here for a peer ---------------------------------------------------
-def _check_against_guide(*, guide: dict, form: dict, materials: list[dict], channel: str) -> dict:
-    clean = catalog_forms.schema_validate(schema=guide.get("form_schema") or {}, form=form or {})
+def _check_materials(*, guide: dict, materials: list[dict]) -> set[str]:
+    """Each file: a material of the peer's guide, base64, a real file of an accepted type."""
     known = {m["code"]: m for m in guide.get("materials", [])}
     have = set()
     for i, m in enumerate(materials or []):
@@ -322,9 +329,15 @@ def _check_against_guide(*, guide: dict, form: dict, materials: list[dict], chan
             ) from exc
         check_upload(field=f"materials.{code}", name=str(m.get("name") or code), data=data)
         have.add(code)
+    return have
+
+
+def _check_against_guide(*, guide: dict, form: dict, materials: list[dict], channel: str) -> dict:
+    clean = catalog_forms.schema_validate(schema=guide.get("form_schema") or {}, form=form or {})
+    have = _check_materials(guide=guide, materials=materials)
     missing = [
         m
-        for m in known.values()
+        for m in guide.get("materials", [])
         if m.get("required")
         and m.get("material_form") in ("2", "3")
         and m["code"] not in have
@@ -333,6 +346,13 @@ def _check_against_guide(*, guide: dict, form: dict, materials: list[dict], chan
     if missing:
         raise ValidationFailed(fields={f"materials.{m['code']}": [f"请上传{m['name']}"] for m in missing})
     return clean
+
+
+def _wire_materials(materials: list[dict]) -> list[dict]:
+    return [
+        {"code": m["code"], "name": str(m.get("name") or m["code"]), "content_base64": m["content_base64"]}
+        for m in materials or []
+    ]
 
 
 def _party_of(owner: User) -> dict:
@@ -382,7 +402,9 @@ def federated_case_submit(
         )
         identity = {
             "checked_by_city": protocol.own_code(),
-            "method": "hall_window_id_card" if channel == Channel.WINDOW else "online_account",
+            "method": {Channel.WINDOW: "hall_window_id_card", Channel.KIOSK: "kiosk_login"}.get(
+                channel, "online_account"
+            ),
             "trust_level": int(getattr(owner, "trust_level", 0) or 0),
             "checked_at": now.isoformat(),
         }
@@ -398,14 +420,7 @@ def federated_case_submit(
             "item_code": item_code,
             "item_version": cached.item_version,
             "form": clean,
-            "materials": [
-                {
-                    "code": m["code"],
-                    "name": str(m.get("name") or m["code"]),
-                    "content_base64": m["content_base64"],
-                }
-                for m in materials or []
-            ],
+            "materials": _wire_materials(materials),
             "applicant": _party_of(owner),
             "identity": identity,
             "receipt": receipt,
@@ -427,7 +442,11 @@ def message_put(*, peer: Peer, topic: str, kind: str, key: str, ident: str, body
         "sent_at": timezone.now().isoformat(),
         "body": body,
     }
-    outbox.outbox_put(topic=topic, key=key, payload=payload, idempotency_key=idem, destination=peer.code)
+    message = outbox.outbox_put(
+        topic=topic, key=key, payload=payload, idempotency_key=idem, destination=peer.code
+    )
+    if message.payload == payload:  # written now (a second put of the key returns the first message)
+        ledgering.record_sent(message=message)
 
 
 def outbound_case_get(*, number: str, user: User) -> OutboundCase:
@@ -436,6 +455,73 @@ def outbound_case_get(*, number: str, user: User) -> OutboundCase:
         oc.owner_id == user.pk or oc.filed_by_id == user.pk or user.kind == AccountKind.STAFF
     ):
         raise NotFound("未找到该代收件")
+    return oc
+
+
+def supplement_request_of(oc: OutboundCase) -> OutboundEvent | None:
+    """The competent city's open 补齐补正告知 of a forwarded case, or None (answered, or none)."""
+    if oc.status != RemoteStatus.SUPPLEMENT_REQUESTED:
+        return None
+    event = oc.events.filter(action="request_supplement").order_by("-seq").first()
+    return event if event is not None and event.seq > oc.supplement_seq else None
+
+
+def federated_case_supplement(
+    *, actor: User, number: str, form: dict, materials: list[dict], channel: str = Channel.ONLINE
+) -> OutboundCase:
+    """补正 through the receiving city: the person (online, or at a window of this city with hall
+    staff) answers the competent city's supplement request; this city checks the answer against
+    the peer's published guide (a partial form, known materials of accepted file types) and
+    forwards it as one signed `case.supplement` message, once per request, in order after the
+    forward (same outbox key). The peer applies it as the applicant's 补正 on its own case."""
+    oc = outbound_case_get(number=number, user=actor)
+    if channel == Channel.WINDOW and actor.kind != AccountKind.STAFF:
+        raise PermissionDenied("窗口代收须由大厅工作人员办理", code="forbidden")
+    request = supplement_request_of(oc)
+    if request is None:
+        raise InvalidTransition(
+            "补正材料已转交，等待对方城市处理"
+            if oc.status == RemoteStatus.SUPPLEMENT_REQUESTED
+            else "对方城市没有要求补齐补正"
+        )
+    if not form and not materials:
+        raise ValidationFailed("请填写需补正的内容或上传材料", fields={"materials": ["请上传需补正的材料"]})
+    guide = peer_guide(peer=oc.peer, code=oc.item_code).guide
+    clean = catalog_forms.schema_validate(
+        schema=guide.get("form_schema") or {}, form=form or {}, partial=True
+    )
+    _check_materials(guide=guide, materials=materials)
+    with transaction.atomic():
+        claimed = OutboundCase.objects.filter(pk=oc.pk, supplement_seq__lt=request.seq).update(
+            supplement_seq=request.seq, updated_at=timezone.now()
+        )
+        if not claimed:  # answered meanwhile (another window, a second click)
+            raise InvalidTransition("补正材料已转交，等待对方城市处理")
+        body = {
+            "number": oc.number,
+            "remote_number": oc.remote_number,
+            "request_seq": request.seq,
+            "form": clean,
+            "materials": _wire_materials(materials),
+            "receipt": {
+                "city": protocol.own_code(),
+                "number": oc.number,
+                "received_at": timezone.now().isoformat(),
+                "channel": channel,
+                "materials": [str(m.get("name") or m.get("code")) for m in materials or []],
+            },
+        }
+        message_put(
+            peer=oc.peer,
+            topic=TOPIC_FORWARD,
+            kind="case.supplement",
+            key=oc.number,
+            # one message per answer (the claim above allows one per request; a refused answer
+            # reopens the request, and the next answer is a new message)
+            ident=f"supp:{oc.number}:{request.seq}:{uuid.uuid4().hex[:8]}",
+            body=body,
+        )
+    oc.refresh_from_db()
     return oc
 
 
@@ -480,6 +566,9 @@ def send_peer_message(message: outbox.OutboxEnvelope) -> None:
     if reply.status != 200:
         code = str(answer.get("code", "refused"))[:40]
         log_out(MessageStatus.FAILED, code, str(answer.get("message", ""))[:500], headers, answer)
+        if message.payload.get("kind") == "case.supplement":  # the person may answer again
+            seq = int(message.payload.get("body", {}).get("request_seq") or 0)
+            OutboundCase.objects.filter(number=case_ref, supplement_seq=seq).update(supplement_seq=0)
         raise outbox.PermanentSendError(f"对方拒收：{code}")
     try:
         httpsig.verify_response(
@@ -513,6 +602,7 @@ REASONS = {
     "unknown_item_version": "事项指南版本与本市现行版本不符",
     "unknown_kind": "未知的消息类型",
     "unknown_case": "未找到对应的代收件",
+    "not_awaiting_supplement": "该办件当前不在补齐补正阶段",
 }
 
 
@@ -587,6 +677,7 @@ def inbox_receive(*, method: str, url: str, headers: dict, body: bytes) -> tuple
     try:
         with transaction.atomic():
             result = HANDLERS[kind](peer=peer, body=inner)
+            ledgering.record_received(envelope=envelope, body=body)
             log_in(MessageStatus.APPLIED, verification=verification, result=result, peer_code=peer.code)
     except IntegrityError:
         first = _applied(idem)
@@ -682,10 +773,72 @@ def _apply_status(*, peer: Peer, body: dict) -> dict:
     if seq > oc.last_seq and status in RemoteStatus.values:
         update.update(status=status, last_seq=seq)
     OutboundCase.objects.filter(pk=oc.pk).update(**update)
+    if isinstance(body.get("licenses"), list):
+        peer_licenses.licenses_record(oc=oc, items=body["licenses"])
+    _tell_the_person(oc=oc, seq=seq, body=body)
     return {"number": oc.number, "seq": seq}
 
 
-HANDLERS = {"case.forward": _apply_forward, "case.status": _apply_status}
+def _tell_the_person(*, oc: OutboundCase, seq: int, body: dict) -> None:
+    """One message to the person per reported event (in the transaction that records it)."""
+    from django.urls import reverse
+
+    context = {
+        "number": oc.number,
+        "item": oc.item_name,
+        "peer": oc.peer.name,
+        "note": str(body.get("note", ""))[:500],
+    }
+    link = reverse("federation:case", args=[oc.number])
+    if body.get("action") == "request_supplement":
+        missing = body.get("missing")
+        if isinstance(missing, dict):
+            missing = missing.get("missing") or []
+        missing = [missing] if isinstance(missing, str) else list(missing or [])
+        kind, context["missing"] = (
+            "federation.supplement_requested",
+            [str(m)[:200] for m in missing] or ["见说明"],
+        )
+    else:
+        label = str(body.get("status_label") or "") or str(body.get("status", ""))
+        kind, context["status_label"] = "federation.case_status", label[:50]
+    notification_send(
+        event_kind=kind, recipient=oc.owner, context=context, key=f"federation:{oc.number}:{seq}", link=link
+    )
+
+
+def _apply_supplement(*, peer: Peer, body: dict) -> dict:
+    """City B applies the applicant's 补正 that city A received and forwarded: the case's own
+    `supplement` action in the applicant's name (B's rules: only while a supplement is requested;
+    the form merged and validated, the materials checked), noted as received through A."""
+    inbound = (
+        InboundCase.objects.select_related("case", "case__owner")
+        .filter(peer=peer, remote_number=str(body.get("number", ""))[:40])
+        .first()
+    )
+    if inbound is None:
+        raise Refused(REASONS["unknown_case"], code="unknown_case")
+    case = inbound.case
+    if case.status != Status.SUPPLEMENT_REQUESTED:
+        raise Refused(REASONS["not_awaiting_supplement"], code="not_awaiting_supplement")
+    case = cases.case_apply_action(
+        case=case,
+        actor=case.owner,
+        action="supplement",
+        note=f"经{peer.name}代收转交（代收编号 {inbound.remote_number}）",
+        version=case.version,
+        on=today(),
+        form=body.get("form") if isinstance(body.get("form"), dict) else {},
+        materials=body.get("materials") if isinstance(body.get("materials"), list) else [],
+    )
+    return {"number": case.number, "status": case.status}
+
+
+HANDLERS = {
+    "case.forward": _apply_forward,
+    "case.status": _apply_status,
+    "case.supplement": _apply_supplement,
+}
 
 
 # --- the cases follower (city B reports back) ------------------------------------------------
@@ -718,6 +871,10 @@ def federation_follow_case(*, case_id: int, action: str) -> None:
                     body["remedy"] = remedy
             if ev.action == "request_supplement" and isinstance(ev.data, dict):
                 body["missing"] = ev.data.get("missing") or ev.data
+            if ev.action == "complete":  # the licences of the result, with their signed credentials
+                licenses = peer_licenses.case_licenses(case_id)
+                if licenses:
+                    body["licenses"] = licenses
             message_put(
                 peer=inbound.peer,
                 topic=TOPIC_STATUS,

@@ -1,10 +1,15 @@
 from django.urls import path
 
-from . import views
+from . import pages, views
 
 app_name = "federation"
 
 urlpatterns = [
     path("workbench/federation/messages/", views.message_list, name="messages"),
     path("workbench/federation/messages/<int:message_id>/", views.message_detail, name="message"),
+    # the citizen's pages (pages.py)
+    path("tongban/", pages.items, name="items"),
+    path("tongban/<str:peer>/<str:code>/apply/", pages.apply, name="apply"),
+    path("my/tongban/", pages.my_cases, name="my_cases"),
+    path("my/tongban/<str:number>/", pages.case, name="case"),
 ]

@@ -37,6 +37,8 @@ def _masked(value, key: str = ""):
         return {k: _masked(v, k) for k, v in value.items()}
     if isinstance(value, list):
         return [_masked(v, key) for v in value]
+    if key == "credential" and isinstance(value, str):
+        return "（电子证照签名凭证，含个人信息，不在此显示）"
     if key == "content_base64" and isinstance(value, str):
         return f"（文件内容 {len(value) * 3 // 4} 字节，不在此显示）"
     if key in _MASKS and isinstance(value, str):

@@ -21,6 +21,7 @@ def seed(code: str) -> dict:
     )
     from yiwang.core.testing import FORM_SCHEMA, make_ric, make_uscc
     from yiwang.federation import protocol, services
+    from yiwang.licenses.services import license_types_load
     from yiwang.organizations.tests.factories import (
         DepartmentFactory,
         RegionFactory,
@@ -54,6 +55,11 @@ def seed(code: str) -> dict:
     MaterialFactory(item_version=version, code="id_card", name="身份证明", required=True, material_form="2")
     MaterialFactory(item_version=version, code="other", name="其他材料", required=False, material_form="2")
     mark_published(version)
+    # the result is a licence (食品经营许可证, type 10 of the licence-type catalogue)
+    license_types_load()
+    type(version).objects.filter(pk=version.pk).update(
+        results=[{"name": "食品经营许可证", "type": "10"}, {"name": "准予许可决定书", "type": "20"}]
+    )
 
     def staff(username, name, **role):
         user = StaffFactory(username=username, display_name=name)

@@ -19,7 +19,7 @@ from yiwang.core.models import OutboxMessage
 from yiwang.core.testing import good_form, good_materials, make_ric
 from yiwang.exchange import httpsig
 from yiwang.federation import protocol, services
-from yiwang.federation.models import InboundCase, Peer, PeerMessage
+from yiwang.federation.models import InboundCase, OutboundCase, Peer, PeerItem, PeerMessage
 
 pytestmark = pytest.mark.django_db
 PEER = "420700"
@@ -205,3 +205,212 @@ def test_a_peer_that_does_not_answer_keeps_its_list_and_shows_unreachable(api):
     peers = {p["code"]: p for p in api().get("/api/v1/federation/peers").json()["items"]}
     assert peers[PEER]["status"] == "unreachable" and peers[PEER]["status_label"] == "无法连接"
     assert api().get(f"/api/v1/federation/items?peer={PEER}").json()["items"] == []
+
+
+def test_messages_sent_and_received_are_in_the_ledger_matched_by_hash(
+    world, client, django_capture_on_commit_callbacks
+):
+    """B's received entry and its sent status entry name each message by the SHA-256 of its
+    bytes (its Content-Digest); a duplicate delivery or a second follow writes nothing; `ledger
+    verify` re-derives both kinds from the log and the outbox."""
+    import hashlib
+
+    from yiwang.ledger import audit
+    from yiwang.ledger import services as ledger
+    from yiwang.ledger.models import Entry, PendingEntry
+
+    ItemVersion.objects.filter(item=world.item).update(cross_city_scope="都市圈")
+    key, key_id = _paired_peer()
+    number = f"TB{PEER}{uuid.uuid4().hex[:8]}"
+    id_number = make_ric(serial=556)
+    envelope = {
+        "kind": "case.forward",
+        "id": f"{PEER}:fwd:{number}",
+        "from": PEER,
+        "to": protocol.own_code(),
+        "sent_at": "2026-12-05T10:00:00+08:00",
+        "body": {
+            "number": number,
+            "item_code": world.item.code,
+            "item_version": 1,
+            "form": good_form(**{"applicant.id_number": id_number, "applicant.name": "赵六"}),
+            "materials": good_materials(),
+            "applicant": {"name": "赵六", "id_number": id_number},
+        },
+    }
+    body = json.dumps(envelope, ensure_ascii=False).encode()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post_signed(client, envelope, key=key, key_id=key_id).json()["status"] == "applied"
+    _post_signed(client, envelope, key=key, key_id=key_id)  # a duplicate: nothing more in the ledger
+
+    def entries(kind):
+        return [
+            (json.loads(bytes(p.entry))["subject"], p.payload)
+            for p in PendingEntry.objects.filter(kind=kind).order_by("id")
+        ]
+
+    received = entries("federation.message.received")
+    sha = hashlib.sha256(body).hexdigest()
+    assert received == [
+        (
+            f"sha256:{sha}",
+            {"id": envelope["id"], "kind": "case.forward", "from": PEER, "to": protocol.own_code(),
+             "case": number, "sha256": sha},
+        )
+    ]  # fmt: skip
+    digest = PeerMessage.objects.get(direction="in", status="applied").headers["Content-Digest"]
+    assert digest == f"sha-256=:{base64.b64encode(hashlib.sha256(body).digest()).decode()}:"
+    # the submission reported back: one sent entry, hashing the bytes the outbox sends
+    sent = entries("federation.message.sent")
+    message = OutboxMessage.objects.get(topic=services.TOPIC_STATUS, key=number)
+    wire = protocol.dumps(OutboxMessage.objects.get(pk=message.pk).payload)
+    assert sent == [
+        (
+            f"sha256:{hashlib.sha256(wire).hexdigest()}",
+            {"id": message.idempotency_key, "kind": "case.status", "from": protocol.own_code(), "to": PEER,
+             "case": number, "sha256": hashlib.sha256(wire).hexdigest()},
+        )
+    ]  # fmt: skip
+    case = Case.objects.get(number=PeerMessage.objects.get(status="applied").result["number"])
+    with django_capture_on_commit_callbacks(execute=True):
+        services.federation_follow_case(case_id=case.pk, action="again")
+    assert len(entries("federation.message.sent")) == 1
+    ledger.sequencer_run()
+    assert Entry.objects.filter(kind__startswith="federation.message.").count() == 2
+    report = audit.ledger_verify()
+    assert report.ok, report.problems
+    # an edited log row no longer matches its entry
+    PeerMessage.objects.filter(direction="in", status="applied").update(
+        body=body.decode().replace("赵六", "李四")
+    )
+    assert any("federation.message.received" in p for p in audit.ledger_verify().problems)
+
+
+def _peer_publishes_world_item(world) -> PeerItem:
+    """The paired peer (at 127.0.0.1:9, down) publishes world.item: its guide as last fetched."""
+    from django.utils import timezone
+
+    ItemVersion.objects.filter(item=world.item).update(cross_city_scope="都市圈")
+    guide = services.published_guide(world.item.code)
+    return PeerItem.objects.create(
+        peer=Peer.objects.get(code=PEER),
+        code=world.item.code,
+        name=guide["name"],
+        item_version=guide["version"],
+        scope="都市圈",
+        modes=["remote_intake"],
+        guide=guide,
+        fetched_at=timezone.now(),
+    )
+
+
+def test_citizen_finds_applies_follows_and_answers_a_supplement_on_pages(
+    world, client, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yiwang.core.testing import MINIMAL_PDF
+    from yiwang.notifications.models import Notification
+
+    key, key_id = _paired_peer()
+    item = _peer_publishes_world_item(world)
+    page = client.get("/tongban/", {"q": item.name[:4]}).content.decode()
+    assert item.name in page and "可在本地代收" in page and f"/tongban/{PEER}/{item.code}/apply/" in page
+    assert "没有找到" in client.get("/tongban/", {"q": "不存在的事项"}).content.decode()
+    apply_url = f"/tongban/{PEER}/{item.code}/apply/"
+    assert client.get(apply_url).status_code == 302  # login first
+    client.force_login(world.citizen)
+    form = client.get(apply_url)
+    assert form.status_code == 200 and "提交并转交鄂州市" in form.content.decode()
+    values = good_form(**{"applicant.id_number": world.citizen.id_number, "applicant.name": "张伟"})
+    # a missing required material: the page says which, nothing is forwarded
+    r = client.post(apply_url, {**values, "idempotency_token": "t1"})
+    assert r.status_code == 422 and "请上传" in r.content.decode()
+    assert not OutboxMessage.objects.filter(topic=services.TOPIC_FORWARD).exists()
+    files = {
+        f"m-{m['code']}": SimpleUploadedFile(f"{m['code']}.pdf", MINIMAL_PDF, "application/pdf")
+        for m in item.guide["materials"]
+        if m["required"] and m["material_form"] in ("2", "3")
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(apply_url, {**values, "idempotency_token": "t2", **files})
+    assert r.status_code == 302, r.content.decode()[:2000]
+    oc = OutboundCase.objects.get(owner=world.citizen)
+    assert r["Location"] == f"/my/tongban/{oc.number}/"
+    assert (
+        OutboxMessage.objects.get(topic=services.TOPIC_FORWARD, key=oc.number).payload["kind"]
+        == "case.forward"
+    )
+    mine = client.get("/my/tongban/").content.decode()
+    assert oc.number in mine and "转办中" in mine
+    # the peer filed it and asks for a supplement: the person is told and the page offers the form
+    for seq, action, status, extra in (
+        (2, "submit", "submitted", {}),
+        (3, "request_supplement", "supplement_requested", {"missing": ["营业场所平面图"]}),
+    ):
+        envelope = {
+            "kind": "case.status",
+            "id": f"{PEER}:status:CP9:{seq}",
+            "from": PEER,
+            "to": protocol.own_code(),
+            "body": {"number": oc.number, "remote_number": "CP9", "seq": seq, "action": action,
+                     "status": status, "note": "请加盖公章" if extra else "", **extra},
+        }  # fmt: skip
+        assert _post_signed(client, envelope, key=key, key_id=key_id).json()["status"] == "applied"
+    note = Notification.objects.get(recipient=world.citizen, kind="federation.supplement_requested")
+    assert "营业场所平面图" in note.body and oc.number in note.title
+    page = client.get(f"/my/tongban/{oc.number}/").content.decode()
+    assert "营业场所平面图" in page and "提交补正材料" in page and "需补正材料" in page
+    r = client.post(f"/my/tongban/{oc.number}/", {})
+    assert r.status_code == 422 and "请上传需补正的材料" in r.content.decode()
+    upload = SimpleUploadedFile("plan.pdf", MINIMAL_PDF, "application/pdf")
+    code = item.guide["materials"][0]["code"]
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/my/tongban/{oc.number}/", {f"m-{code}": upload})
+    assert r.status_code == 302
+    sent = OutboxMessage.objects.get(topic=services.TOPIC_FORWARD, idempotency_key__contains=":supp:")
+    assert sent.payload["kind"] == "case.supplement" and sent.payload["body"]["request_seq"] == 3
+    assert [m["code"] for m in sent.payload["body"]["materials"]] == [code]
+    page = client.get(f"/my/tongban/{oc.number}/").content.decode()
+    assert "提交补正材料" not in page  # answered: the form is gone until the peer asks again
+    # another citizen sees nothing of it
+    client.force_login(world.citizen2)
+    assert client.get(f"/my/tongban/{oc.number}/").status_code == 404
+
+
+def test_a_hall_kiosk_offers_other_cities_items_and_files_on_the_kiosk_channel(
+    world, client, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from yiwang.core.testing import MINIMAL_PDF
+    from yiwang.halls import devices, terminals
+
+    _paired_peer()
+    item = _peer_publishes_world_item(world)
+    terminal, _ = terminals.terminal_register(
+        code="smzj-01",
+        name="市民之家自助终端 01",
+        site_kind="hall",
+        site_name="武汉市民之家",
+        hall=world.hall,
+        region=world.city,
+        items=[world.item2],
+        account_username="kiosk",
+    )
+    client.cookies[devices.PAIRING_COOKIE] = devices.pairing_value(terminal)
+    client.force_login(world.citizen)  # as the kiosk's 电子身份码 login does
+    assert "/tongban/" in client.get("/kiosk/").content.decode()
+    files = {
+        f"m-{m['code']}": SimpleUploadedFile(f"{m['code']}.pdf", MINIMAL_PDF, "application/pdf")
+        for m in item.guide["materials"]
+        if m["required"] and m["material_form"] in ("2", "3")
+    }
+    values = good_form(**{"applicant.id_number": world.citizen.id_number, "applicant.name": "张伟"})
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/tongban/{PEER}/{item.code}/apply/", {**values, "idempotency_token": "k1", **files})
+    assert r.status_code == 302
+    oc = OutboundCase.objects.get(owner=world.citizen)
+    body = OutboxMessage.objects.get(topic=services.TOPIC_FORWARD, key=oc.number).payload["body"]
+    assert oc.channel == "kiosk" and body["receipt"]["channel"] == "kiosk"
+    assert body["identity"]["method"] == "kiosk_login"

@@ -7,6 +7,7 @@ unknown-item-version messages are refused with a reason in B's message log."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import urllib.request
 import uuid
@@ -124,6 +125,13 @@ def test_case_received_in_a_decided_in_b_result_back_in_a(cities):
         "approved",
         "completed",
     ]
+    # B's licence reached A with the completion, its credential checked with B's licence key
+    [licence] = out["licenses"]
+    assert licence["name"] == "食品经营许可证" and licence["verified"] is True, licence
+    assert licence["reasons"] == [] and licence["issuer_name"].startswith("鄂州市")
+    assert b.sql("select identifier from licenses_license") == [(licence["identifier"],)]
+    assert a.sql("select count(*) from licenses_license") == [(0,)]  # not A's licence
+    assert a.sql("select license_keys like '%GmSM2%' from federation_peer where code=?", B) == [(1,)]
     # logged in both cities, applied once
     assert a.sql(
         "select count(*) from federation_peermessage where direction='out' and case_ref=? and status='sent'",
@@ -133,6 +141,16 @@ def test_case_received_in_a_decided_in_b_result_back_in_a(cities):
         "select count(*) from federation_peermessage where direction='in' and case_ref=? and status='applied'",
         number,
     ) == [(1,)]
+    # an auditor matches each message sent by one city with the one the other applied, by the
+    # subject (SHA-256 of the message bytes) of the public ledger entries of both cities
+    a_log = {k: _public_subjects(a, k) for k in ("sent", "received")}
+    b_log = {k: _public_subjects(b, k) for k in ("sent", "received")}
+    out_a = _message_hashes(a, number)  # A → B: the forward
+    out_b = _message_hashes(b, number)  # B → A: five status reports
+    assert len(out_a) == 1 and len(out_b) == 5
+    assert out_a <= a_log["sent"] and out_a <= b_log["received"]
+    assert out_b <= b_log["sent"] and out_b <= a_log["received"]
+    assert not out_a & (a_log["received"] | b_log["sent"])
     # another citizen cannot see it
     status, _ = a.request("GET", f"/api/v1/federation/cases/{number}", token=a.token("reviewer"))
     assert status == 200  # staff of A (the hall) follow it
@@ -173,6 +191,42 @@ def test_b_down_then_a_down_nothing_lost_nothing_twice(cities):
         "select count(*) from federation_outboundevent e join federation_outboundcase c on c.id=e.case_id where c.number=?",
         number,
     ) == [(4,)]
+
+
+SEQUENCE = """
+import django
+django.setup()
+from yiwang.ledger import services
+services.sequencer_run()
+"""
+
+
+def _public_subjects(city: City, kind: str) -> set[str]:
+    """The subjects of a city's integrated `federation.message.<kind>` entries, read as anyone
+    can: the signed checkpoint's size, then the entries API."""
+    city.run("-c", SEQUENCE, python=True)
+    with urllib.request.urlopen(city.url + "/api/v1/ledger/checkpoint", timeout=30) as r:
+        size = int(r.read().decode().splitlines()[1])
+    subjects = set()
+    for start in range(0, size, 500):
+        status, out = city.request(
+            "GET", f"/api/v1/ledger/entries?start={start}&end={min(size, start + 500)}"
+        )
+        assert status == 200, out
+        for item in out["items"]:
+            entry = json.loads(base64.b64decode(item["entry"]))
+            if entry["kind"] == f"federation.message.{kind}":
+                subjects.add(entry["subject"])
+    return subjects
+
+
+def _message_hashes(city: City, number: str) -> set[str]:
+    """`sha256:<hex>` of each message the city's log shows as sent (out) for a case."""
+    rows = city.sql(
+        "select body from federation_peermessage where direction='out' and status='sent' and case_ref=?",
+        number,
+    )
+    return {f"sha256:{hashlib.sha256(body.encode()).hexdigest()}" for (body,) in rows}
 
 
 def _signed(city: City, envelope: dict, *, key, key_id: str) -> tuple[bytes, dict]:
@@ -280,3 +334,77 @@ def test_paired_cities_witness_each_others_ledger(cities):
         checkpoint = r.read().decode()
     assert checkpoint.startswith("yiwang.420700/ledger\n")
     assert "— yiwang.420100/witness " in checkpoint
+
+
+RESEND = """
+import django, sys
+django.setup()
+from yiwang.core import outbox
+from yiwang.core.models import OutboxMessage
+from yiwang.federation import services
+m = OutboxMessage.objects.get(idempotency_key__contains=":supp:" + sys.argv[1] + ":")
+services.send_peer_message(outbox.OutboxEnvelope(
+    id=m.pk, topic=m.topic, key=m.key, payload=m.payload, idempotency_key=m.idempotency_key,
+    destination=m.destination, attempt=m.attempts + 1, timeout=30.0))
+print("resent")
+"""
+
+
+def test_supplement_requested_in_b_answered_through_a(cities):
+    """B asks for a supplement; the person sees it in A (API, message, page) and answers there; A
+    checks the files against B's guide and forwards them; B applies them once as the applicant's
+    补正 on its own case, even when A's message arrives twice."""
+    a, b = cities[A], cities[B]
+    citizen = a.token("citizen")
+    status, out = _forward(a, b, citizen)
+    assert status == 201, out
+    number, remote = out["number"], out["remote_number"]
+    _act(b, remote, b.token("clerk"), "request_supplement", missing=["营业场所平面图"], note="请加盖公章")
+    status, out = a.request("GET", f"/api/v1/federation/cases/{number}", token=citizen)
+    assert out["status"] == "supplement_requested" and out["supplement_open"] is True, out
+    assert out["events"][-1]["missing"] == ["营业场所平面图"]
+    status, inbox = a.request("GET", "/api/v1/notifications", token=citizen)
+    notes = [n for n in inbox["items"] if number in n["subject"]]
+    assert notes[0]["kind"] == "federation.supplement_requested", notes
+    assert "营业场所平面图" in notes[0]["body"] and notes[0]["link"].endswith(f"/my/tongban/{number}/")
+    # a file of a kind B does not accept is refused in A, before anything is sent
+    bad = [{"code": "other", "name": "平面图.exe", "content_base64": b64(b"MZ\x90\x00")}]
+    status, out = a.request(
+        "POST", f"/api/v1/federation/cases/{number}/supplement", token=citizen, body={"materials": bad}
+    )
+    assert status == 422, out
+    plan = [{"code": "other", "name": "平面图.pdf", "content_base64": b64(MINIMAL_PDF)}]
+    status, out = a.request(
+        "POST", f"/api/v1/federation/cases/{number}/supplement", token=citizen, body={"materials": plan}
+    )
+    assert status == 200, out
+    assert out["status"] == "submitted" and out["supplement_open"] is False, out  # B applied it and reported
+    status, out = a.request(
+        "POST", f"/api/v1/federation/cases/{number}/supplement", token=citizen, body={"materials": plan}
+    )
+    assert status == 409 and out["code"] == "invalid_transition", out
+    # B: the applicant's 补正 on its own case, noted as received through A, the file stored
+    status, detail = b.request("GET", f"/api/v1/cases/{remote}", token=b.token("clerk"))
+    assert detail["status"] == "submitted"
+    supplements = [e for e in detail["events"] if e["action"] == "supplement"]
+    assert len(supplements) == 1 and number in supplements[0]["note"], detail["events"]
+    case_id = b.sql("select id from cases_case where number=?", remote)[0][0]
+    assert b.sql("select count(*) from cases_casematerial where case_id=?", case_id) == [(2,)]
+    # the same message delivered again (a retry after a lost answer): applied once
+    assert "resent" in a.run("-c", RESEND, number, python=True)
+    assert b.sql(
+        "select status from federation_peermessage where kind='case.supplement' and case_ref=? order by id",
+        number,
+    ) == [("applied",), ("duplicate",)]
+    status, detail = b.request("GET", f"/api/v1/cases/{remote}", token=b.token("clerk"))
+    assert [e["action"] for e in detail["events"]].count("supplement") == 1
+    # B goes on with the supplemented case; the person follows it in A
+    _act(b, remote, b.token("clerk"), "accept")
+    status, out = a.request("GET", f"/api/v1/federation/cases/{number}", token=citizen)
+    assert out["status"] == "accepted"
+    assert [e["status"] for e in out["events"]] == [
+        "submitted",
+        "supplement_requested",
+        "submitted",
+        "accepted",
+    ]
