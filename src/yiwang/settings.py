@@ -110,6 +110,7 @@ INSTALLED_APPS = [
     "yiwang.halls",
     "yiwang.projects",
     "yiwang.training",
+    "yiwang.supervision",
     "yiwang.federation",
     "yiwang.portal",
     "yiwang.workbench",
@@ -249,6 +250,10 @@ CELERY_BEAT_SCHEDULE = {
     # Safety net of the outbox (core/outbox.py): sends what a lost task or a crashed worker left.
     "core-outbox-sweep": {"task": "yiwang.core.tasks.outbox_sweep", "schedule": 30.0},
     "federation-items": {"task": "yiwang.federation.tasks.items_fetch", "schedule": 6 * 3600.0},
+    # 考核督办: 日报告/周调度/月通报/季度考核 produced once a day (idempotent), overdue tasks escalated,
+    # 办事体验 findings and escalated bad-review work orders absorbed into the task list.
+    "supervision-reports": {"task": "yiwang.supervision.tasks.reports_produce", "schedule": 3600.0},
+    "supervision-tasks": {"task": "yiwang.supervision.tasks.tasks_sweep", "schedule": 3600.0},
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},
 }
 
