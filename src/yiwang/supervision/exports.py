@@ -12,7 +12,7 @@ from openpyxl import Workbook
 from yiwang.core.pdf import render_pdf
 
 from . import indicators as ind
-from .models import Assessment, Bulletin, Task
+from .models import Assessment, Bulletin
 from .periods import Period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
