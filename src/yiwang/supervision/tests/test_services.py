@@ -206,9 +206,12 @@ def test_overdue_case_task_lifecycle(dataset):
 
 
 def _dept2_admin(w):
-    from yiwang.testsupport.world import _staff
+    from yiwang.accounts.tests.factories import StaffFactory
+    from yiwang.organizations.tests.factories import StaffRoleFactory
 
-    return _staff("dept2_admin", "卫健管理员", role="dept_admin", department=w.dept2)
+    user = StaffFactory(username="dept2_admin", display_name="卫健管理员")
+    StaffRoleFactory(user=user, role="dept_admin", department=w.dept2)
+    return user
 
 
 def test_overdue_tasks_are_escalated_exactly_once(dataset):
