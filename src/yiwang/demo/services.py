@@ -409,6 +409,10 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     result.parts["halls_live"] = halls_live_demo.demo_load()
     result.parts["projects"] = projects_demo.demo_load(password=password)
     result.parts["training"] = training_demo.demo_load()
+    # 考核督办: a quarter of history, its assessments, one published bulletin of each kind, tasks
+    from . import supervision as supervision_demo
+
+    result.parts["supervision"] = supervision_demo.demo_load()
     # 一圈通办: the other cities of the Wuhan metropolitan circle, unpaired until keys are exchanged
     result.parts["federation"] = {"peers": federation_services.peers_register_metro()}
     # 广安区's real item list, FAQs and policies, and the shared search index (last: after

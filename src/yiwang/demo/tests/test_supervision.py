@@ -1,0 +1,44 @@
+"""The supervision demo: a quarter of history with late cases and bad reviews, closed assessments
+of districts and departments, one published bulletin of each kind, rectification tasks; a second
+run adds nothing."""
+
+import pytest
+
+from yiwang.cases.models import Case
+from yiwang.demo.services import demo_load
+from yiwang.demo.supervision import demo_load as supervision_load
+from yiwang.evaluations.models import Evaluation, WorkOrder
+from yiwang.supervision.models import Assessment, Bulletin, Task
+
+
+@pytest.mark.django_db
+def test_supervision_demo():
+    demo_load(password="demo-pass-1234")
+    history = Case.objects.filter(number__startswith="SV")
+    assert history.count() > 400
+    assert history.filter(status="completed", completed_at__date__gt=models_F("due_date")).exists()
+    assert Evaluation.objects.filter(case__number__startswith="SV", level__in=("4", "5")).exists()
+    assert (
+        WorkOrder.objects.filter(number__startswith="CPSV").count()
+        == Evaluation.objects.filter(case__number__startswith="SV", level__in=("4", "5")).count()
+    )
+    a = {x.level: x for x in Assessment.objects.all()}
+    assert set(a) == {"district", "department"} and all(x.status == "closed" for x in a.values())
+    assert len(a["district"].results) >= 10
+    assert set(Bulletin.objects.filter(status="published").values_list("kind", flat=True)) == {
+        "daily",
+        "weekly",
+        "monthly",
+        "quarterly",
+    }
+    assert Task.objects.filter(source="overdue_case").count() == 3
+    assert Task.objects.filter(escalated_at__isnull=False).exists()
+    before = (history.count(), Task.objects.count(), Bulletin.objects.count())
+    supervision_load()
+    assert (history.count(), Task.objects.count(), Bulletin.objects.count()) == before
+
+
+def models_F(name):
+    from django.db.models import F
+
+    return F(name)
