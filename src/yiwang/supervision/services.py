@@ -4,6 +4,7 @@ and the scheduled production of reports. Every write is one transaction."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
@@ -384,7 +385,7 @@ def task_create(
     try:
         with transaction.atomic():
             task = Task.objects.create(
-                number=f"tmp-{timezone.now().timestamp()}-{id(title)}",
+                number=f"tmp-{uuid.uuid4().hex[:20]}",  # the real number needs the row's id
                 source=source,
                 title=title[:120],
                 body=body,

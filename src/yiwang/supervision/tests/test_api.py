@@ -201,3 +201,23 @@ def test_tasks_api(dataset, api):
         assert sup.post(f"{V1}/tasks", {"department": "", "title": "x", "body": "y"}).status_code == 422
     services.tasks_escalate_overdue(on=d(9, 22))  # closed: nothing to escalate
     assert sup.get(f"{V1}/tasks/{t['id']}").json()["escalated"] is False
+
+
+def test_task_list_queries_do_not_grow_with_the_page(dataset, api, django_assert_max_num_queries):
+    from yiwang.supervision.models import TaskSource
+
+    w = dataset.world
+    for n in range(12):
+        services.task_create(
+            source=TaskSource.MANUAL,
+            title=f"整改{n}",
+            body="说明",
+            department=w.dept,
+            actor=w.supervisor,
+            on=d(9, 1),
+        )
+    sup = api(w.supervisor)
+    sup.get(f"{V1}/tasks")  # warm the token and the scope
+    with django_assert_max_num_queries(8):
+        r = sup.get(f"{V1}/tasks", page_size=50)
+    assert r.json()["count"] == 12
