@@ -33,6 +33,23 @@ def test_supervision_demo():
     }
     assert Task.objects.filter(source="overdue_case").count() == 3
     assert Task.objects.filter(escalated_at__isnull=False).exists()
+    # the dashboard shows the demo's quarter: rankings of both levels, tiles with values
+    from django.test import Client
+
+    from yiwang.accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username="supervisor"))
+    page = client.get("/supervision/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "各区考核排名（图表的文字版）" in html and "各部门考核排名（图表的文字版）" in html
+    assert "本期尚未考核" not in html
+    dept_admin = Client()
+    dept_admin.force_login(User.objects.get(username="dept_admin"))
+    unit = dept_admin.get("/supervision/", follow=True)
+    assert unit.status_code == 200 and unit.redirect_chain[-1][0].startswith("/supervision/units/department:")
+    assert "超期未办结办件" in unit.content.decode()
     before = (history.count(), Task.objects.count(), Bulletin.objects.count())
     supervision_load()
     assert (history.count(), Task.objects.count(), Bulletin.objects.count()) == before
