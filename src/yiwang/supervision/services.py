@@ -504,8 +504,6 @@ def task_act(
                 key=f"supervision-task:{task.number}:step:{task.version}",
                 link=_task_link(task),
             )
-    if action == "close" and task.finding_item_id:
-        pass  # the 办事体验 item keeps its own state; the supervision task records the verification
     return task
 
 
