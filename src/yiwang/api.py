@@ -95,6 +95,7 @@ def _mount() -> None:
     from yiwang.participation.api import router as participation_router
     from yiwang.projects.api import ledger_router as data_ledger_router
     from yiwang.projects.api import router as projects_router
+    from yiwang.supervision.api import router as supervision_router
     from yiwang.training.api import router as training_router
     from yiwang.workdays.api import router as workdays_router
 
@@ -112,6 +113,7 @@ def _mount() -> None:
     api.add_router("/v1/data-ledger", data_ledger_router)
     api.add_router("/v1", notifications_router)
     api.add_router("/v1", training_router)
+    api.add_router("/v1", supervision_router)
     api.add_router("/v1/calendar", workdays_router)
     api.add_router("/v1/ledger", ledger_router)
     api.add_router("/v1/licenses", licenses_router)

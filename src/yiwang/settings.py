@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "yiwang.halls",
     "yiwang.projects",
     "yiwang.training",
+    "yiwang.supervision",
     "yiwang.federation",
     "yiwang.docking",
     "yiwang.portal",
@@ -278,6 +279,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "yiwang.docking.tasks_province.province_catch_up",
         "schedule": 600.0,
     },
+    # 考核督办: 日报告/周调度/月通报/季度考核 produced once a day (idempotent), overdue tasks escalated,
+    # 办事体验 findings and escalated bad-review work orders absorbed into the task list.
+    "supervision-reports": {"task": "yiwang.supervision.tasks.reports_produce", "schedule": 3600.0},
+    "supervision-tasks": {"task": "yiwang.supervision.tasks.tasks_sweep", "schedule": 3600.0},
     "notifications-due": {"task": "yiwang.notifications.tasks.deliveries_send_due", "schedule": 60.0},
     # 事项认领: changes of the provincial item library since the cursor (nothing when no URL is set)
     "catalog-province-sync": {"task": "yiwang.catalog.tasks.province_sync", "schedule": 900.0},

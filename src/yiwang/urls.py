@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("yiwang.halls.urls_live")),
     path("", include("yiwang.projects.urls")),
     path("", include("yiwang.training.urls")),
+    path("", include("yiwang.supervision.urls")),
     path("", include("yiwang.bundles.urls")),
     path("", include("yiwang.portal.urls")),
 ]

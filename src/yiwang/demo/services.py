@@ -412,6 +412,10 @@ def demo_load(*, password: str | None = None) -> DemoLoadResult:
     from . import claims as claims_demo
 
     result.parts["claims"] = claims_demo.demo_load()
+    # 考核督办: a quarter of history, its assessments, one published bulletin of each kind, tasks
+    from . import supervision as supervision_demo
+
+    result.parts["supervision"] = supervision_demo.demo_load()
     # 一圈通办: the other cities of the Wuhan metropolitan circle, unpaired until keys are exchanged;
     # another city of the circle (`make demo CITY=…`) also gets its own departments and items
     from . import federation as federation_demo
