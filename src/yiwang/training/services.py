@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import random
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -194,44 +195,49 @@ def exam_create(
     )
 
 
-def _draw(exam: Exam, rng: random.Random) -> tuple[list[dict], int]:
-    """The candidate's paper and its maximum score. One query reads the pools of all the rules
-    (pk, kind, options, points of the active questions of each topic × difficulty): 300
-    candidates starting at once each pay one query, not one per rule plus two."""
-    pools: dict[tuple[str, int], list[int]] = {(r["topic"], int(r["difficulty"])): [] for r in exam.rules}
+def _draw(exam: Exam, rng: random.Random) -> tuple[list[dict], int, dict[int, Question]]:
+    """The candidate's paper, its maximum score and the questions drawn. One query reads the pools
+    of all the rules (the active questions of each topic × difficulty): 300 candidates starting at
+    once each pay one query, not one per rule plus two."""
+    pools: dict[tuple[str, int], list[Question]] = {
+        (r["topic"], int(r["difficulty"])): [] for r in exam.rules
+    }
     wanted = Q(pk__in=[])
     for topic, difficulty in pools:
         wanted |= Q(topic=topic, difficulty=difficulty)
-    rows = {}
-    for pk, topic, difficulty, kind, options, points in (
-        Question.objects.filter(wanted, active=True)
-        .order_by("pk")
-        .values_list("pk", "topic", "difficulty", "kind", "options", "points")
-    ):
-        pools[(topic, difficulty)].append(pk)
-        rows[pk] = (kind, options, points)
-    paper: list[dict] = []
+    for q in Question.objects.filter(wanted, active=True).order_by("pk").only(*PAPER_FIELDS):
+        pools[(q.topic, q.difficulty)].append(q)
+    drawn: dict[int, Question] = {}
     for r in exam.rules:
-        ids = pools[(r["topic"], int(r["difficulty"]))]
-        paper += [{"q": q} for q in rng.sample(ids, min(int(r["count"]), len(ids)))]
+        pool = pools[(r["topic"], int(r["difficulty"]))]
+        drawn |= {q.pk: q for q in rng.sample(pool, min(int(r["count"]), len(pool)))}
+    paper = [{"q": pk} for pk in drawn]
     rng.shuffle(paper)
     for p in paper:
-        kind, options, _points = rows[p["q"]]
-        values = [o["value"] for o in options]
+        q = drawn[p["q"]]
+        values = [o["value"] for o in q.options]
         rng.shuffle(values)
         p["o"] = values
-        p["k"] = kind  # the kind, so that saving an answer needs no look-up of the question
-    return paper, sum(rows[p["q"]][2] for p in paper)
+        p["k"] = q.kind  # the kind, so that saving an answer needs no look-up of the question
+    return paper, sum(q.points for q in drawn.values()), drawn
 
 
-@transaction.atomic
+PAPER_FIELDS = ("pk", "topic", "difficulty", "kind", "text", "options", "points")
+
+
 def attempt_start(*, user: User, exam: Exam, now: datetime | None = None) -> Attempt:
     """The candidate's paper (drawn and shuffled for them), timed on the server. A candidate who
-    comes back while an attempt is still open gets that attempt (nothing is lost)."""
+    comes back while an attempt is still open gets that attempt (nothing is lost).
+
+    A first start is three statements — the candidate's attempts so far, the bank's pools, and
+    the INSERT, which is its own transaction (300 candidates start at once: each round trip
+    counts). Two starts of the same candidate at once: the unique (exam, user, number) lets one
+    INSERT win and the other request returns that attempt. An expired attempt still open is
+    handed in first (`attempt_finish`, its own transaction)."""
     now = now or timezone.now()
     if not selectors.exam_open_to(user=user, exam=exam, now=now):
         raise NotFound("没有这场考试，或考试未开放")
-    attempts = list(Attempt.objects.select_for_update().filter(exam=exam, user=user).order_by("number"))
+    attempts = list(Attempt.objects.filter(exam=exam, user=user).order_by("number"))
     for a in attempts:
         if a.status == AttemptStatus.OPEN and now < a.ends_at:
             return a
@@ -241,15 +247,24 @@ def attempt_start(*, user: User, exam: Exam, now: datetime | None = None) -> Att
     if len(attempts) >= exam.max_attempts:
         raise Conflict("本场考试的可考次数已用完", code="no_attempts_left")
     ends = min(now + timedelta(minutes=exam.duration_minutes), exam.closes_at)
-    paper, max_score = _draw(exam, random.Random())
+    paper, max_score, drawn = _draw(exam, random.Random())
+    number = len(attempts) + 1
     try:
-        with transaction.atomic():
-            return Attempt.objects.create(
-                exam=exam, user=user, number=len(attempts) + 1, paper=paper, started_at=now, ends_at=ends,
+        # a savepoint only inside a caller's transaction (no BEGIN/COMMIT round trips otherwise)
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            attempt = Attempt.objects.create(
+                exam=exam,
+                user=user,
+                number=number,
+                paper=paper,
+                started_at=now,
+                ends_at=ends,
                 max_score=max_score,
-            )  # fmt: skip
+            )
     except IntegrityError:  # the same candidate twice at once: the other request made it
-        return Attempt.objects.get(exam=exam, user=user, number=len(attempts) + 1)
+        return Attempt.objects.get(exam=exam, user=user, number=number)
+    attempt.drawn = drawn  # the questions, already read: selectors.paper_out needs no query
+    return attempt
 
 
 def _value_clean(kind: str, values: set[str], value):

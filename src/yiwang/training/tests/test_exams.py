@@ -11,7 +11,7 @@ import time_machine
 from django.db import connection, transaction
 
 from yiwang.core.errors import Conflict, NotFound
-from yiwang.training import services
+from yiwang.training import selectors, services
 from yiwang.training.models import Answer, Attempt, Question
 
 from .conftest import T0
@@ -145,12 +145,18 @@ def test_paper_drawn_from_several_rules_in_one_query(world, exam, django_assert_
     ]
     exam.save()
     with django_assert_num_queries(1):  # every rule's pool in one query, the maximum score with it
-        paper, max_score = services._draw(exam, random.Random(7))
+        paper, max_score, _drawn = services._draw(exam, random.Random(7))
     topics = [Question.objects.get(pk=p["q"]).topic for p in paper]
     assert sorted(topics) == ["law"] * 4 + ["window"] * 2
     assert max_score == sum(Question.objects.get(pk=p["q"]).points for p in paper) == 4 + 6
-    a = services.attempt_start(user=world.clerk, exam=exam, now=T0)
+    # a start: the roles, the attempts so far, the pools, the INSERT (a savepoint around it in a
+    # caller's transaction, as here); the paper shown needs no further query
+    with django_assert_num_queries(6):
+        a = services.attempt_start(user=world.clerk, exam=exam, now=T0)
+        out = selectors.paper_out(a)
     assert a.max_score == 10 and len(a.paper) == 6
+    assert [q["id"] for q in out] == [p["q"] for p in a.paper] and all(q["answer"] is None for q in out)
+    assert [[o["value"] for o in q["options"]] for q in out] == [p["o"] for p in a.paper]
 
 
 def test_saving_again_keeps_one_row_with_the_later_value(world, exam, django_assert_num_queries):
