@@ -156,6 +156,12 @@ def _request(conn_box: list, port: int, method: str, path: str, body=None, token
     return resp.status, data, time.perf_counter() - t0
 
 
+def retry_pause(tries: int, rng: random.Random) -> float:
+    """The exam page's retry of a failed save (static/training/exam.js): 1 s, 2 s, 4 s, 8 s, then
+    every 10 s, each × 0.5–1.5 — after a restart the candidates come back spread out."""
+    return min(10.0, 2.0 ** (tries - 1)) * rng.uniform(0.5, 1.5)
+
+
 def _candidate(
     mode: str, port: int, token: str, exam: int, think: tuple, n_answers: int, seed: int, go: float, out: list
 ):
@@ -197,6 +203,7 @@ def _candidate(
             value = rng.choice(["32", "三十二", "五日"])
         path = f"/api/v1/training/attempts/{paper['id']}/answers/{q['id']}"
         first_try = time.perf_counter()
+        tries = 0
         while True:
             sent = time.time()
             status, _data, dt = _request(box, port, "PUT", path, {"answer": value}, token=token)
@@ -207,10 +214,11 @@ def _candidate(
                 rec["acked"][q["id"]] = value
                 break
             rec["down_errors"] += 1
-            if status is not None and status not in (502, 503):
+            if status is not None and status not in (502, 503, 504):
                 rec.setdefault("bad", []).append((status, (_data or b"")[:200].decode("utf-8", "replace")))
                 break
-            time.sleep(0.2)
+            tries += 1
+            time.sleep(retry_pause(tries, rng))
     out.append(rec)
 
 
