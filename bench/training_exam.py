@@ -1,9 +1,10 @@
 """Online exam benchmark (issue 20, docs/training.md): 300 candidates start one exam at once and
-save their answers as they go, against a real gunicorn server on PostgreSQL; in the middle the
+save their answers as they go, against a real gunicorn server (`-c python:yiwang.gunicorn_conf`)
+on PostgreSQL (`--db sqlite`: the embedded SQLite); in the middle the
 server is killed (SIGKILL to its process group) and restarted; afterwards every answer the server
 acknowledged must be in the database.
 
-    .venv/bin/python bench/training_exam.py [--candidates 300] [--think 4 12] [--answers 12] [--workers 4]
+    .venv/bin/python bench/training_exam.py [--db postgres|sqlite] [--candidates 300] [--think 4 12] [--answers 12] [--workers 4]
 
 Measured in the same run, same server, same client shape (300 candidates in 6 client processes,
 each candidate one thread with its own connection and think time):
@@ -12,10 +13,12 @@ each candidate one thread with its own connection and think time):
 2. exam: each candidate POSTs /api/v1/training/exams/{id}/attempts (all at once), then PUTs its
    answers one by one (`services.answer_save`: the attempt's end checked on the server's clock,
    one small transaction each) with a think time between them; half-way the server is killed and
-   restarted, and the candidates retry what failed (a retried save is the same PUT: idempotent);
+   restarted, and the candidates retry what failed as the exam page does (`retry_pause`: growing,
+   randomised; a retried save is the same PUT: idempotent);
 3. check: for every (attempt, question) the last acknowledged value is the stored one.
 
-Reported: p50/p95/p99 of successful saves, of the floor, the ratio p95(save)/p95(floor), the
+Reported: p50/p95/p99 of successful saves (and from a save's first try until its acknowledgement,
+retries included), of the floor, the ratio p95(save)/p95(floor), the
 goal p95(save) ≤ 300 ms, starts' p95, errors while the server was down, and lost answers (must be 0).
 DATABASE_URL (default postgres://postgres@127.0.0.1:5432/yiwang_training_bench) is recreated.
 """
