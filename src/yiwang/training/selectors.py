@@ -84,8 +84,12 @@ def attempt_for(*, user: User, attempt_id: int) -> Attempt | None:
 def paper_out(attempt: Attempt, *, with_answers: bool = False) -> list[dict]:
     """The questions in the candidate's order, options in their shuffled order, and what they
     saved; never the key (unless `with_answers`, for the review after marking)."""
-    qs = {q.pk: q for q in Question.objects.filter(pk__in=[p["q"] for p in attempt.paper])}
-    saved = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
+    drawn = getattr(attempt, "drawn", None)  # set by services.attempt_start on a new attempt
+    if drawn is not None and not with_answers:
+        qs, saved = drawn, {}  # a new attempt: its questions were just read, nothing saved yet
+    else:
+        qs = {q.pk: q for q in Question.objects.filter(pk__in=[p["q"] for p in attempt.paper])}
+        saved = {a.question_id: a for a in Answer.objects.filter(attempt=attempt)}
     out = []
     for n, p in enumerate(attempt.paper, 1):
         q = qs[p["q"]]

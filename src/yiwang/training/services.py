@@ -5,12 +5,15 @@ interest) and certifications (持证上岗). Every state change is one transacti
 
 from __future__ import annotations
 
+import json
 import math
 import random
+from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.accounts.models import User
@@ -192,35 +195,49 @@ def exam_create(
     )
 
 
-def _draw(exam: Exam, rng: random.Random) -> list[dict]:
-    paper: list[dict] = []
+def _draw(exam: Exam, rng: random.Random) -> tuple[list[dict], int, dict[int, Question]]:
+    """The candidate's paper, its maximum score and the questions drawn. One query reads the pools
+    of all the rules (the active questions of each topic × difficulty): 300 candidates starting at
+    once each pay one query, not one per rule plus two."""
+    pools: dict[tuple[str, int], list[Question]] = {
+        (r["topic"], int(r["difficulty"])): [] for r in exam.rules
+    }
+    wanted = Q(pk__in=[])
+    for topic, difficulty in pools:
+        wanted |= Q(topic=topic, difficulty=difficulty)
+    for q in Question.objects.filter(wanted, active=True).order_by("pk").only(*PAPER_FIELDS):
+        pools[(q.topic, q.difficulty)].append(q)
+    drawn: dict[int, Question] = {}
     for r in exam.rules:
-        ids = list(
-            Question.objects.filter(topic=r["topic"], difficulty=r["difficulty"], active=True)
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
-        paper += [{"q": q} for q in rng.sample(ids, min(int(r["count"]), len(ids)))]
+        pool = pools[(r["topic"], int(r["difficulty"]))]
+        drawn |= {q.pk: q for q in rng.sample(pool, min(int(r["count"]), len(pool)))}
+    paper = [{"q": pk} for pk in drawn]
     rng.shuffle(paper)
-    rows = {pk: (kind, options) for pk, kind, options in
-            Question.objects.filter(pk__in=[p["q"] for p in paper]).values_list("pk", "kind", "options")}  # fmt: skip
     for p in paper:
-        kind, options = rows[p["q"]]
-        values = [o["value"] for o in options]
+        q = drawn[p["q"]]
+        values = [o["value"] for o in q.options]
         rng.shuffle(values)
         p["o"] = values
-        p["k"] = kind  # the kind, so that saving an answer needs no look-up of the question
-    return paper
+        p["k"] = q.kind  # the kind, so that saving an answer needs no look-up of the question
+    return paper, sum(q.points for q in drawn.values()), drawn
 
 
-@transaction.atomic
+PAPER_FIELDS = ("pk", "topic", "difficulty", "kind", "text", "options", "points")
+
+
 def attempt_start(*, user: User, exam: Exam, now: datetime | None = None) -> Attempt:
     """The candidate's paper (drawn and shuffled for them), timed on the server. A candidate who
-    comes back while an attempt is still open gets that attempt (nothing is lost)."""
+    comes back while an attempt is still open gets that attempt (nothing is lost).
+
+    A first start is three statements — the candidate's attempts so far, the bank's pools, and
+    the INSERT, which is its own transaction (300 candidates start at once: each round trip
+    counts). Two starts of the same candidate at once: the unique (exam, user, number) lets one
+    INSERT win and the other request returns that attempt. An expired attempt still open is
+    handed in first (`attempt_finish`, its own transaction)."""
     now = now or timezone.now()
     if not selectors.exam_open_to(user=user, exam=exam, now=now):
         raise NotFound("没有这场考试，或考试未开放")
-    attempts = list(Attempt.objects.select_for_update().filter(exam=exam, user=user).order_by("number"))
+    attempts = list(Attempt.objects.filter(exam=exam, user=user).order_by("number"))
     for a in attempts:
         if a.status == AttemptStatus.OPEN and now < a.ends_at:
             return a
@@ -230,16 +247,24 @@ def attempt_start(*, user: User, exam: Exam, now: datetime | None = None) -> Att
     if len(attempts) >= exam.max_attempts:
         raise Conflict("本场考试的可考次数已用完", code="no_attempts_left")
     ends = min(now + timedelta(minutes=exam.duration_minutes), exam.closes_at)
-    paper = _draw(exam, random.Random())
-    max_score = sum(Question.objects.filter(pk__in=[p["q"] for p in paper]).values_list("points", flat=True))
+    paper, max_score, drawn = _draw(exam, random.Random())
+    number = len(attempts) + 1
     try:
-        with transaction.atomic():
-            return Attempt.objects.create(
-                exam=exam, user=user, number=len(attempts) + 1, paper=paper, started_at=now, ends_at=ends,
+        # a savepoint only inside a caller's transaction (no BEGIN/COMMIT round trips otherwise)
+        with transaction.atomic() if connection.in_atomic_block else nullcontext():
+            attempt = Attempt.objects.create(
+                exam=exam,
+                user=user,
+                number=number,
+                paper=paper,
+                started_at=now,
+                ends_at=ends,
                 max_score=max_score,
-            )  # fmt: skip
+            )
     except IntegrityError:  # the same candidate twice at once: the other request made it
-        return Attempt.objects.get(exam=exam, user=user, number=len(attempts) + 1)
+        return Attempt.objects.get(exam=exam, user=user, number=number)
+    attempt.drawn = drawn  # the questions, already read: selectors.paper_out needs no query
+    return attempt
 
 
 def _value_clean(kind: str, values: set[str], value):
@@ -258,40 +283,75 @@ def _value_clean(kind: str, values: set[str], value):
     return value.strip()
 
 
+# One statement writes an answer: the attempt row is re-checked (open, before its end) and locked
+# in the same statement that upserts the answer. PostgreSQL: FOR NO KEY UPDATE in the CTE — a
+# hand-in (which updates that row) in flight makes the save wait, and the save then re-reads the
+# row and finds it closed; SQLite: the statement holds the database's write lock. The ON CONFLICT
+# keeps one row per (attempt, question): the later commit's value is the one stored.
+_ANSWER_UPSERT = {
+    "postgresql": """
+        WITH open_attempt AS (
+            SELECT id FROM training_attempt
+            WHERE id = %s AND user_id = %s AND status = %s AND ends_at > %s
+            FOR NO KEY UPDATE
+        )
+        INSERT INTO training_answer (attempt_id, question_id, value, saved_at)
+        SELECT id, %s, %s::jsonb, %s FROM open_attempt
+        ON CONFLICT (attempt_id, question_id)
+        DO UPDATE SET value = EXCLUDED.value, saved_at = EXCLUDED.saved_at
+        RETURNING id""",
+    "sqlite": """
+        INSERT INTO training_answer (attempt_id, question_id, value, saved_at)
+        SELECT id, %s, %s, %s FROM training_attempt
+        WHERE id = %s AND user_id = %s AND status = %s AND ends_at > %s
+        ON CONFLICT (attempt_id, question_id)
+        DO UPDATE SET value = excluded.value, saved_at = excluded.saved_at
+        RETURNING id""",
+}
+
+
 def answer_save(
     *, attempt_id: int, user: User, question_id: int, value, now: datetime | None = None
 ) -> Answer:
-    """Save one answer in one small transaction. Refused once the server's clock has passed the
-    attempt's end (409 exam_over) or after submission (409 attempt_closed)."""
+    """Save one answer, one transaction of one statement. Refused once the server's clock has
+    passed the attempt's end (409 exam_over) or after submission (409 attempt_closed).
+
+    Two round trips to the database (300 candidates answer at once; each round trip waits for a
+    busy CPU): the attempt's paper (what the question's kind and options are, to check the value;
+    it never changes once drawn) and its state, then the write itself, which checks the state
+    again and locks the attempt (`_ANSWER_UPSERT`): a hand-in between the two is seen."""
     now = now or timezone.now()
-    with transaction.atomic():
-        attempt = (
-            Attempt.objects.filter(pk=attempt_id, user=user).only("pk", "status", "ends_at", "paper").first()
-        )
-        if attempt is None:
-            raise NotFound("没有这份答卷")
-        if attempt.status != AttemptStatus.OPEN:
-            raise Conflict("答卷已交，不能再修改", code="attempt_closed")
-        if now >= attempt.ends_at:
-            raise Conflict("考试时间已到，答案未保存", code="exam_over")
-        entry = next((p for p in attempt.paper if p["q"] == question_id), None)
-        if entry is None:
-            raise NotFound("试卷中没有这道题")
-        clean = _value_clean(entry["k"], set(entry["o"]), value)
-        updated = Answer.objects.filter(attempt_id=attempt_id, question_id=question_id).update(
-            value=clean, saved_at=now
-        )
-        if not updated:
-            try:
-                with transaction.atomic():
-                    return Answer.objects.create(
-                        attempt_id=attempt_id, question_id=question_id, value=clean, saved_at=now
-                    )
-            except IntegrityError:
-                Answer.objects.filter(attempt_id=attempt_id, question_id=question_id).update(
-                    value=clean, saved_at=now
-                )
-        return Answer(attempt_id=attempt_id, question_id=question_id, value=clean, saved_at=now)
+    row = Attempt.objects.filter(pk=attempt_id, user=user).values_list("status", "ends_at", "paper").first()
+    if row is None:
+        raise NotFound("没有这份答卷")
+    status, ends_at, paper = row
+    _attempt_writable(status, ends_at, now)
+    entry = next((p for p in paper if p["q"] == question_id), None)
+    if entry is None:
+        raise NotFound("试卷中没有这道题")
+    clean = _value_clean(entry["k"], set(entry["o"]), value)
+    ops = connection.ops
+    at = ops.adapt_datetimefield_value(now)
+    stored = None if clean is None else json.dumps(clean)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            params = [attempt_id, user.pk, AttemptStatus.OPEN, at, question_id, stored, at]
+        else:
+            params = [question_id, stored, at, attempt_id, user.pk, AttemptStatus.OPEN, at]
+        cur.execute(_ANSWER_UPSERT[connection.vendor], params)
+        written = cur.fetchone()
+    if written is None:  # closed or timed out since the first read
+        status, ends_at = Attempt.objects.filter(pk=attempt_id).values_list("status", "ends_at").get()
+        _attempt_writable(status, ends_at, now)
+        raise Conflict("答案未保存，请重试", code="not_saved")  # not reached: the row was open
+    return Answer(pk=written[0], attempt_id=attempt_id, question_id=question_id, value=clean, saved_at=now)
+
+
+def _attempt_writable(status: str, ends_at: datetime, now: datetime) -> None:
+    if status != AttemptStatus.OPEN:
+        raise Conflict("答卷已交，不能再修改", code="attempt_closed")
+    if now >= ends_at:
+        raise Conflict("考试时间已到，答案未保存", code="exam_over")
 
 
 def auto_mark(question: Question, value) -> Decimal | None:

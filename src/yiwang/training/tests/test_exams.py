@@ -2,13 +2,16 @@
 by one (and kept across a lost connection), answers after the end refused, marking and retakes."""
 
 import datetime as dt
+import random
+import threading
 from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection, transaction
 
 from yiwang.core.errors import Conflict, NotFound
-from yiwang.training import services
+from yiwang.training import selectors, services
 from yiwang.training.models import Answer, Attempt, Question
 
 from .conftest import T0
@@ -117,3 +120,99 @@ def test_fill_in_marking_ignores_spaces_and_case(world, exam):
     assert services.auto_mark(q, "33") == 0
     m = Question.objects.filter(kind="multiple").first()
     assert services.auto_mark(m, ["B", "A"]) == 1 and services.auto_mark(m, ["A"]) == 0
+
+
+def test_paper_drawn_from_several_rules_in_one_query(world, exam, django_assert_num_queries):
+    services.question_create(
+        kind="true_false",
+        text="判断：窗口人员须持证上岗。",
+        topic="window",
+        difficulty=1,
+        answer=True,
+        points=3,
+    )
+    services.question_create(
+        kind="true_false",
+        text="判断：好差评分五个等级。",
+        topic="window",
+        difficulty=1,
+        answer=True,
+        points=3,
+    )
+    exam.rules = [
+        {"topic": "law", "difficulty": 2, "count": 4},
+        {"topic": "window", "difficulty": 1, "count": 2},
+    ]
+    exam.save()
+    with django_assert_num_queries(1):  # every rule's pool in one query, the maximum score with it
+        paper, max_score, _drawn = services._draw(exam, random.Random(7))
+    topics = [Question.objects.get(pk=p["q"]).topic for p in paper]
+    assert sorted(topics) == ["law"] * 4 + ["window"] * 2
+    assert max_score == sum(Question.objects.get(pk=p["q"]).points for p in paper) == 4 + 6
+    # a start: the roles, the attempts so far, the pools, the INSERT (a savepoint around it in a
+    # caller's transaction, as here); the paper shown needs no further query
+    with django_assert_num_queries(6):
+        a = services.attempt_start(user=world.clerk, exam=exam, now=T0)
+        out = selectors.paper_out(a)
+    assert a.max_score == 10 and len(a.paper) == 6
+    assert [q["id"] for q in out] == [p["q"] for p in a.paper] and all(q["answer"] is None for q in out)
+    assert [[o["value"] for o in q["options"]] for q in out] == [p["o"] for p in a.paper]
+
+
+def test_saving_again_keeps_one_row_with_the_later_value(world, exam, django_assert_num_queries):
+    a = services.attempt_start(user=world.clerk, exam=exam, now=T0)
+    q = Question.objects.get(pk=next(p["q"] for p in a.paper if p["k"] == "fill"))
+    with django_assert_num_queries(2):  # the paper, then one statement (checks, locks, upserts)
+        services.answer_save(attempt_id=a.pk, user=world.clerk, question_id=q.pk, value="31", now=T0)
+    services.answer_save(
+        attempt_id=a.pk, user=world.clerk, question_id=q.pk, value=" 32 ", now=T0 + dt.timedelta(minutes=1)
+    )
+    row = Answer.objects.get(attempt=a, question=q)
+    assert row.value == "32" and row.saved_at == T0 + dt.timedelta(minutes=1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_save_waits_for_a_hand_in_in_flight_and_is_refused_after_it(world, exam):
+    """The hand-in and a save never interleave: a save arriving while the hand-in's transaction
+    holds the attempt waits for it, then finds the attempt closed (no answer lands in a marked
+    attempt). PostgreSQL: the save locks the attempt row; SQLite: the database's write lock."""
+    a = services.attempt_start(user=world.clerk, exam=exam, now=T0)
+    q = Question.objects.get(pk=a.paper[0]["q"])
+    holding, release, result = threading.Event(), threading.Event(), {}
+
+    def hand_in():
+        try:
+            with transaction.atomic():
+                Attempt.objects.filter(pk=a.pk).update(status="marking", submitted_at=T0)
+                holding.set()
+                release.wait(20)
+        finally:
+            connection.close()
+
+    def save():
+        try:
+            services.answer_save(
+                attempt_id=a.pk,
+                user=world.clerk,
+                question_id=q.pk,
+                value=_right(q),
+                now=T0 + dt.timedelta(minutes=1),
+            )
+            result["saved"] = True
+        except Conflict as exc:
+            result["code"] = exc.code
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=hand_in)
+    first.start()
+    assert holding.wait(20)
+    second = threading.Thread(target=save)
+    second.start()
+    second.join(1.0)
+    assert second.is_alive()  # waiting for the hand-in
+    release.set()
+    first.join(20)
+    second.join(20)
+    assert result == {"code": "attempt_closed"}
+    assert not Answer.objects.filter(attempt=a).exists()

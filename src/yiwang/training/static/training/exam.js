@@ -22,8 +22,36 @@
     return t ? t.value : null;
   }
 
-  function save(fieldset) {
+  // One save in flight per question: a change made meanwhile is sent when it returns, so an older
+  // value can never land after a newer one (each request reads the field when it is sent). A
+  // network failure or a restarting server (502/503/504) is retried after a growing, randomised
+  // pause (1 s, 2 s, 4 s, 8 s, then every 10 s; each × 0.5–1.5): after a server restart the
+  // candidates' browsers come back spread out, not all in the same instant. A refusal (time up,
+  // handed in, invalid) is shown and not retried.
+  var inflight = {};
+  var again = {};
+  function save(fieldset, tries) {
     var q = fieldset.getAttribute("data-question");
+    if (inflight[q]) {
+      again[q] = true;
+      return;
+    }
+    inflight[q] = true;
+    tries = tries || 0;
+    function done() {
+      inflight[q] = false;
+      if (again[q]) {
+        again[q] = false;
+        save(fieldset);
+      }
+    }
+    function retry() {
+      status.textContent = "网络中断，答案暂未保存，正在自动重试…";
+      inflight[q] = false;
+      again[q] = false;
+      var pause = Math.min(10000, 1000 * Math.pow(2, tries)) * (0.5 + Math.random());
+      setTimeout(function () { save(fieldset, tries + 1); }, pause);
+    }
     fetch(api + q, {
       method: "PUT",
       credentials: "same-origin",
@@ -33,10 +61,11 @@
       if (r.ok) {
         status.textContent = "已自动保存" + fieldset.querySelector("legend").textContent.split("（")[0];
         fieldset.setAttribute("data-saved", "1");
-      } else {
-        return r.json().then(function (b) { status.textContent = b.message || "保存失败，请点击“保存答案”"; });
+        return done();
       }
-    }).catch(function () { status.textContent = "网络中断，答案暂未保存；恢复后请点击“保存答案”。"; });
+      if (r.status === 502 || r.status === 503 || r.status === 504) return retry();
+      return r.json().then(function (b) { status.textContent = b.message || "保存失败，请点击“保存答案”"; done(); });
+    }).catch(retry);
   }
 
   form.addEventListener("change", function (e) {

@@ -1,0 +1,27 @@
+"""gunicorn settings for the WSGI server (`gunicorn -c python:yiwang.gunicorn_conf
+yiwang.wsgi:application`, docs/operations.md; bench/training_exam.py starts it so).
+
+`preload_app`: the master imports the project (Django, every app, the URL configuration: several
+seconds of CPU) once, *before* it opens the listening socket, and forks ready workers. Without it
+gunicorn listens at once and every worker imports the project by itself: after a restart, requests
+are accepted and then wait — 20 s with 4 workers on 2 busy cores in the exam benchmark — until a
+worker has booted; with it, a client is refused (and retries) until the server can answer, and the
+boot costs one import instead of one per worker. Nothing touches the database at import time; the
+master closes any connection all the same before it forks (a shared socket would mix the workers'
+queries).
+"""
+
+import os
+
+preload_app = True
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+worker_class = "sync"
+backlog = 2048
+timeout = 60
+
+
+def pre_fork(server, worker):
+    """In the master, before each fork: no database connection may be shared by the workers."""
+    from django.db import connections
+
+    connections.close_all()
