@@ -369,7 +369,8 @@ YIWANG_PROVINCE_KEY_ID = env(
 YIWANG_PROVINCE_PUBLIC_KEY = env(
     "YIWANG_PROVINCE_PUBLIC_KEY",
     "",
-    "The province's Ed25519 public key (base64, 32 bytes), exchanged out of band",
+    "The province's Ed25519 public key (base64, 32 bytes), exchanged out of band; also required on "
+    "the item library's answers (事项认领) once set",
 )
 YIWANG_PROVINCE_TIMEOUT = float(
     env("YIWANG_PROVINCE_TIMEOUT", "10", "Seconds one call to the province may take in all (then: retried)")

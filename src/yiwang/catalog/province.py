@@ -12,7 +12,9 @@ batch in one transaction. The field names and Excel headers are in `FIELDS` (doc
 The HTTP client lives here (the catalogue sits below `exchange`): `GET {base}/items/changes?
 since=<cursor>&limit=<n>` answered by `{"items": [...], "next_cursor": "...", "has_more": bool}`.
 Requests are signed by whatever the `catalog.province_request_signer` hook holds (`exchange`
-registers its RFC 9421 signer with the platform's key). Timeouts, refused connections and 5xx
+registers its RFC 9421 signer with the platform's key); a 200 answer is read only once every
+`catalog.province_answer_verifier` accepts it (`docking` registers the check of the province's
+RFC 9421 answer signature against YIWANG_PROVINCE_PUBLIC_KEY, when one is configured). Timeouts, refused connections and 5xx
 answers are retried with backoff; an oversized, malformed or non-200 answer is refused at once.
 Settings (settings.py, from the environment): YIWANG_ITEM_LIBRARY_URL, _SOURCE ("province"),
 _TIMEOUT (5 s), _RETRIES (2), _BACKOFF (0.2 s), _MAX_RESPONSE (1048576 bytes), _PAGE_SIZE (200),
@@ -31,7 +33,7 @@ from typing import Any, BinaryIO
 from django.conf import settings
 
 from . import validation
-from .hooks import province_request_signer
+from .hooks import province_answer_verifier, province_request_signer
 from .models import CodeMapping
 
 # (our key, JSON field, Excel header / Chinese JSON key, kind)
@@ -329,6 +331,7 @@ class ProvinceError(Exception):
         "malformed": "省级事项库的应答格式不正确",
         "invalid_items": "省级事项库的应答中有不合规的事项",
         "cursor_moved": "游标已被另一次同步推进",
+        "signature_invalid": "省级事项库的应答签名无效，已拒收",
     }
     RETRYABLE = {"timeout", "unavailable", "server_error"}
 
@@ -369,6 +372,7 @@ def _get_once(url: str, timeout: float, limit: int) -> bytes:
         if len(data) > limit:
             raise ProviderTooLarge(f">{limit}")
         status = resp.status
+        answer_headers = resp.getheaders()
     except ProviderTooLarge as exc:
         raise ProvinceError("too_large", str(exc)) from exc
     except TimeoutError as exc:
@@ -381,6 +385,10 @@ def _get_once(url: str, timeout: float, limit: int) -> bytes:
         raise ProvinceError("server_error", str(status))
     if status != 200:
         raise ProvinceError("bad_status", str(status))
+    for verify in province_answer_verifier.functions():
+        problem = verify(status=status, headers=answer_headers, body=data)
+        if problem:
+            raise ProvinceError("signature_invalid", problem)
     return data
 
 

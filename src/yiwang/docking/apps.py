@@ -9,11 +9,12 @@ class DockingConfig(AppConfig):
 
     def ready(self) -> None:
         from yiwang.cases import followers
+        from yiwang.catalog import hooks as catalog_hooks
         from yiwang.core import outbox
         from yiwang.evaluations import hooks as evaluation_hooks
         from yiwang.licenses import hooks as license_hooks
 
-        from . import admin_sharing, tasks_province  # noqa: F401 - admin lists; the beat task
+        from . import admin_sharing, province, tasks_province  # noqa: F401 - admin lists; the beat task
         from .services import reporting, sharing, systems
 
         # 电子证照归集与共享 (docking/services/sharing.py)
@@ -27,4 +28,8 @@ class DockingConfig(AppConfig):
         evaluation_hooks.rating_recorded.register("docking.reporting", reporting.report_rating_put)
         license_hooks.license_changed.register("docking.reporting", reporting.report_license_put)
         outbox.senders.register(reporting.TOPIC_REPORT, reporting.send_report)
+        # 事项认领: the provincial item library's answers carry the province's signature
+        catalog_hooks.province_answer_verifier.register(
+            "docking.province", province.item_library_answer_verify
+        )
         systems.ready()  # 部门业务系统对接 (垂管/自建系统)

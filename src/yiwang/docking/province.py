@@ -81,6 +81,20 @@ def province_public_key(key_id: str) -> Ed25519PublicKey | None:
         return None
 
 
+def item_library_answer_verify(*, status: int, headers: list[tuple[str, str]], body: bytes) -> str:
+    """The `catalog.province_answer_verifier` (事项认领): an answer of the provincial item library
+    must carry the province's RFC 9421 signature (key `YIWANG_PROVINCE_KEY_ID`, Content-Digest of
+    the body) once `YIWANG_PROVINCE_PUBLIC_KEY` is configured; without a key the catalogue reads
+    the answers unverified, as before. Returns "" or the SignatureError code."""
+    if not settings.YIWANG_PROVINCE_PUBLIC_KEY:
+        return ""
+    try:
+        httpsig.verify_response(status=status, headers=headers, body=body, public=province_public_key)
+    except httpsig.SignatureError as exc:
+        return exc.code
+    return ""
+
+
 def dumps(data: dict) -> bytes:
     return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 

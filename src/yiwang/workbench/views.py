@@ -95,6 +95,9 @@ def queue(request: HttpRequest) -> HttpResponse:
             "roles": roles,
             "is_clerk": Role.CLERK in scope.roles,
             "is_platform_admin": scope.has(Role.PLATFORM_ADMIN),
+            # 事项认领 (catalog.selectors.claim_departments): a department's admin, or a platform
+            # admin for the departments of their regions — read from the scope, no query
+            "may_claim": bool(scope.departments_for(Role.DEPT_ADMIN)) or scope.has(Role.PLATFORM_ADMIN),
         },
     )
 

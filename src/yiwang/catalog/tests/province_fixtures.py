@@ -1,7 +1,9 @@
 """Standard items as a provincial item library publishes them, built from the real 广安区 item list
 (/work/shared/data → catalog/tests/data/items-sichuan-guang-an-district.csv: names, basic codes and
 the unpadded type codes provinces use), and a provincial library on loopback: a real HTTP server
-serving `/items/changes?since=…&limit=…` from a change log the test appends to."""
+serving `/items/changes?since=…&limit=…` from a change log the test appends to, its answers signed
+by `sign(status, body) -> headers` when one is given (the province's RFC 9421 key: the docking
+tests pass exchange.httpsig's signer, which this app may not import)."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import csv
 import json
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -53,10 +56,14 @@ def standard_items(n: int = 12) -> list[dict]:
 class ProvincialLibrary:
     """The province's API on 127.0.0.1. `log` is the change log (the cursor is an index into it,
     as an opaque string); `mode` makes the next answers misbehave: "malformed", "huge", "slow",
-    "500", "invalid" (a bad item), or a number of 500s to answer before serving again."""
+    "500", "invalid" (a bad item), "tampered" (the body changed after signing), or a number of 500s
+    to answer before serving again."""
 
-    def __init__(self, items: list[dict] | None = None):
+    def __init__(
+        self, items: list[dict] | None = None, *, sign: Callable[[int, bytes], dict[str, str]] | None = None
+    ):
         self.log: list[dict] = list(items or [])
+        self.sign = sign
         self.mode: str = ""
         self.failures_left = 0
         self.requests: list[dict] = []
@@ -104,8 +111,14 @@ class ProvincialLibrary:
                 self._send(200, json.dumps(body, ensure_ascii=False).encode())
 
             def _send(self, status: int, body: bytes):
+                signed = library.sign(status, body) if library.sign else {}
+                if library.mode == "tampered":
+                    body = body.replace(b'"legalLimit": 20', b'"legalLimit": 60')
                 try:
                     self.send_response(status)
+                    for name, value in signed.items():
+                        if name.lower() != "content-type":
+                            self.send_header(name, value)
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
