@@ -44,7 +44,10 @@ DENY = "deny"  # anonymous: 401/403/404 (no login, no data)
 A = frozenset({"citizen_a"})  # only A (the owner) sees or acts on A's object
 A_SUP = frozenset({"citizen_a", "supervisor"})  # A, and the supervisor of the region (read-only)
 NOBODY = frozenset()  # no A-object in the path: nobody of these may see A's data through it
-SUP = frozenset({"supervisor"})  # supervision data of department 1: the supervisor only
+SUP = frozenset({"supervisor"})
+# government staff of every department: 数据一本账 is the whole government's register of systems and
+# resources (it exists so that no department builds twice), so it names every department's projects
+STAFF = frozenset({"clerk_dept2", "supervisor"})  # supervision data of department 1: the supervisor only
 
 PUB_CATALOGUE = Public("the published catalogue (items, bundles, halls) is open to everyone")
 PUB_LEDGER = Public("the transparency log is public by design (C2SP: checkpoints, proofs, keys)")
@@ -73,17 +76,14 @@ MATRIX: dict[str, tuple[Public | str, frozenset]] = {
     "GET /api/v1/notices/seal-ca.cer": (PUB_KEYS, NOBODY),
     "GET /api/v1/bundles": (PUB_CATALOGUE, NOBODY),
     "GET /api/v1/bundles/{code}": (PUB_CATALOGUE, NOBODY),
-    "POST /api/v1/bundles/{code}/preview": (PUB_CATALOGUE, NOBODY),
+    "POST /api/v1/bundles/{code}/preview": (DENY, NOBODY),
     "POST /api/v1/bundle-cases": (DENY, NOBODY),
     "GET /api/v1/bundle-cases": (DENY, A_SUP),
     "GET /api/v1/bundle-cases/{number}": (DENY, A_SUP),
     "POST /api/v1/bundle-cases/{number}/supplement": (DENY, A),
     "POST /api/v1/evaluations": (DENY, A),
     "GET /api/v1/evaluations": (DENY, A_SUP),
-    "GET /api/v1/evaluations/stats": (
-        Public("aggregate satisfaction figures are published (好差评公开)"),
-        A_SUP,
-    ),
+    "GET /api/v1/evaluations/stats": (DENY, SUP),
     "GET /api/v1/rectifications": (DENY, SUP),
     "GET /api/v1/rectifications/{order_id}": (DENY, SUP),
     "POST /api/v1/rectifications/{order_id}/transitions": (DENY, NOBODY),
@@ -114,7 +114,7 @@ MATRIX: dict[str, tuple[Public | str, frozenset]] = {
     "POST /api/v1/knowledge/questions": (Public("anyone may leave a question for the hotline"), NOBODY),
     "GET /api/v1/knowledge/questions": (DENY, NOBODY),
     "POST /api/v1/knowledge/questions/{number}/answer": (DENY, NOBODY),
-    "GET /api/v1/knowledge/articles": (Public("published guides and FAQs"), NOBODY),
+    "GET /api/v1/knowledge/articles": (DENY, NOBODY),
     "POST /api/v1/knowledge/articles": (DENY, NOBODY),
     "POST /api/v1/knowledge/articles/{code}/transitions": (DENY, NOBODY),
     "GET /api/v1/knowledge/guidance/{kind}/{code}": (PUB_CATALOGUE, NOBODY),
@@ -151,10 +151,10 @@ MATRIX: dict[str, tuple[Public | str, frozenset]] = {
     "POST /api/v1/data-ledger/quality-issues": (DENY, NOBODY),
     "POST /api/v1/data-ledger/quality-issues/{issue_id}/close": (DENY, NOBODY),
     "GET /api/v1/data-ledger/cdo-evaluation": (DENY, SUP),
-    "GET /api/v1/data-ledger/systems": (Public("数据一本账: the register of systems is published"), NOBODY),
-    "GET /api/v1/data-ledger/resources": (Public("数据一本账: the resource catalogue is published"), NOBODY),
-    "GET /api/v1/data-ledger/catalogue.ttl": (Public("DCAT-AP open catalogue"), NOBODY),
-    "GET /api/v1/data-ledger/catalogue.xlsx": (Public("the same open catalogue as a spreadsheet"), NOBODY),
+    "GET /api/v1/data-ledger/systems": (DENY, STAFF),
+    "GET /api/v1/data-ledger/resources": (DENY, STAFF),
+    "GET /api/v1/data-ledger/catalogue.ttl": (DENY, STAFF),
+    "GET /api/v1/data-ledger/catalogue.xlsx": (DENY, STAFF),
     "GET /api/v1/notifications": (DENY, A),
     "POST /api/v1/notifications/read-all": (DENY, NOBODY),
     "POST /api/v1/notifications/{notification_id}/read": (DENY, A),
@@ -166,7 +166,7 @@ MATRIX: dict[str, tuple[Public | str, frozenset]] = {
     "PUT /api/v1/training/attempts/{attempt_id}/answers/{question_id}": (DENY, NOBODY),
     "POST /api/v1/training/attempts/{attempt_id}/submit": (DENY, NOBODY),
     "GET /api/v1/training/certifications": (DENY, NOBODY),
-    "GET /api/v1/supervision/indicators": (Public("indicator definitions are published"), NOBODY),
+    "GET /api/v1/supervision/indicators": (DENY, NOBODY),
     "GET /api/v1/supervision/values": (DENY, SUP),
     "GET /api/v1/supervision/values/records": (DENY, SUP),
     "GET /api/v1/supervision/assessments": (DENY, SUP),
@@ -217,11 +217,8 @@ MATRIX: dict[str, tuple[Public | str, frozenset]] = {
     "POST /api/v1/identity/verify": (DENY, NOBODY),
     "POST /api/v1/identity/codes/revoke": (DENY, NOBODY),
     "GET /api/v1/identity/checks": (DENY, A),
-    "GET /api/v1/exchange/resources": (Public("the shared-data resource catalogue is published"), NOBODY),
-    "GET /api/v1/exchange/resources/{code}": (
-        Public("the shared-data resource catalogue is published"),
-        NOBODY,
-    ),
+    "GET /api/v1/exchange/resources": (DENY, NOBODY),
+    "GET /api/v1/exchange/resources/{code}": (DENY, NOBODY),
     "GET /api/v1/exchange/keys": (PUB_KEYS, NOBODY),
     "GET /api/v1/exchange/agreements": (DENY, NOBODY),
     "POST /api/v1/exchange/agreements": (DENY, NOBODY),
@@ -323,6 +320,21 @@ def _objects(world) -> Objects:
     if note is not None:
         fill["notifications:notification_id"] = str(note.pk)
         targets["notifications:notification_id"] = note
+    # department 1's IT project (filed by its department admin)
+    from yiwang.projects import services as projects
+
+    project = projects.project_file(
+        actor=world.dept_admin,
+        name="授权矩阵测试平台",
+        purpose="为市场主体提供线上服务",
+        budget=[{"year": 2026, "amount": "1000000", "source": "市级财政"}],
+        systems=[{"name": "授权矩阵测试平台系统", "functions": "申报 查询", "mlps_level": 2}],
+        resources=[],
+        implementation_path="云上部署",
+    )
+    fill["projects:code"] = project.code
+    targets["projects:code"] = project
+    markers += [project.code, "授权矩阵测试平台"]
     return Objects(fill=fill, markers=[m for m in markers if m], targets=targets)
 
 
@@ -500,6 +512,12 @@ def test_the_api_answers_each_party_as_the_matrix_says(world):
                     problems.append(f"{where}: server error")
                 if role == "anonymous" and anonymous == DENY and r.status_code not in (401, 403, 404):
                     problems.append(f"{where}: anonymous must be refused")
+                if (
+                    role == "anonymous"
+                    and anonymous not in (DENY, PUB_SIGNED, PUB_LOGIN)
+                    and r.status_code == 401
+                ):
+                    problems.append(f"{where}: the row says public, the endpoint wants a login")
                 if role == "citizen_a" and method == "get" and target is not None and r.status_code == 200:
                     owner_ok += 1
                 if role not in may and 200 <= r.status_code < 300:
