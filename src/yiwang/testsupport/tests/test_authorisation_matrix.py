@@ -443,6 +443,13 @@ def _row(obj) -> dict | None:
     return None if fresh is None else json.loads(json.dumps(model_to_dict(fresh), default=str))
 
 
+# A's case and appointment: to another citizen, a company and another department's clerk they do
+# not exist (API.md: 404, never a 403 that would confirm them). 422 is a body refused before any
+# look-up (the multipart upload this matrix does not build), the same for any number.
+OUTSIDERS = {"citizen_b", "company", "clerk_dept2"}
+HIDDEN_TARGETS = {"cases:number", "appointments:pk", "notifications:notification_id"}
+
+
 # --- the test ------------------------------------------------------------------------------------------
 def _users(world) -> dict:
     return {
@@ -487,12 +494,13 @@ def test_the_api_answers_each_party_as_the_matrix_says(world):
             anonymous, may = MATRIX[key]
             if route.endswith("/events"):
                 continue
-            path, target = route, None
+            path, target, tkeys = route, None, set()
             for p in op.get("parameters", []):
                 if p["in"] == "path":
                     value, tkey = _param_value(route, p["name"], objs)
                     path = path.replace("{" + p["name"] + "}", value)
                     target = target or (objs.targets.get(tkey) if tkey else None)
+                    tkeys |= {tkey} if tkey else set()
             body = _body(key, op, spec)
             for role in ROLES:
                 client, headers = clients[role]
@@ -518,6 +526,8 @@ def test_the_api_answers_each_party_as_the_matrix_says(world):
                     and r.status_code == 401
                 ):
                     problems.append(f"{where}: the row says public, the endpoint wants a login")
+                if role in OUTSIDERS and tkeys & HIDDEN_TARGETS and r.status_code not in (404, 422):
+                    problems.append(f"{where}: the contract answers 404 for an object the caller may not see")
                 if role == "citizen_a" and method == "get" and target is not None and r.status_code == 200:
                     owner_ok += 1
                 if role not in may and 200 <= r.status_code < 300:
