@@ -288,11 +288,13 @@ class Objects:
 
 def _objects(world) -> Objects:
     from yiwang.cases.models import Case, Notice
+    from yiwang.licenses.tests.factories import MON, licensed
     from yiwang.testsupport.flows import complete_case, submit_case
 
     citizen = world.citizen
     open_case = submit_case(world)
-    done = complete_case(world)
+    licensed(world)  # world.item's result is a licence: completing A's case issues one
+    done = complete_case(world, on=MON)
     notice = Notice.objects.filter(case=done).first()
     fill = {"cases:number": open_case.number, "code": world.item.code}
     targets: dict[str, object] = {"cases:number": Case.objects.get(pk=open_case.pk)}
@@ -301,9 +303,10 @@ def _objects(world) -> Objects:
         fill["cases:notice_number"] = notice.number
         fill["fmt"] = "pdf"
         fill["cases-done:number"] = done.number
-    # A's licence (from the completed case), if licensing issued one
+    # A's licence (from the completed case)
     License = apps.get_model("licenses", "License")
-    lic = License.objects.filter(holder_id=citizen.pk).first() if _has_field(License, "holder") else None
+    lic = License.objects.filter(holder_user=citizen).first()
+    assert lic is not None, "completing A's case issues her licence"
     if lic is not None:
         fill["licenses:identifier"] = lic.identifier
         markers.append(lic.identifier)
@@ -336,10 +339,6 @@ def _objects(world) -> Objects:
     targets["projects:code"] = project
     markers += [project.code, "授权矩阵测试平台"]
     return Objects(fill=fill, markers=[m for m in markers if m], targets=targets)
-
-
-def _has_field(model, name: str) -> bool:
-    return any(f.name == name for f in model._meta.get_fields())
 
 
 def _appointment(world):
@@ -447,7 +446,7 @@ def _row(obj) -> dict | None:
 # not exist (API.md: 404, never a 403 that would confirm them). 422 is a body refused before any
 # look-up (the multipart upload this matrix does not build), the same for any number.
 OUTSIDERS = {"citizen_b", "company", "clerk_dept2"}
-HIDDEN_TARGETS = {"cases:number", "appointments:pk", "notifications:notification_id"}
+HIDDEN_TARGETS = {"cases:number", "appointments:pk", "notifications:notification_id", "licenses:identifier"}
 
 
 # --- the test ------------------------------------------------------------------------------------------
