@@ -21,6 +21,7 @@ import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from django.conf import settings
 from django.db import DataError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -92,6 +93,15 @@ def unstorable_fields(request: HttpRequest) -> dict[str, list[str]]:
                 if UNSTORABLE.search(text):
                     found.append(path if not UNSTORABLE.search(path) else "_body")
         elif content_type in FORM_TYPES:
+            # Parsing the form reads the request's stream; a body within the in-memory limit is
+            # read (and kept) first, so a view that reads the raw body afterwards — the signed
+            # endpoints verify it — still can (it raised RawPostDataException: a 500).
+            try:
+                small = int(request.META.get("CONTENT_LENGTH") or 0) <= settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+            except ValueError:
+                small = False
+            if small:
+                request.body  # noqa: B018 — caches the raw body
             for key, values in request.POST.lists():
                 if UNSTORABLE.search(key) or any(UNSTORABLE.search(v) for v in values):
                     found.append(key if not UNSTORABLE.search(key) else "_form")

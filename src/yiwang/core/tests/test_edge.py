@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/boom", _boom),
     path("boom/", _boom),
     path("fine/", lambda request: HttpResponse("ok")),
+    path("raw/", lambda request: HttpResponse(request.body[:10])),
     path("", include("yiwang.urls")),
 ]
 
@@ -70,6 +71,16 @@ def test_integers_beyond_64_bits_never_answer_500(client, param, value):
     assert r.status_code in (200, 422), r.content
     if r.status_code == 422:
         assert r.json()["code"] == "validation_error"
+
+
+def test_a_view_reading_the_raw_body_still_can_after_a_form_was_checked(client):
+    """The edge reads a form to check it; a signed endpoint (which reads the raw body to verify
+    it) sent a form answered 500 (RawPostDataException) — found by the authorisation matrix."""
+    r = client.post("/raw/", {"a": "b"})
+    assert r.status_code == 200
+    assert r.content.startswith(b"--")  # the multipart body, as sent
+    r = client.post("/raw/", "a=b", content_type="application/x-www-form-urlencoded")
+    assert r.content == b"a=b"
 
 
 def test_api_errors_are_json_everywhere(client):
