@@ -26,6 +26,7 @@ from yiwang.core.testing import good_form_for, good_materials
 from yiwang.federation import peer_licenses, services
 from yiwang.federation.models import OutboundCase, Peer, PeerLicense, PeerLicenseUse
 from yiwang.licenses import selectors, statuslist
+from yiwang.licenses.hooks import ExternalLookupFailed, external_license_find
 from yiwang.licenses.issuer import status_list_uri
 from yiwang.licenses.models import License
 from yiwang.licenses.services import license_issue, license_set_status
@@ -218,3 +219,21 @@ def test_a_credential_that_no_longer_verifies_is_not_used(world, from_b):
     with pytest.raises(ValidationFailed) as err:
         _submit(world, {"site_plan": held.identifier})
     assert "未找到您可使用的该电子证照" in err.value.fields["materials.site_plan"][0]
+
+
+def _library_down(**kw):
+    raise ExternalLookupFailed("the library does not answer (test)")
+
+
+def test_another_provider_that_cannot_answer_does_not_hide_bs_licence(world, from_b):
+    held, signer = from_b
+    with external_license_find.registered("test.down", _library_down):
+        used = selectors.license_reference_check(
+            identifier=held.identifier, applicant=world.citizen, type_code=signer.type.code, on=MON
+        )
+        assert used.external.source == f"federation:{PEER}"
+        with pytest.raises(ValidationFailed) as err:  # nobody answered, one could not: say so
+            selectors.license_reference_check(
+                identifier=f"{held.identifier}9", applicant=world.citizen, type_code=signer.type.code, on=MON
+            )
+        assert err.value.code == "license_lookup_failed"
