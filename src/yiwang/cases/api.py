@@ -40,6 +40,7 @@ class CaseIn(Schema):
     route: str = "ordinary"
     commitment_accepted: bool = False
     electronic_delivery: bool = False
+    license_refs: dict[str, str] = {}
 
 
 class TransitionIn(Schema):
@@ -95,6 +96,7 @@ def case_create(request: HttpRequest, body: CaseIn):
             route=body.route,
             commitment_accepted=body.commitment_accepted,
             electronic_delivery=body.electronic_delivery,
+            license_refs=body.license_refs or None,
         )
         return 201, _detail(request, case)
 

@@ -10,11 +10,14 @@ class FederationConfig(AppConfig):
     def ready(self) -> None:
         from yiwang.cases import followers
         from yiwang.core import outbox
+        from yiwang.licenses import hooks as license_hooks
 
-        from . import kinds, ledgering, services
+        from . import kinds, ledgering, peer_licenses, services
 
         ledgering.register()
         kinds.register()
         followers.register("federation", services.federation_follow_case)
         outbox.senders.register(services.TOPIC_FORWARD, services.send_peer_message)
         outbox.senders.register(services.TOPIC_STATUS, services.send_peer_message)
+        license_hooks.external_license_find.register("federation.peer", peer_licenses.peer_license_find)
+        license_hooks.external_license_used.register("federation.peer", peer_licenses.peer_license_use_record)

@@ -212,3 +212,21 @@ class PeerLicense(models.Model):
             models.UniqueConstraint(fields=["case", "identifier"], name="federation_peer_license_once")
         ]
         ordering = ["-pk"]
+
+
+class PeerLicenseUse(models.Model):
+    """An application in this city relied on a licence a paired city issued (免提交), as checked
+    then (`status_checked`: the peer's status list could be read)."""
+
+    license = models.ForeignKey(PeerLicense, on_delete=models.PROTECT, related_name="uses")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    purpose = models.CharField("用途", max_length=200)
+    case_number = models.CharField("办件编号", max_length=40, db_index=True)
+    status_checked = models.BooleanField("已向发证城市核验状态", default=False)
+    used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "外市证照用证记录"
+        ordering = ["-pk"]

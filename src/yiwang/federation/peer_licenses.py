@@ -6,27 +6,42 @@ each credential with B's licence verification keys — fetched from B over the s
 (`GET /api/v1/federation/peer/license-keys`, an RFC 9421-signed JWK set, kept on the Peer) — the
 issuer B declares there, the disclosure digests and the validity period, and keeps the licence
 (credential encrypted) for the person to see and show. Status (revocation) stays B's: its status
-list is not copied."""
+list is not copied, but read from B (its signed token) when the licence is used.
+
+免提交 in A (docs/federation.md, "Using B's licence in A"): `peer_license_find` is registered in
+`licenses.hooks.external_license_find`; for an identifier A received from a peer it checks again
+that the credential verifies with that peer's key, that its disclosed holder is the applicant
+(lookup hash of the disclosed ID against the applicant's), its validity dates and — when the
+peer's status list can be read — its status, and answers an `ExternalLicense` (source
+`federation:<peer code>`). `peer_license_use_record` (`external_license_used`) records the use."""
 
 from __future__ import annotations
 
 import datetime
 import logging
+import zlib
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from yiwang.core.errors import DomainError
-from yiwang.licenses import sdjwt, signing
+from yiwang.licenses import sdjwt, signing, statuslist
+from yiwang.licenses.hooks import ExternalLicense
 from yiwang.licenses.issuer import issuer_url
 from yiwang.licenses.models import License
+from yiwang.licenses.selectors import holder_hash
+from yiwang.licenses.services.base import party_hash
 from yiwang.licenses.sm2 import Sm2PublicKey
 
-from .models import OutboundCase, Peer, PeerLicense
+from . import protocol
+from .models import OutboundCase, Peer, PeerLicense, PeerLicenseUse, PeerStatus
 
 log = logging.getLogger("yiwang.federation")
 KEYS_PATH = "/api/v1/federation/peer/license-keys"
+SOURCE = "federation"  # ExternalLicense.source is f"{SOURCE}:{peer code}"
+STATUS_TIMEOUT = 5.0  # seconds to read the peer's status list while the applicant waits
 
 
 def own_license_keys() -> dict:
@@ -158,3 +173,128 @@ def license_dict(lic: PeerLicense) -> dict:
         "verified": lic.verified,
         "reasons": lic.reasons,
     }
+
+
+# --- 免提交 in A with a licence B issued (licenses.hooks.external_license_find / _used) -----------
+def _status_at_peer(peer: Peer, payload: dict) -> str | None:
+    """ "valid" or "revoked" as the peer's own signed status list says now; None when it cannot
+    be read (unreachable, not the peer's list, a token that does not verify with its keys)."""
+    ref = (payload.get("status") or {}).get("status_list") or {}
+    uri, idx = ref.get("uri"), ref.get("idx")
+    issuer = str((peer.license_keys or {}).get("issuer", ""))
+    if not (isinstance(uri, str) and isinstance(idx, int) and issuer and uri.startswith(issuer + "/")):
+        return None
+    try:
+        _, reply = protocol.signed_request(method="GET", url=uri, timeout=STATUS_TIMEOUT)
+    except protocol.Unreachable as exc:
+        log.info("federation: status list of %s not read: %s", peer.code, exc)
+        return None
+    if reply.status != 200:
+        return None
+    try:
+        header, body, signing_input, signature = sdjwt.jwt_decode(reply.body.decode("ascii").strip())
+        kid = header.get("kid")
+        key = _jwk_key(_peer_keys(peer, kid)[1] or {}) if isinstance(kid, str) else None
+        if key is None or header.get("typ") != "statuslist+jwt" or header.get("alg") != sdjwt.key_alg(key):
+            return None
+        key.verify(signature, signing_input)
+        lst = body.get("status_list") or {}
+        if body.get("sub") != uri or lst.get("bits") != 1:
+            return None
+        raw = zlib.decompress(sdjwt.b64u_decode(str(lst.get("lst", ""))))
+    except (sdjwt.SdJwtError, InvalidSignature, UnicodeDecodeError, ValueError, zlib.error):
+        log.warning("federation: status list of %s does not verify", peer.code)
+        return None
+    bit = statuslist.bit(raw, idx)
+    return None if bit is None else ("revoked" if bit else "valid")
+
+
+def _day(value) -> datetime.date | None:
+    return None if value in (None, "", "长期") else _date(value)
+
+
+def _answer(lic: PeerLicense, applicant_hash: str) -> ExternalLicense | None:
+    peer = lic.case.peer
+    if peer.status != PeerStatus.PAIRED:
+        return None
+    reasons = [
+        r
+        for r in credential_check(peer=peer, credential=lic.credential)
+        if r not in ("expired", "not_yet_valid")
+    ]
+    if reasons:
+        log.warning("federation: peer licence %s does not verify now: %s", lic.pk, ",".join(reasons))
+        return None
+    parsed = sdjwt.parse(lic.credential)
+    sdjwt.resolve_disclosures(parsed)
+    d, p = parsed.disclosed, parsed.payload
+    holder_id, id_type = d.get("holder_id"), d.get("holder_id_type")
+    if not isinstance(holder_id, str) or not isinstance(id_type, str):
+        return None
+    if party_hash(id_type=id_type, id_value=holder_id) != applicant_hash:
+        return None  # another holder's licence: not found for this applicant
+    if d.get("identifier") != lic.identifier:
+        return None
+    vct = str(p.get("vct", ""))
+    type_code = vct.removeprefix("urn:yiwang:license:") if vct.startswith("urn:yiwang:license:") else ""
+    valid_until = _day(d.get("valid_until"))
+    status = _status_at_peer(peer, p)
+    checked = status is not None
+    if valid_until and valid_until < timezone.localdate():
+        status = "expired"
+    return ExternalLicense(
+        identifier=lic.identifier,
+        type_code=type_code,
+        type_name=str(d.get("type_name") or lic.name),
+        number=str(d.get("number") or lic.number),
+        issuer_name=str(d.get("issuer_name") or lic.issuer_name),
+        issuer_code=str(d.get("issuer_code") or lic.issuer_uscc),
+        holder_name=str(d.get("holder") or ""),
+        holder_id_type=id_type,
+        issued_on=_day(d.get("issue_date")),
+        valid_from=_day(d.get("valid_from")),
+        valid_until=valid_until,
+        status=status or "valid",
+        source=f"{SOURCE}:{peer.code}",
+        lookup_ref=str(lic.pk),
+        metadata={"peer": peer.code, "peer_name": peer.name, "status_checked": checked},
+    )
+
+
+def peer_license_find(
+    *, identifier: str, applicant, type_code: str, purpose: str, item_code: str
+) -> ExternalLicense | None:
+    """licenses.hooks.external_license_find: a licence a paired city issued and reported here, if
+    its verified credential names the applicant as holder (None otherwise: not ours to answer)."""
+    h = holder_hash(applicant) if applicant is not None and applicant.is_authenticated else None
+    if not h:
+        return None
+    rows = (
+        PeerLicense.objects.select_related("case__peer")
+        .filter(identifier=identifier, verified=True)
+        .order_by("-pk")
+    )
+    for lic in rows:
+        found = _answer(lic, h)
+        if found is not None:
+            return found
+    return None
+
+
+def peer_license_use_record(
+    *, licence: ExternalLicense, user, purpose: str, case_number: str
+) -> PeerLicenseUse | None:
+    """licenses.hooks.external_license_used (in the application's transaction): record the use of
+    a licence this app found (source federation:…); others' are not ours to record."""
+    if not licence.source.startswith(f"{SOURCE}:") or not licence.lookup_ref.isdigit():
+        return None
+    lic = PeerLicense.objects.filter(pk=int(licence.lookup_ref), identifier=licence.identifier).first()
+    if lic is None:
+        return None
+    return PeerLicenseUse.objects.create(
+        license=lic,
+        user=user if user is not None and user.is_authenticated else None,
+        purpose=purpose[:200],
+        case_number=case_number[:40],
+        status_checked=bool(licence.metadata.get("status_checked")),
+    )

@@ -8,10 +8,13 @@ them (docs/architecture.md, "Hooks"):
   rolls the issuance back.
 - `external_license_find`: asked by `selectors.license_reference_check` when an identifier is not
   a licence of this platform: a higher app may look it up elsewhere (the provincial licence
-  library) for the applicant, and answers an `ExternalLicense` or None. It raises
-  `ExternalLookupFailed` when the other system cannot answer now.
+  library; `federation`: a licence a paired city issued) for the applicant, and answers an
+  `ExternalLicense` or None (None also for another holder's licence: not revealed). It raises
+  `ExternalLookupFailed` when the other system cannot answer now. Every registered function is
+  asked in registration order until one answers; a failing one does not stop the others.
 - `external_license_used`: a licence found through `external_license_find` was used in an
-  application (免提交): the app that found it records the use (and tells the other system).
+  application (免提交): every registered function is called, and each records only the licences
+  it found (by `ExternalLicense.source`, e.g. "province", "federation:420700") and ignores the rest.
 """
 
 from __future__ import annotations

@@ -390,7 +390,10 @@ def license_reference_check(
 def _external_reference_check(
     *, identifier: str, applicant: User, type_code: str, on: date, item_code: str, purpose: str
 ) -> UsableLicense:
-    found = None
+    # every registered app is asked in turn until one answers (the first answer wins); one that
+    # cannot answer now does not keep the others from being asked, but if none answered, the
+    # applicant is told the check could not be made (not that the licence does not exist).
+    found, failed = None, None
     for fn in hooks.external_license_find.functions():
         try:
             found = fn(
@@ -402,11 +405,14 @@ def _external_reference_check(
             )
         except hooks.ExternalLookupFailed as exc:
             log.warning("external licence lookup failed: %s", exc)
-            raise ValidationFailed(
-                "暂时无法向省级电子证照库核验该证照，请稍后再试或上传材料", code="license_lookup_failed"
-            ) from exc
+            failed = failed or exc
+            continue
         if found is not None:
             break
+    if found is None and failed is not None:
+        raise ValidationFailed(
+            "暂时无法向省级电子证照库核验该证照，请稍后再试或上传材料", code="license_lookup_failed"
+        ) from failed
     if found is None or found.identifier != identifier:
         raise ValidationFailed(UNUSABLE_MESSAGE, code="license_unusable")
     if found.type_code != type_code:

@@ -309,9 +309,12 @@ def license_lookup(
 
 def external_use_record(
     *, licence: ExternalLicense, user: User | None, purpose: str, case_number: str
-) -> ExternalLicenseUse:
+) -> ExternalLicenseUse | None:
     """licenses.hooks.external_license_used (in the application's transaction): record the use
-    and push it to the library's 用证记录 through the outbox."""
+    and push it to the library's 用证记录 through the outbox — only of a licence the library
+    answered (`source` "province"; another app's, e.g. a peer city's, is that app's to record)."""
+    if licence.source != DESTINATION:
+        return None
     now = timezone.now()
     idem = f"{settings.YIWANG_CITY}:license-use:{uuid.uuid4().hex}"
     message = outbox.outbox_put(

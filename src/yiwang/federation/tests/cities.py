@@ -45,6 +45,7 @@ class City:
             YIWANG_LEDGER_ORIGIN=f"yiwang.{code}/ledger",
             YIWANG_LEDGER_WITNESS_NAME=f"yiwang.{code}/witness",
             YIWANG_BASE_URL=self.url,
+            YIWANG_LICENSE_ISSUER=self.url,  # its status list is where its peers can read it
         )
         self.proc: subprocess.Popen | None = None
         out = self.run("-m", "yiwang.federation.tests.city", code, python=True)

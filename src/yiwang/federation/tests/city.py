@@ -53,10 +53,18 @@ def seed(code: str) -> dict:
         halls=[hall],
     )
     MaterialFactory(item_version=version, code="id_card", name="身份证明", required=True, material_form="2")
-    MaterialFactory(item_version=version, code="other", name="其他材料", required=False, material_form="2")
+    other = MaterialFactory(
+        item_version=version, code="other", name="其他材料", required=False, material_form="2"
+    )
     mark_published(version)
     # the result is a licence (食品经营许可证, type 10 of the licence-type catalogue)
     license_types_load()
+    # 其他材料 may be a 食品经营许可证 (免提交: a local one or one a paired city issued)
+    from yiwang.licenses.models import LicenseType
+
+    type(other).objects.filter(pk=other.pk).update(
+        license_type_code=LicenseType.objects.get(name="食品经营许可证").code
+    )
     type(version).objects.filter(pk=version.pk).update(
         results=[{"name": "食品经营许可证", "type": "10"}, {"name": "准予许可决定书", "type": "20"}]
     )

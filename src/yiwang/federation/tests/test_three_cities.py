@@ -132,6 +132,29 @@ def test_case_received_in_a_decided_in_b_result_back_in_a(cities):
     assert b.sql("select identifier from licenses_license") == [(licence["identifier"],)]
     assert a.sql("select count(*) from licenses_license") == [(0,)]  # not A's licence
     assert a.sql("select license_keys like '%GmSM2%' from federation_peer where code=?", B) == [(1,)]
+    # ... and the person cites it in A's own application (免提交), as a local licence; the use is
+    # recorded in A, with B's status list read from B
+    status, case = a.request(
+        "POST",
+        "/api/v1/cases",
+        token=citizen,
+        body={
+            "item_code": a.item,
+            "form": _citizen_form(),
+            "materials": MATERIALS,
+            "license_refs": {"other": licence["identifier"]},
+            "channel": "online",
+        },
+    )
+    assert status == 201, case
+    assert a.sql(
+        "select via, external_identifier from cases_caselicenseref r join cases_case c on c.id = r.case_id"
+        " where c.number=?",
+        case["number"],
+    ) == [("external", licence["identifier"])]
+    assert a.sql(
+        "select status_checked from federation_peerlicenseuse where case_number=?", case["number"]
+    ) == [(1,)]
     # logged in both cities, applied once
     assert a.sql(
         "select count(*) from federation_peermessage where direction='out' and case_ref=? and status='sent'",
