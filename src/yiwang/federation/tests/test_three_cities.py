@@ -23,6 +23,9 @@ from .cities import City, build_template, pair
 
 A, B, C = "420100", "420700", "420200"
 
+# One set of cities for the module, and its tests build on each other (B's guide cached, cases
+# filed): under xdist the file runs on one worker, in file order (`--dist loadfile`, Makefile).
+
 
 @pytest.fixture(scope="module")
 def cities(tmp_path_factory):
