@@ -62,13 +62,12 @@ pair: install
 	$(BIN)/yiwang federation fetch-items
 	$(FIRST_CITY) $(BIN)/yiwang federation fetch-items
 
-## test: install dev dependencies and run the whole suite (SQLite; PostgreSQL when DATABASE_URL is set);
-## a file's tests stay on one xdist worker, in order (modules that share live servers rely on it)
+## test: install dev dependencies and run the whole suite (SQLite; PostgreSQL when DATABASE_URL is set)
 test: install-dev
 	$(BIN)/ruff check src bench
 	$(BIN)/lint-imports
 	$(BIN)/yiwang makemigrations --check --dry-run
-	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install-dev
 	$(BIN)/ruff check src bench
