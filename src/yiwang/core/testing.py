@@ -99,7 +99,8 @@ def login(page, base: str, username: str) -> None:
     page.fill("#username", username)
     page.fill("#password", PASSWORD)
     with page.expect_navigation():
-        page.click("main button[type=submit]")
+        # the password form's own button: with 统一身份认证 on, the page has a second form
+        page.click("form:has(#password) button[type=submit]")
 
 
 def logout(page) -> None:
