@@ -128,6 +128,15 @@ def _sse(event: str, data: dict, event_id: str | None = None) -> str:
     return f"{head}event: {event}\ndata: {json.dumps(data, ensure_ascii=False, separators=(',', ':'))}\n\n"
 
 
+def coalesced(events: list[broadcast.Event]) -> list[broadcast.Event]:
+    """The events of one write with every `queue` event but the last left out: each carries the
+    hall's whole waiting counts, so the last supersedes the others (a burst of 40 calls is 40 `call`
+    events and one `queue`, not 80 events to each of hundreds of screens). Order is kept, and the
+    batch's last event is always kept, so the client's Last-Event-ID moves to the end."""
+    last_queue = max((i for i, ev in enumerate(events) if ev.event == "queue"), default=None)
+    return [ev for i, ev in enumerate(events) if ev.event != "queue" or i == last_queue]
+
+
 def _not_found() -> JsonResponse:
     return JsonResponse({"code": "not_found", "message": "大厅不存在", "fields": {}}, status=404)
 
@@ -177,7 +186,7 @@ async def hall_events(request: HttpRequest, code: str) -> HttpResponse:
                         return
                     yield ": ping\n\n"
                 else:  # everything ready in one write (a burst of calls)
-                    yield "".join(event.sse() for event in events)
+                    yield "".join(event.sse() for event in coalesced(events))
         except broadcast.ClosedSubscription:
             return  # the client reconnects with Last-Event-ID and catches up
         except asyncio.CancelledError:
