@@ -204,7 +204,7 @@ KINDS = [
             _ITEM + "经事后核查，告知承诺不实：{{ finding }}。"
             "{% if department %}{{ department }}{% else %}本机关{% endif %}依法撤销该决定"
             "{% if licenses %}，相关电子证照（{{ licenses|join:'、' }}）同时撤销{% endif %}，"
-            "并记入失信记录。如不服本决定，可以依法申请行政复议或者提起行政诉讼。"
+            "并记入失信记录。" + _REMEDY
         ),
     ),
     EventKind(

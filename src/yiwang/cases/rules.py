@@ -65,6 +65,7 @@ ACTION_LABELS = {
     "extend": "延长办理期限",
     "request_extension": "申请延长办理期限",
     "approve_extension": "批准延长办理期限",
+    "reject_extension": "不批准延长办理期限",
     "start_special_procedure": "启动特别程序",
     "end_special_procedure": "结束特别程序",
     "suspend": "挂起",
@@ -148,6 +149,9 @@ RULES: dict[str, Rule] = {
     # for one approver
     "request_extension": _rule("request_extension", RUNNING, None, {Role.REVIEWER}, None, ("reason",)),
     "approve_extension": _rule("approve_extension", RUNNING, None, {Role.APPROVER}, NoticeKind.EXTENSION),
+    # the head may decline the request (recorded, with the reason); the limits stay and the
+    # reviewer may ask again
+    "reject_extension": _rule("reject_extension", RUNNING, None, {Role.APPROVER}, None, ("reason",)),
     "extend": _rule("extend", RUNNING, None, {Role.APPROVER}, NoticeKind.EXTENSION, ("reason",)),
     # §45: the kind must be one the item declares with its legal basis (cases.procedures)
     "start_special_procedure": _rule(
@@ -394,13 +398,17 @@ def _procedure_check(*, action: str, case: Case, on: date, standing: Standing) -
                 raise InvalidTransition(f"确认期限已于{cooling.confirm_until:%Y-%m-%d}届满，申请视为撤回")
 
 
-EXTENSION_ACTIONS = {"extend", "request_extension", "approve_extension"}
+EXTENSION_ACTIONS = {"extend", "request_extension", "approve_extension", "reject_extension"}
 
 
 def _extension_check(*, case: Case, action: str, on: date) -> None:
     """行政许可法 §42: once, by the item's own extension rule (none for 即办件 or where the law
     allows none), before the statutory limit has run out; an approval needs a request."""
     version = case.item_version
+    if action == "reject_extension":
+        if not case.extension_requested_on or case.extension_days:
+            raise InvalidTransition("没有待批准的延长办理期限申请")
+        return
     if case.extension_days:
         raise InvalidTransition(f"办理期限只能延长一次，本件已延长{case.extension_days}个工作日")
     if version.is_immediate:

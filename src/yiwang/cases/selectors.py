@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from yiwang.accounts.models import AccountKind, User
 from yiwang.catalog.models import ItemVersion
@@ -18,7 +18,9 @@ from yiwang.core.errors import Conflict, NotFound
 from yiwang.identity import selectors as identity
 from yiwang.organizations.models import Role, Window
 from yiwang.organizations.selectors import region_q, staff_scope
+from yiwang.workdays import selectors as workdays
 
+from . import clock
 from .formdata import form_reveal
 from .models import Case, CaseEvent, ClockStop, Dishonesty, Status, StopKind, Verification, VerificationStatus
 from .rules import APPLICANT, acting_roles, allowed_actions
@@ -121,15 +123,66 @@ def case_events(case: Case) -> QuerySet[CaseEvent]:
 
 
 def warning_counts(*, today: date) -> dict:
-    from yiwang.workdays import selectors as workdays
+    """How many cases show 黄灯 / 红灯 today, for the supervisors (the hourly `sweep_overdue`):
+    a case counts once, by the worst of its lights — the due date of a running case, the
+    acceptance limit after a supplement (§32 ⑤, `clock.acceptance_deadline`) and the planned end
+    of an open special procedure (§45) — the same lights the queue shows (`clock.clock_view`).
+    `acceptance` and `procedure` break those two down."""
+    cal = workdays.calendar()
+    worst: dict[int, str] = {}
 
-    open_ = Case.objects.filter(status__in=[Status.ACCEPTED, Status.REVIEWED], due_date__isnull=False)
-    red = open_.filter(due_date__lt=today).count()
-    # yellow: 0–2 working days left -> due date within the next 2 working days
-    horizon = workdays.add_workdays(today, 2).date
-    yellow = open_.filter(due_date__gte=today, due_date__lte=horizon).count()
+    def light(pk: int, level: str) -> None:
+        if level != "normal":
+            worst[pk] = clock.worst(worst.get(pk, "normal"), level)
+
+    # running cases: 0–2 working days left (yellow), past the due date (red)
+    horizon = cal.add_workdays(today, workdays.YELLOW_DAYS).date
+    running = Case.objects.filter(
+        status__in=[Status.ACCEPTED, Status.REVIEWED], due_date__isnull=False, due_date__lte=horizon
+    )
+    for pk, due in running.values_list("pk", "due_date"):
+        light(pk, workdays.warning_light(due=due, today=today, cal=cal)[0])
+    # supplemented, waiting for acceptance (few rows: the limit is per item version)
+    waiting = (
+        Case.objects.filter(
+            status=Status.SUBMITTED,
+            accepted_on__isnull=True,
+            supplement_requested_on__isnull=False,
+            received_on__gte=F("supplement_requested_on"),
+        )
+        .select_related("item_version")
+        .only("pk", "status", "accepted_on", "received_on", "supplement_requested_on", "item_version")
+    )
+    acceptance = {"red": 0, "yellow": 0}
+    for case in waiting:
+        due = clock.acceptance_deadline(case, cal=cal)
+        level = workdays.warning_light(due=due, today=today, cal=cal)[0] if due else "normal"
+        if level != "normal":
+            acceptance[level] += 1
+        light(case.pk, level)
+    # open special procedures with a planned end
+    procedures = ClockStop.objects.filter(
+        kind=StopKind.SPECIAL_PROCEDURE,
+        ended_on__isnull=True,
+        planned_end__isnull=False,
+        planned_end__lte=horizon,
+        case__status__in=[Status.ACCEPTED, Status.REVIEWED],
+    )
+    procedure = {"red": 0, "yellow": 0}
+    for pk, end in procedures.values_list("case_id", "planned_end"):
+        level = workdays.warning_light(due=end, today=today, cal=cal)[0]
+        if level != "normal":
+            procedure[level] += 1
+        light(pk, level)
+    levels = list(worst.values())
     by_status = dict(Case.objects.values_list("status").annotate(n=Count("id")))
-    return {"red": red, "yellow": yellow, "by_status": by_status}
+    return {
+        "red": levels.count("red"),
+        "yellow": levels.count("yellow"),
+        "acceptance": acceptance,
+        "procedure": procedure,
+        "by_status": by_status,
+    }
 
 
 def case_form(*, case: Case, viewer: User, reveal: bool = False) -> dict:

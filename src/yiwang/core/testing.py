@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
+import subprocess
 from datetime import date
+from pathlib import Path
 
 from stdnum.cn import ric, uscc
 
@@ -115,3 +118,39 @@ def tab_to(page, selector: str, limit: int = 40) -> None:
         if page.evaluate("(s) => document.activeElement && document.activeElement.matches(s)", selector):
             return
     raise AssertionError(f"{selector} is not reachable with the Tab key")
+
+
+def pdfsig_trusting(data: bytes, tmp_path: Path, ca_pem: bytes) -> str:
+    """poppler's `pdfsig` output for `data` with an NSS database that trusts only the seal CA
+    certificates in `ca_pem` (what GET /api/v1/notices/seal-ca.pem publishes), set up as
+    docs/operations.md tells a reader: `certutil -A -t "C,C,C" -i seal-ca.pem` (pdfsig checks the
+    signer for S/MIME-style signing, so the CA must be trusted for that use, not only for TLS), then
+    `pdfsig -nssdir sql:<dir>`. Needs Debian's poppler-utils and libnss3-tools."""
+    nss = tmp_path / "nss"
+    nss.mkdir(exist_ok=True)
+    run = {"capture_output": True, "text": True, "timeout": 60, "check": True}
+    subprocess.run(["certutil", "-N", "-d", f"sql:{nss}", "--empty-password"], **run)
+    pems = re.findall(rb"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", ca_pem, re.S)
+    assert pems, "no certificate in the published CA file"
+    for i, one in enumerate(pems):
+        path = tmp_path / f"seal-ca-{i}.pem"
+        path.write_bytes(one + b"\n")
+        add = [
+            "certutil",
+            "-A",
+            "-d",
+            f"sql:{nss}",
+            "-n",
+            f"Yiwang seal CA {i}",
+            "-t",
+            "C,C,C",
+            "-i",
+            str(path),
+        ]
+        subprocess.run(add, **run)
+    path = tmp_path / "checked.pdf"
+    path.write_bytes(data)
+    # no `-no-ocsp`: poppler 22.12 then reports a generic certificate error; the seal certificates
+    # name no OCSP responder, so nothing is fetched either way
+    args = ["pdfsig", "-nssdir", f"sql:{nss}", str(path)]
+    return subprocess.run(args, capture_output=True, text=True, timeout=60).stdout

@@ -47,6 +47,7 @@ ACTION_FIELDS: dict[str, list[str]] = {
     "transfer": ["department", "reason"],
     "request_extension": ["reason"],
     "approve_extension": ["note"],
+    "reject_extension": ["reason"],
     "extend": ["reason"],
     "start_special_procedure": ["kind", "expected_days", "note"],
     "end_special_procedure": ["note"],

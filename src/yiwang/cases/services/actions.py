@@ -310,6 +310,18 @@ def _approve_extension(a: Act) -> Case:
     return _extension_apply(a, reason=a.case.extension_reason or str(a.fields.get("reason") or ""))
 
 
+def _reject_extension(a: Act) -> Case:
+    """§42, step two declined: the head does not approve; the limits stay as they are, the
+    request is recorded as declined with the reason, and the reviewer may ask again."""
+    reason = str(a.fields["reason"]).strip()
+    requested_on = a.case.extension_requested_on
+    a.go(
+        data={"reason": reason, "requested_on": requested_on.isoformat(), "request": a.case.extension_reason},
+        update={"extension_requested_on": None, "extension_reason": ""},
+    )
+    return a.case
+
+
 def _extend(a: Act) -> Case:
     """The alias of both steps for one approver: asked and approved at once."""
     return _extension_apply(a, reason=str(a.fields["reason"]).strip())
@@ -408,6 +420,7 @@ _HANDLERS = {
     "refuse": _refuse,
     "request_extension": _request_extension,
     "approve_extension": _approve_extension,
+    "reject_extension": _reject_extension,
     "extend": _extend,
     "start_special_procedure": _stop,
     "suspend": _stop,

@@ -345,9 +345,11 @@ def verify_false(a) -> Case:
         recorded_on=a.on,
         recorded_by=a.actor,
     )
-    data = {"finding": finding, "licenses": revoked, "dishonesty": True, "remedy": remedy_for(case)}
+    remedy = remedy_for(case)
+    data = {"finding": finding, "licenses": revoked, "dishonesty": True, "remedy": remedy}
     a.go(data=data)
-    a.notice(data={**data, "message": {"finding": finding, "licenses": revoked}})
+    # the message names the same 复议机关, court and limits as the notice (cases/kinds.py _REMEDY)
+    a.notice(data={**data, "message": {"finding": finding, "licenses": revoked, **(remedy or {})}})
     return a.case
 
 

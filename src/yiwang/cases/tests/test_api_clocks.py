@@ -60,6 +60,22 @@ def test_statutory_due_date_and_two_step_extension(world, api, filed):
     assert any(m["kind"] == "case.extended" and filed in m["subject"] for m in inbox)
 
 
+def test_the_head_declines_an_extension_over_the_api(world, api, filed):
+    move(api, world.clerk, filed, "accept")
+    r = move(api, world.approver, filed, "reject_extension", reason="不需要")
+    assert r.status_code == 409 and "没有待批准" in r.json()["message"]  # nothing to decline
+    move(api, world.reviewer, filed, "request_extension", reason="需组织专家论证")
+    r = move(api, world.approver, filed, "reject_extension")
+    assert r.status_code == 422 and "reason" in r.json()["fields"]
+    r = move(api, world.approver, filed, "reject_extension", reason="专家论证可在期限内完成")
+    assert r.status_code == 200, r.content
+    body = r.json()
+    assert body["extension_requested_on"] is None and body["extension_days"] == 0
+    assert body["due_date"] == "2026-11-09" and body["events"][-1]["action"] == "reject_extension"
+    notices = api(world.citizen).get(f"/api/v1/cases/{filed}/notices").json()["items"]
+    assert "extension" not in [n["kind"] for n in notices]
+
+
 def test_extending_twice_is_409_with_a_chinese_message(world, api, filed):
     move(api, world.clerk, filed, "accept")
     r = move(api, world.approver, filed, "extend", reason="情况复杂")

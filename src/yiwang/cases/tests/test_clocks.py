@@ -153,6 +153,42 @@ def test_the_steps_are_for_their_roles_and_in_order(world):
         act(case, world.reviewer, "request_extension", reason="再申请")
 
 
+def test_the_head_may_decline_the_request_and_the_reviewer_may_ask_again(world):
+    case = accepted(world)
+    case = act(case, world.reviewer, "request_extension", on=date(2026, 11, 4), reason="需组织现场核查")
+    before = snapshot(case)
+    with pytest.raises(PermissionDenied):
+        act(case, world.reviewer, "reject_extension", on=date(2026, 11, 5), reason="x")
+    with pytest.raises(ValidationFailed):
+        act(case, world.approver, "reject_extension", on=date(2026, 11, 5))  # the reason is required
+    assert snapshot(case) == before
+    assert "reject_extension" in selectors.allowed_actions(actor=world.approver, case=case)
+    case = act(
+        case, world.approver, "reject_extension", on=date(2026, 11, 5), reason="现场核查可在期限内完成"
+    )
+    # nothing moves: the limits stay, no 延期告知书, no message to the applicant
+    assert (case.extension_requested_on, case.extension_reason, case.extension_days) == (None, "", 0)
+    assert case.due_date == date(2026, 11, 9) and case.statutory_due_date == before[3]
+    assert not case.notices.filter(kind="extension").exists()
+    assert not Notification.objects.filter(kind="case.extended").exists()
+    event = case.events.get(action="reject_extension")
+    assert event.actor_role == "approver" and event.ledger_entry  # recorded and ledgered
+    assert event.data == {
+        "reason": "现场核查可在期限内完成",
+        "requested_on": "2026-11-04",
+        "request": "需组织现场核查",
+    }
+    fresh = Case.objects.get(pk=case.pk)
+    assert "reject_extension" not in selectors.allowed_actions(actor=world.approver, case=fresh)
+    for action in ("reject_extension", "approve_extension"):
+        with pytest.raises(InvalidTransition, match="没有待批准"):
+            act(case, world.approver, action, on=date(2026, 11, 5), reason="x")
+    # the reviewer may ask again, and this time the head approves
+    case = act(case, world.reviewer, "request_extension", on=date(2026, 11, 6), reason="另需专家评审")
+    case = act(case, world.approver, "approve_extension", on=date(2026, 11, 6))
+    assert case.extension_days == 10 and case.notices.get(kind="extension").data["reason"] == "另需专家评审"
+
+
 def test_the_extension_follows_the_items_rule(world):
     ItemVersion.objects.filter(pk=version_of(world.item).pk).update(extension_days=15)
     case = act(accepted(world), world.approver, "extend", reason="情况复杂")
@@ -304,3 +340,33 @@ def test_the_acceptance_limit_is_the_items(world):
     case = act(case, world.citizen, "supplement", on=date(2026, 11, 10), materials=[good_materials()[1]])
     assert clock_view(case, today=date(2026, 11, 10)).acceptance_due_date == date(2026, 11, 12)
     assert Notice.objects.filter(case=case, kind="acceptance").count() == 0
+
+
+def test_the_supervisors_counts_take_every_light(world):
+    """The hourly counts for the supervisors (`sweep_overdue` → `selectors.warning_counts`) see
+    the same lights as the queue: a case late for acceptance after a supplement and a special
+    procedure past its planned end count as 红灯 too — each case once, by its worst light."""
+    from yiwang.cases.tasks import sweep_overdue
+
+    waiting = act(submit(world), world.clerk, "request_supplement", on=date(2026, 11, 3), missing=["平面图"])
+    act(waiting, world.citizen, "supplement", on=date(2026, 11, 10), materials=[good_materials()[1]])
+    act(
+        accepted(world),
+        world.reviewer,
+        "start_special_procedure",
+        on=date(2026, 11, 3),
+        kind="expert_review",
+        expected_days=5,
+    )  # planned to end 10 Nov
+    accepted(world)  # due 9 Nov
+    on = date(2026, 11, 16)
+    act(submit(world, on=on), world.clerk, "accept", on=on)  # due 23 Nov: normal on the 16th
+    counts = selectors.warning_counts(today=date(2026, 11, 16))
+    assert counts["acceptance"] == {"red": 0, "yellow": 1}  # accept by 17 Nov
+    assert counts["procedure"] == {"red": 1, "yellow": 0}
+    assert (counts["red"], counts["yellow"]) == (2, 1)
+    counts = selectors.warning_counts(today=date(2026, 11, 18))
+    assert counts["acceptance"] == {"red": 1, "yellow": 0}
+    assert (counts["red"], counts["yellow"]) == (3, 0)  # the last case has 3 working days left
+    with at(date(2026, 11, 18)):
+        assert sweep_overdue()["red"] == 3

@@ -296,6 +296,20 @@ def test_false_commitment_revokes_decision_and_licences_and_records_dishonesty(c
     notice = Notice.objects.get(case=case, kind="revocation")
     assert notice.data["licenses"] == [lic.identifier]
     assert Notification.objects.filter(recipient=w.citizen, kind="case.revoked").count() == 1
+    # a revocation is an adverse decision: the notice, the message and the API name the remedy
+    from yiwang.cases import notices
+
+    html = notices.render_html(notice)
+    assert "自收到本决定之日起60日内向武汉市人民政府申请行政复议" in html
+    assert "6个月内依法向武汉市有管辖权的人民法院提起行政诉讼" in html
+    message = Notification.objects.get(recipient=w.citizen, kind="case.revoked")
+    assert "60日内向武汉市人民政府申请行政复议" in message.body and "武汉市有管辖权的人民法院" in message.body
+    assert r.json()["remedy"] == {
+        "review_body": "武汉市人民政府",
+        "review_days": 60,
+        "court": "武汉市有管辖权的人民法院",
+        "litigation_months": 6,
+    }
     ev = CaseEvent.objects.get(case=case, action="verify_false")
     assert ev.to_status == "revoked" and ev.ledger_entry
     # who made a false commitment may not promise again (国办发〔2020〕42号)

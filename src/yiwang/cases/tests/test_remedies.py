@@ -170,3 +170,30 @@ def test_a_company_does_not_decide_to_grant_a_licence(world):
     html = render_html(denied.notices.get(kind="denial"))
     assert "武汉市水务集团有限公司不予办理" in html and "12345 政务服务便民热线" in html
     assert "行政复议" not in html and detail(denied)["remedy"] is None
+
+
+def test_an_administrator_edits_the_remedy_bodies_in_the_admin(world, client):
+    """The department's 复议机关, court and the vertically-managed flag are data an administrator
+    edits (Django admin); the next refusal names what was entered."""
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root", "root@example.invalid", "correct horse battery")
+    client.force_login(root)
+    url = f"/admin/organizations/department/{world.dept.pk}/change/"
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert all(f'name="{f}"' in html for f in ("review_body", "court", "vertically_managed"))
+    form = page.context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form.initial.get(name)
+        if value is None or value is False:
+            continue
+        data[name] = value.pk if hasattr(value, "pk") else value
+    data.update(review_body="武汉市人民政府行政复议办公室", court="武汉铁路运输法院")
+    r = client.post(url, data)
+    assert r.status_code == 302, r.content.decode()[:3000]
+    case = act(submit(world), world.clerk, "refuse", reason="申请人不具备申请资格")
+    html = render_html(case.notices.get(kind="refusal"))
+    assert "60日内向武汉市人民政府行政复议办公室申请行政复议" in html and "武汉铁路运输法院" in html

@@ -32,7 +32,7 @@ from pypdf import PdfReader
 from yiwang.cases import services
 from yiwang.cases.models import Case, Notice
 from yiwang.core import keys, pdf, seal
-from yiwang.core.testing import good_form, good_materials
+from yiwang.core.testing import good_form, good_materials, pdfsig_trusting
 
 pytestmark = pytest.mark.time_machine("2026-12-01T10:00+08:00")
 
@@ -115,6 +115,12 @@ def test_notice_pdf_is_sealed_and_validates_with_pyhanko_and_pdfsig(world, api, 
     out = pdfsig(data, tmp_path)
     assert "Signature is Valid." in out and "Total document signed" in out
     assert world.dept.name in out and "ETSI.CAdES.detached" in out
+    # the chain: without the platform CA pdfsig does not trust the issuer; with the CA the
+    # platform publishes imported into its NSS database, the certificate is trusted
+    assert "Certificate is Trusted." not in out
+    ca_pem = Client().get("/api/v1/notices/seal-ca.pem").content
+    trusted = pdfsig_trusting(data, tmp_path, ca_pem)
+    assert "Signature is Valid." in trusted and "Certificate is Trusted." in trusted, trusted
 
 
 def test_one_changed_byte_fails_validation(world, api, tmp_path):

@@ -57,6 +57,12 @@ def test_printed_licence_is_sealed_by_the_issuer_and_verifies(world, issue_for, 
     path.write_bytes(data)
     out = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, timeout=60).stdout
     assert "Signature is Valid." in out and "Total document signed" in out
+    # the chain to the CA the platform publishes: trusted once that CA is imported
+    from yiwang.core.testing import pdfsig_trusting
+
+    ca_pem = Client().get("/api/v1/notices/seal-ca.pem").content
+    trusted = pdfsig_trusting(data, tmp_path, ca_pem)
+    assert "Signature is Valid." in trusted and "Certificate is Trusted." in trusted, trusted
     r = Client().post("/api/v1/notices/verify", {"file": io.BytesIO(data)})
     body = r.json()
     assert r.status_code == 200 and body["valid"] is True and body["license"] == lic.identifier

@@ -43,6 +43,16 @@ def test_refusal_extension_and_remedy_pages_pass_axe(live_server, transactional_
     assert page.locator('form[data-action="request_extension"]').count() == 1
     assert page.locator("#a-start_special_procedure-expected_days").count() == 1
     axe("extension-and-procedure-forms", portal=False)
+    page.fill("#a-request_extension-reason", "需组织现场核查")
+    with page.expect_navigation():
+        page.click('form[data-action="request_extension"] button[type=submit]')
+    assert Case.objects.get(pk=running.pk).extension_requested_on is not None
+    logout(page)
+    login(page, base, "approver")
+    page.goto(f"{base}/workbench/cases/{running.number}/")
+    assert page.locator('form[data-action="approve_extension"]').count() == 1
+    assert page.locator('form[data-action="reject_extension"]').count() == 1
+    axe("extension-approve-or-decline", portal=False)
     logout(page)
     login(page, base, "citizen")
     page.goto(f"{base}/my/cases/{refused.number}/")

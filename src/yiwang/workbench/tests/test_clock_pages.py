@@ -83,6 +83,29 @@ def test_extension_in_two_steps_through_the_pages(client, world):
         assert not {"extend", "approve_extension"} & set(shown_actions(html))  # once only
 
 
+def test_the_head_declines_the_extension_on_the_page(client, world):
+    case = act(submit(world), world.clerk, "accept")
+    act(case, world.reviewer, "request_extension", on=date(2026, 11, 4), reason="需现场核查")
+    url = f"/workbench/cases/{case.number}/"
+    with at(date(2026, 11, 5)):
+        client.force_login(world.approver)
+        html = client.get(url).content.decode()
+        assert {"approve_extension", "reject_extension"} <= set(shown_actions(html))
+        assert "不批准延长办理期限" in html
+        c = Case.objects.get(pk=case.pk)
+        r = client.post(url + "act/", {"action": "reject_extension", "version": c.version})
+        assert r.status_code == 422 and "必填" in r.content.decode()  # the reason is asked for
+        assert Case.objects.get(pk=case.pk).extension_requested_on == date(2026, 11, 4)
+        r = client.post(
+            url + "act/", {"action": "reject_extension", "version": c.version, "reason": "可在期限内核查"}
+        )
+        assert r.status_code == 302
+        c = Case.objects.get(pk=case.pk)
+        assert c.extension_requested_on is None and c.extension_days == 0
+        html = client.get(url).content.decode()
+        assert not {"approve_extension", "reject_extension"} & set(shown_actions(html))
+
+
 def test_refusal_form_offers_the_organisations_and_typing(client, world):
     case = submit(world)
     url = f"/workbench/cases/{case.number}/"
