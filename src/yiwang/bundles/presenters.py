@@ -116,10 +116,14 @@ def _who(dept) -> str:
 
 
 def _results_text(version) -> str:
+    """The results in plain words; "自动存入我的证照" only for the licences this platform issues
+    on completion (a licence another system issues, or a paper one, is just named)."""
+    results = version.results or []
+    issued = selectors.licence_names_issued(version) if any(r.get("type") == "10" for r in results) else set()
     out = []
-    for r in version.results or []:
+    for r in results:
         name = r.get("name", "")
-        out.append(f"{name}（电子证照，自动存入“我的证照”）" if r.get("type") == "10" else name)
+        out.append(f"{name}（电子证照，自动存入“我的证照”）" if name in issued else name)
     return "、".join(filter(None, out))
 
 

@@ -206,15 +206,25 @@ def account_kind_for(bundle: Bundle, answers: dict) -> tuple[str, str]:
     return "", ""
 
 
-def _licence_types_of(version) -> set[str]:
-    """The licence type codes an item version's completion issues (as licensing decides them)."""
+def _licence_types_issued(version) -> list:
+    """The licence types an item version's completion issues here (as licensing decides them)."""
     from types import SimpleNamespace
 
     from yiwang.licenses.services import license_types_for_case
 
-    return {
-        t.code for t in license_types_for_case(SimpleNamespace(item_version=version, item_id=version.item_id))
-    }
+    return license_types_for_case(SimpleNamespace(item_version=version, item_id=version.item_id))
+
+
+def _licence_types_of(version) -> set[str]:
+    """The licence type codes an item version's completion issues."""
+    return {t.code for t in _licence_types_issued(version)}
+
+
+def licence_names_issued(version) -> set[str]:
+    """The names of the results an item version's completion issues as e-licences on this
+    platform (into the holder's 我的证照). A result of type 10 that no licence type here issues
+    (a paper licence, or one another system issues) is not among them."""
+    return {t.name for t in _licence_types_issued(version)}
 
 
 def bundle_plan(*, bundle: Bundle, answers: dict[str, object]) -> Plan:

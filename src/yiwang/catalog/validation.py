@@ -597,6 +597,17 @@ def guide_problems(row: dict) -> Problems:
 
 # 即办件 are decided on the spot: at most one working day is promised.
 IMMEDIATE_MAX_PROMISED_DAYS = 1
+# a result named as a certificate or card is a licence (证照, result type 10), not a 批文 (20) or
+# 其他 (30): 许可证, 执照, 证书, 结婚证, 居民户口簿, 护照, 通行证, 残疾人证, 道路运输证, 社会保障卡…
+# ("…证明" and "…凭证" are not: a 证明 is a document, a 凭证 a receipt or a filing's record)
+LICENCE_NAME_ENDINGS = ("证", "证书", "执照", "户口簿", "护照", "保障卡")
+NOT_LICENCE_ENDINGS = ("凭证",)
+
+
+def names_a_licence(name: str) -> bool:
+    """Does a result's name name a licence? The part in brackets (（补）, （新生儿页）) is left aside."""
+    base = re.sub(r"[（(][^（）()]*[）)]$", "", name.strip())
+    return base.endswith(LICENCE_NAME_ENDINGS) and not base.endswith(NOT_LICENCE_ENDINGS)
 
 
 def consistency_problems(row: dict) -> Problems:
@@ -606,7 +617,8 @@ def consistency_problems(row: dict) -> Problems:
 
     - 即办件: the promised limit is at most one working day;
     - 网上办理深度 7 电子证照反馈 only when a result is a licence (证照, result type 10);
-    - a 备案 is not a 行政许可 (《行政许可法》 does not cover filings: type 10 其他类别事项 or 20)."""
+    - a 备案 is not a 行政许可 (《行政许可法》 does not cover filings: type 10 其他类别事项 or 20);
+    - a result named as a licence (…许可证, …执照, …证书, 残疾人证, 户口簿…) is of result type 10."""
     out: Problems = []
     promised = row.get("promised_limit_days")
     if (
@@ -619,6 +631,10 @@ def consistency_problems(row: dict) -> Problems:
     licence = any(isinstance(r, dict) and r.get("type") == ResultType.LICENSE for r in results)
     if OnlineDepth.E_LICENSE in (row.get("online_depth") or []) and not licence:
         out.append(("online_depth", "办理结果没有证照（类型 10），网上办理深度不应含 7 电子证照反馈"))
+    for r in results:
+        rname = r.get("name") if isinstance(r, dict) else None
+        if isinstance(rname, str) and names_a_licence(rname) and r.get("type") != ResultType.LICENSE:
+            out.append(("results", f"办理结果“{rname}”是证照，结果类型应为 10 证照"))
     name = row.get("name") if isinstance(row.get("name"), str) else ""
     if row.get("item_type") == ItemType.LICENSING and name.endswith("备案"):
         out.append(("item_type", "备案不是行政许可，事项类型应为 10 其他类别事项（或 20 公共服务事项）"))

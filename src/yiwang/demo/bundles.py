@@ -316,7 +316,8 @@ NEW_ITEMS: dict[str, dict] = {
 
 
 def _company_item(company, i, name, basis, conditions, results, props, required, materials=(), **kw):
-    """An item a non-government handler (company or institution) handles in a bundle."""
+    """An item a non-government handler (company or institution) handles in a bundle. `results`:
+    names (result type 30 其他) or (name, type) — a licence such as 预防接种证 is type 10 证照."""
     return {
         "company": company,
         "basic": f"2000097{i:02d}000",
@@ -326,7 +327,10 @@ def _company_item(company, i, name, basis, conditions, results, props, required,
         "promised": kw.get("promised", 1),
         "statutory": kw.get("statutory", 5),
         "objects": kw.get("objects", ["1", "2"]),
-        "results": [{"name": r, "type": "30"} for r in results],
+        "results": [
+            {"name": r[0], "type": r[1]} if isinstance(r, tuple) else {"name": r, "type": "30"}
+            for r in results
+        ],
         "props": props,
         "required": required,
         "materials": list(materials),
@@ -366,7 +370,7 @@ COMPANY_ITEMS: dict[str, dict] = {
         "预防接种证办理",
         NEWBORN_BASIS,
         "儿童出生后一个月内，监护人到儿童居住地承担预防接种工作的接种单位或者出生医院为其办理预防接种证。",
-        ["预防接种证"],
+        [("预防接种证", "10")],  # a licence (证照) the clinic issues, not a receipt
         {
             "child.name": _p("儿童姓名", maxLength=50),
             "child.gender": {"type": "string", "title": "性别", "enum": ["男", "女"]},

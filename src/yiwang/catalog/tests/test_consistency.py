@@ -42,6 +42,25 @@ def test_a_filing_is_not_a_licensing_item():
     assert validation.consistency_problems({"name": "食品经营许可", "item_type": "01"}) == []
 
 
+def test_a_licence_result_is_of_result_type_10():
+    """证照 (10), not 批文 (20): a certificate, card or licence named as one is a licence."""
+    for name in [
+        "道路运输证",
+        "中华人民共和国残疾人证",
+        "居民户口簿（新生儿页）",
+        "结婚证（补）",
+        "营业执照",
+    ]:
+        row = {"results": [{"name": name, "type": "20"}]}
+        [(field, message)] = validation.consistency_problems(row)
+        assert field == "results" and name in message and "10" in message, name
+        assert validation.consistency_problems({"results": [{"name": name, "type": "10"}]}) == []
+    # documents, receipts and decisions are not licences
+    for name in ["户籍证明", "诊所备案凭证", "准予许可决定书", "户外招牌设置备案回执", "夜间施工许可证明"]:
+        assert not validation.names_a_licence(name), name
+        assert validation.consistency_problems({"results": [{"name": name, "type": "20"}]}) == []
+
+
 def test_cross_city_scope_table_has_the_metropolitan_circle():
     assert "都市圈" in CrossCityScope.values
     assert dict(CrossCityScope.choices)["都市圈"] == "都市圈通办（一圈通办）"

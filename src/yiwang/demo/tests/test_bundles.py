@@ -318,3 +318,27 @@ def test_a_company_repairs_its_credit_in_one_submission(loaded):
     assert steps["行政处罚信息信用修复（信用中国）"]["when"].startswith(
         "等“市场监管领域行政处罚信息信用修复”办好后，武汉市发展和改革委员会会自动开始办理"
     )
+
+
+def test_the_next_steps_promise_my_licences_only_for_licences_issued_here(loaded):
+    """“自动存入我的证照” only where completion issues an e-licence on this platform: 社会保障卡
+    does; 道路运输经营许可证 and 残疾人证 are licences (result type 10) that no licence type here
+    issues, so the page names them and promises nothing."""
+    from yiwang.bundles import presenters
+
+    def version(bundle: str, item: str):
+        return next(
+            c.item_version
+            for c in selectors.components(Bundle.objects.get(code=bundle))
+            if c.item_version.name == item
+        )
+
+    card = version("newborn", "社会保障卡申领")
+    assert presenters._results_text(card) == "社会保障卡（电子证照，自动存入“我的证照”）"
+    for bundle, item, result in [
+        ("transport-company", "道路货物运输经营许可", "道路运输经营许可证"),
+        ("disability-services", "残疾人证新办", "中华人民共和国残疾人证"),
+    ]:
+        v = version(bundle, item)
+        assert [r["type"] for r in v.results] == ["10"], item
+        assert presenters._results_text(v) == result, item

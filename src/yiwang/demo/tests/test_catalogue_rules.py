@@ -81,6 +81,12 @@ def rule_licence_depth(row):
         return "7 电子证照反馈只用于证照结果"
 
 
+def rule_licence_results_are_licences(row):  # 证照 (10), not 批文 (20) or 其他 (30)
+    wrong = [r["name"] for r in row["results"] if validation.names_a_licence(r["name"]) and r["type"] != "10"]
+    if wrong:
+        return f"{'、'.join(wrong)}是证照：结果类型 10"
+
+
 def rule_no_notice_on_transfer_and_mortgage(row):
     if row["name"] in NO_NOTICE and any("公告" in p["name"] for p in row["special_procedures"]):
         return "转移、抵押登记没有公告程序"
@@ -143,6 +149,7 @@ RULES = [
     rule_catalogue_consistency,
     rule_handling_forms,
     rule_licence_depth,
+    rule_licence_results_are_licences,
     rule_no_notice_on_transfer_and_mortgage,
     rule_power_source,
     rule_cross_city_scope,
@@ -170,6 +177,10 @@ def test_the_rules_see_the_items_they_are_about():
     assert any("4" in r["handling_forms"] for r in ROWS)  # where materials may come by post
     # some licence items do give 电子证照反馈, no other item does
     assert any("7" in r["online_depth"] for r in ROWS)
+    # the licences the 一件事 issue are licences on the guide (they were once typed 20 批文)
+    results = {x["name"]: x["type"] for r in ROWS for x in r["results"]}
+    for name in ["道路运输证", "中华人民共和国残疾人证", "居民户口簿（新生儿页）"]:
+        assert results[name] == "10", name
     assert any(r["cross_city_scope"] == CrossCityScope.METRO_CIRCLE for r in ROWS)
     assert any(r["department_uscc"] in APPROVAL_BUREAUS for r in ROWS)
 
