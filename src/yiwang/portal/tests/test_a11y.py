@@ -176,6 +176,7 @@ def test_home_has_life_events_stages_bundles_most_used_departments_and_halls(cli
         "常用事项",
         "按部门办事",
         "武汉市江岸区沿江大道188号",
+        "展开全部",  # the departments fold away: the phone home is not a page of 80 names
         "食品经营许可（新办）",
         "电子身份码",
         "我的证照",
@@ -196,8 +197,13 @@ def test_elder_mode_is_the_same_url_with_elder_services_zones_and_callback(clien
     html = page(client)
     assert "pref-elder" in html_classes(html)
     assert "长辈常办的" in html and "敬老爱老专区" in html and "助残服务专区" in html
-    assert "请大厅给我回电" in html
+    # phone help near the top (before the services), on a screen of its own: one task per screen
+    assert html.index('href="/elder/callback/"') < html.index("长辈常办的服务")
+    assert 'action="/elder/callback/"' not in html
     assert "按企业阶段办事" not in html  # one task per screen: not the full home
+    callback = page(client, "/elder/callback/")
+    assert "请大厅给我回电" in callback and 'action="/elder/callback/"' in callback
+    assert 'href="tel:12345"' in callback
     # a search on the same URL is the ordinary result list, in the elder presentation
     assert "搜索结果" in page(client, "/?q=食品")
 
@@ -214,6 +220,11 @@ def test_elder_services_come_from_the_catalogue_elder_themes(world):
     assert len(names) <= 20
     zones = {z["name"]: [v.name for v in z["items"]] for z in out["zones"]}
     assert zones["敬老爱老"] == ["高龄津贴申领"]
+    # the city's and a district's item of one name are one button, not two identical ones
+    ItemVersion.objects.filter(item=world.item_immediate).update(name="高龄津贴申领")
+    out = elder_services()
+    assert [v.name for v in out["top"]].count("高龄津贴申领") == 1
+    assert [v.name for v in out["zones"][0]["items"]] == ["高龄津贴申领"]
 
 
 def test_callback_request_to_the_hall(client, world):

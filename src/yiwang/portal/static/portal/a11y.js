@@ -31,7 +31,9 @@
     body.append("csrfmiddlewaretoken", csrf());
     body.append("toggle", toggle);
     return fetch(form.action, {
-      method: "POST", body: body, credentials: "same-origin",
+      // keepalive: a change made just before following a link (closing the toolbar, say) still
+      // reaches the server, so the next page does not come back with the old setting
+      method: "POST", body: body, credentials: "same-origin", keepalive: true,
       headers: { "Accept": "application/json", "X-CSRFToken": csrf() }
     }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
       if (!data) { announce("设置未能保存，请稍后再试"); return null; }
