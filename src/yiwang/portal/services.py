@@ -23,8 +23,11 @@ def account_prefs(user) -> dict[str, str] | None:
 
 @transaction.atomic
 def account_prefs_save(*, user, values: dict) -> dict[str, str]:
+    """Save the settings to the account. Whether the toolbar is open is this browser's, not a
+    setting: it does not follow the person (on a phone an open toolbar fills the first screens
+    of every page)."""
     clean = a11y.clean(values)
-    AccessibilitySettings.objects.update_or_create(user=user, defaults={"values": clean})
+    AccessibilitySettings.objects.update_or_create(user=user, defaults={"values": {**clean, "panel": ""}})
     return clean
 
 

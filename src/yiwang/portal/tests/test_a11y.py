@@ -115,12 +115,15 @@ def test_settings_follow_the_account_to_another_browser(client, world, django_us
     client.post("/prefs/", {"toggle": "caption"})
     row = AccessibilitySettings.objects.get(user=world.citizen)
     assert row.values["scheme"] == "wb" and row.values["caption"] == "1"
+    # the toolbar left open (after a change without JavaScript) stays this browser's
+    assert row.values["panel"] == "" and client.cookies["yw_panel"].value == "1"
     other = Client()
     assert "cs-wb" not in html_classes(page(other))
     # logging in copies the account's settings into this browser (no page queries them)
     r = other.post("/login/", {"username": "citizen", "password": PASSWORD})
     assert r.status_code == 302
     assert {"cs-wb", "pref-caption"} <= html_classes(page(other))
+    assert '<details id="a11y" class="a11y">' in page(other)
     # a change in this browser is saved to the account too
     other.post("/prefs/", {"toggle": "large"})
     assert AccessibilitySettings.objects.get(user=world.citizen).values["large"] == "1"

@@ -219,7 +219,10 @@
       sel.addEventListener("change", function () { post(sel.getAttribute("data-setting") + "." + sel.value); });
     });
     if (panel) {
-      panel.addEventListener("toggle", function () { post(panel.open ? "panel.on" : "panel.off", true); });
+      // Opening the toolbar is for this page: the next page starts with it closed (on a phone an
+      // open toolbar fills the first screens). Closing it also clears the open state a change
+      // without JavaScript leaves behind.
+      panel.addEventListener("toggle", function () { if (!panel.open) { post("panel.off", true); } });
     }
     $all("[data-action=read]").forEach(function (b) {
       b.addEventListener("click", function () { continuousRead(lastFocus); });
