@@ -18,7 +18,8 @@ def account_prefs(user) -> dict[str, str] | None:
     if not getattr(user, "is_authenticated", False):
         return None
     row = AccessibilitySettings.objects.filter(user=user).first()
-    return a11y.clean(row.values) if row is not None else None
+    # (rows saved before the open toolbar stopped being a setting may still say panel=1)
+    return a11y.clean({**row.values, "panel": ""}) if row is not None else None
 
 
 @transaction.atomic

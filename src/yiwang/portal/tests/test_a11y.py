@@ -124,6 +124,11 @@ def test_settings_follow_the_account_to_another_browser(client, world, django_us
     assert r.status_code == 302
     assert {"cs-wb", "pref-caption"} <= html_classes(page(other))
     assert '<details id="a11y" class="a11y">' in page(other)
+    # nor from a row saved when the open state was still kept on the account
+    AccessibilitySettings.objects.filter(user=world.citizen).update(values={**row.values, "panel": "1"})
+    third = Client()
+    third.post("/login/", {"username": "citizen", "password": PASSWORD})
+    assert "cs-wb" in html_classes(page(third)) and '<details id="a11y" class="a11y">' in page(third)
     # a change in this browser is saved to the account too
     other.post("/prefs/", {"toggle": "large"})
     assert AccessibilitySettings.objects.get(user=world.citizen).values["large"] == "1"
@@ -298,3 +303,33 @@ def test_the_callback_list_in_the_admin_masks_the_number(client, world):
     client.force_login(world.platform_admin)
     html = client.get("/admin/portal/callbackrequest/").content.decode()
     assert "王奶奶" in html and "139****5678" in html and "13912345678" not in html
+
+
+def test_every_page_template_carries_the_toolbar_and_the_elder_switch():
+    """The toolbar and 长辈版 are on every page (portal, workbench, bundle, licence, rating,
+    participation, hall pages) because every page template extends base.html. The exceptions are
+    not pages a person reads with the toolbar: the hall's 叫号显示屏 (a TV on the wall), the
+    self-service kiosk (its own large-type screen), a notice's printable copy and the bare 500 page."""
+    from pathlib import Path
+
+    import yiwang
+
+    not_pages = {
+        "halls/display.html",
+        "portal/kiosk/base.html",
+        "cases/notice.html",
+        "500.html",
+        "base.html",
+    }
+    root = Path(yiwang.__file__).parent
+    standalone = []
+    for path in root.glob("**/templates/**/*.html"):
+        name = path.relative_to(next(p for p in path.parents if p.name == "templates")).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if name.startswith("admin/") or name in not_pages or "{% extends" in text:
+            continue
+        if "<html" in text or "<body" in text:
+            standalone.append(name)
+    assert not standalone, f"pages without the toolbar (they do not extend base.html): {standalone}"
+    base = (root / "templates" / "base.html").read_text(encoding="utf-8")
+    assert 'id="a11y-form"' in base and 'class="tool elder-switch"' in base

@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from yiwang.core.testing import MOBILE, login
+from yiwang.core.testing import MOBILE, NARROW_PHONE, login
 
 # A recording speech synthesiser with one Chinese voice, installed before the page's scripts:
 # the test hears what 指读 and 连读 hand the browser (chromium ships no voice headless).
@@ -264,6 +264,15 @@ def test_e_id_code_and_licence_wallet_within_two_taps_on_a_phone(live_server, wo
     page = context.new_page()
     base = live_server.url
     login(page, base, "citizen")
+    # on the narrowest phone at 200 % text the header leaves the page's heading on the first screen
+    page.set_viewport_size(NARROW_PHONE)
+    page.goto(f"{base}/")
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert (
+        page.evaluate("document.querySelector('main h1').getBoundingClientRect().bottom")
+        <= NARROW_PHONE["height"]
+    )
+    page.set_viewport_size(MOBILE)
     for name, url in (("电子身份码", r"/my/identity/$"), ("我的证照", r"/my/licenses/$")):
         page.goto(f"{base}/")  # tap 0: the app's start page
         with page.expect_navigation():
