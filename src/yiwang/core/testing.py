@@ -95,6 +95,7 @@ def good_materials() -> list[dict]:
 # --- browser pages (Playwright `page` objects; the fixtures are in yiwang.testsupport) -------------
 DESKTOP = {"width": 1280, "height": 900}
 MOBILE = {"width": 390, "height": 844}
+NARROW_PHONE = {"width": 360, "height": 740}  # issue 15: every citizen page at 360 px with 200% text
 
 
 def login(page, base: str, username: str) -> None:

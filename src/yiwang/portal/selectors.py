@@ -111,8 +111,15 @@ def elder_services(*, on: date | None = None, limit: int = ELDER_COUNT) -> dict:
     """长辈版: the 20 services most used by older people (the catalogue's elder themes and words,
     then by how often they are applied for) and the 敬老爱老 / 助残服务 zones."""
     counts = _use_counts()
-    versions = [v for v in catalog.items_search(on=on) if _elder_score(v) > 0]
-    versions.sort(key=lambda v: (-_elder_score(v), -counts.get(v.item_id, 0), v.name))
+    ranked = [v for v in catalog.items_search(on=on) if _elder_score(v) > 0]
+    ranked.sort(key=lambda v: (-_elder_score(v), -counts.get(v.item_id, 0), v.name))
+    # One button per service: the same service offered by the city and a district (two items
+    # with one name) is one entry, the first of them in the ranking (two identical buttons confuse).
+    versions, names = [], set()
+    for v in ranked:
+        if v.name not in names:
+            names.add(v.name)
+            versions.append(v)
     zones = []
     for zone, words in ZONES.items():
         rows = [v for v in versions if any(w in v.name for w in words)]

@@ -18,13 +18,17 @@ def account_prefs(user) -> dict[str, str] | None:
     if not getattr(user, "is_authenticated", False):
         return None
     row = AccessibilitySettings.objects.filter(user=user).first()
-    return a11y.clean(row.values) if row is not None else None
+    # (rows saved before the open toolbar stopped being a setting may still say panel=1)
+    return a11y.clean({**row.values, "panel": ""}) if row is not None else None
 
 
 @transaction.atomic
 def account_prefs_save(*, user, values: dict) -> dict[str, str]:
+    """Save the settings to the account. Whether the toolbar is open is this browser's, not a
+    setting: it does not follow the person (on a phone an open toolbar fills the first screens
+    of every page)."""
     clean = a11y.clean(values)
-    AccessibilitySettings.objects.update_or_create(user=user, defaults={"values": clean})
+    AccessibilitySettings.objects.update_or_create(user=user, defaults={"values": {**clean, "panel": ""}})
     return clean
 
 

@@ -228,7 +228,7 @@ def home(request: HttpRequest) -> HttpResponse:
         ctx.update(portal.my_open_work(request.user))
     if current_prefs(request).get("elder") == "1" and not searched:
         # 长辈版: same URL, same data, one task per screen: the elder services and phone help.
-        ctx.update(portal.elder_services(), halls=portal.halls(), callback_errors={}, callback_values={})
+        ctx.update(portal.elder_services())
         return render(request, "portal/home_elder.html", ctx)
     if not searched:
         ctx.update(portal.home_entries(), most_used=portal.items_most_used(), halls=portal.halls())
@@ -236,9 +236,13 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", ctx)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def callback(request: HttpRequest) -> HttpResponse:
-    """长辈版 电话帮办: a callback request to the chosen hall (no account needed)."""
+    """长辈版 电话帮办: a callback request to the chosen hall (no account needed). The form is a
+    screen of its own (one task per screen), linked from the top of the elder home."""
+    if request.method == "GET":
+        ctx = {"callback_errors": {}, "callback_values": {}, "halls": portal.halls(), "error": ""}
+        return render(request, "portal/callback.html", ctx)
     hall_id = request.POST.get("hall") or ""
     hall = next((h for h in portal.halls() if str(h.pk) == hall_id), None)
     values = {k: (request.POST.get(k) or "").strip()[:200] for k in ("name", "phone", "topic", "hall")}

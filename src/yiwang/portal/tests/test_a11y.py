@@ -115,12 +115,20 @@ def test_settings_follow_the_account_to_another_browser(client, world, django_us
     client.post("/prefs/", {"toggle": "caption"})
     row = AccessibilitySettings.objects.get(user=world.citizen)
     assert row.values["scheme"] == "wb" and row.values["caption"] == "1"
+    # the toolbar left open (after a change without JavaScript) stays this browser's
+    assert row.values["panel"] == "" and client.cookies["yw_panel"].value == "1"
     other = Client()
     assert "cs-wb" not in html_classes(page(other))
     # logging in copies the account's settings into this browser (no page queries them)
     r = other.post("/login/", {"username": "citizen", "password": PASSWORD})
     assert r.status_code == 302
     assert {"cs-wb", "pref-caption"} <= html_classes(page(other))
+    assert '<details id="a11y" class="a11y">' in page(other)
+    # nor from a row saved when the open state was still kept on the account
+    AccessibilitySettings.objects.filter(user=world.citizen).update(values={**row.values, "panel": "1"})
+    third = Client()
+    third.post("/login/", {"username": "citizen", "password": PASSWORD})
+    assert "cs-wb" in html_classes(page(third)) and '<details id="a11y" class="a11y">' in page(third)
     # a change in this browser is saved to the account too
     other.post("/prefs/", {"toggle": "large"})
     assert AccessibilitySettings.objects.get(user=world.citizen).values["large"] == "1"
@@ -176,6 +184,7 @@ def test_home_has_life_events_stages_bundles_most_used_departments_and_halls(cli
         "常用事项",
         "按部门办事",
         "武汉市江岸区沿江大道188号",
+        "展开全部",  # the departments fold away: the phone home is not a page of 80 names
         "食品经营许可（新办）",
         "电子身份码",
         "我的证照",
@@ -196,8 +205,13 @@ def test_elder_mode_is_the_same_url_with_elder_services_zones_and_callback(clien
     html = page(client)
     assert "pref-elder" in html_classes(html)
     assert "长辈常办的" in html and "敬老爱老专区" in html and "助残服务专区" in html
-    assert "请大厅给我回电" in html
+    # phone help near the top (before the services), on a screen of its own: one task per screen
+    assert html.index('href="/elder/callback/"') < html.index("长辈常办的服务")
+    assert 'action="/elder/callback/"' not in html
     assert "按企业阶段办事" not in html  # one task per screen: not the full home
+    callback = page(client, "/elder/callback/")
+    assert "请大厅给我回电" in callback and 'action="/elder/callback/"' in callback
+    assert 'href="tel:12345"' in callback
     # a search on the same URL is the ordinary result list, in the elder presentation
     assert "搜索结果" in page(client, "/?q=食品")
 
@@ -214,6 +228,11 @@ def test_elder_services_come_from_the_catalogue_elder_themes(world):
     assert len(names) <= 20
     zones = {z["name"]: [v.name for v in z["items"]] for z in out["zones"]}
     assert zones["敬老爱老"] == ["高龄津贴申领"]
+    # the city's and a district's item of one name are one button, not two identical ones
+    ItemVersion.objects.filter(item=world.item_immediate).update(name="高龄津贴申领")
+    out = elder_services()
+    assert [v.name for v in out["top"]].count("高龄津贴申领") == 1
+    assert [v.name for v in out["zones"][0]["items"]] == ["高龄津贴申领"]
 
 
 def test_callback_request_to_the_hall(client, world):
@@ -284,3 +303,33 @@ def test_the_callback_list_in_the_admin_masks_the_number(client, world):
     client.force_login(world.platform_admin)
     html = client.get("/admin/portal/callbackrequest/").content.decode()
     assert "王奶奶" in html and "139****5678" in html and "13912345678" not in html
+
+
+def test_every_page_template_carries_the_toolbar_and_the_elder_switch():
+    """The toolbar and 长辈版 are on every page (portal, workbench, bundle, licence, rating,
+    participation, hall pages) because every page template extends base.html. The exceptions are
+    not pages a person reads with the toolbar: the hall's 叫号显示屏 (a TV on the wall), the
+    self-service kiosk (its own large-type screen), a notice's printable copy and the bare 500 page."""
+    from pathlib import Path
+
+    import yiwang
+
+    not_pages = {
+        "halls/display.html",
+        "portal/kiosk/base.html",
+        "cases/notice.html",
+        "500.html",
+        "base.html",
+    }
+    root = Path(yiwang.__file__).parent
+    standalone = []
+    for path in root.glob("**/templates/**/*.html"):
+        name = path.relative_to(next(p for p in path.parents if p.name == "templates")).as_posix()
+        text = path.read_text(encoding="utf-8")
+        if name.startswith("admin/") or name in not_pages or "{% extends" in text:
+            continue
+        if "<html" in text or "<body" in text:
+            standalone.append(name)
+    assert not standalone, f"pages without the toolbar (they do not extend base.html): {standalone}"
+    base = (root / "templates" / "base.html").read_text(encoding="utf-8")
+    assert 'id="a11y-form"' in base and 'class="tool elder-switch"' in base

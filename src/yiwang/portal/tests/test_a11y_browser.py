@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from yiwang.core.testing import MOBILE, login
+from yiwang.core.testing import MOBILE, NARROW_PHONE, login
 
 # A recording speech synthesiser with one Chinese voice, installed before the page's scripts:
 # the test hears what 指读 and 连读 hand the browser (chromium ships no voice headless).
@@ -121,6 +121,9 @@ def test_each_toolbar_function_changes_what_it_should_and_survives_a_reload(live
     page.reload()
     for cls in ("cs-bl", "pref-cursor", "pref-guide", "pref-caption"):
         assert cls in classes(page), cls
+    # …but not the open toolbar: opened with the script it is for that page (on a phone it
+    # would fill the first screens of every page)
+    assert not page.evaluate("document.getElementById('a11y').open")
     assert page.get_attribute("#a11y-form button:text-is('大字幕')", "aria-pressed") == "true"
 
     # 重置 clears them all
@@ -261,6 +264,15 @@ def test_e_id_code_and_licence_wallet_within_two_taps_on_a_phone(live_server, wo
     page = context.new_page()
     base = live_server.url
     login(page, base, "citizen")
+    # on the narrowest phone at 200 % text the header leaves the page's heading on the first screen
+    page.set_viewport_size(NARROW_PHONE)
+    page.goto(f"{base}/")
+    page.evaluate("document.documentElement.style.fontSize = '200%'")
+    assert (
+        page.evaluate("document.querySelector('main h1').getBoundingClientRect().bottom")
+        <= NARROW_PHONE["height"]
+    )
+    page.set_viewport_size(MOBILE)
     for name, url in (("电子身份码", r"/my/identity/$"), ("我的证照", r"/my/licenses/$")):
         page.goto(f"{base}/")  # tap 0: the app's start page
         with page.expect_navigation():

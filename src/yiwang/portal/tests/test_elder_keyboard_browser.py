@@ -1,6 +1,7 @@
 """长辈版 with the keyboard only, on a 390 px phone screen at 200% text: log in, find the item
 from the elder home, read its guide, fill the application and submit it — no pointer, no
-sideways scrolling on any page, and the focus always visible."""
+sideways scrolling on any page, the focus always visible, and on every page the elder
+presentation: body text ≥ 18 px, line height ≥ 1.3, buttons and fields ≥ 48 px, nothing moving."""
 
 from __future__ import annotations
 
@@ -20,6 +21,19 @@ def big_text(page) -> None:
     assert page.evaluate("parseFloat(getComputedStyle(document.body).lineHeight)") >= 1.3 * page.evaluate(
         body
     )
+    # big buttons: every visible button and field of the page at least 48 px high
+    heights = page.evaluate(
+        "[...document.querySelectorAll('main button, main .button, main select, main textarea,"
+        " main input:not([type=hidden]):not([type=checkbox]):not([type=radio])')]"
+        ".filter(e => e.offsetParent).map(e => [e.id || e.textContent.trim() || e.name, e.getBoundingClientRect().height])"
+    )
+    assert all(h >= 48 for _, h in heights), [x for x in heights if x[1] < 48]
+    # no animations or transitions anywhere on the page
+    moving = page.evaluate(
+        "[...document.querySelectorAll('*')].filter(e => { const s = getComputedStyle(e);"
+        " return s.animationName !== 'none' || parseFloat(s.transitionDuration) > 0; }).length"
+    )
+    assert moving == 0
     page.evaluate("document.documentElement.style.fontSize = '200%'")
     width, client = page.evaluate(
         "[document.documentElement.scrollWidth, document.documentElement.clientWidth]"
@@ -72,6 +86,7 @@ def test_keyboard_only_application_in_elder_mode_at_200_percent_on_a_phone(
     assert page.url.endswith("/apply/")
 
     # the form, field by field with Tab; the files are chosen from the focused file inputs
+    assert page.evaluate("document.querySelectorAll('main input, main button').length") > 3  # not vacuous
     tab_to(page, "#f-premises-address", limit=80)
     assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
     page.keyboard.type("武汉市江岸区沿江大道100号")

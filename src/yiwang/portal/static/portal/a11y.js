@@ -31,7 +31,9 @@
     body.append("csrfmiddlewaretoken", csrf());
     body.append("toggle", toggle);
     return fetch(form.action, {
-      method: "POST", body: body, credentials: "same-origin",
+      // keepalive: a change made just before following a link (closing the toolbar, say) still
+      // reaches the server, so the next page does not come back with the old setting
+      method: "POST", body: body, credentials: "same-origin", keepalive: true,
       headers: { "Accept": "application/json", "X-CSRFToken": csrf() }
     }).then(function (r) { return r.ok ? r.json() : null; }).then(function (data) {
       if (!data) { announce("设置未能保存，请稍后再试"); return null; }
@@ -217,7 +219,10 @@
       sel.addEventListener("change", function () { post(sel.getAttribute("data-setting") + "." + sel.value); });
     });
     if (panel) {
-      panel.addEventListener("toggle", function () { post(panel.open ? "panel.on" : "panel.off", true); });
+      // Opening the toolbar is for this page: the next page starts with it closed (on a phone an
+      // open toolbar fills the first screens). Closing it also clears the open state a change
+      // without JavaScript leaves behind.
+      panel.addEventListener("toggle", function () { if (!panel.open) { post("panel.off", true); } });
     }
     $all("[data-action=read]").forEach(function (b) {
       b.addEventListener("click", function () { continuousRead(lastFocus); });
