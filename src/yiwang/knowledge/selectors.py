@@ -284,6 +284,11 @@ def questions_for(user, *, status: str = QuestionStatus.OPEN):
     return Question.objects.filter(department_id__in=depts, status=status).select_related("department")
 
 
+def questions_of(user):
+    """The questions `user` left while logged in (留言咨询), newest first."""
+    return Question.objects.filter(asked_by=user).select_related("department").order_by("-asked_at", "-id")
+
+
 def articles_for(user):
     from yiwang.organizations.selectors import staff_scope
 
