@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -130,6 +130,14 @@ def _bundle_sections(b: Bundle) -> list[tuple[str, str]]:
     return out
 
 
+REVIEW_AFTER = timedelta(days=365)  # GB/T 44191: a point is reviewed a year after its source was published
+
+
+def _review_on(published, fallback: date | None, on: date) -> date:
+    start = timezone.localdate(published) if published else (fallback or on)
+    return start + REVIEW_AFTER
+
+
 def _sources(on: date) -> dict[tuple[str, str], dict]:
     """What the knowledge base should hold today: source key → version and its points."""
     out: dict[tuple[str, str], dict] = {}
@@ -143,8 +151,9 @@ def _sources(on: date) -> dict[tuple[str, str], dict]:
         "item__department_id",
         "valid_from",
         "valid_until",
+        "published_at",
     )
-    for pk, code, version, name, external, dept_id, valid_from, valid_until in rows:
+    for pk, code, version, name, external, dept_id, valid_from, valid_until, published in rows:
         out[(PointKind.ITEM, code)] = {
             "version": version,
             "title": name,
@@ -153,6 +162,7 @@ def _sources(on: date) -> dict[tuple[str, str], dict]:
             "department_id": dept_id,
             "valid_from": valid_from,
             "valid_until": valid_until,
+            "review_on": _review_on(published, valid_from, on),
             "sections": lambda pk=pk: _item_sections(_version_for_points(pk)),
         }
     for b in Bundle.objects.filter(status=BundleStatus.PUBLISHED).select_related("lead_department"):
@@ -164,6 +174,7 @@ def _sources(on: date) -> dict[tuple[str, str], dict]:
             "department_id": b.lead_department_id,
             "valid_from": None,
             "valid_until": None,
+            "review_on": _review_on(b.published_at, None, on),
             "sections": lambda b=b: _bundle_sections(b),
         }
     articles = Article.objects.filter(revision__gt=0).exclude(status=ArticleStatus.RETIRED)

@@ -109,7 +109,14 @@ def staff_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "knowledge/staff.html",
-        {"q": q, "out": out, "errors": errors, "questions": list(selectors.questions_for(request.user)[:50])},
+        {
+            "q": q,
+            "out": out,
+            "errors": errors,
+            "questions": list(selectors.questions_for(request.user)[:50]),
+            "reviews": selectors.reviews_due(request.user),
+            "kind_labels": KIND_LABELS,
+        },
     )
 
 

@@ -155,3 +155,30 @@ def test_the_access_log_line_of_a_question_has_its_personal_data_masked(caplog):
         assert quote("420102********1234") in line and quote("138****8000") in line
     assert "limit=5" in api
     assert "420102199001011234" in other  # other paths are left as they are
+
+
+def test_every_point_has_a_review_date_and_staff_see_the_ones_due(synced, client):
+    """GB/T 44191: each knowledge point carries a review date — item guides and one things a year
+    after they were published, FAQs and policies the date their department set — and the owning
+    department's window staff see the sources due for review."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yiwang.knowledge.selectors import reviews_due
+
+    world = synced
+    version = ItemVersion.objects.get(item=world.item2, status="published")
+    points = Point.objects.filter(kind="item", code=world.item2.code)
+    published = timezone.localdate(version.published_at) if version.published_at else version.valid_from
+    assert {p.review_on for p in points} == {published + timedelta(days=365)}
+    assert not Point.objects.filter(kind="item", review_on__isnull=True).exists()
+    today = published + timedelta(days=10)
+    assert world.item2.code not in [r["code"] for r in reviews_due(world.reviewer2, on=today)]
+    due = reviews_due(world.reviewer2, on=published + timedelta(days=400))
+    assert world.item2.code in [r["code"] for r in due]
+    assert world.item.code not in [r["code"] for r in due]  # another department's item
+    points.update(review_on=timezone.localdate() - timedelta(days=1))
+    client.force_login(world.reviewer2)
+    html = client.get("/workbench/knowledge/").content.decode()
+    assert "到期复核的知识" in html and world.item2.code in html
