@@ -135,15 +135,16 @@ def _post_evaluation(p: Project) -> dict | None:
         ev = p.post_evaluation
     except ObjectDoesNotExist:
         return None
-    names = {c["code"]: c["name"] for c in ev.scheme.criteria}
-    points = {c["code"]: c["points"] for c in ev.scheme.criteria}
+    # in the scheme's order (PostgreSQL's jsonb does not keep the order the scores were stored in)
+    scores = [
+        {"code": c["code"], "name": c["name"], "score": ev.scores[c["code"]], "points": c["points"]}
+        for c in ev.scheme.criteria
+        if c["code"] in ev.scores
+    ]
     return {
         "evaluator": ev.evaluator.organisation,
         "scheme": ev.scheme.name,
-        "scores": [
-            {"code": k, "name": names.get(k, k), "score": v, "points": points.get(k)}
-            for k, v in ev.scores.items()
-        ],
+        "scores": scores,
         "total": str(ev.total),
         "conclusion": ev.conclusion,
         "at": ev.at.isoformat(),
