@@ -244,6 +244,6 @@ def _project(
         p, _ = services.project_transition(actor=bureau, project=p, action="operate", on=on)
         for m in range(3):
             month = (on + timedelta(days=31 * (m + 1))).replace(day=1)
-            services.indicator_record(system=p.systems.get(), month=month, active_users=1200 + 100 * m,
+            services.indicator_record(actor=owner, system=p.systems.get(), month=month, active_users=1200 + 100 * m,
                                       transactions=50_000 + 5000 * m, cost=20_000)  # fmt: skip
     return p

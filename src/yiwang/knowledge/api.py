@@ -148,6 +148,33 @@ def article_create(request: HttpRequest, payload: ArticleIn):
     return Status(201, _article(a))
 
 
+class ArticlePatch(Schema):
+    version: int | None = None
+    title: str | None = Field(None, max_length=200)
+    body: str | None = Field(None, max_length=20000)
+    subject: str | None = Field(None, max_length=80)
+    document_number: str | None = Field(None, max_length=100)
+    internal_note: str | None = Field(None, max_length=5000)
+    valid_from: date | None = None
+    valid_until: date | None = None
+    review_on: date | None = None
+
+
+@router.get("/articles/{code}")
+def article_detail(request: HttpRequest, code: str):
+    return _article(selectors.article_visible(request.auth, code))
+
+
+@router.patch("/articles/{code}")
+def article_patch(request: HttpRequest, code: str, payload: ArticlePatch):
+    """Edit a draft (fields sent are changed; `version` guards against a concurrent edit: 409)."""
+    a = selectors.article_visible(request.auth, code)
+    fields = payload.dict(exclude_unset=True)
+    version = fields.pop("version", None)
+    a = services.article_update(actor=request.auth, article=a, version=version, **fields)
+    return _article(a)
+
+
 class TransitionIn(Schema):
     action: str
     note: str = Field("", max_length=2000)

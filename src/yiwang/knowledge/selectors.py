@@ -284,6 +284,29 @@ def questions_for(user, *, status: str = QuestionStatus.OPEN):
     return Question.objects.filter(department_id__in=depts, status=status).select_related("department")
 
 
+def reviews_due(user, *, on=None, limit: int = 50) -> list[dict]:
+    """Knowledge sources of the user's departments whose review date (复核日期, GB/T 44191) has come:
+    item guides and one things a year after publishing, FAQs and policies on the date their
+    department set. One row per source, the most overdue first."""
+    from yiwang.organizations.selectors import staff_scope
+
+    from .models import Point
+
+    on = on or catalog.today()
+    depts = {d for _, d, _ in staff_scope(user).department_roles}
+    rows = (
+        Point.objects.filter(department_id__in=depts, review_on__lte=on, position=0)
+        .order_by("review_on", "kind", "code")
+        .values("kind", "code", "title", "version", "review_on")[:limit]
+    )
+    return [dict(r) for r in rows]
+
+
+def questions_of(user):
+    """The questions `user` left while logged in (留言咨询), newest first."""
+    return Question.objects.filter(asked_by=user).select_related("department").order_by("-asked_at", "-id")
+
+
 def articles_for(user):
     from yiwang.organizations.selectors import staff_scope
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.db.models import Prefetch
@@ -15,9 +15,10 @@ from django.utils import timezone
 from yiwang.bundles.models import Bundle, BundleStatus
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.models import Item, ItemVersion, Material
-from yiwang.core.errors import NotFound, PermissionDenied, ValidationFailed
+from yiwang.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
 from yiwang.core.masking import mask_id_number, mask_phone
 from yiwang.core.workflow import Step, Workflow, rule
+from yiwang.notifications.services import notification_send
 from yiwang.organizations.models import Department, Role
 from yiwang.organizations.selectors import staff_scope
 
@@ -129,6 +130,14 @@ def _bundle_sections(b: Bundle) -> list[tuple[str, str]]:
     return out
 
 
+REVIEW_AFTER = timedelta(days=365)  # GB/T 44191: a point is reviewed a year after its source was published
+
+
+def _review_on(published, fallback: date | None, on: date) -> date:
+    start = timezone.localdate(published) if published else (fallback or on)
+    return start + REVIEW_AFTER
+
+
 def _sources(on: date) -> dict[tuple[str, str], dict]:
     """What the knowledge base should hold today: source key → version and its points."""
     out: dict[tuple[str, str], dict] = {}
@@ -142,8 +151,9 @@ def _sources(on: date) -> dict[tuple[str, str], dict]:
         "item__department_id",
         "valid_from",
         "valid_until",
+        "published_at",
     )
-    for pk, code, version, name, external, dept_id, valid_from, valid_until in rows:
+    for pk, code, version, name, external, dept_id, valid_from, valid_until, published in rows:
         out[(PointKind.ITEM, code)] = {
             "version": version,
             "title": name,
@@ -152,6 +162,7 @@ def _sources(on: date) -> dict[tuple[str, str], dict]:
             "department_id": dept_id,
             "valid_from": valid_from,
             "valid_until": valid_until,
+            "review_on": _review_on(published, valid_from, on),
             "sections": lambda pk=pk: _item_sections(_version_for_points(pk)),
         }
     for b in Bundle.objects.filter(status=BundleStatus.PUBLISHED).select_related("lead_department"):
@@ -163,6 +174,7 @@ def _sources(on: date) -> dict[tuple[str, str], dict]:
             "department_id": b.lead_department_id,
             "valid_from": None,
             "valid_until": None,
+            "review_on": _review_on(b.published_at, None, on),
             "sections": lambda b=b: _bundle_sections(b),
         }
     articles = Article.objects.filter(revision__gt=0).exclude(status=ArticleStatus.RETIRED)
@@ -355,25 +367,30 @@ def article_create(
     )
 
 
+ARTICLE_FIELDS = (
+    "title",
+    "body",
+    "subject",
+    "document_number",
+    "internal_note",
+    "valid_from",
+    "valid_until",
+    "review_on",
+)
+
+
 @transaction.atomic
 def article_update(*, actor, article: Article, version: int | None = None, **fields) -> Article:
-    """Change a draft (title, body, subject, internal note, dates)."""
+    """Change a draft (title, body, subject, 文号, internal note, validity and review dates): one
+    conditional UPDATE on the draft's version, so of two editors of the same version one wins and
+    the other gets 409 stale_version. A published FAQ or policy is edited by “修订” first (its
+    published text stays answerable meanwhile)."""
     if EDITOR not in article_roles(actor, article.department_id):
         raise PermissionDenied("只有该部门工作人员可以编写知识")
     ARTICLES.ensure_version(article, version)
     if article.status != ArticleStatus.DRAFT:
         raise ValidationFailed("只有草稿可以修改，请先“修订”", fields={"status": ["不是草稿"]})
-    allowed = {
-        "title",
-        "body",
-        "subject",
-        "document_number",
-        "internal_note",
-        "valid_from",
-        "valid_until",
-        "review_on",
-    }
-    unknown = set(fields) - allowed
+    unknown = set(fields) - set(ARTICLE_FIELDS)
     if unknown:
         raise ValidationFailed(fields={k: ["不可修改的字段"] for k in sorted(unknown)})
     if "title" in fields:
@@ -382,9 +399,20 @@ def article_update(*, actor, article: Article, version: int | None = None, **fie
         fields["body"] = _clean("body", fields["body"], 20000)
     if "subject" in fields:
         fields["subject"] = _subject_check(fields["subject"])
-    for k, v in fields.items():
-        setattr(article, k, v)
-    article.save()
+    for key in ("document_number", "internal_note"):
+        if key in fields:
+            fields[key] = (fields[key] or "").strip()[: 100 if key == "document_number" else 5000]
+    valid_from = fields.get("valid_from", article.valid_from)
+    valid_until = fields.get("valid_until", article.valid_until)
+    if valid_from and valid_until and valid_until < valid_from:
+        raise ValidationFailed(fields={"valid_until": ["失效日期不能早于生效日期"]})
+    seen = article.version
+    updated = Article.objects.filter(pk=article.pk, version=seen, status=ArticleStatus.DRAFT).update(
+        **fields, version=seen + 1, updated_at=timezone.now()
+    )
+    if updated != 1:
+        raise StaleVersion("该知识已被他人修改，请刷新后重试")
+    article.refresh_from_db()
     return article
 
 
@@ -498,4 +526,17 @@ def question_answer(*, actor, question: Question, answer: str, faq_title: str = 
     if updated != 1:
         raise ValidationFailed("该问题已答复", fields={"status": ["已答复"]})
     question.refresh_from_db()
+    if question.asked_by_id:  # who asked while logged in hears the answer (inbox, their channels)
+        notification_send(
+            event_kind="knowledge.answered",
+            recipient=question.asked_by,
+            context={
+                "number": question.number,
+                "question": question.text[:200],
+                "answer": answer[:1000],
+                "department": question.department.name,
+            },
+            key=f"knowledge:question:{question.number}:answered",
+            link="/knowledge/questions/mine/",
+        )
     return question

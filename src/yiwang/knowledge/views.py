@@ -4,7 +4,10 @@ department's question queue. No JavaScript needed."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +22,9 @@ SECTION_LABELS = dict(Section.choices)
 KIND_LABELS = {"item": "事项", "bundle": "一件事", "faq": "常见问题", "policy": "政策文件"}
 
 
-def _results(q: str, *, staff: bool) -> tuple[dict | None, list[str]]:
+def results(q: str, *, staff: bool) -> tuple[dict | None, list[str]]:
+    """`ask` for a page: answers with their labels, or the validation message (also used by the
+    kiosk's 智能问答, portal/kiosk.py)."""
     if not q:
         return None, []
     try:
@@ -36,7 +41,7 @@ def _results(q: str, *, staff: bool) -> tuple[dict | None, list[str]]:
 @require_GET
 def ask_page(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()
-    out, errors = _results(q, staff=False)
+    out, errors = results(q, staff=False)
     return render(request, "knowledge/ask.html", {"q": q, "out": out, "errors": errors})
 
 
@@ -87,15 +92,31 @@ def question_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+@require_GET
+def my_questions(request: HttpRequest) -> HttpResponse:
+    """The questions the person left while logged in, with the departments' answers."""
+    return render(
+        request, "knowledge/my_questions.html", {"questions": list(selectors.questions_of(request.user))}
+    )
+
+
 @staff_required
 @require_GET
 def staff_page(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()
-    out, errors = _results(q, staff=True)
+    out, errors = results(q, staff=True)
     return render(
         request,
         "knowledge/staff.html",
-        {"q": q, "out": out, "errors": errors, "questions": list(selectors.questions_for(request.user)[:50])},
+        {
+            "q": q,
+            "out": out,
+            "errors": errors,
+            "questions": list(selectors.questions_for(request.user)[:50]),
+            "reviews": selectors.reviews_due(request.user),
+            "kind_labels": KIND_LABELS,
+        },
     )
 
 
@@ -137,6 +158,7 @@ def articles_page(request: HttpRequest) -> HttpResponse:
                 subject=request.POST.get("subject", ""),
                 document_number=request.POST.get("document_number", ""),
                 internal_note=request.POST.get("internal_note", ""),
+                **_dates(request.POST),
             )
         except DomainError as exc:
             errors = getattr(exc, "fields", None) or {"_": [exc.message]}
@@ -156,6 +178,62 @@ def articles_page(request: HttpRequest) -> HttpResponse:
         request,
         "knowledge/articles.html",
         {"rows": rows, "departments": depts, "errors": errors, "post": request.POST},
+        status=422 if errors else 200,
+    )
+
+
+DATE_FIELDS = {"valid_from": "生效日期", "valid_until": "失效日期", "review_on": "复核日期"}
+
+
+def _dates(post) -> dict:
+    """The validity and review dates of the form (YYYY-MM-DD, empty: none)."""
+    out, errors = {}, {}
+    for name in DATE_FIELDS:
+        raw = (post.get(name) or "").strip()
+        try:
+            out[name] = date.fromisoformat(raw) if raw else None
+        except ValueError:
+            errors[name] = ["日期格式应为 YYYY-MM-DD"]
+    if errors:
+        raise ValidationFailed(fields=errors)
+    return out
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def article_edit(request: HttpRequest, code: str) -> HttpResponse:
+    """Edit a draft FAQ or policy (a published one is edited after “修订”; its published text stays
+    answerable until the new revision is published)."""
+    try:
+        a = selectors.article_visible(request.user, code)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    errors: dict = {}
+    post = request.POST if request.method == "POST" else None
+    if post is not None:
+        try:
+            fields = {
+                k: post.get(k, "") for k in ("title", "body", "subject", "document_number", "internal_note")
+            }
+            services.article_update(
+                actor=request.user,
+                article=a,
+                version=int(post["version"]) if post.get("version", "").isdigit() else None,
+                **fields,
+                **_dates(post),
+            )
+        except DomainError as exc:
+            errors = getattr(exc, "fields", None) or {"_": [exc.message]}
+        else:
+            messages.success(request, f"已保存 {a.code}")
+            return redirect("knowledge:articles")
+    editable = a.status == "draft" and services.EDITOR in services.article_roles(
+        request.user, a.department_id
+    )
+    return render(
+        request,
+        "knowledge/article_edit.html",
+        {"a": a, "post": post, "errors": errors, "editable": editable},
         status=422 if errors else 200,
     )
 

@@ -14,6 +14,8 @@
   through `halls.services.ticket_issue`, then the print-ready ticket page.
 - Print-ready pages: case receipts (办件回执), the case's notices (the notice pages), tickets.
 - The items the terminal offers, those handled across cities (通办范围) marked.
+- 智能问答 (`/kiosk/ask/`): the knowledge base's search for the people at the terminal, no login
+  needed (knowledge.views.results: the same answers, citations and fallback as `/knowledge/`).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from yiwang.accounts.models import AccountKind, User
 from yiwang.accounts.services import id_number_hash, one_time_code_issue, one_time_code_use
@@ -42,6 +44,7 @@ from yiwang.halls import selectors as hall_selectors
 from yiwang.halls import services as hall_services
 from yiwang.halls.models_live import Terminal
 from yiwang.identity import services as identity
+from yiwang.knowledge import views as knowledge_pages
 from yiwang.notifications.kinds import EventKind, kind_register
 from yiwang.notifications.services import notification_send
 
@@ -327,4 +330,20 @@ def kiosk_receipt(request: HttpRequest, terminal: Terminal, number: str) -> Http
             "applicant": mask_name(person.display_name),
             "id_masked": mask_id_number(person.id_number) if person.id_number else "",
         },
+    )
+
+
+# --- 智能问答 ------------------------------------------------------------------------------------------
+@kiosk_view
+@require_GET
+def kiosk_ask(request: HttpRequest, terminal: Terminal) -> HttpResponse:
+    """The knowledge base's questions and answers in kiosk mode (no login needed): cited answers,
+    the guidance to the apply page, or the 12345 hotline and the question form when nothing fits."""
+    q = (request.GET.get("q") or "").strip()
+    out, errors = knowledge_pages.results(q, staff=False)
+    return _page(
+        request,
+        "portal/kiosk/ask.html",
+        {"terminal": terminal, "q": q, "out": out, "errors": errors},
+        status=422 if errors else 200,
     )

@@ -36,5 +36,6 @@ urlpatterns = [
     path("kiosk/logout/", kiosk.kiosk_logout, name="kiosk_logout"),
     path("kiosk/ticket/", kiosk.kiosk_ticket, name="kiosk_ticket"),
     path("kiosk/cases/", kiosk.kiosk_cases, name="kiosk_cases"),
+    path("kiosk/ask/", kiosk.kiosk_ask, name="kiosk_ask"),
     path("kiosk/cases/<str:number>/receipt/", kiosk.kiosk_receipt, name="kiosk_receipt"),
 ]

@@ -5,6 +5,7 @@ resources, the DCAT-AP catalogue in Turtle, the Excel workbook)."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse
 from ninja import Field, File, Form, Router, Schema, Status
@@ -190,6 +191,86 @@ def document_create(request: HttpRequest, code: str, kind: Form[str], file: File
         actor=request.auth, project=p, kind=kind, name=file.name or "", data=file.read()
     )
     return Status(201, {"id": d.pk, "kind": d.kind, "content_type": d.content_type, "sha256": d.sha256})
+
+
+@router.get("/projects/{code}/documents/{document_id}")
+def document_get(request: HttpRequest, code: str, document_id: int):
+    """A project's document (its sniffed type, as an attachment) for whoever may see the project."""
+    _staff(request)
+    p = services.project_get(user=request.auth, code=code)
+    d = p.documents.filter(pk=document_id).first()
+    if d is None:
+        raise NotFound("未找到该文件")
+    response = HttpResponse(bytes(d.content), content_type=d.content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(d.name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class MilestoneIn(Schema):
+    name: str = Field(..., max_length=100)
+    due: date
+
+
+class MilestoneDoneIn(Schema):
+    done_on: date
+
+
+class IndicatorIn(Schema):
+    system: str = Field(..., max_length=30)
+    month: str = Field(..., max_length=10, description="YYYY-MM")
+    active_users: int = 0
+    transactions: int = 0
+    availability: str | float | int = 100
+    cost: str | float | int = 0
+
+
+@router.post("/projects/{code}/milestones", response={201: dict})
+def milestone_create(request: HttpRequest, code: str, body: MilestoneIn):
+    _staff(request)
+    p = services.project_get(user=request.auth, code=code)
+    m = services.milestone_add(actor=request.auth, project=p, name=body.name, due=body.due)
+    return Status(201, {"id": m.pk, "name": m.name, "due": m.due.isoformat(), "done_on": None})
+
+
+@router.post("/projects/{code}/milestones/{milestone_id}/done")
+def milestone_done(request: HttpRequest, code: str, milestone_id: int, body: MilestoneDoneIn):
+    _staff(request)
+    p = services.project_get(user=request.auth, code=code)
+    m = p.milestones.filter(pk=milestone_id).first()
+    if m is None:
+        raise NotFound("未找到该里程碑")
+    m = services.milestone_done(actor=request.auth, milestone=m, done_on=body.done_on)
+    return {"id": m.pk, "name": m.name, "due": m.due.isoformat(), "done_on": m.done_on.isoformat()}
+
+
+@router.post("/projects/{code}/indicators", response={201: dict})
+def indicator_create(request: HttpRequest, code: str, body: IndicatorIn):
+    """运行效能监管: a system's monthly usage and cost (the system's department or the bureau)."""
+    _staff(request)
+    p = services.project_get(user=request.auth, code=code)
+    system = p.systems.filter(code=body.system).first()
+    if system is None:
+        raise NotFound("未找到该系统")
+    try:
+        month = date.fromisoformat(body.month + "-01" if len(body.month) == 7 else body.month)
+    except ValueError:
+        raise ValidationFailed(fields={"month": ["月份格式应为 YYYY-MM"]}) from None
+    row = services.indicator_record(
+        actor=request.auth, system=system, month=month, active_users=body.active_users,
+        transactions=body.transactions, availability=body.availability, cost=body.cost,
+    )  # fmt: skip
+    return Status(
+        201,
+        {
+            "system": system.code,
+            "month": row.month.strftime("%Y-%m"),
+            "active_users": row.active_users,
+            "transactions": row.transactions,
+            "availability": str(row.availability),
+            "cost": str(row.cost),
+        },
+    )
 
 
 @router.post("/projects/{code}/contracts", response={201: dict})

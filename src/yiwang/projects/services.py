@@ -447,6 +447,16 @@ def milestone_add(*, actor, project: Project, name: str, due: date, done_on: dat
 
 
 @transaction.atomic
+def milestone_done(*, actor, milestone: Milestone, done_on: date) -> Milestone:
+    """The building department records when a milestone was reached."""
+    _owner_building(actor, milestone.project)
+    if Milestone.objects.filter(pk=milestone.pk, done_on__isnull=True).update(done_on=done_on) != 1:
+        raise ValidationFailed(fields={"milestone": ["该里程碑已完成"]})
+    milestone.refresh_from_db()
+    return milestone
+
+
+@transaction.atomic
 def contract_add(
     *, actor, project: Project, name: str, supplier: str, year: int, amount, signed_on: date
 ) -> Contract:
@@ -591,9 +601,59 @@ def evaluation_submit(
     return evaluation
 
 
+INDICATOR_STAGES = (Stage.ACCEPTED, Stage.SELF_EVALUATED, Stage.POST_EVALUATED, Stage.OPERATING)
+
+
+def _count(value, *, field: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**31:
+        raise ValidationFailed(fields={field: ["应为非负整数"]})
+    return value
+
+
 @transaction.atomic
-def indicator_record(*, system: InformationSystem, month: date, **values) -> Indicator:
-    row, _ = Indicator.objects.update_or_create(system=system, month=month.replace(day=1), defaults=values)
+def indicator_record(
+    *,
+    actor,
+    system: InformationSystem,
+    month: date,
+    active_users: int = 0,
+    transactions: int = 0,
+    availability=100,
+    cost=0,
+) -> Indicator:
+    """运行效能监管: a system's usage and cost in a month (one row per system and month; a second
+    report for the month replaces the first). Reported by the system's department or the bureau,
+    once its project has been accepted (the system runs)."""
+    project = system.project
+    roles = selectors.roles_for(actor, project) if project is not None else set()
+    if project is None:
+        if system.department_id in selectors.departments_of(actor):
+            roles.add(rules.OWNER)
+        elif selectors.is_bureau(actor):
+            roles.add(rules.BUREAU)
+    if not roles & {rules.OWNER, rules.BUREAU}:
+        raise PermissionDenied("只有系统的主管部门或政务服务和大数据管理局可以填报运行指标")
+    if project is not None and project.stage not in INDICATOR_STAGES:
+        raise ValidationFailed(fields={"month": ["项目验收后才能填报运行指标"]})
+    try:
+        avail = Decimal(str(availability)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ValidationFailed(fields={"availability": ["可用率应为 0–100"]}) from None
+    if not avail.is_finite() or not 0 <= avail <= 100:
+        raise ValidationFailed(fields={"availability": ["可用率应为 0–100"]})
+    cost_value = _amount(cost, field="cost", signed=True)
+    if cost_value < 0:
+        raise ValidationFailed(fields={"cost": ["费用不能为负数"]})
+    row, _ = Indicator.objects.update_or_create(
+        system=system,
+        month=month.replace(day=1),
+        defaults={
+            "active_users": _count(active_users, field="active_users"),
+            "transactions": _count(transactions, field="transactions"),
+            "availability": avail,
+            "cost": cost_value,
+        },
+    )
     return row
 
 

@@ -5,6 +5,7 @@ ledger with its exports, and the CDO's page. Thin views; every rule is in servic
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import quote
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -37,6 +38,14 @@ def _date(value: str | None, field: str) -> date:
         return date.fromisoformat(value or "")
     except ValueError:
         raise ValidationFailed(fields={field: ["日期格式应为 YYYY-MM-DD"]}) from None
+
+
+def _month(value: str | None) -> date:
+    raw = (value or "").strip()
+    try:
+        return date.fromisoformat(raw + "-01" if len(raw) == 7 else raw).replace(day=1)
+    except ValueError:
+        raise ValidationFailed(fields={"month": ["月份格式应为 YYYY-MM"]}) from None
 
 
 def _errors(exc: DomainError) -> list[str]:
@@ -151,8 +160,28 @@ def detail(request: HttpRequest, code: str) -> HttpResponse:
             if "evaluator" in roles and p.stage == Stage.SELF_EVALUATED
             else None,
             "this_year": services.today().year,
+            "can_report": bool(roles & {"owner", "bureau"}) and p.stage in services.INDICATOR_STAGES,
+            "open_milestones": [m for m in p.milestones.all() if not m.done_on] if "owner" in roles else [],
         },
     )
+
+
+@staff_required
+def document(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """A project's document, for whoever may see the project (the reviewers read the 等保 and 密评
+    reports before 确认); sent as an attachment with its sniffed type, never rendered inline."""
+    try:
+        p = services.project_get(user=request.user, code=code)
+    except NotFound as exc:
+        return render(request, "404.html", {"message": exc.message}, status=404)
+    d = p.documents.filter(pk=pk).first()
+    if d is None:
+        return render(request, "404.html", {"message": "未找到该文件"}, status=404)
+    response = HttpResponse(bytes(d.content), content_type=d.content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(d.name)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 def _post(request: HttpRequest, p) -> str:
@@ -166,6 +195,30 @@ def _post(request: HttpRequest, p) -> str:
             opinion=request.POST.get("opinion", ""),
         )
         return "审查意见已提交"
+    if do == "milestone":
+        services.milestone_add(
+            actor=request.user, project=p, name=request.POST.get("name", ""),
+            due=_date(request.POST.get("due"), "due"),
+        )  # fmt: skip
+        return "里程碑已登记"
+    if do == "milestone_done":
+        milestone = p.milestones.filter(pk=as_int(request.POST.get("milestone"))).first()
+        if milestone is None:
+            raise NotFound("未找到该里程碑")
+        services.milestone_done(
+            actor=request.user, milestone=milestone, done_on=_date(request.POST.get("done_on"), "done_on")
+        )
+        return "里程碑已完成"
+    if do == "indicator":
+        system = p.systems.filter(pk=as_int(request.POST.get("system"))).first()
+        if system is None:
+            raise NotFound("未找到该系统")
+        services.indicator_record(
+            actor=request.user, system=system, month=_month(request.POST.get("month")),
+            active_users=as_int(request.POST.get("active_users")), transactions=as_int(request.POST.get("transactions")),
+            availability=request.POST.get("availability", ""), cost=request.POST.get("cost", ""),
+        )  # fmt: skip
+        return "运行指标已填报"
     if do == "contract":
         services.contract_add(
             actor=request.user, project=p, name=request.POST.get("name", ""),

@@ -180,3 +180,116 @@ def test_articles_page_write_submit_publish(client, synced):
     assert a.status == "published" and a.revision == 1
     services.index_sync()
     assert ask("卫生许可告知承诺的通知")["answers"][0]["code"] == a.code
+
+
+def _patch(client, path, body):
+    return client.client.patch(path, body, content_type="application/json", headers=client.headers)
+
+
+def test_staff_edit_a_draft_through_the_api_and_a_published_one_after_revise(synced, api):
+    world = synced
+    a = _faq(world)
+    editor = api(world.reviewer2)
+    r = _patch(
+        editor,
+        f"/api/v1/knowledge/articles/{a.code}",
+        {
+            "version": a.version,
+            "body": "携带营业执照和身份证到原发证窗口申请补办。",
+            "review_on": "2027-06-30",
+        },
+    )
+    assert r.status_code == 200, r.content
+    assert r.json()["body"].startswith("携带营业执照和身份证") and r.json()["review_on"] == "2027-06-30"
+    # the same version again: someone saved first
+    stale = _patch(editor, f"/api/v1/knowledge/articles/{a.code}", {"version": a.version, "title": "x"})
+    assert stale.status_code == 409 and stale.json()["code"] == "stale_version"
+    assert (
+        _patch(api(world.reviewer), f"/api/v1/knowledge/articles/{a.code}", {"title": "x"}).status_code == 404
+    )
+    bad = _patch(
+        editor,
+        f"/api/v1/knowledge/articles/{a.code}",
+        {"valid_from": "2027-01-01", "valid_until": "2026-01-01"},
+    )
+    assert bad.status_code == 422
+    a.refresh_from_db()
+    services.article_transition(actor=world.reviewer2, article=a, action="submit")
+    services.article_transition(actor=world.platform_admin, article=a, action="publish")
+    a.refresh_from_db()
+    refused = _patch(editor, f"/api/v1/knowledge/articles/{a.code}", {"title": "改标题"})
+    assert refused.status_code == 422  # published: revise first
+    services.article_transition(actor=world.reviewer2, article=a, action="revise")
+    a.refresh_from_db()
+    r = _patch(
+        editor,
+        f"/api/v1/knowledge/articles/{a.code}",
+        {"version": a.version, "title": "卫生许可证遗失如何补办？"},
+    )
+    assert r.status_code == 200
+    services.index_sync()
+    # the published revision answers until the new one is published
+    assert ask("卫生许可证丢了怎么补办")["answers"][0]["title"] == "卫生许可证丢了怎么补办？"
+    a.refresh_from_db()
+    services.article_transition(actor=world.reviewer2, article=a, action="submit")
+    services.article_transition(actor=world.platform_admin, article=a, action="publish")
+    services.index_sync()
+    first = ask("卫生许可证遗失如何补办")["answers"][0]
+    assert first["code"] == a.code and first["source"]["version"] == 2
+
+
+def test_edit_page_saves_a_draft_with_its_dates(client, synced):
+    world = synced
+    a = _faq(world)
+    client.force_login(world.reviewer2)
+    page = client.get(f"/workbench/knowledge/articles/{a.code}/edit/")
+    assert page.status_code == 200 and 'id="review_on"' in page.content.decode()
+    assert (
+        f'href="/workbench/knowledge/articles/{a.code}/edit/"'
+        in client.get("/workbench/knowledge/articles/").content.decode()
+    )
+    r = client.post(
+        f"/workbench/knowledge/articles/{a.code}/edit/",
+        {"version": a.version, "title": a.title, "body": "到原发证窗口补办。", "valid_from": "2026-01-01",
+         "valid_until": "", "review_on": "2026-13-01"},
+    )  # fmt: skip
+    assert r.status_code == 422 and "日期格式应为 YYYY-MM-DD" in r.content.decode()
+    r = client.post(
+        f"/workbench/knowledge/articles/{a.code}/edit/",
+        {"version": a.version, "title": a.title, "body": "到原发证窗口补办。", "valid_from": "2026-01-01",
+         "valid_until": "", "review_on": "2027-01-01"},
+    )  # fmt: skip
+    assert r.status_code == 302
+    a.refresh_from_db()
+    assert (
+        a.body == "到原发证窗口补办。"
+        and str(a.valid_from) == "2026-01-01"
+        and str(a.review_on) == "2027-01-01"
+    )
+    client.force_login(world.reviewer)  # another department's staff
+    assert client.get(f"/workbench/knowledge/articles/{a.code}/edit/").status_code == 404
+
+
+def test_the_asker_hears_the_answer_and_reads_it_under_my_questions(client, synced):
+    from yiwang.notifications.models import Notification
+
+    world = synced
+    client.force_login(world.citizen)
+    r = client.post(
+        "/knowledge/questions/new/", {"q": "卫生许可能加急吗？电话13800138000", "subject": world.item2.code}
+    )
+    assert r.status_code == 200 and "我的留言" in r.content.decode()
+    q = Question.objects.get(asked_by=world.citizen)
+    mine = client.get("/knowledge/questions/mine/").content.decode()
+    assert q.number in mine and "尚未答复" in mine and "13800138000" not in mine
+    services.question_answer(actor=world.reviewer2, question=q, answer="可以申请容缺受理。")
+    note = Notification.objects.get(recipient=world.citizen, kind="knowledge.answered")
+    assert q.number in note.title and "可以申请容缺受理。" in note.body and "13800138000" not in note.body
+    assert "可以申请容缺受理。" in client.get("/knowledge/questions/mine/").content.decode()
+    # another person sees none of it; anonymous askers are told no notice can reach them
+    client.force_login(world.company)
+    assert q.number not in client.get("/knowledge/questions/mine/").content.decode()
+    client.logout()
+    assert client.get("/knowledge/questions/mine/").status_code == 302
+    r = client.post("/knowledge/questions/new/", {"q": "卫生许可能加急吗？"})
+    assert "您未登录，答复无法通知您" in r.content.decode()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from yiwang.core.testing import login, tab_to
+from yiwang.core.testing import PASSWORD, login, tab_to
 from yiwang.knowledge import services
 
 
@@ -77,3 +77,35 @@ def test_window_staff_pages(live_server, transactional_db, world, page, axe):
         page.keyboard.press("Enter")
     assert "已保存草稿" in page.content()
     axe("articles-saved", portal=False)
+
+
+@pytest.mark.browser
+def test_kiosk_questions_and_answers_keyboard_only(live_server, transactional_db, world, page, axe):
+    """A person at a self-service terminal: 智能问答 from the kiosk's home, a question typed, the
+    cited answer, then its guidance — Tab and Enter only, every page axe clean."""
+    from yiwang.halls import terminals
+
+    terminals.terminal_register(
+        code="smzj-01", name="市民之家自助终端 01", site_kind="hall", site_name="武汉市民之家",
+        hall=world.hall, region=world.city, items=[world.item], account_username="kiosk",
+        account_password=PASSWORD,
+    )  # fmt: skip
+    services.index_sync()
+    base = live_server.url
+    login(page, base, "kiosk")  # the device account pairs this browser, then is logged out
+    page.goto(f"{base}/kiosk/")
+    tab_to(page, "a[href='/kiosk/ask/']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    axe("kiosk-ask", portal=False)
+    tab_to(page, "#q")
+    page.keyboard.type("食品经营许可新办要带什么材料")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    first = page.locator("ol.k-answers > li").first
+    assert "申请材料" in first.inner_text() and "来源" in first.inner_text()
+    axe("kiosk-answers", portal=False)
+    tab_to(page, f"a[href='/knowledge/guide/item/{world.item.code}/']")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith(f"/knowledge/guide/item/{world.item.code}/")

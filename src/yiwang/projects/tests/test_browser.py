@@ -1,6 +1,6 @@
-"""In Debian's chromium through Playwright: a department files a project (申报) with the keyboard,
-the bureau reads the duplicate warning, gives an opinion and approves it (立项); every page passes
-axe-core (no serious or critical violation)."""
+"""In Debian's chromium through Playwright: a department files a project (申报) and the bureau
+reads the duplicate warning, gives an opinion and approves it (立项) — Tab, typing and Enter only;
+every page passes axe-core (no serious or critical violation)."""
 
 from __future__ import annotations
 
@@ -22,10 +22,14 @@ def test_a_project_from_filing_to_approval(live_server, transactional_db, pw, pa
     page.keyboard.type("食品经营许可审批系统升级")
     tab_to(page, "#p-purpose")
     page.keyboard.type("实现食品经营许可全程网办")
-    page.fill("#p-functions", "食品经营许可 受理 审批 发证")
-    page.fill("#p-amount", "800000")
-    page.fill("#p-system", "食品经营许可审批平台")
-    page.fill("#p-resources", "scjg.food_license_v2")
+    for field, value in (
+        ("#p-functions", "食品经营许可 受理 审批 发证"),
+        ("#p-amount", "800000"),
+        ("#p-system", "食品经营许可审批平台"),
+        ("#p-resources", "scjg.food_license_v2"),
+    ):
+        tab_to(page, field)
+        page.keyboard.type(value)
     tab_to(page, "main button[type=submit]")
     with page.expect_navigation():
         page.keyboard.press("Enter")
@@ -39,15 +43,19 @@ def test_a_project_from_filing_to_approval(live_server, transactional_db, pw, pa
     page.goto(f"{base}/workbench/projects/{p.code}/")
     assert pw.existing.code in page.locator("#dup-h + ul").inner_text()
     axe("projects-detail-bureau", portal=False)
-    page.select_option("#r-kind", "feasibility")
-    page.fill("#r-opinion", "技术路线可行")
+    assert page.locator("#r-kind").input_value() == "feasibility"  # the first kind, as offered
+    tab_to(page, "#r-opinion")
+    page.keyboard.type("技术路线可行")
+    tab_to(page, "form:has(#r-opinion) button[type=submit]")
     with page.expect_navigation():
-        page.click("form:has(#r-opinion) button[type=submit]")
+        page.keyboard.press("Enter")
     assert "审查意见已提交" in page.content()
-    page.check("#action-approve")
-    page.fill("#t-note", "同意立项，须复用已有审批系统的数据")
+    assert page.is_checked("#action-approve")  # the first action the bureau may take
+    tab_to(page, "#t-note")
+    page.keyboard.type("同意立项，须复用已有审批系统的数据")
+    tab_to(page, "form:has(#t-note) button[type=submit]")
     with page.expect_navigation():
-        page.click("form:has(#t-note) button[type=submit]")
+        page.keyboard.press("Enter")
     assert "尚缺以下审查意见" in page.content()
     axe("projects-approved", portal=False)
     p.refresh_from_db()
@@ -84,7 +92,38 @@ def test_building_ledger_and_cdo_pages_pass_axe(live_server, transactional_db, p
     page.goto(f"{base}/workbench/data-ledger/cdo/")
     assert "地址过期" in page.content()
     axe("cdo", portal=False)
-    page.fill("input[name=reply]", "已更新地址")
+    tab_to(page, "input[name=reply]")
+    page.keyboard.type("已更新地址")
+    tab_to(page, "main form:has(input[name=reply]) button[type=submit]")
     with page.expect_navigation():
-        page.click("main form button[type=submit]")
+        page.keyboard.press("Enter")
     assert "整改说明已提交" in page.content()
+
+
+@pytest.mark.browser
+def test_running_indicators_reported_by_keyboard_and_axe_clean(live_server, transactional_db, pw, page, axe):
+    """An accepted, post-evaluated project: its page shows the third party's scores; the department
+    reports a month of 运行效能 with the keyboard only."""
+    from yiwang.projects import services
+
+    from .test_services import _to_self_evaluated
+
+    p = _to_self_evaluated(pw)
+    services.evaluator_assign(actor=pw.bureau, project=p, evaluator=pw.evaluator)
+    services.evaluation_submit(
+        actor=pw.evaluator_user, project=p, scores={"goals": 35, "sharing": 25, "cost": 20}, conclusion="良好"
+    )
+    base = live_server.url
+    login(page, base, "dept_admin")
+    page.goto(f"{base}/workbench/projects/{p.code}/")
+    assert "总分 80.00" in page.locator("#pe-h + table caption").inner_text()
+    axe("projects-post-evaluated", portal=False)
+    for field, value in (("#i-month", "2026-05"), ("#i-users", "1200"), ("#i-tx", "50000")):
+        tab_to(page, field)
+        page.keyboard.type(value)
+    tab_to(page, "form:has(#i-month) button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "运行指标已填报" in page.content()
+    assert "2026-05" in page.locator("#ind-h ~ table").inner_text()
+    axe("projects-indicators", portal=False)
