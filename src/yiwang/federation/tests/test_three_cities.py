@@ -571,8 +571,10 @@ def test_joint_case_one_intake_parts_decided_in_a_and_b(cities):
         401,
         404,
     )
-    # the forward of B's part is in both cities' ledgers like any message
-    assert b.sql(
-        "select count(*) from federation_peermessage where direction='in' and status='applied' and case_ref=?",
+    # B applied its part's forward once, then A's part's events (joint.status), each once
+    kinds = b.sql(
+        "select kind, count(*) from federation_peermessage where direction='in' and status='applied'"
+        " and case_ref=? group by kind order by kind",
         remote_part["number"],
-    ) == [(1,)]
+    )
+    assert kinds == [("case.forward", 1), ("joint.status", len(local["events"]))], kinds
