@@ -52,6 +52,7 @@ class PeerMessageAdmin(admin.ModelAdmin):
     list_display = ["created_at", "direction", "peer_code", "kind", "case_ref", "status", "reason_code"]
     list_filter = ["direction", "status", "peer_code"]
     search_fields = ["case_ref", "idempotency_key"]
+    exclude = ["body"]  # personal data: the message log page shows it masked
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -96,6 +96,55 @@ def federated_case_supplement(request: HttpRequest, number: str, body: Supplemen
     return selectors.outbound_dict(oc)
 
 
+class JointPartIn(Schema):
+    city: str = Field(max_length=12)
+    item_code: str = Field(max_length=40)
+    form: dict = Field(default_factory=dict)
+    materials: list[MaterialIn] = Field(default_factory=list)
+
+
+class JointCaseIn(Schema):
+    parts: list[JointPartIn] = Field(min_length=2, max_length=10)
+    channel: str = Field("online", max_length=20)
+    parties: dict = Field(default_factory=dict)
+
+
+@router.post("/joint-cases", auth=api_auth, response={201: dict})
+def joint_case_create(request: HttpRequest, body: JointCaseIn):
+    """多地联办: one application with this city's part and one or more paired cities' parts."""
+    payload = body.dict()
+
+    def handler():
+        joint = services.joint_case_submit(
+            actor=request.auth,
+            parts=[{**p.dict(), "materials": [m.dict() for m in p.materials]} for p in body.parts],
+            channel=body.channel,
+            parties=body.parties,
+        )
+        return 201, {"number": joint.number}
+
+    status, out = run_idempotent(
+        owner=str(request.auth.pk),
+        key=request.headers.get("Idempotency-Key"),
+        scope="POST /federation/joint-cases",
+        body={
+            **payload,
+            "parts": [
+                {**p, "materials": [(m["code"], len(m["content_base64"])) for m in p["materials"]]}
+                for p in payload["parts"]
+            ],
+        },
+        handler=handler,
+    )
+    joint = services.joint_case_get(number=out["number"], user=request.auth)
+    return Status(status, selectors.joint_dict(joint))
+
+
+@router.get("/joint-cases/{number}", auth=api_auth)
+def joint_case_get(request: HttpRequest, number: str):
+    return selectors.joint_dict(services.joint_case_get(number=number, user=request.auth))
+
+
 # --- peer to peer (signed) -----------------------------------------------------------------------
 def _signed(status: int, data: dict) -> HttpResponse:
     body = protocol.dumps(data)

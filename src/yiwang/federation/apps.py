@@ -19,5 +19,6 @@ class FederationConfig(AppConfig):
         followers.register("federation", services.federation_follow_case)
         outbox.senders.register(services.TOPIC_FORWARD, services.send_peer_message)
         outbox.senders.register(services.TOPIC_STATUS, services.send_peer_message)
+        outbox.senders.register(services.TOPIC_NOTICE, services.send_peer_message)
         license_hooks.external_license_find.register("federation.peer", peer_licenses.peer_license_find)
         license_hooks.external_license_used.register("federation.peer", peer_licenses.peer_license_use_record)

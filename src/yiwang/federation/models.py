@@ -78,8 +78,28 @@ class RemoteStatus(models.TextChoices):
     REJECTED = "rejected", "对方拒收"
 
 
+class JointCase(models.Model):
+    """多地联办: one application received here whose parts run in several cities — this city's own
+    part (a case in its own queue) and each peer's part (an OutboundCase forwarded to that peer,
+    `parts`). The person follows one number and sees every part's state and results."""
+
+    number = models.CharField("联办编号", max_length=40, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField("收件渠道", max_length=20)
+    case = models.OneToOneField(
+        "cases.Case", verbose_name="本市办理部分", on_delete=models.PROTECT, related_name="federation_joint"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "多地联办件"
+        ordering = ["-pk"]
+
+
 class OutboundCase(models.Model):
-    """异地代收: a case received here (city A) for a peer's item, forwarded to the peer (city B)."""
+    """异地代收: a case received here (city A) for a peer's item, forwarded to the peer (city B).
+    A part of a 多地联办 case when `joint` is set."""
 
     number = models.CharField("代收编号", max_length=40, unique=True)
     peer = models.ForeignKey(Peer, on_delete=models.PROTECT, related_name="outbound_cases")
@@ -91,7 +111,33 @@ class OutboundCase(models.Model):
     )
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     channel = models.CharField("收件渠道", max_length=20)
+    # where it was received (who in this city follows it: docs/federation.md, "Who sees a case"):
+    # the hall of the window or kiosk, none online; the hall's region, or the city's own online
+    hall = models.ForeignKey(
+        "organizations.ServiceHall",
+        verbose_name="收件大厅",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    region = models.ForeignKey(
+        "organizations.Region",
+        verbose_name="收件区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     remote_number = models.CharField("对方办件编号", max_length=40, blank=True)
+    joint = models.ForeignKey(
+        JointCase,
+        verbose_name="多地联办件",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="parts",
+    )
     status = models.CharField(
         "状态", max_length=30, choices=RemoteStatus.choices, default=RemoteStatus.FORWARDING
     )
@@ -131,6 +177,9 @@ class InboundCase(models.Model):
     case = models.OneToOneField("cases.Case", on_delete=models.PROTECT, related_name="federation_inbound")
     receipt = models.JSONField("代收地收件回执", default=dict)
     identity = models.JSONField("代收地身份核验", default=dict)
+    # 多地联办: the joint case this is a part of, as the receiving city described it — its number
+    # and every part (city, item, number); empty for a plain 异地代收代办 case
+    joint = models.JSONField("多地联办", default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -167,7 +216,10 @@ class PeerMessage(models.Model):
     method = models.CharField(max_length=10, default="POST")
     url = models.CharField(max_length=500)
     headers = models.JSONField("签名头", default=dict)
-    body = models.TextField("报文")
+    # the whole message as it travelled (applicant's ID number, form, materials, licence
+    # credentials): encrypted by the key service; its SHA-256 (the ledger subject) is taken of the
+    # plain bytes, which reading the field gives back
+    body = EncryptedTextField("报文")
     verification = models.TextField("验签结果", blank=True)
     result = models.JSONField("处理结果", default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

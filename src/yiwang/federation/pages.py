@@ -118,7 +118,8 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
     materials = formspec.materials_from_files(version=version, files=request.FILES)
 
     # a self-service terminal of a hall (the person logged in there by 电子身份码): channel kiosk
-    channel = "kiosk" if terminal_for(request) is not None else "online"
+    terminal = terminal_for(request)
+    channel = "kiosk" if terminal is not None else "online"
 
     def handler():
         oc = services.federated_case_submit(
@@ -128,6 +129,7 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
             form=form,
             materials=materials,
             channel=channel,
+            hall=terminal.hall if terminal is not None else None,
         )
         return 201, {"number": oc.number}
 

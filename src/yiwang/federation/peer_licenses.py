@@ -291,10 +291,39 @@ def peer_license_use_record(
     lic = PeerLicense.objects.filter(pk=int(licence.lookup_ref), identifier=licence.identifier).first()
     if lic is None:
         return None
-    return PeerLicenseUse.objects.create(
+    use = PeerLicenseUse.objects.create(
         license=lic,
         user=user if user is not None and user.is_authenticated else None,
         purpose=purpose[:200],
         case_number=case_number[:40],
         status_checked=bool(licence.metadata.get("status_checked")),
+    )
+    use_notice_put(use)
+    return use
+
+
+def use_notice_put(use: PeerLicenseUse) -> None:
+    """Tell the issuing city of the use (用证记录), in the transaction that records it here: one
+    signed `license.used` message through the outbox, one per case and licence (a second check of
+    the same application, at acceptance, sends nothing more). The issuer records it as a use of
+    its own licence (licenses.LicenseUse, its ledger entry `license.used`)."""
+    from .services import TOPIC_NOTICE, message_put
+
+    lic = use.license
+    peer = lic.case.peer
+    message_put(
+        peer=peer,
+        topic=TOPIC_NOTICE,
+        kind="license.used",
+        key=lic.identifier,
+        ident=f"use:{use.case_number}:{lic.identifier}",
+        body={
+            "number": use.case_number,  # the case in this city that relied on it
+            "identifier": lic.identifier,
+            "license_number": lic.number,
+            "issued_for": lic.case.remote_number,  # the issuer's case that produced it
+            "purpose": use.purpose,
+            "used_at": (use.used_at or timezone.now()).isoformat(),
+            "status_checked": use.status_checked,
+        },
     )

@@ -79,6 +79,134 @@ def outbound_dict(oc: OutboundCase, *, events: bool = True) -> dict:
     return out
 
 
+def _ancestors(path: str) -> list[str]:
+    """ "/420100/420102/" -> ["/420100/", "/420100/420102/"]."""
+    codes = [c for c in path.split("/") if c]
+    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
+
+def outbound_visible(*, user) -> QuerySet[OutboundCase]:
+    """Who in this city sees a case received here for a peer (as cases scope their staff):
+    - the person it is for and whoever filed it (a clerk at the window);
+    - clerks of the hall that received it (a window or kiosk there);
+    - received online (no hall): clerks of 综合窗口 (the windows that take any item) in the city
+      region that received it — the person may bring a supplement to any of them;
+    - supervisors within their region (read only); platform admins: all.
+    No department of this city decides it (the competent city does): reviewers, approvers and
+    department admins see none, and another hall's clerk none of that hall's cases."""
+    from yiwang.accounts.models import AccountKind
+    from yiwang.organizations.models import Role, Window, WindowKind
+    from yiwang.organizations.selectors import region_q, staff_scope
+
+    qs = OutboundCase.objects.all()
+    if user is None or not getattr(user, "is_authenticated", False):
+        return qs.none()
+    q = Q(owner=user) | Q(filed_by=user)
+    if user.kind != AccountKind.STAFF:
+        return qs.filter(q)
+    scope = staff_scope(user)
+    if Role.PLATFORM_ADMIN in scope.roles:
+        return qs
+    if scope.hall_ids:
+        q |= Q(hall_id__in=scope.hall_ids)
+        paths = {
+            p
+            for w in Window.objects.filter(
+                pk__in=scope.window_ids, kind=WindowKind.COMPREHENSIVE
+            ).select_related("hall__region")
+            for p in _ancestors(w.hall.region.path)
+        }
+        if paths:
+            q |= Q(hall__isnull=True, region__path__in=sorted(paths))
+    if Role.SUPERVISOR in scope.roles:
+        q |= region_q(scope.region_paths[Role.SUPERVISOR])
+    return qs.filter(q)
+
+
+JOINT_STATUS_LABELS = {
+    "in_progress": "办理中",
+    "completed": "全部办结",
+    "attention": "部分事项未获办理",
+}
+_NOT_GRANTED = {"denied", "refused", "rejected", "withdrawn"}
+
+
+def joint_dict(joint) -> dict:
+    """A 多地联办 case as the person sees it: one number, every part (this city's own case and
+    each peer's) with its state, events and results (licences: this city's own; the peers',
+    verified with their keys), and an overall state — completed when every part is."""
+    from yiwang.cases.models import Status
+    from yiwang.licenses.models import License
+
+    from . import protocol
+
+    case = joint.case
+    local = {
+        "city": protocol.own_code(),
+        "city_name": protocol.own_name(),
+        "role": "local",
+        "item_code": case.item.code,
+        "item_name": case.item_version.name,
+        "number": case.number,
+        "status": case.status,
+        "status_label": Status(case.status).label if case.status in Status.values else case.status,
+        "events": [
+            {
+                "seq": e.seq,
+                "action": e.action,
+                "status": e.to_status,
+                "status_label": Status(e.to_status).label if e.to_status in Status.values else e.to_status,
+                "note": e.note,
+                "at": e.at.isoformat(),
+            }
+            for e in case.events.order_by("seq")
+            if e.action != "create"
+        ],
+        "licenses": [
+            {
+                "identifier": lic.identifier,
+                "number": lic.number,
+                "name": lic.type.name,
+                "issuer_name": lic.issuer_name,
+                "valid_from": lic.valid_from.isoformat(),
+                "valid_until": lic.valid_until.isoformat() if lic.valid_until else None,
+                "verified": True,  # issued here, signed with this city's own key
+            }
+            for lic in License.objects.filter(case=case).select_related("type").order_by("pk")
+        ],
+    }
+    parts = [local]
+    for oc in joint.parts.select_related("peer").order_by("pk"):
+        part = outbound_dict(oc)
+        parts.append(
+            {
+                "city": oc.peer.code,
+                "city_name": oc.peer.name,
+                "role": "peer",
+                **{k: part[k] for k in ("item_code", "item_name", "number", "remote_number", "status")},
+                "status_label": part["status_label"],
+                "supplement_open": part["supplement_open"],
+                "events": part["events"],
+                "licenses": part["licenses"],
+            }
+        )
+    states = [p["status"] for p in parts]
+    if all(s == "completed" for s in states):
+        overall = "completed"
+    elif any(s in _NOT_GRANTED for s in states):
+        overall = "attention"
+    else:
+        overall = "in_progress"
+    return {
+        "number": joint.number,
+        "status": overall,
+        "status_label": JOINT_STATUS_LABELS[overall],
+        "channel": joint.channel,
+        "created_at": joint.created_at.isoformat(),
+        "parts": parts,
+    }
+
+
 def messages_search(*, q: str = "", peer: str = "", status: str = "") -> QuerySet[PeerMessage]:
     qs = PeerMessage.objects.all()
     if q:

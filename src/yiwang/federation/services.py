@@ -29,10 +29,11 @@ from yiwang.ledger import services as ledger_services
 from yiwang.ledger.models import Witness as LedgerWitness
 from yiwang.notifications.services import notification_send
 
-from . import ledgering, peer_licenses, protocol
+from . import ledgering, peer_licenses, protocol, selectors
 from .models import (
     Direction,
     InboundCase,
+    JointCase,
     MessageStatus,
     OutboundCase,
     OutboundEvent,
@@ -47,6 +48,7 @@ log = logging.getLogger("yiwang.federation")
 
 TOPIC_FORWARD = "federation.case_forward"
 TOPIC_STATUS = "federation.case_status"
+TOPIC_NOTICE = "federation.license_use"  # 用证记录 to the issuing city
 CROSS_CITY_SCOPES = ("都市圈", "省内", "跨省", "全国")
 MODES = ["remote_intake"]  # 异地代收代办
 MODE_LABELS = {"remote_intake": "异地代收代办", "full_online": "全程网办"}
@@ -361,6 +363,94 @@ def _party_of(owner: User) -> dict:
     return {"name": str(owner), "id_number": owner.id_number, "phone": owner.phone}
 
 
+def _check_channel(*, actor: User, channel: str) -> None:
+    if channel not in (Channel.WINDOW, Channel.ONLINE, Channel.KIOSK, Channel.MOBILE):
+        raise ValidationFailed(fields={"channel": ["渠道取值应为 online、window、kiosk 或 mobile"]})
+    if channel == Channel.WINDOW and actor.kind != AccountKind.STAFF:
+        raise PermissionDenied("窗口代收须由大厅工作人员办理", code="forbidden")
+
+
+def _peer_part_check(*, peer_code: str, item_code: str, form: dict, materials: list[dict], channel: str):
+    """A peer's part of an application, checked here before anything is written: the peer is
+    paired, and the form and materials pass its published guide (fetched now; cached if it is
+    down). Returns (peer, the guide as a PeerItem, the cleaned form)."""
+    peer = peer_get(peer_code)
+    if peer.status != PeerStatus.PAIRED:
+        raise ValidationFailed(
+            "该城市尚未配对，暂不能代收", code="peer_unpaired", fields={"peer": ["尚未配对"]}
+        )
+    cached = peer_guide(peer=peer, code=item_code)
+    clean = _check_against_guide(guide=cached.guide, form=form, materials=materials, channel=channel)
+    return peer, cached, clean
+
+
+def _outbound_number() -> str:
+    return f"TB{protocol.own_code()}{timezone.localdate():%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
+
+
+def _peer_part_put(
+    *,
+    number: str,
+    peer: Peer,
+    cached: PeerItem,
+    clean: dict,
+    materials: list[dict],
+    owner: User,
+    actor: User,
+    channel: str,
+    hall,
+    region,
+    joint: JointCase | None = None,
+    joint_body: dict | None = None,
+) -> OutboundCase:
+    """Record the case for the peer and put its signed `case.forward` (caller's transaction)."""
+    now = timezone.now()
+    oc = OutboundCase.objects.create(
+        number=number,
+        peer=peer,
+        item_code=cached.code,
+        item_name=cached.name,
+        item_version=cached.item_version,
+        owner=owner,
+        filed_by=actor,
+        channel=channel,
+        hall=hall,
+        region=region,
+        joint=joint,
+    )
+    identity = {
+        "checked_by_city": protocol.own_code(),
+        "method": {Channel.WINDOW: "hall_window_id_card", Channel.KIOSK: "kiosk_login"}.get(
+            channel, "online_account"
+        ),
+        "trust_level": int(getattr(owner, "trust_level", 0) or 0),
+        "checked_at": now.isoformat(),
+    }
+    receipt = {
+        "city": protocol.own_code(),
+        "number": joint.number if joint is not None else number,
+        "received_at": now.isoformat(),
+        "channel": channel,
+        "materials": [str(m.get("name") or m.get("code")) for m in materials or []],
+    }
+    body = {
+        "number": number,
+        "item_code": cached.code,
+        "item_version": cached.item_version,
+        "form": clean,
+        "materials": _wire_materials(materials),
+        "applicant": _party_of(owner),
+        "identity": identity,
+        "receipt": receipt,
+    }
+    if joint_body:
+        body["joint"] = joint_body
+    message_put(
+        peer=peer, topic=TOPIC_FORWARD, kind="case.forward", key=number, ident=f"fwd:{number}", body=body
+    )
+    return oc
+
+
 def federated_case_submit(
     *,
     actor: User,
@@ -370,6 +460,7 @@ def federated_case_submit(
     materials: list[dict],
     channel: str,
     parties: dict | None = None,
+    hall=None,
 ) -> OutboundCase:
     """City A receives an application for peer B's item: checks identity, the form and materials
     against B's published item version (fetched now), and forwards the signed package through the
@@ -379,56 +470,143 @@ def federated_case_submit(
         raise ValidationFailed(
             "该城市尚未配对，暂不能代收", code="peer_unpaired", fields={"peer": ["尚未配对"]}
         )
-    if channel not in (Channel.WINDOW, Channel.ONLINE, Channel.KIOSK, Channel.MOBILE):
-        raise ValidationFailed(fields={"channel": ["渠道取值应为 online、window、kiosk 或 mobile"]})
-    if channel == Channel.WINDOW and actor.kind != AccountKind.STAFF:
-        raise PermissionDenied("窗口代收须由大厅工作人员办理", code="forbidden")
+    _check_channel(actor=actor, channel=channel)
     owner = cases.applicant_account(actor=actor, channel=channel, parties=parties or {})
-    cached = peer_guide(peer=peer, code=item_code)
-    guide = cached.guide
-    clean = _check_against_guide(guide=guide, form=form, materials=materials, channel=channel)
-    now = timezone.now()
+    hall, region = _received_at(actor=actor, channel=channel, hall=hall)
+    peer, cached, clean = _peer_part_check(
+        peer_code=peer_code, item_code=item_code, form=form, materials=materials, channel=channel
+    )
     with transaction.atomic():
-        number = f"TB{protocol.own_code()}{timezone.localdate():%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
-        oc = OutboundCase.objects.create(
-            number=number,
+        return _peer_part_put(
+            number=_outbound_number(),
             peer=peer,
-            item_code=item_code,
-            item_name=cached.name,
-            item_version=cached.item_version,
+            cached=cached,
+            clean=clean,
+            materials=materials,
             owner=owner,
+            actor=actor,
+            channel=channel,
+            hall=hall,
+            region=region,
+        )
+
+
+# --- 多地联办: one intake, parts in several cities ----------------------------------------------
+def _prefixed(exc: ValidationFailed, prefix: str) -> ValidationFailed:
+    fields = {f"{prefix}.{k}": v for k, v in (exc.fields or {}).items()} or {prefix: [str(exc.message)]}
+    return ValidationFailed(str(exc.message), code=exc.code, fields=fields)
+
+
+def joint_case_submit(
+    *, actor: User, parts: list[dict], channel: str, parties: dict | None = None, hall=None
+):
+    """多地联办: one application, received here, with a part for this city and a part for each of
+    one or more paired peers (`parts`: [{"city", "item_code", "form", "materials"}]). Every part is
+    checked first — the peers' against their published guides, this city's by its own filing —
+    then, in one transaction: this city's part filed in its own queue (an ordinary case: its
+    clerks accept it, its departments decide it), each peer's part recorded and its signed
+    `case.forward` put in the outbox, carrying the joint case's description (its number and every
+    part), and the JointCase that ties them. Each city decides its own part on its own clock;
+    the peers report back as for any forwarded case, and the person follows one number."""
+    own = protocol.own_code()
+    parts = [p if isinstance(p, dict) else {} for p in parts or []]
+    local = [i for i, p in enumerate(parts) if str(p.get("city", "")) == own]
+    remote = [i for i, p in enumerate(parts) if str(p.get("city", "")) != own]
+    if len(local) != 1 or not remote:
+        raise ValidationFailed(
+            "多地联办须包含本市办理的一项和至少一个外市办理的事项",
+            fields={"parts": ["须包含本市办理的一项和至少一个外市办理的事项"]},
+        )
+    cities = [str(parts[i].get("city", "")) for i in remote]
+    if len(set(cities)) != len(cities):
+        raise ValidationFailed(fields={"parts": ["每个城市只能有一个办理部分"]})
+    _check_channel(actor=actor, channel=channel)
+    # who applies (online: only in one's own name), checked before anything is written
+    cases.applicant_account(actor=actor, channel=channel, parties=parties or {})
+    hall, region = _received_at(actor=actor, channel=channel, hall=hall)
+    checked = {}
+    for i in remote:
+        part = parts[i]
+        try:
+            checked[i] = _peer_part_check(
+                peer_code=str(part.get("city", "")),
+                item_code=str(part.get("item_code", "")),
+                form=part.get("form") or {},
+                materials=part.get("materials") or [],
+                channel=channel,
+            )
+        except ValidationFailed as exc:
+            raise _prefixed(exc, f"parts.{i}") from exc
+    mine = parts[local[0]]
+    with transaction.atomic():
+        try:
+            case = cases.case_submit(
+                actor=actor,
+                item_code=str(mine.get("item_code", "")),
+                form=mine.get("form") or {},
+                channel=channel,
+                parties=parties or {},
+                materials=mine.get("materials") or [],
+                on=today(),
+            )
+        except ValidationFailed as exc:
+            raise _prefixed(exc, f"parts.{local[0]}") from exc
+        joint = JointCase.objects.create(
+            number=f"LB{own}{timezone.localdate():%Y%m%d}{uuid.uuid4().hex[:8].upper()}",
+            owner=case.owner,
             filed_by=actor,
             channel=channel,
+            case=case,
         )
-        identity = {
-            "checked_by_city": protocol.own_code(),
-            "method": {Channel.WINDOW: "hall_window_id_card", Channel.KIOSK: "kiosk_login"}.get(
-                channel, "online_account"
-            ),
-            "trust_level": int(getattr(owner, "trust_level", 0) or 0),
-            "checked_at": now.isoformat(),
-        }
-        receipt = {
-            "city": protocol.own_code(),
-            "number": number,
-            "received_at": now.isoformat(),
-            "channel": channel,
-            "materials": [str(m.get("name") or m.get("code")) for m in materials or []],
-        }
-        body = {
-            "number": number,
-            "item_code": item_code,
-            "item_version": cached.item_version,
-            "form": clean,
-            "materials": _wire_materials(materials),
-            "applicant": _party_of(owner),
-            "identity": identity,
-            "receipt": receipt,
-        }
-        message_put(
-            peer=peer, topic=TOPIC_FORWARD, kind="case.forward", key=number, ident=f"fwd:{number}", body=body
-        )
-    return oc
+        numbers = {i: _outbound_number() for i in remote}
+        described = [
+            {
+                "city": own,
+                "item_code": case.item.code,
+                "item_name": case.item_version.name,
+                "number": case.number,
+            }
+        ] + [
+            {
+                "city": checked[i][0].code,
+                "item_code": checked[i][1].code,
+                "item_name": checked[i][1].name,
+                "number": numbers[i],
+            }
+            for i in remote
+        ]
+        for i in remote:
+            peer, cached, clean = checked[i]
+            _peer_part_put(
+                number=numbers[i],
+                peer=peer,
+                cached=cached,
+                clean=clean,
+                materials=parts[i].get("materials") or [],
+                owner=case.owner,
+                actor=actor,
+                channel=channel,
+                hall=hall,
+                region=region,
+                joint=joint,
+                joint_body={"number": joint.number, "city": own, "parts": described},
+            )
+    return joint
+
+
+def joint_case_get(*, number: str, user: User):
+    """A 多地联办 case, for the person, whoever filed it, and staff who may see one of its parts
+    (this city's case by the cases' rules, a peer's part by `outbound_visible`); else 404."""
+    from yiwang.cases.selectors import cases_visible
+
+    joint = JointCase.objects.select_related("case").filter(number=number).first()
+    if joint is None or not (
+        user.pk in (joint.owner_id, joint.filed_by_id)
+        or cases_visible(user=user).filter(pk=joint.case_id).exists()
+        or selectors.outbound_visible(user=user).filter(joint=joint).exists()
+    ):
+        raise NotFound("未找到该联办件")
+    return joint
 
 
 def message_put(*, peer: Peer, topic: str, kind: str, key: str, ident: str, body: dict) -> None:
@@ -449,11 +627,32 @@ def message_put(*, peer: Peer, topic: str, kind: str, key: str, ident: str, body
         ledgering.record_sent(message=message)
 
 
+def _received_at(*, actor: User, channel: str, hall=None):
+    """The hall and region a case is received at: a window's, the clerk's hall (their first
+    window's); a kiosk's, the terminal's hall (given by the page); online, no hall and the
+    city's own region."""
+    from yiwang.organizations.models import Region, ServiceHall
+    from yiwang.organizations.selectors import staff_scope
+
+    if hall is None and channel == Channel.WINDOW and actor.kind == AccountKind.STAFF:
+        hall_ids = staff_scope(actor).hall_ids
+        hall = ServiceHall.objects.filter(pk__in=hall_ids).order_by("pk").first() if hall_ids else None
+    if hall is not None:
+        return hall, hall.region
+    return None, Region.objects.filter(code=protocol.own_code()).first()
+
+
+def _is_clerk(user: User) -> bool:
+    from yiwang.organizations.selectors import staff_scope
+
+    return user.kind == AccountKind.STAFF and bool(staff_scope(user).window_ids)
+
+
 def outbound_case_get(*, number: str, user: User) -> OutboundCase:
-    oc = OutboundCase.objects.select_related("peer").filter(number=number).first()
-    if oc is None or not (
-        oc.owner_id == user.pk or oc.filed_by_id == user.pk or user.kind == AccountKind.STAFF
-    ):
+    """A case received here for a peer, if `user` may see it (selectors.outbound_visible);
+    anything else does not exist for them (404), as for local cases."""
+    oc = selectors.outbound_visible(user=user).select_related("peer").filter(number=number).first()
+    if oc is None:
         raise NotFound("未找到该代收件")
     return oc
 
@@ -477,6 +676,10 @@ def federated_case_supplement(
     oc = outbound_case_get(number=number, user=actor)
     if channel == Channel.WINDOW and actor.kind != AccountKind.STAFF:
         raise PermissionDenied("窗口代收须由大厅工作人员办理", code="forbidden")
+    if actor.pk not in (oc.owner_id, oc.filed_by_id) and not (
+        channel == Channel.WINDOW and _is_clerk(actor)
+    ):  # supervisors and platform admins read; only the person or a window answers
+        raise PermissionDenied("只有申请人本人或大厅窗口可以提交补正材料", code="forbidden")
     request = supplement_request_of(oc)
     if request is None:
         raise InvalidTransition(
@@ -603,6 +806,7 @@ REASONS = {
     "unknown_kind": "未知的消息类型",
     "unknown_case": "未找到对应的代收件",
     "not_awaiting_supplement": "该办件当前不在补齐补正阶段",
+    "unknown_license": "本市没有向该城市代收的办件颁发过该证照",
 }
 
 
@@ -743,8 +947,26 @@ def _apply_forward(*, peer: Peer, body: dict) -> dict:
         case=case,
         receipt=body.get("receipt") if isinstance(body.get("receipt"), dict) else {},
         identity=body.get("identity") if isinstance(body.get("identity"), dict) else {},
+        joint=_joint_of(peer, body.get("joint")),
     )
     return {"number": case.number, "status": case.status}
+
+
+def _joint_of(peer: Peer, joint) -> dict:
+    """A 多地联办 part: the joint case as the receiving city described it (its number, every
+    part's city, item and number), kept on the InboundCase; B's staff see the other cities' parts."""
+    if not isinstance(joint, dict) or not joint.get("number"):
+        return {}
+    if str(joint.get("city", "")) != peer.code:
+        raise Refused(REASONS["bad_message"], code="bad_message")
+    parts = [p for p in joint.get("parts") or [] if isinstance(p, dict)][:10]
+    return {
+        "number": str(joint["number"])[:40],
+        "city": peer.code,
+        "parts": [
+            {k: str(p.get(k, ""))[:200] for k in ("city", "item_code", "item_name", "number")} for p in parts
+        ],
+    }
 
 
 def _apply_status(*, peer: Peer, body: dict) -> dict:
@@ -834,10 +1056,68 @@ def _apply_supplement(*, peer: Peer, body: dict) -> dict:
     return {"number": case.number, "status": case.status}
 
 
+def _apply_license_used(*, peer: Peer, body: dict) -> dict:
+    """The issuing city records a use of its licence in a peer city (用证记录): a `LicenseUse` of
+    its own licence — the holder sees it with the licence's other uses, the ledger has its
+    `license.used` entry — for a licence it issued on a case that peer forwarded (only then can
+    the peer hold its credential)."""
+    from yiwang.licenses.models import License, UseChannel
+    from yiwang.licenses.services.authorisations import license_use_record
+
+    identifier = str(body.get("identifier", ""))[:120]
+    lic = License.objects.filter(identifier=identifier).first() if identifier else None
+    if lic is None or not InboundCase.objects.filter(peer=peer, case_id=lic.case_id).exists():
+        raise Refused(REASONS["unknown_license"], code="unknown_license")
+    number = str(body.get("number", ""))[:40]
+    use = license_use_record(
+        license=lic,
+        user=None,
+        user_label=f"{peer.name}（{peer.code}）办件 {number}",
+        purpose=str(body.get("purpose") or "异地办事申请免提交")[:200],
+        fields=[],
+        case_number=number,
+        channel=UseChannel.APPLICATION,
+    )
+    return {"identifier": lic.identifier, "use": use.pk}
+
+
+def _apply_joint_status(*, peer: Peer, body: dict) -> dict:
+    """A peer's own part of a 多地联办 case changed: recorded on our part's InboundCase (`joint`
+    parts: `status`, `status_label`, `seq`, `at`), newest event wins, so our staff see it."""
+    with transaction.atomic():
+        inbound = (
+            InboundCase.objects.select_for_update()
+            .filter(peer=peer, remote_number=str(body.get("number", ""))[:40])
+            .first()
+        )
+        if inbound is None or inbound.joint.get("number") != body.get("joint"):
+            raise Refused(REASONS["unknown_case"], code="unknown_case")
+        seq = int(body.get("seq") or 0)
+        joint = dict(inbound.joint)
+        parts = [dict(p) for p in joint.get("parts", [])]
+        for part in parts:
+            if part.get("city") == peer.code and part.get("number") == str(body.get("part", "")):
+                if seq > int(part.get("seq") or 0):
+                    part.update(
+                        seq=seq,
+                        status=str(body.get("status", ""))[:30],
+                        status_label=str(body.get("status_label", ""))[:50],
+                        at=str(body.get("at", ""))[:40],
+                    )
+                break
+        else:
+            raise Refused(REASONS["unknown_case"], code="unknown_case")
+        joint["parts"] = parts
+        InboundCase.objects.filter(pk=inbound.pk).update(joint=joint)
+    return {"number": inbound.case.number, "seq": seq}
+
+
 HANDLERS = {
     "case.forward": _apply_forward,
     "case.status": _apply_status,
     "case.supplement": _apply_supplement,
+    "license.used": _apply_license_used,
+    "joint.status": _apply_joint_status,
 }
 
 
@@ -846,6 +1126,7 @@ def federation_follow_case(*, case_id: int, action: str) -> None:
     """After a transition commits in this city: if the case came from a peer, put one status
     message per case event not yet reported (the idempotency key makes a second call harmless;
     the outbox keeps them in order per case)."""
+    _joint_follow(case_id)
     inbound = InboundCase.objects.select_related("peer", "case").filter(case_id=case_id).first()
     if inbound is None:
         return
@@ -883,6 +1164,38 @@ def federation_follow_case(*, case_id: int, action: str) -> None:
                 ident=f"status:{case.number}:{ev.seq}",
                 body=body,
             )
+
+
+def _joint_follow(case_id: int) -> None:
+    """多地联办: this city's part changed — tell each peer with a part (`joint.status`, one per
+    event, after the forward of its part: same outbox key), so every city knows the others'
+    progress. Idempotency key `joint:<case number>:<seq>:<peer part>`: a second call sends nothing."""
+    joint = JointCase.objects.select_related("case").filter(case_id=case_id).first()
+    if joint is None:
+        return
+    case = joint.case
+    events = [ev for ev in CaseEvent.objects.filter(case_id=case_id).order_by("seq") if ev.action != "create"]
+    with transaction.atomic():
+        for oc in joint.parts.select_related("peer"):
+            for ev in events:
+                message_put(
+                    peer=oc.peer,
+                    topic=TOPIC_FORWARD,
+                    kind="joint.status",
+                    key=oc.number,
+                    ident=f"joint:{case.number}:{ev.seq}:{oc.number}",
+                    body={
+                        "number": oc.number,  # the peer's part, as it knows it (our 代收编号)
+                        "joint": joint.number,
+                        "part": case.number,
+                        "seq": ev.seq,
+                        "status": ev.to_status,
+                        "status_label": Status(ev.to_status).label
+                        if ev.to_status in Status.values
+                        else ev.to_status,
+                        "at": ev.at.isoformat(),
+                    },
+                )
 
 
 def deliver_due(*, limit: int = 500) -> dict:

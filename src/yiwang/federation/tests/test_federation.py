@@ -279,11 +279,58 @@ def test_messages_sent_and_received_are_in_the_ledger_matched_by_hash(
     assert Entry.objects.filter(kind__startswith="federation.message.").count() == 2
     report = audit.ledger_verify()
     assert report.ok, report.problems
+    # the log keeps the message encrypted at rest: the raw column holds no ID number, no name;
+    # the model gives back the very bytes whose SHA-256 is the ledger subject
+    raw = _raw_bodies()
+    assert raw and all(b.startswith("enc1.") for b in raw.values())
+    assert not any(id_number in b or "赵六" in b for b in raw.values())
+    applied = PeerMessage.objects.get(direction="in", status="applied")
+    assert hashlib.sha256(applied.body.encode()).hexdigest() == sha
     # an edited log row no longer matches its entry
     PeerMessage.objects.filter(direction="in", status="applied").update(
         body=body.decode().replace("赵六", "李四")
     )
     assert any("federation.message.received" in p for p in audit.ledger_verify().problems)
+
+
+def _raw_bodies() -> dict[int, str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, body FROM federation_peermessage")
+        return dict(cursor.fetchall())
+
+
+def test_the_data_migration_encrypts_the_bodies_logged_in_plain():
+    """Rows written before 0004 hold the body in plain text: the migration encrypts them in place
+    (once: an encrypted row is left alone), and reading gives the same text back."""
+    import importlib
+    from types import SimpleNamespace
+
+    from django.db import connection
+
+    migration = importlib.import_module("yiwang.federation.migrations.0004_peer_message_body_encrypted")
+    id_number = make_ric(serial=558)
+    plain = json.dumps({"kind": "case.forward", "body": {"applicant": {"id_number": id_number}}})
+    kept = PeerMessage.objects.create(
+        direction="in", peer_code=PEER, kind="case.forward", idempotency_key="k2", status="applied",
+        url="http://x", body=plain,
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO federation_peermessage (direction, peer_code, kind, idempotency_key, case_ref,"
+            " status, reason_code, reason, method, url, headers, body, verification, result, created_at)"
+            " VALUES ('in', %s, 'case.forward', 'k1', '', 'applied', '', '', 'POST', 'http://x', '{}',"
+            " %s, '', '{}', CURRENT_TIMESTAMP)",
+            [PEER, plain],
+        )
+    old = next(pk for pk, body in _raw_bodies().items() if body == plain)
+    before = _raw_bodies()[kept.pk]
+    migration.encrypt_bodies(None, SimpleNamespace(connection=connection))  # what it uses of the editor
+    raw = _raw_bodies()
+    assert raw[old].startswith("enc1.") and id_number not in raw[old]
+    assert raw[kept.pk] == before  # already encrypted: untouched
+    assert PeerMessage.objects.get(pk=old).body == plain == PeerMessage.objects.get(pk=kept.pk).body
 
 
 def _peer_publishes_world_item(world) -> PeerItem:
@@ -413,4 +460,128 @@ def test_a_hall_kiosk_offers_other_cities_items_and_files_on_the_kiosk_channel(
     oc = OutboundCase.objects.get(owner=world.citizen)
     body = OutboxMessage.objects.get(topic=services.TOPIC_FORWARD, key=oc.number).payload["body"]
     assert oc.channel == "kiosk" and body["receipt"]["channel"] == "kiosk"
+    assert oc.hall == world.hall  # received at the kiosk's hall: its clerks follow it
     assert body["identity"]["method"] == "kiosk_login"
+
+
+def test_a_case_received_for_a_peer_is_seen_only_by_the_staff_who_received_it(world, api):
+    """As for local cases: the person, the clerks of the hall that received it (online: the city's
+    综合窗口), supervisors of the region and platform admins; another hall's clerk and this city's
+    department staff (the peer decides it) get 404 — and only the person or a window answers a
+    supplement."""
+    from yiwang.accounts.tests.factories import StaffFactory
+    from yiwang.core.testing import good_materials
+    from yiwang.organizations.models import Region
+    from yiwang.organizations.tests.factories import (
+        RegionFactory,
+        ServiceHallFactory,
+        StaffRoleFactory,
+        WindowFactory,
+    )
+
+    _paired_peer()
+    _peer_publishes_world_item(world)
+    form = good_form(**{"applicant.id_number": world.citizen.id_number, "applicant.name": "张伟"})
+    at_window = services.federated_case_submit(
+        actor=world.clerk,
+        peer_code=PEER,
+        item_code=world.item.code,
+        form=form,
+        materials=good_materials(),
+        channel="window",
+        parties={"applicant": {"name": "张伟", "id_number": world.citizen.id_number}},
+    )
+    online = services.federated_case_submit(
+        actor=world.citizen,
+        peer_code=PEER,
+        item_code=world.item.code,
+        form=form,
+        materials=good_materials(),
+        channel="online",
+    )
+    assert (at_window.hall, at_window.region) == (world.hall, world.city)
+    assert (online.hall, online.region) == (None, world.city)
+    # a clerk of another department, at a department window of another hall (and another city:
+    # 黄石's hall registered here for the test)
+    other_city = RegionFactory(code="420200", name="黄石市", level="city")
+    other_hall = ServiceHallFactory(name="黄石市民之家", region=other_city, address="", hours="", phone="")
+    dept_clerk = StaffFactory(username="clerk3", display_name="窗口丙")
+    StaffRoleFactory(
+        user=dept_clerk,
+        role="clerk",
+        region=other_city,
+        window=WindowFactory(hall=other_hall, number="9", kind="department", departments=[world.dept2]),
+    )
+    assert Region.objects.get(code="420100") == world.city
+
+    def sees(user, oc) -> int:
+        return api(user).get(f"/api/v1/federation/cases/{oc.number}").status_code
+
+    for user in (world.citizen, world.clerk, world.supervisor, world.platform_admin):
+        assert sees(user, at_window) == 200, user
+    for user in (world.clerk_other_hall, dept_clerk, world.reviewer, world.approver2, world.dept_admin,
+                 world.citizen2):  # fmt: skip
+        assert sees(user, at_window) == 404, user
+    # online: any 综合窗口 of the city (the person may bring a supplement there); not another
+    # city's hall, nor department staff
+    for user in (world.citizen, world.clerk, world.clerk_other_hall, world.supervisor):
+        assert sees(user, online) == 200, user
+    for user in (dept_clerk, world.reviewer, world.approver, world.citizen2):
+        assert sees(user, online) == 404, user
+    # a supervisor reads but does not answer for the person
+    r = api(world.supervisor).post(
+        f"/api/v1/federation/cases/{online.number}/supplement",
+        {"materials": good_materials(), "channel": "window"},
+    )
+    assert r.status_code == 403, r.content
+
+
+def test_a_joint_case_files_every_part_or_none(world, api, django_capture_on_commit_callbacks):
+    """多地联办 in one instance (the peer down, its guide cached): parts checked first — a peer
+    part failing the peer's guide, or no part for this city, files nothing; a good application
+    files this city's part in its own queue and forwards the peer's, described as one joint case."""
+    from yiwang.federation.models import JointCase
+
+    _paired_peer()
+    _peer_publishes_world_item(world)
+    form = good_form(**{"applicant.id_number": world.citizen.id_number, "applicant.name": "张伟"})
+    mine = {
+        "city": protocol.own_code(),
+        "item_code": world.item.code,
+        "form": form,
+        "materials": good_materials(),
+    }
+    theirs = {"city": PEER, "item_code": world.item.code, "form": form, "materials": good_materials()}
+    url = "/api/v1/federation/joint-cases"
+    r = api(world.citizen).post(url, {"parts": [theirs, {**theirs, "city": "420200"}]})
+    assert r.status_code == 422 and "parts" in r.json()["fields"], r.content
+    r = api(world.citizen).post(url, {"parts": [mine, {**theirs, "materials": []}]})
+    assert r.status_code == 422 and any(k.startswith("parts.1.materials") for k in r.json()["fields"]), (
+        r.json()
+    )
+    r = api(world.citizen).post(url, {"parts": [{**mine, "form": {}}, theirs]})
+    assert r.status_code == 422 and any(k.startswith("parts.0.") for k in r.json()["fields"]), r.json()
+    assert not Case.objects.exists() and not OutboundCase.objects.exists() and not JointCase.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api(world.citizen).post(url, {"parts": [mine, theirs]})
+    assert r.status_code == 201, r.content
+    out = r.json()
+    joint = JointCase.objects.get(number=out["number"])
+    assert joint.case.owner == world.citizen and joint.case.status == "submitted"
+    [oc] = joint.parts.all()
+    assert oc.status == "forwarding" and out["parts"][1]["number"] == oc.number
+    body = OutboxMessage.objects.get(idempotency_key__endswith=f":fwd:{oc.number}").payload["body"]
+    assert body["joint"]["number"] == joint.number and body["receipt"]["number"] == joint.number
+    assert [p["number"] for p in body["joint"]["parts"]] == [joint.case.number, oc.number]
+    assert api(world.citizen).get(f"{url}/{joint.number}").json()["status"] == "in_progress"
+    assert api(world.reviewer).get(f"{url}/{joint.number}").status_code == 200  # decides this city's part
+    assert api(world.citizen2).get(f"{url}/{joint.number}").status_code == 404
+    assert api(world.reviewer2).get(f"{url}/{joint.number}").status_code == 404
+    # this city's part changing is reported to the peer with a part (once per event), after the
+    # forward of its part (same key)
+    for _ in range(2):
+        services.federation_follow_case(case_id=joint.case_id, action="submit")
+    told = OutboxMessage.objects.filter(key=oc.number).order_by("pk")
+    assert [m.payload["kind"] for m in told] == ["case.forward", "joint.status"]
+    assert told[1].payload["body"]["part"] == joint.case.number
+    assert told[1].payload["body"]["status"] == "submitted"

@@ -240,6 +240,8 @@ MATRIX: dict[str, tuple[Public | str, frozenset]] = {
     "POST /api/v1/federation/cases": (DENY, NOBODY),
     "GET /api/v1/federation/cases/{number}": (DENY, A_SUP),
     "POST /api/v1/federation/cases/{number}/supplement": (DENY, A),
+    "POST /api/v1/federation/joint-cases": (DENY, NOBODY),
+    "GET /api/v1/federation/joint-cases/{number}": (DENY, A_SUP),
     "GET /api/v1/federation/peer/items": (PUB_SIGNED, NOBODY),
     "GET /api/v1/federation/peer/items/{code}": (PUB_SIGNED, NOBODY),
     "GET /api/v1/federation/peer/license-keys": (PUB_KEYS, NOBODY),
