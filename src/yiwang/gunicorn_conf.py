@@ -20,6 +20,27 @@ backlog = 2048
 timeout = 60
 
 
+def _no_server_banner() -> None:
+    """No `Server: gunicorn` header (issue 22: no product banner for scanners). gunicorn has no
+    setting for it; its response writes the header from one method, wrapped here in the master
+    before any worker is forked."""
+    from gunicorn.http import wsgi
+
+    if getattr(wsgi.Response.default_headers, "_yiwang", False):
+        return
+    original = wsgi.Response.default_headers
+
+    def default_headers(self):
+        return [h for h in original(self) if not h.lower().startswith("server:")]
+
+    default_headers._yiwang = True
+    wsgi.Response.default_headers = default_headers
+
+
+def on_starting(server):
+    _no_server_banner()
+
+
 def pre_fork(server, worker):
     """In the master, before each fork: no database connection may be shared by the workers."""
     from django.db import connections

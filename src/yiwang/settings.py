@@ -253,9 +253,21 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "Asia/Shanghai"
 CELERY_BEAT_SCHEDULE_FILENAME = str(YIWANG_HOME / "celerybeat-schedule")
+YIWANG_NOTICE_SEAL_SWEEP = float(
+    env(
+        "YIWANG_NOTICE_SEAL_SWEEP",
+        "60",
+        "Seconds between sweeps sealing notices whose seal task a crash lost (and their minimum age)",
+    )
+)
 CELERY_BEAT_SCHEDULE = {
     "cases-refresh-warnings": {"task": "yiwang.cases.tasks.sweep_overdue", "schedule": 3600.0},
     "cases-procedures": {"task": "yiwang.cases.tasks.procedures_sweep", "schedule": 3600.0},
+    # Notices whose seal task a crash lost (bench/crash.py found them): sealed within two sweeps.
+    "cases-notices-seal": {
+        "task": "yiwang.cases.tasks.notices_seal_sweep",
+        "schedule": YIWANG_NOTICE_SEAL_SWEEP,
+    },
     "ledger-integrate": {"task": "ledger.tasks.integrate", "schedule": 3.0},
     "ledger-witness": {"task": "ledger.tasks.witness", "schedule": 60.0},
     "bundles-sweep": {"task": "yiwang.bundles.tasks.bundle_cases_sweep", "schedule": 300.0},

@@ -29,6 +29,14 @@ def notice_seal(*, notice_id: int) -> None:
 
 
 @shared_task
+def notices_seal_sweep() -> int:
+    """Every minute: seal recent notices whose `notice_seal` task was lost in a crash."""
+    from .services import sealing
+
+    return sealing.notices_seal_pending()
+
+
+@shared_task
 def sweep_overdue() -> dict:
     """Hourly: count cases in 黄灯 / 红灯 for the supervisors' dashboard and the log."""
     from .selectors import warning_counts

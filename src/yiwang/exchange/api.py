@@ -239,5 +239,9 @@ def consent_list(request: HttpRequest):
 
 @router.post("/consents/{consent_id}/decision", auth=api_auth)
 def consent_decision(request: HttpRequest, consent_id: int, body: ConsentDecisionIn):
-    c = services.consent_decide(user=_citizen(request), consent_id=consent_id, action=body.action)
+    if request.auth.kind == AccountKind.STAFF:
+        # a staff account is no data subject: no consent request is its to see (API.md: 404, not a
+        # 403 that confirms the request exists; issue 22)
+        raise NotFound("未找到该授权请求")
+    c = services.consent_decide(user=request.auth, consent_id=consent_id, action=body.action)
     return selectors.consent_dict(selectors.consents_for_user(user=request.auth).get(pk=c.pk))

@@ -23,11 +23,23 @@ from .periods import period_parse
 router = Router(tags=["supervision"], auth=api_auth)
 
 
-def _viewer(request: HttpRequest):
+def _viewer(request: HttpRequest, *, missing: tuple[str, str] | None = None):
+    """The caller, if they may see supervision data at all. On an endpoint of one object
+    (`missing`: its not-found message and code) a caller who may see none answers 404, as for
+    any object they may not see (API.md; issue 22: non-staff on staff-only objects get 404, not a
+    403 that confirms the object)."""
     user = request.auth
     if not R.may_view(user):
+        if missing is not None:
+            raise NotFound(missing[0], code=missing[1])
         raise PermissionDenied("仅督查人员和部门工作人员可以查看考核督办数据")
     return user
+
+
+ASSESSMENT = ("考核不存在", "not_found")
+APPEAL = ("申诉不存在", "not_found")
+BULLETIN = ("通报不存在", "bulletin_not_found")
+TASK = ("整改任务不存在", "task_not_found")
 
 
 def _unit_allowed(user, unit: ind.Unit) -> None:
@@ -150,7 +162,7 @@ class ActionIn(Schema):
 
 @router.post("/supervision/assessments/{pk}/transitions")
 def assessment_transition(request: HttpRequest, pk: int, body: ActionIn):
-    user = _viewer(request)
+    user = _viewer(request, missing=ASSESSMENT)
     a = get_object_or_404(Assessment, pk=pk)
     return _assessment_out(
         services.assessment_act(assessment=a, actor=user, action=body.action, version=body.version), request
@@ -159,14 +171,14 @@ def assessment_transition(request: HttpRequest, pk: int, body: ActionIn):
 
 @router.get("/supervision/assessments/{pk}/xlsx")
 def assessment_xlsx(request: HttpRequest, pk: int):
-    _viewer(request)
+    _viewer(request, missing=ASSESSMENT)
     a = get_object_or_404(Assessment, pk=pk)
     return _file(exports.assessment_xlsx(a), exports.XLSX, f"assessment-{a.period}-{a.level}.xlsx")
 
 
 @router.get("/supervision/assessments/{pk}/pdf")
 def assessment_pdf(request: HttpRequest, pk: int):
-    _viewer(request)
+    _viewer(request, missing=ASSESSMENT)
     a = get_object_or_404(Assessment, pk=pk)
     return _file(exports.assessment_pdf(a), "application/pdf", f"assessment-{a.period}-{a.level}.pdf")
 
@@ -197,7 +209,7 @@ def _appeal_out(a: Appeal) -> dict:
 
 @router.post("/supervision/assessments/{pk}/appeals", response={201: dict, 200: dict})
 def appeal_create(request: HttpRequest, pk: int, body: AppealIn):
-    user = _viewer(request)
+    user = _viewer(request, missing=ASSESSMENT)
     a = get_object_or_404(Assessment, pk=pk)
     appeal = services.appeal_file(
         assessment=a,
@@ -219,7 +231,7 @@ class DecisionIn(Schema):
 
 @router.post("/supervision/appeals/{pk}/decision")
 def appeal_decision(request: HttpRequest, pk: int, body: DecisionIn):
-    user = _viewer(request)
+    user = _viewer(request, missing=APPEAL)
     appeal = get_object_or_404(Appeal, pk=pk)
     return _appeal_out(
         services.appeal_decide(
@@ -298,12 +310,12 @@ def bulletin_create(request: HttpRequest, body: BulletinIn):
 
 @router.get("/supervision/bulletins/{pk}")
 def bulletin_detail(request: HttpRequest, pk: int):
-    return _bulletin_out(_bulletin(_viewer(request), pk), full=True)
+    return _bulletin_out(_bulletin(_viewer(request, missing=BULLETIN), pk), full=True)
 
 
 @router.post("/supervision/bulletins/{pk}/transitions")
 def bulletin_transition(request: HttpRequest, pk: int, body: ActionIn):
-    user = _viewer(request)
+    user = _viewer(request, missing=BULLETIN)
     b = _bulletin(user, pk)
     return _bulletin_out(
         services.bulletin_act(
@@ -315,13 +327,13 @@ def bulletin_transition(request: HttpRequest, pk: int, body: ActionIn):
 
 @router.get("/supervision/bulletins/{pk}/xlsx")
 def bulletin_xlsx(request: HttpRequest, pk: int):
-    b = _bulletin(_viewer(request), pk)
+    b = _bulletin(_viewer(request, missing=BULLETIN), pk)
     return _file(exports.bulletin_xlsx(b), exports.XLSX, f"bulletin-{b.kind}-{b.period}.xlsx")
 
 
 @router.get("/supervision/bulletins/{pk}/pdf")
 def bulletin_pdf(request: HttpRequest, pk: int):
-    b = _bulletin(_viewer(request), pk)
+    b = _bulletin(_viewer(request, missing=BULLETIN), pk)
     return _file(exports.bulletin_pdf(b), "application/pdf", f"bulletin-{b.kind}-{b.period}.pdf")
 
 
@@ -406,7 +418,7 @@ def task_create(request: HttpRequest, body: TaskIn):
 
 @router.get("/supervision/tasks/{pk}")
 def task_detail(request: HttpRequest, pk: int):
-    t = selectors.task_for_actor(actor=_viewer(request), pk=pk)
+    t = selectors.task_for_actor(actor=_viewer(request, missing=TASK), pk=pk)
     out = task_out(t)
     out["steps"] = [
         {
@@ -429,7 +441,7 @@ class TaskActionIn(ActionIn):
 
 @router.post("/supervision/tasks/{pk}/transitions")
 def task_transition(request: HttpRequest, pk: int, body: TaskActionIn):
-    user = _viewer(request)
+    user = _viewer(request, missing=TASK)
     t = selectors.task_for_actor(actor=user, pk=pk)
     t = services.task_act(
         task=t, actor=user, action=body.action, note=body.note, evidence=body.evidence, version=body.version

@@ -30,7 +30,7 @@ from ..rules import (
 )
 from .actions import EXTENSION_DAYS, SPECIAL_PROCEDURES, Act, case_apply_action, remedy_for
 from .bulk import cases_move_department, cases_move_region, cases_recompute_due_dates
-from .sealing import notice_opened, notice_pdf, notice_seal
+from .sealing import notice_opened, notice_pdf, notice_seal, notices_seal_pending
 from .submission import (
     Upload,
     applicant_account,
@@ -75,6 +75,7 @@ __all__ = [
     "notice_opened",
     "notice_pdf",
     "notice_seal",
+    "notices_seal_pending",
     "remedy_for",
     "today",
 ]

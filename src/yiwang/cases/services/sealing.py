@@ -14,7 +14,10 @@ applicant at `first_opened_at` (staff opening it does not count)."""
 from __future__ import annotations
 
 import hashlib
+import logging
+from datetime import timedelta
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
@@ -23,6 +26,8 @@ from yiwang.accounts.models import User
 
 from .. import notices, rules
 from ..models import Notice
+
+log = logging.getLogger("yiwang.cases")
 
 
 def notice_seal(*, notice_id: int) -> Notice:
@@ -41,6 +46,28 @@ def notice_seal(*, notice_id: int) -> Notice:
         default_storage.delete(name)
     notice.refresh_from_db()
     return notice
+
+
+def notices_seal_pending(*, older_than: timedelta | None = None, recent: int = 5000) -> int:
+    """Seal the notices whose task was lost (issue 22's crash test: the app process killed between
+    the commit and the enqueue, or a worker killed holding the task on a broker that does not
+    redeliver): the last `recent` notices by id (an index read, whatever the table's size) still
+    without a PDF `older_than` (default: the sweep's period, YIWANG_NOTICE_SEAL_SWEEP) after issue. A notice older than that window is sealed by its first
+    download all the same; electronic delivery (`sealed_at`) waits for this sweep at most."""
+    if older_than is None:
+        older_than = timedelta(seconds=settings.YIWANG_NOTICE_SEAL_SWEEP)
+    newest = Notice.objects.order_by("-pk").values_list("pk", flat=True)[recent - 1 : recent]
+    floor = next(iter(newest), 0)
+    due = list(
+        Notice.objects.filter(pk__gte=floor, pdf="", issued_at__lte=timezone.now() - older_than)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:200]
+    )
+    for pk in due:
+        notice_seal(notice_id=pk)
+    if due:
+        log.warning("sealed %s notice(s) whose task was lost", len(due))
+    return len(due)
 
 
 def notice_pdf(*, notice: Notice) -> bytes:

@@ -378,3 +378,18 @@ def test_the_application_page_records_the_consent(world):
     assert c.post(url, {**form, **files, "electronic_delivery": "on"}).status_code == 302
     case = Case.objects.get()
     assert case.electronic_delivery and case.notices.get().electronic
+
+
+def test_a_notice_whose_seal_task_was_lost_is_sealed_by_the_sweep(world, api, media, time_machine):
+    """bench/crash.py found notices left unsealed after kill -9 (the app killed between the commit
+    and the enqueue, or the worker killed holding the task): the minute's sweep seals them."""
+    from yiwang.cases.tasks import notices_seal_sweep
+
+    n, _ = file_and_accept(world, api)  # on_commit never fires: both seal tasks "lost"
+    assert Notice.objects.filter(case__number=n, pdf="").count() == 2
+    assert notices_seal_sweep() == 0  # not yet: the task itself may still be on its way
+    time_machine.shift(dt.timedelta(minutes=2))
+    assert notices_seal_sweep() == 2
+    assert not Notice.objects.filter(case__number=n, pdf="").exists()
+    assert all(x.sealed_at for x in Notice.objects.filter(case__number=n))
+    assert notices_seal_sweep() == 0

@@ -601,3 +601,232 @@ def test_page_forms_by_the_wrong_party_change_nothing(world):
             if (_counts(), _row(case)) != before:
                 problems.append(f"{role} POST {path} → {r.status_code}: changed state")
     assert not problems, "\n".join(problems)
+
+
+# --- beyond A's online case: more parties and more owners (issue 22's list) ----------------------------
+# Parties beside the six above: a clerk of department 1 at another hall (hall 2), a clerk of a
+# public-service company (a water company, DepartmentKind.ENTERPRISE), a second company, a
+# reviewer of department 1. Owners beside citizen A: a company, a staff member, department 1.
+# Each object is real; each row lists the calls on it and the parties who may make them; everyone
+# else gets 404 (never a 403 confirming it, never A's data) and a write of theirs changes nothing.
+@dataclass
+class Owned:
+    label: str
+    calls: list[tuple[str, str, dict | None]]  # (method, path, JSON body)
+    may: frozenset
+    target: object
+    markers: list[str]
+
+
+def _more_parties(world) -> dict:
+    from yiwang.accounts.tests.factories import CompanyFactory, StaffFactory
+    from yiwang.core.testing import make_uscc
+    from yiwang.organizations.models import DepartmentKind, Role
+    from yiwang.organizations.tests.factories import DepartmentFactory, StaffRoleFactory
+
+    water = DepartmentFactory(
+        name="武汉市水务集团", uscc=make_uscc("water"), region=world.city, kind=DepartmentKind.ENTERPRISE
+    )
+    water_clerk = StaffFactory(username="water", display_name="水务甲")
+    StaffRoleFactory(user=water_clerk, role=Role.REVIEWER, department=water)
+    return {
+        **_users(world),
+        "clerk_other_hall": world.clerk_other_hall,
+        "company_staff": water_clerk,
+        "company_b": CompanyFactory(username="business-b", name="武汉另一示例公司"),
+        "reviewer_dept1": world.reviewer,
+        "clerk_hall1": world.clerk,
+    }
+
+
+def _owned_objects(world) -> list[Owned]:
+    from yiwang.bundles.models import Bundle, BundleItem
+    from yiwang.bundles.services import bundle_case_submit, bundle_publish
+    from yiwang.cases import services as cases
+    from yiwang.core.testing import good_form_for, good_materials
+    from yiwang.notifications.models import Notification
+    from yiwang.supervision import services as supervision
+    from yiwang.testsupport.flows import sample_submit
+
+    out: list[Owned] = []
+    # A's case filed at hall 1's window: hall 2's clerk of the same department does not see it
+    window_case = cases.case_submit(
+        actor=world.clerk,
+        item_code=world.item.code,
+        form=good_form_for(world.citizen),
+        channel="window",
+        materials=good_materials(),
+        parties={"applicant": {"name": str(world.citizen), "id_number": world.citizen.id_number}},
+    )
+    assert window_case.owner_id == world.citizen.pk and window_case.hall_id == world.hall.pk
+    n = window_case.number
+    out.append(
+        Owned(
+            "A's window case at hall 1",
+            [
+                ("get", f"/api/v1/cases/{n}", None),
+                ("get", f"/api/v1/cases/{n}/form", None),
+                ("get", f"/api/v1/cases/{n}/notices", None),
+                ("post", f"/api/v1/cases/{n}/transitions", {"action": "accept", "note": "x"}),
+            ],
+            frozenset({"citizen_a", "supervisor", "reviewer_dept1", "clerk_hall1"}),
+            window_case,
+            [n],
+        )
+    )
+    # a company's case
+    company_case = sample_submit(world.item, user=world.company)
+    n = company_case.number
+    out.append(
+        Owned(
+            "the company's case",
+            [
+                ("get", f"/api/v1/cases/{n}", None),
+                ("get", f"/api/v1/cases/{n}/form", None),
+                ("post", f"/api/v1/cases/{n}/transitions", {"action": "withdraw", "note": "x"}),
+            ],
+            frozenset({"company", "supervisor", "reviewer_dept1", "clerk_hall1", "clerk_other_hall"}),
+            company_case,
+            [n, world.company.uscc],
+        )
+    )
+    # A's bundle case (two department cases made in its transaction)
+    world.window.departments.add(world.dept2)
+    bundle = Bundle.objects.create(
+        code="matrix-bundle",
+        name="矩阵一件事",
+        audience="person",
+        lead_department=world.dept,
+        promised_days=10,
+    )
+    for i, item in enumerate((world.item, world.item2)):
+        BundleItem.objects.create(bundle=bundle, item=item, position=i)
+    bundle_publish(bundle=bundle)
+    bc = bundle_case_submit(
+        actor=world.citizen,
+        bundle_code=bundle.code,
+        answers={},
+        form=good_form_for(world.citizen),
+        channel="online",
+        materials=good_materials(),
+    )
+    out.append(
+        Owned(
+            "A's bundle case",
+            [
+                ("get", f"/api/v1/bundle-cases/{bc.number}", None),
+                ("post", f"/api/v1/bundle-cases/{bc.number}/supplement", {"materials": [], "form": {}}),
+            ],
+            frozenset({"citizen_a", "supervisor"}),
+            bc,
+            [bc.number],
+        )
+    )
+    # A's pending consent request (from a department-2 query the gateway refused)
+    from yiwang.accounts.services import id_number_hash
+    from yiwang.exchange import services as exchange
+
+    resource = exchange.resource_save(
+        department=world.dept,
+        code="matrix.residence",
+        name="居住信息",
+        subject_kind="person",
+        sharing_type="conditional",
+        source_system="居住登记系统",
+        legal_basis="《居住证暂行条例》",
+        elements=[{"code": "address", "name": "居住地址", "base": "household_address", "sensitive": True}],
+    )
+    consent = exchange.consent_request(
+        subject_hash=id_number_hash(world.citizen.id_number),
+        kind="person",
+        resource=resource,
+        consumer=world.dept2,
+        purpose="case_handling",
+        elements=["address"],
+        case_number="",
+    )
+    out.append(
+        Owned(
+            "A's consent request",
+            [("post", f"/api/v1/exchange/consents/{consent.pk}/decision", {"action": "grant"})],
+            frozenset({"citizen_a"}),
+            consent,
+            [],
+        )
+    )
+    # a staff member's own notification (the clerk's)
+    note = Notification.objects.create(
+        recipient=world.clerk, kind="case.assigned", key="matrix-clerk", title="新办件", body="矩阵通知"
+    )
+    out.append(
+        Owned(
+            "the clerk's notification",
+            [("post", f"/api/v1/notifications/{note.pk}/read", None)],
+            frozenset({"clerk_hall1"}),
+            note,
+            [],
+        )
+    )
+    # department 1's rectification task (the supervisor's, assigned to department 1)
+    task = supervision.task_create(
+        source="manual",
+        title="矩阵整改任务",
+        body="窗口等候时间过长",
+        department=world.dept,
+        actor=world.supervisor,
+    )
+    out.append(
+        Owned(
+            "department 1's rectification task",
+            [
+                ("get", f"/api/v1/supervision/tasks/{task.pk}", None),
+                (
+                    "post",
+                    f"/api/v1/supervision/tasks/{task.pk}/transitions",
+                    {"action": "close", "note": "x"},
+                ),
+            ],
+            # department 1's staff with a department role (a window clerk holds none), the supervisor
+            frozenset({"supervisor", "reviewer_dept1"}),
+            task,
+            ["矩阵整改任务"],
+        )
+    )
+    return out
+
+
+def test_more_parties_and_owners_get_the_contracts_answer(world):
+    users = _more_parties(world)
+    headers = {
+        role: ({} if u is None else {"Authorization": f"Bearer {api_token_issue(user=u)[0]}"})
+        for role, u in users.items()
+    }
+    problems, reached = [], 0
+    for obj in _owned_objects(world):
+        for method, path, body in obj.calls:
+            for role in users:
+                if method != "get" and role in obj.may:
+                    continue  # the rightful party's writes are the apps' own tests
+                before = (_counts(), _row(obj.target)) if method != "get" else None
+                kwargs = {"headers": headers[role]}
+                if body is not None:
+                    kwargs |= {"data": json.dumps(body), "content_type": "application/json"}
+                r = getattr(Client(), method)(path, **kwargs)
+                where = f"{obj.label}: {role} {method.upper()} {path} → {r.status_code}"
+                if r.status_code >= 500:
+                    problems.append(f"{where}: server error")
+                if role == "anonymous":
+                    if r.status_code != 401:
+                        problems.append(f"{where}: anonymous wants 401")
+                elif role not in obj.may:
+                    if r.status_code != 404:
+                        problems.append(f"{where}: the contract answers 404")
+                    leaked = [m for m in obj.markers if m in r.content.decode("utf-8", "replace")]
+                    if leaked and 200 <= r.status_code < 300:
+                        problems.append(f"{where}: carries {leaked}")
+                elif method == "get" and r.status_code == 200:
+                    reached += 1
+                if before is not None and (_counts(), _row(obj.target)) != before:
+                    problems.append(f"{where}: changed state")
+    assert not problems, "\n".join(problems)
+    assert reached >= 10, "the rightful parties must reach the objects (the objects are wrong otherwise)"
