@@ -9,6 +9,15 @@ worker has booted; with it, a client is refused (and retries) until the server c
 boot costs one import instead of one per worker. Nothing touches the database at import time; the
 master closes any connection all the same before it forks (a shared socket would mix the workers'
 queries).
+
+`control_socket_disable`: gunicorn ≥ 24 opens a control socket (`gunicornc`) at one fixed path per
+user (~/.gunicorn/gunicorn.ctl) unless told otherwise; two servers on one machine (the scale-out
+layout of docs/operations.md, or a benchmark beside a demo) would take it from each other. Nothing
+here uses it.
+
+ASGI (the hall screens' event streams): the same file with the uvicorn worker class given on the
+command line, which overrides the file — `gunicorn -c python:yiwang.gunicorn_conf -k
+uvicorn.workers.UvicornWorker yiwang.asgi:application` (deploy/yiwang-web@.service).
 """
 
 import os
@@ -18,6 +27,7 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 worker_class = "sync"
 backlog = 2048
 timeout = 60
+control_socket_disable = True
 
 
 def pre_fork(server, worker):
