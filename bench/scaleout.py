@@ -83,9 +83,6 @@ for i in range(n):
                        id_number=number, id_number_hash=id_number_hash(number), phone=phone,
                        phone_hash=phone_hash(phone), trust_level=TrustLevel.VERIFIED, password=hashed))
 User.objects.bulk_create(people)
-victim = User(username="throttle-target", kind=AccountKind.PERSON, display_name="锁定测试",
-              trust_level=TrustLevel.VERIFIED, password=hashed)
-victim.save()
 bt = BusinessType.objects.create(hall=w.hall, code="general", name="综合业务", prefix="A")
 bt.windows.add(w.window)
 print("SETUP=" + json.dumps({
@@ -93,6 +90,17 @@ print("SETUP=" + json.dumps({
     "citizen": w.citizen.username,
     "citizens": [{"username": u.username, "id_number": u.id_number, "name": u.display_name} for u in people],
 }, ensure_ascii=False))
+"""
+
+
+NEW_ACCOUNT = r"""
+import sys
+import django
+django.setup()
+from yiwang.accounts.models import AccountKind, TrustLevel, User
+model = User.objects.get(username=sys.argv[2])
+User(username=sys.argv[1], kind=AccountKind.PERSON, display_name="锁定测试", trust_level=TrustLevel.VERIFIED,
+     password=model.password).save()
 """
 
 
@@ -215,7 +223,7 @@ class Layout:
         self.args = args
         self.base = base
         self.procs: dict[str, subprocess.Popen] = {}
-        self.ports = {"a": free_port(), "b": free_port(), "nginx": free_port()}
+        self.ports = {"a": free_port(), "b": free_port(), "nginx": free_port(), "solo": free_port()}
         self.shared_media = base / "shared-media"
         self.shared_media.mkdir(parents=True)
         redis_db = args.redis_db
@@ -302,7 +310,8 @@ class Layout:
         self.procs[name] = p
         return p
 
-    def start_app(self, name: str) -> None:
+    def start_app(self, name: str, workers: int | None = None) -> None:
+        argv = ["--workers", str(workers)] if workers else []
         self._spawn(
             name,
             [
@@ -313,9 +322,15 @@ class Layout:
                 "uvicorn.workers.UvicornWorker",
                 "--bind",
                 f"127.0.0.1:{self.ports[name]}",
+                *argv,
                 "yiwang.asgi:application",
             ],
         )
+
+    def stop(self, name: str) -> None:
+        p = self.procs.pop(name)
+        os.killpg(p.pid, signal.SIGTERM)
+        p.wait(timeout=30)
 
     def start_celery(self) -> None:
         celery = str(BIN / "celery")
@@ -438,8 +453,10 @@ def probes(lay: Layout, data: dict) -> dict:
     token0 = api_login(a, citizen0["username"]).json().get("token", "")
 
     # login throttle shared: wrong passwords alternately on A and B, then the right one
-    statuses = [api_login(a if i % 2 else b, "throttle-target", "wrong-password").status for i in range(5)]
-    final = api_login(a, "throttle-target")
+    target = f"throttle-{uuid.uuid4().hex[:10]}"  # a fresh account: an earlier run's lock lasts 15 min
+    lay.run(sys.executable, "-c", NEW_ACCOUNT, target, data["citizens"][0]["username"])
+    statuses = [api_login(a if i % 2 else b, target, "wrong-password").status for i in range(5)]
+    final = api_login(a, target)
     record(
         "throttle_across_servers",
         all(st == 401 for st in statuses[:4]) and final.status == 429,
@@ -712,7 +729,11 @@ def _user_loop(index, port, data, gate, out, extra):
             f"/api/v1/cases/{number}/materials",
             lambda r: r.status == 201 and r.json()["sha256"] == extra["upload_sha"],
             body=payload,
-            headers={**cauth, "Content-Type": ctype},  # the clerk scans a material in
+            headers={
+                **cauth,
+                "Content-Type": ctype,
+                "Idempotency-Key": uuid.uuid4().hex,
+            },  # a clerk scans it in
         )
         call(
             "detail",
@@ -747,7 +768,7 @@ def _user_loop(index, port, data, gate, out, extra):
                     and mask_ok(r.json()["person"]["id_number_masked"], c["id_number"])
                 ),
                 body={"code": code},
-                headers=cauth,
+                headers={**cauth, "Idempotency-Key": uuid.uuid4().hex},
             )
             call(
                 "eid-replay",
@@ -755,7 +776,7 @@ def _user_loop(index, port, data, gate, out, extra):
                 "/api/v1/identity/verify",
                 lambda r: 400 <= r.status < 500,
                 body={"code": code},
-                headers=cauth,
+                headers={**cauth, "Idempotency-Key": uuid.uuid4().hex},
             )
         call(
             "staff-queue",
@@ -926,7 +947,24 @@ def kill_run(lay: Layout, data, args, extra) -> dict:
     )
     for s in res["samples"]:
         print(f"    failed: {s}")
+    res["nginx"] = nginx_log_summary(lay)
+    print(f"  nginx: {res['nginx']}")
     return res
+
+
+def nginx_log_summary(lay: Layout) -> dict:
+    """From the access log (every phase through nginx): requests nginx sent to a second server,
+    and answers of 5xx it gave."""
+    retried = errors = total = 0
+    for line in (lay.base / "nginx" / "access.log").read_text().splitlines():
+        total += 1
+        m = re.search(r" up=(.*?) upstatus=", line)
+        if m and "," in m.group(1):
+            retried += 1
+        st = re.search(r'" (\d{3}) ', line)
+        if st and st.group(1).startswith("5"):
+            errors += 1
+    return {"requests": total, "sent_to_second_server": retried, "answered_5xx": errors}
 
 
 # --- 4. the ledger ------------------------------------------------------------------------------------
@@ -1006,14 +1044,29 @@ def main(argv=None) -> int:
 
         print("1. cross-server probes")
         record["probes"] = probes(lay, data)
-        print("2. throughput: server A alone, then nginx -> A + B (same run)")
+        print("2. throughput: server A alone, one server with both servers' workers, nginx -> A + B")
         record["single"] = measured(lay, "A alone", lay.ports["a"], data, args, extra, ["a"])
+        lay.start_app("solo", workers=2 * args.workers)
+        lay.wait_ready(["solo"])
+        record["solo"] = measured(
+            lay, f"one server x{2 * args.workers}", lay.ports["solo"], data, args, extra, ["solo"]
+        )
+        lay.stop("solo")
         record["pair"] = measured(
             lay, "nginx -> A + B", lay.ports["nginx"], data, args, extra, ["a", "b", "nginx"]
         )
         s, p = record["single"], record["pair"]
         record["pair_vs_single_throughput"] = (
             round(p["req_per_s"] / s["req_per_s"], 3) if s["req_per_s"] else None
+        )
+        o = record["solo"]
+        record["pair_vs_solo_throughput"] = (
+            round(p["req_per_s"] / o["req_per_s"], 3) if o["req_per_s"] else None
+        )
+        record["pair_vs_solo_cpu_per_request"] = (
+            round(p["server_cpu_ms_per_request"] / o["server_cpu_ms_per_request"], 3)
+            if o["server_cpu_ms_per_request"]
+            else None
         )
         record["pair_vs_single_cpu_per_request"] = (
             round(p["server_cpu_ms_per_request"] / s["server_cpu_ms_per_request"], 3)
@@ -1022,7 +1075,9 @@ def main(argv=None) -> int:
         )
         print(
             f"  pair / single: throughput {record['pair_vs_single_throughput']}x, "
-            f"server CPU per request {record['pair_vs_single_cpu_per_request']}x"
+            f"server CPU per request {record['pair_vs_single_cpu_per_request']}x; pair / one server with "
+            f"as many workers: throughput {record['pair_vs_solo_throughput']}x, server CPU per request "
+            f"{record['pair_vs_solo_cpu_per_request']}x"
         )
         print("3. kill -9 of server B under load through nginx")
         record["kill"] = kill_run(lay, data, args, extra)
@@ -1038,7 +1093,8 @@ def main(argv=None) -> int:
         "probes": all(v["ok"] for v in record["probes"].values()),
         "no_wrong_answers_single": record["single"]["failed"] == 0 and record["single"]["requests"] > 0,
         "no_wrong_answers_pair": record["pair"]["failed"] == 0 and record["pair"]["requests"] > 0,
-        "logins": all(record[k]["login_failures"] == 0 for k in ("single", "pair")),
+        "no_wrong_answers_solo": record["solo"]["failed"] == 0 and record["solo"]["requests"] > 0,
+        "logins": all(record[k]["login_failures"] == 0 for k in ("single", "solo", "pair")),
         "both_servers_answered": sum(1 for k in record["pair"]["upstreams"] if not k.startswith("direct"))
         >= 2,
         "kill_failed_share": record["kill"]["failed_share"] < args.max_failed_share,

@@ -28,6 +28,11 @@ worker_class = "sync"
 backlog = 2048
 timeout = 60
 control_socket_disable = True
+# Idle keep-alive connections (ASGI workers; sync workers close after each answer) stay open longer
+# than nginx keeps its idle upstream connections (deploy/nginx.conf: keepalive_timeout 60s), so the
+# server never closes one at the moment nginx reuses it — which nginx answers with a 502 for a
+# POST it may not resend. gunicorn's default is 2 s.
+keepalive = 75
 
 
 def pre_fork(server, worker):
