@@ -46,6 +46,7 @@ import re
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -910,13 +911,25 @@ def kill_run(lay: Layout, data, args, extra) -> dict:
     killed_at = {}
 
     def during(start, stop_at):
-        time.sleep(args.duration * 0.4)
-        killed_at["t"] = round(time.time() - start, 1)
+        # kill -9 B at 25 %; start it again at once (it boots while A serves); once it answers,
+        # and not before 65 %, kill -9 A: both directions, one server down at a time
+        span = stop_at - start
+        time.sleep(max(0.0, start + 0.25 * span - time.time()))
         lay.kill9("b")
-        print(f"  kill -9 server B (master and workers) at {killed_at['t']} s", flush=True)
+        killed_at["b"] = round(time.time() - start, 1)
+        print(f"  kill -9 server B (master and workers) at {killed_at['b']} s", flush=True)
+        lay.start_app("b")
+        lay.wait_ready(["b"])
+        killed_at["b_back"] = round(time.time() - start, 1)
+        print(f"  server B answers again at {killed_at['b_back']} s", flush=True)
+        time.sleep(max(0.0, start + 0.65 * span - time.time()))
+        if time.time() < stop_at - 3:
+            lay.kill9("a")
+            killed_at["a"] = round(time.time() - start, 1)
+            print(f"  kill -9 server A (master and workers) at {killed_at['a']} s", flush=True)
 
     load0 = os.getloadavg()
-    res = drive(n, data, users=args.users, duration=args.duration, extra=extra, during=during)
+    res = drive(n, data, users=args.users, duration=args.kill_duration, extra=extra, during=during)
     stop.set()
     th.join(timeout=35)
     time.sleep(3)  # the last calls reach the screens
@@ -925,7 +938,7 @@ def kill_run(lay: Layout, data, args, extra) -> dict:
     lost = {s.name: [c for c in called if c not in s.calls] for s in screens}
     dup = {s.name: [c for c, k in s.calls.items() if k > 1] for s in screens}
     res.update(
-        killed_at_s=killed_at.get("t"),
+        killed_at_s=killed_at,
         load_avg_before=[round(x, 2) for x in load0],
         load_avg_after=[round(x, 2) for x in os.getloadavg()],
         calls=len(called),
@@ -969,7 +982,7 @@ def nginx_log_summary(lay: Layout) -> dict:
 
 # --- 4. the ledger ------------------------------------------------------------------------------------
 def ledger_check(lay: Layout, data, number: str | None) -> dict:
-    a = lay.ports["a"]
+    a = lay.ports["nginx"]  # whichever server is up
     token = api_login(a, data["citizens"][0]["username"]).json().get("token", "")
     pending = None
     deadline = time.time() + 90
@@ -1000,12 +1013,15 @@ def main(argv=None) -> int:
     ap.add_argument("--duration", type=float, default=40.0, help="seconds per load phase")
     ap.add_argument("--screens", type=int, default=6, help="hall screens during the kill run")
     ap.add_argument("--call-interval", type=float, default=0.5)
+    ap.add_argument("--kill-duration", type=float, default=120.0, help="seconds of the kill run")
+    ap.add_argument("--rounds", type=int, default=2, help="interleaved throughput rounds (medians)")
     ap.add_argument("--reuse-db", action="store_true", help="reuse the database of an earlier run")
     ap.add_argument("--ci", action="store_true", help="reduced form: 1 worker each, short phases, assertions")
     ap.add_argument("--max-failed-share", type=float, default=0.001, help="kill run goal (0.1 %%)")
     args = ap.parse_args(argv)
     if args.ci:
         args.workers, args.users, args.duration, args.citizens, args.screens = 1, 4, 15.0, 4, 3
+        args.rounds, args.kill_duration = 1, 40.0
         args.max_failed_share = max(args.max_failed_share, 0.02)  # a few hundred requests only
     if not shutil.which("nginx") and not Path("/usr/sbin/nginx").exists():
         raise SystemExit("nginx is not installed (Debian: apt-get install nginx)")
@@ -1044,42 +1060,52 @@ def main(argv=None) -> int:
 
         print("1. cross-server probes")
         record["probes"] = probes(lay, data)
-        print("2. throughput: server A alone, one server with both servers' workers, nginx -> A + B")
-        record["single"] = measured(lay, "A alone", lay.ports["a"], data, args, extra, ["a"])
+        print("2. throughput: A alone, one server with both servers' workers, nginx -> A + B (interleaved)")
         lay.start_app("solo", workers=2 * args.workers)
         lay.wait_ready(["solo"])
-        record["solo"] = measured(
-            lay, f"one server x{2 * args.workers}", lay.ports["solo"], data, args, extra, ["solo"]
-        )
+        setups = {
+            "single": ("A alone", lay.ports["a"], ["a"]),
+            "solo": (f"one server x{2 * args.workers}", lay.ports["solo"], ["solo"]),
+            "pair": ("nginx -> A + B", lay.ports["nginx"], ["a", "b", "nginx"]),
+        }
+        rounds = []
+        for r in range(args.rounds):
+            order = list(setups) if r % 2 == 0 else list(reversed(setups))
+            rounds.append(
+                {k: measured(lay, setups[k][0], setups[k][1], data, args, extra, setups[k][2]) for k in order}
+            )
         lay.stop("solo")
-        record["pair"] = measured(
-            lay, "nginx -> A + B", lay.ports["nginx"], data, args, extra, ["a", "b", "nginx"]
-        )
-        s, p = record["single"], record["pair"]
-        record["pair_vs_single_throughput"] = (
-            round(p["req_per_s"] / s["req_per_s"], 3) if s["req_per_s"] else None
-        )
-        o = record["solo"]
-        record["pair_vs_solo_throughput"] = (
-            round(p["req_per_s"] / o["req_per_s"], 3) if o["req_per_s"] else None
-        )
-        record["pair_vs_solo_cpu_per_request"] = (
-            round(p["server_cpu_ms_per_request"] / o["server_cpu_ms_per_request"], 3)
-            if o["server_cpu_ms_per_request"]
-            else None
-        )
-        record["pair_vs_single_cpu_per_request"] = (
-            round(p["server_cpu_ms_per_request"] / s["server_cpu_ms_per_request"], 3)
-            if s["server_cpu_ms_per_request"]
-            else None
+        record["rounds"] = rounds
+        for k in setups:
+            runs = [r[k] for r in rounds]
+            record[k] = {
+                "req_per_s": statistics.median(x["req_per_s"] for x in runs),
+                "flows_per_s": statistics.median(x["flows_per_s"] for x in runs),
+                "p50_ms": statistics.median(x["p50_ms"] for x in runs),
+                "p99_ms": statistics.median(x["p99_ms"] for x in runs),
+                "server_cpu_ms_per_request": statistics.median(x["server_cpu_ms_per_request"] for x in runs),
+                "requests": sum(x["requests"] for x in runs),
+                "failed": sum(x["failed"] for x in runs),
+                "login_failures": sum(x["login_failures"] for x in runs),
+                "upstreams": runs[-1]["upstreams"],
+            }
+        s, o, p = record["single"], record["solo"], record["pair"]
+        for name, base_ in (("single", s), ("solo", o)):
+            record[f"pair_vs_{name}_throughput"] = round(p["req_per_s"] / base_["req_per_s"], 3)
+            record[f"pair_vs_{name}_cpu_per_request"] = round(
+                p["server_cpu_ms_per_request"] / base_["server_cpu_ms_per_request"], 3
+            )
+        print(
+            f"  medians over {args.rounds} rounds: A alone {s['req_per_s']} req/s {s['server_cpu_ms_per_request']} "
+            f"ms CPU/req; one server x{2 * args.workers} {o['req_per_s']} req/s {o['server_cpu_ms_per_request']} "
+            f"ms/req; nginx -> A + B {p['req_per_s']} req/s {p['server_cpu_ms_per_request']} ms/req"
         )
         print(
-            f"  pair / single: throughput {record['pair_vs_single_throughput']}x, "
-            f"server CPU per request {record['pair_vs_single_cpu_per_request']}x; pair / one server with "
-            f"as many workers: throughput {record['pair_vs_solo_throughput']}x, server CPU per request "
-            f"{record['pair_vs_solo_cpu_per_request']}x"
+            f"  pair / A alone: throughput {record['pair_vs_single_throughput']}x, CPU per request "
+            f"{record['pair_vs_single_cpu_per_request']}x; pair / one server with as many workers: throughput "
+            f"{record['pair_vs_solo_throughput']}x, CPU per request {record['pair_vs_solo_cpu_per_request']}x"
         )
-        print("3. kill -9 of server B under load through nginx")
+        print("3. kill -9 of server B, then of server A, under load through nginx")
         record["kill"] = kill_run(lay, data, args, extra)
         print("4. ledger")
         record["ledger"] = ledger_check(lay, data, record["probes"]["_case"]["detail"])
