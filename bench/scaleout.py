@@ -355,6 +355,8 @@ class Layout:
             "server a": f"server 127.0.0.1:{self.ports['a']} max_fails=1 fail_timeout=5s;",
             "server b": f"server 127.0.0.1:{self.ports['b']} max_fails=1 fail_timeout=5s;",
             "upstream header": "add_header X-Yiwang-Upstream $upstream_addr always;",
+            "events a": f"server 127.0.0.1:{self.ports['a']} max_fails=0;",
+            "events b": f"server 127.0.0.1:{self.ports['b']} max_fails=0;",
         }
         lines = []
         for line in text.splitlines():
@@ -574,11 +576,20 @@ class Screen(threading.Thread):
         self.last_id = ""
         self.ready = threading.Event()
         self.connections = 0
+        self.refused = 0
+        self._status_checked = False
         self.upstreams: list[str] = []
         self._halt = threading.Event()
 
     def stop(self):
         self._halt.set()
+
+    def connections_ok_seen(self, first: bytes) -> bool:
+        """The first bytes of an answer: its status line must say 200."""
+        if self._status_checked:
+            return True
+        self._status_checked = True
+        return first.startswith((b"HTTP/1.1 200", b"HTTP/1.0 200"))
 
     def run(self):
         while not self._halt.is_set():
@@ -596,6 +607,7 @@ class Screen(threading.Thread):
                 f"Accept: text/event-stream\r\n{extra}\r\n".encode()
             )
             self.connections += 1
+            self._status_checked = False
             buf = b""
             event, event_id = "", ""
             while not self._halt.is_set():
@@ -604,6 +616,10 @@ class Screen(threading.Thread):
                 except TimeoutError:
                     continue
                 if not chunk:
+                    return
+                if not buf and not self.connections_ok_seen(chunk):
+                    self.refused += 1  # EventSource: a non-200 answer fails the stream for good
+                    self._halt.set()
                     return
                 buf += chunk
                 while b"\n" in buf:
@@ -945,6 +961,7 @@ def kill_run(lay: Layout, data, args, extra) -> dict:
         caller_errors=caller_errors[:5],
         screens=len(screens),
         screen_connections=[s.connections for s in screens],
+        screens_refused=sum(s.refused for s in screens),
         screens_missing_calls=sum(len(v) for v in lost.values()),
         screens_duplicate_calls=sum(len(v) for v in dup.values()),
     )
@@ -955,7 +972,8 @@ def kill_run(lay: Layout, data, args, extra) -> dict:
     )
     print(
         f"  screens: {len(called)} calls, {res['screens_missing_calls']} missing, {res['screens_duplicate_calls']} "
-        f"duplicated over {len(screens)} screens (connections {res['screen_connections']})",
+        f"duplicated over {len(screens)} screens (connections {res['screen_connections']}, refused "
+        f"{res['screens_refused']})",
         flush=True,
     )
     for s in res["samples"]:
@@ -1124,7 +1142,9 @@ def main(argv=None) -> int:
         "both_servers_answered": sum(1 for k in record["pair"]["upstreams"] if not k.startswith("direct"))
         >= 2,
         "kill_failed_share": record["kill"]["failed_share"] < args.max_failed_share,
-        "screens_lost_nothing": record["kill"]["screens_missing_calls"] == 0 and record["kill"]["calls"] > 0,
+        "screens_lost_nothing": record["kill"]["screens_missing_calls"] == 0
+        and record["kill"]["screens_refused"] == 0
+        and record["kill"]["calls"] > 0,
         "ledger": record["ledger"]["ok"],
     }
     record["checks"] = checks
