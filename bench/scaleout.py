@@ -913,7 +913,7 @@ def kill_run(lay: Layout, data, args, extra) -> dict:
                 "POST",
                 f"/api/v1/windows/{data['window']}/calls",
                 body={"action": "next"},
-                headers=bearer(clerk),
+                headers={**bearer(clerk), "Idempotency-Key": uuid.uuid4().hex},
             )
             if c.status == 200 and c.json().get("ticket"):
                 called.append(c.json()["ticket"]["number"])
