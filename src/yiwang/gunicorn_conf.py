@@ -9,6 +9,15 @@ worker has booted; with it, a client is refused (and retries) until the server c
 boot costs one import instead of one per worker. Nothing touches the database at import time; the
 master closes any connection all the same before it forks (a shared socket would mix the workers'
 queries).
+
+`control_socket_disable`: gunicorn ≥ 24 opens a control socket (`gunicornc`) at one fixed path per
+user (~/.gunicorn/gunicorn.ctl) unless told otherwise; two servers on one machine (the scale-out
+layout of docs/operations.md, or a benchmark beside a demo) would take it from each other. Nothing
+here uses it.
+
+ASGI (the hall screens' event streams): the same file with the uvicorn worker class given on the
+command line, which overrides the file — `gunicorn -c python:yiwang.gunicorn_conf -k
+uvicorn.workers.UvicornWorker yiwang.asgi:application` (deploy/yiwang-web@.service).
 """
 
 import os
@@ -18,6 +27,12 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
 worker_class = "sync"
 backlog = 2048
 timeout = 60
+control_socket_disable = True
+# Idle keep-alive connections (ASGI workers; sync workers close after each answer) stay open longer
+# than nginx keeps its idle upstream connections (deploy/nginx.conf: keepalive_timeout 60s), so the
+# server never closes one at the moment nginx reuses it — which nginx answers with a 502 for a
+# POST it may not resend. gunicorn's default is 2 s.
+keepalive = 75
 
 
 def _no_server_banner() -> None:

@@ -392,7 +392,13 @@ YIWANG_PROVINCE_MAX_ANSWER_BYTES = int(
 )
 
 # --- Files ----------------------------------------------------------------------------------
-MEDIA_ROOT = YIWANG_HOME / "media"
+MEDIA_ROOT = Path(
+    env(
+        "YIWANG_MEDIA_ROOT",
+        str(YIWANG_HOME / "media"),
+        "Uploaded materials and sealed notices (local storage): a folder every web and worker machine shares",
+    )
+).resolve()
 MEDIA_URL = "/media/"
 STATIC_ROOT = YIWANG_HOME / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # `collectstatic` fills it; whitenoise wants it to exist

@@ -3,6 +3,7 @@ notice endpoints (`public_router`): verify an uploaded sealed PDF, the seal CA c
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -154,21 +155,32 @@ def case_transition(request: HttpRequest, number: str, body: TransitionIn):
 
 @router.post("/cases/{number}/materials", response={201: dict})
 def case_material_upload(request: HttpRequest, number: str, code: Form[str], file: File[UploadedFile]):
+    """With an `Idempotency-Key` the same upload sent again (a retry, or the proxy's resend when a
+    server died mid-request) stores the file once and gives the first answer."""
     case = selectors.case_for_actor(actor=request.auth, number=number)
     check_size(field=f"materials.{code}", size=file.size or 0)  # before reading it into memory
-    row = services.case_material_add(
-        case=case, actor=request.auth, code=code, name=file.name or code, data=file.read()
-    )
-    return Status(
-        201,
-        {
+    data = file.read()
+
+    def handler():
+        row = services.case_material_add(
+            case=case, actor=request.auth, code=code, name=file.name or code, data=data
+        )
+        return 201, {
             "code": row.material_code,
             "name": row.original_name,
             "content_type": row.content_type,
             "size": row.size,
             "sha256": row.sha256,
-        },
+        }
+
+    status, out = run_idempotent(
+        owner=str(request.auth.pk),
+        key=request.headers.get("Idempotency-Key"),
+        scope=f"POST /cases/{case.number}/materials",
+        body={"code": code, "name": file.name or "", "sha256": hashlib.sha256(data).hexdigest()},
+        handler=handler,
     )
+    return Status(status, out)
 
 
 @router.get("/cases/{number}/notices", response=dict)

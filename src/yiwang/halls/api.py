@@ -173,20 +173,26 @@ class CallIn(Schema):
     reason: str = Field("", max_length=100)
 
 
-@router.post("/windows/{pk}/calls")
+@router.post("/windows/{pk}/calls", response={200: dict})
 def window_calls(request: HttpRequest, pk: int, body: CallIn):
+    """With an `Idempotency-Key` the same call sent again (a retry after a lost answer, or the
+    proxy's resend when a server died mid-request) answers like the first and calls no one else."""
     window = Window.objects.select_related("hall").filter(pk=pk).first()
     if window is None or not rules.may_staff_window(request.auth, window):
         raise NotFound("没有这个窗口")
-    result = services.window_call(
-        actor=request.auth,
-        window=window,
-        action=body.action,
-        ticket_number=body.ticket,
-        to=body.to,
-        reason=body.reason,
-    )
-    return {
-        "ticket": presenters.ticket_out(result.ticket) if result.ticket else None,
-        "window": presenters.window_state_out(result.state),
-    }
+
+    def handler():
+        result = services.window_call(
+            actor=request.auth,
+            window=window,
+            action=body.action,
+            ticket_number=body.ticket,
+            to=body.to,
+            reason=body.reason,
+        )
+        return 200, {
+            "ticket": presenters.ticket_out(result.ticket) if result.ticket else None,
+            "window": presenters.window_state_out(result.state),
+        }
+
+    return _idempotent(request, f"POST /windows/{window.pk}/calls", body.dict(), handler)

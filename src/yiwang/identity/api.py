@@ -9,6 +9,7 @@ from pydantic import Field
 
 from yiwang.accounts.auth import api_auth
 from yiwang.core.formats import local_time
+from yiwang.core.idempotency import run_idempotent
 from yiwang.core.pagination import paginate
 
 from . import codec, qr, selectors, services
@@ -77,15 +78,33 @@ def code_get(request: HttpRequest, response: HttpResponse):
 
 @router.post("/verify", response={200: VerifyOut}, auth=api_auth)
 def code_verify(request: HttpRequest, body: VerifyIn):
-    check = services.code_verify(code=body.code, verifier=request.auth)
-    if check.outcome != Outcome.VALID:
-        raise services.rejection(check)
-    return {
-        "valid": True,
-        "person": selectors.person_masked(check.person),
-        "checked_at": local_time(check.at),
-        "place": selectors.place_label(check),
-    }
+    """With an `Idempotency-Key`, sending the check again (a retry after a lost answer, or the
+    proxy's resend when a server died mid-request) gives the first answer — not `replayed` for the
+    verifier's own check — and records one check."""
+
+    def handler():
+        check = services.code_verify(code=body.code, verifier=request.auth)
+        if check.outcome != Outcome.VALID:
+            # returned, not raised: the refused check's record commits with the key's record
+            refused = services.rejection(check)
+            return refused.status, refused.as_body()
+        return 200, {
+            "valid": True,
+            "person": selectors.person_masked(check.person),
+            "checked_at": local_time(check.at),
+            "place": selectors.place_label(check),
+        }
+
+    status, out = run_idempotent(
+        owner=str(request.auth.pk),
+        key=request.headers.get("Idempotency-Key"),
+        scope="POST /identity/verify",
+        body=body.dict(),
+        handler=handler,
+    )
+    if status != 200:
+        raise services.CodeRejected(out["message"], code=out["code"])
+    return out
 
 
 @router.post("/codes/revoke", response=RevokeOut, auth=api_auth)

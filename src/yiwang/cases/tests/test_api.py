@@ -186,6 +186,31 @@ def test_multipart_material_upload_sniffs_content(world, api):
     assert r.status_code == 404
 
 
+def test_material_upload_sent_again_with_its_idempotency_key_is_stored_once(world, api):
+    """The proxy resends an upload carrying an Idempotency-Key when a server died mid-request
+    (deploy/nginx.conf): the second attempt answers like the first and stores nothing new."""
+    from yiwang.cases.models import CaseMaterial
+
+    c = api(world.citizen)
+    n = c.post(
+        "/api/v1/cases", body(world, draft=True, materials=[], form={"applicant.name": "张伟"})
+    ).json()["number"]
+
+    def upload(key, data=MINIMAL_PDF):
+        return c.client.post(
+            f"/api/v1/cases/{n}/materials",
+            {"code": "id_card", "file": io.BytesIO(data)},
+            headers={**c.headers, "Idempotency-Key": key},
+        )
+
+    first, again = upload("scan-1"), upload("scan-1")
+    assert first.status_code == again.status_code == 201 and again.json() == first.json()
+    assert CaseMaterial.objects.filter(case__number=n).count() == 1
+    assert upload("scan-1", MINIMAL_PDF + b"\n% another file").status_code == 409
+    assert upload("scan-2").status_code == 201
+    assert CaseMaterial.objects.filter(case__number=n).count() == 2
+
+
 def test_notices_render_as_html_and_pdf(world, api, filed):
     n = filed["number"]
     api(world.clerk).post(f"/api/v1/cases/{n}/transitions", {"action": "accept"})

@@ -220,3 +220,25 @@ def test_booking_with_an_idempotency_key_books_once(world, api):
     again = me.post("/api/v1/appointments", body, headers={"Idempotency-Key": "k-1"})
     assert first.status_code == 201 and again.json()["id"] == first.json()["id"]
     assert Appointment.objects.count() == 1 and Slot.objects.get(start=at(8, 9)).booked == 1
+
+
+def test_a_window_call_sent_again_with_its_idempotency_key_calls_no_one_else(world, api):
+    """nginx resends a POST carrying an Idempotency-Key when a server died mid-request
+    (deploy/nginx.conf): the second attempt answers like the first instead of calling the next."""
+    from yiwang.halls import services
+
+    for n in range(2):
+        services.ticket_issue(
+            actor=world.reception, hall=world.hall, business_code="market", id_number=make_ric(serial=60 + n)
+        )
+    clerk = api(world.clerk)
+    path = f"/api/v1/windows/{world.window.pk}/calls"
+    first = clerk.post(path, {"action": "next"}, headers={"Idempotency-Key": "call-1"})
+    again = clerk.post(path, {"action": "next"}, headers={"Idempotency-Key": "call-1"})
+    assert first.status_code == again.status_code == 200 and again.json() == first.json()
+    assert first.json()["ticket"]["number"] == "A001"
+    assert Ticket.objects.get(number="A002").status == "waiting"
+    assert (
+        clerk.post(path, {"action": "next"}, headers={"Idempotency-Key": "call-2"}).json()["ticket"]["number"]
+        == "A002"
+    )

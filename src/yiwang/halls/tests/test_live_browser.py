@@ -157,3 +157,29 @@ def test_a_kiosk_checks_in_by_eid_code_and_times_out(world, live_server, page, a
     assert page.locator("text=扫码登录").count() == 1
     page.goto(f"{base}/kiosk/cases/")
     assert page.url.endswith("/kiosk/login/")  # nobody is logged in any more
+
+
+@pytest.mark.browser
+def test_the_display_opens_a_new_stream_after_a_proxy_error(world, display_server, page):
+    """A browser's EventSource gives up for good when an answer is not 200 — nginx's 502 while
+    the app servers are replaced (docs/operations.md, "Scale-out"): the display opens a new stream
+    after a few seconds (halls/stream.js) and shows the calls made since."""
+    _, key = devices.display_key_issue(hall=world.hall, name="一楼叫号屏")
+    refused: list[str] = []
+
+    def events(route):
+        if not refused:
+            refused.append(route.request.url)
+            route.fulfill(status=502, content_type="text/html", body="<h1>502 Bad Gateway</h1>")
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/halls/*/events*", events)
+    page.goto(f"{display_server.url}/halls/{world.hall.code}/display/?key={key}")
+    page.wait_for_selector("#link-state[data-state=open]", timeout=30_000)
+    assert len(refused) == 1  # the first stream was refused, a second one is open
+    services.ticket_issue(actor=world.reception, hall=world.hall, business_code="market", id_number=_ric(9))
+    number = services.window_call(actor=world.clerk, window=world.window, action="next").ticket.number
+    page.wait_for_function(
+        "n => document.querySelector('#current-call').textContent.includes(n)", arg=number, timeout=20_000
+    )

@@ -156,3 +156,26 @@ def test_checks_log_is_the_persons_own(world, api, django_assert_max_num_queries
     assert api(world.clerk).get("/api/v1/identity/checks").status_code == 403
     assert api().get("/api/v1/identity/checks").status_code == 401
     assert c.get("/api/v1/identity/checks", page_size=500).status_code == 422
+
+
+def test_verify_sent_again_with_its_idempotency_key_gives_the_first_answer(world, api):
+    """A check resent after a lost answer (or by the proxy when a server died mid-request,
+    deploy/nginx.conf) is the same check, not a `replayed` code; a new key is a new check."""
+    code = api(world.citizen).get(CODE).json()["code"]
+    clerk = api(world.clerk)
+    first = clerk.post(VERIFY, {"code": code}, headers={"Idempotency-Key": "check-1"})
+    again = clerk.post(VERIFY, {"code": code}, headers={"Idempotency-Key": "check-1"})
+    assert first.status_code == again.status_code == 200
+    assert again.json() == first.json()
+    assert IdentityCheck.objects.filter(outcome=Outcome.VALID).count() == 1
+    other = clerk.post(VERIFY, {"code": code}, headers={"Idempotency-Key": "check-2"})
+    assert other.status_code == 422 and other.json()["code"] == "replayed"
+    # the refusal is recorded, and its answer too: the same key replays it without a new record
+    assert IdentityCheck.objects.filter(outcome=Outcome.REPLAYED).count() == 1
+    assert (
+        clerk.post(VERIFY, {"code": code}, headers={"Idempotency-Key": "check-2"}).json()["code"]
+        == "replayed"
+    )
+    assert IdentityCheck.objects.filter(outcome=Outcome.REPLAYED).count() == 1
+    reused = clerk.post(VERIFY, {"code": code + "x"}, headers={"Idempotency-Key": "check-1"})
+    assert reused.status_code == 409 and reused.json()["code"] == "idempotency_key_reused"

@@ -154,21 +154,23 @@
       .catch(function () {});
   }
 
-  var source = new EventSource(root.dataset.events);
-  source.addEventListener("open", function () { linkState.dataset.state = "open"; linkState.textContent = "已连接"; });
-  source.addEventListener("error", function () { linkState.dataset.state = "error"; linkState.textContent = "重新连接中"; });
-  source.addEventListener("state", function (e) { showState(JSON.parse(e.data)); });
-  source.addEventListener("reset", function () { reload(); });
-  source.addEventListener("queue", function (e) {
-    var counts = JSON.parse(e.data || "{}");
-    if (Object.keys(counts).length) { showWaiting(counts); }
-  });
-  source.addEventListener("call", function (e) {
-    var call = JSON.parse(e.data);
-    var k = key(call);
-    if (seen[k]) { return; }
-    seen[k] = true;
-    showCall(call);
-    announce(call);
+  YiwangStream(root.dataset.events, {
+    state: function (e) { showState(JSON.parse(e.data)); },
+    reset: function () { reload(); },
+    queue: function (e) {
+      var counts = JSON.parse(e.data || "{}");
+      if (Object.keys(counts).length) { showWaiting(counts); }
+    },
+    call: function (e) {
+      var call = JSON.parse(e.data);
+      var k = key(call);
+      if (seen[k]) { return; }
+      seen[k] = true;
+      showCall(call);
+      announce(call);
+    }
+  }, function (link) {
+    linkState.dataset.state = link;
+    linkState.textContent = link === "open" ? "已连接" : "重新连接中";
   });
 }());

@@ -8,7 +8,7 @@
   var win = document.getElementById("window-status");
   var el = pos || (win && win.dataset.hall ? win : null);
   if (!el || !window.EventSource) { return; }
-  var source = new EventSource("/api/v1/halls/" + encodeURIComponent(el.dataset.hall) + "/events");
+  var url = "/api/v1/halls/" + encodeURIComponent(el.dataset.hall) + "/events";
 
   function setCounts(counts) {
     Object.keys(counts || {}).forEach(function (code) {
@@ -17,8 +17,10 @@
     });
   }
   if (win && el === win) {
-    source.addEventListener("queue", function (e) { setCounts(JSON.parse(e.data || "{}")); });
-    source.addEventListener("state", function (e) { setCounts(JSON.parse(e.data || "{}").waiting); });
+    YiwangStream(url, {
+      queue: function (e) { setCounts(JSON.parse(e.data || "{}")); },
+      state: function (e) { setCounts(JSON.parse(e.data || "{}").waiting); }
+    });
     return;
   }
 
@@ -36,7 +38,7 @@
         .catch(function () {});
     }, 500);
   }
-  source.addEventListener("call", function (e) {
+  function onCall(e) {
     var call = JSON.parse(e.data);
     if (call.number === pos.dataset.number) {
       pos.textContent = "";
@@ -50,6 +52,6 @@
     } else {
       refresh();
     }
-  });
-  source.addEventListener("queue", refresh);
+  }
+  YiwangStream(url, { call: onCall, queue: refresh });
 }());
