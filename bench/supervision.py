@@ -9,7 +9,8 @@ Each figure is set against a raw SQL aggregate over the same data, measured in t
 1. dashboard tiles (`selectors.tiles` of the current quarter: city, a district, a department;
    `selectors.trend` of six months) p95 over --repeat calls — goal ≤ 200 ms — against the raw SQL
    aggregate of the same tile over `cases_case` (what a tile costs without summaries) and over the
-   summary table (the floor of a summary read);
+   summary table (the floor of a summary read); and the refresh of one busy day (what a read
+   pays after writes to that day);
 2. the quarterly assessment of the departments and of the districts (`assessment_run`, last
    quarter, recomputed from scratch) — goal ≤ 30 s — against one raw SQL GROUP BY of the
    departments' on-time counts over the quarter's cases;
@@ -130,6 +131,15 @@ def main() -> None:
         timed(lambda: selectors.trend(unit=city, months=6, until=quarter.end)) for _ in range(args.repeat)
     ]
     tiles["trend_city_6_months_p95_ms"] = round(p95(trend), 1)
+    # a read after writes: the refresh of one busy day (a weekday of last quarter) marked dirty
+    from yiwang.supervision.models import SummaryMark
+
+    busy = last.start + timedelta(days=(7 - last.start.weekday()) % 7 + 1)
+    one_day = []
+    for _ in range(5):
+        SummaryMark.objects.create(day=busy)
+        one_day.append(timed(summaries.refresh))
+    tiles["refresh_one_busy_day_median_ms"] = round(statistics.median(one_day), 1)
     out["tiles"] = tiles
 
     # 2. quarterly assessment (recomputed: the draft is removed first)
