@@ -13,6 +13,7 @@ import random
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from yiwang.accounts.models import User
@@ -35,6 +36,19 @@ def _aware(day, hour: int, minute: int = 0) -> datetime:
     return datetime.combine(day, time(hour, minute), tzinfo=timezone.get_current_timezone())
 
 
+def _backdate(version_ids: list[int], since) -> int:
+    """Make these versions valid from `since` where nothing else of their item was valid before
+    them (a later version of an item keeps its own date: history then shows the earlier one)."""
+    moved = 0
+    for v in ItemVersion.objects.filter(pk__in=version_ids).filter(
+        Q(valid_from__isnull=True) | Q(valid_from__gt=since)
+    ):
+        earlier = ItemVersion.objects.filter(item_id=v.item_id, version__lt=v.version).exists()
+        if not earlier:
+            moved += ItemVersion.objects.filter(pk=v.pk).update(valid_from=since)
+    return moved
+
+
 def _history(today) -> dict:
     if Case.objects.filter(number__startswith=PREFIX).exists():
         return {"cases": 0}
@@ -42,7 +56,13 @@ def _history(today) -> dict:
     quarter = period_containing(today, "quarter").previous()
     citizen = User.objects.filter(username="citizen").first()
     items = list(Item.objects.filter(external=False).select_related("department").order_by("code")[:400])
-    # the demo catalogue is published on the day it is loaded: history uses today's versions
+    # the demo catalogue is published on the day it is loaded: the versions valid today are made
+    # valid from before the history starts (as a real catalogue's would be), so the past quarters'
+    # item indicators (承诺时限压缩比, 即办件比例) have values instead of "—"
+    local = Item.objects.filter(external=False).values_list("pk", flat=True)
+    _backdate(
+        list(current_version_ids(item_ids=local, on=today).values()), quarter.start - timedelta(days=365)
+    )
     ids = current_version_ids(item_ids=[i.pk for i in items], on=today)
     versions = {
         v.item_id: v for v in ItemVersion.objects.filter(pk__in=list(ids.values()), promised_limit_days__gt=0)

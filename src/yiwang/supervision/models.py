@@ -305,3 +305,52 @@ class BulletinStep(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["bulletin", "seq"], name="supervision_bulletinstep_seq")
         ]
+
+
+# --- incremental summaries (summaries.py) -----------------------------------------------------
+class DailyCount(models.Model):
+    """Counters of one day × region (the record's own: a street or district) × department, from
+    which the dashboard tiles and trends are summed (docs/supervision.md, 增量汇总). Rewritten per
+    day by `summaries.refresh` from the records; never edited by hand."""
+
+    day = models.DateField()
+    region = models.ForeignKey(
+        "organizations.Region", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    department = models.ForeignKey(
+        "organizations.Department", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    received = models.IntegerField(default=0)
+    received_online = models.IntegerField(default=0)
+    completed = models.IntegerField(default=0)
+    completed_on_time = models.IntegerField(default=0)
+    completed_online = models.IntegerField(default=0)
+    completed_rated = models.IntegerField(default=0)
+    completed_visits = models.IntegerField(default=0)
+    ratings = models.IntegerField(default=0)
+    ratings_good = models.IntegerField(default=0)
+    ratings_bad = models.IntegerField(default=0)
+    bad_in_time = models.IntegerField(default=0)
+    bad_handled = models.IntegerField(default=0)
+    bad_real_name = models.IntegerField(default=0)
+    bad_real_name_revisited = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "日汇总"
+        constraints = [
+            models.UniqueConstraint(fields=["day", "region", "department"], name="supervision_daily_cell"),
+        ]
+        indexes = [models.Index(fields=["department", "day"], name="supervision_daily_dept")]
+
+
+class SummaryMark(models.Model):
+    """A day whose counters changed: written by database triggers on cases, ratings and work
+    orders in the same transaction as the change (the day of receipt, of completion — a time,
+    its local day taken on refresh — or of rating), consumed by `summaries.refresh`."""
+
+    id = models.BigAutoField(primary_key=True)
+    day = models.DateField(null=True)
+    at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "汇总待刷新标记"

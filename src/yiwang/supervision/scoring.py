@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .indicators import DEDUCTION_QUERIES, REGISTRY, Unit, value_compute
+from . import summaries
+from .indicators import DEDUCTION_QUERIES, REGISTRY, Unit
 from .periods import Period
 
 # The default rule set (version 1), after the seed's example "95 % → 1 point, 99 % → 1.5, 100 % → 2".
@@ -24,7 +25,18 @@ DEFAULT_RULES = {
         {"code": "bad_not_handled_in_time", "label": "未按期处置的差评", "per": 1, "cap": 5},
     ],
     "bonus_cap": 3,
+    # the kinds of department the rules assess: 公共服务企业 (water, power, gas companies) run items
+    # on the platform but are not assessed with the government departments (they would rank with
+    # zeros); a rule set may name its own kinds
+    "department_kinds": ["government", "institution"],
 }
+ASSESSED_DEPARTMENT_KINDS = tuple(DEFAULT_RULES["department_kinds"])
+
+
+def assessed_units(rules: dict, units: list[Unit], kinds: dict[int, str]) -> list[Unit]:
+    """The units a rule set assesses: departments of the kinds it names (`kinds`: pk → kind)."""
+    wanted = set(rules.get("department_kinds") or ASSESSED_DEPARTMENT_KINDS)
+    return [u for u in units if u.kind != "department" or kinds.get(u.pk) in wanted]
 
 
 def step_points(value: float | None, steps: list[list[float]], direction: str) -> tuple[float, float | None]:
@@ -59,11 +71,13 @@ class Overrides:
 def unit_score(*, rules: dict, period: Period, unit: Unit, overrides: Overrides) -> dict:
     lines = []
     total = 0.0
+    # the case and rating lines are summed from the incremental summaries (one query per unit)
+    sums = summaries.totals(period, unit) if unit.kind in summaries.SUMMARY_LEVELS else None
     for line in rules["lines"]:
         ind = REGISTRY[line["indicator"]]
         if unit.kind not in ind.levels:
             continue
-        v = value_compute(ind, period, unit)
+        v = summaries.value(ind, period, unit, sums)
         value = v.value
         adjusted = overrides.values.get((unit.code, ind.code))
         if adjusted is not None:
@@ -101,7 +115,11 @@ def unit_score(*, rules: dict, period: Period, unit: Unit, overrides: Overrides)
         )
     for d in rules.get("deductions", []):
         q = DEDUCTION_QUERIES[d["code"]]
-        n = q.value(period, unit)
+        n = (
+            summaries.late_completions(period, unit, sums)
+            if d["code"] == "completed_late" and sums is not None
+            else q.value(period, unit)
+        )
         adjusted = overrides.deductions.get((unit.code, d["code"]))
         if adjusted is not None:
             n = adjusted

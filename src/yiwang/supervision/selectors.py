@@ -11,6 +11,7 @@ from yiwang.core.errors import NotFound
 
 from . import indicators as ind
 from . import rules as R
+from . import summaries
 from .models import OPEN_TASK, Assessment, Bulletin, BulletinKind, BulletinStatus, Level, Task
 from .periods import Period, period_containing
 
@@ -91,23 +92,25 @@ def assessment_latest(*, level: str) -> Assessment | None:
     return Assessment.objects.filter(level=level).order_by("-period").first()
 
 
+def indicator_value(i: ind.Indicator, period: Period, unit: ind.Unit, sums: dict | None = None):
+    """(value, numerator, denominator): from the incremental summaries where they hold the
+    indicator and unit (summaries.py), else computed from the records."""
+    v = summaries.value(i, period, unit, sums)
+    return v.value, v.numerator, v.denominator
+
+
 def tiles(*, period: Period, unit: ind.Unit) -> list[dict]:
     out = []
+    summarised = unit.kind in summaries.SUMMARY_LEVELS
+    now = summaries.totals(period, unit) if summarised else None
+    before = summaries.totals(period.previous(), unit, fresh=False) if summarised else None
     for code in TILE_INDICATORS:
         i = ind.REGISTRY[code]
         if unit.kind not in i.levels:
             continue
-        v = ind.value_compute(i, period, unit)
-        prev = ind.value_compute(i, period.previous(), unit)
-        out.append(
-            {
-                **i.as_dict(),
-                "value": v.value,
-                "numerator": v.numerator,
-                "denominator": v.denominator,
-                "previous": prev.value,
-            }
-        )
+        value, num, den = indicator_value(i, period, unit, now)
+        prev = indicator_value(i, period.previous(), unit, before)[0]
+        out.append({**i.as_dict(), "value": value, "numerator": num, "denominator": den, "previous": prev})
     return out
 
 
@@ -119,6 +122,10 @@ def trend(*, unit: ind.Unit, months: int, until: date) -> dict:
         p = period_containing(day, "month")
         periods.insert(0, p)
         day = p.start - timedelta(days=1)
+    summarised = unit.kind in summaries.SUMMARY_LEVELS
+    if summarised:
+        summaries.refresh()
+    sums = [summaries.totals(p, unit, fresh=False) if summarised else None for p in periods]
     series = []
     for code in TREND_INDICATORS:
         i = ind.REGISTRY[code]
@@ -129,7 +136,7 @@ def trend(*, unit: ind.Unit, months: int, until: date) -> dict:
                 "code": code,
                 "name": i.name,
                 "unit": i.unit,
-                "values": [ind.value_compute(i, p, unit).value for p in periods],
+                "values": [indicator_value(i, p, unit, s)[0] for p, s in zip(periods, sums, strict=True)],
             }
         )
     return {"periods": [p.label for p in periods], "series": series}

@@ -42,7 +42,7 @@ from .models import (
     TaskStep,
 )
 from .periods import Period, period_containing, period_parse
-from .scoring import DEFAULT_RULES, Overrides, rank, unit_score
+from .scoring import DEFAULT_RULES, Overrides, assessed_units, rank, unit_score
 
 DEFAULT_TASK_DAYS = 10
 ASSESSED_LEVELS = (Level.DISTRICT, Level.DEPARTMENT)
@@ -108,10 +108,11 @@ def _compute(
     period: Period, level: str, ruleset: RuleSet, assessment: Assessment | None
 ) -> tuple[list, dict]:
     overrides = _overrides(assessment)
-    rows = [
-        unit_score(rules=ruleset.rules, period=period, unit=u, overrides=overrides)
-        for u in ind.units(level, period=period)
-    ]
+    units = ind.units(level, period=period)
+    if level == Level.DEPARTMENT:
+        kinds = dict(Department.objects.values_list("pk", "kind"))
+        units = assessed_units(ruleset.rules, units, kinds)
+    rows = [unit_score(rules=ruleset.rules, period=period, unit=u, overrides=overrides) for u in units]
     ranked = rank(rows)
     inputs = {
         "ruleset_version": ruleset.version,

@@ -17,9 +17,12 @@ def reports_produce() -> dict:
 
 @shared_task
 def tasks_sweep() -> dict:
-    """Hourly: absorb findings and escalated bad reviews; escalate overdue tasks once."""
+    """Hourly: absorb findings and escalated bad reviews; escalate overdue tasks once; fold the
+    summaries' pending marks (reads do it too: this keeps the first read of the day short)."""
     from .services import tasks_absorb, tasks_escalate_overdue
+    from .summaries import refresh
 
     made = tasks_absorb()
     made["escalated"] = tasks_escalate_overdue()
+    made["summary_days"] = refresh()
     return made

@@ -25,6 +25,17 @@ def test_supervision_demo():
     a = {x.level: x for x in Assessment.objects.all()}
     assert set(a) == {"district", "department"} and all(x.status == "closed" for x in a.values())
     assert len(a["district"].results) >= 10
+    # the catalogue's versions are valid from before the history: the quarter's item indicators
+    # have values (not "—"); enterprises (water, power) are not ranked with the departments
+    from yiwang.organizations.models import Department
+    from yiwang.supervision import indicators as ind
+    from yiwang.supervision.periods import period_parse
+
+    quarter, city = period_parse(a["department"].period), ind.units("city")[0]
+    for code in ("promise_compression_ratio", "immediate_item_share"):
+        assert ind.value_compute(ind.REGISTRY[code], quarter, city).value is not None, code
+    companies = set(Department.objects.filter(kind="enterprise").values_list("uscc", flat=True))
+    assert not companies & {r["unit"]["code"] for r in a["department"].results}
     assert set(Bulletin.objects.filter(status="published").values_list("kind", flat=True)) == {
         "daily",
         "weekly",

@@ -53,6 +53,29 @@ def test_department_assessment_ranks_and_explains(dataset):
     assert a.inputs["ruleset_version"] == 1
 
 
+def test_department_ranking_leaves_out_enterprises(dataset):
+    """公共服务企业 (a water company) runs no item here and the rules do not assess it: it is not
+    ranked with the departments (it would rank last with zeros); a rule set naming the kind does."""
+    from yiwang.core.testing import make_uscc
+    from yiwang.organizations.models import DepartmentKind
+    from yiwang.organizations.tests.factories import DepartmentFactory
+    from yiwang.supervision.models import RuleSet
+
+    w = dataset.world
+    water = DepartmentFactory(
+        name="武汉市自来水公司", uscc=make_uscc("water"), region=w.city, kind=DepartmentKind.ENTERPRISE
+    )
+    a = services.assessment_run(period="2026-Q3", level="department")
+    ranked = {r["unit"]["code"] for r in a.results}
+    assert water.uscc not in ranked and {w.dept.uscc, w.dept2.uscc} <= ranked
+    # a rule set that covers enterprises ranks them (a draft keeps its rule version: start anew)
+    a.delete()
+    rules = {**RuleSet.objects.get(version=1).rules, "department_kinds": ["government", "enterprise"]}
+    services.ruleset_create(name="含企业", valid_from=dt.date(2026, 1, 1), rules=rules)
+    b = services.assessment_run(period="2026-Q3", level="department")
+    assert water.uscc in {r["unit"]["code"] for r in b.results}
+
+
 def test_closed_assessment_is_frozen(dataset):
     w = dataset.world
     a = services.assessment_run(period="2026-Q3", level="department")
