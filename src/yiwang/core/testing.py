@@ -121,6 +121,34 @@ def tab_to(page, selector: str, limit: int = 40) -> None:
     raise AssertionError(f"{selector} is not reachable with the Tab key")
 
 
+DATE_ORDERS = ("ymd", "mdy", "dmy")
+
+
+def date_segment_order(page) -> str:
+    """The order of a date input's segments (year, month, day) in this browser: headless chromium
+    follows its own UI language, not the context's locale. Found by typing into a scratch page of
+    the same context, so the real field is then typed once, as its user would."""
+    probe = page.context.new_page()
+    try:
+        for order in DATE_ORDERS:
+            probe.set_content("<input type=date id=d>")
+            probe.focus("#d")
+            for part in order:
+                probe.keyboard.type({"y": "2003", "m": "04", "d": "25"}[part])
+            if probe.input_value("#d") == "2003-04-25":
+                return order
+    finally:
+        probe.close()
+    raise AssertionError("no segment order types a date into this browser's date input")
+
+
+def type_date(page, value: date) -> None:
+    """Type `value` into the focused date input, segment by segment, in the browser's order."""
+    parts = {"y": f"{value.year:04d}", "m": f"{value.month:02d}", "d": f"{value.day:02d}"}
+    for part in date_segment_order(page):
+        page.keyboard.type(parts[part])
+
+
 def pdfsig_trusting(data: bytes, tmp_path: Path, ca_pem: bytes) -> str:
     """poppler's `pdfsig` output for `data` with an NSS database that trusts only the seal CA
     certificates in `ca_pem` (what GET /api/v1/notices/seal-ca.pem publishes), set up as

@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 
 from yiwang.bundles.models import BundleCase
-from yiwang.core.testing import MINIMAL_PDF, MOBILE, PASSWORD, make_ric, tab_to
+from yiwang.core.testing import MINIMAL_PDF, MOBILE, PASSWORD, make_ric, tab_to, type_date
 
 
 def elder_at_200_percent(page) -> None:
@@ -78,11 +78,10 @@ def test_newborn_in_elder_mode_with_the_keyboard_on_a_phone(
         tab_to(page, selector, limit=120)
         focused_and_visible(page)
         page.keyboard.type(text)
-    # the date input is reached with the keyboard; its segments (year/month/day) are typed in a
-    # locale-dependent order that headless chromium does not report, so the value is filled
+    # the date input is typed segment by segment, in the order this browser shows them
     tab_to(page, "#f-child-birth_date", limit=120)
     focused_and_visible(page)
-    page.fill("#f-child-birth_date", "2026-10-30")
+    type_date(page, date(2026, 10, 30))
     assert page.input_value("#f-child-birth_date") == "2026-10-30"
     tab_to(page, "#f-child-gender", limit=120)
     page.keyboard.press("ArrowDown")
