@@ -133,6 +133,9 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="cases_owner_created"),
             models.Index(fields=["department", "status", "due_date"], name="cases_dept_status_due"),
+            # the days a case counts on (supervision's summaries recompute a day by these)
+            models.Index(fields=["completed_at"], name="cases_completed_at"),
+            models.Index(fields=["received_on"], name="cases_received_on"),
         ]
 
     def __str__(self) -> str:

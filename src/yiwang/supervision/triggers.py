@@ -5,7 +5,8 @@ append to `supervision_summarymark` (no unique key: concurrent writers never wai
 in the transaction of the change. Installed by migration 0002; a bulk load may disable them
 (`ALTER TABLE … DISABLE TRIGGER USER`) and call `summaries.rebuild()` afterwards.
 
-Also two indexes the refresh needs on the cases table (completion time, day of receipt)."""
+The refresh reads cases by completion time and day of receipt: those indexes are the cases app's
+own (`Case.Meta.indexes`)."""
 
 from __future__ import annotations
 
@@ -31,10 +32,6 @@ RATING_COLUMNS = (
     "channel",
 )
 ORDER_COLUMNS = ("evaluation_id", "handled_on", "due_date", "revisited_on")
-INDEXES = (
-    "CREATE INDEX IF NOT EXISTS supervision_case_completed_at ON cases_case (completed_at)",
-    "CREATE INDEX IF NOT EXISTS supervision_case_received_on ON cases_case (received_on)",
-)
 
 
 def _case_marks(row: str) -> str:
@@ -124,9 +121,9 @@ def _run(schema_editor, statements) -> None:
 def triggers_install(apps, schema_editor) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
-        _run(schema_editor, [*INDEXES, *postgresql_sql()])
+        _run(schema_editor, postgresql_sql())
     elif vendor == "sqlite":
-        _run(schema_editor, [*INDEXES, *sqlite_sql()])
+        _run(schema_editor, sqlite_sql())
 
 
 def triggers_drop(apps, schema_editor) -> None:
