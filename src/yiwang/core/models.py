@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from .fields import EncryptedJSONField
+
 
 class KeyPurpose(models.TextChoices):
     FIELD_ENCRYPTION = "field-encryption", "字段加密"
@@ -89,7 +91,7 @@ class OutboxMessage(models.Model):
     topic = models.CharField("主题", max_length=100)
     key = models.CharField("顺序键", max_length=200)
     seq = models.PositiveBigIntegerField("键内序号")
-    payload = models.JSONField("内容")
+    payload = EncryptedJSONField("内容")  # encrypted at rest: a message may carry personal data
     idempotency_key = models.CharField("幂等键", max_length=200, unique=True)
     destination = models.CharField("目的地", max_length=200, blank=True, default="")
     status = models.CharField(

@@ -160,6 +160,17 @@ def test_same_idempotency_key_is_one_message(db):
             outbox_put(**args)
 
 
+def test_the_payload_is_encrypted_at_rest_and_plain_in_python(db):
+    secret = {"applicant": {"id_number": "420102199001011234", "name": "张三"}, "n": [1, 2.5, None]}
+    with transaction.atomic():
+        message = outbox_put(topic=TOPIC, key="pd", payload=secret, idempotency_key="pd-1")
+    with connection.cursor() as cur:
+        cur.execute("SELECT payload FROM core_outboxmessage WHERE id = %s", [message.pk])
+        raw = cur.fetchone()[0]
+    assert "420102199001011234" not in raw and "张三" not in raw and "applicant" not in raw
+    assert OutboxMessage.objects.get(pk=message.pk).payload == secret
+
+
 # --- retries, backoff with full jitter, dead letters -------------------------------------------------
 def test_backoff_is_full_jitter_over_a_capped_exponential_window():
     rng, twin = random.Random(11), random.Random(11)
