@@ -305,8 +305,8 @@ def post(base: str, path: str, body: dict, *, token: str, key: str) -> tuple[int
 
 
 class Clients:
-    def __init__(self, *, base: str, data: dict, bundle_share: float):
-        self.base, self.data, self.bundle_share = base, data, bundle_share
+    def __init__(self, *, base: str, data: dict, bundle_share: float, pause: float = 0.0):
+        self.base, self.data, self.bundle_share, self.pause = base, data, bundle_share, pause
         self.lock = threading.Lock()
         self.sent: list[dict] = []  # every request: kind, token, key, body, answer
         self.errors: list[tuple] = []
@@ -350,6 +350,8 @@ class Clients:
                         self.errors.append((r["kind"], status, answer.get("code")))
                     break
                 time.sleep(0.5 + rng.random())
+            if self.pause:
+                self.stop.wait(self.pause)
 
 
 # --- the checks -------------------------------------------------------------------------------
@@ -452,6 +454,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--kills", type=int, default=12, help="kill -9s during that time, evenly spread")
     ap.add_argument("--clients", type=int, default=4)
     ap.add_argument("--citizens", type=int, default=20)
+    ap.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="seconds each client waits between submissions (the embedded SQLite broker hands a worker "
+        "about 2 tasks a second: a bounded run must not queue more than the drain can take)",
+    )
     ap.add_argument("--bundle-share", type=float, default=0.25, help="share of bundle submissions")
     ap.add_argument("--drain-seconds", type=float, default=120, help="wait for tasks to resume")
     ap.add_argument("--seed", type=int, default=22)
@@ -501,7 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         servers.start_gunicorn()
         servers.start_celery()
-        clients = Clients(base=base, data=data, bundle_share=args.bundle_share)
+        clients = Clients(base=base, data=data, bundle_share=args.bundle_share, pause=args.pause)
         threads = [
             threading.Thread(target=clients.run, args=(args.seed + i,), daemon=True)
             for i in range(args.clients)
