@@ -78,9 +78,27 @@ def database_from_template(url: str, template: str) -> None:
     name = url.rsplit("/", 1)[1].split("?")[0]
     drop_database(url)
     with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(
-            sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(sql.Identifier(name), sql.Identifier(template))
-        )
+        # PostgreSQL copies a template only while nobody else is connected to it; in the test suite
+        # a live server's thread of an earlier test may still hold a session on the test database
+        # for a moment — wait a little, then end those sessions (the caller closed its own)
+        for attempt in range(20):
+            try:
+                conn.execute(
+                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                        sql.Identifier(name), sql.Identifier(template)
+                    )
+                )
+                return
+            except psycopg.errors.ObjectInUse:
+                if attempt == 19:
+                    raise
+                if attempt >= 5:
+                    conn.execute(
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                        "WHERE datname = %s AND pid <> pg_backend_pid()",
+                        [template],
+                    )
+                time.sleep(0.5)
 
 
 def sqlite_from_template(path: Path, template: str) -> None:
