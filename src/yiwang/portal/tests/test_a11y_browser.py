@@ -76,7 +76,8 @@ def test_each_toolbar_function_changes_what_it_should_and_survives_a_reload(live
     # (the class is set by the toolbar's script after the click: wait for it on a busy machine)
     until(page, "document.documentElement.classList.contains('zoom-125')")
     assert page.evaluate("document.querySelector('main h1').getBoundingClientRect().height") > width * 1.2
-    assert "页面缩放 125%" in page.inner_text("#yw-status")
+    # announced to screen readers (the live region is written a moment after the class)
+    until(page, "document.getElementById('yw-status').textContent.includes('页面缩放 125%')")
     tool(page, "缩小")
     until(page, "!document.documentElement.classList.contains('zoom-125')")
 
