@@ -171,23 +171,9 @@ def build(*, citizens: int) -> dict:
 
 
 def _bundle(world) -> str:
-    """A bundle of the world's two department items (市场监管 and 卫健), both always applicable:
-    one bundle submission makes two department cases in its transaction."""
-    from yiwang.bundles.models import Bundle, BundleItem
-    from yiwang.bundles.services import bundle_publish
+    from yiwang.testsupport.flows import two_department_bundle
 
-    world.window.departments.add(world.dept2)
-    bundle = Bundle.objects.create(
-        code="crash-bundle",
-        name="开办餐饮一件事",
-        audience="person",
-        lead_department=world.dept,
-        promised_days=10,
-    )
-    for i, item in enumerate((world.item, world.item2)):
-        BundleItem.objects.create(bundle=bundle, item=item, position=i)
-    bundle_publish(bundle=bundle)
-    return bundle.code
+    return two_department_bundle(world, code="crash-bundle", name="开办餐饮一件事").code
 
 
 # --- the servers ------------------------------------------------------------------------------

@@ -97,3 +97,20 @@ def sample_submit(item, *, user, on: date | None = None) -> Case:
         materials=materials,
         on=on,
     )
+
+
+def two_department_bundle(world: World, *, code: str, name: str):
+    """A published bundle of the world's two department items (市场监管 and 卫健), both always
+    applicable, served at the world's window: one submission makes two department cases in its
+    transaction."""
+    from yiwang.bundles.models import Bundle, BundleItem
+    from yiwang.bundles.services import bundle_publish
+
+    world.window.departments.add(world.dept2)
+    bundle = Bundle.objects.create(
+        code=code, name=name, audience="person", lead_department=world.dept, promised_days=10
+    )
+    for i, item in enumerate((world.item, world.item2)):
+        BundleItem.objects.create(bundle=bundle, item=item, position=i)
+    bundle_publish(bundle=bundle)
+    return bundle

@@ -640,13 +640,12 @@ def _more_parties(world) -> dict:
 
 
 def _owned_objects(world) -> list[Owned]:
-    from yiwang.bundles.models import Bundle, BundleItem
-    from yiwang.bundles.services import bundle_case_submit, bundle_publish
+    from yiwang.bundles.services import bundle_case_submit
     from yiwang.cases import services as cases
     from yiwang.core.testing import good_form_for, good_materials
     from yiwang.notifications.models import Notification
     from yiwang.supervision import services as supervision
-    from yiwang.testsupport.flows import sample_submit
+    from yiwang.testsupport.flows import sample_submit, two_department_bundle
 
     out: list[Owned] = []
     # A's case filed at hall 1's window: hall 2's clerk of the same department does not see it
@@ -691,17 +690,7 @@ def _owned_objects(world) -> list[Owned]:
         )
     )
     # A's bundle case (two department cases made in its transaction)
-    world.window.departments.add(world.dept2)
-    bundle = Bundle.objects.create(
-        code="matrix-bundle",
-        name="矩阵一件事",
-        audience="person",
-        lead_department=world.dept,
-        promised_days=10,
-    )
-    for i, item in enumerate((world.item, world.item2)):
-        BundleItem.objects.create(bundle=bundle, item=item, position=i)
-    bundle_publish(bundle=bundle)
+    bundle = two_department_bundle(world, code="matrix-bundle", name="矩阵一件事")
     bc = bundle_case_submit(
         actor=world.citizen,
         bundle_code=bundle.code,
