@@ -71,34 +71,34 @@ def recreate_database(url: str) -> None:
 
 
 def database_from_template(url: str, template: str) -> None:
-    """A copy of an already migrated database (the test suite's), so the reduced run skips migrating."""
-    import psycopg
-    from psycopg import sql
+    """A copy of an already migrated database (the test suite's), so the reduced run skips migrating.
 
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    drop_database(url)
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        # PostgreSQL copies a template only while nobody else is connected to it; in the test suite
-        # a live server's thread of an earlier test may still hold a session on the test database
-        # for a moment — wait a little, then end those sessions (the caller closed its own)
-        for attempt in range(20):
-            try:
-                conn.execute(
-                    sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
-                        sql.Identifier(name), sql.Identifier(template)
-                    )
-                )
-                return
-            except psycopg.errors.ObjectInUse:
-                if attempt == 19:
-                    raise
-                if attempt >= 5:
-                    conn.execute(
-                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                        "WHERE datname = %s AND pid <> pg_backend_pid()",
-                        [template],
-                    )
-                time.sleep(0.5)
+    Through pg_dump | pg_restore, not CREATE DATABASE … TEMPLATE: a template may have no other
+    session, and in the test suite the worker's own connections (a live server's, the test's) are
+    on it — ending them broke the next test (CI: "terminating connection due to administrator
+    command")."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    args = ["--host", parts.hostname or "127.0.0.1", "--port", str(parts.port or 5432)]
+    args += ["--username", parts.username or "postgres"]
+    env = {**os.environ}
+    if parts.password:
+        env["PGPASSWORD"] = parts.password
+    recreate_database(url)
+    dump = subprocess.Popen(
+        ["pg_dump", *args, "--format=custom", template], stdout=subprocess.PIPE, env=env
+    )
+    restore = subprocess.run(
+        ["pg_restore", *args, "--no-owner", "--exit-on-error", "--dbname", parts.path.lstrip("/")],
+        stdin=dump.stdout,
+        env=env,
+        capture_output=True,
+        check=False,
+    )
+    dump.stdout.close()
+    if dump.wait() or restore.returncode:
+        raise SystemExit(f"copying {template}: {restore.stderr.decode(errors='replace')[-2000:]}")
 
 
 def sqlite_from_template(path: Path, template: str) -> None:

@@ -19,7 +19,7 @@ BENCH = Path(__file__).resolve().parents[4] / "bench" / "crash.py"
 @pytest.mark.django_db(transaction=True)
 def test_kill_9_loses_no_acknowledged_submission_and_tasks_resume(tmp_path):
     db = connection.settings_dict
-    connection.close()  # a PostgreSQL template may have no other session
+    connection.close()  # the copy (pg_dump, or SQLite backup) sees every committed row
     # paced: on a quiet machine 3 clients submit ~28 a second, and the embedded SQLite broker hands
     # its worker ~2 tasks a second — the drain would measure the broker's backlog, not a crash
     args = ["--seconds", "15", "--kills", "3", "--clients", "3", "--citizens", "6", "--pause", "2"]
