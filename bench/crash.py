@@ -86,9 +86,7 @@ def database_from_template(url: str, template: str) -> None:
     if parts.password:
         env["PGPASSWORD"] = parts.password
     recreate_database(url)
-    dump = subprocess.Popen(
-        ["pg_dump", *args, "--format=custom", template], stdout=subprocess.PIPE, env=env
-    )
+    dump = subprocess.Popen(["pg_dump", *args, "--format=custom", template], stdout=subprocess.PIPE, env=env)
     restore = subprocess.run(
         ["pg_restore", *args, "--no-owner", "--exit-on-error", "--dbname", parts.path.lstrip("/")],
         stdin=dump.stdout,

@@ -8,15 +8,11 @@ pytest_plugins = ["yiwang.testclock", "yiwang.testsupport.fixtures"]
 
 
 @pytest.fixture(autouse=True)
-def _fast_and_eager(settings):
-    # Argon2 is the production hasher (tested in accounts); tests use a fast one.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    from yiwang.celery import app
+def _fast_and_eager():
+    from yiwang.core.testing import fast_and_eager
 
-    app.conf.task_always_eager = True
-    app.conf.task_eager_propagates = True
-    yield
+    with fast_and_eager():
+        yield
 
 
 @pytest.fixture(autouse=True)

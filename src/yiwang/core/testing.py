@@ -9,6 +9,8 @@ import base64
 import hashlib
 import re
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +23,22 @@ MINIMAL_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</T
 MINIMAL_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
 )
+
+
+@contextmanager
+def fast_and_eager() -> Iterator[None]:
+    """What every test runs under: a fast password hasher (Argon2, the production one, is tested in
+    accounts) and Celery tasks run eagerly, raising their errors. (Celery's own flags stay set
+    afterwards, as they always have: code between tests — module fixtures, a live server's
+    threads — never sends a task to a broker nobody consumes.)"""
+    from django.test import override_settings
+
+    from yiwang.celery import app
+
+    hashers = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    with override_settings(PASSWORD_HASHERS=hashers, CELERY_TASK_ALWAYS_EAGER=True):
+        app.conf.task_always_eager = app.conf.task_eager_propagates = True
+        yield
 
 
 def make_uscc(seed: str, *, region: str = "420100") -> str:

@@ -26,8 +26,7 @@ def names(bundle: str, **answers) -> set[str]:
 
 
 @pytest.fixture
-def loaded(db):
-    site_demo_load(password="demo-pass-1234")
+def loaded(demo_site, db):
     return demo.demo_load()
 
 

@@ -209,9 +209,7 @@ def test_the_first_edition_record_holds_real_corrections_only():
     assert divorce["case_kind"] == "2"
 
 
-@pytest.mark.django_db
-def test_the_loaded_catalogue_corrections_are_version_2_and_no_bundle_is_outdated():
-    demo_load(password="demo-pass-1234")
+def test_the_loaded_catalogue_corrections_are_version_2_and_no_bundle_is_outdated(demo_site, db):
     today = timezone.localdate()
     # the city's catalogue: another district's imported list (Item.external, the knowledge base's
     # real corpus) is kept exactly as listed and is left out of the catalogue's rule checks
@@ -286,9 +284,7 @@ def test_the_loaded_catalogue_corrections_are_version_2_and_no_bundle_is_outdate
     assert again.items_report.unchanged == len(build_items.build())
 
 
-@pytest.mark.django_db
-def test_government_to_government_item_is_not_in_the_public_catalogue(client: Client):
-    demo_load(password="demo-pass-1234")
+def test_government_to_government_item_is_not_in_the_public_catalogue(demo_site, db, client: Client):
     internal = next(r for r in ROWS if r["name"] == "政务数据共享申请")
     assert internal["service_objects"] == ["5"]
     names = {i["name"] for i in client.get("/api/v1/items", {"page_size": 200}).json()["items"]}
