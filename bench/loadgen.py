@@ -9,7 +9,9 @@ A scenario is a picklable dict, so workers can be forked without sharing state:
     {"method": "POST", "path": "/api/v1/cases", "body": b"...",
      "headers": {"Authorization": "Bearer ..."}, "idempotency": True}
 or, to spread requests, a list of such dicts under "requests" (each worker starts at its own
-offset and cycles). With "idempotency": True each request gets a fresh Idempotency-Key.
+offset and cycles). With "idempotency": True each request gets a fresh Idempotency-Key. With
+"partition": True worker i sends only requests[i::concurrency], in order (one-time requests such
+as e-ID codes: no two workers send the same one; make the list long enough for the run).
 """
 
 from __future__ import annotations
@@ -51,13 +53,24 @@ def _percentile(sorted_values, q: float) -> float:
 
 
 def _worker(
-    index: int, base_url: str, scenario: dict, start_at: float, warm_until: float, stop_at: float, out
+    index: int,
+    base_url: str,
+    scenario: dict,
+    start_at: float,
+    warm_until: float,
+    stop_at: float,
+    out,
+    concurrency: int = 1,
 ) -> None:
     parts = urlsplit(base_url)
     prefix = parts.path.rstrip("/")
     conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=30)
     requests = scenario.get("requests") or [scenario]
-    position = index * 7919 % len(requests)
+    if scenario.get("partition"):
+        requests = requests[index::concurrency] or requests
+        position = 0
+    else:
+        position = index * 7919 % len(requests)
     latencies = array("d")
     errors = 0
     samples: list[str] = []
@@ -120,7 +133,7 @@ def run_load(
     procs = [
         ctx.Process(
             target=_worker,
-            args=(i, base_url, scenario, start_at, warm_until, stop_at, out),
+            args=(i, base_url, scenario, start_at, warm_until, stop_at, out, concurrency),
             daemon=True,
         )
         for i in range(concurrency)

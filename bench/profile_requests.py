@@ -1,7 +1,10 @@
-"""Where the time goes: profile case submission and case detail in-process (Django test client) on
-a PostgreSQL database built like bench/run.py's, with cProfile, and count the SQL queries.
+"""Where the time goes: profile case submission, case detail, the gateway query and the e-ID check
+(and their floors) in-process (Django test client) on a PostgreSQL database built like
+bench/run.py's, with cProfile, and count the SQL queries. Before profiling, each scenario's CPU
+time of this process per request (time.process_time, no profiler) is measured: the application's
+own share of the server CPU bench/run.py reports (PostgreSQL's backend is the rest).
 
-    .venv/bin/python bench/profile_requests.py [--requests 200] [--top 25]
+    .venv/bin/python bench/profile_requests.py [--requests 200] [--top 25] [--only submit,detail]
 """
 
 from __future__ import annotations
@@ -29,6 +32,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--sort", default="cumulative")
+    ap.add_argument(
+        "--cpu",
+        action="store_true",
+        help="profile CPU time of this process (time.process_time), not wall time: waits on the "
+        "database and the network drop out, which on a loaded machine are most of the wall time",
+    )
+    ap.add_argument(
+        "--only",
+        default="submit,submit_floor,detail,floor_read,gateway,gateway_floor,eid,eid_floor,floor_insert",
+    )
     args = ap.parse_args(argv)
 
     home = tempfile.mkdtemp(prefix="yiwang-profile-")
@@ -58,14 +71,20 @@ def main(argv: list[str] | None = None) -> int:
         assert 200 <= resp.status_code < 300, (resp.status_code, resp.content[:300])
         return resp
 
-    for name in ("submit", "detail", "floor_insert", "floor_read"):
-        reqs = scen[name].get("requests") or [scen[name]]
+    for name in args.only.split(","):
+        scenario = scen[name] or bench.eid_scenario(data, n=2 * args.requests + 40)
+        reqs = scenario.get("requests") or [scenario]
         for i in range(10):  # warm caches (key material, element registry, URL resolver)
             call(reqs[i % len(reqs)], seq=10_000_000 + i + hash(name) % 1000 * 100)
         with CaptureQueriesContext(connection) as q:
-            call(reqs[0], seq=20_000_000 + hash(name) % 1000)
+            call(reqs[10 % len(reqs)], seq=20_000_000 + hash(name) % 1000)
         queries = [x["sql"] for x in q.captured_queries]
-        prof = cProfile.Profile()
+        c0 = time.process_time()
+        for i in range(args.requests // 2):
+            call(reqs[(11 + i) % len(reqs)], seq=30_000_000 + i + 1000 * abs(hash(name) % 1000))
+        cpu = (time.process_time() - c0) / (args.requests // 2) * 1000
+        reqs = reqs[11 + args.requests // 2 :] if name == "eid" else reqs
+        prof = cProfile.Profile(time.process_time) if args.cpu else cProfile.Profile()
         t0 = time.perf_counter()
         prof.enable()
         for i in range(args.requests):
@@ -75,7 +94,8 @@ def main(argv: list[str] | None = None) -> int:
         s = io.StringIO()
         pstats.Stats(prof, stream=s).strip_dirs().sort_stats(args.sort).print_stats(args.top)
         print(
-            f"\n===== {name}: {wall:.2f} ms per request in-process (profiled), {len(queries)} SQL queries ====="
+            f"\n===== {name}: {cpu:.2f} ms CPU per request in-process (unprofiled), {wall:.2f} ms profiled, "
+            f"{len(queries)} SQL queries ====="
         )
         for sql in queries:
             print("   SQL:", sql[:160])

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -324,13 +324,26 @@ def api_token_issue(*, user: User) -> tuple[str, datetime]:
     return token, expires_at
 
 
+_TOKEN_USER_SQL: dict[str, str] = {}  # per database vendor: the statement text only
+
+
 def api_token_user(token: str) -> User | None:
-    row = (
-        ApiToken.objects.select_related("user")
-        .filter(token_hash=_token_hash(token), expires_at__gt=timezone.now(), user__is_active=True)
-        .first()
-    )
-    return row.user if row else None
+    """The active user of an unexpired token: one statement on the token's unique hash. Plain SQL
+    through `User.objects.raw` (the model's field converters, decryption included, still apply):
+    it runs on every API request, and building the ORM join cost more than the query."""
+    sql = _TOKEN_USER_SQL.get(connection.vendor)
+    if sql is None:
+        q = connection.ops.quote_name
+        cols = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
+        sql = _TOKEN_USER_SQL[connection.vendor] = (
+            f"SELECT {cols} FROM {q(ApiToken._meta.db_table)} t "  # noqa: S608
+            f"JOIN {q(User._meta.db_table)} u ON u.{q('id')} = t.{q('user_id')} "
+            f"WHERE t.{q('token_hash')} = %s AND t.{q('expires_at')} > %s AND u.{q('is_active')} = %s"
+        )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    for user in User.objects.raw(sql, [_token_hash(token), now, True]):
+        return user
+    return None
 
 
 @transaction.atomic

@@ -69,14 +69,19 @@ class DraftIn(Schema):
     version: int | None = None
 
 
-def _detail(request: HttpRequest, case: Case) -> dict:
+def _detail(request: HttpRequest, case: Case, *, written: dict | None = None) -> dict:
     """The contract's case body, from a case the caller may see (fetched by a selector or just
-    written by a service for this caller)."""
+    written by a service for this caller). `written`: the events and parties the service has
+    just inserted (a new submission), not read back."""
+    if written is not None:
+        events, parties = sorted(written["events"], key=lambda e: e.seq), list(written["parties"])
+    else:
+        events, parties = list(selectors.case_events(case)), list(case.parties.all())
     return presenters.case_detail(
         case,
         today=services.today(),
-        events=list(selectors.case_events(case)),
-        parties=list(case.parties.all()),
+        events=events,
+        parties=parties,
         masked_form=selectors.case_form(case=case, viewer=request.auth),
     )
 
@@ -99,7 +104,7 @@ def case_create(request: HttpRequest, body: CaseIn):
             electronic_delivery=body.electronic_delivery,
             license_refs=body.license_refs or None,
         )
-        return 201, _detail(request, case)
+        return 201, _detail(request, case, written=getattr(case, "written_rows", None))
 
     status, out = run_idempotent(
         owner=str(request.auth.pk),

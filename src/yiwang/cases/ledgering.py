@@ -42,27 +42,33 @@ def notice_payload(notice: Notice, *, number: str) -> dict:
 
 
 def record_events(case: Case, events: list[CaseEvent]) -> None:
-    """Append the events' entries and remember each entry on its event (for receipts)."""
+    """Append the events' entries and remember each entry on its event (for receipts). The
+    payload names no row id, so the entries are best appended before the events are inserted:
+    an unsaved event is then written once, already naming its entry; a saved one is updated."""
+    subject = commitment(case)
     for event in events:
         entry = ledger.entry_append(
             kind=f"case.{event.action}",
-            subject=commitment(case),
+            subject=subject,
             payload=event_payload(event, number=case.number),
             actor_role=event.actor_role,
             at=event.at,
         )
-        CaseEvent.objects.filter(pk=event.pk).update(ledger_entry=entry.pk)
+        if event.pk is not None:
+            CaseEvent.objects.filter(pk=event.pk).update(ledger_entry=entry.pk)
         event.ledger_entry = entry.pk
 
 
 def record_notice(case: Case, notice: Notice) -> None:
+    """As `record_events`: an unsaved notice is inserted by the caller, naming its entry."""
     entry = ledger.entry_append(
         kind="notice.issued",
         subject=commitment(case),
         payload=notice_payload(notice, number=case.number),
         at=notice.issued_at,
     )
-    Notice.objects.filter(pk=notice.pk).update(ledger_entry=entry.pk)
+    if notice.pk is not None:
+        Notice.objects.filter(pk=notice.pk).update(ledger_entry=entry.pk)
     notice.ledger_entry = entry.pk
 
 

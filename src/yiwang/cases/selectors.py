@@ -22,7 +22,17 @@ from yiwang.workdays import selectors as workdays
 
 from . import clock
 from .formdata import form_reveal
-from .models import Case, CaseEvent, ClockStop, Dishonesty, Status, StopKind, Verification, VerificationStatus
+from .models import (
+    Case,
+    CaseEvent,
+    CaseParty,
+    ClockStop,
+    Dishonesty,
+    Status,
+    StopKind,
+    Verification,
+    VerificationStatus,
+)
 from .rules import APPLICANT, acting_roles, allowed_actions
 
 __all__ = [
@@ -340,13 +350,22 @@ def exchange_case_binding(
     "" if so; else why not. The actor must act on the case in a department role (not as its
     applicant), the case must be the querying department's, and the subject one of its parties."""
 
-    case = Case.objects.select_related("region", "item").filter(number=case_number).first()
+    # one statement: the case (number is unique: no ORDER BY) and whether the subject is a party
+    found = list(
+        Case.objects.select_related("region", "item")
+        .annotate(
+            subject_is_party=Exists(CaseParty.objects.filter(case=OuterRef("pk"), id_hash=subject_hash))
+        )
+        .filter(number=case_number)
+        .order_by()[:1]
+    )
+    case = found[0] if found else None
     if case is None or case.status == Status.DRAFT:
         return "" if exists_only else "case_not_found"
     if case.department_id != department_id:
         return "case_not_actionable"
     if actor is not None and not (acting_roles(actor=actor, case=case) - {APPLICANT}):
         return "case_not_actionable"
-    if not case.parties.filter(id_hash=subject_hash).exists():
+    if not case.subject_is_party:
         return "subject_not_party"
     return ""

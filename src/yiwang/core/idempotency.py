@@ -29,12 +29,8 @@ def run_idempotent(
         raise ValidationFailed(fields={"Idempotency-Key": ["幂等键过长（最多255个字符）"]})
     digest = _body_hash(body)
     for _ in range(2):
-        existing = IdempotencyRecord.objects.filter(owner_key=owner, scope=scope, key=key).first()
-        if existing is not None:
-            if existing.request_hash != digest:
-                raise Conflict("该幂等键已用于内容不同的请求", code="idempotency_key_reused")
-            if existing.status_code is not None:
-                return existing.status_code, existing.response
+        # The record first (the common case: a new key, no read before it); a key already used
+        # fails the unique index — after the other request's commit, if it is still running.
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
@@ -45,5 +41,10 @@ def run_idempotent(
                 record.save(update_fields=["status_code", "response"])
                 return status, response
         except IntegrityError:
-            continue  # a concurrent request with the same key committed first: replay its answer
+            existing = IdempotencyRecord.objects.filter(owner_key=owner, scope=scope, key=key).first()
+        if existing is not None:
+            if existing.request_hash != digest:
+                raise Conflict("该幂等键已用于内容不同的请求", code="idempotency_key_reused")
+            if existing.status_code is not None:
+                return existing.status_code, existing.response  # replay the first answer
     raise Conflict("同一幂等键的请求正在处理，请稍后重试", code="idempotency_in_progress")

@@ -67,16 +67,19 @@ def ensure_holder(user: User) -> None:
         raise PermissionDenied("只有自然人和法人用户可以出示电子身份码")
 
 
-def ensure_verifier(user: User) -> None:
+def ensure_verifier(user: User) -> selectors.VerifierPlace:
     """Staff of a government department or public institution, or anyone staffing a hall window
     (a water company's window in a hall included) or a hall's self-service device, may verify
-    codes; a public-service company's back-office staff may not (docs/security.md, "Decisions")."""
+    codes; a public-service company's back-office staff may not (docs/security.md, "Decisions").
+    Returns where the verifier checks (their first window's hall and window)."""
     if user.kind != AccountKind.STAFF or not user.is_active:
         raise PermissionDenied("只有工作人员和大厅自助设备可以核验电子身份码")
-    if not selectors.may_verify_codes(user=user):
+    place = selectors.verifier_place(user=user)
+    if not place.may_verify:
         raise PermissionDenied(
             "公共服务企业的工作人员只能在政务服务大厅窗口核验电子身份码", code="not_a_verifier"
         )
+    return place
 
 
 # --- issue ---------------------------------------------------------------------------------------
@@ -183,7 +186,7 @@ def code_verify(*, code: str, verifier: User, now: datetime | None = None) -> Id
     (ValidationFailed). Exactly one of concurrent checks of one code is `valid`: the accepted
     check inserts the code's nonce under a unique constraint; the others fail that insert and
     are `replayed`."""
-    ensure_verifier(verifier)
+    place = ensure_verifier(verifier)
     try:
         parsed = codec.parse(code)
     except codec.Malformed as exc:
@@ -192,13 +195,12 @@ def code_verify(*, code: str, verifier: User, now: datetime | None = None) -> Id
         ) from exc
     now = now or timezone.now()
     judged = _judge(parsed, _ts(now))
-    hall_id, window_id = selectors.verifier_place_ids(user=verifier)
     signed_ok = judged.outcome != Outcome.FORGED
     fields = {
         "person": judged.reference.user if judged.reference else None,
         "verifier": verifier,
-        "hall_id": hall_id,
-        "window_id": window_id,
+        "hall": place.hall,
+        "window": place.window,
         "at": now,
         "key_version": parsed.sign_version if signed_ok else None,
         "code_issued_at": _dt(parsed.issued_at) if signed_ok else None,

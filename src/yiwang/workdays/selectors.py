@@ -44,6 +44,7 @@ from datetime import date, timedelta
 
 import chinese_calendar
 from django.core.cache import cache
+from django.db import connection
 from django.utils import timezone
 
 from yiwang.workdays.models import CalendarNotice, CalendarRevision
@@ -218,8 +219,14 @@ def clear_local_memo() -> None:
 
 
 def current_revision() -> str:
-    token = CalendarRevision.objects.filter(pk=1).values_list("token", flat=True).first()
-    return token or _INITIAL_REVISION
+    # plain SQL: read on every request that shows a due date (the ORM's query building cost more
+    # than the one-row read)
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT token FROM {connection.ops.quote_name(CalendarRevision._meta.db_table)} WHERE id = 1"  # noqa: S608
+        )
+        row = cur.fetchone()
+    return (row[0] if row else None) or _INITIAL_REVISION
 
 
 def _cache_key(year: int, token: str) -> str:

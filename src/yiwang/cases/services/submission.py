@@ -255,6 +255,7 @@ def _store(*, case: Case, actor: User, uploads: list[Upload]) -> list[CaseMateri
     files written so far are removed again."""
     rows, written = [], []
     try:
+        # the files first, then their rows in one INSERT
         for u in uploads:
             ext = u.name.rsplit(".", 1)[-1].lower() if "." in u.name else "bin"
             row = CaseMaterial(
@@ -268,8 +269,8 @@ def _store(*, case: Case, actor: User, uploads: list[Upload]) -> list[CaseMateri
             )
             row.file.save(f"{case.number}-{u.sha256[:16]}.{ext}", ContentFile(u.data), save=False)
             written.append(row.file.name)
-            row.save()
             rows.append(row)
+        CaseMaterial.objects.bulk_create(rows)
     except Exception:
         for name in written:
             with contextlib.suppress(Exception):
@@ -375,7 +376,7 @@ def case_submit(
         electronic_delivery=bool(electronic_delivery),
         electronic_delivery_consented_at=now if electronic_delivery else None,
     )
-    CaseParty.objects.bulk_create(_party_rows(case=case, owner=owner, extra=extra_parties))
+    parties_written = CaseParty.objects.bulk_create(_party_rows(case=case, owner=owner, extra=extra_parties))
     files = _store(case=case, actor=actor, uploads=decoded)
     _attach_license_refs(case=case, actor=actor, refs=refs)
     # the 承诺书 accepted is stored with the case; its hash is in the first event's ledger entry
@@ -392,33 +393,36 @@ def case_submit(
             data=promised,
         )
         return case
-    # A direct submission is a draft created and submitted at once: both events, one INSERT.
-    events = CaseEvent.objects.bulk_create(
-        [
-            CaseEvent(
-                case=case,
-                seq=1,
-                action="create",
-                from_status="",
-                to_status=Status.DRAFT,
-                actor=actor,
-                actor_role=role,
-                at=now,
-            ),
-            CaseEvent(
-                case=case,
-                seq=2,
-                action="submit",
-                from_status=Status.DRAFT,
-                to_status=Status.SUBMITTED,
-                actor=actor,
-                actor_role=role,
-                at=now,
-                data=promised,
-            ),
-        ]
-    )
+    # A direct submission is a draft created and submitted at once: both events, one INSERT,
+    # each already naming its ledger entry (appended first).
+    events = [
+        CaseEvent(
+            case=case,
+            seq=1,
+            action="create",
+            from_status="",
+            to_status=Status.DRAFT,
+            actor=actor,
+            actor_role=role,
+            at=now,
+        ),
+        CaseEvent(
+            case=case,
+            seq=2,
+            action="submit",
+            from_status=Status.DRAFT,
+            to_status=Status.SUBMITTED,
+            actor=actor,
+            actor_role=role,
+            at=now,
+            data=promised,
+        ),
+    ]
     ledgering.record_events(case, events)
+    events = CaseEvent.objects.bulk_create(events)
+    # the rows just written, for the caller's answer (cases.api builds the 201 from them instead
+    # of reading them back)
+    case.written_rows = {"events": events, "parties": parties_written}
     _notice(
         case=case, kind=NoticeKind.RECEIPT, on=on, data={"materials": [f.original_name for f in files]}, seq=1
     )

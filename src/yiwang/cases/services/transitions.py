@@ -22,7 +22,7 @@ from ..models import Case, CaseEvent, Notice
 
 def _record(case: Case, step: Step) -> CaseEvent:
     """The workflow's `record`: the immutable event of a step and its ledger entry."""
-    event = CaseEvent.objects.create(
+    event = CaseEvent(
         case=case,
         seq=step.seq,
         action=step.action,
@@ -34,7 +34,8 @@ def _record(case: Case, step: Step) -> CaseEvent:
         note=step.note,
         data=step.data,
     )
-    ledgering.record_events(case, [event])
+    ledgering.record_events(case, [event])  # the entry first: the event is inserted once
+    event.save(force_insert=True)
     return event
 
 
@@ -103,7 +104,7 @@ def _event(
 
 def _notice(*, case: Case, kind: str, on: date, data: dict, seq: int | None = None) -> Notice:
     seq = seq or case.notices.count() + 1
-    notice = Notice.objects.create(
+    notice = Notice(
         case=case,
         kind=kind,
         number=f"{case.number}-{seq:02d}",
@@ -111,9 +112,10 @@ def _notice(*, case: Case, kind: str, on: date, data: dict, seq: int | None = No
         data={"on": on.isoformat(), **data},
         electronic=case.electronic_delivery,
     )
+    ledgering.record_notice(case, notice)  # the entry first: the notice is inserted once
+    notice.save(force_insert=True)
     # Sealing (rendering and signing the PDF) happens after commit, never in this request.
     transaction.on_commit(lambda: tasks.notice_seal.delay(notice_id=notice.pk))
-    ledgering.record_notice(case, notice)
     messages.applicant_notify(case=case, notice=notice)
     return notice
 
