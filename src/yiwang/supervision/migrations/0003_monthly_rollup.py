@@ -4,6 +4,16 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+def mark_months(apps, schema_editor):
+    """A database with day cells gets its rollup on the next refresh: one mark per month present
+    (the refresh recomputes that day and rolls its month up from the day cells)."""
+    DailyCount = apps.get_model("supervision", "DailyCount")
+    SummaryMark = apps.get_model("supervision", "SummaryMark")
+    SummaryMark.objects.bulk_create(
+        [SummaryMark(day=month) for month in DailyCount.objects.dates("day", "month")]
+    )
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -41,4 +51,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('month', 'region', 'department'), name='supervision_monthly_cell')],
             },
         ),
+        migrations.RunPython(mark_months, migrations.RunPython.noop),
     ]
