@@ -6,18 +6,21 @@
 Each figure is set against a raw SQL aggregate over the same data, measured in the same run
 (alternating, so both see the same load), and the load average is printed with it:
 
-1. dashboard tiles (`selectors.tiles` of the current quarter: city, a district, a department;
-   `selectors.trend` of six months) p95 over --repeat calls — goal ≤ 200 ms — against the raw SQL
-   aggregate of the same tile over `cases_case` (what a tile costs without summaries) and over the
-   summary table (the floor of a summary read); and the refresh of one busy day (what a read
-   pays after writes to that day);
+0. with --rebuild: `summaries.rebuild()` (day cells and the monthly rollup from the records,
+   month by month) — its time and the process's peak RSS right after it;
+1. dashboard tiles (`selectors.tiles` of the current quarter: city, a district, the busiest
+   department; `selectors.trend` of six months) p95 over --repeat calls — goal ≤ 200 ms — against
+   the raw SQL aggregate of one tile over `cases_case` (what a tile costs without summaries), over
+   the day cells and over the monthly rollup (the floor of a summary read); and the refresh of one
+   busy day (what a read pays after writes to that day: the day and its month's rollup);
 2. the quarterly assessment of the departments and of the districts (`assessment_run`, last
    quarter, recomputed from scratch) — goal ≤ 30 s — against one raw SQL GROUP BY of the
    departments' on-time counts over the quarter's cases;
-3. the Excel export of ≈100k rows (`exports.records_xlsx`, both sides of the on-time rate of the
-   unit and month whose rows come closest to 100k) — goal ≤ 10 s — against a raw SQL SELECT of
-   the same rows fetched in full;
+3. the Excel export of ≥ --export-rows rows (`exports.records_xlsx`, both sides of the on-time
+   rate: the smallest unit × month or quarter with at least that many rows) — goal 100k rows
+   ≤ 10 s — against a raw SQL SELECT of the same rows and columns fetched in full;
 4. memory: the process's peak RSS (goal ≤ 512 MB) after all of the above.
+Ratios are measured ÷ floor.
 """
 
 from __future__ import annotations
@@ -34,6 +37,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+
+
+def rss() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def ratio(a: float, b: float) -> float | None:
+    return round(a / b, 2) if b else None
 
 
 def load() -> str:
@@ -64,11 +75,17 @@ SELECT count(*) FILTER (WHERE c.due_date IS NULL OR (c.completed_at AT TIME ZONE
        count(*)
   FROM cases_case c JOIN organizations_region r ON r.id = c.region_id
  WHERE c.status = 'completed' AND c.completed_at >= %s AND c.completed_at < %s AND r.path LIKE %s
+   AND (%s = 0 OR c.department_id = %s)
 """
-RAW_SUMMARY = """
+RAW_DAYS = """
 SELECT sum(d.completed_on_time), sum(d.completed) FROM supervision_dailycount d
   JOIN organizations_region r ON r.id = d.region_id
- WHERE d.day BETWEEN %s AND %s AND r.path LIKE %s
+ WHERE d.day BETWEEN %s AND %s AND r.path LIKE %s AND (%s = 0 OR d.department_id = %s)
+"""
+RAW_MONTHS = """
+SELECT sum(m.completed_on_time), sum(m.completed) FROM supervision_monthcount m
+  JOIN organizations_region r ON r.id = m.region_id
+ WHERE m.month BETWEEN %s AND %s AND r.path LIKE %s AND (%s = 0 OR m.department_id = %s)
 """
 RAW_ASSESS = """
 SELECT c.department_id,
@@ -83,6 +100,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=20)
     ap.add_argument("--export-rows", type=int, default=100_000)
+    ap.add_argument("--rebuild", action="store_true", help="time summaries.rebuild() first (then ANALYZE)")
     args = ap.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
     os.environ.setdefault("YIWANG_HOME", str(ROOT / "var"))
@@ -98,6 +116,24 @@ def main() -> None:
 
     out: dict = {"load_start": load(), "cases": raw("SELECT count(*) FROM cases_case")[0][0]}
     out["ratings"] = raw("SELECT count(*) FROM evaluations_evaluation")[0][0]
+    if args.rebuild:
+        t = time.perf_counter()
+        cells = summaries.rebuild()
+        from django.db import connection
+
+        with connection.cursor() as cur:  # statistics for the new rows (autovacuum may be off)
+            cur.execute("ANALYZE supervision_dailycount; ANALYZE supervision_monthcount")
+        out["rebuild"] = {
+            "seconds": round(time.perf_counter() - t, 1),
+            "day_cells": cells,
+            "month_cells": raw("SELECT count(*) FROM supervision_monthcount")[0][0],
+            "peak_rss_mb_after": rss(),
+            "load": load(),
+        }
+    out["summary_rows"] = {
+        "day_cells": raw("SELECT count(*) FROM supervision_dailycount")[0][0],
+        "month_cells": raw("SELECT count(*) FROM supervision_monthcount")[0][0],
+    }
     today = timezone.localdate()
     quarter = period_containing(today, "quarter")
     last = quarter.previous()
@@ -108,23 +144,32 @@ def main() -> None:
     dept = ind.unit_get("department:" + raw(busiest)[0][0])
     summaries.refresh()
     start, end = ind._day_range(quarter)
+    months = (quarter.start, quarter.end.replace(day=1))
 
     # 1. tiles
     tiles: dict = {}
     for unit in (city, district, dept):
-        fast, floor_raw, floor_sum = [], [], []
+        fast, floor_raw, floor_days, floor_months = [], [], [], []
         scope = "%" if unit.kind == "department" else unit.path + "%"
+        dept_pk = unit.pk if unit.kind == "department" else 0
         for _ in range(args.repeat):
             fast.append(timed(lambda u=unit: selectors.tiles(period=quarter, unit=u)))
-            if unit.kind != "department":
-                floor_raw.append(timed(lambda s=scope: raw(RAW_TILE, [start, end, s])))
-                floor_sum.append(timed(lambda s=scope: raw(RAW_SUMMARY, [quarter.start, quarter.end, s])))
-        row = {"tiles_p95_ms": round(p95(fast), 1), "tiles_median_ms": round(statistics.median(fast), 1)}
-        if floor_raw:
-            row.update(
-                raw_sql_one_tile_over_cases_p95_ms=round(p95(floor_raw), 1),
-                raw_sql_one_tile_over_summary_p95_ms=round(p95(floor_sum), 1),
+            floor_raw.append(timed(lambda s=scope, d=dept_pk: raw(RAW_TILE, [start, end, s, d, d])))
+            floor_days.append(
+                timed(lambda s=scope, d=dept_pk: raw(RAW_DAYS, [quarter.start, quarter.end, s, d, d]))
             )
+            floor_months.append(timed(lambda s=scope, d=dept_pk: raw(RAW_MONTHS, [*months, s, d, d])))
+        row = {
+            "tiles_p95_ms": round(p95(fast), 1),
+            "tiles_median_ms": round(statistics.median(fast), 1),
+            "raw_sql_one_tile_over_cases_p95_ms": round(p95(floor_raw), 1),
+            "raw_sql_one_tile_over_day_cells_p95_ms": round(p95(floor_days), 1),
+            "raw_sql_one_tile_over_month_rollup_p95_ms": round(p95(floor_months), 1),
+        }
+        row["ratio_to_cases_floor"] = ratio(row["tiles_p95_ms"], row["raw_sql_one_tile_over_cases_p95_ms"])
+        row["ratio_to_rollup_floor"] = ratio(
+            row["tiles_p95_ms"], row["raw_sql_one_tile_over_month_rollup_p95_ms"]
+        )
         row["load"] = load()
         tiles[unit.key] = row
     trend = [
@@ -153,35 +198,41 @@ def main() -> None:
     t = time.perf_counter()
     raw(RAW_ASSESS, [lstart, lend])
     assess["raw_sql_group_by_department_seconds"] = round(time.perf_counter() - t, 2)
+    assess["ratio_department"] = ratio(
+        assess["department"]["seconds"], assess["raw_sql_group_by_department_seconds"]
+    )
     assess["load"] = load()
     out["assessment"] = assess
 
-    # 3. Excel export of ≈100k rows: the month and unit whose on-time rows come closest
+    # 3. Excel export of ≥ --export-rows rows: the smallest unit × month or quarter with as many
     on_time = ind.REGISTRY["on_time_completion_rate"]
-    best = None
-    month = period_containing(last.start, "month")
-    for _ in range(3):
+    periods = [last, period_containing(last.start, "month")]
+    while len(periods) < 4:
+        periods.append(period_containing(periods[-1].end + timedelta(days=1), "month"))
+    candidates = []
+    for period in periods:
         for unit in (city, district, dept):
-            v = summaries.value(on_time, month, unit)
-            rows = v.numerator + v.denominator
-            if best is None or abs(rows - args.export_rows) < abs(best[0] - args.export_rows):
-                best = (rows, month, unit)
-        month = period_containing(month.end + timedelta(days=1), "month")
-    rows, month, unit = best
+            v = summaries.value(on_time, period, unit)
+            candidates.append((v.numerator + v.denominator, period, unit))
+    big = [c for c in candidates if c[0] >= args.export_rows]
+    rows, period, unit = min(big, key=lambda c: c[0]) if big else max(candidates, key=lambda c: c[0])
     t = time.perf_counter()
-    data = exports.records_xlsx(indicator=on_time, period=month, unit=unit)
+    data = exports.records_xlsx(indicator=on_time, period=period, unit=unit)
     export_s = time.perf_counter() - t
     t = time.perf_counter()
     for side in ("numerator", "denominator"):
-        qs = ind.records(on_time, month, unit, side)
+        columns = (on_time.numerator if side == "numerator" else on_time.denominator).source.columns
+        qs = ind.records(on_time, period, unit, side).values_list(*(c[1] for c in columns))
         sql, params = qs.query.sql_with_params()
         raw(sql, params)
     floor_s = time.perf_counter() - t
     out["export"] = {
-        "rows": rows, "unit": unit.key, "period": month.label, "seconds": round(export_s, 2),
-        "bytes": len(data), "raw_sql_select_same_rows_seconds": round(floor_s, 2), "load": load(),
+        "rows": rows, "unit": unit.key, "period": period.label, "seconds": round(export_s, 2),
+        "seconds_per_100k_rows": round(export_s * 100_000 / rows, 2), "bytes": len(data),
+        "raw_sql_select_same_rows_and_columns_seconds": round(floor_s, 2),
+        "ratio": ratio(export_s, floor_s), "load": load(),
     }  # fmt: skip
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_rss_mb"] = rss()
     out["load_end"] = load()
     print(json.dumps(out, ensure_ascii=False, indent=1))
 

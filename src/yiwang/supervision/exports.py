@@ -1,33 +1,23 @@
-"""Downloads: Excel through openpyxl's write-only (streaming) workbook — rows are written as they
-are read (`QuerySet.iterator`), never held as a sheet in memory — and PDF with the shipped CJK
-font (core.pdf)."""
+"""Downloads: Excel through the streaming writer of xlsx.py — rows are written as they are read
+(`values_list(…).iterator()`, a server-side cursor on PostgreSQL), never held as a sheet in memory
+and never turned into model instances — and PDF with the shipped CJK font (core.pdf)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Iterator
-
-from openpyxl import Workbook
 
 from yiwang.core.pdf import render_pdf
 
 from . import indicators as ind
+from . import xlsx as writer
 from .models import Assessment, Bulletin
 from .periods import Period
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def xlsx(sheets: Iterable[tuple[str, list[str], Iterable[list]]]) -> bytes:
-    wb = Workbook(write_only=True)
-    for title, header, rows in sheets:
-        ws = wb.create_sheet(title=title[:31])
-        ws.append(header)
-        for row in rows:
-            ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+def xlsx(sheets: Iterable[tuple[str, list[str], Iterable]]) -> bytes:
+    return writer.workbook(sheets)
 
 
 def _pct(v, unit):
@@ -61,21 +51,13 @@ def values_xlsx(*, period: Period, level: str, codes: list[str] | None = None) -
 
 
 def records_xlsx(*, indicator: ind.Indicator, period: Period, unit: ind.Unit) -> bytes:
-    def rows(side: str) -> Iterator[list]:
-        for obj in ind.records(indicator, period, unit, side).iterator(chunk_size=2000):
-            r = ind.record_out(indicator, side, obj)
-            yield [
-                r.get("ref"),
-                r.get("label"),
-                *(str(r.get(k, "")) for k in sorted(r) if k not in ("ref", "label", "id")),
-            ]
-
-    return xlsx(
-        [
-            (f"分子-{indicator.numerator.label}", ["编号", "名称", "其他字段"], rows("numerator")),
-            (f"分母-{indicator.denominator.label}", ["编号", "名称", "其他字段"], rows("denominator")),
-        ]
-    )
+    """Both sides of an indicator's value as sheets: the records counted in the numerator and in
+    the denominator, one row each, the source's own columns (indicators.Source.columns)."""
+    sheets = []
+    for side, q in (("numerator", indicator.numerator), ("denominator", indicator.denominator)):
+        header, rows = ind.record_rows(indicator, period, unit, side)
+        sheets.append((f"{'分子' if side == 'numerator' else '分母'}-{q.label}", header, rows))
+    return xlsx(sheets)
 
 
 def assessment_xlsx(a: Assessment) -> bytes:

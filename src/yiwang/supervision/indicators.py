@@ -14,12 +14,14 @@ A denominator of 0 gives no value (None), never 0 or 100 %.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Value as Literal
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 
 from yiwang.bundles.models import BundleCase
@@ -30,6 +32,7 @@ from yiwang.catalog.models import CaseKind, Item, ItemVersion
 from yiwang.catalog.selectors import current_version_ids
 from yiwang.core.errors import NotFound, ValidationFailed
 from yiwang.evaluations.models import BAD_LEVELS, GOOD_LEVELS, Channel, Evaluation
+from yiwang.evaluations.models import Level as RatingLevel
 from yiwang.halls.models import Ticket
 from yiwang.licenses.models import License
 from yiwang.organizations.models import Department, Region, ServiceHall
@@ -134,6 +137,9 @@ class Source:
     scopes: dict[str, str]
     record: Callable[[Any], dict]
     select: tuple[str, ...] = ()
+    # the Excel export's columns: (header, a field path or expression for `values_list`, an
+    # optional function of that value only — a label lookup): rows are read as tuples, no models
+    columns: tuple[tuple[str, Any, Callable[[Any], Any] | None], ...] = ()
 
     def scope(self, qs: QuerySet, unit: Unit) -> QuerySet:
         kind = "region" if unit.kind in REGION_LEVELS else unit.kind
@@ -147,6 +153,14 @@ class Source:
                 return qs
             return qs.filter(**{f"{lookup}__startswith": unit.path})
         return qs.filter(**{lookup: unit.pk})
+
+
+def _labels(choices) -> Callable[[Any], Any]:
+    labels = dict(choices)
+    return lambda v: labels.get(v, v)
+
+
+_YES_NO = {True: "是", False: "否"}.get
 
 
 def _local(dt: datetime | None) -> str:
@@ -176,6 +190,16 @@ CASES = Source(
         "completed_at": _local(c.completed_at),
     },
     ("item_version", "department"),
+    (
+        ("办件编号", "number", None),
+        ("事项", "item_version__name", None),
+        ("部门", Coalesce(NullIf("department__short_name", Literal("")), "department__name"), None),
+        ("状态", "status", _labels(CaseStatus.choices)),
+        ("渠道", "channel", _labels(CaseChannel.choices)),
+        ("收件日期", "received_on", None),
+        ("办结期限", "due_date", None),
+        ("办结时间", "completed_at", None),
+    ),
 )
 RATINGS = Source(
     "ratings",
@@ -197,6 +221,14 @@ RATINGS = Source(
         "work_order": getattr(getattr(e, "work_order", None), "number", None),
     },
     ("case",),
+    (
+        ("办件编号", "case__number", None),
+        ("评价等级", "level", _labels(RatingLevel.choices)),
+        ("评价渠道", "channel", _labels(Channel.choices)),
+        ("评价日期", "rated_on", None),
+        ("匿名", "anonymous", _YES_NO),
+        ("差评工单", "work_order__number", None),
+    ),
 )
 ITEM_VERSIONS = Source(
     "item_versions",
@@ -217,6 +249,14 @@ ITEM_VERSIONS = Source(
         "case_kind": v.case_kind,
     },
     ("item",),
+    (
+        ("事项编码", "item__code", None),
+        ("事项名称", "name", None),
+        ("版本", "version", None),
+        ("法定办结时限（工作日）", "statutory_limit_days", None),
+        ("承诺办结时限（工作日）", "promised_limit_days", None),
+        ("办件类型", "case_kind", _labels(CaseKind.choices)),
+    ),
 )
 BUNDLE_CASES = Source(
     "bundle_cases",
@@ -240,6 +280,16 @@ BUNDLE_CASES = Source(
         },
     },
     ("bundle",),
+    (
+        ("一件事办件编号", "number", None),
+        ("一件事", "bundle__name", None),
+        ("收件日期", "received_on", None),
+        ("分别办理所需材料", "savings__materials_separately", None),
+        ("减少材料", "savings__materials_saved", None),
+        ("免提交材料", "savings__materials_waived", None),
+        ("分别办理跑动次数", "savings__visits_separately", None),
+        ("减少跑动", "savings__visits_avoided", None),
+    ),
 )
 LICENSE_REFS = Source(
     "license_refs",
@@ -258,6 +308,7 @@ LICENSE_REFS = Source(
         "via": r.via,
     },
     ("case",),
+    (("办件编号", "case__number", None), ("材料编码", "material_code", None), ("方式", "via", None)),
 )
 TICKETS = Source(
     "tickets",
@@ -273,6 +324,13 @@ TICKETS = Source(
         "wait_minutes": round((t.called_at - t.queued_at).total_seconds() / 60, 1) if t.called_at else None,
     },
     ("hall",),
+    (
+        ("日期", "day", None),
+        ("号码", "number", None),
+        ("大厅", "hall__name", None),
+        ("取号时间", "queued_at", None),
+        ("叫号时间", "called_at", None),
+    ),
 )
 
 
@@ -810,6 +868,25 @@ def records(ind: Indicator, period: Period, unit: Unit, side: str) -> QuerySet:
     if q.source.select:
         qs = qs.select_related(*q.source.select)
     return qs.order_by("pk")
+
+
+def record_rows(ind: Indicator, period: Period, unit: Unit, side: str) -> tuple[list[str], Iterator[tuple]]:
+    """The drill-down records as export rows: the source's column headers, and the rows read as
+    tuples through a server-side cursor (PostgreSQL) in chunks — no model instance per row."""
+    q = ind.numerator if side == "numerator" else ind.denominator
+    columns = q.source.columns
+    qs = records(ind, period, unit, side).values_list(*(c[1] for c in columns))
+    fmts = [(n, c[2]) for n, c in enumerate(columns) if c[2] is not None]
+
+    def rows() -> Iterator[tuple]:
+        for row in qs.iterator(chunk_size=5000):
+            if fmts:
+                row = list(row)
+                for n, fmt in fmts:
+                    row[n] = fmt(row[n])
+            yield row
+
+    return [c[0] for c in columns], rows()
 
 
 def record_out(ind: Indicator, side: str, obj: Any) -> dict:

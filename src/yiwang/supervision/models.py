@@ -308,18 +308,9 @@ class BulletinStep(models.Model):
 
 
 # --- incremental summaries (summaries.py) -----------------------------------------------------
-class DailyCount(models.Model):
-    """Counters of one day × region (the record's own: a street or district) × department, from
-    which the dashboard tiles and trends are summed (docs/supervision.md, 增量汇总). Rewritten per
-    day by `summaries.refresh` from the records; never edited by hand."""
+class Counters(models.Model):
+    """The counters the summarised indicators are made of (summaries.COUNTERS)."""
 
-    day = models.DateField()
-    region = models.ForeignKey(
-        "organizations.Region", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
-    department = models.ForeignKey(
-        "organizations.Department", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
-    )
     received = models.IntegerField(default=0)
     received_online = models.IntegerField(default=0)
     completed = models.IntegerField(default=0)
@@ -336,11 +327,53 @@ class DailyCount(models.Model):
     bad_real_name_revisited = models.IntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class DailyCount(Counters):
+    """Counters of one day × region (the record's own: a street or district) × department, from
+    which the dashboard tiles and trends are summed (docs/supervision.md, 增量汇总). Rewritten per
+    day by `summaries.refresh` from the records; never edited by hand."""
+
+    day = models.DateField()
+    region = models.ForeignKey(
+        "organizations.Region", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    department = models.ForeignKey(
+        "organizations.Department", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
         verbose_name = verbose_name_plural = "日汇总"
         constraints = [
             models.UniqueConstraint(fields=["day", "region", "department"], name="supervision_daily_cell"),
         ]
         indexes = [models.Index(fields=["department", "day"], name="supervision_daily_dept")]
+
+
+class MonthCount(Counters):
+    """The month's `DailyCount` rows summed per district (a street's or community's district; a
+    region above the districts stays itself) × department: what city, district and department
+    tiles of whole months read (a few thousand cells a quarter instead of every day's). Rewritten
+    per month by `summaries.refresh` from `DailyCount` after the month's days were; never edited
+    by hand."""
+
+    month = models.DateField()  # the first day of the month
+    region = models.ForeignKey(
+        "organizations.Region", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    department = models.ForeignKey(
+        "organizations.Department", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "月汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "region", "department"], name="supervision_monthly_cell"
+            ),
+        ]
+        indexes = [models.Index(fields=["department", "month"], name="supervision_monthly_dept")]
 
 
 class SummaryMark(models.Model):

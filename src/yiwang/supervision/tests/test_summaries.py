@@ -1,7 +1,10 @@
 """Incremental summaries (summaries.py) stay exact: after random inserts, updates (bulk `UPDATE`s
 that no Django signal sees), deletions, records dated back into closed months, and — on
 PostgreSQL — a transaction that commits after a refresh, every summarised value equals the full
-computation from the records, and the summary table equals a full recomputation."""
+computation from the records, and both summary tables — the day cells and the month × district ×
+department rollup — equal a full recomputation. Periods mix whole months (read from the rollup)
+with weeks and days across month ends (read from the day cells); units include a street (day
+cells only) and a second district."""
 
 from __future__ import annotations
 
@@ -15,23 +18,79 @@ from django.db.models import Exists, OuterRef
 
 from yiwang.cases.models import Case
 from yiwang.evaluations.models import Evaluation, WorkOrder
+from yiwang.organizations.models import Region
 from yiwang.supervision import indicators as ind
 from yiwang.supervision import summaries
-from yiwang.supervision.models import DailyCount, Level
+from yiwang.supervision.models import DailyCount, Level, MonthCount
 from yiwang.supervision.periods import period_parse
 
 from .conftest import TZ, make_case, make_order, make_rating
 
-PERIODS = ("2026-Q3", "2026-Q2", "2026-06", "2026-07", "2026-08", "2026-09")
+PERIODS = (
+    "2026-Q3",
+    "2026-Q2",
+    "2026-06",
+    "2026-07",
+    "2026-W27",  # 06-29 … 07-05: across a month end, day cells only
+    "2026-W36",  # 08-31 … 09-06
+    "2026-07-01",
+)
+
+
+def _streets(world) -> tuple[Region, Region]:
+    """A street of the world's district and a second district with a street (the world has only
+    the city and one district): records filed there are rolled up into their district."""
+    street = Region.objects.get_or_create(
+        code="420102001", defaults={"name": "大智街道", "level": "street", "parent": world.district}
+    )[0]
+    other = Region.objects.get_or_create(
+        code="420103", defaults={"name": "江汉区", "level": "district", "parent": world.city}
+    )[0]
+    other_street = Region.objects.get_or_create(
+        code="420103001", defaults={"name": "民族街道", "level": "street", "parent": other}
+    )[0]
+    return street, other_street
 
 
 def _units(world) -> list[ind.Unit]:
-    return [
+    out = [
         ind.unit_get(f"city:{world.city.code}"),
         ind.unit_get(f"district:{world.district.code}"),
         ind.unit_get(f"department:{world.dept.uscc}"),
         ind.unit_get(f"department:{world.dept2.uscc}"),
     ]
+    if Region.objects.filter(code="420103").exists():
+        out += [ind.unit_get("district:420103"), ind.unit_get("street:420102001")]
+    return out
+
+
+def expected_rollup() -> dict[tuple, dict[str, int]]:
+    """The month × district × department cells summed from a full recomputation of the day cells,
+    the district found by walking up the parents (not by the path the code uses)."""
+
+    def district_of(region_id: int) -> int:
+        r = Region.objects.filter(pk=region_id).first()
+        while r is not None:
+            if r.level == "district":
+                return r.pk
+            r = r.parent
+        return region_id
+
+    out: dict[tuple, dict[str, int]] = {}
+    for (day, region, dept), counters in summaries.compute(None).items():
+        cell = out.setdefault(
+            (day.replace(day=1), district_of(region), dept), dict.fromkeys(summaries.COUNTERS, 0)
+        )
+        for c, v in counters.items():
+            cell[c] += v
+    return {k: v for k, v in out.items() if any(v.values())}
+
+
+def stored_rollup() -> dict[tuple, dict[str, int]]:
+    return {
+        (r.month, r.region_id, r.department_id): {c: getattr(r, c) for c in summaries.COUNTERS}
+        for r in MonthCount.objects.all()
+    }
 
 
 def assert_exact(world) -> int:
@@ -58,6 +117,8 @@ def assert_exact(world) -> int:
         for r in DailyCount.objects.all()
     }
     assert stored == {k: v for k, v in summaries.compute(None).items() if any(v.values())}
+    # and the rollup equals the recomputed day cells summed per month and district
+    assert stored_rollup() == expected_rollup()
     return checked
 
 
@@ -73,7 +134,7 @@ def _random_day(rng: random.Random) -> dt.date:
 
 def random_changes(world, rng: random.Random, n: int) -> None:
     items = [world.item, world.item_immediate, world.item2]
-    regions = [world.city, world.district]
+    regions = [world.city, world.district, *Region.objects.filter(level="street").order_by("code")]
     for k in range(n):
         op = rng.random()
         if op < 0.35:  # a new case, any state
@@ -149,12 +210,59 @@ def random_changes(world, rng: random.Random, n: int) -> None:
 
 def test_summaries_equal_the_full_computation(dataset):
     world = dataset.world
+    _streets(world)
     summaries.rebuild()
     assert assert_exact(world) > 100
     rng = random.Random(17)
     for _round in range(4):
         random_changes(world, rng, 40)
         assert assert_exact(world) > 100
+    # a street's records count in its district's rollup cells, never in another district's
+    street_rows = DailyCount.objects.filter(region__level="street")
+    assert street_rows.exists()
+    assert not MonthCount.objects.filter(region__level="street").exists()
+    assert MonthCount.objects.filter(region__code="420103").exists()
+    # the refreshed tables are the tables a rebuild from scratch makes
+    days, months = dict(_day_table()), stored_rollup()
+    summaries.rebuild()
+    assert dict(_day_table()) == days and stored_rollup() == months
+
+
+def _day_table():
+    for r in DailyCount.objects.all():
+        yield (r.day, r.region_id, r.department_id), {c: getattr(r, c) for c in summaries.COUNTERS}
+
+
+def test_periods_split_into_whole_months_and_other_days():
+    months, days = summaries.split(period_parse("2026-Q3"))
+    assert months == [dt.date(2026, 7, 1), dt.date(2026, 8, 1), dt.date(2026, 9, 1)] and days == []
+    months, days = summaries.split(period_parse("2026-W27"))
+    assert months == [] and days == [dt.date(2026, 6, 29) + dt.timedelta(days=n) for n in range(7)]
+    assert summaries.month_end(dt.date(2028, 2, 1)) == dt.date(2028, 2, 29)
+    assert summaries._runs(
+        [dt.date(2026, 7, 3), dt.date(2026, 7, 1), dt.date(2026, 7, 2), dt.date(2026, 7, 9)]
+    ) == [
+        (dt.date(2026, 7, 1), dt.date(2026, 7, 3)),
+        (dt.date(2026, 7, 9), dt.date(2026, 7, 9)),
+    ]
+
+
+def test_rebuild_goes_month_by_month(dataset, monkeypatch):
+    """The rebuild computes one month at a time (memory bounded by a month's cells), and the
+    result is the full recomputation."""
+    seen: list[list[dt.date]] = []
+    compute = summaries.compute
+
+    def spy(days=None):
+        seen.append(sorted(days) if days is not None else None)
+        return compute(days)
+
+    monkeypatch.setattr(summaries, "compute", spy)
+    summaries.rebuild()
+    assert seen and None not in seen
+    assert all(len({d.replace(day=1) for d in days}) == 1 for days in seen)
+    monkeypatch.setattr(summaries, "compute", compute)
+    assert stored_rollup() == expected_rollup()
 
 
 def test_refresh_consumes_marks_and_dashboard_reads_summaries(dataset):
