@@ -7,6 +7,10 @@ class KnowledgeConfig(AppConfig):
     verbose_name = "知识库与智能问答"
 
     def ready(self) -> None:
+        from yiwang.notifications.kinds import kinds_register
+
         from . import notices
 
-        notices.register()  # the answer to a question goes to whoever asked it
+        kinds_register(
+            notices.CATEGORY, kinds=notices.KINDS
+        )  # the answer to a question goes to whoever asked it
