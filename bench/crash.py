@@ -31,7 +31,6 @@ import json
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -45,29 +44,11 @@ from pathlib import Path
 
 BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
-sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(BENCH_DIR))
+
+import inprocess  # noqa: E402 — puts src/ on the path too
 
 BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def recreate_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
-        )
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def database_from_template(url: str, template: str) -> None:
@@ -85,7 +66,7 @@ def database_from_template(url: str, template: str) -> None:
     env = {**os.environ}
     if parts.password:
         env["PGPASSWORD"] = parts.password
-    recreate_database(url)
+    inprocess.recreate(url)
     dump = subprocess.Popen(["pg_dump", *args, "--format=custom", template], stdout=subprocess.PIPE, env=env)
     restore = subprocess.run(
         ["pg_restore", *args, "--no-owner", "--exit-on-error", "--dbname", parts.path.lstrip("/")],
@@ -104,19 +85,6 @@ def sqlite_from_template(path: Path, template: str) -> None:
 
     with sqlite3.connect(template) as src, sqlite3.connect(path) as dst:
         src.backup(dst)
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        conn.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [name],
-        )
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 # --- the data ---------------------------------------------------------------------------------
@@ -183,21 +151,9 @@ class Servers:
         self.log = (home / "servers.log").open("ab")
 
     def start_gunicorn(self) -> None:
-        self.gunicorn = subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "-c",
-                "python:yiwang.gunicorn_conf",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "yiwang.wsgi:application",
-            ],
-            env={**self.env, "WEB_CONCURRENCY": "2"},
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        self.gunicorn = inprocess.gunicorn_start(
+            port=self.port, env={**self.env, "WEB_CONCURRENCY": "2"}, log=self.log
         )
-        self.wait_ready()
 
     def start_celery(self) -> None:
         self.celery = subprocess.Popen(
@@ -221,18 +177,6 @@ class Servers:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-
-    def wait_ready(self, timeout: float = 90) -> None:
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/items", timeout=5):
-                    return
-            except urllib.error.HTTPError:
-                return
-            except OSError:
-                time.sleep(0.3)
-        raise SystemExit("gunicorn did not answer")
 
     def gunicorn_workers(self) -> list[int]:
         pids = []
@@ -491,7 +435,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.template:
             database_from_template(args.database_url, args.template)
         else:
-            recreate_database(args.database_url)
+            inprocess.recreate(args.database_url)
     elif args.template:
         sqlite_from_template(home / "yiwang.sqlite3", args.template)
     env["CELERY_BROKER_URL"] = args.broker or f"sqla+sqlite:///{home}/broker.sqlite3"
@@ -504,7 +448,7 @@ def main(argv: list[str] | None = None) -> int:
 
     connections.close_all()
 
-    port = free_port()
+    port = inprocess.free_port()
     base = f"http://127.0.0.1:{port}"
     servers = Servers(port=port, env=env, home=home)
     rng = random.Random(args.seed)
@@ -545,7 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(report, ensure_ascii=False, indent=1))
     if not args.keep:
         if args.database_url:
-            drop_database(args.database_url)
+            inprocess.drop(args.database_url)
         if not args.home:
             import shutil
 

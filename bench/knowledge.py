@@ -16,8 +16,6 @@ one things, FAQs and policies) it measures, in the same run:
 
 from __future__ import annotations
 
-import argparse
-import os
 import statistics
 import sys
 import time
@@ -65,43 +63,20 @@ def score(ranked: list[list[str]], gold: list[set[str]]) -> dict:
     return {"hit1": h1 / n, "hit5": h5 / n, "mrr10": mrr / n, "n": len(gold)}
 
 
-def pct(samples: list[float], p: float) -> float:
-    s = sorted(samples)
-    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] * 1000
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", default="sqlite", choices=["sqlite", "postgres"])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--home", default="")
+    parser = inprocess.arguments(repeat=5)
     parser.add_argument("--misses", action="store_true", help="print the questions missed at 5")
     args = parser.parse_args()
-    if args.home:
-        os.environ["YIWANG_HOME"] = args.home
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
-        os.environ.setdefault("LOG_LEVEL", "WARNING")
-        import django
 
-        django.setup()
-    else:
-        inprocess.setup(
-            args.db,
-            name="knowledge",
-            default_pg=DEFAULT_PG,
-            env={"CELERY_TASK_ALWAYS_EAGER": "1", "LOG_LEVEL": "WARNING"},
-        )
+    def loaded() -> bool:
+        from yiwang.knowledge.models import Point
+
+        return Point.objects.exists()
+
+    inprocess.demo_setup(args, name="knowledge", default_pg=DEFAULT_PG, loaded=loaded)
     from yiwang.bundles.models import Bundle
     from yiwang.catalog.selectors import items_search
     from yiwang.knowledge import index, selectors
-    from yiwang.knowledge.models import Point
-
-    if not Point.objects.exists():
-        from yiwang.demo.services import demo_load
-
-        t0 = time.perf_counter()
-        demo_load(password="bench-password-1")
-        print(f"demo loaded in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
     subjects = {v.item.code: v.name for v in items_search().select_related("item")}
     subjects |= {b.code: f"bundle:{b.code}" for b in Bundle.objects.all()}
@@ -201,15 +176,15 @@ def main() -> None:
             f"| {name} | {s['n']} | {s['hit1']:.3f} | {s['hit5']:.3f} | {s['mrr10']:.3f} | {r['hit5']:.3f} | {r['mrr10']:.3f} |"
         )
     print()
-    p99, raw_p99 = pct(times, 99), pct(raw_times, 99)
+    p99, raw_p99 = inprocess.pct(times, 99), inprocess.pct(raw_times, 99)
     print("| latency per question | p50 ms | p99 ms |")
     print("|---|---|---|")
-    print(f"| `knowledge.selectors.ask` | {pct(times, 50):.2f} | {p99:.2f} |")
-    print(f"| raw jieba + bm25s (floor) | {pct(raw_times, 50):.2f} | {raw_p99:.2f} |")
+    print(f"| `knowledge.selectors.ask` | {inprocess.pct(times, 50):.2f} | {p99:.2f} |")
+    print(f"| raw jieba + bm25s (floor) | {inprocess.pct(raw_times, 50):.2f} | {raw_p99:.2f} |")
     if pg_ranked is not None:
         pg = score(pg_ranked, gold)
         print(
-            f"| PostgreSQL full text (same tokens, ts_rank) | {pct(pg_times, 50):.2f} | {pct(pg_times, 99):.2f} |"
+            f"| PostgreSQL full text (same tokens, ts_rank) | {inprocess.pct(pg_times, 50):.2f} | {inprocess.pct(pg_times, 99):.2f} |"
         )
         print(
             f"\nPostgreSQL full text, all questions: Hit@1 {pg['hit1']:.3f}, Hit@5 {pg['hit5']:.3f}, "

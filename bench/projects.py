@@ -17,12 +17,10 @@ one bench/knowledge.py leaves in /tmp/yw-knowledge-bench-*).
 
 from __future__ import annotations
 
-import argparse
 import io
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -32,54 +30,21 @@ import inprocess
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/yiwang_projects_bench"
 
 
-def timed(fn, repeat: int) -> list[float]:
-    fn()  # warm
-    out = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t0)
-    return out
-
-
-def pct(samples: list[float], p: float) -> float:
-    s = sorted(samples)
-    return s[min(len(s) - 1, round(p / 100 * (len(s) - 1)))] * 1000
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--db", default="sqlite", choices=["sqlite", "postgres"])
-    parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--home", default="")
-    args = parser.parse_args()
-    if args.home:
-        os.environ["YIWANG_HOME"] = args.home
-        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.settings")
-        os.environ.setdefault("LOG_LEVEL", "WARNING")
-        import django
+    args = inprocess.arguments(repeat=30).parse_args()
 
-        django.setup()
-    else:
-        inprocess.setup(
-            args.db,
-            name="projects",
-            default_pg=DEFAULT_PG,
-            env={"CELERY_TASK_ALWAYS_EAGER": "1", "LOG_LEVEL": "WARNING"},
-        )
+    def loaded() -> bool:
+        from yiwang.projects.models import Project
+
+        return Project.objects.exists()
+
+    inprocess.demo_setup(args, name="projects", default_pg=DEFAULT_PG, loaded=loaded)
     from openpyxl import Workbook
     from rdflib import Graph
 
     from yiwang.exchange.models import DataResource
     from yiwang.projects import exports, selectors
     from yiwang.projects.models import InformationSystem, Project
-
-    if not Project.objects.exists():
-        from yiwang.demo.services import demo_load
-
-        t0 = time.perf_counter()
-        demo_load(password="bench-password-1")
-        print(f"demo loaded in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
 
     graph = exports.catalogue_graph()
     triples = list(graph)
@@ -129,11 +94,11 @@ def main() -> None:
     print("| operation | p50 ms | p95 ms | floor | floor p50 ms | floor p95 ms | ratio p50 |")
     print("|---|---|---|---|---|---|---|")
     for name, fn, floor_name, floor in measures:
-        a, f = timed(fn, args.repeat), timed(floor, args.repeat)
+        a, f = inprocess.timed(fn, args.repeat), inprocess.timed(floor, args.repeat)
         ratio = statistics.median(a) / statistics.median(f)
         print(
-            f"| {name} | {pct(a, 50):.2f} | {pct(a, 95):.2f} | {floor_name} | {pct(f, 50):.2f} | "
-            f"{pct(f, 95):.2f} | {ratio:.2f} |"
+            f"| {name} | {inprocess.pct(a, 50):.2f} | {inprocess.pct(a, 95):.2f} | {floor_name} | "
+            f"{inprocess.pct(f, 50):.2f} | {inprocess.pct(f, 95):.2f} | {ratio:.2f} |"
         )
 
 

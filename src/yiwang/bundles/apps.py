@@ -9,9 +9,10 @@ class BundlesConfig(AppConfig):
 
     def ready(self) -> None:
         from yiwang.cases import followers
+        from yiwang.notifications.kinds import kinds_register
 
         from . import kinds, services
 
-        kinds.register()  # the messages of 一件事
+        kinds_register(kinds.CATEGORY, kinds=kinds.KINDS)  # the messages of 一件事
         followers.register("bundles", services.bundle_follow_case)
         services.ledger_register()

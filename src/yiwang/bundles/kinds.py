@@ -4,7 +4,7 @@ Every template also sees `link` and `url` (notifications.kinds)."""
 
 from __future__ import annotations
 
-from yiwang.notifications.kinds import Category, EventKind, category_register, kind_register
+from yiwang.notifications.kinds import Category, EventKind
 
 CATEGORY = Category("bundle", "一件事", "一件事办理进度、合并补正告知、统一出件")
 
@@ -51,9 +51,3 @@ KINDS = [
         ),
     ),
 ]
-
-
-def register() -> None:
-    category_register(CATEGORY)
-    for spec in KINDS:
-        kind_register(spec)

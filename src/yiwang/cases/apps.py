@@ -8,12 +8,13 @@ class CasesConfig(AppConfig):
 
     def ready(self) -> None:
         from yiwang.exchange import hooks as exchange
+        from yiwang.notifications.kinds import kinds_register
         from yiwang.organizations import hooks as organizations
         from yiwang.workdays import hooks as workdays
 
         from . import kinds, ledgering, selectors, services
 
-        kinds.register()  # the applicant's case messages (category 办件进度)
+        kinds_register(kinds.CATEGORY, kinds=kinds.KINDS)  # the applicant's case messages (category 办件进度)
         ledgering.register()  # how `yiwang ledger verify` re-derives case entries
         # Lower apps cause things to cases through their hooks (docs/architecture.md, "The layers"):
         # a department's or region's successor takes over its open cases; a calendar notice

@@ -7,7 +7,7 @@ are messages without a notice, keyed by the case and the material or commitment.
 
 from __future__ import annotations
 
-from yiwang.notifications.kinds import Category, EventKind, category_register, kind_register
+from yiwang.notifications.kinds import Category, EventKind
 
 _ITEM = "您申请的“{{ item }}”（办件编号 {{ number }}）"
 _AGENCY = "{% if department %}{{ department }}{% else %}本机关{% endif %}"
@@ -230,9 +230,3 @@ KINDS = [
         body=_ITEM + "{{ reason }}，离婚登记申请已撤回，办理终止。",
     ),
 ]
-
-
-def register() -> None:
-    category_register(CATEGORY)
-    for spec in KINDS:
-        kind_register(spec)

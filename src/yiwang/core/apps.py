@@ -7,4 +7,6 @@ class CoreConfig(AppConfig):
     label = "core"
 
     def ready(self):
-        from . import checks  # noqa: F401 - registers the deployment check
+        from . import accesslog, checks  # noqa: F401 - checks registers the deployment check
+
+        accesslog.install()  # no personal data from query strings in the access log

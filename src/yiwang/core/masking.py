@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+# an 18-character ID number (region, birth date 19xx/20xx, sequence, check) and a mobile number,
+# not inside a longer run of digits; any other run of 12+ digits is hidden as well
+ID_NUMBER_IN_TEXT = re.compile(
+    r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])[0-9]{2}[0-9]{3}[0-9xX](?![0-9])"
+)
+PHONE_IN_TEXT = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
+LONG_DIGITS = re.compile(r"[0-9]{12,}")
+
 
 def mask_id_number(value: str | None) -> str:
     """420102199001011234 -> 420102********1234"""
@@ -59,3 +69,11 @@ MASKERS = {
 def mask(kind: str, value: str | None) -> str:
     """Mask by kind; an unknown kind hides everything."""
     return MASKERS.get(kind, lambda v: "*" * len(v or ""))(value)
+
+
+def mask_personal_data(text: str | None) -> str:
+    """Free text (a question, a search) with the ID and mobile numbers in it masked, and any other
+    run of 12+ digits hidden: `我的身份证420102199001011234` -> `我的身份证420102********1234`."""
+    text = ID_NUMBER_IN_TEXT.sub(lambda m: mask_id_number(m.group(0)), text or "")
+    text = PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    return LONG_DIGITS.sub(lambda m: mask_id_number(m.group(0)), text)

@@ -23,9 +23,10 @@ class EvaluationsConfig(AppConfig):
 
     def ready(self) -> None:
         from yiwang.cases import followers
+        from yiwang.notifications.kinds import kinds_register
 
         from . import kinds, ledgering
 
-        kinds.register()  # the messages of 好差评
+        kinds_register(kinds.CATEGORY, kinds=kinds.KINDS)  # the messages of 好差评
         ledgering.register()  # how `yiwang ledger verify` re-derives ratings and work-order steps
         followers.register("evaluations", invite_on_completion)

@@ -3,7 +3,7 @@ registered from `EvaluationsConfig.ready`."""
 
 from __future__ import annotations
 
-from yiwang.notifications.kinds import Category, EventKind, category_register, kind_register
+from yiwang.notifications.kinds import Category, EventKind
 
 CATEGORY = Category("evaluation", "好差评", "评价邀请与提醒、差评工单督办")
 
@@ -49,9 +49,3 @@ KINDS = [
         body="工单 {{ number }}：{{ reason }}，请尽快办理：{{ url }}",
     ),
 ]
-
-
-def register() -> None:
-    category_register(CATEGORY)
-    for spec in KINDS:
-        kind_register(spec)

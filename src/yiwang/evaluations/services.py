@@ -32,7 +32,7 @@ from yiwang.core.text import as_int, reject_markup
 from yiwang.core.workflow import Rule, Step, Workflow, rule
 from yiwang.notifications.services import notification_send
 from yiwang.organizations.models import Department, Region, Role, Window
-from yiwang.organizations.selectors import staff_scope
+from yiwang.organizations.selectors import staff_over, staff_scope
 from yiwang.workdays import selectors as workdays
 
 from . import hooks, ledgering
@@ -733,13 +733,7 @@ def _notify_supervisors(order: WorkOrder, *, reason: str) -> int:
 
 
 def supervisors_for(order: WorkOrder) -> list[User]:
-    paths = [p for p in order.region.path.strip("/").split("/") if p]
-    prefixes = ["/" + "/".join(paths[: i + 1]) + "/" for i in range(len(paths))]
-    return list(
-        User.objects.filter(
-            staff_roles__role=Role.SUPERVISOR, staff_roles__region__path__in=prefixes, is_active=True
-        ).distinct()
-    )
+    return list(staff_over(region_path=order.region.path, role=Role.SUPERVISOR))
 
 
 def orders_escalate_overdue(*, on: date | None = None) -> int:
@@ -788,17 +782,12 @@ def order_escalation_notify(*, order_id: int, reason: str) -> int:
 
 def unit_admins_for(order: WorkOrder) -> list[User]:
     """Department admins of the responsible unit (the rated department until assigned)."""
-    paths = [p for p in order.region.path.strip("/").split("/") if p]
-    prefixes = ["/" + "/".join(paths[: i + 1]) + "/" for i in range(len(paths))]
     return list(
-        User.objects.filter(
-            staff_roles__role=Role.DEPT_ADMIN,
-            staff_roles__department_id=order.unit_id or order.department_id,
-            staff_roles__region__path__in=prefixes,
-            is_active=True,
-        )
-        .distinct()
-        .order_by("pk")
+        staff_over(
+            region_path=order.region.path,
+            role=Role.DEPT_ADMIN,
+            department_id=order.unit_id or order.department_id,
+        ).order_by("pk")
     )
 
 

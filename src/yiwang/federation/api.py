@@ -4,6 +4,8 @@ inbox."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
@@ -43,32 +45,54 @@ class FederatedCaseIn(Schema):
     parties: dict = Field(default_factory=dict)
 
 
-@router.post("/cases", auth=api_auth, response={201: dict})
-def federated_case_create(request: HttpRequest, body: FederatedCaseIn):
-    payload = body.dict()
-
-    def handler():
-        oc = services.federated_case_submit(
-            actor=request.auth,
-            peer_code=body.peer,
-            item_code=body.item_code,
-            form=body.form,
-            materials=[m.dict() for m in body.materials],
-            channel=body.channel,
-            parties=body.parties,
-        )
-        return 201, {"number": oc.number}
-
+def _submit_once(
+    request: HttpRequest,
+    *,
+    scope: str,
+    digest: dict,
+    submit: Callable[[], str],
+    answer: Callable[[str], dict],
+) -> Status:
+    """A submission run once per `Idempotency-Key` (core.idempotency): `submit()` files it and
+    gives its number, `digest` is what a repeat with the same key must match (materials by code
+    and size, not their content). The answer is `answer(number)` as it stands now — the forward
+    was tried at commit (or is queued) — 201 the first time, the stored status on a repeat."""
     status, out = run_idempotent(
         owner=str(request.auth.pk),
         key=request.headers.get("Idempotency-Key"),
-        scope="POST /federation/cases",
-        body={**payload, "materials": [(m["code"], len(m["content_base64"])) for m in payload["materials"]]},
-        handler=handler,
+        scope=scope,
+        body=digest,
+        handler=lambda: (201, {"number": submit()}),
     )
-    # the forward was tried at commit (or is queued): answer with what is known now
-    oc = services.outbound_case_get(number=out["number"], user=request.auth)
-    return Status(status, selectors.outbound_dict(oc, events=False))
+    return Status(status, answer(out["number"]))
+
+
+def _materials_digest(materials: list[dict]) -> list[tuple[str, int]]:
+    return [(m["code"], len(m["content_base64"])) for m in materials]
+
+
+@router.post("/cases", auth=api_auth, response={201: dict})
+def federated_case_create(request: HttpRequest, body: FederatedCaseIn):
+    payload = body.dict()
+    return _submit_once(
+        request,
+        scope="POST /federation/cases",
+        digest={**payload, "materials": _materials_digest(payload["materials"])},
+        submit=lambda: (
+            services.federated_case_submit(
+                actor=request.auth,
+                peer_code=body.peer,
+                item_code=body.item_code,
+                form=body.form,
+                materials=[m.dict() for m in body.materials],
+                channel=body.channel,
+                parties=body.parties,
+            ).number
+        ),
+        answer=lambda number: selectors.outbound_dict(
+            services.outbound_case_get(number=number, user=request.auth), events=False
+        ),
+    )
 
 
 @router.get("/cases/{number}", auth=api_auth)
@@ -113,31 +137,23 @@ class JointCaseIn(Schema):
 def joint_case_create(request: HttpRequest, body: JointCaseIn):
     """多地联办: one application with this city's part and one or more paired cities' parts."""
     payload = body.dict()
-
-    def handler():
-        joint = services.joint_case_submit(
-            actor=request.auth,
-            parts=[{**p.dict(), "materials": [m.dict() for m in p.materials]} for p in body.parts],
-            channel=body.channel,
-            parties=body.parties,
-        )
-        return 201, {"number": joint.number}
-
-    status, out = run_idempotent(
-        owner=str(request.auth.pk),
-        key=request.headers.get("Idempotency-Key"),
+    return _submit_once(
+        request,
         scope="POST /federation/joint-cases",
-        body={
+        digest={
             **payload,
-            "parts": [
-                {**p, "materials": [(m["code"], len(m["content_base64"])) for m in p["materials"]]}
-                for p in payload["parts"]
-            ],
+            "parts": [{**p, "materials": _materials_digest(p["materials"])} for p in payload["parts"]],
         },
-        handler=handler,
+        submit=lambda: (
+            services.joint_case_submit(
+                actor=request.auth,
+                parts=[{**p.dict(), "materials": [m.dict() for m in p.materials]} for p in body.parts],
+                channel=body.channel,
+                parties=body.parties,
+            ).number
+        ),
+        answer=lambda number: selectors.joint_dict(services.joint_case_get(number=number, user=request.auth)),
     )
-    joint = services.joint_case_get(number=out["number"], user=request.auth)
-    return Status(status, selectors.joint_dict(joint))
 
 
 @router.get("/joint-cases/{number}", auth=api_auth)

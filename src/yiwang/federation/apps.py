@@ -11,11 +11,12 @@ class FederationConfig(AppConfig):
         from yiwang.cases import followers
         from yiwang.core import outbox
         from yiwang.licenses import hooks as license_hooks
+        from yiwang.notifications.kinds import kinds_register
 
         from . import kinds, ledgering, peer_licenses, services
 
         ledgering.register()
-        kinds.register()
+        kinds_register(kinds.CATEGORY, kinds=kinds.KINDS)
         followers.register("federation", services.federation_follow_case)
         outbox.senders.register(services.TOPIC_FORWARD, services.send_peer_message)
         outbox.senders.register(services.TOPIC_STATUS, services.send_peer_message)

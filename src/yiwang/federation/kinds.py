@@ -4,7 +4,7 @@ Registered from FederationConfig.ready() in a category of their own."""
 
 from __future__ import annotations
 
-from yiwang.notifications.kinds import Category, EventKind, category_register, kind_register
+from yiwang.notifications.kinds import Category, EventKind
 
 CATEGORY = Category("federation", "异地通办进度", "在本市代收、由外市办理的办件的进度与补正告知")
 _CASE = "您在本市代收、由{{ peer }}办理的“{{ item }}”（代收编号 {{ number }}）"
@@ -32,9 +32,3 @@ KINDS = [
         ),
     ),
 ]
-
-
-def register() -> None:
-    category_register(CATEGORY)
-    for kind in KINDS:
-        kind_register(kind)

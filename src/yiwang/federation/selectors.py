@@ -79,12 +79,6 @@ def outbound_dict(oc: OutboundCase, *, events: bool = True) -> dict:
     return out
 
 
-def _ancestors(path: str) -> list[str]:
-    """ "/420100/420102/" -> ["/420100/", "/420100/420102/"]."""
-    codes = [c for c in path.split("/") if c]
-    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
-
-
 def outbound_visible(*, user) -> QuerySet[OutboundCase]:
     """Who in this city sees a case received here for a peer (as cases scope their staff):
     - the person it is for and whoever filed it (a clerk at the window);
@@ -96,7 +90,7 @@ def outbound_visible(*, user) -> QuerySet[OutboundCase]:
     department admins see none, and another hall's clerk none of that hall's cases."""
     from yiwang.accounts.models import AccountKind
     from yiwang.organizations.models import Role, Window, WindowKind
-    from yiwang.organizations.selectors import region_q, staff_scope
+    from yiwang.organizations.selectors import region_lineage, region_q, staff_scope
 
     qs = OutboundCase.objects.all()
     if user is None or not getattr(user, "is_authenticated", False):
@@ -114,7 +108,7 @@ def outbound_visible(*, user) -> QuerySet[OutboundCase]:
             for w in Window.objects.filter(
                 pk__in=scope.window_ids, kind=WindowKind.COMPREHENSIVE
             ).select_related("hall__region")
-            for p in _ancestors(w.hall.region.path)
+            for p in region_lineage(w.hall.region.path)
         }
         if paths:
             q |= Q(hall__isnull=True, region__path__in=sorted(paths))

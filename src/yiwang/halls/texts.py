@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yiwang.notifications.kinds import Category, EventKind, category_register, kind_register
+from yiwang.notifications.kinds import Category, EventKind
 
 CATEGORY = Category(code="halls", label="预约叫号", description="大厅预约提醒、叫号提醒、闭厅通知")
 
@@ -60,9 +60,3 @@ KINDS = [
         required=("hall", "until", "count", "days"),
     ),
 ]
-
-
-def register() -> None:
-    category_register(CATEGORY)
-    for spec in KINDS:
-        kind_register(spec)

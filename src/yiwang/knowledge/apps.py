@@ -7,7 +7,10 @@ class KnowledgeConfig(AppConfig):
     verbose_name = "知识库与智能问答"
 
     def ready(self) -> None:
-        from . import logfilter, notices
+        from yiwang.notifications.kinds import kinds_register
 
-        notices.register()  # the answer to a question goes to whoever asked it
-        logfilter.install()  # no ID or phone number of a question in the access log
+        from . import notices
+
+        kinds_register(
+            notices.CATEGORY, kinds=notices.KINDS
+        )  # the answer to a question goes to whoever asked it

@@ -3,7 +3,7 @@ through the question form (留言咨询) goes to the person who asked it, when t
 
 from __future__ import annotations
 
-from yiwang.notifications.kinds import Category, EventKind, category_register, kind_register
+from yiwang.notifications.kinds import Category, EventKind
 
 CATEGORY = Category("knowledge", "留言咨询", "您在智能问答中留言咨询的答复")
 KINDS = [
@@ -16,9 +16,3 @@ KINDS = [
         body="您的问题：{{ question }}\n{{ department }}答复：{{ answer }}\n查看：{{ url }}",
     ),
 ]
-
-
-def register() -> None:
-    category_register(CATEGORY)
-    for kind in KINDS:
-        kind_register(kind)  # the same spec again is a no-op

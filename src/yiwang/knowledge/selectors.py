@@ -12,10 +12,11 @@ from yiwang.bundles.models import Bundle, BundleStatus
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.models import Item
 from yiwang.core.errors import NotFound, ValidationFailed
+from yiwang.core.masking import mask_personal_data
 
 from . import index, text
 from .models import Article, PointKind, Question, QuestionStatus, Section
-from .services import Q_MAX, TEXT_MAX, article_roles, personal_data_mask
+from .services import Q_MAX, TEXT_MAX, article_roles
 
 HOTLINE = "12345"
 MIN_SCORE = 2.0  # below this the best match is no answer (measured on the labelled set)
@@ -140,7 +141,7 @@ def ask(q: str, *, limit: int = 10, staff: bool = False, on=None) -> dict:
     thing comes first for a life event; "what do I need" answers with materials, "how long" with
     limits, "where" with the halls. When nothing fits, `fallback` offers the 12345 hotline and the
     question form (never an answer)."""
-    masked = personal_data_mask(q)
+    masked = mask_personal_data(q)
     limit = max(1, min(int(limit or 10), 50))
     answers = []
     loaded = index.current()

@@ -5,7 +5,6 @@ things, FAQs, policies), the shared index rebuilt after a change, the FAQ/policy
 from __future__ import annotations
 
 import logging
-import re
 from datetime import date, timedelta
 
 from django.db import transaction
@@ -16,7 +15,7 @@ from yiwang.bundles.models import Bundle, BundleStatus
 from yiwang.catalog import selectors as catalog
 from yiwang.catalog.models import Item, ItemVersion, Material
 from yiwang.core.errors import NotFound, PermissionDenied, StaleVersion, ValidationFailed
-from yiwang.core.masking import mask_id_number, mask_phone
+from yiwang.core.masking import mask_personal_data
 from yiwang.core.workflow import Step, Workflow, rule
 from yiwang.notifications.services import notification_send
 from yiwang.organizations.models import Department, Role
@@ -39,20 +38,6 @@ log = logging.getLogger("yiwang.knowledge")
 
 Q_MAX = 200  # characters of a question in the query string (longer text: POST)
 TEXT_MAX = 2000
-_ID_RE = re.compile(
-    r"(?<![0-9])[1-9][0-9]{5}(?:19|20)[0-9]{2}(?:0[1-9]|1[0-2])[0-9]{2}[0-9]{3}[0-9xX](?![0-9])"
-)
-_PHONE_RE = re.compile(r"(?<![0-9])1[3-9][0-9]{9}(?![0-9])")
-_LONG_DIGITS = re.compile(r"[0-9]{12,}")
-
-
-def personal_data_mask(value: str) -> str:
-    """ID numbers and mobile numbers typed into a question, masked (core.masking) before the
-    question is stored, logged or echoed; any other run of 12+ digits is hidden as well."""
-    value = _ID_RE.sub(lambda m: mask_id_number(m.group(0)), value or "")
-    value = _PHONE_RE.sub(lambda m: mask_phone(m.group(0)), value)
-    return _LONG_DIGITS.sub(lambda m: mask_id_number(m.group(0)), value)
-
 
 # --- knowledge points from their sources ------------------------------------------------------------
 
@@ -485,7 +470,7 @@ def _question_number() -> str:
 def question_submit(*, text_: str, subject: str = "", actor=None) -> Question:
     """A question the knowledge base did not answer goes to the owning department's queue (the
     item's or one thing's department); ID numbers and phone numbers in it are masked first."""
-    body = personal_data_mask(_clean("q", text_, TEXT_MAX))
+    body = mask_personal_data(_clean("q", text_, TEXT_MAX))
     subject = _subject_check(subject)
     q = Question.objects.create(
         number=_question_number(),

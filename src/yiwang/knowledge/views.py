@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from yiwang.accounts.decorators import staff_required
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
+from yiwang.core.masking import mask_personal_data
 
 from . import selectors, services
 from .models import Section
@@ -87,7 +88,7 @@ def question_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "knowledge/question.html",
-        {"q": services.personal_data_mask(q), "subject": subject, "errors": errors},
+        {"q": mask_personal_data(q), "subject": subject, "errors": errors},
         status=422 if errors else 200,
     )
 

@@ -8,5 +8,8 @@ class NotificationsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, texts  # noqa: F401 - checks registers itself
+        from .kinds import kinds_register
 
-        texts.register()  # the account messages (each app above registers its own kinds)
+        kinds_register(
+            *texts.CATEGORIES, kinds=texts.KINDS
+        )  # the account messages (each app above registers its own kinds)

@@ -6,12 +6,16 @@ instance requires), whether it is time-critical (SMS sent even in quiet hours), 
 caller must give, and Chinese templates (Django template syntax, no autoescape: plain text).
 
 The account kinds live in `texts.py` (accounts sits below this app); every other app registers its
-own category and kinds in its `AppConfig.ready()` (cases/kinds.py, halls/texts.py, …)::
+own category and kinds in its `AppConfig.ready()` with `kinds_register` (the specs in its
+cases/kinds.py, halls/texts.py, …)::
 
-    from yiwang.notifications.kinds import EventKind, kind_register
+    from yiwang.notifications.kinds import Category, EventKind, kinds_register
 
-    kind_register(EventKind(kind="halls.turn_near", category="halls", label="即将叫号", critical=True,
-                            title="您的号码 {{ number }} 即将叫到", body="…", required=("number",)))
+    kinds_register(
+        Category("halls", "预约叫号", "预约提醒、即将叫号"),
+        kinds=[EventKind(kind="halls.turn_near", category="halls", label="即将叫号", critical=True,
+                         title="您的号码 {{ number }} 即将叫到", body="…", required=("number",))],
+    )
 
 Registering another spec under a taken kind (or category) raises `HookError`, as for hooks.
 Templates must not print sensitive elements (ID numbers, phone numbers, addresses): the inbox row
@@ -21,7 +25,7 @@ stores the rendered text.
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -76,6 +80,15 @@ def kind_register(spec: EventKind, *, replace: bool = False) -> EventKind:
         _compile(source)  # a template syntax error fails at start-up, not at the first event
     _kinds[spec.kind] = spec
     return spec
+
+
+def kinds_register(*categories: Category, kinds: Iterable[EventKind] = ()) -> None:
+    """An app's messages, from its `AppConfig.ready()`: its categories (if it has its own), then its
+    kinds. Running it again with the same specs changes nothing."""
+    for category in categories:
+        category_register(category)
+    for spec in kinds:
+        kind_register(spec)
 
 
 def kind_unregister(kind: str) -> None:

@@ -8,7 +8,7 @@ Dates in the context may be `date` objects (rendered 2026-11-09) or strings."""
 
 from __future__ import annotations
 
-from .kinds import Category, EventKind, category_register, kind_register
+from .kinds import Category, EventKind
 
 CATEGORIES = [
     Category("account", "账户安全", "登录锁定的解除验证码"),
@@ -27,10 +27,3 @@ KINDS = [
         sms="{{ body }}",
     ),
 ]
-
-
-def register() -> None:
-    for category in CATEGORIES:
-        category_register(category)
-    for spec in KINDS:
-        kind_register(spec)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from .models import Department, Region, Role, StaffRole
 
@@ -97,6 +97,24 @@ def clerk_window_for_item(
     return qs.order_by("pk").first()
 
 
+def region_lineage(path: str) -> list[str]:
+    """A region's path and the paths of the regions above it, from the top:
+    "/420100/420102/" -> ["/420100/", "/420100/420102/"]."""
+    codes = [c for c in path.split("/") if c]
+    return ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
+
+
+def staff_over(*, region_path: str, role: str, department_id: int | None = None) -> QuerySet[User]:
+    """Active accounts holding `role` in the region or a region above it — of `department_id` when
+    given: who oversees what happens there (supervisors, department admins). Each once."""
+    from yiwang.accounts.models import User
+
+    q = Q(staff_roles__role=role, staff_roles__region__path__in=region_lineage(region_path))
+    if department_id is not None:
+        q &= Q(staff_roles__department_id=department_id)
+    return User.objects.filter(q, is_active=True).distinct()
+
+
 def region_by_code(code: str) -> Region | None:
     return Region.objects.filter(code=code).first()
 
@@ -110,7 +128,9 @@ __all__ = [
     "StaffScope",
     "is_within",
     "region_by_code",
+    "region_lineage",
     "region_q",
+    "staff_over",
     "staff_scope",
     "window_serves",
     "windows_serving_item",

@@ -7,6 +7,8 @@ class ParticipationConfig(AppConfig):
     label = "participation"
 
     def ready(self) -> None:
+        from yiwang.notifications.kinds import kinds_register
+
         from . import kinds
 
-        kinds.register()  # the messages of 共同缔造
+        kinds_register(kinds.CATEGORY, kinds=kinds.KINDS)  # the messages of 共同缔造

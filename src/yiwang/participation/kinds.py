@@ -3,7 +3,7 @@ registered from `ParticipationConfig.ready`."""
 
 from __future__ import annotations
 
-from yiwang.notifications.kinds import Category, EventKind, category_register, kind_register
+from yiwang.notifications.kinds import Category, EventKind
 
 CATEGORY = Category("participation", "共同缔造", "建议的部门答复与答复督办")
 
@@ -31,9 +31,3 @@ KINDS = [
         ),
     ),
 ]
-
-
-def register() -> None:
-    category_register(CATEGORY)
-    for spec in KINDS:
-        kind_register(spec)

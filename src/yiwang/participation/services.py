@@ -30,7 +30,7 @@ from yiwang.core.text import as_int, reject_markup
 from yiwang.core.workflow import Rule, Step, Workflow, rule
 from yiwang.notifications.services import notification_send
 from yiwang.organizations.models import Department, Role, ServiceHall
-from yiwang.organizations.selectors import staff_scope
+from yiwang.organizations.selectors import staff_over, staff_scope
 from yiwang.workdays import selectors as workdays
 
 from .models import (
@@ -492,18 +492,9 @@ def not_found() -> NotFound:
 def answer_recipients(proposal: Proposal) -> list[User]:
     """Who hears of an overdue answer: the department admins of the proposal's department and the
     supervisors of its region (and of the regions above it)."""
-    codes = [c for c in proposal.region.path.strip("/").split("/") if c]
-    prefixes = ["/" + "/".join(codes[: i + 1]) + "/" for i in range(len(codes))]
-    admins = User.objects.filter(
-        staff_roles__role=Role.DEPT_ADMIN,
-        staff_roles__department_id=proposal.department_id,
-        staff_roles__region__path__in=prefixes,
-        is_active=True,
-    )
-    sups = User.objects.filter(
-        staff_roles__role=Role.SUPERVISOR, staff_roles__region__path__in=prefixes, is_active=True
-    )
-    return list((admins | sups).distinct().order_by("pk"))
+    path = proposal.region.path
+    admins = staff_over(region_path=path, role=Role.DEPT_ADMIN, department_id=proposal.department_id)
+    return list((admins | staff_over(region_path=path, role=Role.SUPERVISOR)).order_by("pk"))
 
 
 def proposals_notify_overdue(*, on: date | None = None) -> int:

@@ -6,6 +6,8 @@ class PortalConfig(AppConfig):
     label = "portal"
 
     def ready(self) -> None:
+        from yiwang.notifications.kinds import kinds_register
+
         from . import kiosk
 
-        kiosk.register()  # the kiosk's one-time login code (a notification kind)
+        kinds_register(kinds=[kiosk.LOGIN_CODE])  # the kiosk's one-time login code (a notification kind)

@@ -45,7 +45,7 @@ from yiwang.halls import services as hall_services
 from yiwang.halls.models_live import Terminal
 from yiwang.identity import services as identity
 from yiwang.knowledge import views as knowledge_pages
-from yiwang.notifications.kinds import EventKind, kind_register
+from yiwang.notifications.kinds import EventKind
 from yiwang.notifications.services import notification_send
 
 SESSION_TERMINAL = "kiosk_terminal"
@@ -59,18 +59,15 @@ def idle_seconds() -> int:
     return int(settings.YIWANG_KIOSK_IDLE_SECONDS)
 
 
-def register() -> None:
-    kind_register(
-        EventKind(
-            kind="kiosk.login_code",
-            category="halls",
-            label="自助终端登录验证码",
-            title="自助终端登录验证码 {{ code }}",
-            body="您正在 {{ terminal }} 登录，验证码 {{ code }}，5 分钟内有效。如非本人操作请忽略。",
-            critical=True,
-            required=("code", "terminal"),
-        )
-    )
+LOGIN_CODE = EventKind(
+    kind="kiosk.login_code",
+    category="halls",
+    label="自助终端登录验证码",
+    title="自助终端登录验证码 {{ code }}",
+    body="您正在 {{ terminal }} 登录，验证码 {{ code }}，5 分钟内有效。如非本人操作请忽略。",
+    critical=True,
+    required=("code", "terminal"),
+)  # registered in PortalConfig.ready
 
 
 # --- helpers ----------------------------------------------------------------------------------------

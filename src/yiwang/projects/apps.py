@@ -8,7 +8,9 @@ class ProjectsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from yiwang.notifications.kinds import kinds_register
+
         from . import ledgering, notices
 
         ledgering.register()  # how `yiwang ledger verify` re-derives project entries
-        notices.register()  # the reminder and decision notice kinds
+        kinds_register(notices.CATEGORY, kinds=notices.KINDS)  # the reminder and decision notice kinds

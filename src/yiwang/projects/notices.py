@@ -3,7 +3,7 @@ department's staff, and the deadline reminders of the working-day clock."""
 
 from __future__ import annotations
 
-from yiwang.notifications.kinds import Category, EventKind, category_register, kind_register
+from yiwang.notifications.kinds import Category, EventKind
 
 CATEGORY = Category("projects", "信息化项目", "项目审批、确认、后评价的决定与期限提醒")
 KINDS = [
@@ -35,9 +35,3 @@ KINDS = [
         body="使用部门反馈了数据资源“{{ resource }}”的质量问题，请于 {{ deadline }} 前整改并答复：{{ url }}",
     ),
 ]
-
-
-def register() -> None:
-    category_register(CATEGORY)
-    for kind in KINDS:
-        kind_register(kind)  # the same spec again is a no-op

@@ -18,6 +18,7 @@ from yiwang.core.workflow import Step
 from yiwang.evaluations.models import WorkOrder
 from yiwang.notifications.services import notification_send
 from yiwang.organizations.models import Department, Role
+from yiwang.organizations.selectors import staff_over
 from yiwang.participation.models import RectificationItem, RectificationStatus
 from yiwang.workdays.selectors import add_workdays
 
@@ -330,13 +331,7 @@ def _dept_admins(department_id: int) -> list[User]:
 
 
 def _supervisors(region_path: str) -> list[User]:
-    parts = [p for p in region_path.strip("/").split("/") if p]
-    prefixes = ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
-    return list(
-        User.objects.filter(
-            staff_roles__role=Role.SUPERVISOR, staff_roles__region__path__in=prefixes, is_active=True
-        ).distinct()
-    )
+    return list(staff_over(region_path=region_path, role=Role.SUPERVISOR))
 
 
 def _task_context(task: Task) -> dict:

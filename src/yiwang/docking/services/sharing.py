@@ -31,6 +31,7 @@ from yiwang.licenses import identifiers as license_identifiers
 from yiwang.licenses.hooks import ExternalLicense, ExternalLookupFailed
 from yiwang.licenses.issuer import issuer_url
 from yiwang.licenses.models import License
+from yiwang.licenses.services import license_metadata
 
 from .. import province
 from ..models import (
@@ -95,23 +96,7 @@ def national_record(lic: License) -> dict:
     """The licence as the library takes it: GB/T 36903 metadata (keys as in the licence's own
     credential claims; docs/integration.md has the table) and the signed credential."""
     return {
-        "identifier": lic.identifier,
-        "number": lic.number,
-        "name": lic.type.name,
-        "type_code": lic.type.code,
-        "type_name": lic.type.name,
-        "version": f"{lic.version:03d}",
-        "issue_date": lic.issued_on.isoformat(),
-        "issuer_name": lic.issuer_name,
-        "issuer_code": lic.issuer_uscc,
-        "definer_name": lic.type.definer_name,
-        "definer_code": lic.type.definer_uscc,
-        "valid_from": lic.valid_from.isoformat(),
-        "valid_until": lic.valid_until.isoformat() if lic.valid_until else "长期",
-        "jurisdiction": lic.jurisdiction,
-        "holder": lic.holder_name,
-        "holder_id_type": lic.holder_id_type,
-        "holder_id": lic.holder_id,
+        **license_metadata(lic),
         "related_item": lic.case.item.code if lic.case_id else "",
         "case_number": lic.case.number if lic.case_id else "",
         "extension": lic.metadata,

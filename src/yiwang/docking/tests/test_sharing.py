@@ -23,7 +23,7 @@ from yiwang.docking.services import sharing
 from yiwang.licenses import identifiers
 from yiwang.licenses.hooks import ExternalLookupFailed
 from yiwang.licenses.models import License, LicenseType
-from yiwang.licenses.services import license_issue, license_set_status
+from yiwang.licenses.services import credential_claims, license_issue, license_metadata, license_set_status
 from yiwang.licenses.tests.factories import MON
 
 from .conftest import deliver as _deliver
@@ -80,6 +80,9 @@ def test_an_issued_licence_reaches_the_library_signed_and_once_across_an_outage(
     assert record["holder_id"] == lic.holder_id and record["holder_id_type"] == "111"
     assert record["status"] == "valid" and record["credential"] == lic.credential
     assert record["related_item"] == lic.case.item.code and record["version"] == "001"
+    # the library takes the GB/T 36903 metadata the credential discloses (one function makes both)
+    meta = license_metadata(lic)
+    assert {k: record[k] for k in meta} == meta == {k: credential_claims(lic)[1][k] for k in meta}
     assert province.arrivals("/licenses") == 1
     # a worker that dies after the library accepted sends again: the library keeps it once
     OutboxMessage.objects.filter(pk=message.pk).update(status=OutboxStatus.PENDING)

@@ -35,7 +35,14 @@ from .authorisations import (
 )
 from .base import HolderParty, IssuingCase, party_hash
 from .imports import license_import_file, license_repair_discard, license_repair_reissue, repair_values
-from .issuance import credential_claims, license_import, license_issue, license_issue_all, sign_credential
+from .issuance import (
+    credential_claims,
+    license_import,
+    license_issue,
+    license_issue_all,
+    license_metadata,
+    sign_credential,
+)
 from .license_types import (
     LICENSE_RESULT_TYPE,
     add_months,
@@ -80,6 +87,7 @@ __all__ = [
     "license_import_file",
     "license_issue",
     "license_issue_all",
+    "license_metadata",
     "license_present",
     "license_presentation_withdraw",
     "license_reference_use",

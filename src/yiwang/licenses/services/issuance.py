@@ -34,18 +34,10 @@ def _start_of_day_ts(day: date) -> int:
     return int(datetime.combine(day, time(0, 0), tzinfo=SHANGHAI).timestamp())
 
 
-def credential_claims(lic: License) -> tuple[dict, dict]:
-    """(always visible claims, selectively disclosable claims) of a licence's SD-JWT VC."""
-    visible = {
-        "iss": issuer_url(),
-        "vct": f"urn:yiwang:license:{lic.type.code}",
-        "iat": int(timezone.now().timestamp()),
-        "nbf": _start_of_day_ts(lic.valid_from),
-        "status": {"status_list": {"idx": lic.status_index, "uri": status_list_uri()}},
-    }
-    if lic.valid_until:
-        visible["exp"] = _end_of_day_ts(lic.valid_until)
-    disclosable = {
+def license_metadata(lic: License) -> dict:
+    """The licence's GB/T 36903 metadata, keyed as its credential's claims (presenters.LABELS):
+    what the credential discloses and what the national licence library takes."""
+    return {
         "identifier": lic.identifier,
         "number": lic.number,
         "name": lic.type.name,
@@ -63,6 +55,22 @@ def credential_claims(lic: License) -> tuple[dict, dict]:
         "holder": lic.holder_name,
         "holder_id": lic.holder_id,
         "holder_id_type": lic.holder_id_type,
+    }
+
+
+def credential_claims(lic: License) -> tuple[dict, dict]:
+    """(always visible claims, selectively disclosable claims) of a licence's SD-JWT VC."""
+    visible = {
+        "iss": issuer_url(),
+        "vct": f"urn:yiwang:license:{lic.type.code}",
+        "iat": int(timezone.now().timestamp()),
+        "nbf": _start_of_day_ts(lic.valid_from),
+        "status": {"status_list": {"idx": lic.status_index, "uri": status_list_uri()}},
+    }
+    if lic.valid_until:
+        visible["exp"] = _end_of_day_ts(lic.valid_until)
+    disclosable = {
+        **license_metadata(lic),
         **{f"x_{k}": v for k, v in lic.metadata.items()},
     }
     if lic.case_id:

@@ -195,6 +195,36 @@ def test_a_higher_app_registers_its_own_kind():
         kinds.kind_unregister("test.turn_near")
 
 
+def test_an_app_registers_its_category_and_kinds_in_one_call(monkeypatch):
+    """`kinds_register` (each app's `ready()`): the categories first, then the kinds; running it
+    again with the same specs changes nothing; every app's kinds are there after start-up."""
+    monkeypatch.setattr(kinds, "_categories", dict(kinds._categories))
+    monkeypatch.setattr(kinds, "_kinds", dict(kinds._kinds))
+    category = kinds.Category("test_app", "测试", "说明")
+    specs = [
+        EventKind(kind=f"test_app.k{i}", category="test_app", label="x", title=f"标题{i}", body="x")
+        for i in (1, 2)
+    ]
+    kinds.kinds_register(category, kinds=specs)
+    kinds.kinds_register(category, kinds=specs)
+    assert kinds.category_get("test_app") == category
+    assert [kinds.kind_get(s.kind) for s in specs] == specs
+    with pytest.raises(HookError):  # a kind of a category nobody registered
+        kinds.kinds_register(
+            kinds=[EventKind(kind="other.k", category="other", label="x", title="x", body="x")]
+        )
+    started = {k.kind: k.category for k in kinds.kinds()}
+    for kind, cat in {
+        "account.unlock_code": "account",
+        "case.accepted": "case",
+        "kiosk.login_code": "halls",
+        "knowledge.answered": "knowledge",
+        "supervision.task_assigned": "supervision",
+        "training.certification_expiring": "training",
+    }.items():
+        assert started.get(kind) == cat, kind
+
+
 def test_text_is_plain_not_html_escaped():
     out = render(kinds.kind_get("case.refused"), {**CASE, "reason": "A&B <材料> 不符"})
     assert "A&B <材料> 不符" in out.body
