@@ -32,3 +32,28 @@ def _fresh_process_memos():
     clear()
     yield
     clear()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """After the worker's last test, before its test database is dropped: end the sessions still
+    on it. A browser test's connection can outlive the code that opened it (opened in another
+    context than the one that closes connections), and PostgreSQL then refuses to drop the database
+    ("is being accessed by other users") and leaves it behind. Nothing runs after this point."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    import psycopg
+
+    db = connection.settings_dict
+    connection.close()
+    params = {"host": db["HOST"] or "127.0.0.1", "port": db["PORT"] or 5432, "user": db["USER"]}
+    if db.get("PASSWORD"):
+        params["password"] = db["PASSWORD"]
+    with django_db_blocker.unblock(), psycopg.connect(dbname="postgres", autocommit=True, **params) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            [db["NAME"]],
+        )
