@@ -60,6 +60,7 @@ def data(subjects: int):
     from yiwang.exchange import services
     from yiwang.organizations.models import Department, Region
     from yiwang.organizations.services import staff_create
+    from yiwang.testsupport.flows import population_resource
 
     city = Region.objects.create(code="420100", name="武汉市", level="city")
     ga = Department.objects.create(name="武汉市公安局", uscc=make_uscc("ga"), region=city)
@@ -76,20 +77,7 @@ def data(subjects: int):
         name="审核",
         roles=[{"role": "reviewer", "department": scjg, "region": city}],
     )
-    resource = services.resource_save(
-        department=ga,
-        code="ga.population",
-        name="人口基本信息",
-        subject_kind="person",
-        sharing_type="conditional",
-        source_system="人口信息管理系统",
-        legal_basis="《居民身份证法》",
-        elements=[
-            {"code": "name", "name": "姓名", "base": "name"},
-            {"code": "gender", "name": "性别", "base": "gender"},
-            {"code": "household_address", "name": "户籍地址", "base": "household_address", "sensitive": True},
-        ],
-    )
+    resource = population_resource(department=ga)
     rics = []
     for i in range(subjects):
         ric = make_ric(serial=100 + i % 800, born=date(1980, 1, 1) + timedelta(days=i // 800))

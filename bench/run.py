@@ -243,6 +243,7 @@ def build_exchange(*, world, people: list, numbers_by_owner: dict) -> dict:
     from yiwang.exchange import services as exchange
     from yiwang.organizations.models import Department
     from yiwang.organizations.services import staff_create
+    from yiwang.testsupport.flows import population_resource
 
     ga = Department.objects.create(name="武汉市公安局", uscc=make_uscc("ga"), region=world.city)
     cdo = staff_create(
@@ -251,20 +252,7 @@ def build_exchange(*, world, people: list, numbers_by_owner: dict) -> dict:
         name="首席数据官",
         roles=[{"role": "cdo", "department": ga, "region": world.city}],
     )
-    resource = exchange.resource_save(
-        department=ga,
-        code="ga.population",
-        name="人口基本信息",
-        subject_kind="person",
-        sharing_type="conditional",
-        source_system="人口信息管理系统",
-        legal_basis="《居民身份证法》",
-        elements=[
-            {"code": "name", "name": "姓名", "base": "name"},
-            {"code": "gender", "name": "性别", "base": "gender"},
-            {"code": "household_address", "name": "户籍地址", "base": "household_address", "sensitive": True},
-        ],
-    )
+    resource = population_resource(department=ga)
     for i, u in enumerate(people):
         exchange.register_put(
             resource=resource,

@@ -114,3 +114,24 @@ def two_department_bundle(world: World, *, code: str, name: str):
         BundleItem.objects.create(bundle=bundle, item=item, position=i)
     bundle_publish(bundle=bundle)
     return bundle
+
+
+def population_resource(*, department):
+    """The 公安 population register as a conditional exchange resource (name, gender and the
+    sensitive household address), as the gateway tests and benches query it."""
+    from yiwang.exchange import services as exchange
+
+    return exchange.resource_save(
+        department=department,
+        code="ga.population",
+        name="人口基本信息",
+        subject_kind="person",
+        sharing_type="conditional",
+        source_system="人口信息管理系统",
+        legal_basis="《居民身份证法》",
+        elements=[
+            {"code": "name", "name": "姓名", "base": "name"},
+            {"code": "gender", "name": "性别", "base": "gender"},
+            {"code": "household_address", "name": "户籍地址", "base": "household_address", "sensitive": True},
+        ],
+    )

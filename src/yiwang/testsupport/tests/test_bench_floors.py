@@ -24,6 +24,7 @@ from yiwang.identity.models import IdentityCheck
 from yiwang.ledger.models import PendingEntry
 from yiwang.organizations.models import Department
 from yiwang.organizations.services import staff_create
+from yiwang.testsupport.flows import population_resource
 
 urlpatterns = [path("bench/floor/", include("yiwang.core.benchfloor"))]
 
@@ -93,19 +94,7 @@ def test_gateway_floor_reads_the_register_and_writes_the_record_and_entry(client
         name="首席数据官",
         roles=[{"role": "cdo", "department": ga, "region": world.city}],
     )
-    resource = exchange.resource_save(
-        department=ga,
-        code="ga.population",
-        name="人口基本信息",
-        subject_kind="person",
-        sharing_type="conditional",
-        source_system="人口信息管理系统",
-        legal_basis="《居民身份证法》",
-        elements=[
-            {"code": "name", "name": "姓名", "base": "name"},
-            {"code": "household_address", "name": "户籍地址", "base": "household_address", "sensitive": True},
-        ],
-    )
+    resource = population_resource(department=ga)
     user = world.citizen
     exchange.register_put(
         resource=resource,
