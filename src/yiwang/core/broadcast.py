@@ -111,10 +111,19 @@ def _check(channel: str, event: str, data: dict) -> None:
 def publish(channel: str, event: str, data: dict) -> str:
     """Publish one public event to everyone subscribed to `channel`, in every process; returns its
     id. Call after the change has committed (``publish_on_commit`` does that)."""
-    _check(channel, event, data)
+    return publish_many(channel, [(event, data)])[0]
+
+
+def publish_many(channel: str, events: list[tuple[str, dict]]) -> list[str]:
+    """Publish several events of one channel in order, in one round trip (one Redis pipeline, or
+    one database transaction): a hall's call and its new waiting counts go out together."""
+    for event, data in events:
+        _check(channel, event, data)
+    if not events:
+        return []
     if backend_name() == "redis":
-        return _redis_publish(channel, event, data)
-    return _db_publish(channel, event, data)
+        return _redis_publish(channel, events)
+    return _db_publish(channel, events)
 
 
 def publish_on_commit(channel: str, event: str, data: dict) -> None:
@@ -123,7 +132,7 @@ def publish_on_commit(channel: str, event: str, data: dict) -> None:
     transaction.on_commit(partial(publish, channel, event, dict(data)))
 
 
-def _db_publish(channel: str, event: str, data: dict) -> str:
+def _db_publish(channel: str, events: list[tuple[str, dict]]) -> list[str]:
     from .models import BroadcastEvent
 
     with transaction.atomic():
@@ -131,11 +140,13 @@ def _db_publish(channel: str, event: str, data: dict) -> str:
             # Ids in commit order: the next publisher waits until this one has committed.
             with connection.cursor() as cur:
                 cur.execute("SELECT pg_advisory_xact_lock(%s)", [0x59574243])  # "YWBC"
-        row = BroadcastEvent.objects.create(channel=channel, event=event, data=data)
-    if row.pk % 100 == 0:  # prune now and then (cheap, indexed)
+        rows = [
+            BroadcastEvent.objects.create(channel=channel, event=event, data=data) for event, data in events
+        ]
+    if any(row.pk % 100 == 0 for row in rows):  # prune now and then (cheap, indexed)
         cutoff = timezone.now() - timezone.timedelta(seconds=_retention())
         BroadcastEvent.objects.filter(created_at__lt=cutoff).delete()
-    return str(row.pk)
+    return [str(row.pk) for row in rows]
 
 
 def _retention() -> int:
@@ -169,10 +180,12 @@ def _redis_sync():
         return client
 
 
-def _redis_publish(channel: str, event: str, data: dict) -> str:
-    fields = {"event": event, "data": json.dumps(data, ensure_ascii=False, separators=(",", ":"))}
-    sid = _redis_sync().xadd(_stream_key(channel), fields, maxlen=_stream_maxlen(), approximate=True)
-    return sid.decode() if isinstance(sid, bytes) else str(sid)
+def _redis_publish(channel: str, events: list[tuple[str, dict]]) -> list[str]:
+    pipe = _redis_sync().pipeline(transaction=False)  # one round trip; XADDs keep their order
+    for event, data in events:
+        fields = {"event": event, "data": json.dumps(data, ensure_ascii=False, separators=(",", ":"))}
+        pipe.xadd(_stream_key(channel), fields, maxlen=_stream_maxlen(), approximate=True)
+    return [sid.decode() if isinstance(sid, bytes) else str(sid) for sid in pipe.execute()]
 
 
 # --- ids --------------------------------------------------------------------------------------------

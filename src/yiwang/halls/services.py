@@ -396,7 +396,7 @@ def _ticket_create(
         issued_by=actor,
     )
     CallEvent.objects.create(hall=hall, ticket=ticket, action=CallAction.ISSUE, at=now, actor=actor)
-    _publish_state(hall)
+    _publish(hall)
     log.info(
         "ticket %s issued hall=%s priority=%s appointment=%s",
         ticket.number,
@@ -414,19 +414,23 @@ class CallResult:
     state: WindowState
 
 
-def _publish_call(hall: ServiceHall, ticket: Ticket, window: Window, at: datetime) -> None:
-    payload = {"number": ticket.number, "window": window.number, "at": selectors.iso(at)}
+def _publish(
+    hall: ServiceHall, call: tuple[Ticket, Window, datetime] | None = None, counts: bool = True
+) -> None:
+    """After commit, in one round trip: the call (number, window, time) if there is one, then (unless
+    `counts` is false: a recall changes no count) the waiting counts per business type — both
+    public, no personal data — to the hall's screens."""
     code = hall.code
-    transaction.on_commit(lambda: broadcast.publish(f"hall:{code}", "call", payload), robust=True)
-
-
-def _publish_state(hall: ServiceHall) -> None:
-    """After commit: the waiting counts per business type (public) to the hall's screens."""
-    code = hall.code
+    payload = None
+    if call is not None:
+        ticket, window, at = call
+        payload = {"number": ticket.number, "window": window.number, "at": selectors.iso(at)}
 
     def send() -> None:
-        counts = selectors.waiting_counts(hall, selectors.local(timezone.now()).date())
-        broadcast.publish(f"hall:{code}", "queue", counts)
+        events = [("call", payload)] if payload is not None else []
+        if counts:
+            events.append(("queue", selectors.waiting_counts(hall, selectors.local(timezone.now()).date())))
+        broadcast.publish_many(f"hall:{code}", events)
 
     transaction.on_commit(send, robust=True)
 
@@ -609,8 +613,7 @@ def _next(*, actor, window, hall, state, now, **_) -> Ticket:
                 _claim_window(state, current=t, staff=actor)
                 _event(window, t, CallAction.NEXT, actor, now)
                 _serving_set(actor, window, t)
-                _publish_call(hall, t, window, now)
-                _publish_state(hall)  # one fewer waiting
+                _publish(hall, (t, window, now))  # and one fewer waiting
                 _turn_near(hall, [t.business_id], now, settings=s)
                 log.info("window %s called %s", window.pk, t.number)
                 return t
@@ -636,7 +639,7 @@ def _recall(*, actor, window, hall, state, number, now, **_) -> Ticket:
         raise InvalidTransition(f"已重呼 {s.recall_max} 次，请过号", code="recall_limit")
     cur.refresh_from_db()
     _event(window, cur, CallAction.RECALL, actor, now)
-    _publish_call(hall, cur, window, now)
+    _publish(hall, (cur, window, now), counts=False)
     return cur
 
 
@@ -646,7 +649,7 @@ def _skip(*, actor, window, hall, state, number, now, **_) -> Ticket:
     _claim_window(state, current=None)
     _event(window, cur, CallAction.SKIP, actor, now)
     _serving_set(actor, window, None)
-    _publish_state(hall)
+    _publish(hall)
     cur.refresh_from_db()
     return cur
 
@@ -671,7 +674,7 @@ def _requeue(*, actor, window, hall, state, number, now, **_) -> Ticket:
         raise InvalidTransition("只有过号的号码可以重新排队，且只能一次", code="invalid_transition")
     t.refresh_from_db()
     _event(window, t, CallAction.REQUEUE, actor, now)
-    _publish_state(hall)
+    _publish(hall)
     return t
 
 
@@ -709,7 +712,7 @@ def _transfer(*, actor, window, hall, state, number, to, reason, now, **_) -> Ti
     cur.refresh_from_db()
     _event(window, cur, CallAction.TRANSFER, actor, now, note=f"{to} {reason}".strip())
     _serving_set(actor, window, None)
-    _publish_state(hall)
+    _publish(hall)
     return cur
 
 
@@ -724,7 +727,7 @@ def _pause(*, actor, window, hall, state, reason, now, **_) -> None:
         _serving_set(actor, window, None)
     _claim_window(state, status=WindowStatus.PAUSED, reason=reason, current=None, staff=actor)
     _event(window, None, CallAction.PAUSE, actor, now, note=reason)
-    _publish_state(hall)
+    _publish(hall)
     return None
 
 
@@ -733,7 +736,7 @@ def _resume(*, actor, window, hall, state, reason, now, **_) -> None:
         raise InvalidTransition("窗口未暂停")
     _claim_window(state, status=WindowStatus.OPEN, reason="", staff=actor)
     _event(window, None, CallAction.RESUME, actor, now, note=reason)
-    _publish_state(hall)
+    _publish(hall)
     return None
 
 
@@ -743,7 +746,7 @@ def _finish(*, actor, window, hall, state, number, now, **_) -> Ticket:
     _claim_window(state, current=None)
     _event(window, cur, CallAction.FINISH, actor, now)
     _serving_set(actor, window, None)
-    _publish_state(hall)
+    _publish(hall)
     cur.refresh_from_db()
     return cur
 

@@ -200,3 +200,29 @@ def test_batches_hold_every_waiting_event_once_in_order(backend):
         assert [e.id for e in caught] == ids[2:]
 
     asyncio.run(scenario())
+
+
+def test_publish_many_sends_events_in_order_in_one_go(backend):
+    """A hall's call and its new waiting counts go out together, in order, each with its own id."""
+    channel = f"test:{uuid.uuid4().hex}"
+    first = broadcast.publish(channel, "call", {"number": "E001", "window": "1"})
+    ids = broadcast.publish_many(
+        channel, [("call", {"number": "E002", "window": "2"}), ("queue", {"general": 7})]
+    )
+    assert len(ids) == 2 and len(set(ids)) == 2
+    assert broadcast.publish_many(channel, []) == []
+    with pytest.raises(ValueError):  # every event checked before any is sent
+        broadcast.publish_many(channel, [("call", {"number": "E003"}), ("call", {"person": {"id": 1}})])
+
+    async def scenario():
+        stream = broadcast.subscribe(channel, first)
+        got = await take(stream, 2)
+        await stream.aclose()
+        return got
+
+    got = asyncio.run(scenario())
+    assert [e.id for e in got] == ids
+    assert [(e.event, e.data) for e in got] == [
+        ("call", {"number": "E002", "window": "2"}),
+        ("queue", {"general": 7}),
+    ]
