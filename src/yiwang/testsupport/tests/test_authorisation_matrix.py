@@ -616,6 +616,11 @@ class Owned:
     may: frozenset
     target: object
     markers: list[str]
+    # what staff outside `may` get: 404 (it does not exist for them) unless the object is visible
+    # to them (below: the data ledger is open to all government staff: 403). Non-staff: 404.
+    staff_refused: int = 404
+    # its GETs are public reads (anonymous allowed): an anonymous caller gets 404 like any outsider
+    public_reads: bool = False
 
 
 def _more_parties(world) -> dict:
@@ -781,6 +786,114 @@ def _owned_objects(world) -> list[Owned]:
             ["矩阵整改任务"],
         )
     )
+    out += _owned_elsewhere(world, resource)
+    return out
+
+
+def _owned_elsewhere(world, resource) -> list[Owned]:
+    """Objects of the later apps: A's case received here for a peer city (一圈通办), the hall-1
+    clerk's exam attempt (training), A's proposal held for moderation (共同缔造), department 1's
+    data-quality issue raised by department 2 (数据一本账)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from yiwang.federation.models import OutboundCase
+    from yiwang.federation.services import peer_register
+    from yiwang.participation import services as participation
+    from yiwang.projects import services as projects
+    from yiwang.training import services as training
+
+    out: list[Owned] = []
+    peer = peer_register(code="420700", name="鄂州市", base_url="http://127.0.0.1:9")
+    oc = OutboundCase.objects.create(
+        number="TB-MATRIX-0001",
+        peer=peer,
+        item_code=world.item.code,
+        item_name="矩阵外市事项",
+        item_version=1,
+        owner=world.citizen,
+        filed_by=world.citizen,
+        channel="online",
+        region=world.city,
+    )
+    out.append(
+        Owned(
+            "A's case received here for 鄂州 (online)",
+            [
+                ("get", f"/api/v1/federation/cases/{oc.number}", None),
+                ("post", f"/api/v1/federation/cases/{oc.number}/supplement", {"form": {}, "materials": []}),
+            ],
+            # online: the city's 综合窗口 clerks may take a supplement for it (federation.selectors)
+            frozenset({"citizen_a", "supervisor", "clerk_hall1", "clerk_other_hall"}),
+            oc,
+            [oc.number],
+        )
+    )
+    training.question_create(
+        kind="true_false", text="判断：容缺受理的材料可以事后补交。", topic="law", difficulty=2, answer=True
+    )
+    now = timezone.now()
+    exam = training.exam_create(
+        title="矩阵考试",
+        rules=[{"topic": "law", "difficulty": 2, "count": 1}],
+        opens_at=now - timedelta(hours=1),
+        closes_at=now + timedelta(days=1),
+        roles=["clerk"],
+    )
+    attempt = training.attempt_start(user=world.clerk, exam=exam, now=now)
+    question = attempt.paper[0]["q"]
+    out.append(
+        Owned(
+            "the hall-1 clerk's exam attempt",
+            [
+                ("get", f"/api/v1/training/attempts/{attempt.pk}", None),
+                ("put", f"/api/v1/training/attempts/{attempt.pk}/answers/{question}", {"value": True}),
+                ("post", f"/api/v1/training/attempts/{attempt.pk}/submit", None),
+            ],
+            frozenset({"clerk_hall1"}),
+            attempt,
+            [],
+        )
+    )
+    participation.sensitive_word_set(word="矩阵敏感词")
+    held = participation.proposal_submit(
+        actor=world.citizen,
+        kind="proposal",
+        title="矩阵建议",
+        body="含矩阵敏感词的建议",
+        target="other",
+        department=world.dept,
+    )
+    assert held.moderation != "published"
+    out.append(
+        Owned(
+            "A's proposal held for moderation",
+            [
+                ("get", f"/api/v1/proposals/{held.number}", None),
+                ("get", f"/api/v1/proposals/{held.number}/comments", None),
+                ("post", f"/api/v1/proposals/{held.number}/comments", {"body": "评论"}),
+                ("post", f"/api/v1/proposals/{held.number}/supports", None),
+            ],
+            # the author, and the region's supervisor who moderates it (participation.is_moderator)
+            frozenset({"citizen_a", "supervisor"}),
+            held,
+            ["矩阵建议"],
+            public_reads=True,
+        )
+    )
+    issue = projects.quality_raise(actor=world.reviewer2, resource=resource, description="矩阵质量问题")
+    out.append(
+        Owned(
+            "department 1's data-quality issue",
+            [("post", f"/api/v1/data-ledger/quality-issues/{issue.pk}/close", {"reply": "已整改"})],
+            frozenset(),  # only department 1's 首席数据官 closes it, none of these parties
+            issue,
+            [],
+            # government staff see the data ledger: a non-CDO is refused (403), not told it is absent
+            staff_refused=403,
+        )
+    )
     return out
 
 
@@ -804,12 +917,16 @@ def test_more_parties_and_owners_get_the_contracts_answer(world):
                 where = f"{obj.label}: {role} {method.upper()} {path} → {r.status_code}"
                 if r.status_code >= 500:
                     problems.append(f"{where}: server error")
-                if role == "anonymous":
+                if role == "anonymous" and obj.public_reads and method == "get":
+                    if r.status_code != 404:
+                        problems.append(f"{where}: a hidden object of a public read is 404")
+                elif role == "anonymous":
                     if r.status_code != 401:
                         problems.append(f"{where}: anonymous wants 401")
                 elif role not in obj.may:
-                    if r.status_code != 404:
-                        problems.append(f"{where}: the contract answers 404")
+                    want = obj.staff_refused if users[role].kind == "staff" else 404
+                    if r.status_code != want:
+                        problems.append(f"{where}: the contract answers {want}")
                     leaked = [m for m in obj.markers if m in r.content.decode("utf-8", "replace")]
                     if leaked and 200 <= r.status_code < 300:
                         problems.append(f"{where}: carries {leaked}")
