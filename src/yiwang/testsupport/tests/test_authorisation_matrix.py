@@ -251,7 +251,10 @@ MATRIX: dict[str, tuple[Public | str, frozenset]] = {
     "GET /api/v1/docking/province/licenses": (PUB_SIGNED, NOBODY),
 }
 
-# Pages (citizen and staff) with A's / department 1's objects: the same rules, for HTML.
+# Pages (citizen and staff) with A's / department 1's objects: the same rules, for HTML, for the six
+# parties and those of `_more_parties` (department 1's reviewer and its clerks at halls 1 and 2, a
+# water company's clerk, a second company).
+DEPT1 = frozenset({"reviewer_dept1", "clerk_hall1", "clerk_other_hall"})
 PAGES: dict[str, frozenset] = {
     "/my/cases/": A,
     "/my/cases/{number}/": A,
@@ -265,10 +268,11 @@ PAGES: dict[str, frozenset] = {
     "/halls/appointments/{pk}/": A,
     "/notifications/": A,
     "/knowledge/questions/mine/": A,
-    # the supervisor sees the cases of the region read-only (a rating by her is refused: below)
-    "/rate/case/{number}/": A_SUP,
-    "/workbench/": A_SUP,
-    "/workbench/cases/{number}/": A_SUP,
+    # the supervisor sees the cases of the region read-only (a rating by her is refused: below);
+    # department 1's staff see A's online case (every window serving the item takes it: hall 2's too)
+    "/rate/case/{number}/": A_SUP | DEPT1,
+    "/workbench/": A_SUP | DEPT1,
+    "/workbench/cases/{number}/": A_SUP | DEPT1,
     "/workbench/cases/{number}/reveal/": NOBODY,
     "/workbench/evaluations/": SUP,
     "/workbench/identity/": NOBODY,
@@ -557,12 +561,13 @@ def test_the_api_answers_each_party_as_the_matrix_says(world):
 
 def test_pages_show_a_objects_only_to_the_matrix_parties(world):
     objs = _objects(world)
+    parties = _more_parties(world)
     problems = []
     for pattern, may in PAGES.items():
         path = pattern.replace("{number}", objs.fill["cases:number"]).replace(
             "{pk}", objs.fill.get("appointments:pk", "1")
         )
-        for role, user in _users(world).items():
+        for role, user in parties.items():
             client = Client()
             if user is not None:
                 client.force_login(user)
