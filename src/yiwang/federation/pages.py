@@ -110,12 +110,19 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
                 request, "federation/unavailable.html", {"item": item, "error": exc.message}, status=503
             )
     version = GuideVersion.of(item)
+    anchors = {"paper_delivery": "f-paper-window", "paper_address": "f-paper-address"}
     if request.method != "POST":
-        ctx = formspec.apply_context(version=version, values={}, errors={}, token=uuid.uuid4().hex)
-        return render(request, "federation/apply.html", {**ctx, "item": item})
+        ctx = formspec.apply_context(
+            version=version, values={}, errors={}, token=uuid.uuid4().hex, extra_anchors=anchors
+        )
+        return render(request, "federation/apply.html", {**ctx, "item": item, "paper": {}})
     token = (request.POST.get("idempotency_token") or "")[:64] or uuid.uuid4().hex
     form = formspec.form_from_post(version=version, data=request.POST)
     materials = formspec.materials_from_files(version=version, files=request.FILES)
+    paper = {
+        "delivery": (request.POST.get("paper_delivery") or "window")[:10],
+        "address": (request.POST.get("paper_address") or "")[:200],
+    }
 
     # a self-service terminal of a hall (the person logged in there by 电子身份码): channel kiosk
     terminal = terminal_for(request)
@@ -130,6 +137,8 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
             materials=materials,
             channel=channel,
             hall=terminal.hall if terminal is not None else None,
+            paper_delivery=paper["delivery"],
+            paper_address=paper["address"],
         )
         return 201, {"number": oc.number}
 
@@ -138,18 +147,25 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
             owner=str(request.user.pk),
             key=token,
             scope="page:federation-apply",
-            body={"peer": item.peer.code, "item": item.code, "form": form},
+            body={"peer": item.peer.code, "item": item.code, "form": form, "paper": paper},
             handler=handler,
         )
     except ValidationFailed as exc:
         errors = exc.fields or {"_": [exc.message]}
         ctx = formspec.apply_context(
-            version=version, values=form, errors=errors, token=token, files_lost=bool(materials)
+            version=version,
+            values=form,
+            errors=errors,
+            token=token,
+            files_lost=bool(materials),
+            extra_anchors=anchors,
         )
-        return render(request, "federation/apply.html", {**ctx, "item": item}, status=422)
+        return render(request, "federation/apply.html", {**ctx, "item": item, "paper": paper}, status=422)
     except DomainError as exc:
         ctx = formspec.apply_context(version=version, values=form, errors={}, token=token, error=exc.message)
-        return render(request, "federation/apply.html", {**ctx, "item": item}, status=exc.status)
+        return render(
+            request, "federation/apply.html", {**ctx, "item": item, "paper": paper}, status=exc.status
+        )
     messages.success(request, f"申请已在本市代收，正在转交{item.peer.name}办理")
     return redirect("federation:case", number=out["number"])
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import OutboundCase, Peer, PeerItem, PeerMessage, RemoteStatus
+from .models import OutboundCase, PaperDelivery, PaperStatus, Peer, PeerItem, PeerMessage, RemoteStatus
 
 
 def peers() -> QuerySet[Peer]:
@@ -56,6 +56,7 @@ def outbound_dict(oc: OutboundCase, *, events: bool = True) -> dict:
         "remote_number": oc.remote_number or None,
         "status": oc.status,
         "status_label": RemoteStatus(oc.status).label,
+        "paper": paper_dict(oc),
     }
     if events:
         from .peer_licenses import license_dict
@@ -77,6 +78,45 @@ def outbound_dict(oc: OutboundCase, *, events: bool = True) -> dict:
             for e in oc.events.order_by("seq")
         ]
     return out
+
+
+def paper_dict(oc: OutboundCase) -> dict:
+    """纸质结果 as the person chose it and where it stands; the address and the collector's name
+    masked (personal data)."""
+    from yiwang.core.masking import mask_address, mask_name
+
+    by = oc.paper_handed_over_by
+    return {
+        "delivery": oc.paper_delivery,
+        "delivery_label": PaperDelivery(oc.paper_delivery).label,
+        "address": mask_address(oc.paper_address) if oc.paper_address else None,
+        "status": oc.paper_status,
+        "status_label": PaperStatus(oc.paper_status).label,
+        "handed_over_at": oc.paper_handed_over_at.isoformat() if oc.paper_handed_over_at else None,
+        "handed_over_by": (getattr(by, "display_name", "") or by.get_username()) if by else None,
+        "collector": mask_name(oc.paper_collector) if oc.paper_collector else None,
+    }
+
+
+def outbound_dict_brief(oc: OutboundCase) -> dict:
+    return {**outbound_dict(oc, events=False), "owner_name": _masked_owner(oc)}
+
+
+def _masked_owner(oc: OutboundCase) -> str:
+    from yiwang.core.masking import mask_name
+
+    owner = oc.owner
+    return mask_name(owner.display_name or "")
+
+
+def paper_awaiting(*, user) -> QuerySet[OutboundCase]:
+    """Paper results waiting at this city's windows (待领取) that `user` may see, oldest first."""
+    return (
+        outbound_visible(user=user)
+        .filter(paper_status=PaperStatus.AWAITING_PICKUP)
+        .select_related("peer", "owner", "paper_handed_over_by")
+        .order_by("updated_at", "pk")
+    )
 
 
 def outbound_visible(*, user) -> QuerySet[OutboundCase]:

@@ -7,6 +7,7 @@ app_name = "federation"
 urlpatterns = [
     path("workbench/federation/messages/", views.message_list, name="messages"),
     path("workbench/federation/messages/<int:message_id>/", views.message_detail, name="message"),
+    path("workbench/tongban/paper/", views.paper_results, name="paper_results"),
     # the citizen's pages (pages.py)
     path("tongban/", pages.items, name="items"),
     path("tongban/<str:peer>/<str:code>/apply/", pages.apply, name="apply"),
