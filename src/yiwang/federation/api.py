@@ -189,6 +189,18 @@ def joint_case_get(request: HttpRequest, number: str):
     return selectors.joint_dict(services.joint_case_get(number=number, user=request.auth))
 
 
+class JointWithdrawIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+@router.post("/joint-cases/{number}/withdraw", auth=api_auth)
+def joint_case_withdraw(request: HttpRequest, number: str, body: JointWithdrawIn):
+    """The person withdraws the whole 多地联办 case: every open part, each by its own city's
+    withdrawal (409 when no part is open any more)."""
+    joint = services.joint_case_withdraw(actor=request.auth, number=number, reason=body.reason)
+    return selectors.joint_dict(services.joint_case_get(number=joint.number, user=request.auth))
+
+
 # --- peer to peer (signed) -----------------------------------------------------------------------
 def _signed(status: int, data: dict) -> HttpResponse:
     body = protocol.dumps(data)

@@ -22,7 +22,7 @@ from yiwang.core.idempotency import run_idempotent
 from yiwang.halls.devices import terminal_for
 
 from . import selectors, services
-from .models import OutboundCase, PeerItem
+from .models import JointCase, OutboundCase, PeerItem
 
 
 @dataclass
@@ -175,10 +175,47 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
 def my_cases(request: HttpRequest) -> HttpResponse:
     rows = OutboundCase.objects.select_related("peer").filter(owner=request.user).order_by("-pk")
     page = Paginator(rows, 20).get_page(request.GET.get("page"))
+    joints = JointCase.objects.select_related("case").filter(owner=request.user).order_by("-pk")[:20]
     return render(
         request,
         "federation/my_cases.html",
-        {"page": page, "rows": [selectors.outbound_dict(o, events=False) for o in page]},
+        {
+            "page": page,
+            "rows": [selectors.outbound_dict(o, events=False) for o in page],
+            "joints": [selectors.joint_dict(j) for j in joints],
+        },
+    )
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def joint_case(request: HttpRequest, number: str) -> HttpResponse:
+    """多地联办: one number, every part with its city and state (as each city reported it), the
+    results, and withdrawing the whole case while a part is open."""
+    try:
+        joint = services.joint_case_get(number=number, user=request.user)
+    except DomainError as exc:
+        raise Http404("未找到该联办件") from exc
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            error = "请勾选确认撤回全部办理部分"
+        else:
+            try:
+                services.joint_case_withdraw(
+                    actor=request.user, number=joint.number, reason=request.POST.get("reason") or ""
+                )
+            except DomainError as exc:
+                error = exc.message
+            else:
+                messages.success(request, "已撤回联办申请：本市部分已撤回，外市部分的撤回已转交办理城市")
+                return redirect("federation:joint_case", number=joint.number)
+    d = selectors.joint_dict(services.joint_case_get(number=joint.number, user=request.user))
+    return render(
+        request,
+        "federation/joint_case.html",
+        {"d": d, "error": error, "is_owner": request.user.pk == joint.owner_id},
+        status=422 if error else 200,
     )
 
 

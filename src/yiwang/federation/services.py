@@ -661,6 +661,57 @@ def joint_case_get(*, number: str, user: User):
     return joint
 
 
+# parts that may still be withdrawn (not decided): A's own by the cases' rules, a peer's as A knows it
+_PEER_OPEN = {
+    RemoteStatus.FORWARDING,
+    RemoteStatus.SUBMITTED,
+    RemoteStatus.SUPPLEMENT_REQUESTED,
+    RemoteStatus.ACCEPTED,
+    RemoteStatus.REVIEWED,
+}
+
+
+def joint_case_withdraw(*, actor: User, number: str, reason: str = "") -> JointCase:
+    """The person withdraws a whole 多地联办 case at once, before the decisions: this city's part by
+    its own `withdraw` transition (the cases' workflow: the applicant, while open), and each
+    peer's open part by a signed `case.withdraw` message (in order after its forward and any
+    supplement: same topic and key) that the peer applies as its own `withdraw` transition and
+    reports back (`withdrawn`). Parts already decided stay as they are; nothing open → 409."""
+    from yiwang.cases.rules import OPEN_STATUSES
+
+    joint = joint_case_get(number=number, user=actor)
+    if actor.pk != joint.owner_id:
+        raise PermissionDenied("只有申请人本人可以撤回联办申请")
+    reason = " ".join((reason or "").split())[:500] or "申请人撤回联办申请"
+    with transaction.atomic():
+        case = Case.objects.get(pk=joint.case_id)
+        peers_open = [
+            oc for oc in joint.parts.select_related("peer").order_by("pk") if oc.status in _PEER_OPEN
+        ]
+        if case.status not in OPEN_STATUSES and not peers_open:
+            raise InvalidTransition("联办件各部分均已办结或撤回，不能撤回")
+        if case.status in OPEN_STATUSES:
+            cases.case_apply_action(
+                case=case,
+                actor=case.owner,
+                action="withdraw",
+                note=f"撤回多地联办申请（联办编号 {joint.number}）：{reason}",
+                version=case.version,
+                on=today(),
+            )
+        for oc in peers_open:
+            message_put(
+                peer=oc.peer,
+                topic=TOPIC_FORWARD,
+                kind="case.withdraw",
+                key=oc.number,
+                ident=f"wd:{oc.number}",
+                body={"number": oc.number, "remote_number": oc.remote_number, "joint": joint.number,
+                      "reason": reason},
+            )  # fmt: skip
+    return joint
+
+
 def message_put(*, peer: Peer, topic: str, kind: str, key: str, ident: str, body: dict) -> None:
     """Write one peer message in the caller's transaction (the outbox sends it after commit)."""
     idem = f"{protocol.own_code()}:{ident}"
@@ -1166,6 +1217,36 @@ def _apply_supplement(*, peer: Peer, body: dict) -> dict:
     return {"number": case.number, "status": case.status}
 
 
+def _apply_withdraw(*, peer: Peer, body: dict) -> dict:
+    """City B applies the applicant's withdrawal that city A received (a 多地联办 case withdrawn as
+    a whole): the case's own `withdraw` transition in the applicant's name while it is open. A
+    part decided meanwhile stays decided: answered with its state (`withdrawn`: false), not
+    refused, so A's outbox holds nothing up; A sees the state from B's reports."""
+    from yiwang.cases.rules import OPEN_STATUSES
+
+    inbound = (
+        InboundCase.objects.select_related("case", "case__owner")
+        .filter(peer=peer, remote_number=str(body.get("number", ""))[:40])
+        .first()
+    )
+    if inbound is None:
+        raise Refused(REASONS["unknown_case"], code="unknown_case")
+    case = inbound.case
+    if case.status not in OPEN_STATUSES:
+        return {"number": case.number, "status": case.status, "withdrawn": case.status == Status.WITHDRAWN}
+    reason = str(body.get("reason", ""))[:500]
+    joint = f"（联办编号 {body['joint']}）" if body.get("joint") else ""
+    case = cases.case_apply_action(
+        case=case,
+        actor=case.owner,
+        action="withdraw",
+        note=f"经{peer.name}代收转交撤回{joint}：{reason}",
+        version=case.version,
+        on=today(),
+    )
+    return {"number": case.number, "status": case.status, "withdrawn": True}
+
+
 def _apply_license_used(*, peer: Peer, body: dict) -> dict:
     """The issuing city records a use of its licence in a peer city (用证记录): a `LicenseUse` of
     its own licence — the holder sees it with the licence's other uses, the ledger has its
@@ -1226,6 +1307,7 @@ HANDLERS = {
     "case.forward": _apply_forward,
     "case.status": _apply_status,
     "case.supplement": _apply_supplement,
+    "case.withdraw": _apply_withdraw,
     "license.used": _apply_license_used,
     "joint.status": _apply_joint_status,
 }

@@ -12,5 +12,6 @@ urlpatterns = [
     path("tongban/", pages.items, name="items"),
     path("tongban/<str:peer>/<str:code>/apply/", pages.apply, name="apply"),
     path("my/tongban/", pages.my_cases, name="my_cases"),
+    path("my/tongban/joint/<str:number>/", pages.joint_case, name="joint_case"),
     path("my/tongban/<str:number>/", pages.case, name="case"),
 ]

@@ -752,3 +752,116 @@ def test_the_competent_city_keeps_the_paper_choice_and_reports_it_on_completion(
     done = OutboxMessage.objects.filter(topic=services.TOPIC_STATUS, key=number).order_by("pk").last()
     paper = done.payload["body"]["paper_result"]
     assert paper["delivery"] == "post" and "address" not in paper
+
+
+def test_a_joint_case_has_its_page_and_is_withdrawn_as_a_whole(
+    world, api, client, django_capture_on_commit_callbacks
+):
+    """多地联办 pages: the person's page lists each part with its city and state; withdrawing the
+    whole case withdraws this city's part by its own transition and sends the peer's part a
+    signed `case.withdraw` (after its forward); the peer applies it as its own withdrawal."""
+    from yiwang.federation.models import JointCase
+
+    key, key_id = _paired_peer()
+    _peer_publishes_world_item(world)
+    form = good_form(**{"applicant.id_number": world.citizen.id_number, "applicant.name": "张伟"})
+    part = {"item_code": world.item.code, "form": form, "materials": good_materials()}
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api(world.citizen).post(
+            "/api/v1/federation/joint-cases",
+            {"parts": [{"city": protocol.own_code(), **part}, {"city": PEER, **part}]},
+        )
+    assert r.status_code == 201, r.content
+    joint = JointCase.objects.get(number=r.json()["number"])
+    [oc] = joint.parts.all()
+    client.force_login(world.citizen)
+    listing = client.get("/my/tongban/").content.decode()
+    assert f"/my/tongban/joint/{joint.number}/" in listing
+    page = client.get(f"/my/tongban/joint/{joint.number}/").content.decode()
+    assert "鄂州市" in page and joint.case.number in page and oc.number in page and "撤回联办申请" in page
+    # not confirmed: nothing happens
+    r = client.post(f"/my/tongban/joint/{joint.number}/", {"reason": "不再需要"})
+    assert r.status_code == 422 and "请勾选确认" in r.content.decode()
+    # someone else cannot (not even see it); staff who see it do not withdraw for the person
+    assert (
+        api(world.citizen2).post(f"/api/v1/federation/joint-cases/{joint.number}/withdraw", {}).status_code
+        == 404
+    )
+    assert (
+        api(world.reviewer).post(f"/api/v1/federation/joint-cases/{joint.number}/withdraw", {}).status_code
+        == 403
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/my/tongban/joint/{joint.number}/", {"reason": "不再需要", "confirm": "yes"})
+    assert r.status_code == 302
+    joint.case.refresh_from_db()
+    assert joint.case.status == "withdrawn"
+    told = OutboxMessage.objects.filter(key=oc.number).order_by("pk")
+    assert told[0].payload["kind"] == "case.forward"
+    [withdraw] = [m for m in told if m.payload["kind"] == "case.withdraw"]
+    assert withdraw.payload["body"] == {
+        "number": oc.number, "remote_number": "", "joint": joint.number, "reason": "不再需要",
+    }  # fmt: skip
+    page = client.get(f"/my/tongban/joint/{joint.number}/").content.decode()
+    assert "已撤回" in page and "撤回联办申请" in page  # the peer's part stays open until it reports
+    # the peer reports its part withdrawn: nothing open any more
+    _status_from_peer(client, key=key, key_id=key_id, oc=oc, seq=2, action="withdraw", status="withdrawn")
+    out = api(world.citizen).get(f"/api/v1/federation/joint-cases/{joint.number}").json()
+    assert out["status"] == "withdrawn" and out["withdrawable"] is False, out
+    r = api(world.citizen).post(f"/api/v1/federation/joint-cases/{joint.number}/withdraw", {})
+    assert r.status_code == 409, r.content
+
+
+def test_the_peer_applies_a_withdrawal_and_its_staff_see_the_other_parts(
+    world, api, client, django_capture_on_commit_callbacks
+):
+    ItemVersion.objects.filter(item=world.item).update(cross_city_scope="都市圈")
+    key, key_id = _paired_peer()
+    number = f"TB{PEER}{uuid.uuid4().hex[:8]}"
+    joint_number = f"LB{PEER}{uuid.uuid4().hex[:8]}"
+    id_number = make_ric(serial=557)
+
+    def envelope(kind, ident, body):
+        return {"kind": kind, "id": f"{PEER}:{ident}", "from": PEER, "to": protocol.own_code(), "body": body}
+
+    forward = envelope("case.forward", f"fwd:{number}", {
+        "number": number, "item_code": world.item.code, "item_version": 1,
+        "form": good_form(**{"applicant.id_number": id_number, "applicant.name": "赵六"}),
+        "materials": good_materials(), "applicant": {"name": "赵六", "id_number": id_number},
+        "receipt": {"city": PEER, "number": joint_number},
+        "joint": {"number": joint_number, "city": PEER, "parts": [
+            {"city": PEER, "item_code": "X1", "item_name": "个体工商户设立登记", "number": "CP42070001"},
+            {"city": protocol.own_code(), "item_code": world.item.code, "item_name": "本市事项", "number": number},
+        ]},
+    })  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post_signed(client, forward, key=key, key_id=key_id).status_code == 200
+    inbound = InboundCase.objects.get(remote_number=number)
+    # this city's staff see, on the case page, where it was received and the other part
+    client.force_login(world.clerk)
+    page = client.get(f"/workbench/cases/{inbound.case.number}/").content.decode()
+    assert "异地代收（鄂州市代收转交）" in page and joint_number in page and "个体工商户设立登记" in page
+    assert "代收地窗口领取" in page
+    # the withdrawal arrives: the case's own withdraw transition, in the applicant's name
+    with django_capture_on_commit_callbacks(execute=True):
+        r = _post_signed(client, envelope("case.withdraw", f"wd:{number}", {
+            "number": number, "remote_number": inbound.case.number, "joint": joint_number, "reason": "不再需要",
+        }), key=key, key_id=key_id)  # fmt: skip
+    assert r.status_code == 200 and r.json()["result"]["withdrawn"] is True, r.content
+    inbound.case.refresh_from_db()
+    assert inbound.case.status == "withdrawn"
+    event = inbound.case.events.order_by("-seq").first()
+    assert (
+        event.action == "withdraw" and joint_number in event.note and event.actor_id == inbound.case.owner_id
+    )
+    reported = OutboxMessage.objects.filter(topic=services.TOPIC_STATUS, key=number).order_by("pk").last()
+    assert reported.payload["body"]["status"] == "withdrawn"
+    # once more (a retry): applied once; a decided case is not withdrawn, answered with its state
+    r = _post_signed(
+        client, envelope("case.withdraw", f"wd:{number}", {"number": number}), key=key, key_id=key_id
+    )
+    assert r.json()["status"] == "duplicate"
+    r = _post_signed(
+        client, envelope("case.withdraw", "wd:other", {"number": "TB-unknown"}), key=key, key_id=key_id
+    )
+    assert r.status_code == 422 and r.json()["code"] == "unknown_case"
