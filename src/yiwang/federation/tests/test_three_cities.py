@@ -724,3 +724,43 @@ def test_b_down_for_hours_simulated_clock_nothing_lost_nothing_twice(cities):
             city.env = saved[city]
         for city in (a, b):
             city.start()
+
+
+def test_joint_case_withdrawn_as_a_whole_in_both_cities(cities):
+    """多地联办 withdrawn at once: A's part by A's own withdraw transition, B's part by B's (a signed
+    `case.withdraw` through A's outbox, after the forward); B reports it back; the joint case is
+    withdrawn in A, and B's description of A's part says so too."""
+    a, b = cities[A], cities[B]
+    citizen = a.token("citizen")
+    part = {"form": _citizen_form(), "materials": MATERIALS}
+    status, out = a.request(
+        "POST",
+        "/api/v1/federation/joint-cases",
+        token=citizen,
+        body={"parts": [{"city": A, "item_code": a.item, **part}, {"city": B, "item_code": b.item, **part}]},
+    )
+    assert status == 201, out
+    joint, (mine, theirs) = out["number"], out["parts"]
+    assert theirs["remote_number"], theirs
+    _act(b, theirs["remote_number"], b.token("clerk"), "accept")  # B has accepted its part
+    status, out = a.request(
+        "POST", f"/api/v1/federation/joint-cases/{joint}/withdraw", token=citizen, body={}
+    )
+    assert status == 200, out
+    a.run("federation", "deliver")
+    status, out = a.request("GET", f"/api/v1/federation/joint-cases/{joint}", token=citizen)
+    assert [p["status"] for p in out["parts"]] == ["withdrawn", "withdrawn"], out
+    assert out["status"] == "withdrawn" and out["withdrawable"] is False
+    assert a.sql("select status from cases_case where number=?", mine["number"]) == [("withdrawn",)]
+    assert b.sql("select status from cases_case where number=?", theirs["remote_number"]) == [("withdrawn",)]
+    assert b.sql(
+        "select count(*) from federation_peermessage where direction='in' and kind='case.withdraw'"
+        " and status='applied' and case_ref=?",
+        theirs["number"],
+    ) == [(1,)]
+    [(described,)] = b.sql("select joint from federation_inboundcase where remote_number=?", theirs["number"])
+    assert json.loads(described)["parts"][0]["status"] == "withdrawn", described
+    status, out = a.request(
+        "POST", f"/api/v1/federation/joint-cases/{joint}/withdraw", token=citizen, body={}
+    )
+    assert status == 409, out
