@@ -666,6 +666,17 @@ def test_paper_results_chosen_at_intake_travel_and_are_handed_over_at_the_window
     r = api(world.clerk).get("/api/v1/federation/paper-results")
     assert [d["number"] for d in r.json()["items"]] == [at_window.number], r.content
     assert api(world.reviewer).get("/api/v1/federation/paper-results").json()["items"] == []
+    # the list's queries do not grow with its length
+    from django.test.utils import CaptureQueriesContext
+
+    clerk = api(world.clerk)
+    with CaptureQueriesContext(connection) as one:
+        assert len(clerk.get("/api/v1/federation/paper-results").json()["items"]) == 1
+    OutboundCase.objects.filter(pk=mailed.pk).update(paper_status=PaperStatus.AWAITING_PICKUP)
+    with CaptureQueriesContext(connection) as two:
+        assert len(clerk.get("/api/v1/federation/paper-results").json()["items"]) == 2
+    assert len(two) == len(one), [q["sql"] for q in two.captured_queries]
+    OutboundCase.objects.filter(pk=mailed.pk).update(paper_status=PaperStatus.MAILED)
     # the page: the clerk records the hand-over (who collected, when, by whom) — once
     client.force_login(world.clerk)
     page = client.get("/workbench/tongban/paper/").content.decode()
