@@ -308,7 +308,7 @@ YIWANG_OUTBOX_BACKOFF_CAP = float(
     env("YIWANG_OUTBOX_BACKOFF_CAP", "3600", "Outbox: longest wait in seconds between two attempts")
 )
 YIWANG_OUTBOX_MAX_ATTEMPTS = int(
-    env("YIWANG_OUTBOX_MAX_ATTEMPTS", "12", "Outbox: attempts before a message becomes a dead letter")
+    env("YIWANG_OUTBOX_MAX_ATTEMPTS", "24", "Outbox: attempts before a message becomes a dead letter")
 )
 YIWANG_OUTBOX_LEASE_SECONDS = int(
     env(

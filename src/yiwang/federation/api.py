@@ -43,6 +43,8 @@ class FederatedCaseIn(Schema):
     materials: list[MaterialIn] = Field(default_factory=list)
     channel: str = Field("online", max_length=20)
     parties: dict = Field(default_factory=dict)
+    paper_delivery: str = Field("window", max_length=10)  # 纸质结果: window (窗口领取) or post (邮寄)
+    paper_address: str = Field("", max_length=200)
 
 
 def _submit_once(
@@ -87,6 +89,8 @@ def federated_case_create(request: HttpRequest, body: FederatedCaseIn):
                 materials=[m.dict() for m in body.materials],
                 channel=body.channel,
                 parties=body.parties,
+                paper_delivery=body.paper_delivery,
+                paper_address=body.paper_address,
             ).number
         ),
         answer=lambda number: selectors.outbound_dict(
@@ -120,6 +124,26 @@ def federated_case_supplement(request: HttpRequest, number: str, body: Supplemen
     return selectors.outbound_dict(oc)
 
 
+class PaperHandoverIn(Schema):
+    collector: str = Field(max_length=50)
+    note: str = Field("", max_length=500)
+
+
+@router.get("/paper-results", auth=api_auth)
+def paper_result_list(request: HttpRequest):
+    """纸质结果 waiting at this city's windows (待领取) for the cases the caller may see."""
+    return paginate(request, selectors.paper_awaiting(user=request.auth), selectors.outbound_dict_brief)
+
+
+@router.post("/cases/{number}/paper-handover", auth=api_auth)
+def paper_result_hand_over(request: HttpRequest, number: str, body: PaperHandoverIn):
+    """A clerk records the hand-over of the paper result at the window (409 when none waits)."""
+    oc = services.paper_result_hand_over(
+        actor=request.auth, number=number, collector=body.collector, note=body.note
+    )
+    return selectors.outbound_dict(oc)
+
+
 class JointPartIn(Schema):
     city: str = Field(max_length=12)
     item_code: str = Field(max_length=40)
@@ -131,6 +155,8 @@ class JointCaseIn(Schema):
     parts: list[JointPartIn] = Field(min_length=2, max_length=10)
     channel: str = Field("online", max_length=20)
     parties: dict = Field(default_factory=dict)
+    paper_delivery: str = Field("window", max_length=10)
+    paper_address: str = Field("", max_length=200)
 
 
 @router.post("/joint-cases", auth=api_auth, response={201: dict})
@@ -150,6 +176,8 @@ def joint_case_create(request: HttpRequest, body: JointCaseIn):
                 parts=[{**p.dict(), "materials": [m.dict() for m in p.materials]} for p in body.parts],
                 channel=body.channel,
                 parties=body.parties,
+                paper_delivery=body.paper_delivery,
+                paper_address=body.paper_address,
             ).number
         ),
         answer=lambda number: selectors.joint_dict(services.joint_case_get(number=number, user=request.auth)),
@@ -159,6 +187,18 @@ def joint_case_create(request: HttpRequest, body: JointCaseIn):
 @router.get("/joint-cases/{number}", auth=api_auth)
 def joint_case_get(request: HttpRequest, number: str):
     return selectors.joint_dict(services.joint_case_get(number=number, user=request.auth))
+
+
+class JointWithdrawIn(Schema):
+    reason: str = Field("", max_length=500)
+
+
+@router.post("/joint-cases/{number}/withdraw", auth=api_auth)
+def joint_case_withdraw(request: HttpRequest, number: str, body: JointWithdrawIn):
+    """The person withdraws the whole 多地联办 case: every open part, each by its own city's
+    withdrawal (409 when no part is open any more)."""
+    joint = services.joint_case_withdraw(actor=request.auth, number=number, reason=body.reason)
+    return selectors.joint_dict(services.joint_case_get(number=joint.number, user=request.auth))
 
 
 # --- peer to peer (signed) -----------------------------------------------------------------------

@@ -31,6 +31,7 @@ from .models import Direction, MessageStatus, PeerMessage
 PREFIX = "federation.message."
 SENT = PREFIX + "sent"
 RECEIVED = PREFIX + "received"
+PAPER_HANDOVER = "federation.paper.handed_over"
 
 
 def message_sha256(body: bytes) -> str:
@@ -68,6 +69,25 @@ def record_received(*, envelope: dict, body: bytes) -> None:
     ledger.entry_append(kind=RECEIVED, subject=subject(sha), payload=payload(envelope=envelope, sha256=sha))
 
 
+def _handover_payload(oc) -> dict:
+    at = oc.paper_handed_over_at.isoformat() if oc.paper_handed_over_at else ""
+    return {"case": oc.number, "by": oc.paper_handed_over_by_id, "at": at}
+
+
+def record_paper_handover(*, oc) -> None:
+    """纸质结果 handed over at this city's window (who handed it over, when; never the collector's
+    name: the entry is public, the payload hashed with a salt)."""
+    ledger.entry_append(kind=PAPER_HANDOVER, subject=f"federation:{oc.number}", payload=_handover_payload(oc))
+
+
+def _rederive_handover(row) -> dict | None:
+    from .models import OutboundCase
+
+    stored = row.payload if isinstance(row.payload, dict) else {}
+    oc = OutboundCase.objects.filter(number=stored.get("case", "")).first()
+    return _handover_payload(oc) if oc is not None else None
+
+
 def _rederive_sent(row) -> dict | None:
     stored = row.payload if isinstance(row.payload, dict) else {}
     message = OutboxMessage.objects.filter(idempotency_key=stored.get("id", "")).first()
@@ -97,3 +117,4 @@ def _rederive_received(row) -> dict | None:
 def register() -> None:
     rederive.register(SENT, _rederive_sent)
     rederive.register(RECEIVED, _rederive_received)
+    rederive.register(PAPER_HANDOVER, _rederive_handover)

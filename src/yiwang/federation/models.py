@@ -78,6 +78,20 @@ class RemoteStatus(models.TextChoices):
     REJECTED = "rejected", "对方拒收"
 
 
+class PaperDelivery(models.TextChoices):
+    """How the person gets the paper result (纸质结果) of a case handled in another city."""
+
+    WINDOW = "window", "代收地窗口领取"
+    POST = "post", "邮寄送达"
+
+
+class PaperStatus(models.TextChoices):
+    NONE = "", "尚无纸质结果"
+    AWAITING_PICKUP = "awaiting_pickup", "待领取"
+    MAILED = "mailed", "已邮寄"
+    HANDED_OVER = "handed_over", "已领取"
+
+
 class JointCase(models.Model):
     """多地联办: one application received here whose parts run in several cities — this city's own
     part (a case in its own queue) and each peer's part (an OutboundCase forwarded to that peer,
@@ -145,6 +159,25 @@ class OutboundCase(models.Model):
     supplement_seq = models.PositiveIntegerField(
         "已转交补正所答复的告知序号", default=0, help_text="对方补齐补正告知的状态序号；每次告知只转交一次"
     )
+    # 纸质结果: chosen at intake, sent to the competent city with the package; the mailing address
+    # is personal data (encrypted by the key service, shown masked)
+    paper_delivery = models.CharField(
+        "纸质结果领取方式", max_length=10, choices=PaperDelivery.choices, default=PaperDelivery.WINDOW
+    )
+    paper_address = EncryptedTextField("邮寄地址", blank=True, default="")
+    paper_status = models.CharField(
+        "纸质结果", max_length=20, choices=PaperStatus.choices, blank=True, default=PaperStatus.NONE
+    )
+    paper_handed_over_at = models.DateTimeField("领取时间", null=True, blank=True)
+    paper_handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发放人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    paper_collector = EncryptedTextField("领取人", blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -180,6 +213,12 @@ class InboundCase(models.Model):
     # 多地联办: the joint case this is a part of, as the receiving city described it — its number
     # and every part (city, item, number); empty for a plain 异地代收代办 case
     joint = models.JSONField("多地联办", default=dict, blank=True)
+    # 纸质结果 as the person chose in the receiving city: collected at its window, or mailed here
+    # to the address (encrypted)
+    paper_delivery = models.CharField(
+        "纸质结果领取方式", max_length=10, choices=PaperDelivery.choices, default=PaperDelivery.WINDOW
+    )
+    paper_address = EncryptedTextField("邮寄地址", blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

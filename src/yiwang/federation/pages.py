@@ -22,7 +22,7 @@ from yiwang.core.idempotency import run_idempotent
 from yiwang.halls.devices import terminal_for
 
 from . import selectors, services
-from .models import OutboundCase, PeerItem
+from .models import JointCase, OutboundCase, PeerItem
 
 
 @dataclass
@@ -110,12 +110,19 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
                 request, "federation/unavailable.html", {"item": item, "error": exc.message}, status=503
             )
     version = GuideVersion.of(item)
+    anchors = {"paper_delivery": "f-paper-window", "paper_address": "f-paper-address"}
     if request.method != "POST":
-        ctx = formspec.apply_context(version=version, values={}, errors={}, token=uuid.uuid4().hex)
-        return render(request, "federation/apply.html", {**ctx, "item": item})
+        ctx = formspec.apply_context(
+            version=version, values={}, errors={}, token=uuid.uuid4().hex, extra_anchors=anchors
+        )
+        return render(request, "federation/apply.html", {**ctx, "item": item, "paper": {}})
     token = (request.POST.get("idempotency_token") or "")[:64] or uuid.uuid4().hex
     form = formspec.form_from_post(version=version, data=request.POST)
     materials = formspec.materials_from_files(version=version, files=request.FILES)
+    paper = {
+        "delivery": (request.POST.get("paper_delivery") or "window")[:10],
+        "address": (request.POST.get("paper_address") or "")[:200],
+    }
 
     # a self-service terminal of a hall (the person logged in there by 电子身份码): channel kiosk
     terminal = terminal_for(request)
@@ -130,6 +137,8 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
             materials=materials,
             channel=channel,
             hall=terminal.hall if terminal is not None else None,
+            paper_delivery=paper["delivery"],
+            paper_address=paper["address"],
         )
         return 201, {"number": oc.number}
 
@@ -138,18 +147,25 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
             owner=str(request.user.pk),
             key=token,
             scope="page:federation-apply",
-            body={"peer": item.peer.code, "item": item.code, "form": form},
+            body={"peer": item.peer.code, "item": item.code, "form": form, "paper": paper},
             handler=handler,
         )
     except ValidationFailed as exc:
         errors = exc.fields or {"_": [exc.message]}
         ctx = formspec.apply_context(
-            version=version, values=form, errors=errors, token=token, files_lost=bool(materials)
+            version=version,
+            values=form,
+            errors=errors,
+            token=token,
+            files_lost=bool(materials),
+            extra_anchors=anchors,
         )
-        return render(request, "federation/apply.html", {**ctx, "item": item}, status=422)
+        return render(request, "federation/apply.html", {**ctx, "item": item, "paper": paper}, status=422)
     except DomainError as exc:
         ctx = formspec.apply_context(version=version, values=form, errors={}, token=token, error=exc.message)
-        return render(request, "federation/apply.html", {**ctx, "item": item}, status=exc.status)
+        return render(
+            request, "federation/apply.html", {**ctx, "item": item, "paper": paper}, status=exc.status
+        )
     messages.success(request, f"申请已在本市代收，正在转交{item.peer.name}办理")
     return redirect("federation:case", number=out["number"])
 
@@ -159,10 +175,47 @@ def apply(request: HttpRequest, peer: str, code: str) -> HttpResponse:
 def my_cases(request: HttpRequest) -> HttpResponse:
     rows = OutboundCase.objects.select_related("peer").filter(owner=request.user).order_by("-pk")
     page = Paginator(rows, 20).get_page(request.GET.get("page"))
+    joints = JointCase.objects.select_related("case").filter(owner=request.user).order_by("-pk")[:20]
     return render(
         request,
         "federation/my_cases.html",
-        {"page": page, "rows": [selectors.outbound_dict(o, events=False) for o in page]},
+        {
+            "page": page,
+            "rows": [selectors.outbound_dict(o, events=False) for o in page],
+            "joints": [selectors.joint_dict(j) for j in joints],
+        },
+    )
+
+
+@applicant_required
+@require_http_methods(["GET", "POST"])
+def joint_case(request: HttpRequest, number: str) -> HttpResponse:
+    """多地联办: one number, every part with its city and state (as each city reported it), the
+    results, and withdrawing the whole case while a part is open."""
+    try:
+        joint = services.joint_case_get(number=number, user=request.user)
+    except DomainError as exc:
+        raise Http404("未找到该联办件") from exc
+    error = ""
+    if request.method == "POST":
+        if request.POST.get("confirm") != "yes":
+            error = "请勾选确认撤回全部办理部分"
+        else:
+            try:
+                services.joint_case_withdraw(
+                    actor=request.user, number=joint.number, reason=request.POST.get("reason") or ""
+                )
+            except DomainError as exc:
+                error = exc.message
+            else:
+                messages.success(request, "已撤回联办申请：本市部分已撤回，外市部分的撤回已转交办理城市")
+                return redirect("federation:joint_case", number=joint.number)
+    d = selectors.joint_dict(services.joint_case_get(number=joint.number, user=request.user))
+    return render(
+        request,
+        "federation/joint_case.html",
+        {"d": d, "error": error, "is_owner": request.user.pk == joint.owner_id},
+        status=422 if error else 200,
     )
 
 

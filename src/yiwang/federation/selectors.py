@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db.models import Q, QuerySet
 
-from .models import OutboundCase, Peer, PeerItem, PeerMessage, RemoteStatus
+from .models import OutboundCase, PaperDelivery, PaperStatus, Peer, PeerItem, PeerMessage, RemoteStatus
 
 
 def peers() -> QuerySet[Peer]:
@@ -56,6 +56,7 @@ def outbound_dict(oc: OutboundCase, *, events: bool = True) -> dict:
         "remote_number": oc.remote_number or None,
         "status": oc.status,
         "status_label": RemoteStatus(oc.status).label,
+        "paper": paper_dict(oc),
     }
     if events:
         from .peer_licenses import license_dict
@@ -77,6 +78,45 @@ def outbound_dict(oc: OutboundCase, *, events: bool = True) -> dict:
             for e in oc.events.order_by("seq")
         ]
     return out
+
+
+def paper_dict(oc: OutboundCase) -> dict:
+    """纸质结果 as the person chose it and where it stands; the address and the collector's name
+    masked (personal data)."""
+    from yiwang.core.masking import mask_address, mask_name
+
+    by = oc.paper_handed_over_by
+    return {
+        "delivery": oc.paper_delivery,
+        "delivery_label": PaperDelivery(oc.paper_delivery).label,
+        "address": mask_address(oc.paper_address) if oc.paper_address else None,
+        "status": oc.paper_status,
+        "status_label": PaperStatus(oc.paper_status).label,
+        "handed_over_at": oc.paper_handed_over_at.isoformat() if oc.paper_handed_over_at else None,
+        "handed_over_by": (getattr(by, "display_name", "") or by.get_username()) if by else None,
+        "collector": mask_name(oc.paper_collector) if oc.paper_collector else None,
+    }
+
+
+def outbound_dict_brief(oc: OutboundCase) -> dict:
+    return {**outbound_dict(oc, events=False), "owner_name": _masked_owner(oc)}
+
+
+def _masked_owner(oc: OutboundCase) -> str:
+    from yiwang.core.masking import mask_name
+
+    owner = oc.owner
+    return mask_name(owner.display_name or "")
+
+
+def paper_awaiting(*, user) -> QuerySet[OutboundCase]:
+    """Paper results waiting at this city's windows (待领取) that `user` may see, oldest first."""
+    return (
+        outbound_visible(user=user)
+        .filter(paper_status=PaperStatus.AWAITING_PICKUP)
+        .select_related("peer", "owner", "paper_handed_over_by")
+        .order_by("updated_at", "pk")
+    )
 
 
 def outbound_visible(*, user) -> QuerySet[OutboundCase]:
@@ -121,8 +161,13 @@ JOINT_STATUS_LABELS = {
     "in_progress": "办理中",
     "completed": "全部办结",
     "attention": "部分事项未获办理",
+    "withdrawn": "已撤回",
 }
 _NOT_GRANTED = {"denied", "refused", "rejected", "withdrawn"}
+_OPEN_PART = {
+    "local": {"submitted", "supplement_requested", "accepted", "reviewed"},  # cases.rules.OPEN_STATUSES
+    "peer": {"forwarding", "submitted", "supplement_requested", "accepted", "reviewed"},
+}
 
 
 def joint_dict(joint) -> dict:
@@ -187,6 +232,8 @@ def joint_dict(joint) -> dict:
     states = [p["status"] for p in parts]
     if all(s == "completed" for s in states):
         overall = "completed"
+    elif all(s == "withdrawn" for s in states):
+        overall = "withdrawn"
     elif any(s in _NOT_GRANTED for s in states):
         overall = "attention"
     else:
@@ -195,6 +242,8 @@ def joint_dict(joint) -> dict:
         "number": joint.number,
         "status": overall,
         "status_label": JOINT_STATUS_LABELS[overall],
+        # a part not decided yet: the person may withdraw the whole case (its open parts)
+        "withdrawable": any(p["status"] in _OPEN_PART[p["role"]] for p in parts),
         "channel": joint.channel,
         "created_at": joint.created_at.isoformat(),
         "parts": parts,
@@ -224,3 +273,56 @@ def cross_city_items(*, q: str = "", peer: str = "") -> QuerySet[PeerItem]:
     if peer:
         qs = qs.filter(peer__code=peer)
     return qs.order_by("peer__code", "code")
+
+
+def case_federation(case) -> dict | None:
+    """What a staff case page shows of 一圈通办 (workbench): a case a peer received and forwarded
+    here (the receiving city, its number, how the paper result goes — the address masked) and, for
+    a 多地联办 part, the other parts with their cities and states (as the receiving city described
+    them and reported since); or this city's own part of a joint case received here, with the
+    peers' parts. None for an ordinary case."""
+    from yiwang.core.masking import mask_address
+
+    from . import protocol
+    from .models import InboundCase, JointCase
+
+    inbound = InboundCase.objects.select_related("peer").filter(case_id=case.pk).first()
+    if inbound is not None:
+        joint = inbound.joint or {}
+        return {
+            "role": "inbound",
+            "peer_name": inbound.peer.name,
+            "remote_number": inbound.remote_number,
+            "received_at": str((inbound.receipt or {}).get("received_at", ""))[:16].replace("T", " "),
+            "paper_label": PaperDelivery(inbound.paper_delivery).label,
+            "paper_address": mask_address(inbound.paper_address) if inbound.paper_address else "",
+            "joint_number": joint.get("number", ""),
+            "parts": [
+                {
+                    "city_name": protocol.CITIES.get(p.get("city", ""), p.get("city", "")),
+                    "item_name": p.get("item_name", ""),
+                    "number": p.get("number", ""),
+                    "status_label": p.get("status_label", "")
+                    or ("本件" if p.get("number") == inbound.remote_number else "尚无报送"),
+                    "this": p.get("number") == inbound.remote_number,
+                }
+                for p in joint.get("parts", [])
+            ],
+        }
+    joint = JointCase.objects.filter(case_id=case.pk).first()
+    if joint is None:
+        return None
+    return {
+        "role": "joint_local",
+        "joint_number": joint.number,
+        "parts": [
+            {
+                "city_name": oc.peer.name,
+                "item_name": oc.item_name,
+                "number": oc.remote_number or oc.number,
+                "status_label": RemoteStatus(oc.status).label,
+                "this": False,
+            }
+            for oc in joint.parts.select_related("peer").order_by("pk")
+        ],
+    }

@@ -12,6 +12,7 @@ import logging
 import uuid
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from yiwang.accounts.models import AccountKind, User
@@ -23,7 +24,14 @@ from yiwang.cases.wording import remedy_for
 from yiwang.catalog import forms as catalog_forms
 from yiwang.catalog import selectors as catalog
 from yiwang.core import outbox
-from yiwang.core.errors import DomainError, InvalidTransition, NotFound, PermissionDenied, ValidationFailed
+from yiwang.core.errors import (
+    Conflict,
+    DomainError,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationFailed,
+)
 from yiwang.exchange import httpsig
 from yiwang.ledger import services as ledger_services
 from yiwang.ledger.models import Witness as LedgerWitness
@@ -37,6 +45,8 @@ from .models import (
     MessageStatus,
     OutboundCase,
     OutboundEvent,
+    PaperDelivery,
+    PaperStatus,
     Peer,
     PeerItem,
     PeerMessage,
@@ -384,6 +394,22 @@ def _peer_part_check(*, peer_code: str, item_code: str, form: dict, materials: l
     return peer, cached, clean
 
 
+def paper_choice(*, delivery: str = "", address: str = "") -> dict:
+    """纸质结果: collected at this city's window (the default) or mailed to an address (required
+    then: personal data, kept encrypted and shown masked)."""
+    delivery = delivery or PaperDelivery.WINDOW
+    if delivery not in PaperDelivery.values:
+        raise ValidationFailed(
+            fields={"paper_delivery": ["纸质结果领取方式应为 window（窗口领取）或 post（邮寄）"]}
+        )
+    address = " ".join((address or "").split())
+    if delivery == PaperDelivery.POST:
+        if not 6 <= len(address) <= 200:
+            raise ValidationFailed(fields={"paper_address": ["请填写邮寄地址（6 至 200 字）"]})
+        return {"delivery": delivery, "address": address}
+    return {"delivery": delivery, "address": ""}
+
+
 def _outbound_number() -> str:
     return f"TB{protocol.own_code()}{timezone.localdate():%Y%m%d}{uuid.uuid4().hex[:8].upper()}"
 
@@ -402,9 +428,11 @@ def _peer_part_put(
     region,
     joint: JointCase | None = None,
     joint_body: dict | None = None,
+    paper: dict | None = None,
 ) -> OutboundCase:
     """Record the case for the peer and put its signed `case.forward` (caller's transaction)."""
     now = timezone.now()
+    paper = paper or paper_choice()
     oc = OutboundCase.objects.create(
         number=number,
         peer=peer,
@@ -417,6 +445,8 @@ def _peer_part_put(
         hall=hall,
         region=region,
         joint=joint,
+        paper_delivery=paper["delivery"],
+        paper_address=paper["address"],
     )
     identity = {
         "checked_by_city": protocol.own_code(),
@@ -443,6 +473,14 @@ def _peer_part_put(
         "identity": identity,
         "receipt": receipt,
     }
+    # 纸质结果: how the person gets the paper result — at this city's window (the competent city
+    # sends it here) or mailed by the competent city to the address
+    body["paper_result"] = {
+        "delivery": paper["delivery"],
+        "collect_city": protocol.own_code(),
+        "collect_hall": hall.name if hall is not None else "",
+        **({"address": paper["address"]} if paper["delivery"] == PaperDelivery.POST else {}),
+    }
     if joint_body:
         body["joint"] = joint_body
     message_put(
@@ -461,16 +499,20 @@ def federated_case_submit(
     channel: str,
     parties: dict | None = None,
     hall=None,
+    paper_delivery: str = "",
+    paper_address: str = "",
 ) -> OutboundCase:
     """City A receives an application for peer B's item: checks identity, the form and materials
     against B's published item version (fetched now), and forwards the signed package through the
-    outbox. Returns the local record (its `remote_number` once B has answered)."""
+    outbox. Returns the local record (its `remote_number` once B has answered). `paper_delivery`:
+    how the paper result reaches the person (window of this city, or post to `paper_address`)."""
     peer = peer_get(peer_code)
     if peer.status != PeerStatus.PAIRED:
         raise ValidationFailed(
             "该城市尚未配对，暂不能代收", code="peer_unpaired", fields={"peer": ["尚未配对"]}
         )
     _check_channel(actor=actor, channel=channel)
+    paper = paper_choice(delivery=paper_delivery, address=paper_address)
     owner = cases.applicant_account(actor=actor, channel=channel, parties=parties or {})
     hall, region = _received_at(actor=actor, channel=channel, hall=hall)
     peer, cached, clean = _peer_part_check(
@@ -488,6 +530,7 @@ def federated_case_submit(
             channel=channel,
             hall=hall,
             region=region,
+            paper=paper,
         )
 
 
@@ -498,7 +541,14 @@ def _prefixed(exc: ValidationFailed, prefix: str) -> ValidationFailed:
 
 
 def joint_case_submit(
-    *, actor: User, parts: list[dict], channel: str, parties: dict | None = None, hall=None
+    *,
+    actor: User,
+    parts: list[dict],
+    channel: str,
+    parties: dict | None = None,
+    hall=None,
+    paper_delivery: str = "",
+    paper_address: str = "",
 ):
     """多地联办: one application, received here, with a part for this city and a part for each of
     one or more paired peers (`parts`: [{"city", "item_code", "form", "materials"}]). Every part is
@@ -521,6 +571,7 @@ def joint_case_submit(
     if len(set(cities)) != len(cities):
         raise ValidationFailed(fields={"parts": ["每个城市只能有一个办理部分"]})
     _check_channel(actor=actor, channel=channel)
+    paper = paper_choice(delivery=paper_delivery, address=paper_address)
     # who applies (online: only in one's own name), checked before anything is written
     cases.applicant_account(actor=actor, channel=channel, parties=parties or {})
     hall, region = _received_at(actor=actor, channel=channel, hall=hall)
@@ -590,6 +641,7 @@ def joint_case_submit(
                 region=region,
                 joint=joint,
                 joint_body={"number": joint.number, "city": own, "parts": described},
+                paper=paper,
             )
     return joint
 
@@ -606,6 +658,57 @@ def joint_case_get(*, number: str, user: User):
         or selectors.outbound_visible(user=user).filter(joint=joint).exists()
     ):
         raise NotFound("未找到该联办件")
+    return joint
+
+
+# parts that may still be withdrawn (not decided): A's own by the cases' rules, a peer's as A knows it
+_PEER_OPEN = {
+    RemoteStatus.FORWARDING,
+    RemoteStatus.SUBMITTED,
+    RemoteStatus.SUPPLEMENT_REQUESTED,
+    RemoteStatus.ACCEPTED,
+    RemoteStatus.REVIEWED,
+}
+
+
+def joint_case_withdraw(*, actor: User, number: str, reason: str = "") -> JointCase:
+    """The person withdraws a whole 多地联办 case at once, before the decisions: this city's part by
+    its own `withdraw` transition (the cases' workflow: the applicant, while open), and each
+    peer's open part by a signed `case.withdraw` message (in order after its forward and any
+    supplement: same topic and key) that the peer applies as its own `withdraw` transition and
+    reports back (`withdrawn`). Parts already decided stay as they are; nothing open → 409."""
+    from yiwang.cases.rules import OPEN_STATUSES
+
+    joint = joint_case_get(number=number, user=actor)
+    if actor.pk != joint.owner_id:
+        raise PermissionDenied("只有申请人本人可以撤回联办申请")
+    reason = " ".join((reason or "").split())[:500] or "申请人撤回联办申请"
+    with transaction.atomic():
+        case = Case.objects.get(pk=joint.case_id)
+        peers_open = [
+            oc for oc in joint.parts.select_related("peer").order_by("pk") if oc.status in _PEER_OPEN
+        ]
+        if case.status not in OPEN_STATUSES and not peers_open:
+            raise InvalidTransition("联办件各部分均已办结或撤回，不能撤回")
+        if case.status in OPEN_STATUSES:
+            cases.case_apply_action(
+                case=case,
+                actor=case.owner,
+                action="withdraw",
+                note=f"撤回多地联办申请（联办编号 {joint.number}）：{reason}",
+                version=case.version,
+                on=today(),
+            )
+        for oc in peers_open:
+            message_put(
+                peer=oc.peer,
+                topic=TOPIC_FORWARD,
+                kind="case.withdraw",
+                key=oc.number,
+                ident=f"wd:{oc.number}",
+                body={"number": oc.number, "remote_number": oc.remote_number, "joint": joint.number,
+                      "reason": reason},
+            )  # fmt: skip
     return joint
 
 
@@ -654,6 +757,45 @@ def outbound_case_get(*, number: str, user: User) -> OutboundCase:
     oc = selectors.outbound_visible(user=user).select_related("peer").filter(number=number).first()
     if oc is None:
         raise NotFound("未找到该代收件")
+    return oc
+
+
+@transaction.atomic
+def paper_result_hand_over(*, actor: User, number: str, collector: str, note: str = "") -> OutboundCase:
+    """纸质结果 collected at this city's window: a clerk who may see the case records who collected
+    it (the person or their agent, as identified at the window) and when — once: a conditional
+    UPDATE on `paper_status`, a second hand-over gets 409."""
+    oc = outbound_case_get(number=number, user=actor)
+    if not _is_clerk(actor):
+        raise PermissionDenied("仅代收地窗口人员可登记纸质结果领取")
+    collector = " ".join((collector or "").split())
+    if not 1 <= len(collector) <= 50:
+        raise ValidationFailed(fields={"collector": ["请填写领取人姓名（本人或代领人）"]})
+    now = timezone.now()
+    done = OutboundCase.objects.filter(pk=oc.pk, paper_status=PaperStatus.AWAITING_PICKUP).update(
+        paper_status=PaperStatus.HANDED_OVER,
+        paper_handed_over_at=now,
+        paper_handed_over_by=actor,
+        paper_collector=collector,
+        updated_at=now,
+    )
+    if not done:
+        raise Conflict("该件没有待领取的纸质结果", code="invalid_transition")
+    oc.refresh_from_db()
+    ledgering.record_paper_handover(oc=oc)
+    notification_send(
+        event_kind="federation.case_status",
+        recipient=oc.owner,
+        context={
+            "number": oc.number,
+            "item": oc.item_name,
+            "peer": oc.peer.name,
+            "note": (note or "")[:500],
+            "status_label": "纸质结果已领取",
+        },
+        key=f"federation:{oc.number}:paper",
+        link=reverse("federation:case", args=[oc.number]),
+    )
     return oc
 
 
@@ -948,8 +1090,22 @@ def _apply_forward(*, peer: Peer, body: dict) -> dict:
         receipt=body.get("receipt") if isinstance(body.get("receipt"), dict) else {},
         identity=body.get("identity") if isinstance(body.get("identity"), dict) else {},
         joint=_joint_of(peer, body.get("joint")),
+        **_paper_of(body.get("paper_result")),
     )
     return {"number": case.number, "status": case.status}
+
+
+def _paper_of(paper) -> dict:
+    """The person's choice for the paper result, as the receiving city sent it (window by default:
+    a package from a city that sends none)."""
+    if not isinstance(paper, dict) or paper.get("delivery") not in PaperDelivery.values:
+        return {"paper_delivery": PaperDelivery.WINDOW, "paper_address": ""}
+    if paper["delivery"] == PaperDelivery.POST:
+        address = str(paper.get("address", ""))[:200]
+        if not address:
+            raise Refused(REASONS["bad_message"], code="bad_message")
+        return {"paper_delivery": PaperDelivery.POST, "paper_address": address}
+    return {"paper_delivery": PaperDelivery.WINDOW, "paper_address": ""}
 
 
 def _joint_of(peer: Peer, joint) -> dict:
@@ -984,7 +1140,7 @@ def _apply_status(*, peer: Peer, body: dict) -> dict:
                 action=str(body.get("action", ""))[:40],
                 status=status[:30],
                 note=str(body.get("note", ""))[:2000],
-                data={k: body[k] for k in ("remedy", "missing", "delivery") if body.get(k)},
+                data={k: body[k] for k in ("remedy", "missing", "delivery", "paper_result") if body.get(k)},
                 at=datetime.datetime.fromisoformat(str(body.get("at"))) if body.get("at") else timezone.now(),
             )
     except IntegrityError:
@@ -994,6 +1150,11 @@ def _apply_status(*, peer: Peer, body: dict) -> dict:
         update["remote_number"] = str(body["remote_number"])[:40]
     if seq > oc.last_seq and status in RemoteStatus.values:
         update.update(status=status, last_seq=seq)
+    paper = body.get("paper_result")
+    if isinstance(paper, dict) and not oc.paper_status:  # the decision's paper result, once
+        update["paper_status"] = (
+            PaperStatus.MAILED if paper.get("delivery") == PaperDelivery.POST else PaperStatus.AWAITING_PICKUP
+        )
     OutboundCase.objects.filter(pk=oc.pk).update(**update)
     if isinstance(body.get("licenses"), list):
         peer_licenses.licenses_record(oc=oc, items=body["licenses"])
@@ -1056,6 +1217,36 @@ def _apply_supplement(*, peer: Peer, body: dict) -> dict:
     return {"number": case.number, "status": case.status}
 
 
+def _apply_withdraw(*, peer: Peer, body: dict) -> dict:
+    """City B applies the applicant's withdrawal that city A received (a 多地联办 case withdrawn as
+    a whole): the case's own `withdraw` transition in the applicant's name while it is open. A
+    part decided meanwhile stays decided: answered with its state (`withdrawn`: false), not
+    refused, so A's outbox holds nothing up; A sees the state from B's reports."""
+    from yiwang.cases.rules import OPEN_STATUSES
+
+    inbound = (
+        InboundCase.objects.select_related("case", "case__owner")
+        .filter(peer=peer, remote_number=str(body.get("number", ""))[:40])
+        .first()
+    )
+    if inbound is None:
+        raise Refused(REASONS["unknown_case"], code="unknown_case")
+    case = inbound.case
+    if case.status not in OPEN_STATUSES:
+        return {"number": case.number, "status": case.status, "withdrawn": case.status == Status.WITHDRAWN}
+    reason = str(body.get("reason", ""))[:500]
+    joint = f"（联办编号 {body['joint']}）" if body.get("joint") else ""
+    case = cases.case_apply_action(
+        case=case,
+        actor=case.owner,
+        action="withdraw",
+        note=f"经{peer.name}代收转交撤回{joint}：{reason}",
+        version=case.version,
+        on=today(),
+    )
+    return {"number": case.number, "status": case.status, "withdrawn": True}
+
+
 def _apply_license_used(*, peer: Peer, body: dict) -> dict:
     """The issuing city records a use of its licence in a peer city (用证记录): a `LicenseUse` of
     its own licence — the holder sees it with the licence's other uses, the ledger has its
@@ -1116,6 +1307,7 @@ HANDLERS = {
     "case.forward": _apply_forward,
     "case.status": _apply_status,
     "case.supplement": _apply_supplement,
+    "case.withdraw": _apply_withdraw,
     "license.used": _apply_license_used,
     "joint.status": _apply_joint_status,
 }
@@ -1156,6 +1348,13 @@ def federation_follow_case(*, case_id: int, action: str) -> None:
                 licenses = peer_licenses.case_licenses(case_id)
                 if licenses:
                     body["licenses"] = licenses
+                # 纸质结果 as the person chose in the receiving city: sent to its window for
+                # collection, or mailed by this city (the address is not sent back)
+                body["paper_result"] = {
+                    "delivery": inbound.paper_delivery,
+                    "label": PaperDelivery(inbound.paper_delivery).label,
+                    "sent_at": ev.at.isoformat(),
+                }
             message_put(
                 peer=inbound.peer,
                 topic=TOPIC_STATUS,

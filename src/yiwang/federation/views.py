@@ -9,17 +9,19 @@ import hashlib
 import json
 from functools import wraps
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
 
 from yiwang.accounts.decorators import staff_required
-from yiwang.core.masking import mask_id_number, mask_name, mask_phone
+from yiwang.core.errors import DomainError
+from yiwang.core.masking import mask_address, mask_id_number, mask_name, mask_phone
 from yiwang.organizations.models import Role
 from yiwang.organizations.selectors import staff_scope
 
-from . import selectors
+from . import selectors, services
 from .models import MessageStatus, Peer, PeerMessage
 
 _MASKS = {
@@ -29,6 +31,7 @@ _MASKS = {
     "applicant.phone": mask_phone,
     "name": mask_name,
     "applicant.name": mask_name,
+    "address": mask_address,  # 纸质结果's mailing address
 }
 
 
@@ -110,4 +113,30 @@ def message_detail(request: HttpRequest, message_id: int) -> HttpResponse:
             "digest": _digest_check(message),
             "result": json.dumps(_masked(message.result), ensure_ascii=False, indent=2),
         },
+    )
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def paper_results(request: HttpRequest) -> HttpResponse:
+    """纸质结果待领取: paper results of cases received here that the competent city sent to this
+    city's windows; the clerk records who collected one, and when (once)."""
+    if request.method == "POST":
+        number = (request.POST.get("number") or "")[:40]
+        try:
+            oc = services.paper_result_hand_over(
+                actor=request.user, number=number, collector=request.POST.get("collector") or ""
+            )
+        except DomainError as exc:
+            detail = "；".join(m for ms in (exc.fields or {}).values() for m in ms)
+            messages.error(request, f"{exc.message} {detail}".strip())
+        else:
+            messages.success(request, f"已登记 {oc.number} 的纸质结果领取")
+        return redirect("federation:paper_results")
+    rows = selectors.paper_awaiting(user=request.user)
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "federation/paper_results.html",
+        {"page": page, "rows": [selectors.outbound_dict_brief(o) for o in page]},
     )

@@ -24,6 +24,7 @@ from yiwang.catalog.models import ItemVersion
 from yiwang.core.errors import DomainError, NotFound, StaleVersion
 from yiwang.core.masking import mask
 from yiwang.docking.selectors_systems import docked_case
+from yiwang.federation.selectors import case_federation
 from yiwang.identity import selectors as identity_selectors
 from yiwang.identity import services as identity_services
 from yiwang.organizations.models import Role
@@ -168,6 +169,8 @@ def _render_case(request, case, *, reveal=False, error="", errors=None, posted=N
             else [],
             # 部门业务系统对接: the case is handled in a department's own system
             "docked": docked_case(case),
+            # 一圈通办: received in another city, or a part of a 多地联办 case
+            "federated": case_federation(case),
         }
     )
     return render(request, "workbench/case.html", ctx, status=status)

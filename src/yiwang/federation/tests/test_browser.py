@@ -114,10 +114,17 @@ def test_citizen_applies_for_another_citys_item_and_answers_a_supplement_with_th
                 f"#m-{m['code']}",
                 files=[{"name": "a.pdf", "mimeType": "application/pdf", "buffer": MINIMAL_PDF}],
             )
+    # 纸质结果: mailed — the radio group by the arrow keys, then the address
+    tab_to(page, "#f-paper-window", limit=80)
+    page.keyboard.press("ArrowDown")
+    assert page.is_checked("#f-paper-post")
+    tab_to(page, "#f-paper-address")
+    page.keyboard.type("湖北省武汉市江岸区沿江大道188号")
     tab_to(page, "main button[type=submit]", limit=80)
     with page.expect_navigation():
         page.keyboard.press("Enter")
     oc = OutboundCase.objects.get(owner=world.citizen)
+    assert oc.paper_delivery == "post" and oc.paper_address == "湖北省武汉市江岸区沿江大道188号"
     assert page.url.endswith(f"/my/tongban/{oc.number}/") and "转办中" in page.content()
     axe("federation-case", portal=True)
     # 鄂州 asks for a supplement (a signed status report)
@@ -157,3 +164,58 @@ def test_citizen_applies_for_another_citys_item_and_answers_a_supplement_with_th
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "补正材料已提交" in page.content() and "提交补正材料" not in page.content()
+
+
+@pytest.mark.browser
+def test_joint_case_page_withdrawal_and_paper_hand_over_with_the_keyboard(
+    live_server, transactional_db, world, page, axe
+):
+    """The person's 多地联办 page (each city's part) and withdrawing it; the clerk's 纸质结果待领取
+    page and the hand-over — keyboard only, axe on every page."""
+    from yiwang.core.testing import good_form, good_materials
+    from yiwang.federation.models import OutboundCase, PaperStatus
+
+    from .test_federation import _paired_peer, _peer_publishes_world_item
+
+    _paired_peer()
+    _peer_publishes_world_item(world)
+    form = good_form(**{"applicant.id_number": world.citizen.id_number, "applicant.name": "张伟"})
+    part = {"item_code": world.item.code, "form": form, "materials": good_materials()}
+    joint = services.joint_case_submit(
+        actor=world.citizen,
+        parts=[{"city": protocol.own_code(), **part}, {"city": "420700", **part}],
+        channel="online",
+    )
+    base = live_server.url
+    login(page, base, world.citizen.username)
+    page.goto(f"{base}/my/tongban/")
+    tab_to(page, f"a[href='/my/tongban/joint/{joint.number}/']", limit=80)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "鄂州市" in page.content() and joint.case.number in page.content()
+    axe("federation-joint", portal=True)
+    tab_to(page, "#f-confirm", limit=80)
+    page.keyboard.press("Space")
+    tab_to(page, "main button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "已撤回联办申请" in page.content()
+    joint.case.refresh_from_db()
+    assert joint.case.status == "withdrawn"
+    axe("federation-joint-withdrawn", portal=True)
+    # a paper result back at this city's window (the peer's completion report, as recorded)
+    oc = joint.parts.get()
+    OutboundCase.objects.filter(pk=oc.pk).update(status="completed", paper_status=PaperStatus.AWAITING_PICKUP)
+    page.context.clear_cookies()
+    login(page, base, world.clerk.username)
+    page.goto(f"{base}/workbench/tongban/paper/")
+    axe("federation-paper", portal=False)
+    tab_to(page, "#f-collector-1", limit=80)
+    page.keyboard.type("张伟")
+    tab_to(page, "main button[type=submit]")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "已登记" in page.content() and "目前没有待领取的纸质结果" in page.content()
+    oc.refresh_from_db()
+    assert oc.paper_status == PaperStatus.HANDED_OVER and oc.paper_handed_over_by_id == world.clerk.pk
+    axe("federation-paper-done", portal=False)

@@ -585,3 +585,294 @@ def test_a_joint_case_files_every_part_or_none(world, api, django_capture_on_com
     assert [m.payload["kind"] for m in told] == ["case.forward", "joint.status"]
     assert told[1].payload["body"]["part"] == joint.case.number
     assert told[1].payload["body"]["status"] == "submitted"
+
+
+def _status_from_peer(client, *, key, key_id, oc, seq, action, status, **extra):
+    envelope = {
+        "kind": "case.status",
+        "id": f"{PEER}:status:CP{oc.pk}:{seq}",
+        "from": PEER,
+        "to": protocol.own_code(),
+        "body": {"number": oc.number, "remote_number": f"CP{oc.pk}", "seq": seq, "action": action,
+                 "status": status, "note": "", **extra},
+    }  # fmt: skip
+    r = _post_signed(client, envelope, key=key, key_id=key_id)
+    assert r.status_code == 200 and r.json()["status"] == "applied", r.content
+    return r
+
+
+def test_paper_results_chosen_at_intake_travel_and_are_handed_over_at_the_window(
+    world, api, client, django_capture_on_commit_callbacks
+):
+    """纸质结果: mailed (the address encrypted at rest, masked on pages and in the log) or collected
+    at this city's window; the choice travels in the package; the competent city's completion
+    report carries it back; the clerk sees 待领取 and records the hand-over once."""
+    from django.db import connection
+
+    from yiwang.federation.models import PaperStatus
+
+    key, key_id = _paired_peer()
+    _peer_publishes_world_item(world)
+    form = good_form(**{"applicant.id_number": world.citizen.id_number, "applicant.name": "张伟"})
+    apply = {"peer": PEER, "item_code": world.item.code, "form": form, "materials": good_materials()}
+    citizen = api(world.citizen)
+    # 邮寄 needs an address
+    r = citizen.post("/api/v1/federation/cases", {**apply, "paper_delivery": "post"})
+    assert r.status_code == 422 and "paper_address" in r.json()["fields"], r.content
+    r = citizen.post("/api/v1/federation/cases", {**apply, "paper_delivery": "pigeon"})
+    assert r.status_code == 422 and "paper_delivery" in r.json()["fields"], r.content
+    address = "湖北省武汉市江岸区沿江大道188号3栋2单元501室"
+    r = citizen.post(
+        "/api/v1/federation/cases", {**apply, "paper_delivery": "post", "paper_address": address}
+    )
+    assert r.status_code == 201, r.content
+    mailed = OutboundCase.objects.get(number=r.json()["number"])
+    assert mailed.paper_address == address and r.json()["paper"]["address"] == "湖北省武汉市********"
+    with connection.cursor() as cur:  # encrypted at rest
+        cur.execute("select paper_address from federation_outboundcase where id=%s", [mailed.pk])
+        raw = cur.fetchone()[0]
+    assert raw.startswith("enc1.") and "沿江大道" not in raw
+    body = OutboxMessage.objects.get(topic=services.TOPIC_FORWARD, key=mailed.number).payload["body"]
+    assert body["paper_result"] == {
+        "delivery": "post",
+        "collect_city": protocol.own_code(),
+        "collect_hall": "",
+        "address": address,
+    }
+    # at the window (the default), received by the clerk of 市民之家
+    r = api(world.clerk).post(
+        "/api/v1/federation/cases",
+        {**apply, "channel": "window", "parties": {"applicant": {"name": "张伟", "id_number": world.citizen.id_number}}},
+    )  # fmt: skip
+    assert r.status_code == 201 and r.json()["paper"]["delivery"] == "window", r.content
+    at_window = OutboundCase.objects.get(number=r.json()["number"])
+    body = OutboxMessage.objects.get(topic=services.TOPIC_FORWARD, key=at_window.number).payload["body"]
+    assert (
+        body["paper_result"]["delivery"] == "window"
+        and body["paper_result"]["collect_hall"] == world.hall.name
+    )
+    assert "address" not in body["paper_result"]
+    # the competent city decides; its completion report says how the paper result goes
+    for oc, how in ((mailed, "post"), (at_window, "window")):
+        _status_from_peer(client, key=key, key_id=key_id, oc=oc, seq=2, action="submit", status="submitted")
+        _status_from_peer(
+            client, key=key, key_id=key_id, oc=oc, seq=3, action="complete", status="completed",
+            paper_result={"delivery": how, "label": "", "sent_at": "2026-12-05T10:00:00+08:00"},
+        )  # fmt: skip
+    mailed.refresh_from_db()
+    at_window.refresh_from_db()
+    assert (mailed.paper_status, at_window.paper_status) == (PaperStatus.MAILED, PaperStatus.AWAITING_PICKUP)
+    # 待领取 for the window's clerk (the mailed one is not), not for department staff
+    r = api(world.clerk).get("/api/v1/federation/paper-results")
+    assert [d["number"] for d in r.json()["items"]] == [at_window.number], r.content
+    assert api(world.reviewer).get("/api/v1/federation/paper-results").json()["items"] == []
+    # the list's queries do not grow with its length
+    from django.test.utils import CaptureQueriesContext
+
+    clerk = api(world.clerk)
+    with CaptureQueriesContext(connection) as one:
+        assert len(clerk.get("/api/v1/federation/paper-results").json()["items"]) == 1
+    OutboundCase.objects.filter(pk=mailed.pk).update(paper_status=PaperStatus.AWAITING_PICKUP)
+    with CaptureQueriesContext(connection) as two:
+        assert len(clerk.get("/api/v1/federation/paper-results").json()["items"]) == 2
+    assert len(two) == len(one), [q["sql"] for q in two.captured_queries]
+    OutboundCase.objects.filter(pk=mailed.pk).update(paper_status=PaperStatus.MAILED)
+    # the page: the clerk records the hand-over (who collected, when, by whom) — once
+    client.force_login(world.clerk)
+    page = client.get("/workbench/tongban/paper/").content.decode()
+    assert at_window.number in page and mailed.number not in page and "登记已领取" in page
+    r = client.post("/workbench/tongban/paper/", {"number": at_window.number, "collector": ""})
+    assert r.status_code == 302
+    at_window.refresh_from_db()
+    assert at_window.paper_status == PaperStatus.AWAITING_PICKUP  # a name is needed
+    r = client.post(
+        "/workbench/tongban/paper/", {"number": at_window.number, "collector": "张伟"}, follow=True
+    )
+    assert "已登记" in r.content.decode()
+    at_window.refresh_from_db()
+    assert at_window.paper_status == PaperStatus.HANDED_OVER and at_window.paper_handed_over_by == world.clerk
+    assert at_window.paper_handed_over_at is not None and at_window.paper_collector == "张伟"
+    r = api(world.clerk).post(
+        f"/api/v1/federation/cases/{at_window.number}/paper-handover", {"collector": "张伟"}
+    )
+    assert r.status_code == 409, r.content
+    # only a window may hand it over; the person sees it on the page, the collector masked
+    r = citizen.post(f"/api/v1/federation/cases/{mailed.number}/paper-handover", {"collector": "张伟"})
+    assert r.status_code == 403, r.content
+    client.force_login(world.citizen)
+    page = client.get(f"/my/tongban/{at_window.number}/").content.decode()
+    assert "已领取" in page and "张*" in page
+    page = client.get(f"/my/tongban/{mailed.number}/").content.decode()
+    assert "已邮寄" in page and "湖北省武汉市" in page and "沿江大道" not in page
+
+
+def test_the_competent_city_keeps_the_paper_choice_and_reports_it_on_completion(
+    world, api, client, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+
+    ItemVersion.objects.filter(item=world.item).update(cross_city_scope="都市圈")
+    key, key_id = _paired_peer()
+    number = f"TB{PEER}{uuid.uuid4().hex[:8]}"
+    id_number = make_ric(serial=556)
+    address = "湖北省鄂州市鄂城区滨湖北路1号"
+    envelope = {
+        "kind": "case.forward",
+        "id": f"{PEER}:fwd:{number}",
+        "from": PEER,
+        "to": protocol.own_code(),
+        "body": {
+            "number": number,
+            "item_code": world.item.code,
+            "item_version": 1,
+            "form": good_form(**{"applicant.id_number": id_number, "applicant.name": "赵六"}),
+            "materials": good_materials(),
+            "applicant": {"name": "赵六", "id_number": id_number},
+            "receipt": {"city": PEER, "number": number},
+            "paper_result": {"delivery": "post", "address": address, "collect_city": PEER},
+        },
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        r = _post_signed(client, envelope, key=key, key_id=key_id)
+    assert r.status_code == 200, r.content
+    inbound = InboundCase.objects.get(remote_number=number)
+    assert (inbound.paper_delivery, inbound.paper_address) == ("post", address)
+    with connection.cursor() as cur:
+        cur.execute("select paper_address from federation_inboundcase where id=%s", [inbound.pk])
+        assert "滨湖北路" not in cur.fetchone()[0]
+    # the message log page masks the address in the body it shows
+    message = PeerMessage.objects.get(direction="in", case_ref=number)
+    client.force_login(world.platform_admin)
+    page = client.get(f"/workbench/federation/messages/{message.pk}/").content.decode()
+    assert "滨湖北路" not in page and "湖北省鄂州市" in page
+    # decided and completed here: the completion report carries the choice back, not the address
+    case = inbound.case
+    for user, action, extra in (
+        (world.clerk, "accept", {}),
+        (world.reviewer, "review", {}),
+        (world.approver, "approve", {}),
+        (world.approver, "complete", {"delivery": "post"}),
+    ):
+        case.refresh_from_db()
+        with django_capture_on_commit_callbacks(execute=True):
+            r = api(user).post(
+                f"/api/v1/cases/{case.number}/transitions",
+                {"action": action, "note": "", "version": case.version, **extra},
+            )
+        assert r.status_code == 200, (action, r.content)
+    done = OutboxMessage.objects.filter(topic=services.TOPIC_STATUS, key=number).order_by("pk").last()
+    paper = done.payload["body"]["paper_result"]
+    assert paper["delivery"] == "post" and "address" not in paper
+
+
+def test_a_joint_case_has_its_page_and_is_withdrawn_as_a_whole(
+    world, api, client, django_capture_on_commit_callbacks
+):
+    """多地联办 pages: the person's page lists each part with its city and state; withdrawing the
+    whole case withdraws this city's part by its own transition and sends the peer's part a
+    signed `case.withdraw` (after its forward); the peer applies it as its own withdrawal."""
+    from yiwang.federation.models import JointCase
+
+    key, key_id = _paired_peer()
+    _peer_publishes_world_item(world)
+    form = good_form(**{"applicant.id_number": world.citizen.id_number, "applicant.name": "张伟"})
+    part = {"item_code": world.item.code, "form": form, "materials": good_materials()}
+    with django_capture_on_commit_callbacks(execute=True):
+        r = api(world.citizen).post(
+            "/api/v1/federation/joint-cases",
+            {"parts": [{"city": protocol.own_code(), **part}, {"city": PEER, **part}]},
+        )
+    assert r.status_code == 201, r.content
+    joint = JointCase.objects.get(number=r.json()["number"])
+    [oc] = joint.parts.all()
+    client.force_login(world.citizen)
+    listing = client.get("/my/tongban/").content.decode()
+    assert f"/my/tongban/joint/{joint.number}/" in listing
+    page = client.get(f"/my/tongban/joint/{joint.number}/").content.decode()
+    assert "鄂州市" in page and joint.case.number in page and oc.number in page and "撤回联办申请" in page
+    # not confirmed: nothing happens
+    r = client.post(f"/my/tongban/joint/{joint.number}/", {"reason": "不再需要"})
+    assert r.status_code == 422 and "请勾选确认" in r.content.decode()
+    # someone else cannot (not even see it); staff who see it do not withdraw for the person
+    assert (
+        api(world.citizen2).post(f"/api/v1/federation/joint-cases/{joint.number}/withdraw", {}).status_code
+        == 404
+    )
+    assert (
+        api(world.reviewer).post(f"/api/v1/federation/joint-cases/{joint.number}/withdraw", {}).status_code
+        == 403
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/my/tongban/joint/{joint.number}/", {"reason": "不再需要", "confirm": "yes"})
+    assert r.status_code == 302
+    joint.case.refresh_from_db()
+    assert joint.case.status == "withdrawn"
+    told = OutboxMessage.objects.filter(key=oc.number).order_by("pk")
+    assert told[0].payload["kind"] == "case.forward"
+    [withdraw] = [m for m in told if m.payload["kind"] == "case.withdraw"]
+    assert withdraw.payload["body"] == {
+        "number": oc.number, "remote_number": "", "joint": joint.number, "reason": "不再需要",
+    }  # fmt: skip
+    page = client.get(f"/my/tongban/joint/{joint.number}/").content.decode()
+    assert "已撤回" in page and "撤回联办申请" in page  # the peer's part stays open until it reports
+    # the peer reports its part withdrawn: nothing open any more
+    _status_from_peer(client, key=key, key_id=key_id, oc=oc, seq=2, action="withdraw", status="withdrawn")
+    out = api(world.citizen).get(f"/api/v1/federation/joint-cases/{joint.number}").json()
+    assert out["status"] == "withdrawn" and out["withdrawable"] is False, out
+    r = api(world.citizen).post(f"/api/v1/federation/joint-cases/{joint.number}/withdraw", {})
+    assert r.status_code == 409, r.content
+
+
+def test_the_peer_applies_a_withdrawal_and_its_staff_see_the_other_parts(
+    world, api, client, django_capture_on_commit_callbacks
+):
+    ItemVersion.objects.filter(item=world.item).update(cross_city_scope="都市圈")
+    key, key_id = _paired_peer()
+    number = f"TB{PEER}{uuid.uuid4().hex[:8]}"
+    joint_number = f"LB{PEER}{uuid.uuid4().hex[:8]}"
+    id_number = make_ric(serial=557)
+
+    def envelope(kind, ident, body):
+        return {"kind": kind, "id": f"{PEER}:{ident}", "from": PEER, "to": protocol.own_code(), "body": body}
+
+    forward = envelope("case.forward", f"fwd:{number}", {
+        "number": number, "item_code": world.item.code, "item_version": 1,
+        "form": good_form(**{"applicant.id_number": id_number, "applicant.name": "赵六"}),
+        "materials": good_materials(), "applicant": {"name": "赵六", "id_number": id_number},
+        "receipt": {"city": PEER, "number": joint_number},
+        "joint": {"number": joint_number, "city": PEER, "parts": [
+            {"city": PEER, "item_code": "X1", "item_name": "个体工商户设立登记", "number": "CP42070001"},
+            {"city": protocol.own_code(), "item_code": world.item.code, "item_name": "本市事项", "number": number},
+        ]},
+    })  # fmt: skip
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _post_signed(client, forward, key=key, key_id=key_id).status_code == 200
+    inbound = InboundCase.objects.get(remote_number=number)
+    # this city's staff see, on the case page, where it was received and the other part
+    client.force_login(world.clerk)
+    page = client.get(f"/workbench/cases/{inbound.case.number}/").content.decode()
+    assert "异地代收（鄂州市代收转交）" in page and joint_number in page and "个体工商户设立登记" in page
+    assert "代收地窗口领取" in page
+    # the withdrawal arrives: the case's own withdraw transition, in the applicant's name
+    with django_capture_on_commit_callbacks(execute=True):
+        r = _post_signed(client, envelope("case.withdraw", f"wd:{number}", {
+            "number": number, "remote_number": inbound.case.number, "joint": joint_number, "reason": "不再需要",
+        }), key=key, key_id=key_id)  # fmt: skip
+    assert r.status_code == 200 and r.json()["result"]["withdrawn"] is True, r.content
+    inbound.case.refresh_from_db()
+    assert inbound.case.status == "withdrawn"
+    event = inbound.case.events.order_by("-seq").first()
+    assert (
+        event.action == "withdraw" and joint_number in event.note and event.actor_id == inbound.case.owner_id
+    )
+    reported = OutboxMessage.objects.filter(topic=services.TOPIC_STATUS, key=number).order_by("pk").last()
+    assert reported.payload["body"]["status"] == "withdrawn"
+    # once more (a retry): applied once; a decided case is not withdrawn, answered with its state
+    r = _post_signed(
+        client, envelope("case.withdraw", f"wd:{number}", {"number": number}), key=key, key_id=key_id
+    )
+    assert r.json()["status"] == "duplicate"
+    r = _post_signed(
+        client, envelope("case.withdraw", "wd:other", {"number": "TB-unknown"}), key=key, key_id=key_id
+    )
+    assert r.status_code == 422 and r.json()["code"] == "unknown_case"

@@ -578,3 +578,187 @@ def test_joint_case_one_intake_parts_decided_in_a_and_b(cities):
         remote_part["number"],
     )
     assert kinds == [("case.forward", 1), ("joint.status", len(local["events"]))], kinds
+
+
+# The Celery beat sweep of A over hours of simulated time, in one process: jump to each moment a
+# message of A's outbox is due (nothing happens in between), run the sweep there, stop before
+# `until` (when B is back). Prints each attempt's moment and outcome.
+SWEEP_UNTIL = """
+import django, json, sys
+django.setup()
+import time_machine
+from yiwang.core.models import OutboxMessage
+from yiwang.core.tasks import outbox_sweep
+until = float(sys.argv[1])
+runs = []
+while True:
+    due = (
+        OutboxMessage.objects.filter(status__in=["pending", "retrying"])
+        .order_by("next_attempt_at")
+        .values_list("next_attempt_at", flat=True)
+        .first()
+    )
+    if due is None or due.timestamp() >= until:
+        break
+    with time_machine.travel(due.timestamp() + 0.001, tick=False):
+        outbox_sweep()
+    runs.append(due.timestamp())
+print(json.dumps(runs))
+"""
+
+REAL_SCHEDULE = {"YIWANG_OUTBOX_BACKOFF_BASE": "10", "YIWANG_OUTBOX_BACKOFF_CAP": "3600"}
+
+
+def test_b_down_for_hours_simulated_clock_nothing_lost_nothing_twice(cities):
+    """B stops mid-flow (a supplement requested, the person answers in A; a second case forwarded)
+    and comes back three hours later on a simulated clock that every city's processes share
+    (`testclock.command`): A's outbox retries on the platform's own backoff schedule (10 s doubling
+    to 1 h, 24 attempts) over those hours; each message is applied once in B, no dead letter in
+    either city, both cases' states agree. The wall time is seconds: time jumps."""
+    import datetime as dt
+
+    import time_machine
+
+    a, b = cities[A], cities[B]
+    saved = a.env
+    start = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    back = start + dt.timedelta(hours=3)
+    try:
+        with time_machine.travel(start, tick=True):
+            a.stop()  # A retries on the platform's schedule, not the suite's quick one
+            a.env = {**a.env, **REAL_SCHEDULE}
+            a.start()
+            citizen = a.token("citizen")
+            _guide_cached(a, b)
+            status, out = _forward(a, b, citizen)
+            assert status == 201 and out["remote_number"], out
+            first, first_remote = out["number"], out["remote_number"]
+            _act(b, first_remote, b.token("clerk"), "request_supplement", missing=["营业场所平面图"])
+            b.stop()  # mid-flow: B asked for a supplement, then went down
+            plan = [{"code": "other", "name": "平面图.pdf", "content_base64": b64(MINIMAL_PDF)}]
+            status, out = a.request(
+                "POST",
+                f"/api/v1/federation/cases/{first}/supplement",
+                token=citizen,
+                body={"materials": plan},
+            )
+            assert status == 200 and out["status"] == "supplement_requested", out  # sent, not yet applied
+            status, out = _forward(a, b, citizen)
+            assert status == 201 and out["remote_number"] is None, out
+            second = out["number"]
+            pending = "select count(*) from core_outboxmessage where status in ('pending','retrying') and key in (?, ?)"
+            assert a.sql(pending, first, second) == [(2,)]
+            # hours pass; A's sweep tries on its backoff schedule, B still down
+            runs = json.loads(a.run("-c", SWEEP_UNTIL, str(back.timestamp()), python=True).splitlines()[-1])
+            assert len(runs) >= 6 and runs == sorted(runs), runs
+            assert runs[-1] - runs[0] > 3600, runs  # the retries spread over hours, not seconds
+            assert a.sql(
+                "select count(*) from core_outboxmessage where status='dead' and key in (?, ?)", first, second
+            ) == [(0,)]
+            assert a.sql(pending, first, second) == [(2,)]  # still waiting, nothing lost
+            # B comes back when the next sweep finds the messages due; A and B restarted at that
+            # moment of the simulated clock, so their signatures' `created` agree
+            [(latest,)] = a.sql(
+                "select max(next_attempt_at) from core_outboxmessage where status in ('pending','retrying')"
+            )
+            latest = dt.datetime.fromisoformat(latest).replace(tzinfo=dt.UTC)
+            resume = max(back, latest) + dt.timedelta(seconds=1)
+        with time_machine.travel(resume, tick=True):
+            a.stop()
+            a.start()
+            b.start()
+            a.run("federation", "deliver")
+            a.run("federation", "deliver")  # a second sweep finds nothing more to send
+            # every message of A applied exactly once in B, none refused, no dead letter
+            applied = b.sql(
+                "select idempotency_key, count(*) from federation_peermessage where direction='in'"
+                " and status='applied' and case_ref in (?, ?) group by idempotency_key",
+                first,
+                second,
+            )
+            assert len(applied) == 3 and all(n == 1 for _, n in applied), applied  # 2 forwards, 1 supplement
+            assert b.sql(
+                "select count(*) from federation_peermessage where direction='in' and case_ref in (?, ?)"
+                " and status not in ('applied', 'duplicate')",
+                first,
+                second,
+            ) == [(0,)]
+            for city in (a, b):
+                assert city.sql(
+                    "select count(*) from core_outboxmessage where status != 'sent' and key in (?, ?)",
+                    first,
+                    second,
+                ) == [(0,)]
+            # the cases, in both cities
+            status, out = a.request("GET", f"/api/v1/federation/cases/{second}", token=citizen)
+            second_remote = out["remote_number"]
+            assert second_remote and out["status"] == "submitted", out
+            assert b.sql("select count(*) from federation_inboundcase where remote_number=?", second) == [
+                (1,)
+            ]
+            _act(b, second_remote, b.token("clerk"), "accept")
+            status, detail = b.request("GET", f"/api/v1/cases/{first_remote}", token=b.token("clerk"))
+            assert detail["status"] == "submitted"
+            assert [e["action"] for e in detail["events"]].count("supplement") == 1
+            status, out = a.request("GET", f"/api/v1/federation/cases/{first}", token=citizen)
+            assert [e["status"] for e in out["events"]] == ["submitted", "supplement_requested", "submitted"]
+            status, out = a.request("GET", f"/api/v1/federation/cases/{second}", token=citizen)
+            assert [e["status"] for e in out["events"]] == ["submitted", "accepted"], out
+            # B's reports (3 events) reached A once each
+            for number, n in ((first, 3), (second, 2)):
+                assert a.sql(
+                    "select count(*) from federation_outboundevent e join federation_outboundcase c"
+                    " on c.id=e.case_id where c.number=?",
+                    number,
+                ) == [(n,)]
+            # the 补正 and the forward were signed when sent, hours after they were written
+            [(sent_at,)] = a.sql(
+                "select last_attempt_at from core_outboxmessage where key=? and status='sent'", second
+            )
+            assert dt.datetime.fromisoformat(sent_at).replace(tzinfo=dt.UTC) >= back
+    finally:
+        # the other tests run on the real clock: A and B back to it, A with the suite's schedule
+        a.env = saved
+        for city in (a, b):
+            city.stop()
+            city.start()
+
+
+def test_joint_case_withdrawn_as_a_whole_in_both_cities(cities):
+    """多地联办 withdrawn at once: A's part by A's own withdraw transition, B's part by B's (a signed
+    `case.withdraw` through A's outbox, after the forward); B reports it back; the joint case is
+    withdrawn in A, and B's description of A's part says so too."""
+    a, b = cities[A], cities[B]
+    citizen = a.token("citizen")
+    part = {"form": _citizen_form(), "materials": MATERIALS}
+    status, out = a.request(
+        "POST",
+        "/api/v1/federation/joint-cases",
+        token=citizen,
+        body={"parts": [{"city": A, "item_code": a.item, **part}, {"city": B, "item_code": b.item, **part}]},
+    )
+    assert status == 201, out
+    joint, (mine, theirs) = out["number"], out["parts"]
+    assert theirs["remote_number"], theirs
+    _act(b, theirs["remote_number"], b.token("clerk"), "accept")  # B has accepted its part
+    status, out = a.request(
+        "POST", f"/api/v1/federation/joint-cases/{joint}/withdraw", token=citizen, body={}
+    )
+    assert status == 200, out
+    a.run("federation", "deliver")
+    status, out = a.request("GET", f"/api/v1/federation/joint-cases/{joint}", token=citizen)
+    assert [p["status"] for p in out["parts"]] == ["withdrawn", "withdrawn"], out
+    assert out["status"] == "withdrawn" and out["withdrawable"] is False
+    assert a.sql("select status from cases_case where number=?", mine["number"]) == [("withdrawn",)]
+    assert b.sql("select status from cases_case where number=?", theirs["remote_number"]) == [("withdrawn",)]
+    assert b.sql(
+        "select count(*) from federation_peermessage where direction='in' and kind='case.withdraw'"
+        " and status='applied' and case_ref=?",
+        theirs["number"],
+    ) == [(1,)]
+    [(described,)] = b.sql("select joint from federation_inboundcase where remote_number=?", theirs["number"])
+    assert json.loads(described)["parts"][0]["status"] == "withdrawn", described
+    status, out = a.request(
+        "POST", f"/api/v1/federation/joint-cases/{joint}/withdraw", token=citizen, body={}
+    )
+    assert status == 409, out
