@@ -242,6 +242,9 @@ MATRIX: dict[str, tuple[Public | str, frozenset]] = {
     "POST /api/v1/federation/cases/{number}/supplement": (DENY, A),
     "POST /api/v1/federation/joint-cases": (DENY, NOBODY),
     "GET /api/v1/federation/joint-cases/{number}": (DENY, A_SUP),
+    "POST /api/v1/federation/joint-cases/{number}/withdraw": (DENY, A),
+    "GET /api/v1/federation/paper-results": (DENY, NOBODY),  # the receiving hall's clerks' list
+    "POST /api/v1/federation/cases/{number}/paper-handover": (DENY, NOBODY),
     "GET /api/v1/federation/peer/items": (PUB_SIGNED, NOBODY),
     "GET /api/v1/federation/peer/items/{code}": (PUB_SIGNED, NOBODY),
     "GET /api/v1/federation/peer/license-keys": (PUB_KEYS, NOBODY),
