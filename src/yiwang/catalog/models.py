@@ -616,3 +616,9 @@ class ProvinceCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.cursor or '（起点）'}"
+
+
+# The catalogue's revision (core.revisions): bumped on every write to an item or an item version
+# (a post_save/post_delete receiver, CatalogConfig.ready(), and the services' bulk writes), so the
+# per-process memo of current versions (`selectors.item_version_current`) is never stale.
+CATALOG_REVISION = "catalog"

@@ -209,3 +209,10 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
+
+
+# The organisations' revision (core.revisions): bumped on every write to a region or department
+# (a post_save/post_delete receiver, OrganizationsConfig.ready(), and the services' bulk
+# updates), so per-process memos holding them (the catalogue's current item versions) never serve
+# an old name or region.
+ORGANIZATIONS_REVISION = "organizations"
