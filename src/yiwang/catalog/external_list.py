@@ -22,12 +22,11 @@ from django.db.models import prefetch_related_objects
 from django.utils import timezone
 
 from yiwang.core.identifiers import is_valid_uscc, uscc_check_digit
-from yiwang.core.revisions import revision_bump
 from yiwang.organizations.models import Department, Region, RegionLevel
 
 from . import ledgering
 from .item_list import parse_implementation_code
-from .models import CATALOG_REVISION, Item, ItemNodeKind, ItemType, ItemVersion, VersionStatus
+from .models import Item, ItemNodeKind, ItemType, ItemVersion, VersionStatus
 from .selectors import today
 from .services import item_version_publish
 
@@ -161,7 +160,6 @@ def external_list_import(*, fileobj: io.TextIOBase, on: date | None = None) -> E
         out.renamed += 1
     # new entries in bulk: one published version each, and its ledger entry
     Item.objects.bulk_create(new_items, batch_size=500)
-    revision_bump(CATALOG_REVISION)  # bulk writes send no post_save
     created = {i.code: i for i in Item.objects.filter(code__in=list(new_names))}
     now = timezone.now()
     versions = ItemVersion.objects.bulk_create(

@@ -618,7 +618,7 @@ class ProvinceCursor(models.Model):
         return f"{self.source}: {self.cursor or '（起点）'}"
 
 
-# The catalogue's revision (core.revisions): bumped on every write to an item or an item version
-# (a post_save/post_delete receiver, CatalogConfig.ready(), and the services' bulk writes), so the
-# per-process memo of current versions (`selectors.item_version_current`) is never stale.
+# The catalogue's revision (core.revisions): a database trigger (migration 0015) bumps it on every
+# write to an item or an item version, whoever writes, so the per-process memo of current versions
+# (`selectors.item_version_current`) is never stale.
 CATALOG_REVISION = "catalog"

@@ -18,13 +18,11 @@ from django.utils import timezone
 from yiwang.accounts.models import User
 from yiwang.core.errors import Conflict, ValidationFailed
 from yiwang.core.identifiers import is_valid_uscc
-from yiwang.core.revisions import revision_bump
 from yiwang.organizations.models import Department, Region, ServiceHall
 
 from . import ledgering, validation
 from .elements import canonical_elements
 from .models import (
-    CATALOG_REVISION,
     CodeMapping,
     DataElement,
     Item,
@@ -495,7 +493,6 @@ def items_move_department(
     """A department's successor takes over its items (organizations.hooks.department_succession,
     registered in CatalogConfig.ready()). Moves no cases, so it reports none."""
     Item.objects.filter(department=source).update(department=target)
-    revision_bump(CATALOG_REVISION)  # a bulk update sends no post_save
     # 事项认领: the successor also holds the claims (and their pending provincial changes); a
     # standard item both had claimed keeps the source's claim where it is (one claim a department)
     ItemClaim.objects.filter(department=source).exclude(

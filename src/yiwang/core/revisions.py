@@ -5,8 +5,15 @@ A revision is one row of `core.Revision` whose random token changes, inside the 
 transaction, on every write to what it names. A reader takes the current tokens (one short
 statement for any number of names) and looks its value up in a process memo under those tokens:
 a change committed by any process is seen by every process at its next read, and nothing is ever
-invalidated. Writes must go through code that calls `revision_bump` (services; admin saves through
-them or a `post_save` receiver); a row changed behind its back would keep old values in memos.
+invalidated. Two ways to change a token:
+
+- `revision_bump(name)` in the writing service's transaction (the working-day calendar: its rows
+  are written only through `workdays.services`);
+- a database trigger on the tables the memoised values are read from (`trigger_install`, in a
+  migration): every INSERT, UPDATE, DELETE (and TRUNCATE on PostgreSQL) of those tables gives the
+  name a new token in the same transaction, whoever writes — services, the admin, a queryset
+  `update()`, a bulk import, raw SQL in a shell. The catalogue (items, item versions) and the
+  organisations (departments, regions) use triggers: many paths write them.
 """
 
 from __future__ import annotations
@@ -88,3 +95,69 @@ class RevisionMemo:
         """Forget this process's entries (tests; never needed for correctness)."""
         with self._lock:
             self._data.clear()
+
+
+# --- triggers -------------------------------------------------------------------------------------
+# PostgreSQL: one function for every name (passed as the trigger's argument), statement-level
+# triggers (a bulk write bumps once). SQLite: row-level triggers, the token from randomblob().
+_PG_FUNCTION = """
+CREATE OR REPLACE FUNCTION yiwang_revision_bump() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO core_revision (name, token, changed_at)
+    VALUES (TG_ARGV[0], md5(random()::text || clock_timestamp()::text), now())
+    ON CONFLICT (name) DO UPDATE SET token = EXCLUDED.token, changed_at = EXCLUDED.changed_at;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql
+"""
+
+
+def function_install(schema_editor) -> None:
+    """The PostgreSQL trigger function (core's migration; nothing on SQLite)."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(_PG_FUNCTION)
+
+
+def function_remove(schema_editor) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP FUNCTION IF EXISTS yiwang_revision_bump()")
+
+
+def _check(text: str) -> str:
+    if not text.replace("_", "").replace(".", "").isalnum():
+        raise ValueError(f"not a plain identifier: {text!r}")
+    return text
+
+
+def trigger_install(schema_editor, *, table: str, name: str) -> None:
+    """Bump revision `name` on every write to `table` (call from a migration's RunPython)."""
+    table, name = _check(table), _check(name)
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        for event in ("INSERT OR UPDATE OR DELETE", "TRUNCATE"):
+            suffix = "t" if event == "TRUNCATE" else "w"
+            schema_editor.execute(
+                f'CREATE TRIGGER "{table}_rev_{suffix}" AFTER {event} ON "{table}" '
+                f"FOR EACH STATEMENT EXECUTE FUNCTION yiwang_revision_bump('{name}')"
+            )
+    elif vendor == "sqlite":
+        for event in ("INSERT", "UPDATE", "DELETE"):
+            schema_editor.execute(
+                f'CREATE TRIGGER "{table}_rev_{event.lower()}" AFTER {event} ON "{table}" FOR EACH ROW '  # noqa: S608 -- identifiers checked by _check
+                "BEGIN INSERT INTO core_revision (name, token, changed_at) "
+                f"VALUES ('{name}', lower(hex(randomblob(16))), datetime('now')) "
+                "ON CONFLICT (name) DO UPDATE SET token = excluded.token, changed_at = excluded.changed_at; END"
+            )
+    else:  # pragma: no cover - the two databases the platform runs on
+        raise NotImplementedError(vendor)
+
+
+def trigger_remove(schema_editor, *, table: str) -> None:
+    table = _check(table)
+    vendor = schema_editor.connection.vendor
+    if vendor == "postgresql":
+        for suffix in ("w", "t"):
+            schema_editor.execute(f'DROP TRIGGER IF EXISTS "{table}_rev_{suffix}" ON "{table}"')
+    elif vendor == "sqlite":
+        for event in ("insert", "update", "delete"):
+            schema_editor.execute(f'DROP TRIGGER IF EXISTS "{table}_rev_{event}"')

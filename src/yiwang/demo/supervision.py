@@ -18,9 +18,8 @@ from django.utils import timezone
 
 from yiwang.accounts.models import User
 from yiwang.cases.models import Case
-from yiwang.catalog.models import CATALOG_REVISION, Item, ItemVersion
+from yiwang.catalog.models import Item, ItemVersion
 from yiwang.catalog.selectors import current_version_ids
-from yiwang.core.revisions import revision_bump
 from yiwang.evaluations.models import CHANNEL_CLASS, CHANNEL_DIMENSIONS, Evaluation, WorkOrder
 from yiwang.organizations.models import Region, RegionLevel
 from yiwang.supervision import services
@@ -47,8 +46,6 @@ def _backdate(version_ids: list[int], since) -> int:
         earlier = ItemVersion.objects.filter(item_id=v.item_id, version__lt=v.version).exists()
         if not earlier:
             moved += ItemVersion.objects.filter(pk=v.pk).update(valid_from=since)
-    if moved:
-        revision_bump(CATALOG_REVISION)  # a bulk update sends no post_save (core.revisions)
     return moved
 
 

@@ -211,8 +211,7 @@ class StaffRole(models.Model):
         return f"{self.user} · {self.get_role_display()}"
 
 
-# The organisations' revision (core.revisions): bumped on every write to a region or department
-# (a post_save/post_delete receiver, OrganizationsConfig.ready(), and the services' bulk
-# updates), so per-process memos holding them (the catalogue's current item versions) never serve
-# an old name or region.
+# The organisations' revision (core.revisions): a database trigger (migration 0005) bumps it on
+# every write to a department or a region, so per-process memos holding them (the catalogue's
+# current item versions) never serve an old name or region.
 ORGANIZATIONS_REVISION = "organizations"

@@ -10,10 +10,9 @@ from django.db import transaction
 from yiwang.accounts import services as accounts
 from yiwang.accounts.models import User
 from yiwang.core.errors import ValidationFailed
-from yiwang.core.revisions import revision_bump
 
 from . import hooks
-from .models import ORGANIZATIONS_REVISION, Department, Region, Role, StaffRole, Window
+from .models import Department, Region, Role, StaffRole, Window
 
 DEPARTMENT_ROLES = {Role.REVIEWER, Role.APPROVER, Role.DEPT_ADMIN, Role.CDO}
 
@@ -70,7 +69,6 @@ def department_succeed(*, department: Department, successor: Department, on: dat
     Department.objects.filter(pk=department.pk).update(
         valid_until=on.fromordinal(on.toordinal() - 1), successor=successor
     )
-    revision_bump(ORGANIZATIONS_REVISION)  # a bulk update sends no post_save
     for w in department.windows.all():
         w.departments.add(successor)
     StaffRole.objects.filter(department=department).update(department=successor)
@@ -90,7 +88,6 @@ def region_succeed(*, region: Region, successor: Region, on: date, actor: User |
     Region.objects.filter(pk=region.pk).update(
         valid_until=on.fromordinal(on.toordinal() - 1), successor=successor
     )
-    revision_bump(ORGANIZATIONS_REVISION)
     note = f"{region.name}并入{successor.name}"
     moved = 0
     for fn in hooks.region_succession:
