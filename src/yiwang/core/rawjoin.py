@@ -23,11 +23,20 @@ class Join:
 
 
 class RawJoin:
-    def __init__(self, model: type[models.Model], joins: Sequence[Join], where: str):
-        """`where`: SQL over the main table aliased `t0` (e.g. ``t0."number" = %s``)."""
+    def __init__(
+        self,
+        model: type[models.Model],
+        joins: Sequence[Join],
+        where: str,
+        extra: dict[str, str] | None = None,
+    ):
+        """`where`: SQL over the main table aliased `t0` (e.g. ``t0."number" = %s``); `extra`:
+        attribute name → SQL expression selected as well and set on the main instance (its
+        parameters come before the WHERE's)."""
         self.model = model
         self.joins = list(joins)
         self.where = where
+        self.extra = dict(extra or {})
         self._compiled: dict[str, tuple[str, list]] = {}
 
     def _parts(self):
@@ -52,6 +61,7 @@ class RawJoin:
                 f"{kind} {q(rel._meta.db_table)} t{i} ON t{i}.{q(fk.target_field.column)} = t0.{q(fk.column)}"
             )
             parts.append((rel, fields, join.attr))
+        cols += [f"({expr})" for expr in self.extra.values()]
         sql = (
             f"SELECT {', '.join(cols)} FROM {q(self.model._meta.db_table)} t0 "  # noqa: S608
             + " ".join(joins_sql)
@@ -95,4 +105,6 @@ class RawJoin:
             else:
                 related = model.from_db(db, [f.attname for f in fields], values)
                 main._meta.get_field(attr).set_cached_value(main, related)
+        for name, value in zip(self.extra, row[pos:], strict=True):
+            setattr(main, name, value)
         return main
