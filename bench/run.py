@@ -822,13 +822,13 @@ def main(argv: list[str] | None = None) -> int:
                         db_name=db_name,
                     )
                     x = results[name]
+                    for s in x["error_samples"]:
+                        print(f"    error: {s}", flush=True)
                     print(
-                        f"  round {r + 1} {name:<13} {x['throughput']:8.1f} req/s  p50 {x['p50_ms']:6.1f} ms  "
-                        f"p99 {x['p99_ms']:7.1f} ms  errors {x['errors']}  srv CPU {x['server_cpu_ms_per_request']:.2f} ms/req",
+                        f"  round {r + 1} {name:<13} {x['throughput']:8.1f} req/s  p50 {_ms(x['p50_ms'], 6)} ms  "
+                        f"p99 {_ms(x['p99_ms'], 7)} ms  errors {x['errors']}  srv CPU {_ms(x['server_cpu_ms_per_request'], 0, 2)} ms/req",
                         flush=True,
                     )
-                    for s in x["error_samples"]:
-                        print(f"    error: {s}")
             rounds.append(results)
     finally:
         stop_gunicorn(proc)
@@ -868,6 +868,11 @@ def main(argv: list[str] | None = None) -> int:
         drop_database(args.database_url)
     _cleanup_broker(broker)
     return 0 if summary["goals_met"]["no_errors"] else 1
+
+
+def _ms(value: float | None, width: int, digits: int = 1) -> str:
+    """A figure for the progress lines; "-" when nothing succeeded (every request an error)."""
+    return f"{'-':>{width}}" if value is None else f"{value:{width}.{digits}f}"
 
 
 def _cleanup_broker(broker: str) -> None:

@@ -619,6 +619,6 @@ class ProvinceCursor(models.Model):
 
 
 # The catalogue's revision (core.revisions): a database trigger (migration 0015) bumps it on every
-# write to an item or an item version, whoever writes, so the per-process memo of current versions
+# write to an item, an item version or a material, whoever writes, so the per-process memo of current versions
 # (`selectors.item_version_current`) is never stale.
 CATALOG_REVISION = "catalog"

@@ -9,7 +9,7 @@ from datetime import date
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -97,7 +97,7 @@ _current_memo = RevisionMemo(CATALOG_REVISION, ORGANIZATIONS_REVISION)
 
 def item_version_current(*, code: str, on: date | None = None) -> ItemVersion:
     """The published version of item `code` valid on `on` (today by default), with its item,
-    department, region and parent. Memoised per process under the catalogue's and the
+    department, region and parent, and its materials prefetched. Memoised per process under the catalogue's and the
     organisations' revisions (core.revisions): one short statement when warm, and any committed
     change to an item, a version, a department or a region is seen by every process at once. Each
     call gets its own copy of the instances."""
@@ -114,6 +114,7 @@ def _item_version_current(code: str, on: date) -> ItemVersion:
     )
     if version is None:
         raise NotFound("事项不存在或未发布", code="item_not_found")
+    prefetch_related_objects([version], "materials")  # a submission reads them: kept in the memo
     return version
 
 

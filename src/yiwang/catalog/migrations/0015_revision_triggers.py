@@ -1,11 +1,11 @@
-"""Every write to an item or an item version bumps the catalogue's revision (core.revisions), in the
+"""Every write to an item, an item version or a material bumps the catalogue's revision (core.revisions), in the
 writer's transaction: the per-process memo of current versions is keyed by it."""
 
 from django.db import migrations
 
 from yiwang.core import revisions
 
-TABLES = ("catalog_item", "catalog_itemversion")
+TABLES = ("catalog_item", "catalog_itemversion", "catalog_material")
 
 
 def install(apps, schema_editor):

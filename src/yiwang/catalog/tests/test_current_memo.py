@@ -6,7 +6,7 @@ import pytest
 from django.db import transaction
 
 from yiwang.catalog import selectors
-from yiwang.catalog.models import CATALOG_REVISION, ItemVersion
+from yiwang.catalog.models import CATALOG_REVISION, ItemVersion, Material
 from yiwang.core.revisions import revision_token
 from yiwang.core.testing import run_in_another_process
 from yiwang.organizations.models import ORGANIZATIONS_REVISION, Department
@@ -23,6 +23,7 @@ def test_warm_read_is_one_statement_and_each_caller_gets_its_own_copy(django_ass
     with django_assert_num_queries(1):  # the two revision tokens, one statement
         again = selectors.item_version_current(code=code)
         assert again.item.department.name != "changed too"  # related rows came with it
+        assert len(again.materials.all()) == 1  # and its materials
     assert again.name != "changed by one request"
 
 
@@ -35,10 +36,12 @@ def test_any_write_bumps_the_revisions_and_is_seen():
     # behind every service's back: a queryset update (no save(), no signal)
     ItemVersion.objects.filter(pk=version.pk).update(promised_limit_days=3)
     Department.objects.filter(pk=version.item.department_id).update(name="改名后的部门")
+    Material.objects.filter(item_version=version).update(name="改名后的材料")
     assert revision_token(CATALOG_REVISION) != catalog
     assert revision_token(ORGANIZATIONS_REVISION) != organizations
     got = selectors.item_version_current(code=code)
     assert got.promised_limit_days == 3 and got.item.department.name == "改名后的部门"
+    assert [m.name for m in got.materials.all()] == ["改名后的材料"]
 
 
 @pytest.mark.django_db
