@@ -624,7 +624,9 @@ def summarise(rounds: list[dict], cores: int) -> dict:
     names = [n for n in NAMES if all(n in r for r in rounds)]
     med = {}
     for n in names:
-        runs = [r[n] for r in rounds]
+        # a round in which nothing succeeded (a cold start longer than warm-up and measure on a
+        # loaded machine) has no latencies: the medians are over the other rounds
+        runs = [r[n] for r in rounds if r[n]["server_cpu_ms_per_request"]] or [r[n] for r in rounds]
         med[n] = {
             "throughput": statistics.median(x["throughput"] for x in runs),
             "p50_ms": statistics.median(x["p50_ms"] for x in runs),
@@ -639,11 +641,18 @@ def summarise(rounds: list[dict], cores: int) -> dict:
     def per_round(real: str, floor: str, key: str) -> float | None:
         if real not in med or floor not in med:
             return None
+        ok = [
+            r
+            for r in rounds
+            if r[real]["server_cpu_ms_per_request"] and r[floor]["server_cpu_ms_per_request"]
+        ]
+        if not ok:
+            return None
         if key == "throughput":
-            return statistics.median(r[real]["throughput"] / r[floor]["throughput"] for r in rounds)
+            return statistics.median(r[real]["throughput"] / r[floor]["throughput"] for r in ok)
         # CPU: floor cost / real cost (>= goal is good), per round
         return statistics.median(
-            r[floor]["server_cpu_ms_per_request"] / r[real]["server_cpu_ms_per_request"] for r in rounds
+            r[floor]["server_cpu_ms_per_request"] / r[real]["server_cpu_ms_per_request"] for r in ok
         )
 
     pairs = {
