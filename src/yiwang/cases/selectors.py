@@ -143,13 +143,6 @@ def case_for_actor(*, actor: User, number: str) -> Case:
     rows = list(
         cases_visible(user=actor)
         .select_related("item", "item_version", "department", "region")
-        .only(
-            *(f.name for f in Case._meta.concrete_fields),
-            "item",
-            "department",
-            "region",
-            *(f"item_version__{f}" for f in _VERSION_FIELDS),
-        )
         .filter(number=number)
         .order_by()[:1]
     )
