@@ -624,7 +624,9 @@ def summarise(rounds: list[dict], cores: int) -> dict:
     names = [n for n in NAMES if all(n in r for r in rounds)]
     med = {}
     for n in names:
-        runs = [r[n] for r in rounds]
+        # a round in which nothing succeeded (a cold start longer than warm-up and measure on a
+        # loaded machine) has no latencies: the medians are over the other rounds
+        runs = [r[n] for r in rounds if r[n]["server_cpu_ms_per_request"]] or [r[n] for r in rounds]
         med[n] = {
             "throughput": statistics.median(x["throughput"] for x in runs),
             "p50_ms": statistics.median(x["p50_ms"] for x in runs),
@@ -639,11 +641,18 @@ def summarise(rounds: list[dict], cores: int) -> dict:
     def per_round(real: str, floor: str, key: str) -> float | None:
         if real not in med or floor not in med:
             return None
+        ok = [
+            r
+            for r in rounds
+            if r[real]["server_cpu_ms_per_request"] and r[floor]["server_cpu_ms_per_request"]
+        ]
+        if not ok:
+            return None
         if key == "throughput":
-            return statistics.median(r[real]["throughput"] / r[floor]["throughput"] for r in rounds)
+            return statistics.median(r[real]["throughput"] / r[floor]["throughput"] for r in ok)
         # CPU: floor cost / real cost (>= goal is good), per round
         return statistics.median(
-            r[floor]["server_cpu_ms_per_request"] / r[real]["server_cpu_ms_per_request"] for r in rounds
+            r[floor]["server_cpu_ms_per_request"] / r[real]["server_cpu_ms_per_request"] for r in ok
         )
 
     pairs = {
@@ -822,13 +831,13 @@ def main(argv: list[str] | None = None) -> int:
                         db_name=db_name,
                     )
                     x = results[name]
+                    for s in x["error_samples"]:
+                        print(f"    error: {s}", flush=True)
                     print(
-                        f"  round {r + 1} {name:<13} {x['throughput']:8.1f} req/s  p50 {x['p50_ms']:6.1f} ms  "
-                        f"p99 {x['p99_ms']:7.1f} ms  errors {x['errors']}  srv CPU {x['server_cpu_ms_per_request']:.2f} ms/req",
+                        f"  round {r + 1} {name:<13} {x['throughput']:8.1f} req/s  p50 {_ms(x['p50_ms'], 6)} ms  "
+                        f"p99 {_ms(x['p99_ms'], 7)} ms  errors {x['errors']}  srv CPU {_ms(x['server_cpu_ms_per_request'], 0, 2)} ms/req",
                         flush=True,
                     )
-                    for s in x["error_samples"]:
-                        print(f"    error: {s}")
             rounds.append(results)
     finally:
         stop_gunicorn(proc)
@@ -868,6 +877,11 @@ def main(argv: list[str] | None = None) -> int:
         drop_database(args.database_url)
     _cleanup_broker(broker)
     return 0 if summary["goals_met"]["no_errors"] else 1
+
+
+def _ms(value: float | None, width: int, digits: int = 1) -> str:
+    """A figure for the progress lines; "-" when nothing succeeded (every request an error)."""
+    return f"{'-':>{width}}" if value is None else f"{value:{width}.{digits}f}"
 
 
 def _cleanup_broker(broker: str) -> None:

@@ -26,6 +26,7 @@ def _fresh_process_memos():
     def clear():
         keys.clear_cache()
         catalog._memo = None
+        catalog.item_version_memo_clear()
         workdays.clear_local_memo()
         knowledge_index.forget()  # the search index's copy (each test database has its own row)
 

@@ -11,10 +11,18 @@ log = logging.getLogger("yiwang.cases")
 
 
 @shared_task
-def case_changed(*, case_id: int, action: str) -> None:
-    """After a transition commits: log it (no personal data) and tell the followers."""
+def case_changed(*, case_id: int, action: str, notice_ids: list[int] | tuple[int, ...] = ()) -> None:
+    """After a transition commits: seal the notices it issued (`notice_ids`, so a submission
+    publishes one task, not two), log it (no personal data) and tell the followers. A notice whose
+    sealing fails here is sealed by `notices_seal_sweep`; the followers are told regardless."""
     from . import followers
+    from .services import sealing
 
+    for notice_id in notice_ids:
+        try:
+            sealing.notice_seal(notice_id=notice_id)
+        except Exception:
+            log.exception("notice %s: sealing failed, left to the sweep", notice_id)
     log.info("case %s changed: %s", case_id, action)
     followers.notify(case_id=case_id, action=action)
 

@@ -616,3 +616,9 @@ class ProvinceCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source}: {self.cursor or '（起点）'}"
+
+
+# The catalogue's revision (core.revisions): a database trigger (migration 0015) bumps it on every
+# write to an item, an item version or a material, whoever writes, so the per-process memo of current versions
+# (`selectors.item_version_current`) is never stale.
+CATALOG_REVISION = "catalog"

@@ -9,14 +9,16 @@ from datetime import date
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from yiwang.core.errors import NotFound
+from yiwang.core.revisions import RevisionMemo
 from yiwang.core.text import is_digits
+from yiwang.organizations.models import ORGANIZATIONS_REVISION
 
-from .models import DataElement, ItemVersion, Material, ServiceObject, VersionStatus
+from .models import CATALOG_REVISION, DataElement, ItemVersion, Material, ServiceObject, VersionStatus
 
 REGISTRY_CACHE_KEY = "catalog:element-registry:v1"
 REGISTRY_CACHE_SECONDS = 300
@@ -90,9 +92,20 @@ def _valid_on(on: date) -> Q:
     )
 
 
+_current_memo = RevisionMemo(CATALOG_REVISION, ORGANIZATIONS_REVISION)
+
+
 def item_version_current(*, code: str, on: date | None = None) -> ItemVersion:
-    """The published version of item `code` valid on `on` (today by default)."""
+    """The published version of item `code` valid on `on` (today by default), with its item,
+    department, region and parent, and its materials prefetched. Memoised per process under the catalogue's and the
+    organisations' revisions (core.revisions): one short statement when warm, and any committed
+    change to an item, a version, a department or a region is seen by every process at once. Each
+    call gets its own copy of the instances."""
     on = on or today()
+    return _current_memo.get((code, on.toordinal()), lambda: _item_version_current(code, on))
+
+
+def _item_version_current(code: str, on: date) -> ItemVersion:
     version = (
         ItemVersion.objects.filter(_valid_on(on), item__code=code)
         .select_related("item", "item__department", "item__department__region", "item__parent")
@@ -101,7 +114,13 @@ def item_version_current(*, code: str, on: date | None = None) -> ItemVersion:
     )
     if version is None:
         raise NotFound("事项不存在或未发布", code="item_not_found")
+    prefetch_related_objects([version], "materials")  # a submission reads them: kept in the memo
     return version
+
+
+def item_version_memo_clear() -> None:
+    """Forget this process's memo of current versions (tests, as another process would start)."""
+    _current_memo.clear()
 
 
 def current_version_ids(*, item_ids: Iterable[int], on: date | None = None) -> dict[int, int]:

@@ -188,3 +188,21 @@ class BroadcastEvent(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "实时广播事件"
         indexes = [models.Index(fields=["channel", "id"], name="core_bcast_channel_id")]
+
+
+class Revision(models.Model):
+    """A named revision token that changes on every write to what it names (the working-day
+    calendar, the published catalogue, …). Per-process memos key their entries by it
+    (`core.revisions`), so a change committed by one process is seen by every other at its next
+    read, with nothing to invalidate. Random, not a counter: a rolled-back write must never hand
+    its number to a later, different state."""
+
+    name = models.CharField("名称", max_length=40, primary_key=True)
+    token = models.CharField("版本标识", max_length=32)
+    changed_at = models.DateTimeField("变更时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "数据版本"
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.token[:8]}"

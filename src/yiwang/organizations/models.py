@@ -209,3 +209,9 @@ class StaffRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
+
+
+# The organisations' revision (core.revisions): a database trigger (migration 0005) bumps it on
+# every write to a department or a region, so per-process memos holding them (the catalogue's
+# current item versions) never serve an old name or region.
+ORGANIZATIONS_REVISION = "organizations"

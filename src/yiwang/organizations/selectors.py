@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from .models import Department, Region, Role, StaffRole
@@ -53,16 +54,40 @@ def staff_scope(user: User | AnonymousUser) -> StaffScope:
         return cached
     scope = StaffScope()
     if user is not None and getattr(user, "is_authenticated", False):
-        for r in StaffRole.objects.filter(user=user).select_related("region", "window"):
-            scope.roles.add(r.role)
-            scope.region_paths.setdefault(r.role, []).append(r.region.path)
-            if r.window_id:
-                scope.window_ids.add(r.window_id)
-                scope.hall_ids.add(r.window.hall_id)
-            if r.department_id:
-                scope.department_roles.append((r.role, r.department_id, r.region.path))
+        for role, region_path, department_id, window_id, hall_id in _staff_role_rows(user.pk):
+            scope.roles.add(role)
+            scope.region_paths.setdefault(role, []).append(region_path)
+            if window_id:
+                scope.window_ids.add(window_id)
+                scope.hall_ids.add(hall_id)
+            if department_id:
+                scope.department_roles.append((role, department_id, region_path))
     user._staff_scope = scope
     return scope
+
+
+_STAFF_ROLES_SQL: dict[str, str] = {}
+
+
+def _staff_role_rows(user_id: int) -> list[tuple]:
+    """(role, region path, department id, window id, hall id) of each of a user's roles. Plain SQL:
+    it runs on every staff request, and the ORM's select_related of region and window cost more
+    than the query (docs/benchmarks.md, issue 22)."""
+    from .models import Window
+
+    sql = _STAFF_ROLES_SQL.get(connection.vendor)
+    if sql is None:
+        q = connection.ops.quote_name
+        sql = _STAFF_ROLES_SQL[connection.vendor] = (
+            f"SELECT r.role, g.path, r.department_id, r.window_id, w.hall_id "  # noqa: S608
+            f"FROM {q(StaffRole._meta.db_table)} r "
+            f"JOIN {q(Region._meta.db_table)} g ON g.id = r.region_id "
+            f"LEFT JOIN {q(Window._meta.db_table)} w ON w.id = r.window_id "
+            "WHERE r.user_id = %s ORDER BY r.id"
+        )
+    with connection.cursor() as cur:
+        cur.execute(sql, [user_id])
+        return cur.fetchall()
 
 
 def region_q(paths: list[str], field: str = "region__path") -> Q:

@@ -39,14 +39,6 @@ class CalendarDay(models.Model):
         return f"{self.date} {'上班' if self.is_workday else '休息'} {self.name}".strip()
 
 
-class CalendarRevision(models.Model):
-    """One row (id=1) whose `token` changes on every write to the calendar. Cached year tables are
-    keyed by it, so an entered notice is seen at once by every process. The token is random, not a
-    counter: a rolled-back write must never hand its number to a later, different calendar."""
-
-    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
-    token = models.CharField("版本标识", max_length=32)
-    changed_at = models.DateTimeField("变更时间", auto_now=True)
-
-    class Meta:
-        verbose_name = verbose_name_plural = "日历版本"
+# The calendar's revision (core.revisions): its token changes on every write to the calendar.
+# Cached year tables are keyed by it, so an entered notice is seen at once by every process.
+CALENDAR_REVISION = "workdays.calendar"

@@ -26,7 +26,7 @@ Where a year's calendar comes from (first match wins), see `year_status`:
 
 Performance: a year is turned into a small table once and stored in Django's cache under
 (year, calendar revision token, package version). The token lives in the database
-(`CalendarRevision`) and changes on every calendar write, so every process sees a new notice at
+(`core.revisions`, name `workdays.calendar`) and changes on every calendar write, so every process sees a new notice at
 once and never needs to invalidate anything. A call costs one query for the token; with a cold
 process memo, one more cache read (a query with the database cache). For many computations in
 one request, take one snapshot with `calendar()` and call its methods. Write notices only
@@ -44,10 +44,10 @@ from datetime import date, timedelta
 
 import chinese_calendar
 from django.core.cache import cache
-from django.db import connection
 from django.utils import timezone
 
-from yiwang.workdays.models import CalendarNotice, CalendarRevision
+from yiwang.core.revisions import revision_token
+from yiwang.workdays.models import CALENDAR_REVISION, CalendarNotice
 
 log = logging.getLogger("yiwang.workdays")
 
@@ -61,7 +61,6 @@ _ONE_DAY = timedelta(days=1)
 _FORMAT = "v2"  # bump when the cached table layout or the provisional rules change
 _CACHE_TIMEOUT = 14 * 24 * 3600
 _MEMO_MAX = 512
-_INITIAL_REVISION = "0"  # no revision row yet: nothing has ever been entered
 
 
 @dataclass(frozen=True)
@@ -219,14 +218,8 @@ def clear_local_memo() -> None:
 
 
 def current_revision() -> str:
-    # plain SQL: read on every request that shows a due date (the ORM's query building cost more
-    # than the one-row read)
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT token FROM {connection.ops.quote_name(CalendarRevision._meta.db_table)} WHERE id = 1"  # noqa: S608
-        )
-        row = cur.fetchone()
-    return (row[0] if row else None) or _INITIAL_REVISION
+    # plain SQL (core.revisions): read on every request that shows a due date
+    return revision_token(CALENDAR_REVISION)
 
 
 def _cache_key(year: int, token: str) -> str:

@@ -5,14 +5,14 @@ dates of affected cases recomputed in the same transaction."""
 from __future__ import annotations
 
 import logging
-import uuid
 from datetime import date
 
 from django.db import transaction
 
 from yiwang.core.errors import ValidationFailed
+from yiwang.core.revisions import revision_bump
 from yiwang.workdays import hooks
-from yiwang.workdays.models import CalendarDay, CalendarNotice, CalendarRevision
+from yiwang.workdays.models import CALENDAR_REVISION, CalendarDay, CalendarNotice
 
 log = logging.getLogger("yiwang.workdays")
 
@@ -22,10 +22,7 @@ LAST_YEAR = 2099
 
 def calendar_revision_bump() -> str:
     """Give the calendar a new random revision token (within the caller's transaction)."""
-    token = uuid.uuid4().hex
-    if not CalendarRevision.objects.filter(pk=1).update(token=token):
-        CalendarRevision.objects.update_or_create(pk=1, defaults={"token": token})
-    return token
+    return revision_bump(CALENDAR_REVISION)
 
 
 def notice_days_errors(*, year: int | None, days: list[tuple[date, bool, str]]) -> list[str]:

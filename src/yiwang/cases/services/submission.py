@@ -423,10 +423,18 @@ def case_submit(
     # the rows just written, for the caller's answer (cases.api builds the 201 from them instead
     # of reading them back)
     case.written_rows = {"events": events, "parties": parties_written}
-    _notice(
-        case=case, kind=NoticeKind.RECEIPT, on=on, data={"materials": [f.original_name for f in files]}, seq=1
+    receipt = _notice(
+        case=case,
+        kind=NoticeKind.RECEIPT,
+        on=on,
+        data={"materials": [f.original_name for f in files]},
+        seq=1,
+        seal=False,
     )
-    transaction.on_commit(lambda: tasks.case_changed.delay(case_id=case.pk, action="submit"))
+    # one task after commit (one broker publish): the followers are told and the receipt sealed
+    transaction.on_commit(
+        lambda: tasks.case_changed.delay(case_id=case.pk, action="submit", notice_ids=[receipt.pk])
+    )
     return case
 
 

@@ -102,7 +102,11 @@ def _event(
     return _record(case, step)
 
 
-def _notice(*, case: Case, kind: str, on: date, data: dict, seq: int | None = None) -> Notice:
+def _notice(
+    *, case: Case, kind: str, on: date, data: dict, seq: int | None = None, seal: bool = True
+) -> Notice:
+    """Issue a notice in the caller's transaction. `seal=False`: the caller queues the sealing
+    itself, with its own after-commit task (`tasks.case_changed`'s `notice_ids`: one publish)."""
     seq = seq or case.notices.count() + 1
     notice = Notice(
         case=case,
@@ -115,7 +119,8 @@ def _notice(*, case: Case, kind: str, on: date, data: dict, seq: int | None = No
     ledgering.record_notice(case, notice)  # the entry first: the notice is inserted once
     notice.save(force_insert=True)
     # Sealing (rendering and signing the PDF) happens after commit, never in this request.
-    transaction.on_commit(lambda: tasks.notice_seal.delay(notice_id=notice.pk))
+    if seal:
+        transaction.on_commit(lambda: tasks.notice_seal.delay(notice_id=notice.pk))
     messages.applicant_notify(case=case, notice=notice)
     return notice
 

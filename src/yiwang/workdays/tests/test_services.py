@@ -6,8 +6,9 @@ import pytest
 from django.core.cache import cache
 
 from yiwang.core.errors import ValidationFailed
+from yiwang.core.models import Revision
 from yiwang.workdays import selectors, services
-from yiwang.workdays.models import CalendarDay, CalendarNotice, CalendarRevision
+from yiwang.workdays.models import CALENDAR_REVISION, CalendarDay, CalendarNotice
 
 pytestmark = pytest.mark.django_db
 
@@ -136,7 +137,7 @@ def test_validation(recompute_calls, kwargs, field):
     assert err.value.status == 422
     assert CalendarNotice.objects.count() == 0
     assert recompute_calls == []
-    assert not CalendarRevision.objects.exists()
+    assert not Revision.objects.filter(pk=CALENDAR_REVISION).exists()
 
 
 def test_an_empty_notice_means_plain_monday_to_friday(recompute_calls):
