@@ -32,6 +32,7 @@ and the summaries are rebuilt (`summaries.rebuild()`, then ANALYZE of their tabl
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
 import os
@@ -151,8 +152,10 @@ def reference(n_items: int, n_owners: int, seed: int) -> dict:
 
 
 # --- rows ------------------------------------------------------------------------------------
+@functools.lru_cache(maxsize=200_000)
 def workdays_after(day: date, n: int) -> date:
-    """n working days after day (weekends only: the bench does not need the holiday calendar)."""
+    """n working days after day (weekends only: the bench does not need the holiday calendar).
+    Memoised: a few thousand days × n ≤ 30, called two or three times a case."""
     while n > 0:
         day += timedelta(days=1)
         if day.weekday() < 5:
@@ -160,7 +163,15 @@ def workdays_after(day: date, n: int) -> date:
     return day
 
 
+@functools.lru_cache(maxsize=10_000)
+def _iso(day: date) -> str:
+    return day.isoformat()
+
+
 def ts(day: date, hour: int, minute: int) -> str:
+    """A Beijing time as UTC text for COPY (hours ≥ 8 stay on the same day: no datetime needed)."""
+    if hour >= 8:
+        return f"{_iso(day)} {hour - 8:02d}:{minute:02d}:00+00"
     return (datetime(day.year, day.month, day.day, hour, minute) - TZ_OFFSET).strftime("%Y-%m-%d %H:%M:00+00")
 
 
@@ -173,14 +184,16 @@ def case_columns(conn) -> list[str]:
 
 
 def generate(
-    ref: dict, *, n_cases: int, n_ratings: int, days: int, until: date, seed: int, batch: int
-) -> dict:
+    ref: dict, *, n_cases: int, n_ratings: int, days: int, until: date, seed: int, batch: int,
+    first_id: int | None = None, prefix: str = PREFIX,
+) -> dict:  # fmt: skip
     from django.db import connection
 
     rng = random.Random(seed)
     versions = ref["versions"]
     weights = [1 / (k + 1) ** 0.8 for k in range(len(versions))]  # Zipf-like
     districts = ref["districts"]
+    district_by_pk = {d.pk: d for d in districts}
     late_share = {d.pk: rng.choice([0.0, 0.01, 0.02, 0.04, 0.08]) for d in districts}
     dept_of = ref["depts"]
     start_day = until - timedelta(days=days)
@@ -196,10 +209,10 @@ def generate(
     )
     with connection.cursor() as cur:
         cur.execute("SELECT coalesce(max(id), 0) FROM cases_case")
-        next_case = cur.fetchone()[0] + 1
+        next_case = first_id or cur.fetchone()[0] + 1
         cur.execute("SELECT coalesce(max(id), 0) FROM evaluations_evaluation")
-        next_eval = cur.fetchone()[0] + 1
-        cur.execute("SELECT count(*) FROM cases_case WHERE number LIKE %s", [PREFIX + "%"])
+        next_eval = first_id or cur.fetchone()[0] + 1
+        cur.execute("SELECT count(*) FROM cases_case WHERE number LIKE %s", [prefix + "%"])
         seq0 = cur.fetchone()[0]
     case_cols = ["id", "number", "item_id", "item_version_id", "department_id", "region_id", "hall_id",
                  "owner_id", "filed_by_id", "channel", "status", "version", "form", "applicant_name",
@@ -235,13 +248,13 @@ def generate(
             if home == ref["city"].pk:
                 district = districts[rng.randrange(len(districts))]
             else:
-                district = next(d for d in districts if d.pk == home)
+                district = district_by_pk[home]
             region = district if rng.random() < 0.5 else rng.choice(ref["streets"][district.pk])
             hall = ref["halls"][district.pk]
             channel = rng.choices(("online", "mobile", "window", "kiosk"), (45, 20, 30, 5))[0]
             owner = ref["owners"][rng.randrange(len(ref["owners"]))]
             cid = next_case + made + k
-            number = f"{PREFIX}{day:%Y%m%d}{seq0 + made + k:09d}"
+            number = f"{prefix}{day:%Y%m%d}{seq0 + made + k:09d}"
             promised = v.promised_limit_days or 1
             due = workdays_after(day, promised) if promised > 1 else day
             r = rng.random()
@@ -338,6 +351,16 @@ def main() -> None:
     ap.add_argument("--batch", type=int, default=100_000)
     ap.add_argument("--seed", type=int, default=17)
     ap.add_argument("--no-summaries", action="store_true", help="skip the summaries' rebuild")
+    ap.add_argument(
+        "--first-id",
+        type=int,
+        default=None,
+        help="first case and rating id (default: after the tables' largest): with another"
+        " --prefix, a second generator can append to the same database at the same time",
+    )
+    ap.add_argument(
+        "--prefix", default=PREFIX, help="the case numbers' first letter (unique per parallel run)"
+    )
     args = ap.parse_args()
     django_setup()
     from django.db import connection
@@ -350,7 +373,8 @@ def main() -> None:
     ref = reference(args.items, args.owners, args.seed)
     print(f"reference data {time.perf_counter() - t:.1f}s", flush=True)
     stats = generate(ref, n_cases=args.cases, n_ratings=args.ratings, days=args.days,
-                     until=args.until or timezone.localdate(), seed=args.seed, batch=args.batch)  # fmt: skip
+                     until=args.until or timezone.localdate(), seed=args.seed, batch=args.batch,
+                     first_id=args.first_id, prefix=args.prefix)  # fmt: skip
     t = time.perf_counter()
     with connection.cursor() as cur:
         cur.execute("ANALYZE")

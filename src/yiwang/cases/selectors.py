@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from yiwang.accounts.models import AccountKind, User
 from yiwang.catalog.models import ItemVersion
 from yiwang.core.errors import Conflict, NotFound
 from yiwang.core.rawjoin import Join, RawJoin
 from yiwang.identity import selectors as identity
-from yiwang.organizations.models import Role, Window
-from yiwang.organizations.selectors import region_q, staff_scope
+from yiwang.organizations.models import Role
+from yiwang.organizations.selectors import region_q, staff_scope, window_service
 from yiwang.workdays import selectors as workdays
 
 from . import clock
@@ -72,12 +72,19 @@ def _visible_q(user: User) -> Q:
     q = Q(pk__in=[])
     if scope.window_ids:
         # a window of mine serves the item, and the case is not taken by another hall: either no
-        # hall yet (online) or the hall of that very window
-        serving = Window.objects.filter(pk__in=scope.window_ids).filter(
-            Q(items=OuterRef("item_id")) | Q(departments=OuterRef("department_id"))
-        )
-        q |= Q(hall__isnull=True) & Exists(serving)
-        q |= Exists(serving.filter(hall_id=OuterRef("hall_id")))
+        # hall yet (online) or the hall of that very window. The windows' departments and items
+        # are read first, so this is a filter on the case's own columns (indexed), not an EXISTS
+        # evaluated for every case (docs/benchmarks.md, "The case paths at 10 million cases").
+        everywhere = Q(pk__in=[])
+        for hall_id, (dept_ids, item_ids) in window_service(scope).items():
+            serves = Q(pk__in=[])
+            if dept_ids:
+                serves |= Q(department_id__in=sorted(dept_ids))
+            if item_ids:
+                serves |= Q(item_id__in=sorted(item_ids))
+            everywhere |= serves
+            q |= Q(hall_id=hall_id) & serves
+        q |= Q(hall__isnull=True) & everywhere
     for _role, dept_id, path in scope.department_roles:
         q |= Q(department_id=dept_id, region__path__startswith=path)
     if Role.SUPERVISOR in scope.roles:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import IntegerField, Q, QuerySet, Value
 
 from .models import Department, Region, Role, StaffRole
 
@@ -39,6 +39,8 @@ class StaffScope:
     # (role, department id, region path)
     department_roles: list[tuple[str, int, str]] = field(default_factory=list)
     region_paths: dict[str, list[str]] = field(default_factory=dict)  # role -> region paths
+    # what the windows serve, read once (window_service): hall id -> (department ids, item ids)
+    _served: dict[int, tuple[set[int], set[int]]] | None = field(default=None, repr=False)
 
     def has(self, *roles: str) -> bool:
         return bool(self.roles.intersection(roles))
@@ -88,6 +90,32 @@ def _staff_role_rows(user_id: int) -> list[tuple]:
     with connection.cursor() as cur:
         cur.execute(sql, [user_id])
         return cur.fetchall()
+
+
+def window_service(scope: StaffScope) -> dict[int, tuple[set[int], set[int]]]:
+    """What a clerk's windows serve, by hall: hall id -> (departments served whole, items served one
+    by one). One small query, once per scope (so once per request): a case filter built from
+    these ids can use the cases' department index, where a correlated EXISTS over the windows is
+    evaluated case by case (docs/benchmarks.md, "The case paths at 10 million cases")."""
+    if scope._served is None:
+        from .models import Window
+
+        served: dict[int, tuple[set[int], set[int]]] = {}
+        none = Value(None, output_field=IntegerField())
+        ids = scope.window_ids
+        by_dept = Window.departments.through.objects.filter(window_id__in=ids)
+        by_item = Window.items.through.objects.filter(window_id__in=ids)
+        rows = by_dept.values_list("window__hall_id", "department_id", none).union(
+            by_item.values_list("window__hall_id", none, "item_id"), all=True
+        )
+        for hall_id, dept_id, item_id in rows:  # one query
+            depts, items = served.setdefault(hall_id, (set(), set()))
+            if dept_id is not None:
+                depts.add(dept_id)
+            if item_id is not None:
+                items.add(item_id)
+        scope._served = served
+    return scope._served
 
 
 def region_q(paths: list[str], field: str = "region__path") -> Q:

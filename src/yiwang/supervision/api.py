@@ -3,7 +3,7 @@ with appeals, bulletins with Excel and PDF, and the rectification tasks (整改�
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
@@ -108,8 +108,11 @@ def value_records(
     if u.kind not in i.levels:
         raise ValidationFailed(fields={"unit": [f"“{i.name}”不按该层级统计"]})
     if format == "xlsx":
-        return _file(
-            exports.records_xlsx(indicator=i, period=p, unit=u), exports.XLSX, f"{i.code}-{p.label}.xlsx"
+        return FileResponse(  # sent in blocks from a spooled temporary file, closed by the response
+            exports.records_xlsx_file(indicator=i, period=p, unit=u),
+            as_attachment=True,
+            filename=f"{i.code}-{p.label}.xlsx",
+            content_type=exports.XLSX,
         )
     v = ind.value_compute(i, p, u)
     page = paginate(request, ind.records(i, p, u, side), lambda o: ind.record_out(i, side, o))

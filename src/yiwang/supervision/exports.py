@@ -5,6 +5,7 @@ and never turned into model instances — and PDF with the shipped CJK font (cor
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import IO
 
 from yiwang.core.pdf import render_pdf
 
@@ -50,14 +51,22 @@ def values_xlsx(*, period: Period, level: str, codes: list[str] | None = None) -
     )
 
 
+def _record_sheets(indicator: ind.Indicator, period: Period, unit: ind.Unit) -> Iterator[tuple]:
+    for side, q in (("numerator", indicator.numerator), ("denominator", indicator.denominator)):
+        header, rows = ind.record_rows(indicator, period, unit, side)
+        yield (f"{'分子' if side == 'numerator' else '分母'}-{q.label}", header, rows)
+
+
 def records_xlsx(*, indicator: ind.Indicator, period: Period, unit: ind.Unit) -> bytes:
     """Both sides of an indicator's value as sheets: the records counted in the numerator and in
     the denominator, one row each, the source's own columns (indicators.Source.columns)."""
-    sheets = []
-    for side, q in (("numerator", indicator.numerator), ("denominator", indicator.denominator)):
-        header, rows = ind.record_rows(indicator, period, unit, side)
-        sheets.append((f"{'分子' if side == 'numerator' else '分母'}-{q.label}", header, rows))
-    return xlsx(sheets)
+    return xlsx(_record_sheets(indicator, period, unit))
+
+
+def records_xlsx_file(*, indicator: ind.Indicator, period: Period, unit: ind.Unit) -> IO[bytes]:
+    """The same workbook in a spooled temporary file, rewound, for a FileResponse (the downloads:
+    100k rows and more, docs/benchmarks.md); the response closes it."""
+    return writer.workbook_file(_record_sheets(indicator, period, unit))
 
 
 def assessment_xlsx(a: Assessment) -> bytes:

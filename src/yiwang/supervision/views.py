@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -491,13 +491,17 @@ def assessment_download(request: HttpRequest, pk: int, fmt: str) -> HttpResponse
 
 
 @staff_required
-def records_download(request: HttpRequest) -> HttpResponse:
+def records_download(request: HttpRequest) -> HttpResponse | FileResponse:
     try:
         i = ind.indicator_get(request.GET.get("indicator", ""))
         period = period_parse(request.GET.get("period", ""))
         u = _unit_or_404(request, request.GET.get("unit", ""))
     except DomainError as exc:
         return render(request, "404.html", {"message": _errors(exc)}, status=404)
-    resp = HttpResponse(exports.records_xlsx(indicator=i, period=period, unit=u), content_type=exports.XLSX)
-    resp["Content-Disposition"] = f"attachment; filename={i.code}-{period.label}.xlsx"
-    return resp
+    # built in a spooled temporary file, then sent from it in blocks (FileResponse closes it)
+    return FileResponse(
+        exports.records_xlsx_file(indicator=i, period=period, unit=u),
+        as_attachment=True,
+        filename=f"{i.code}-{period.label}.xlsx",
+        content_type=exports.XLSX,
+    )

@@ -44,7 +44,10 @@ def test_dashboard_and_drill_down(dataset):
     r = sup.get(
         f"/supervision/records/download.xlsx?indicator=on_time_completion_rate&period=2026-Q3&unit=city:{w.city.code}"
     )
-    assert r.status_code == 200 and r.content[:2] == b"PK"
+    # sent from a spooled temporary file in blocks, with its length
+    body = b"".join(r.streaming_content)
+    assert r.status_code == 200 and r.streaming and body[:2] == b"PK"
+    assert int(r["Content-Length"]) == len(body) and "attachment" in r["Content-Disposition"]
 
 
 def test_departments_see_their_own_unit_only(dataset):

@@ -107,3 +107,19 @@ def test_record_export_has_the_source_columns_and_the_drilldown_rows(dataset):
     ]
     assert [(r[0], r[1], r[5]) for r in rows[1:]] == [(e["ref"], e["label"], e["work_order"]) for e in recs]
     assert {r[4] for r in rows[1:]} <= {"是", "否"}
+
+
+def test_the_download_file_spills_to_disk_and_holds_the_same_workbook():
+    rows = [[f"G{k:06d}", k, dt.date(2026, 7, 1) + dt.timedelta(days=k % 30), "张*"] for k in range(3000)]
+    sheets = lambda: [("办件", ["编号", "序号", "日期", "申请人"], iter(rows))]  # noqa: E731
+    f = xlsx.workbook_file(sheets(), spool=1024)  # a tiny threshold: the workbook goes to disk
+    try:
+        assert f._rolled and f.tell() == 0  # rolled over to a real file, rewound for the response
+        got = [[c.value for c in r] for r in load_workbook(f, read_only=True)["办件"].iter_rows()]
+    finally:
+        f.close()
+    want = [[c.value for c in r] for r in _read(xlsx.workbook(sheets()))["办件"].iter_rows()]
+    assert got == want and len(got) == 3001
+    small = xlsx.workbook_file([("空", ["a"], iter([]))])  # under the threshold: kept in memory
+    assert not small._rolled and small.read(2) == b"PK"
+    small.close()
