@@ -145,11 +145,12 @@ def case_for_actor(*, actor: User, number: str) -> Case:
         return case
     # Only the relations every caller reads are joined: PostgreSQL's planning time grows fast with
     # each join (7 joins cost ~1.7 ms to plan against ~0.3 ms for 4; docs/benchmarks.md). The hall
-    # and window (window cases only) and the owner load lazily when used. `number` is unique, so
+    # (a left join: online cases have none) is joined too, as the staff case page always shows it;
+    # the window (window cases only) and the owner load lazily when used. `number` is unique, so
     # no ORDER BY (`.first()` would add the model's `-created_at` sort).
     rows = list(
         cases_visible(user=actor)
-        .select_related("item", "item_version", "department", "region")
+        .select_related("item", "item_version", "department", "region", "hall")
         .filter(number=number)
         .order_by()[:1]
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, Q, QuerySet
 
 from .models import OutboundCase, PaperDelivery, PaperStatus, Peer, PeerItem, PeerMessage, RemoteStatus
 
@@ -281,12 +281,28 @@ def case_federation(case) -> dict | None:
     a 多地联办 part, the other parts with their cities and states (as the receiving city described
     them and reported since); or this city's own part of a joint case received here, with the
     peers' parts. None for an ordinary case."""
+    from yiwang.cases.models import Case
     from yiwang.core.masking import mask_address
 
     from . import protocol
     from .models import InboundCase, JointCase
 
-    inbound = InboundCase.objects.select_related("peer").filter(case_id=case.pk).first()
+    # Most cases are neither: one statement says which (if any) before either row is read.
+    inbound_exists, joint_exists = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(
+            i=Exists(InboundCase.objects.filter(case_id=case.pk)),
+            j=Exists(JointCase.objects.filter(case_id=case.pk)),
+        )
+        .order_by()
+        .values_list("i", "j")
+        .first()
+    ) or (False, False)
+    if not (inbound_exists or joint_exists):
+        return None
+    inbound = (
+        InboundCase.objects.select_related("peer").filter(case_id=case.pk).first() if inbound_exists else None
+    )
     if inbound is not None:
         joint = inbound.joint or {}
         return {
