@@ -10,7 +10,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
@@ -447,18 +447,6 @@ def _serving_set(actor: User, window: Window, ticket: Ticket | None) -> None:
     )
 
 
-def _free(tickets) -> bool:
-    """Lock the ticket(s) of `tickets` unless another transaction holds them (PostgreSQL's
-    FOR UPDATE SKIP LOCKED): True when this transaction may change them now. A window racing the
-    others for the head of the queue passes over a ticket another window is taking instead of
-    waiting for that window's commit and finding it gone — a burst of 40 calls no longer queues
-    behind one row lock. Where rows cannot be skipped (SQLite, whose writers already take turns),
-    always True: the conditional UPDATE that follows decides."""
-    if not connection.features.has_select_for_update_skip_locked:
-        return True
-    return bool(list(tickets.select_for_update(skip_locked=True).values_list("pk", flat=True)))
-
-
 def _turn_near(
     hall: ServiceHall, business_ids: list[int], now: datetime, settings: HallSettings | None = None
 ) -> None:
@@ -475,9 +463,8 @@ def _turn_near(
         ahead = selectors.waiting_before(t)
         if ahead > s.turn_near_ahead:
             continue
-        mine = Ticket.objects.filter(pk=t.pk, turn_near_sent=False)
-        if not _free(mine) or not mine.update(turn_near_sent=True):
-            continue  # another window's call is telling this person (or has)
+        if not Ticket.objects.filter(pk=t.pk, turn_near_sent=False).update(turn_near_sent=True):
+            continue
         notification_send(
             event_kind="halls.turn_near",
             recipient=t.person,
@@ -574,16 +561,12 @@ CANDIDATE_HEAD = 20  # candidates read per attempt (the head of the queue, not t
 CANDIDATE_ROUNDS = 50
 
 
-def _candidates(
-    hall: ServiceHall, today: date, business_ids: list[int], window: Window, passed: set[int] = frozenset()
-) -> list[Ticket]:
+def _candidates(hall: ServiceHall, today: date, business_ids: list[int], window: Window) -> list[Ticket]:
     """The head of the window's queue by `rules.queue_key` (ordered in the database), plus the
     longest-waiting walk-ins (for the anti-starvation step): `rules.pick_next` over these gives
     the same first choices as over the whole queue, without loading hundreds of rows per call."""
-    base = (
-        Ticket.objects.filter(selectors.waiting_q(hall, today), business_id__in=business_ids)
-        .filter(Q(target_window__isnull=True) | Q(target_window=window))
-        .exclude(pk__in=passed)  # being called by other windows right now (`_free`)
+    base = Ticket.objects.filter(selectors.waiting_q(hall, today), business_id__in=business_ids).filter(
+        Q(target_window__isnull=True) | Q(target_window=window)
     )
     head = list(
         base.annotate(
@@ -613,17 +596,12 @@ def _next(*, actor, window, hall, state, now, **_) -> Ticket:
         .order_by("-at", "-id")
         .values_list("ticket__priority", flat=True)[: max(s.priority_run, 1)]
     )
-    passed: set[int] = set()
     for _attempt in range(CANDIDATE_ROUNDS):
-        candidates = _candidates(hall, today, business_ids, window, passed)
+        candidates = _candidates(hall, today, business_ids, window)
         if not candidates:
             break
         for t in rules.pick_next(candidates, window_id=window.pk, recent_priority=recent, run=s.priority_run):
-            waiting = Ticket.objects.filter(pk=t.pk, status=TicketStatus.WAITING)
-            if not _free(waiting):
-                passed.add(t.pk)
-                continue  # another window is calling it right now
-            won = waiting.update(
+            won = Ticket.objects.filter(pk=t.pk, status=TicketStatus.WAITING).update(
                 status=TicketStatus.CALLED,
                 window=window,
                 served_by=actor,
