@@ -260,6 +260,12 @@ YIWANG_NOTICE_SEAL_SWEEP = float(
         "Seconds between sweeps sealing notices whose seal task a crash lost (and their minimum age)",
     )
 )
+# 考核督办 exports on PostgreSQL: work_mem while an export's queries run (empty = the server's own)
+YIWANG_REPORT_WORK_MEM = env(
+    "YIWANG_REPORT_WORK_MEM",
+    "64MB",
+    "PostgreSQL work_mem for the record exports of 考核督办 (empty = server default)",
+)
 CELERY_BEAT_SCHEDULE = {
     "cases-refresh-warnings": {"task": "yiwang.cases.tasks.sweep_overdue", "schedule": 3600.0},
     "cases-procedures": {"task": "yiwang.cases.tasks.procedures_sweep", "schedule": 3600.0},

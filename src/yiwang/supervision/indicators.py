@@ -15,10 +15,13 @@ A denominator of 0 gives no value (None), never 0 or 100 %.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Any
 
+from django.conf import settings
+from django.db import DatabaseError, connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.db.models import Value as Literal
 from django.db.models.functions import Coalesce, NullIf
@@ -879,14 +882,43 @@ def record_rows(ind: Indicator, period: Period, unit: Unit, side: str) -> tuple[
     fmts = [(n, c[2]) for n, c in enumerate(columns) if c[2] is not None]
 
     def rows() -> Iterator[tuple]:
-        for row in qs.iterator(chunk_size=5000):
-            if fmts:
-                row = list(row)
-                for n, fmt in fmts:
-                    row[n] = fmt(row[n])
-            yield row
+        with report_query_settings():
+            for row in qs.iterator(chunk_size=5000):
+                if fmts:
+                    row = list(row)
+                    for n, fmt in fmts:
+                        row[n] = fmt(row[n])
+                yield row
 
     return [c[0] for c in columns], rows()
+
+
+@contextmanager
+def report_query_settings() -> Iterator[None]:
+    """PostgreSQL, while an export's queries run: `work_mem` = `YIWANG_REPORT_WORK_MEM` (default
+    64MB) and `cursor_tuple_fraction` = 1, then the session's own values again.
+    - A period's records of a region are scattered over the case table; with the default 4 MB the
+      bitmap of their pages goes lossy and every row of those pages is checked again (10 M cases:
+      11.8 s for the two sides' SELECTs of a 100k-row export, 4.5 s with 64 MB).
+    - The export reads every row through a server-side cursor, and a cursor is planned for its
+      first 10 % by default: the planner walked the primary key in ORDER BY order over the whole
+      table instead of sorting the few rows it needs (docs/benchmarks.md, 考核督办 at scale)."""
+    if connection.vendor != "postgresql" or not settings.YIWANG_REPORT_WORK_MEM:
+        yield
+        return
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT set_config('work_mem', %s, false), set_config('cursor_tuple_fraction', '1', false)",
+            [settings.YIWANG_REPORT_WORK_MEM],
+        )
+    try:
+        yield
+    finally:
+        try:
+            with connection.cursor() as cur:
+                cur.execute("RESET work_mem; RESET cursor_tuple_fraction")
+        except DatabaseError:  # an aborted transaction: its rollback undoes the SET too
+            pass
 
 
 def record_out(ind: Indicator, side: str, obj: Any) -> dict:

@@ -8,6 +8,7 @@ import io
 import zipfile
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 
 from yiwang.supervision import exports, xlsx
@@ -123,3 +124,33 @@ def test_the_download_file_spills_to_disk_and_holds_the_same_workbook():
     small = xlsx.workbook_file([("空", ["a"], iter([]))])  # under the threshold: kept in memory
     assert not small._rolled and small.read(2) == b"PK"
     small.close()
+
+
+@pytest.mark.django_db
+def test_the_record_export_runs_with_the_report_query_settings_and_resets_it(settings):
+    """PostgreSQL: an export's queries get YIWANG_REPORT_WORK_MEM and a cursor planned for all its rows,
+    the session's own values after
+    (docs/supervision.md); elsewhere nothing is set."""
+    from django.db import connection
+
+    from yiwang.supervision.indicators import report_query_settings
+
+    if connection.vendor != "postgresql":
+        with report_query_settings():  # no statement on SQLite
+            pass
+        return
+    settings.YIWANG_REPORT_WORK_MEM = "48MB"
+
+    def work_mem() -> tuple[str, str]:
+        with connection.cursor() as cur:
+            cur.execute("SELECT current_setting('work_mem'), current_setting('cursor_tuple_fraction')")
+            return cur.fetchone()
+
+    before = work_mem()
+    assert before[0] != "48MB" and before[1] != "1"
+    with report_query_settings():
+        assert work_mem() == ("48MB", "1")
+    assert work_mem() == before
+    with pytest.raises(RuntimeError), report_query_settings():
+        raise RuntimeError("the export failed")
+    assert work_mem() == before
