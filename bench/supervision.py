@@ -37,6 +37,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from supervision_export import export_choice, export_floor  # noqa: E402 — bench/ on the path
 
 
 def rss() -> float:
@@ -206,27 +209,11 @@ def main() -> None:
 
     # 3. Excel export of ≥ --export-rows rows: the smallest unit × month or quarter with as many
     on_time = ind.REGISTRY["on_time_completion_rate"]
-    periods = [last, period_containing(last.start, "month")]
-    while len(periods) < 4:
-        periods.append(period_containing(periods[-1].end + timedelta(days=1), "month"))
-    candidates = []
-    for period in periods:
-        for unit in (city, district, dept):
-            v = summaries.value(on_time, period, unit)
-            candidates.append((v.numerator + v.denominator, period, unit))
-    big = [c for c in candidates if c[0] >= args.export_rows]
-    rows, period, unit = min(big, key=lambda c: c[0]) if big else max(candidates, key=lambda c: c[0])
+    rows, period, unit = export_choice(ind, summaries, (city, district, dept), last, args.export_rows)
     t = time.perf_counter()
     data = exports.records_xlsx(indicator=on_time, period=period, unit=unit)
     export_s = time.perf_counter() - t
-    t = time.perf_counter()
-    with ind.report_query_settings():  # the floor's SELECT with the export's work_mem: like for like
-        for side in ("numerator", "denominator"):
-            columns = (on_time.numerator if side == "numerator" else on_time.denominator).source.columns
-            qs = ind.records(on_time, period, unit, side).values_list(*(c[1] for c in columns))
-            sql, params = qs.query.sql_with_params()
-            raw(sql, params)
-    floor_s = time.perf_counter() - t
+    floor_s = export_floor(ind, period, unit, raw)
     out["export"] = {
         "rows": rows, "unit": unit.key, "period": period.label, "seconds": round(export_s, 2),
         "seconds_per_100k_rows": round(export_s * 100_000 / rows, 2), "bytes": len(data),

@@ -1190,10 +1190,8 @@ def _tell_the_person(*, oc: OutboundCase, seq: int, body: dict) -> None:
     )
 
 
-def _apply_supplement(*, peer: Peer, body: dict) -> dict:
-    """City B applies the applicant's 补正 that city A received and forwarded: the case's own
-    `supplement` action in the applicant's name (B's rules: only while a supplement is requested;
-    the form merged and validated, the materials checked), noted as received through A."""
+def _inbound_of(*, peer: Peer, body: dict) -> InboundCase:
+    """The case this city filed for `peer`'s forwarded case named in the message (refused if none)."""
     inbound = (
         InboundCase.objects.select_related("case", "case__owner")
         .filter(peer=peer, remote_number=str(body.get("number", ""))[:40])
@@ -1201,6 +1199,14 @@ def _apply_supplement(*, peer: Peer, body: dict) -> dict:
     )
     if inbound is None:
         raise Refused(REASONS["unknown_case"], code="unknown_case")
+    return inbound
+
+
+def _apply_supplement(*, peer: Peer, body: dict) -> dict:
+    """City B applies the applicant's 补正 that city A received and forwarded: the case's own
+    `supplement` action in the applicant's name (B's rules: only while a supplement is requested;
+    the form merged and validated, the materials checked), noted as received through A."""
+    inbound = _inbound_of(peer=peer, body=body)
     case = inbound.case
     if case.status != Status.SUPPLEMENT_REQUESTED:
         raise Refused(REASONS["not_awaiting_supplement"], code="not_awaiting_supplement")
@@ -1224,13 +1230,7 @@ def _apply_withdraw(*, peer: Peer, body: dict) -> dict:
     refused, so A's outbox holds nothing up; A sees the state from B's reports."""
     from yiwang.cases.rules import OPEN_STATUSES
 
-    inbound = (
-        InboundCase.objects.select_related("case", "case__owner")
-        .filter(peer=peer, remote_number=str(body.get("number", ""))[:40])
-        .first()
-    )
-    if inbound is None:
-        raise Refused(REASONS["unknown_case"], code="unknown_case")
+    inbound = _inbound_of(peer=peer, body=body)
     case = inbound.case
     if case.status not in OPEN_STATUSES:
         return {"number": case.number, "status": case.status, "withdrawn": case.status == Status.WITHDRAWN}
