@@ -405,7 +405,6 @@ def device_for_token(token: str) -> RatingDevice:
     return device
 
 
-@transaction.atomic
 def window_serving_set(
     *, actor: User, window: Window, case: Case | None, ticket: str = "", stage: str = ""
 ) -> WindowServing:
@@ -418,15 +417,21 @@ def window_serving_set(
         stage = stage or (Stage.COMPLETE if case.status == CaseStatus.COMPLETED else Stage.ACCEPT)
         if stage not in Stage.values:
             raise ValidationFailed(fields={"stage": ["评价环节应为 accept 或 complete"]})
-    serving, created = WindowServing.objects.get_or_create(
-        window=window,
-        defaults={"case": case, "ticket": ticket, "stage": stage if case else "", "staff": actor},
-    )
-    if not created:
-        WindowServing.objects.filter(pk=serving.pk).update(
-            case=case, ticket=ticket, stage=stage if case else "", staff=actor, version=F("version") + 1
-        )
-        serving.refresh_from_db()
+    values = {"case": case, "ticket": ticket, "stage": stage if case else "", "staff": actor}
+    # checked above, written below: on a window's call this is two statements, no savepoint. The
+    # row is locked, then written: two setters of one window queue up, and each moves the version
+    # the device's rating is checked against.
+    with transaction.atomic(savepoint=False):
+        serving = WindowServing.objects.select_for_update().filter(window=window).first()
+        if serving is None:  # the window's first: get_or_create settles two first setters at once
+            serving, created = WindowServing.objects.get_or_create(window=window, defaults=values)
+            if created:
+                return serving
+            serving = WindowServing.objects.select_for_update().get(pk=serving.pk)
+        for name, value in values.items():
+            setattr(serving, name, value)
+        serving.version += 1
+        serving.save(update_fields=[*values, "version", "updated_at"])
     return serving
 
 

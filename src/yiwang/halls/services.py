@@ -451,28 +451,30 @@ def _turn_near(
     hall: ServiceHall, business_ids: list[int], now: datetime, settings: HallSettings | None = None
 ) -> None:
     """Tell each person whose ticket has exactly `turn_near_ahead` tickets before it (or fewer,
-    once), by the notification channel."""
+    once), by the notification channel. Only the head of each business type's queue can be that
+    near: its first `turn_near_ahead + 1` tickets in `selectors.waiting_before`'s order (priority
+    first, then time in the queue), read in one query per type — the i-th has i tickets ahead."""
     s = settings or selectors.hall_settings(hall)
     today = selectors.local(now).date()
-    for t in Ticket.objects.filter(
-        selectors.waiting_q(hall, today),
-        business_id__in=business_ids,
-        turn_near_sent=False,
-        person__isnull=False,
-    ).select_related("hall", "person")[:200]:
-        ahead = selectors.waiting_before(t)
-        if ahead > s.turn_near_ahead:
-            continue
-        if not Ticket.objects.filter(pk=t.pk, turn_near_sent=False).update(turn_near_sent=True):
-            continue
-        notification_send(
-            event_kind="halls.turn_near",
-            recipient=t.person,
-            context={"hall": hall.name, "number": t.number, "ahead": ahead},
-            key=f"halls:ticket:{t.pk}:turn_near",
-            link=reverse("halls:position", args=[t.token]),
-            now=now,
+    for business_id in business_ids:
+        head = (
+            Ticket.objects.filter(selectors.waiting_q(hall, today), business_id=business_id)
+            .select_related("person")
+            .order_by("-priority", "queued_at", "pk")[: s.turn_near_ahead + 1]
         )
+        for ahead, t in enumerate(head):
+            if t.person is None or t.turn_near_sent:
+                continue
+            if not Ticket.objects.filter(pk=t.pk, turn_near_sent=False).update(turn_near_sent=True):
+                continue
+            notification_send(
+                event_kind="halls.turn_near",
+                recipient=t.person,
+                context={"hall": hall.name, "number": t.number, "ahead": ahead},
+                key=f"halls:ticket:{t.pk}:turn_near",
+                link=reverse("halls:position", args=[t.token]),
+                now=now,
+            )
 
 
 def _event(
@@ -484,6 +486,8 @@ def _event(
 
 
 def _claim_window(state: WindowState, **changes) -> None:
+    """Move the window's row from the version read to the next one (the changes set on `state` as
+    well: the row is this transaction's now, no need to read it back)."""
     n = WindowState.objects.filter(pk=state.pk, version=state.version).update(
         version=F("version") + 1, **changes
     )
@@ -491,7 +495,9 @@ def _claim_window(state: WindowState, **changes) -> None:
         from yiwang.core.errors import StaleVersion
 
         raise StaleVersion("窗口状态已被另一终端改变，请刷新后重试")
-    state.refresh_from_db()
+    for name, value in changes.items():
+        setattr(state, name, value)
+    state.version += 1
 
 
 # Actions that start serving someone: refused to a clerk the window's hall does not accept today
@@ -542,7 +548,6 @@ def window_call(
         reason=reason,
         now=now,
     )
-    state = selectors.window_state(window)
     return CallResult(ticket=ticket, state=state)
 
 
@@ -550,10 +555,14 @@ def _close_current(state: WindowState, status: str, now: datetime) -> Ticket | N
     cur = state.current
     if cur is None or cur.status != TicketStatus.CALLED:
         return None
-    Ticket.objects.filter(pk=cur.pk, status=TicketStatus.CALLED).update(
+    # the window's row is claimed by this transaction (`_claim_window` follows), and only the
+    # window serving a called ticket changes it: the ticket is as read, plus these changes
+    if Ticket.objects.filter(pk=cur.pk, status=TicketStatus.CALLED).update(
         status=status, finished_at=now, version=F("version") + 1
-    )
-    cur.refresh_from_db()
+    ):
+        cur.status, cur.finished_at, cur.version = status, now, cur.version + 1
+    else:
+        cur.refresh_from_db()
     return cur
 
 
@@ -608,8 +617,9 @@ def _next(*, actor, window, hall, state, now, **_) -> Ticket:
                 called_at=now,
                 version=F("version") + 1,
             )
-            if won:
-                t.refresh_from_db()
+            if won:  # the conditional UPDATE moved exactly these fields of the row as read
+                t.status, t.window, t.served_by, t.called_at = TicketStatus.CALLED, window, actor, now
+                t.version += 1
                 _claim_window(state, current=t, staff=actor)
                 _event(window, t, CallAction.NEXT, actor, now)
                 _serving_set(actor, window, t)
@@ -650,7 +660,6 @@ def _skip(*, actor, window, hall, state, number, now, **_) -> Ticket:
     _event(window, cur, CallAction.SKIP, actor, now)
     _serving_set(actor, window, None)
     _publish(hall)
-    cur.refresh_from_db()
     return cur
 
 
@@ -747,7 +756,6 @@ def _finish(*, actor, window, hall, state, number, now, **_) -> Ticket:
     _event(window, cur, CallAction.FINISH, actor, now)
     _serving_set(actor, window, None)
     _publish(hall)
-    cur.refresh_from_db()
     return cur
 
 
