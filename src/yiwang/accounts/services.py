@@ -17,6 +17,7 @@ from yiwang.core import keys
 from yiwang.core.errors import Conflict, NotAuthenticated, Throttled
 from yiwang.core.formats import local_time
 from yiwang.core.identifiers import identifier_clean
+from yiwang.core.rawjoin import Join, RawJoin
 
 from .models import (
     AccountKind,
@@ -324,26 +325,21 @@ def api_token_issue(*, user: User) -> tuple[str, datetime]:
     return token, expires_at
 
 
-_TOKEN_USER_SQL: dict[str, str] = {}  # per database vendor: the statement text only
+# The token with its user, in one plain statement (core.rawjoin: compiled once per database
+# vendor; the model's converters, decryption included, apply): it runs on every API request, and
+# building the ORM join (or a RawQuerySet's column mapping) cost more than the query.
+_TOKEN_USER = RawJoin(
+    ApiToken,
+    [Join("user")],
+    where='t0."token_hash" = %s AND t0."expires_at" > %s AND t1."is_active" = %s',
+)
 
 
 def api_token_user(token: str) -> User | None:
-    """The active user of an unexpired token: one statement on the token's unique hash. Plain SQL
-    through `User.objects.raw` (the model's field converters, decryption included, still apply):
-    it runs on every API request, and building the ORM join cost more than the query."""
-    sql = _TOKEN_USER_SQL.get(connection.vendor)
-    if sql is None:
-        q = connection.ops.quote_name
-        cols = ", ".join(f"u.{q(f.column)}" for f in User._meta.concrete_fields)
-        sql = _TOKEN_USER_SQL[connection.vendor] = (
-            f"SELECT {cols} FROM {q(ApiToken._meta.db_table)} t "  # noqa: S608
-            f"JOIN {q(User._meta.db_table)} u ON u.{q('id')} = t.{q('user_id')} "
-            f"WHERE t.{q('token_hash')} = %s AND t.{q('expires_at')} > %s AND u.{q('is_active')} = %s"
-        )
+    """The active user of an unexpired token: one statement on the token's unique hash."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    for user in User.objects.raw(sql, [_token_hash(token), now, True]):
-        return user
-    return None
+    found = _TOKEN_USER.first([_token_hash(token), now, True])
+    return found.user if found is not None else None
 
 
 @transaction.atomic

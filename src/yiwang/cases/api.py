@@ -76,7 +76,7 @@ def _detail(request: HttpRequest, case: Case, *, written: dict | None = None) ->
     if written is not None:
         events, parties = sorted(written["events"], key=lambda e: e.seq), list(written["parties"])
     else:
-        events, parties = list(selectors.case_events(case)), list(case.parties.all())
+        events, parties = selectors.case_events(case), selectors.case_parties(case)
     return presenters.case_detail(
         case,
         today=services.today(),

@@ -31,8 +31,8 @@ def case_context(case: Case, *, viewer, reveal: bool = False, cal: WorkCalendar 
     detail = presenters.case_detail(
         case,
         today=services.today(),
-        events=list(selectors.case_events(case)),
-        parties=list(case.parties.all()),
+        events=selectors.case_events(case),
+        parties=selectors.case_parties(case),
         masked_form=selectors.case_form(case=case, viewer=viewer, reveal=reveal),
         cal=cal,
     )

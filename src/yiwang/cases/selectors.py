@@ -182,8 +182,23 @@ def case_list(*, user: User, status: str | None = None, queue: bool = True) -> Q
     return qs.order_by("due_date", "submitted_at", "id")
 
 
-def case_events(case: Case) -> QuerySet[CaseEvent]:
-    return case.events.select_related("actor").order_by("seq")
+# A case's events with their actors' names, and its parties, each in one plain statement
+# (core.rawjoin): every case page and detail answer reads them. The actor's personal fields are
+# not read (the answers show a staff member's name, or 申请人), so none is decrypted.
+_EVENTS = RawJoin(
+    CaseEvent,
+    [Join("actor", ("username", "display_name", "kind"))],
+    where='t0."case_id" = %s ORDER BY t0."seq"',
+)
+_PARTIES = RawJoin(CaseParty, [], where='t0."case_id" = %s ORDER BY t0."id"')
+
+
+def case_events(case: Case) -> list[CaseEvent]:
+    return _EVENTS.all([case.pk])
+
+
+def case_parties(case: Case) -> list[CaseParty]:
+    return _PARTIES.all([case.pk])
 
 
 def warning_counts(*, today: date) -> dict:

@@ -79,16 +79,28 @@ class RawJoin:
             (model, fields, attr, conv) for (model, fields, attr), conv in zip(parts, converters, strict=True)
         ]
 
-    def first(self, params: Sequence) -> models.Model | None:
+    def _compiled_parts(self):
         compiled = self._compiled.get(connection.vendor)
         if compiled is None:
             compiled = self._compiled[connection.vendor] = self._parts()
-        sql, parts = compiled
+        return compiled
+
+    def first(self, params: Sequence) -> models.Model | None:
+        sql, parts = self._compiled_parts()
         with connection.cursor() as cur:
             cur.execute(sql, list(params))
             row = cur.fetchone()
-        if row is None:
-            return None
+        return None if row is None else self._build(parts, row)
+
+    def all(self, params: Sequence) -> list[models.Model]:
+        """Every row, in the order the `where` (which may end in ``ORDER BY``) gives."""
+        sql, parts = self._compiled_parts()
+        with connection.cursor() as cur:
+            cur.execute(sql, list(params))
+            rows = cur.fetchall()
+        return [self._build(parts, row) for row in rows]
+
+    def _build(self, parts, row) -> models.Model:
         db = connection.alias
         pos = 0
         main = None
