@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from yiwang.accounts.models import User
+from yiwang.core import rawinsert
 from yiwang.core.workflow import Step
 
 from .. import clock, hooks, ledgering, messages, rules, tasks
@@ -117,7 +118,7 @@ def _notice(
         electronic=case.electronic_delivery,
     )
     ledgering.record_notice(case, notice)  # the entry first: the notice is inserted once
-    notice.save(force_insert=True)
+    rawinsert.insert([notice])
     # Sealing (rendering and signing the PDF) happens after commit, never in this request.
     if seal:
         transaction.on_commit(lambda: tasks.notice_seal.delay(notice_id=notice.pk))

@@ -1,0 +1,59 @@
+"""New rows of one model written in one plain INSERT — for the hottest write paths (a case
+submission writes six kinds of rows), where the ORM's statement compilation (`SQLInsertCompiler`,
+`prepare_value` per value) cost more than the statement (docs/benchmarks.md, issue 22).
+
+The values are the ones `bulk_create` would write: each field's `pre_save` (auto_now_add, file
+names) and `get_db_prep_save` (encryption of encrypted fields, JSON, the database's date format),
+and the primary keys the database assigns are set on the instances (``RETURNING``, PostgreSQL
+and SQLite ≥ 3.35). No signals are sent — as with `bulk_create`; the models written this way have
+no receivers. The statement text is built once per (model, row count, database vendor)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection, models
+
+_SQL: dict[tuple[type[models.Model], int, str], tuple[str, list[models.Field]]] = {}
+
+
+def _statement(model: type[models.Model], n: int) -> tuple[str, list[models.Field]]:
+    key = (model, n, connection.vendor)
+    found = _SQL.get(key)
+    if found is None:
+        q = connection.ops.quote_name
+        pk = model._meta.pk
+        fields = [
+            f for f in model._meta.concrete_fields if f is not pk or not isinstance(f, models.AutoField)
+        ]
+        one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        found = _SQL[key] = (
+            f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
+            f"VALUES {', '.join([one] * n)} RETURNING {q(pk.column)}",
+            fields,
+        )
+    return found
+
+
+def insert(objs: Sequence[models.Model]) -> list[models.Model]:
+    """INSERT `objs` (new instances of one model, their primary key unset) in one statement;
+    returns them with their primary keys set, as saved instances."""
+    objs = list(objs)
+    if not objs:
+        return objs
+    model = type(objs[0])
+    if any(type(o) is not model or o.pk is not None for o in objs):
+        raise ValueError("rawinsert: new instances of one model, without primary keys")
+    sql, fields = _statement(model, len(objs))
+    params = []
+    for obj in objs:
+        for f in fields:
+            params.append(f.get_db_prep_save(f.pre_save(obj, add=True), connection))
+    with connection.cursor() as cur:
+        cur.execute(sql, params)
+        ids = [row[0] for row in cur.fetchall()]
+    for obj, pk in zip(objs, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objs
