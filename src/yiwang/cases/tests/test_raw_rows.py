@@ -12,11 +12,10 @@ from yiwang.cases import selectors
 from yiwang.cases.models import CaseEvent, CaseParty
 from yiwang.core import rawinsert
 from yiwang.core.testing import make_ric
-from yiwang.testsupport.flows import submit_case
 
 
 @pytest.mark.django_db
-def test_inserted_rows_read_back_through_the_orm_as_written(world):
+def test_inserted_rows_read_back_through_the_orm_as_written(world, submit_case):
     case = submit_case(world)
     ric = make_ric(serial=333)
     rows = rawinsert.insert(
@@ -55,7 +54,7 @@ def test_inserted_rows_read_back_through_the_orm_as_written(world):
 
 
 @pytest.mark.django_db
-def test_insert_refuses_saved_rows_and_mixed_models(world):
+def test_insert_refuses_saved_rows_and_mixed_models(world, submit_case):
     case = submit_case(world)
     party = CaseParty.objects.filter(case=case).first()
     with pytest.raises(ValueError, match="without primary keys"):
@@ -68,7 +67,7 @@ def test_insert_refuses_saved_rows_and_mixed_models(world):
 
 
 @pytest.mark.django_db
-def test_events_and_parties_read_in_order_with_the_actor_name_only(world):
+def test_events_and_parties_read_in_order_with_the_actor_name_only(world, submit_case):
     case = submit_case(world)
     events = selectors.case_events(case)
     assert [e.seq for e in events] == sorted(e.seq for e in events) and len(events) >= 2
