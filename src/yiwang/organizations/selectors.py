@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol
 from django.db import connection
 from django.db.models import IntegerField, Q, QuerySet, Value
 
+from yiwang.core.rawjoin import RawJoin
+
 from .models import Department, Region, Role, StaffRole
 
 if TYPE_CHECKING:
@@ -116,6 +118,15 @@ def window_service(scope: StaffScope) -> dict[int, tuple[set[int], set[int]]]:
                 items.add(item_id)
         scope._served = served
     return scope._served
+
+
+_DEPARTMENT = RawJoin(Department, [], where='t0."id" = %s')
+
+
+def department_by_id(pk: int) -> Department | None:
+    """One department by id, in one plain statement (core.rawjoin): the data gateway asks for
+    the caller's department on every query."""
+    return _DEPARTMENT.first([pk])
 
 
 def region_q(paths: list[str], field: str = "region__path") -> Q:

@@ -28,6 +28,7 @@ from yiwang.accounts.models import User
 from yiwang.core.errors import PermissionDenied, ValidationFailed
 from yiwang.core.identifiers import MESSAGES, identifier_check
 from yiwang.organizations.models import Department
+from yiwang.organizations.selectors import department_by_id
 
 from .. import adapters, ledgering
 from ..hooks import case_binding
@@ -76,7 +77,7 @@ def caller_for_staff(*, user: User, department_uscc: str = "") -> Caller:
         if dept is None:
             raise PermissionDenied("您不是该部门的工作人员", code="not_department_staff")
     elif len(ids) == 1:
-        dept = qs.first()
+        dept = department_by_id(next(iter(ids)))
     else:
         raise ValidationFailed(
             "您在多个部门任职，请指明以哪个部门的名义查询",
