@@ -8,8 +8,9 @@ import hashlib
 import json
 from collections.abc import Callable
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
+from . import rawinsert
 from .errors import Conflict, ValidationFailed
 from .models import IdempotencyRecord
 
@@ -18,6 +19,20 @@ def _body_hash(body: object) -> str:
     return hashlib.sha256(
         json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()
     ).hexdigest()
+
+
+def _answer_store(record: IdempotencyRecord, status: int, response: dict) -> None:
+    """The first answer on the record: one plain UPDATE (on every keyed create request)."""
+    q = connection.ops.quote_name
+    fields = [IdempotencyRecord._meta.get_field(n) for n in ("status_code", "response")]
+    with connection.cursor() as cur:
+        cur.execute(
+            f"UPDATE {q(IdempotencyRecord._meta.db_table)} SET {q(fields[0].column)} = %s, "  # noqa: S608
+            f"{q(fields[1].column)} = %s WHERE {q('id')} = %s",
+            [f.get_db_prep_save(v, connection) for f, v in zip(fields, (status, response), strict=True)]
+            + [record.pk],
+        )
+    record.status_code, record.response = status, response
 
 
 def run_idempotent(
@@ -33,12 +48,11 @@ def run_idempotent(
         # fails the unique index — after the other request's commit, if it is still running.
         try:
             with transaction.atomic():
-                record = IdempotencyRecord.objects.create(
-                    owner_key=owner, scope=scope, key=key, request_hash=digest
+                (record,) = rawinsert.insert(
+                    [IdempotencyRecord(owner_key=owner, scope=scope, key=key, request_hash=digest)]
                 )
                 status, response = handler()
-                record.status_code, record.response = status, response
-                record.save(update_fields=["status_code", "response"])
+                _answer_store(record, status, response)
                 return status, response
         except IntegrityError:
             existing = IdempotencyRecord.objects.filter(owner_key=owner, scope=scope, key=key).first()
