@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from yiwang.accounts.models import AccountKind, User
-from yiwang.core import keys
+from yiwang.core import keys, rawinsert
 from yiwang.core.errors import DomainError, PermissionDenied, ValidationFailed
 from yiwang.core.models import KeyPurpose
 
@@ -210,7 +210,7 @@ def code_verify(*, code: str, verifier: User, now: datetime | None = None) -> Id
         try:
             with transaction.atomic():  # the entry and the one-time insert stand or fall together
                 ledgering.record_check(check)
-                check.save(force_insert=True)
+                rawinsert.insert([check])
         except IntegrityError:
             outcome = Outcome.REPLAYED
         else:
