@@ -47,6 +47,7 @@ from yiwang.identity import services as identity
 from yiwang.knowledge import views as knowledge_pages
 from yiwang.notifications.kinds import EventKind
 from yiwang.notifications.services import notification_send
+from yiwang.workdays import selectors as workdays
 
 SESSION_TERMINAL = "kiosk_terminal"
 SESSION_SEEN = "kiosk_seen"
@@ -299,10 +300,11 @@ def kiosk_cases(request: HttpRequest, terminal: Terminal) -> HttpResponse:
         return redirect("portal:kiosk_login")
     from yiwang.cases.services import today
 
-    day = today()
+    day, cal = today(), workdays.calendar()  # the calendar once, not per row
     cases = case_selectors.case_list(user=person).select_related("item").prefetch_related("notices")[:20]
     rows = [
-        {"summary": case_summary(c, today=day), "case": c, "notices": list(c.notices.all())} for c in cases
+        {"summary": case_summary(c, today=day, cal=cal), "case": c, "notices": list(c.notices.all())}
+        for c in cases
     ]
     return _page(request, "portal/kiosk/cases.html", {"terminal": terminal, "rows": rows})
 

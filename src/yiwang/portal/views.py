@@ -36,6 +36,7 @@ from yiwang.core.masking import mask_phone
 from yiwang.core.seal import NotAPdf
 from yiwang.core.text import as_int, is_digits
 from yiwang.notifications.services import notification_send
+from yiwang.workdays import selectors as workdays
 
 from . import prefs as a11y
 from . import selectors as portal
@@ -416,8 +417,8 @@ def my_cases(request: HttpRequest) -> HttpResponse:
         status = None
     qs = selectors.case_list(user=request.user, status=status).select_related("item")
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
-    today = services.today()
-    rows = [presenters.case_summary(c, today=today) for c in page.object_list]
+    today, cal = services.today(), workdays.calendar()  # the calendar once, not per row
+    rows = [presenters.case_summary(c, today=today, cal=cal) for c in page.object_list]
     return render(
         request,
         "portal/my_cases.html",

@@ -152,3 +152,16 @@ def test_queue_does_not_grow_with_its_rows(client, world, role, status):
     assert code == 200 and many == few and few <= QUEUE_MAX, (few, many)
     visible = Case.objects.filter(status=Status.SUBMITTED if role == "clerk" else Status.ACCEPTED).count()
     assert visible == 8
+
+
+def test_my_cases_page_does_not_grow_with_its_rows(client, world):
+    """The citizen's 我的办件 lists 20 a page in the same number of queries as 1."""
+    submit(world)
+    client.force_login(world.citizen)
+    one, status = queries(client, "/my/cases/")
+    assert status == 200
+    for _ in range(4):
+        submit(world)
+    many, status = queries(client, "/my/cases/")
+    assert status == 200 and many == one, (one, many)
+    assert one <= QUEUE_MAX + 2
