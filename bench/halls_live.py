@@ -11,7 +11,10 @@ Also counted: calls a client never got (lost) and calls it got twice (duplicates
     .venv/bin/python bench/halls_live.py --backend embedded    # SQLite + the BroadcastEvent table
     .venv/bin/python bench/halls_live.py --backend redis       # PostgreSQL + Redis Streams
 
-Embedded: a SQLite database in a temp dir, no Redis (the mode of `make demo`). Redis: PostgreSQL
+Embedded: a SQLite database in a temp dir, no Redis (the mode of `make demo`), one server for the
+calls and the streams. Redis: the production layout (docs/operations.md) — the calls on 2 worker
+processes, the streams on 2 processes of their own (`--events-workers`, port+1; nginx routes
+`/api/v1/halls/*/events` there, deploy/nginx.conf); PostgreSQL
 (`--database-url`, default postgres://postgres@127.0.0.1:5432/yiwang_bench_live, dropped and
 re-created) and Redis (`--redis-url`, default redis://127.0.0.1:6379/8; the hall's stream key is
 deleted before and after). Targets (issue 14): p99 ≤ 300 ms with Redis, ≤ 1.5 s embedded.
@@ -337,9 +340,10 @@ def run_backend(name: str, args) -> dict:
 
     servers = [serve(port, args.workers)]
     events_port = port
-    if args.events_workers:  # the streams on their own processes (a proxy would route them)
+    events_workers = _events_workers(name, args)
+    if events_workers:  # the streams on their own processes (nginx routes them there)
         events_port = port + 1
-        servers.append(serve(events_port, args.events_workers))
+        servers.append(serve(events_port, events_workers))
     try:
         deadline = time.time() + 60
         for at in {port, events_port}:
@@ -389,7 +393,7 @@ def run_backend(name: str, args) -> dict:
         backend=name,
         database="postgresql" if name == "redis" else "sqlite",
         workers=args.workers,
-        events_workers=args.events_workers,
+        events_workers=events_workers,
         windows=WINDOWS,
         tickets=TICKETS,
         screens=args.screens,
@@ -400,6 +404,13 @@ def run_backend(name: str, args) -> dict:
         target_p99_ms=300 if name == "redis" else 1500,
     )
     return result
+
+
+def _events_workers(backend: str, args) -> int:
+    """The production layout with Redis (streams on processes of their own); one server embedded."""
+    if args.events_workers is not None:
+        return args.events_workers
+    return 2 if backend == "redis" else 0
 
 
 def main() -> None:
@@ -421,8 +432,9 @@ def main() -> None:
     parser.add_argument(
         "--events-workers",
         type=int,
-        default=0,
-        help="serve the streams from N processes of their own (port+1)",
+        default=None,
+        help="serve the streams from N processes of their own (port+1); default 2 with Redis "
+        "(the production layout), 0 embedded; 0 puts calls and streams on the same processes",
     )
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/8")
     parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/yiwang_bench_live")
