@@ -335,3 +335,22 @@ def test_an_online_case_accepted_at_the_window_belongs_to_its_applicants_ticket(
     mine.refresh_from_db()
     assert mine.case == online
     assert WindowServing.objects.get(window=world.window).case == online
+
+
+def test_turn_near_counts_priority_tickets_ahead_as_the_position_page_does(world):
+    """The notice's "ahead" is `selectors.waiting_before` (priority tickets go first): a walk-in
+    with three walk-ins before it and two later green-channel tickets hears nothing while a green
+    ticket still waits before it (4 ahead), and hears "3 ahead" once both are called."""
+    for _ in range(3):
+        issue(world)
+    mine = issue(world, identity_code=identity.code_issue(user=world.citizen).code)
+    issue(world, green_channel=True)
+    issue(world, green_channel=True)
+    call(world)  # a green-channel ticket; the other still goes before mine
+    assert selectors.waiting_before(Ticket.objects.get(pk=mine.pk)) == 4
+    assert not Notification.objects.filter(recipient=world.citizen, kind="halls.turn_near").exists()
+    call(world)  # the second green-channel ticket
+    mine = Ticket.objects.get(pk=mine.pk)
+    assert selectors.waiting_before(mine) == 3 and mine.turn_near_sent
+    n = Notification.objects.get(recipient=world.citizen, kind="halls.turn_near")
+    assert "前面还有 3 位" in n.body
