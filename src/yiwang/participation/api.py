@@ -292,7 +292,9 @@ def finding_rectification(request: HttpRequest, finding_id: int, body: RectifyIn
     return Status(201, presenters.rectification_out(item))
 
 
-@router.get("/rectification-items")
+@router.get(
+    "/rectification-items", url_name="rectification_item_index"
+)  # unique: evaluations has rectification_index
 def rectification_index(request: HttpRequest, status: str | None = None):
     qs = selectors.rectifications_visible(user=request.auth, status=status)
     return paginate(request, qs, presenters.rectification_out)

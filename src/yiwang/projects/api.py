@@ -131,7 +131,9 @@ def review_create(request: HttpRequest, code: str, body: ReviewIn):
     return Status(201, {"id": r.pk, "kind": r.kind, "passed": r.passed})
 
 
-@router.post("/projects/{code}/evaluation", response={201: dict})
+@router.post(
+    "/projects/{code}/evaluation", response={201: dict}, url_name="project_evaluation_create"
+)  # unique: evaluations has evaluation_create
 def evaluation_create(request: HttpRequest, code: str, body: EvaluationIn):
     _staff(request)
     p = services.project_get(user=request.auth, code=code)
