@@ -65,7 +65,9 @@ def party_out(p: CaseParty) -> dict:
     }
 
 
-def case_summary(case: Case, *, today: date, cal: WorkCalendar | None = None) -> dict:
+def case_summary(case: Case, *, today: date, cal: WorkCalendar) -> dict:
+    """A case's line in a list. `cal` is required: a list reads the working calendar once
+    (`workdays.calendar()`, one statement), not once per row."""
     view = clock.clock_view(case, today=today, cal=cal)
     return {
         "number": case.number,

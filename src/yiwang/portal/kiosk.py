@@ -301,7 +301,7 @@ def kiosk_cases(request: HttpRequest, terminal: Terminal) -> HttpResponse:
     from yiwang.cases.services import today
 
     day, cal = today(), workdays.calendar()  # the calendar once, not per row
-    cases = case_selectors.case_list(user=person).select_related("item").prefetch_related("notices")[:20]
+    cases = case_selectors.case_list(user=person).prefetch_related("notices")[:20]
     rows = [
         {"summary": case_summary(c, today=day, cal=cal), "case": c, "notices": list(c.notices.all())}
         for c in cases
@@ -325,7 +325,7 @@ def kiosk_receipt(request: HttpRequest, terminal: Terminal, number: str) -> Http
         {
             "terminal": terminal,
             "case": case,
-            "summary": case_summary(case, today=today()),
+            "summary": case_summary(case, today=today(), cal=workdays.calendar()),
             "applicant": mask_name(person.display_name),
             "id_masked": mask_id_number(person.id_number) if person.id_number else "",
         },

@@ -415,7 +415,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     if status not in Status.values:
         status = None
-    qs = selectors.case_list(user=request.user, status=status).select_related("item")
+    qs = selectors.case_list(user=request.user, status=status)
     page = Paginator(qs, 20).get_page(request.GET.get("page"))
     today, cal = services.today(), workdays.calendar()  # the calendar once, not per row
     rows = [presenters.case_summary(c, today=today, cal=cal) for c in page.object_list]

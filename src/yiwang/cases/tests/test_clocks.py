@@ -18,6 +18,7 @@ from yiwang.core.errors import InvalidTransition, PermissionDenied, ValidationFa
 from yiwang.core.testing import good_form, good_materials
 from yiwang.ledger.models import PendingEntry
 from yiwang.notifications.models import Notification
+from yiwang.workdays import selectors as workdays
 
 MON = date(2026, 11, 2)  # a Monday in a month without holidays; the world's item: 5 promised, 20 statutory
 
@@ -304,7 +305,7 @@ def test_a_procedure_past_its_planned_end_lights_the_warning(world):
     assert view.due_date > date(2026, 11, 11)
     # the lists (staff queue, supervisor) show it from one annotated query
     row = selectors.case_list(user=world.supervisor).get(pk=case.pk)
-    summary = presenters.case_summary(row, today=date(2026, 11, 11))
+    summary = presenters.case_summary(row, today=date(2026, 11, 11), cal=workdays.calendar())
     assert summary["special_procedure_planned_end"] == "2026-11-10"
     assert summary["special_procedure_warning_level"] == "red" and summary["warning_level"] == "red"
     # ended: the light goes out
@@ -327,7 +328,7 @@ def test_acceptance_after_a_supplement_is_bounded_by_the_items_limit(world):
     # no deemed acceptance: the case still waits for the clerk, who may still refuse or accept
     assert late.due_date is None and Case.objects.get(pk=case.pk).status == Status.SUBMITTED
     row = selectors.case_list(user=world.clerk).get(pk=case.pk)
-    summary = presenters.case_summary(row, today=date(2026, 11, 18))
+    summary = presenters.case_summary(row, today=date(2026, 11, 18), cal=workdays.calendar())
     assert summary["acceptance_due_date"] == "2026-11-17" and summary["acceptance_warning_level"] == "red"
     case = act(case, world.clerk, "accept", on=date(2026, 11, 18))
     assert case.accepted_on == date(2026, 11, 18)

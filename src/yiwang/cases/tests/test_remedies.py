@@ -14,6 +14,7 @@ from yiwang.core.errors import ValidationFailed
 from yiwang.core.testing import good_form, good_materials
 from yiwang.notifications.models import Notification
 from yiwang.organizations.models import Department
+from yiwang.workdays import selectors as workdays
 
 MON = date(2026, 11, 2)
 CITY_REMEDY = {
@@ -148,7 +149,12 @@ def test_decision_wording_follows_the_item_type(world, item_type, approve, deny,
     content = notice_content(notice)
     assert content["title"] == title and any(sentence in p for p in content["paragraphs"])
     assert detail(case)["status_label"] == approve
-    assert presenters.case_summary(Case.objects.get(pk=case.pk), today=MON)["status_label"] == approve
+    assert (
+        presenters.case_summary(Case.objects.get(pk=case.pk), today=MON, cal=workdays.calendar())[
+            "status_label"
+        ]
+        == approve
+    )
     case = act(case, world.approver, "complete", delivery="window")
     assert f"办理结果：{approve}" in render_html(case.notices.get(kind="completion"))
     assert f"办理结果：{approve}" in Notification.objects.get(kind="case.completed").body

@@ -71,9 +71,8 @@ def caller_for_staff(*, user: User, department_uscc: str = "") -> Caller:
     ids = staff_department_ids(user)
     if not ids:
         raise PermissionDenied("仅部门工作人员或部门系统可以查询共享数据", code="not_department_staff")
-    qs = Department.objects.filter(pk__in=ids)
     if department_uscc:
-        dept = qs.filter(uscc=department_uscc).first()
+        dept = Department.objects.filter(pk__in=ids, uscc=department_uscc).first()
         if dept is None:
             raise PermissionDenied("您不是该部门的工作人员", code="not_department_staff")
     elif len(ids) == 1:

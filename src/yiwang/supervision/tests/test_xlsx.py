@@ -139,8 +139,8 @@ def test_the_record_export_runs_with_the_report_query_settings_and_resets_it(set
         from django.test.utils import CaptureQueriesContext
 
         with CaptureQueriesContext(connection) as ctx, report_query_settings():
-            rows = 0  # the export itself runs unchanged
-        assert ctx.captured_queries == [] and rows == 0  # no statement on SQLite
+            pass
+        assert ctx.captured_queries == []  # no statement on SQLite
         return
     settings.YIWANG_REPORT_WORK_MEM = "48MB"
 
