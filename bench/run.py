@@ -574,7 +574,8 @@ def _cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-def server_pids(master_pid: int, db_name: str) -> list[int]:
+def server_pid_groups(master_pid: int, db_name: str) -> tuple[list[int], list[int]]:
+    """(gunicorn master and workers, their PostgreSQL backends)."""
     kids = []
     try:
         out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(master_pid)], capture_output=True, text=True)
@@ -588,14 +589,14 @@ def server_pids(master_pid: int, db_name: str) -> list[int]:
             "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", [db_name]
         )
         backends = [r[0] for r in cur.fetchall()]
-    return [master_pid, *kids, *backends]
+    return [master_pid, *kids], backends
 
 
 def measure(name: str, *, base_url: str, scenario: dict, args, master_pid: int, db_name: str) -> dict:
     # Server CPU is sampled over the whole run (warm-up included), divided by all requests sent;
     # backends opened during the run are picked up at the end.
-    before_pids = server_pids(master_pid, db_name)
-    before = {p: _cpu_seconds(p) for p in before_pids}
+    before_app, before_db = server_pid_groups(master_pid, db_name)
+    before = {p: _cpu_seconds(p) for p in [*before_app, *before_db]}
     t0 = time.time()
     result: LoadResult = run_load(
         name=name,
@@ -606,11 +607,14 @@ def measure(name: str, *, base_url: str, scenario: dict, args, master_pid: int, 
         warmup=args.warmup,
     )
     wall = time.time() - t0
-    after_pids = server_pids(master_pid, db_name)
-    cpu = sum(_cpu_seconds(p) - before.get(p, 0.0) for p in after_pids)
+    after_app, after_db = server_pid_groups(master_pid, db_name)
+    cpu_app = sum(_cpu_seconds(p) - before.get(p, 0.0) for p in after_app)
+    cpu_db = sum(_cpu_seconds(p) - before.get(p, 0.0) for p in after_db)
     total_requests = result.requests * (args.duration + args.warmup) / args.duration  # warm-up share
     out = result.as_dict()
-    out["server_cpu_ms_per_request"] = 1000 * cpu / total_requests if total_requests else None
+    out["server_cpu_ms_per_request"] = 1000 * (cpu_app + cpu_db) / total_requests if total_requests else None
+    # the PostgreSQL backends' share of it (the rest is gunicorn: Django and the HTTP server)
+    out["db_cpu_ms_per_request"] = 1000 * cpu_db / total_requests if total_requests else None
     out["wall_seconds"] = round(wall, 2)
     return out
 
@@ -634,6 +638,9 @@ def summarise(rounds: list[dict], cores: int) -> dict:
             "errors": sum(x["errors"] for x in runs),
             "server_cpu_ms_per_request": statistics.median(
                 x["server_cpu_ms_per_request"] for x in runs if x["server_cpu_ms_per_request"]
+            ),
+            "db_cpu_ms_per_request": statistics.median(
+                x.get("db_cpu_ms_per_request") or 0.0 for x in runs if x["server_cpu_ms_per_request"]
             ),
             "per_core": statistics.median(x["throughput"] for x in runs) / cores,
         }
@@ -723,6 +730,7 @@ def print_report(summary: dict, *, cores: int, args) -> None:
     )
     print(
         f"{'scenario':<14}{'req/s':>9}{'per core':>10}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'srv CPU ms/req':>16}"
+        f"{'of it DB':>10}"
     )
     for n in NAMES:
         if n not in med:
@@ -730,7 +738,7 @@ def print_report(summary: dict, *, cores: int, args) -> None:
         m = med[n]
         print(
             f"{n:<14}{m['throughput']:>9.1f}{m['per_core']:>10.1f}{m['p50_ms']:>9.1f}{m['p99_ms']:>9.1f}"
-            f"{m['errors']:>8d}{m['server_cpu_ms_per_request']:>16.2f}"
+            f"{m['errors']:>8d}{m['server_cpu_ms_per_request']:>16.2f}{m['db_cpu_ms_per_request']:>10.2f}"
         )
     cap = summary["server_capacity_per_core"]
     goals = summary["goals_met"]

@@ -162,6 +162,30 @@ if DATABASE_URL:
             conn_max_age=int(env("DB_CONN_MAX_AGE", "0", "Seconds to keep DB connections (0 under ASGI)")),
         )
     }
+    # Parameters sent apart from the SQL (psycopg 3's server-side binding), so psycopg prepares a
+    # statement it has run 5 times on a connection and PostgreSQL stops parsing and planning it
+    # again (a case page's database CPU 1.05 → 0.25 ms: docs/benchmarks.md, "Fourth pass").
+    # Behind PgBouncer in transaction mode it needs max_prepared_statements > 0 (PgBouncer ≥ 1.21).
+    # A pool of connections in each process (Django's, psycopg_pool): under ASGI a request's
+    # thread ends with it, so without a pool every request opens a connection of its own (a
+    # PostgreSQL backend started and its caches warmed) and its prepared statements die with it.
+    _pool = int(env("DB_POOL_SIZE", "0", "Connections kept per process (ASGI web servers); 0 = no pool"))
+    if _pool and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0  # the pool keeps them; Django refuses both
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1,
+            "max_size": _pool,
+            "timeout": float(env("DB_POOL_TIMEOUT", "10", "Seconds a request waits for a pooled connection")),
+        }
+    if DATABASES["default"]["ENGINE"].endswith("postgresql") and env_bool(
+        "DB_SERVER_SIDE_BINDING", True, "Send query parameters apart (prepared statements)"
+    ):
+        _threshold = env(
+            "DB_PREPARE_THRESHOLD", "5", "Runs of a statement before it is prepared; empty = never"
+        )
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=int(_threshold) if _threshold.strip() else None
+        )
 else:
     DATABASES = {
         "default": {

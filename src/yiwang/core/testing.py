@@ -203,6 +203,26 @@ def pdfsig_trusting(data: bytes, tmp_path: Path, ca_pem: bytes) -> str:
     return subprocess.run(args, capture_output=True, text=True, timeout=60).stdout
 
 
+def server_database_url() -> str:
+    """The test database as a DATABASE_URL for another process — a server or a command the test
+    starts (the same SQLite file, the same PostgreSQL database); the test must commit:
+    `django_db(transaction=True)`."""
+    import urllib.parse
+
+    from django.db import connection
+
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        name = str(db["NAME"])
+        assert "memory" not in name, "the SQLite test database must be a file to be shared"
+        options = {k: v for k, v in (db.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
+        return f"sqlite:///{name}?{urllib.parse.urlencode(options)}"
+    user = urllib.parse.quote(db.get("USER") or "")
+    password = urllib.parse.quote(db.get("PASSWORD") or "")
+    auth = f"{user}:{password}@" if password else f"{user}@"
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
 def run_in_another_process(code: str, *, timeout: float = 180) -> str:
     """Run Python `code` in a new process set up like an app server's (Django configured, the same
     home, master key and database as this test — which must commit: `django_db(transaction=True)`),

@@ -7,41 +7,28 @@ import asyncio
 import os
 import subprocess
 import sys
-import urllib.parse
 import uuid
 from pathlib import Path
 
 import pytest
 from asgiref.sync import sync_to_async
 from django.conf import settings
-from django.db import connection
 
 from yiwang import testclock
 from yiwang.core import broadcast
 from yiwang.core.models import BroadcastEvent
+from yiwang.core.testing import server_database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BIN = Path(sys.executable).parent
 REDIS_TEST_URL = os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
 
 
-def database_url() -> str:
-    """The test database as a DATABASE_URL for another process (same SQLite file / PostgreSQL db)."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        options = {k: v for k, v in (db.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
-        return f"sqlite:///{db['NAME']}?{urllib.parse.urlencode(options)}"
-    user = urllib.parse.quote(db.get("USER") or "")
-    password = urllib.parse.quote(db.get("PASSWORD") or "")
-    auth = f"{user}:{password}@" if password else f"{user}@"
-    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
-
-
 def other_process_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "DATABASE_URL"}
     env.update(
         YIWANG_HOME=str(settings.YIWANG_HOME),
-        DATABASE_URL=database_url(),
+        DATABASE_URL=server_database_url(),
         DJANGO_SETTINGS_MODULE="yiwang.settings",
         YIWANG_BROADCAST_URL=settings.YIWANG_BROADCAST_URL,
     )

@@ -12,14 +12,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection
 
 from yiwang import testclock
+from yiwang.core.testing import server_database_url
 
 BIN = Path(sys.executable).parent
 REDIS_TEST_URL = os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
@@ -29,20 +28,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def database_url() -> str:
-    """The test database as a DATABASE_URL for the servers (same SQLite file / PostgreSQL db)."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        name = str(db["NAME"])
-        assert "memory" not in name, "the SQLite test database must be a file to be shared"
-        options = {k: v for k, v in (db.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
-        return f"sqlite:///{name}?{urllib.parse.urlencode(options)}"
-    user = urllib.parse.quote(db.get("USER") or "")
-    password = urllib.parse.quote(db.get("PASSWORD") or "")
-    auth = f"{user}:{password}@" if password else f"{user}@"
-    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
 class Server:
@@ -68,7 +53,7 @@ class Server:
         }
         env.update(
             YIWANG_HOME=str(settings.YIWANG_HOME),
-            DATABASE_URL=database_url(),
+            DATABASE_URL=server_database_url(),
             DJANGO_SETTINGS_MODULE="yiwang.settings",
             YIWANG_BROADCAST_URL=settings.YIWANG_BROADCAST_URL,
             YIWANG_BROADCAST_POLL_SECONDS="0.05",

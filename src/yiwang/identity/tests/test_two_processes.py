@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 from yiwang import testclock
 from yiwang.accounts.services import api_token_issue
+from yiwang.core.testing import server_database_url
 from yiwang.identity.models import IdentityCheck, Outcome
 
 pytestmark = pytest.mark.django_db(transaction=True)  # committed, so the servers see it
@@ -30,21 +30,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _database_url() -> str:
-    """The test database as a DATABASE_URL for the servers (same file / same PostgreSQL database)."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        name = str(db["NAME"])
-        assert "memory" not in name, "the SQLite test database must be a file to be shared"
-        options = {k: v for k, v in (db.get("OPTIONS") or {}).items() if isinstance(v, str | int)}
-        return f"sqlite:///{name}?{urllib.parse.urlencode(options)}"
-    assert connection.vendor == "postgresql"
-    user = urllib.parse.quote(db.get("USER") or "")
-    password = urllib.parse.quote(db.get("PASSWORD") or "")
-    auth = f"{user}:{password}@" if password else f"{user}@"
-    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
 class Server:
@@ -61,7 +46,7 @@ class Server:
         # the same home (so the same master key) and the same database as this test
         env.update(
             YIWANG_HOME=str(settings.YIWANG_HOME),
-            DATABASE_URL=_database_url(),
+            DATABASE_URL=server_database_url(),
             DJANGO_SETTINGS_MODULE="yiwang.settings",
         )
         if settings.YIWANG_MASTER_KEY:
