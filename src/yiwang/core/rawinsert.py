@@ -14,11 +14,13 @@ from collections.abc import Sequence
 
 from django.db import connection, models
 
-_SQL: dict[tuple[type[models.Model], int, str], tuple[str, list[models.Field]]] = {}
+_SQL: dict[tuple[type[models.Model], int, str, str | None], tuple[str, list[models.Field]]] = {}
 
 
-def _statement(model: type[models.Model], n: int) -> tuple[str, list[models.Field]]:
-    key = (model, n, connection.vendor)
+def _statement(
+    model: type[models.Model], n: int, unless_taken: str | None = None
+) -> tuple[str, list[models.Field]]:
+    key = (model, n, connection.vendor, unless_taken)
     found = _SQL.get(key)
     if found is None:
         q = connection.ops.quote_name
@@ -27,24 +29,35 @@ def _statement(model: type[models.Model], n: int) -> tuple[str, list[models.Fiel
             f for f in model._meta.concrete_fields if f is not pk or not isinstance(f, models.AutoField)
         ]
         one = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        skip = (
+            f" ON CONFLICT ({q(model._meta.get_field(unless_taken).column)}) DO NOTHING"
+            if unless_taken
+            else ""
+        )
         found = _SQL[key] = (
             f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
-            f"VALUES {', '.join([one] * n)} RETURNING {q(pk.column)}",
+            f"VALUES {', '.join([one] * n)}{skip} RETURNING {q(pk.column)}",
             fields,
         )
     return found
 
 
-def insert(objs: Sequence[models.Model]) -> list[models.Model]:
+def insert(objs: Sequence[models.Model], *, unless_taken: str | None = None) -> list[models.Model]:
     """INSERT `objs` (new instances of one model, their primary key unset) in one statement;
-    returns them with their primary keys set, as saved instances."""
+    returns them with their primary keys set, as saved instances.
+
+    `unless_taken` names a unique field: a row whose value is already taken is not written and
+    nothing is raised (``ON CONFLICT (…) DO NOTHING``: no savepoint needed to go on after it) —
+    for one row only, which then comes back in an empty list."""
     objs = list(objs)
     if not objs:
         return objs
     model = type(objs[0])
     if any(type(o) is not model or o.pk is not None for o in objs):
         raise ValueError("rawinsert: new instances of one model, without primary keys")
-    sql, fields = _statement(model, len(objs))
+    if unless_taken and len(objs) != 1:
+        raise ValueError("rawinsert: unless_taken is for one row")
+    sql, fields = _statement(model, len(objs), unless_taken)
     params = []
     for obj in objs:
         for f in fields:
@@ -52,6 +65,8 @@ def insert(objs: Sequence[models.Model]) -> list[models.Model]:
     with connection.cursor() as cur:
         cur.execute(sql, params)
         ids = [row[0] for row in cur.fetchall()]
+    if unless_taken and not ids:
+        return []
     for obj, pk in zip(objs, ids, strict=True):
         obj.pk = pk
         obj._state.adding = False

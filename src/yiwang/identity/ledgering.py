@@ -11,6 +11,7 @@ from __future__ import annotations
 from yiwang.core.formats import local_time
 from yiwang.ledger import rederive
 from yiwang.ledger import services as ledger
+from yiwang.ledger.models import PendingEntry
 
 from .models import IdentityCheck
 
@@ -34,13 +35,14 @@ def payload(check: IdentityCheck) -> dict:
     }
 
 
-def record_check(check: IdentityCheck) -> None:
+def record_check(check: IdentityCheck) -> PendingEntry:
     """Append the accepted check's entry and note it on the (not yet saved) check: the caller
-    saves the check in the same transaction."""
+    saves the check in the same transaction (or withdraws the entry if the check is not saved)."""
     entry = ledger.entry_append(
         kind=VERIFIED, subject=commitment(check), payload=payload(check), actor_role="staff", at=check.at
     )
     check.ledger_entry = entry.pk
+    return entry
 
 
 def _rederive(row) -> dict | None:

@@ -20,6 +20,7 @@ from yiwang.accounts.models import AccountKind, User
 from yiwang.core import keys, rawinsert
 from yiwang.core.errors import DomainError, PermissionDenied, ValidationFailed
 from yiwang.core.models import KeyPurpose
+from yiwang.ledger import services as ledger
 
 from . import codec, ledgering, selectors
 from .models import IdentityCheck, IdentityReference, Outcome
@@ -207,15 +208,14 @@ def code_verify(*, code: str, verifier: User, now: datetime | None = None) -> Id
     }
     if judged.outcome == Outcome.VALID:
         check = IdentityCheck(outcome=Outcome.VALID, nonce=parsed.nonce.hex(), **fields)
-        try:
-            with transaction.atomic():  # the entry and the one-time insert stand or fall together
-                ledgering.record_check(check)
-                rawinsert.insert([check])
-        except IntegrityError:
-            outcome = Outcome.REPLAYED
-        else:
+        # the entry and the one-time insert stand or fall together: a nonce already taken writes
+        # no row (ON CONFLICT DO NOTHING, no savepoint) and its entry is taken back
+        entry = ledgering.record_check(check)
+        if rawinsert.insert([check], unless_taken="nonce"):
             log.info("identity code verified check=%s verifier=%s", check.pk, verifier.pk)
             return check
+        ledger.entry_withdraw(entry)
+        outcome = Outcome.REPLAYED
     else:
         outcome = judged.outcome
     check = IdentityCheck.objects.create(outcome=outcome, **fields)

@@ -111,6 +111,15 @@ def entry_append(
     return obj
 
 
+def entry_withdraw(entry: PendingEntry) -> None:
+    """Take back an entry this transaction appended, when the change it records did not happen
+    after all (an insert that found its unique value taken): as if the entry had been written in
+    a savepoint rolled back, without the savepoint. Only a pending entry of the open transaction
+    (the sequencer sees none before the commit)."""
+    assert connection.in_atomic_block, "ledger.entry_withdraw must run inside the change's transaction"
+    PendingEntry.objects.filter(pk=entry.pk).delete()
+
+
 def _append_sql() -> str:
     q = connection.ops.quote_name
     json_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"

@@ -5,11 +5,11 @@ JSON, times, primary keys in order — on SQLite and PostgreSQL alike."""
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from yiwang.cases import selectors
-from yiwang.cases.models import CaseEvent, CaseParty
+from yiwang.cases.models import CaseEvent, CaseParty, Notice
 from yiwang.core import rawinsert
 from yiwang.core.testing import make_ric
 
@@ -64,6 +64,30 @@ def test_insert_refuses_saved_rows_and_mixed_models(world, submit_case):
             [CaseParty(case=case, role="other", name="x"), CaseEvent(case=case, seq=99, action="x")]
         )
     assert rawinsert.insert([]) == []
+
+
+@pytest.mark.django_db
+def test_insert_unless_taken_skips_a_taken_unique_value_and_the_transaction_goes_on(world, submit_case):
+    case = submit_case(world)
+    taken = Notice.objects.filter(case=case).first()
+    with transaction.atomic():
+        fresh = Notice(
+            case=case, kind=taken.kind, number=f"{case.number}-98", issued_at=taken.issued_at, data={"a": 1}
+        )
+        assert rawinsert.insert([fresh], unless_taken="number") == [fresh] and fresh.pk
+        again = Notice(
+            case=case, kind=taken.kind, number=taken.number, issued_at=taken.issued_at, data={"a": 2}
+        )
+        assert rawinsert.insert([again], unless_taken="number") == [] and again.pk is None
+        # no error was raised inside the transaction: it goes on (no savepoint was needed)
+        assert Notice.objects.filter(number=taken.number).get().pk == taken.pk
+    assert Notice.objects.get(pk=fresh.pk).data == {"a": 1}
+    with pytest.raises(ValueError, match="one row"):
+        rawinsert.insert(
+            [Notice(case=case, number="x1"), Notice(case=case, number="x2")], unless_taken="number"
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():  # without it, a taken value fails
+        rawinsert.insert([Notice(case=case, kind=taken.kind, number=taken.number, issued_at=taken.issued_at)])
 
 
 @pytest.mark.django_db

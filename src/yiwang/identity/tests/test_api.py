@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from yiwang.identity import codec, services
 from yiwang.identity.models import IdentityCheck, Outcome
+from yiwang.ledger.models import PendingEntry
 
 from .test_codes import flip
 
@@ -43,10 +44,17 @@ def test_verify_valid_then_replayed(world, api):
     masked = out["person"]["id_number_masked"]
     assert masked == world.citizen.id_number[:6] + "********" + world.citizen.id_number[-4:]
     assert out["place"] == "武汉市民之家 1号窗口"
+    entries = PendingEntry.objects.filter(kind="identity.verified")
+    assert entries.count() == 1
     r = api(world.clerk_other_hall).post(VERIFY, {"code": code})
     assert r.status_code == 422
     body = r.json()
     assert body["code"] == "replayed" and body["fields"] == {} and "已被使用" in body["message"]
+    # the replay found the nonce taken (no savepoint: ON CONFLICT DO NOTHING) and took its entry
+    # back: one accepted check, one entry, and the replay recorded without one
+    assert entries.count() == 1
+    assert IdentityCheck.objects.get(outcome=Outcome.VALID).ledger_entry == entries.get().pk
+    assert IdentityCheck.objects.get(outcome=Outcome.REPLAYED).ledger_entry is None
 
 
 def test_verify_a_company_code(world, api):
