@@ -89,9 +89,12 @@ def _detail(request: HttpRequest, case: Case, *, written: dict | None = None) ->
 @router.post("/cases", response={201: dict, 200: dict})
 def case_create(request: HttpRequest, body: CaseIn):
     payload = body.dict()
+    key = request.headers.get("Idempotency-Key")
 
     def handler():
         case = services.case_submit(
+            # with a key, inside run_idempotent's transaction, which a refusal rolls back whole
+            savepoint=not key,
             actor=request.auth,
             item_code=body.item_code,
             form=body.form,
@@ -108,7 +111,7 @@ def case_create(request: HttpRequest, body: CaseIn):
 
     status, out = run_idempotent(
         owner=str(request.auth.pk),
-        key=request.headers.get("Idempotency-Key"),
+        key=key,
         scope="POST /cases",
         body=payload,
         handler=handler,

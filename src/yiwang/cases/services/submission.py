@@ -10,6 +10,7 @@ import binascii
 import contextlib
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -279,8 +280,18 @@ def _store(*, case: Case, actor: User, uploads: list[Upload]) -> list[CaseMateri
     return rows
 
 
-@transaction.atomic
-def case_submit(
+def case_submit(*, savepoint: bool = True, **fields: Any) -> Case:
+    """`_case_submit` (below: what a submission checks and writes) in one transaction. Inside a
+    caller's transaction it is a savepoint, so a refused submission leaves the caller's
+    transaction usable. `savepoint=False` is for a caller whose own transaction block fails with
+    it anyway (the API and pages inside `core.idempotency.run_idempotent`'s transaction, where a
+    refusal rolls back the key too): two round trips fewer (SAVEPOINT, RELEASE) on the busiest
+    write. Outside any transaction no savepoint is made either way."""
+    with transaction.atomic(savepoint=savepoint):
+        return _case_submit(**fields)
+
+
+def _case_submit(
     *,
     actor: User,
     item_code: str,
@@ -478,6 +489,7 @@ def case_submit_once(
 
     def handler():
         case = case_submit(
+            savepoint=not key,  # with a key, inside run_idempotent's transaction (rolled back whole)
             actor=actor,
             item_code=item_code,
             form=form,

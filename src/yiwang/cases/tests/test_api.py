@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
 from yiwang.cases.models import Case
+from yiwang.core.models import IdempotencyRecord
 from yiwang.core.testing import MINIMAL_PDF, good_form, good_form_for, good_materials
 
 
@@ -144,6 +145,28 @@ def test_idempotency_key_returns_the_first_answer(world, api):
         .status_code
         == 201
     )
+
+
+def test_a_refused_submission_keeps_neither_case_nor_key_and_sends_no_savepoint(world, api):
+    """The API submits without a savepoint of its own (`case_submit(savepoint=False)` inside the
+    idempotency transaction): a refusal must still roll back everything, the key included."""
+    c = api(world.citizen)
+    h = {"Idempotency-Key": "refused-then-fixed"}
+    bad = body(world, form={**good_form_for(world.citizen), "applicant.id_number": "not an id"})
+    r = c.post("/api/v1/cases", bad, headers=h)
+    assert r.status_code == 422 and "applicant.id_number" in r.json()["fields"]
+    assert Case.objects.count() == 0
+    assert not IdempotencyRecord.objects.filter(key="refused-then-fixed").exists()
+    with CaptureQueriesContext(connection) as q:
+        r = c.post("/api/v1/cases", body(world), headers=h)  # the same key, now a good request
+    assert r.status_code == 201 and Case.objects.count() == 1
+    sql = [x["sql"] for x in q.captured_queries]
+    start = next(i for i, x in enumerate(sql) if x.startswith('INSERT INTO "core_idempotencyrecord"'))
+    end = next(i for i, x in enumerate(sql) if x.startswith('INSERT INTO "cases_notice"'))
+    # the submission's rows follow the key's with no savepoint of their own (this test's own
+    # transaction makes run_idempotent's block a savepoint: that one is before the key)
+    assert start < end and not [x for x in sql[start:end] if "SAVEPOINT" in x.upper()]
+    assert 'INSERT INTO "cases_case"' in " ".join(sql[start:end])
 
 
 def test_queue_lists_by_urgency_with_bounded_queries(world, api):
