@@ -40,6 +40,7 @@ from .models import (
 from .rules import APPLICANT, acting_roles, allowed_actions
 
 __all__ = [
+    "QUEUE_ORDER",
     "QUEUE_STATUSES",
     "allowed_actions",
     "case_events",
@@ -52,6 +53,7 @@ __all__ = [
     "dishonesty_for_staff",
     "dishonesty_of",
     "last_case_form",
+    "own_cases",
     "receipt_out",
     "verifications_for_staff",
     "warning_counts",
@@ -234,6 +236,18 @@ def case_queue(*, user: User, status: str | None = None) -> OrderedUnion:
     own = Case.objects.filter(parts[-1])
     branches.append(own.filter(status__in=statuses) if statuses else own)
     return OrderedUnion(_listed(Case.objects.all()), branches, QUEUE_ORDER)
+
+
+def own_cases(*, user: User, status: str | None = None) -> OrderedUnion:
+    """An applicant's case list (我的办件): `case_list(user=…, status=…)`'s rows in its order
+    (newest first; by due date within a status), read as the union of the cases they own
+    (`cases_owner_created`) and those they filed (`cases_filer_created`), each in order, instead
+    of an OR that reads and sorts every one of their cases for a page of 20."""
+    branches = [Case.objects.filter(part) for part in _visible_parts(user)]
+    if status:
+        branches = [b.filter(status=status) for b in branches]
+    order = ("due_date", "submitted_at", "id") if status else ("-created_at", "-id")
+    return OrderedUnion(_listed(Case.objects.all()), branches, order)
 
 
 # A case's events with their actors' names, and its parties, each in one plain statement

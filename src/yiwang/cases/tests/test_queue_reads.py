@@ -50,7 +50,15 @@ def mixed_cases(world, n: int = 90, seed: int = 7) -> list[Case]:
         materials=good_materials(), on=MON,
     )  # fmt: skip
     rng = random.Random(seed)
-    filers = [world.citizen, world.citizen, world.reviewer, world.clerk, world.dept_admin, world.approver]
+    filers = [
+        world.citizen,
+        world.citizen,
+        world.citizen2,
+        world.reviewer,
+        world.clerk,
+        world.dept_admin,
+        world.approver,
+    ]
     rows = []
     for k in range(n):
         c = Case.objects.get(pk=template.pk)
@@ -61,8 +69,9 @@ def mixed_cases(world, n: int = 90, seed: int = 7) -> list[Case]:
         c.department_id = c.item.department_id
         c.hall = rng.choice([None, world.hall, world.hall2])
         c.region = rng.choice([world.dept.region, world.hall2.region])
-        filer = rng.choice(filers)
-        c.filed_by = filer
+        c.owner = rng.choice([world.citizen, world.citizen, world.citizen2])
+        c.filed_by = rng.choice(filers)
+        c.created_at = datetime(2026, 10, rng.randint(1, 9), 9, tzinfo=SH)  # ties: the id decides
         c.due_date = rng.choice(
             [None, MON, MON + timedelta(days=3), MON + timedelta(days=rng.randint(0, 30))]
         )
@@ -108,6 +117,22 @@ def test_the_merged_queue_equals_the_plain_or(world):
     mine = selectors.case_queue(user=world.reviewer, status="accepted")[0:None]
     assert [c.pk for c in mine].count(both.pk) == 1
     assert Case.objects.filter(pk=both.pk, department=world.dept, filed_by=world.reviewer).exists()
+
+
+def test_own_cases_equal_the_plain_or(world):
+    """我的办件: the cases an applicant owns and those they filed (for someone else), merged."""
+    mixed_cases(world)
+    filed_for_another = Case.objects.filter(filed_by=world.citizen2).exclude(owner=world.citizen2)
+    owned_and_filed = Case.objects.filter(filed_by=world.citizen2, owner=world.citizen2)
+    assert filed_for_another.exists() and owned_and_filed.exists()
+    for user in (world.citizen, world.citizen2):
+        for status in STATUSES:
+            want = list(selectors.case_list(user=user, status=status).values_list("pk", flat=True))
+            cases = selectors.own_cases(user=user, status=status)
+            assert [c.pk for c in cases[0:None]] == want, (user, status)
+            for start, stop in ((0, 20), (5, 13), (20, 40), (len(want), len(want) + 3)):
+                assert [c.pk for c in cases[start:stop]] == want[start:stop], (user, status, start, stop)
+            assert cases.count() == len(want) and cases.count_upto(8) == min(8, len(want))
 
 
 def test_a_page_is_one_query_with_its_rows_joined(world):
