@@ -96,7 +96,9 @@ class OrderedUnion:
 
     A slice `[start:stop]` (a page) reads each branch in `order_by` order, limited to `stop` rows
     (each branch walks its own index and stops), unites their ids (a row of several branches
-    counts once) and reads those ≤ n × stop rows from `base`, ordered and sliced again: one query.
+    counts once) and reads those ≤ n × stop rows from `base`, ordered and sliced again (past the
+    first page, the slice is taken from the ids and sort keys alone, so only the page's rows are
+    read whole): one query.
     The first `stop` rows of the union are among the first `stop` of each branch, so nothing is
     lost. `count()` is exact (the union's ids, counted); `count_upto(n)` counts at most n (for
     CappedPaginator). Works on SQLite too, which allows no LIMIT in a compound's part: there each
@@ -137,8 +139,13 @@ class OrderedUnion:
         start, stop = k.start or 0, k.stop
         if stop is not None and stop <= start:
             return []
-        rows = self.base.filter(pk__in=self._ids(stop)).order_by(*self.order_by)
-        return list(rows[start:stop])
+        ids = self._ids(stop)
+        if start:  # a deeper page: the union's rows sorted narrowly (ids and sort keys), then only
+            # the page's rows read whole (with base's joins and annotations), not all stop of them
+            model = self.base.model
+            ids = model._base_manager.filter(pk__in=ids).order_by(*self.order_by).values("pk")[start:stop]
+        rows = self.base.filter(pk__in=ids).order_by(*self.order_by)
+        return list(rows if start else rows[:stop])
 
     def count(self) -> int:
         return self._ids(None).count()
