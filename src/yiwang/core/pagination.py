@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from math import ceil
 from typing import Any
 
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
@@ -175,8 +174,9 @@ class CappedPaginator(Paginator):
     count and the page numbers exact). Beyond it `capped` is True, `count` is cap + 1 (a page
     shows "超过 {cap} 件"), `num_pages` is unknown (templates show the page number and
     previous/next links, not "page n of m"), any page number ≥ 1 is accepted, a page reads one row
-    more to know whether there is a next one, and a page number past the end (a hand-made URL,
-    or rows gone since) falls back to the last page — the only case that counts every row."""
+    more to know whether there is a next one, and `get_page` falls back to the first page for a
+    number past the end (a hand-made URL, or rows gone since): finding the last page would count
+    every row. A page deep in a long list still costs its offset (OFFSET pagination)."""
 
     def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs) -> None:
         super().__init__(object_list, per_page, **kwargs)
@@ -228,7 +228,5 @@ class CappedPaginator(Paginator):
             number = 1 if self.capped else self.num_pages  # below 1 when capped
         try:
             return self.page(number)
-        except EmptyPage:  # past the end of a capped list: its last page, counted exactly
-            objects = self.object_list
-            total = len(objects) if isinstance(objects, list | tuple) else objects.count()
-            return self.page(max(1, ceil(total / self.per_page)))
+        except EmptyPage:  # past the end of a capped list: the first page (finding the last one
+            return self.page(1)  # would count every row, which is what the cap avoids)
