@@ -7,14 +7,17 @@ A case outside this set does not exist for the caller (404)."""
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
 from datetime import date
+from functools import reduce
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery
 
 from yiwang.accounts.models import AccountKind, User
 from yiwang.catalog.models import ItemVersion
 from yiwang.core.errors import Conflict, NotFound
+from yiwang.core.pagination import OrderedUnion
 from yiwang.core.rawjoin import Join, RawJoin
 from yiwang.identity import selectors as identity
 from yiwang.organizations.models import Role
@@ -37,6 +40,7 @@ from .models import (
 from .rules import APPLICANT, acting_roles, allowed_actions
 
 __all__ = [
+    "QUEUE_ORDER",
     "QUEUE_STATUSES",
     "allowed_actions",
     "case_events",
@@ -44,10 +48,12 @@ __all__ = [
     "case_form",
     "case_ledger_records",
     "case_list",
+    "case_queue",
     "cases_visible",
     "dishonesty_for_staff",
     "dishonesty_of",
     "last_case_form",
+    "own_cases",
     "receipt_out",
     "verifications_for_staff",
     "warning_counts",
@@ -63,19 +69,22 @@ QUEUE_STATUSES = {
 }
 
 
-def _visible_q(user: User) -> Q:
+def _visible_parts(user: User) -> list[Q]:
+    """What `user` may see, as parts whose union is the visible set (`_visible_q` ORs them): one
+    per kind of scope, the staff member's own filed cases last. `case_queue` reads each part in
+    order by its own index instead of the OR, which no index serves in order."""
     if user.kind != AccountKind.STAFF:
-        return Q(owner=user) | Q(filed_by=user)
+        return [Q(owner=user), Q(filed_by=user)]
     scope = staff_scope(user)
     if Role.PLATFORM_ADMIN in scope.roles:
-        return ~Q(status=Status.DRAFT) | Q(filed_by=user)
-    q = Q(pk__in=[])
+        return [~Q(status=Status.DRAFT), Q(filed_by=user)]
+    parts = []
     if scope.window_ids:
         # a window of mine serves the item, and the case is not taken by another hall: either no
         # hall yet (online) or the hall of that very window. The windows' departments and items
         # are read first, so this is a filter on the case's own columns (indexed), not an EXISTS
         # evaluated for every case (docs/benchmarks.md, "The case paths at 10 million cases").
-        everywhere = Q(pk__in=[])
+        q, everywhere = Q(pk__in=[]), Q(pk__in=[])
         for hall_id, (dept_ids, item_ids) in window_service(scope).items():
             serves = Q(pk__in=[])
             if dept_ids:
@@ -84,13 +93,17 @@ def _visible_q(user: User) -> Q:
                 serves |= Q(item_id__in=sorted(item_ids))
             everywhere |= serves
             q |= Q(hall_id=hall_id) & serves
-        q |= Q(hall__isnull=True) & everywhere
+        parts.append(q | (Q(hall__isnull=True) & everywhere))
     for _role, dept_id, path in scope.department_roles:
-        q |= Q(department_id=dept_id, region__path__startswith=path)
+        parts.append(Q(department_id=dept_id, region__path__startswith=path))
     if Role.SUPERVISOR in scope.roles:
-        q |= region_q(scope.region_paths[Role.SUPERVISOR])
+        parts.append(region_q(scope.region_paths[Role.SUPERVISOR]))
     # a draft belongs to its applicant until it is submitted
-    return (q & ~Q(status=Status.DRAFT)) | Q(filed_by=user)
+    return [p & ~Q(status=Status.DRAFT) for p in parts] + [Q(filed_by=user)]
+
+
+def _visible_q(user: User) -> Q:
+    return reduce(operator.or_, _visible_parts(user))
 
 
 def cases_visible(*, user: User) -> QuerySet[Case]:
@@ -159,27 +172,82 @@ def case_for_actor(*, actor: User, number: str) -> Case:
     return rows[0]
 
 
+def _open_procedure_end() -> Subquery:
+    """The planned end of an open special procedure (its warning light), without a query per row."""
+    return Subquery(
+        ClockStop.objects.filter(
+            case=OuterRef("pk"), kind=StopKind.SPECIAL_PROCEDURE, ended_on__isnull=True
+        ).values("planned_end")[:1]
+    )
+
+
+def _listed(qs: QuerySet[Case]) -> QuerySet[Case]:
+    """What a case list's row reads: the item, its version and department joined, the open special
+    procedure's planned end annotated."""
+    return qs.select_related("item", "item_version", "department").annotate(
+        open_procedure_end=_open_procedure_end()
+    )
+
+
+def _list_statuses(user: User, status: str | None, queue: bool) -> list[str] | None:
+    """The statuses a list is limited to: the one asked for, or a staff member's queue's (their
+    roles'); None for no limit."""
+    if status:
+        return [status]
+    if user.kind == AccountKind.STAFF and queue:
+        scope = staff_scope(user)
+        statuses = {s for role in scope.roles for s in QUEUE_STATUSES.get(role, [])}
+        return sorted(statuses) or None
+    return None
+
+
 def case_list(*, user: User, status: str | None = None, queue: bool = True) -> QuerySet[Case]:
     """Own cases for applicants, newest first; for staff the work queue, most urgent first."""
-    # the planned end of an open special procedure (its warning light), without a query per row
-    open_procedure = ClockStop.objects.filter(
-        case=OuterRef("pk"), kind=StopKind.SPECIAL_PROCEDURE, ended_on__isnull=True
-    ).values("planned_end")[:1]
-    qs = (
-        cases_visible(user=user)
-        .select_related("item", "item_version", "department")
-        .annotate(open_procedure_end=Subquery(open_procedure))
-    )
+    qs = _listed(cases_visible(user=user))
+    statuses = _list_statuses(user, status, queue)
     if status:
         return qs.filter(status=status).order_by("due_date", "submitted_at", "id")
     if user.kind != AccountKind.STAFF:
         return qs.order_by("-created_at", "-id")
-    if queue:
-        scope = staff_scope(user)
-        statuses = {s for role in scope.roles for s in QUEUE_STATUSES.get(role, [])}
-        if statuses:
-            qs = qs.filter(status__in=statuses)
+    if statuses:
+        qs = qs.filter(status__in=statuses)
     return qs.order_by("due_date", "submitted_at", "id")
+
+
+# The staff queue's order: most urgent first, cases without a due date (not yet accepted) last on
+# both databases (SQLite would put NULLs first), then oldest submission; the id makes it total.
+QUEUE_ORDER = (F("due_date").asc(nulls_last=True), "submitted_at", "id")
+
+
+def case_queue(*, user: User, status: str | None = None) -> OrderedUnion:
+    """A staff member's work queue (the workbench page): `case_list(user=…, status=…)`'s rows in
+    QUEUE_ORDER, read as an OrderedUnion of one index-ordered read per visible part and status
+    (`_visible_parts`: the department's `cases_dept_status_due` range, the window's, the staff
+    member's own filed cases…) instead of one OR over the whole backlog, which PostgreSQL could
+    only sort in full or find by walking the global due-date index and filtering
+    (docs/benchmarks.md, "The case paths at 10 million cases"). Paginate it with
+    core.pagination.CappedPaginator: its count stops at the cap."""
+    statuses = _list_statuses(user, status, queue=True)
+    parts = _visible_parts(user)
+    branches = []
+    for part in parts[:-1]:  # one read per status: (department, status, due_date) is in order
+        for s in statuses or [None]:
+            branches.append(Case.objects.filter(part, **({"status": s} if s else {})))
+    own = Case.objects.filter(parts[-1])
+    branches.append(own.filter(status__in=statuses) if statuses else own)
+    return OrderedUnion(_listed(Case.objects.all()), branches, QUEUE_ORDER)
+
+
+def own_cases(*, user: User, status: str | None = None) -> OrderedUnion:
+    """An applicant's case list (我的办件): `case_list(user=…, status=…)`'s rows in its order
+    (newest first; by due date within a status), read as the union of the cases they own
+    (`cases_owner_created`) and those they filed (`cases_filer_created`), each in order, instead
+    of an OR that reads and sorts every one of their cases for a page of 20."""
+    branches = [Case.objects.filter(part) for part in _visible_parts(user)]
+    if status:
+        branches = [b.filter(status=status) for b in branches]
+    order = ("due_date", "submitted_at", "id") if status else ("-created_at", "-id")
+    return OrderedUnion(_listed(Case.objects.all()), branches, order)
 
 
 # A case's events with their actors' names, and its parties, each in one plain statement

@@ -6,8 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.core.paginator import Paginator
-from django.db.models import F, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -23,6 +22,7 @@ from yiwang.catalog.formspec import apply_context
 from yiwang.catalog.models import ItemVersion
 from yiwang.core.errors import DomainError, NotFound, StaleVersion
 from yiwang.core.masking import mask
+from yiwang.core.pagination import CappedPaginator
 from yiwang.docking.selectors_systems import docked_case
 from yiwang.federation.selectors import case_federation
 from yiwang.identity import selectors as identity_selectors
@@ -72,12 +72,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     if status not in Status.values:
         status = None
-    qs = (
-        selectors.case_list(user=request.user, status=status, queue=True)
-        .select_related("item")
-        .order_by(F("due_date").asc(nulls_last=True), "submitted_at", "id")
-    )
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
+    # the queue as index-ordered reads merged, its count capped: a department's backlog of tens of
+    # thousands costs what a short queue does (docs/benchmarks.md, "The case paths at 10 million cases")
+    queue = selectors.case_queue(user=request.user, status=status)
+    page = CappedPaginator(queue, 30).get_page(request.GET.get("page"))
     today, cal = services.today(), workdays.calendar()  # one calendar snapshot for every row
     rows = []
     for c in page.object_list:
@@ -93,6 +91,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "page": page,
             "rows": rows,
             "status": status or "",
+            "page_query": f"&status={status}" if status else "",
             "statuses": [(c, label) for c, label in Status.choices if c != Status.DRAFT],
             "roles": roles,
             "is_clerk": Role.CLERK in scope.roles,
