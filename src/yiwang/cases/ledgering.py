@@ -46,14 +46,19 @@ def record_events(case: Case, events: list[CaseEvent]) -> None:
     payload names no row id, so the entries are best appended before the events are inserted:
     an unsaved event is then written once, already naming its entry; a saved one is updated."""
     subject = commitment(case)
-    for event in events:
-        entry = ledger.entry_append(
-            kind=f"case.{event.action}",
-            subject=subject,
-            payload=event_payload(event, number=case.number),
-            actor_role=event.actor_role,
-            at=event.at,
-        )
+    entries = ledger.entries_append(
+        [
+            {
+                "kind": f"case.{event.action}",
+                "subject": subject,
+                "payload": event_payload(event, number=case.number),
+                "actor_role": event.actor_role,
+                "at": event.at,
+            }
+            for event in events
+        ]
+    )
+    for event, entry in zip(events, entries, strict=True):
         if event.pk is not None:
             CaseEvent.objects.filter(pk=event.pk).update(ledger_entry=entry.pk)
         event.ledger_entry = entry.pk

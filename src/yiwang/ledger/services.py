@@ -91,24 +91,45 @@ def entry_append(
     One raw INSERT ... RETURNING id (no model save, the payload's canonical JSON is computed once
     for both its hash and the stored column). Returns an unsaved-looking but persisted instance
     whose `pk` callers keep on their record."""
+    (entry,) = entries_append(
+        [{"kind": kind, "subject": subject, "payload": payload, "actor_role": actor_role, "at": at}]
+    )
+    return entry
+
+
+def entries_append(items: list[dict]) -> list[PendingEntry]:
+    """`entry_append` for several entries (each a dict of its keyword arguments) in one INSERT,
+    their ids in the order given (a case's events: one statement for the create and the submit)."""
     assert connection.in_atomic_block, "ledger.entry_append must run inside the change's transaction"
-    if not kind or len(kind) > 80:
-        raise ValueError("kind must be 1-80 characters")
-    salt = os.urandom(16)
-    payload_json = canonical(payload)
-    digest = hashlib.sha256(salt + payload_json).hexdigest()
+    if not items:
+        return []
     now = timezone.now()
-    data = entry_bytes(kind=kind, subject=subject, payload_digest=digest, actor_role=actor_role, at=at or now)
-    with connection.cursor() as cur:
-        cur.execute(
-            _append_sql(),
-            [kind, data, payload_json.decode(), salt, connection.ops.adapt_datetimefield_value(now)],
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    rows, params = [], []
+    for item in items:
+        kind = item["kind"]
+        if not kind or len(kind) > 80:
+            raise ValueError("kind must be 1-80 characters")
+        salt = os.urandom(16)
+        payload_json = canonical(item["payload"])
+        digest = hashlib.sha256(salt + payload_json).hexdigest()
+        data = entry_bytes(
+            kind=kind,
+            subject=item["subject"],
+            payload_digest=digest,
+            actor_role=item.get("actor_role") or "",
+            at=item.get("at") or now,
         )
-        pk = cur.fetchone()[0]
-    obj = PendingEntry(id=pk, kind=kind, entry=data, payload=payload, salt=salt, created_at=now)
-    obj._state.adding = False
-    obj._state.db = connection.alias
-    return obj
+        params += [kind, data, payload_json.decode(), salt, stamp]
+        rows.append(PendingEntry(kind=kind, entry=data, payload=item["payload"], salt=salt, created_at=now))
+    with connection.cursor() as cur:
+        cur.execute(_append_sql(len(rows)), params)
+        ids = sorted(r[0] for r in cur.fetchall())  # assigned in the order of the VALUES
+    for obj, pk in zip(rows, ids, strict=True):
+        obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return rows
 
 
 def entry_withdraw(entry: PendingEntry) -> None:
@@ -120,12 +141,13 @@ def entry_withdraw(entry: PendingEntry) -> None:
     PendingEntry.objects.filter(pk=entry.pk).delete()
 
 
-def _append_sql() -> str:
+def _append_sql(n: int = 1) -> str:
     q = connection.ops.quote_name
     json_param = "%s::jsonb" if connection.vendor == "postgresql" else "%s"
+    one = f"(%s, %s, {json_param}, %s, %s)"
     return (
         f"INSERT INTO {q(PendingEntry._meta.db_table)} (kind, entry, payload, salt, created_at) "  # noqa: S608
-        f"VALUES (%s, %s, {json_param}, %s, %s) RETURNING id"
+        f"VALUES {', '.join([one] * n)} RETURNING id"
     )
 
 
