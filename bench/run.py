@@ -85,6 +85,7 @@ def configure_env(*, db_url: str, home: str, broker: str) -> dict:
         "CELERY_BROKER_URL": broker,
         "LOG_LEVEL": "WARNING",
         "DB_CONN_MAX_AGE": "600",
+        "DB_PREPARE_THRESHOLD": "5",  # as deploy/yiwang-web@.service
     }
     if broker.startswith("redis://"):
         env["REDIS_URL"] = broker

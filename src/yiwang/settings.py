@@ -162,10 +162,12 @@ if DATABASE_URL:
             conn_max_age=int(env("DB_CONN_MAX_AGE", "0", "Seconds to keep DB connections (0 under ASGI)")),
         )
     }
-    # Parameters sent apart from the SQL (psycopg 3's server-side binding), so psycopg prepares a
-    # statement it has run 5 times on a connection and PostgreSQL stops parsing and planning it
-    # again (a case page's database CPU 1.05 → 0.25 ms: docs/benchmarks.md, "Fourth pass").
-    # Behind PgBouncer in transaction mode it needs max_prepared_statements > 0 (PgBouncer ≥ 1.21).
+    # Parameters sent apart from the SQL (psycopg 3's server-side binding); with
+    # DB_PREPARE_THRESHOLD=5 (deploy/yiwang-web@.service) psycopg prepares a statement it has run 5
+    # times on a connection and PostgreSQL stops parsing and planning it again (a case page's
+    # database CPU 1.05 → 0.25 ms: docs/benchmarks.md, "Fourth pass"). Off by default, as in
+    # Django: behind PgBouncer in transaction mode it needs PgBouncer ≥ 1.21 with
+    # max_prepared_statements > 0, and an installation that upgrades should opt in knowingly.
     # A pool of connections in each process (Django's, psycopg_pool): under ASGI a request's
     # thread ends with it, so without a pool every request opens a connection of its own (a
     # PostgreSQL backend started and its caches warmed) and its prepared statements die with it.
@@ -181,7 +183,7 @@ if DATABASE_URL:
         "DB_SERVER_SIDE_BINDING", True, "Send query parameters apart (prepared statements)"
     ):
         _threshold = env(
-            "DB_PREPARE_THRESHOLD", "5", "Runs of a statement before it is prepared; empty = never"
+            "DB_PREPARE_THRESHOLD", "", "Runs of a statement before it is prepared; empty = never"
         )
         DATABASES["default"].setdefault("OPTIONS", {}).update(
             server_side_binding=True, prepare_threshold=int(_threshold) if _threshold.strip() else None

@@ -45,6 +45,12 @@ def record_check(check: IdentityCheck) -> PendingEntry:
     return entry
 
 
+def unrecord_check(check: IdentityCheck, entry: PendingEntry) -> None:
+    """The check was not saved after all (its nonce was taken: a replay): take its entry back."""
+    ledger.entry_withdraw(entry)
+    check.ledger_entry = None
+
+
 def _rederive(row) -> dict | None:
     check = IdentityCheck.objects.filter(ledger_entry=row.pending_id).first()
     return payload(check) if check else None

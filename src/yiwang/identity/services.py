@@ -20,7 +20,6 @@ from yiwang.accounts.models import AccountKind, User
 from yiwang.core import keys, rawinsert
 from yiwang.core.errors import DomainError, PermissionDenied, ValidationFailed
 from yiwang.core.models import KeyPurpose
-from yiwang.ledger import services as ledger
 
 from . import codec, ledgering, selectors
 from .models import IdentityCheck, IdentityReference, Outcome
@@ -185,8 +184,8 @@ def code_verify(*, code: str, verifier: User, now: datetime | None = None) -> Id
     whatever the verdict — a rejected code is logged too, for the person to see — and raises
     only for a caller who may not verify (PermissionDenied) or text that is no code at all
     (ValidationFailed). Exactly one of concurrent checks of one code is `valid`: the accepted
-    check inserts the code's nonce under a unique constraint; the others fail that insert and
-    are `replayed`."""
+    check inserts the code's nonce under a unique constraint; the others find it taken (no row
+    written, their ledger entry taken back) and are `replayed`."""
     place = ensure_verifier(verifier)
     try:
         parsed = codec.parse(code)
@@ -214,7 +213,7 @@ def code_verify(*, code: str, verifier: User, now: datetime | None = None) -> Id
         if rawinsert.insert([check], unless_taken="nonce"):
             log.info("identity code verified check=%s verifier=%s", check.pk, verifier.pk)
             return check
-        ledger.entry_withdraw(entry)
+        ledgering.unrecord_check(check, entry)
         outcome = Outcome.REPLAYED
     else:
         outcome = judged.outcome

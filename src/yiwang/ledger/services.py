@@ -135,10 +135,13 @@ def entries_append(items: list[dict]) -> list[PendingEntry]:
 def entry_withdraw(entry: PendingEntry) -> None:
     """Take back an entry this transaction appended, when the change it records did not happen
     after all (an insert that found its unique value taken): as if the entry had been written in
-    a savepoint rolled back, without the savepoint. Only a pending entry of the open transaction
-    (the sequencer sees none before the commit)."""
+    a savepoint rolled back, without the savepoint. Only the very entry `entry_append` returned
+    (its id and its random salt must match) and only while it is pending (the sequencer sees none
+    before the commit); anything else is a programming error and raises."""
     assert connection.in_atomic_block, "ledger.entry_withdraw must run inside the change's transaction"
-    PendingEntry.objects.filter(pk=entry.pk).delete()
+    deleted, _ = PendingEntry.objects.filter(pk=entry.pk, salt=entry.salt, kind=entry.kind).delete()
+    if deleted != 1:
+        raise RuntimeError(f"ledger entry {entry.pk} is not a pending entry of this transaction")
 
 
 def _append_sql(n: int = 1) -> str:

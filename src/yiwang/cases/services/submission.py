@@ -10,7 +10,6 @@ import binascii
 import contextlib
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
@@ -280,18 +279,7 @@ def _store(*, case: Case, actor: User, uploads: list[Upload]) -> list[CaseMateri
     return rows
 
 
-def case_submit(*, savepoint: bool = True, **fields: Any) -> Case:
-    """`_case_submit` (below: what a submission checks and writes) in one transaction. Inside a
-    caller's transaction it is a savepoint, so a refused submission leaves the caller's
-    transaction usable. `savepoint=False` is for a caller whose own transaction block fails with
-    it anyway (the API and pages inside `core.idempotency.run_idempotent`'s transaction, where a
-    refusal rolls back the key too): two round trips fewer (SAVEPOINT, RELEASE) on the busiest
-    write. Outside any transaction no savepoint is made either way."""
-    with transaction.atomic(savepoint=savepoint):
-        return _case_submit(**fields)
-
-
-def _case_submit(
+def case_submit(
     *,
     actor: User,
     item_code: str,
@@ -307,6 +295,7 @@ def _case_submit(
     route: str = "ordinary",
     commitment_accepted: bool = False,
     electronic_delivery: bool = False,
+    savepoint: bool = True,
 ) -> Case:
     """File an application (or save a draft). Validates the form against the item's schema,
     encrypts sensitive elements, records all parties, stores materials, and — unless a draft —
@@ -319,137 +308,150 @@ def _case_submit(
     告知承诺制: `route="commitment"` on an item that offers it, with `commitment_accepted`; the
     materials the commitment replaces are then not required (cases/services/procedures.py).
     `electronic_delivery` records the applicant's consent to receive notices electronically
-    (电子送达), with its time."""
-    on = on or today()
-    parties = parties or {}
-    if channel not in Channel.values:
-        raise ValidationFailed(fields={"channel": ["渠道取值应为 online、window、kiosk 或 mobile"]})
-    if item_version is None:
-        try:
-            version = catalog.item_version_current(code=item_code, on=on)
-        except DomainError as exc:
-            raise ValidationFailed(fields={"item_code": ["事项不存在或未发布"]}) from exc
-    else:  # pinned by a bundle: it must still be the version in force
-        version = item_version
-        current = catalog.current_version_ids(item_ids=[version.item_id], on=on).get(version.item_id)
-        if current != version.pk:
-            raise ValidationFailed(fields={"item_code": [f"“{version.name}”的办事指南已更新，请重新填写"]})
-    prefetch_related_objects([version], "materials")  # read once for uploads and the check
-    window = None
-    if channel == Channel.WINDOW:
-        window = clerk_window_for_item(user=actor, item=version.item)
-        if window is None:
-            raise PermissionDenied("您所在窗口不受理该事项", code="forbidden")
-    if not isinstance(parties, dict):
-        raise ValidationFailed(fields={"parties": ["应为对象"]})
-    extra_parties = _other_parties(parties)
-    owner = applicant_account(actor=actor, channel=channel, parties=parties)
-    route = procedures.route_check(version=version, route=route, accepted=commitment_accepted, owner=owner)
-    objects = set(version.service_objects or [])
-    if objects:
-        is_person = owner.kind == AccountKind.PERSON
-        if is_person and "1" not in objects:
-            raise ValidationFailed(
-                fields={"parties.applicant": ["本事项的服务对象为法人或其他组织，自然人不能申请"]}
+    (电子送达), with its time.
+
+    One transaction; inside a caller's transaction a savepoint, so a refused submission leaves the
+    caller's transaction usable. `savepoint=False` is for a caller whose own transaction block
+    fails with it anyway (the API and pages inside `core.idempotency.run_idempotent`'s
+    transaction, where a refusal rolls back the key too): two round trips fewer (SAVEPOINT,
+    RELEASE) on the busiest write. Outside any transaction no savepoint is made either way."""
+    with transaction.atomic(savepoint=savepoint):
+        on = on or today()
+        parties = parties or {}
+        if channel not in Channel.values:
+            raise ValidationFailed(fields={"channel": ["渠道取值应为 online、window、kiosk 或 mobile"]})
+        if item_version is None:
+            try:
+                version = catalog.item_version_current(code=item_code, on=on)
+            except DomainError as exc:
+                raise ValidationFailed(fields={"item_code": ["事项不存在或未发布"]}) from exc
+        else:  # pinned by a bundle: it must still be the version in force
+            version = item_version
+            current = catalog.current_version_ids(item_ids=[version.item_id], on=on).get(version.item_id)
+            if current != version.pk:
+                raise ValidationFailed(
+                    fields={"item_code": [f"“{version.name}”的办事指南已更新，请重新填写"]}
+                )
+        prefetch_related_objects([version], "materials")  # read once for uploads and the check
+        window = None
+        if channel == Channel.WINDOW:
+            window = clerk_window_for_item(user=actor, item=version.item)
+            if window is None:
+                raise PermissionDenied("您所在窗口不受理该事项", code="forbidden")
+        if not isinstance(parties, dict):
+            raise ValidationFailed(fields={"parties": ["应为对象"]})
+        extra_parties = _other_parties(parties)
+        owner = applicant_account(actor=actor, channel=channel, parties=parties)
+        route = procedures.route_check(
+            version=version, route=route, accepted=commitment_accepted, owner=owner
+        )
+        objects = set(version.service_objects or [])
+        if objects:
+            is_person = owner.kind == AccountKind.PERSON
+            if is_person and "1" not in objects:
+                raise ValidationFailed(
+                    fields={"parties.applicant": ["本事项的服务对象为法人或其他组织，自然人不能申请"]}
+                )
+            if not is_person and objects == {"1"}:
+                raise ValidationFailed(
+                    fields={"parties.applicant": ["本事项的服务对象为自然人，法人不能申请"]}
+                )
+        clean = catalog_forms.form_validate(item_version=version, form=form or {}, partial=draft)
+        _applicant_is_owner(clean, owner=owner, channel=channel)
+        decoded = _decode_materials(materials or [], version=version)
+        role = _filer_role(actor, channel)
+        refs = _check_license_refs(license_refs or {}, version=version, owner=owner, on=on)
+        if not draft:
+            have = {u.code for u in decoded} | set(refs) | procedures.replaced_codes(version, route)
+            _require_materials(version=version, channel=channel, have=have)
+        item = version.item
+        region = item.department.region
+        now = timezone.now()
+        # the rows of a submission are written by plain INSERTs (core.rawinsert: the ORM's compilation
+        # of six INSERTs cost more than the statements; same values, no signals, none listened to)
+        case = Case(
+            number=numbers.case_number(region_code=region.code, on=on),
+            item=item,
+            item_version=version,
+            department=item.department,
+            region=region,
+            hall_id=window.hall_id if window else None,
+            window=window,
+            owner=owner,
+            filed_by=actor,
+            channel=channel,
+            status=Status.DRAFT if draft else Status.SUBMITTED,
+            version=1 if draft else 2,
+            form=form_protect(clean),
+            applicant_name=str(owner),
+            submitted_at=None if draft else now,
+            received_on=None if draft else on,
+            waiting_for=waiting_for if draft else "",
+            route=route,
+            electronic_delivery=bool(electronic_delivery),
+            electronic_delivery_consented_at=now if electronic_delivery else None,
+        )
+        rawinsert.insert([case])
+        parties_written = rawinsert.insert(_party_rows(case=case, owner=owner, extra=extra_parties))
+        files = _store(case=case, actor=actor, uploads=decoded)
+        _attach_license_refs(case=case, actor=actor, refs=refs)
+        # the 承诺书 accepted is stored with the case; its hash is in the first event's ledger entry
+        promised = procedures.commitment_store(case=case) if route == "commitment" else {}
+        if draft:
+            _event(
+                case=case,
+                action="save_draft",
+                frm="",
+                to=Status.DRAFT,
+                actor=actor,
+                role=role,
+                on=on,
+                data=promised,
             )
-        if not is_person and objects == {"1"}:
-            raise ValidationFailed(fields={"parties.applicant": ["本事项的服务对象为自然人，法人不能申请"]})
-    clean = catalog_forms.form_validate(item_version=version, form=form or {}, partial=draft)
-    _applicant_is_owner(clean, owner=owner, channel=channel)
-    decoded = _decode_materials(materials or [], version=version)
-    role = _filer_role(actor, channel)
-    refs = _check_license_refs(license_refs or {}, version=version, owner=owner, on=on)
-    if not draft:
-        have = {u.code for u in decoded} | set(refs) | procedures.replaced_codes(version, route)
-        _require_materials(version=version, channel=channel, have=have)
-    item = version.item
-    region = item.department.region
-    now = timezone.now()
-    # the rows of a submission are written by plain INSERTs (core.rawinsert: the ORM's compilation
-    # of six INSERTs cost more than the statements; same values, no signals, none listened to)
-    case = Case(
-        number=numbers.case_number(region_code=region.code, on=on),
-        item=item,
-        item_version=version,
-        department=item.department,
-        region=region,
-        hall_id=window.hall_id if window else None,
-        window=window,
-        owner=owner,
-        filed_by=actor,
-        channel=channel,
-        status=Status.DRAFT if draft else Status.SUBMITTED,
-        version=1 if draft else 2,
-        form=form_protect(clean),
-        applicant_name=str(owner),
-        submitted_at=None if draft else now,
-        received_on=None if draft else on,
-        waiting_for=waiting_for if draft else "",
-        route=route,
-        electronic_delivery=bool(electronic_delivery),
-        electronic_delivery_consented_at=now if electronic_delivery else None,
-    )
-    rawinsert.insert([case])
-    parties_written = rawinsert.insert(_party_rows(case=case, owner=owner, extra=extra_parties))
-    files = _store(case=case, actor=actor, uploads=decoded)
-    _attach_license_refs(case=case, actor=actor, refs=refs)
-    # the 承诺书 accepted is stored with the case; its hash is in the first event's ledger entry
-    promised = procedures.commitment_store(case=case) if route == "commitment" else {}
-    if draft:
-        _event(
+            return case
+        # A direct submission is a draft created and submitted at once: both events, one INSERT,
+        # each already naming its ledger entry (appended first).
+        events = [
+            CaseEvent(
+                case=case,
+                seq=1,
+                action="create",
+                from_status="",
+                to_status=Status.DRAFT,
+                actor=actor,
+                actor_role=role,
+                at=now,
+            ),
+            CaseEvent(
+                case=case,
+                seq=2,
+                action="submit",
+                from_status=Status.DRAFT,
+                to_status=Status.SUBMITTED,
+                actor=actor,
+                actor_role=role,
+                at=now,
+                data=promised,
+            ),
+        ]
+        ledgering.record_events(case, events)
+        events = rawinsert.insert(events)
+        # the rows just written, for the caller's answer (cases.api builds the 201 from them instead
+        # of reading them back)
+        case.written_rows = {"events": events, "parties": parties_written}
+        receipt = _notice(
             case=case,
-            action="save_draft",
-            frm="",
-            to=Status.DRAFT,
-            actor=actor,
-            role=role,
+            kind=NoticeKind.RECEIPT,
             on=on,
-            data=promised,
+            data={"materials": [f.original_name for f in files]},
+            seq=1,
+            seal=False,
+        )
+        # one task after commit (one broker publish): the followers are told and the receipt sealed
+        transaction.on_commit(
+            lambda: tasks.case_changed.delay(case_id=case.pk, action="submit", notice_ids=[receipt.pk])
         )
         return case
-    # A direct submission is a draft created and submitted at once: both events, one INSERT,
-    # each already naming its ledger entry (appended first).
-    events = [
-        CaseEvent(
-            case=case,
-            seq=1,
-            action="create",
-            from_status="",
-            to_status=Status.DRAFT,
-            actor=actor,
-            actor_role=role,
-            at=now,
-        ),
-        CaseEvent(
-            case=case,
-            seq=2,
-            action="submit",
-            from_status=Status.DRAFT,
-            to_status=Status.SUBMITTED,
-            actor=actor,
-            actor_role=role,
-            at=now,
-            data=promised,
-        ),
-    ]
-    ledgering.record_events(case, events)
-    events = rawinsert.insert(events)
-    # the rows just written, for the caller's answer (cases.api builds the 201 from them instead
-    # of reading them back)
-    case.written_rows = {"events": events, "parties": parties_written}
-    receipt = _notice(
-        case=case,
-        kind=NoticeKind.RECEIPT,
-        on=on,
-        data={"materials": [f.original_name for f in files]},
-        seq=1,
-        seal=False,
-    )
-    # one task after commit (one broker publish): the followers are told and the receipt sealed
-    transaction.on_commit(
-        lambda: tasks.case_changed.delay(case_id=case.pk, action="submit", notice_ids=[receipt.pk])
-    )
-    return case
 
 
 def _require_materials(*, version: ItemVersion, channel: str, have: set[str]) -> None:

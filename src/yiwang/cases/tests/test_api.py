@@ -147,14 +147,23 @@ def test_idempotency_key_returns_the_first_answer(world, api):
     )
 
 
-def test_a_refused_submission_keeps_neither_case_nor_key_and_sends_no_savepoint(world, api):
+def test_a_refused_submission_keeps_neither_case_nor_key_and_sends_no_savepoint(world, api, monkeypatch):
     """The API submits without a savepoint of its own (`case_submit(savepoint=False)` inside the
-    idempotency transaction): a refusal must still roll back everything, the key included."""
+    idempotency transaction): a refusal must still roll back everything, the key included —
+    here a refusal raised after the case, its parties and its files were written."""
+    from yiwang.cases.services import submission
+    from yiwang.core.errors import ValidationFailed
+
+    def refuse(**_):
+        assert Case.objects.count() == 1  # the case row is written by now
+        raise ValidationFailed(fields={"license_refs": ["电子证照已失效"]})
+
     c = api(world.citizen)
     h = {"Idempotency-Key": "refused-then-fixed"}
-    bad = body(world, form={**good_form_for(world.citizen), "applicant.id_number": "not an id"})
-    r = c.post("/api/v1/cases", bad, headers=h)
-    assert r.status_code == 422 and "applicant.id_number" in r.json()["fields"]
+    with monkeypatch.context() as m:
+        m.setattr(submission, "_attach_license_refs", refuse)
+        r = c.post("/api/v1/cases", body(world), headers=h)
+    assert r.status_code == 422 and "license_refs" in r.json()["fields"]
     assert Case.objects.count() == 0
     assert not IdempotencyRecord.objects.filter(key="refused-then-fixed").exists()
     with CaptureQueriesContext(connection) as q:

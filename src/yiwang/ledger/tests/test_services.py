@@ -157,3 +157,26 @@ def _memory(leaves):
     tree = merkle.MemoryTree()
     tree.append_leaf_hashes(leaves)
     return tree
+
+
+@pytest.mark.django_db
+def test_entries_append_in_order_and_entry_withdraw_takes_back_only_the_very_pending_entry():
+    with transaction.atomic():
+        first, second = services.entries_append(
+            [
+                {"kind": "test.one", "subject": "s", "payload": {"n": 1}},
+                {"kind": "test.two", "subject": "s", "payload": {"n": 2}, "actor_role": "clerk"},
+            ]
+        )
+        assert first.pk < second.pk
+        assert PendingEntry.objects.get(pk=first.pk).payload == {"n": 1}
+        assert json.loads(PendingEntry.objects.get(pk=second.pk).entry)["actor_role"] == "clerk"
+        forged = PendingEntry(id=first.pk, kind=first.kind, salt=b"\0" * 16)  # right id, not its salt
+        with pytest.raises(RuntimeError, match="not a pending entry"):
+            services.entry_withdraw(forged)
+        services.entry_withdraw(first)
+        assert list(
+            PendingEntry.objects.filter(pk__in=[first.pk, second.pk]).values_list("pk", flat=True)
+        ) == [second.pk]
+        with pytest.raises(RuntimeError):  # already taken back
+            services.entry_withdraw(first)
