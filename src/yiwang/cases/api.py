@@ -11,7 +11,7 @@ from ninja import File, Form, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from yiwang.accounts.auth import api_auth
-from yiwang.core import seal
+from yiwang.core import revisions, seal
 from yiwang.core.errors import NotFound, ValidationFailed
 from yiwang.core.idempotency import run_idempotent
 from yiwang.core.pagination import paginate
@@ -92,22 +92,24 @@ def case_create(request: HttpRequest, body: CaseIn):
     key = request.headers.get("Idempotency-Key")
 
     def handler():
-        case = services.case_submit(
-            # with a key, inside run_idempotent's transaction, which a refusal rolls back whole
-            savepoint=not key,
-            actor=request.auth,
-            item_code=body.item_code,
-            form=body.form,
-            channel=body.channel,
-            parties=body.parties,
-            materials=[m.dict() for m in body.materials],
-            draft=body.draft,
-            route=body.route,
-            commitment_accepted=body.commitment_accepted,
-            electronic_delivery=body.electronic_delivery,
-            license_refs=body.license_refs or None,
-        )
-        return 201, _detail(request, case, written=getattr(case, "written_rows", None))
+        # one read of the catalogue's and the calendar's revisions for the check and the answer
+        with revisions.tokens_read_once(*services.SUBMISSION_REVISIONS):
+            case = services.case_submit(
+                # with a key, inside run_idempotent's transaction, which a refusal rolls back whole
+                savepoint=not key,
+                actor=request.auth,
+                item_code=body.item_code,
+                form=body.form,
+                channel=body.channel,
+                parties=body.parties,
+                materials=[m.dict() for m in body.materials],
+                draft=body.draft,
+                route=body.route,
+                commitment_accepted=body.commitment_accepted,
+                electronic_delivery=body.electronic_delivery,
+                license_refs=body.license_refs or None,
+            )
+            return 201, _detail(request, case, written=getattr(case, "written_rows", None))
 
     status, out = run_idempotent(
         owner=str(request.auth.pk),

@@ -14,12 +14,33 @@ from collections.abc import Sequence
 
 from django.db import connection, models
 
-_SQL: dict[tuple[type[models.Model], int, str, str | None], tuple[str, list[models.Field]]] = {}
+# per field: the one value type whose `get_db_prep_save(pre_save(…))` is the value itself, or None
+Plain = tuple[models.Field, type | None]
+_SQL: dict[tuple[type[models.Model], int, str, str | None], tuple[str, list[Plain]]] = {}
+
+_AS_IS: dict[type[models.Field], type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.BooleanField: bool,
+}
 
 
-def _statement(
-    model: type[models.Model], n: int, unless_taken: str | None = None
-) -> tuple[str, list[models.Field]]:
+def _plain(field: models.Field) -> type | None:
+    """The value type `field` writes unchanged: only for the exact field classes above (a
+    subclass may encrypt or convert) and foreign keys to an integer key."""
+    if type(field) is models.ForeignKey:
+        target = field.target_field
+        return int if type(target) in (models.AutoField, models.BigAutoField, models.IntegerField) else None
+    return _AS_IS.get(type(field))
+
+
+def _statement(model: type[models.Model], n: int, unless_taken: str | None = None) -> tuple[str, list[Plain]]:
     key = (model, n, connection.vendor, unless_taken)
     found = _SQL.get(key)
     if found is None:
@@ -37,7 +58,7 @@ def _statement(
         found = _SQL[key] = (
             f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
             f"VALUES {', '.join([one] * n)}{skip} RETURNING {q(pk.column)}",
-            fields,
+            [(f, _plain(f)) for f in fields],
         )
     return found
 
@@ -60,7 +81,12 @@ def insert(objs: Sequence[models.Model], *, unless_taken: str | None = None) -> 
     sql, fields = _statement(model, len(objs), unless_taken)
     params = []
     for obj in objs:
-        for f in fields:
+        for f, plain in fields:
+            if plain is not None:
+                value = getattr(obj, f.attname)
+                if type(value) is plain or (value is None and plain is not bool):
+                    params.append(value)
+                    continue
             params.append(f.get_db_prep_save(f.pre_save(obj, add=True), connection))
     with connection.cursor() as cur:
         cur.execute(sql, params)

@@ -14,6 +14,10 @@ invalidated. Two ways to change a token:
   name a new token in the same transaction, whoever writes — services, the admin, a queryset
   `update()`, a bulk import, raw SQL in a shell. The catalogue (items, item versions) and the
   organisations (departments, regions) use triggers: many paths write them.
+
+A request that will read several names at different moments may read them together first
+(`tokens_read_once`): one statement instead of one per reader — for blocks that write none of the
+tables behind those names (a `revision_bump` inside the block is seen; a trigger's bump is not).
 """
 
 from __future__ import annotations
@@ -21,7 +25,9 @@ from __future__ import annotations
 import pickle
 import threading
 import uuid
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.db import connection
@@ -31,10 +37,16 @@ from .models import Revision
 INITIAL = "0"  # no row yet: nothing has ever been written
 
 _SQL: dict[tuple[str, int], str] = {}
+# the tokens read by the innermost `tokens_read_once` block of this thread/task, if any
+_read_once: ContextVar[dict[str, str] | None] = ContextVar("revision_tokens_read_once", default=None)
 
 
 def revision_tokens(*names: str) -> tuple[str, ...]:
-    """The current token of each name, in order (plain SQL: read on hot request paths)."""
+    """The current token of each name, in order (plain SQL: read on hot request paths; inside a
+    `tokens_read_once` block that read them all, the tokens it read)."""
+    held = _read_once.get()
+    if held is not None and all(n in held for n in names):
+        return tuple(held[n] for n in names)
     key = (connection.vendor, len(names))
     sql = _SQL.get(key)
     if sql is None:
@@ -51,12 +63,30 @@ def revision_token(name: str) -> str:
     return revision_tokens(name)[0]
 
 
+@contextmanager
+def tokens_read_once(*names: str) -> Iterator[None]:
+    """Read the tokens of `names` now, in one statement, and let the block's readers of them use
+    these (a submission reads the catalogue's and the calendar's, for its check and its answer).
+    Only around code that writes none of the tables whose triggers bump these names: a
+    `revision_bump` in the block updates what it holds, a trigger cannot."""
+    held = dict(_read_once.get() or {})
+    held.update(zip(names, revision_tokens(*names), strict=True))
+    reset = _read_once.set(held)
+    try:
+        yield
+    finally:
+        _read_once.reset(reset)
+
+
 def revision_bump(name: str) -> str:
     """Give `name` a new random token, within the caller's transaction (so a rolled-back write
     leaves the old token, and concurrent bumps of one name wait for each other's commit)."""
     token = uuid.uuid4().hex
     if not Revision.objects.filter(pk=name).update(token=token):
         Revision.objects.update_or_create(pk=name, defaults={"token": token})
+    held = _read_once.get()
+    if held is not None and name in held:
+        held[name] = token
     return token
 
 

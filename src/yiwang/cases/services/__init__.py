@@ -32,6 +32,7 @@ from .actions import EXTENSION_DAYS, SPECIAL_PROCEDURES, Act, case_apply_action,
 from .bulk import cases_move_department, cases_move_region, cases_recompute_due_dates
 from .sealing import notice_opened, notice_pdf, notice_seal, notices_seal_pending
 from .submission import (
+    SUBMISSION_REVISIONS,
     Upload,
     applicant_account,
     case_material_add,
@@ -52,6 +53,7 @@ __all__ = [
     "RULES",
     "RUNNING",
     "SPECIAL_PROCEDURES",
+    "SUBMISSION_REVISIONS",
     "SUPPLEMENT_NOTICE_DAYS",
     "Act",
     "Rule",

@@ -21,14 +21,15 @@ from yiwang.accounts.models import AccountKind, TrustLevel, User
 from yiwang.accounts.services import clean_id_number, clean_uscc, id_number_hash, phone_hash
 from yiwang.catalog import forms as catalog_forms
 from yiwang.catalog import selectors as catalog
-from yiwang.catalog.models import ItemVersion, MaterialForm
+from yiwang.catalog.models import CATALOG_REVISION, ItemVersion, MaterialForm
 from yiwang.core import keys, rawinsert
 from yiwang.core.errors import DomainError, InvalidTransition, PermissionDenied, ValidationFailed
 from yiwang.core.idempotency import run_idempotent
 from yiwang.core.identifiers import identifier_clean
 from yiwang.core.text import reject_markup
-from yiwang.organizations.models import Role
+from yiwang.organizations.models import ORGANIZATIONS_REVISION, Role
 from yiwang.organizations.selectors import clerk_window_for_item
+from yiwang.workdays.models import CALENDAR_REVISION
 
 from .. import ledgering, numbers, tasks
 from ..clock import today
@@ -277,6 +278,12 @@ def _store(*, case: Case, actor: User, uploads: list[Upload]) -> list[CaseMateri
                 default_storage.delete(name)
         raise
     return rows
+
+
+# The shared revisions a submission and its answer read — the catalogue's for the current guide,
+# the calendar's for the due date: read together once around both (core.revisions.tokens_read_once;
+# a submission writes none of the tables behind them).
+SUBMISSION_REVISIONS = (CATALOG_REVISION, ORGANIZATIONS_REVISION, CALENDAR_REVISION)
 
 
 def case_submit(

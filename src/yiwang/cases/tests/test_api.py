@@ -176,6 +176,8 @@ def test_a_refused_submission_keeps_neither_case_nor_key_and_sends_no_savepoint(
     # transaction makes run_idempotent's block a savepoint: that one is before the key)
     assert start < end and not [x for x in sql[start:end] if "SAVEPOINT" in x.upper()]
     assert 'INSERT INTO "cases_case"' in " ".join(sql[start:end])
+    # the catalogue's and the calendar's revisions (the check, the answer's due date): one read
+    assert len([x for x in sql if '"core_revision"' in x]) == 1
 
 
 def test_queue_lists_by_urgency_with_bounded_queries(world, api):

@@ -5,7 +5,7 @@ JSON, times, primary keys in order — on SQLite and PostgreSQL alike."""
 from datetime import timedelta
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 
 from yiwang.cases import selectors
@@ -108,3 +108,49 @@ def test_events_and_parties_read_in_order_with_the_actor_name_only(world, submit
         (p.pk, p.role, p.id_number) for p in CaseParty.objects.filter(case=case).order_by("id")
     ]
     assert parties and all(p.id_number for p in parties if p.role == "applicant")
+
+
+@pytest.mark.django_db
+def test_values_written_as_they_are_only_where_the_orm_would_write_them_unchanged():
+    """rawinsert skips `pre_save`/`get_db_prep_save` for a value of a field's plain type: for every
+    field of every model with such a type, the ORM's preparation of typical values is the value
+    itself; encrypted, JSON, date and file fields are never plain."""
+    from django.apps import apps
+
+    from yiwang.core.fields import EncryptedJSONField, EncryptedTextField
+
+    samples = {str: ["", "申请人", "0" * 300], int: [0, 7, 2**40], bool: [True, False]}
+    checked = 0
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            plain = rawinsert._plain(field)
+            if isinstance(
+                field, (EncryptedTextField, EncryptedJSONField, models.JSONField, models.FileField)
+            ):
+                assert plain is None, field
+            if isinstance(field, (models.DateField, models.DateTimeField, models.DecimalField)):
+                assert plain is None, field
+            if plain is None:
+                continue
+            assert type(field).pre_save is models.Field.pre_save, field
+            values = samples[plain] + ([None] if plain is not bool else [])
+            for value in values:
+                prepared = field.get_db_prep_save(value, connection)
+                assert prepared == value and type(prepared) is type(value), (field, value)
+                checked += 1
+    assert checked > 500  # the platform's models, not an empty loop
+
+
+@pytest.mark.django_db
+def test_values_of_another_type_still_go_through_the_field(world, submit_case):
+    """A value not of the plain type (a lazy string, an integer given as text to a foreign key)
+    is prepared by the field as the ORM would."""
+    from django.utils.functional import lazy
+
+    case = submit_case(world)
+    lazy_name = lazy(lambda: "懒加载名称", str)()
+    (row,) = rawinsert.insert(
+        [CaseParty(case_id=str(case.pk), role="other", name=lazy_name, id_type="001", id_number="", phone="")]
+    )
+    back = CaseParty.objects.get(pk=row.pk)
+    assert (back.case_id, back.name) == (case.pk, "懒加载名称")

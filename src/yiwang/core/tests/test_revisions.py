@@ -53,3 +53,32 @@ def test_memo_does_not_keep_a_value_computed_while_the_revision_changed():
 
     assert memo.get("k", compute_during_a_write) == "old"
     assert memo.get("k", lambda: "new") == "new"
+
+
+def test_tokens_read_once_serves_its_names_without_another_statement(django_assert_num_queries):
+    first = revision_bump("test.a")
+    # the block's one read
+    with django_assert_num_queries(1), revisions.tokens_read_once("test.a", "test.b"):
+        assert revision_tokens("test.b", "test.a") == (revisions.INITIAL, first)
+        assert revision_token("test.a") == first
+    # a name the block did not read is read as always
+    with django_assert_num_queries(2), revisions.tokens_read_once("test.a"):
+        assert revision_tokens("test.a", "test.b") == (first, revisions.INITIAL)
+    with django_assert_num_queries(1):  # after the block: read again
+        assert revision_token("test.a") == first
+
+
+def test_tokens_read_once_sees_a_bump_in_the_block_and_forgets_it_after():
+    with revisions.tokens_read_once("test.a"):
+        bumped = revision_bump("test.a")
+        assert revision_token("test.a") == bumped
+        with revisions.tokens_read_once("test.b"):  # nested: the outer names are still held
+            assert revision_tokens("test.a", "test.b") == (bumped, revisions.INITIAL)
+    assert revision_token("test.a") == bumped  # and it was written
+
+
+def test_a_memo_read_in_the_block_uses_the_held_token(django_assert_num_queries):
+    memo = RevisionMemo("test.a")
+    memo.get("k", lambda: "v1")
+    with revisions.tokens_read_once("test.a"), django_assert_num_queries(0):
+        assert memo.get("k", lambda: "other") == "v1"
