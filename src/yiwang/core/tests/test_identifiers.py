@@ -105,3 +105,20 @@ def test_no_module_checks_identifiers_with_stdnum_itself():
         and re.search(r"^\s*(from|import) stdnum\.cn", p.read_text(encoding="utf-8"), re.M)
     ]
     assert offenders == []
+
+
+def test_the_birth_place_look_up_is_remembered_per_code_both_ways():
+    """The division check is memoised per six-digit code: an unknown code stays refused and a
+    known one accepted on every later number (the stdnum look-up runs once per code)."""
+    from yiwang.core import identifiers
+
+    body = "990102199001011234"[:17]
+    unknown = body + ric.calc_check_digit(body)
+    known = make_ric(region="420106", born=date(1990, 1, 1), serial=12)
+    identifiers._known_division.cache_clear()
+    for _ in range(3):
+        with pytest.raises(identifiers.InvalidComponent):
+            validate_ric(unknown)
+        assert validate_ric(known) == known
+    info = identifiers._known_division.cache_info()
+    assert (info.misses, info.hits) == (2, 4)
