@@ -41,11 +41,13 @@ def notice_payload(notice: Notice, *, number: str) -> dict:
     }
 
 
-def record_events(case: Case, events: list[CaseEvent]) -> None:
-    """Append the events' entries and remember each entry on its event (for receipts). The
-    payload names no row id, so the entries are best appended before the events are inserted:
-    an unsaved event is then written once, already naming its entry; a saved one is updated."""
+def record(case: Case, *, events: list[CaseEvent] = (), notices: list[Notice] = ()) -> None:
+    """Append the entries of `events` and `notices` in one INSERT (a submission's create and submit
+    events and its receipt) and remember each entry on its row (for receipts). The payloads name
+    no row id, so the entries are best appended before the rows are inserted: an unsaved row is
+    then written once, already naming its entry; a saved one is updated."""
     subject = commitment(case)
+    rows = [*events, *notices]
     entries = ledger.entries_append(
         [
             {
@@ -57,24 +59,20 @@ def record_events(case: Case, events: list[CaseEvent]) -> None:
             }
             for event in events
         ]
+        + [
+            {
+                "kind": "notice.issued",
+                "subject": subject,
+                "payload": notice_payload(notice, number=case.number),
+                "at": notice.issued_at,
+            }
+            for notice in notices
+        ]
     )
-    for event, entry in zip(events, entries, strict=True):
-        if event.pk is not None:
-            CaseEvent.objects.filter(pk=event.pk).update(ledger_entry=entry.pk)
-        event.ledger_entry = entry.pk
-
-
-def record_notice(case: Case, notice: Notice) -> None:
-    """As `record_events`: an unsaved notice is inserted by the caller, naming its entry."""
-    entry = ledger.entry_append(
-        kind="notice.issued",
-        subject=commitment(case),
-        payload=notice_payload(notice, number=case.number),
-        at=notice.issued_at,
-    )
-    if notice.pk is not None:
-        Notice.objects.filter(pk=notice.pk).update(ledger_entry=entry.pk)
-    notice.ledger_entry = entry.pk
+    for row, entry in zip(rows, entries, strict=True):
+        if row.pk is not None:
+            type(row).objects.filter(pk=row.pk).update(ledger_entry=entry.pk)
+        row.ledger_entry = entry.pk
 
 
 def _rederive_event(row) -> dict | None:

@@ -49,7 +49,7 @@ from ..models import (
 from ..rules import APPLICANT, acting_roles, is_applicant, workflow
 from . import procedures
 from .license_refs import _attach_license_refs, _check_license_refs
-from .transitions import _event, _notice, _transition
+from .transitions import _event, _notice, _notice_new, _notice_write, _transition
 
 
 def applicant_account(*, actor: User, channel: str, parties: dict) -> User:
@@ -441,19 +441,19 @@ def case_submit(
                 data=promised,
             ),
         ]
-        ledgering.record_events(case, events)
-        events = rawinsert.insert(events)
-        # the rows just written, for the caller's answer (cases.api builds the 201 from them instead
-        # of reading them back)
-        case.written_rows = {"events": events, "parties": parties_written}
-        receipt = _notice(
+        receipt = _notice_new(
             case=case,
             kind=NoticeKind.RECEIPT,
             on=on,
             data={"materials": [f.original_name for f in files]},
             seq=1,
-            seal=False,
         )
+        ledgering.record(case, events=events, notices=[receipt])  # the three entries: one INSERT
+        events = rawinsert.insert(events)
+        # the rows just written, for the caller's answer (cases.api builds the 201 from them instead
+        # of reading them back)
+        case.written_rows = {"events": events, "parties": parties_written}
+        _notice_write(case=case, notice=receipt, seal=False)
         # one task after commit (one broker publish): the followers are told and the receipt sealed
         transaction.on_commit(
             lambda: tasks.case_changed.delay(case_id=case.pk, action="submit", notice_ids=[receipt.pk])

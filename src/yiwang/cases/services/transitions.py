@@ -35,7 +35,7 @@ def _record(case: Case, step: Step) -> CaseEvent:
         note=step.note,
         data=step.data,
     )
-    ledgering.record_events(case, [event])  # the entry first: the event is inserted once
+    ledgering.record(case, events=[event])  # the entry first: the event is inserted once
     event.save(force_insert=True)
     return event
 
@@ -108,8 +108,16 @@ def _notice(
 ) -> Notice:
     """Issue a notice in the caller's transaction. `seal=False`: the caller queues the sealing
     itself, with its own after-commit task (`tasks.case_changed`'s `notice_ids`: one publish)."""
+    notice = _notice_new(case=case, kind=kind, on=on, data=data, seq=seq)
+    ledgering.record(case, notices=[notice])  # the entry first: the notice is inserted once
+    return _notice_write(case=case, notice=notice, seal=seal)
+
+
+def _notice_new(*, case: Case, kind: str, on: date, data: dict, seq: int | None = None) -> Notice:
+    """The notice `_notice` issues, not yet written (a caller that records it in the ledger with
+    other rows: `ledgering.record`, then `_notice_write`)."""
     seq = seq or case.notices.count() + 1
-    notice = Notice(
+    return Notice(
         case=case,
         kind=kind,
         number=f"{case.number}-{seq:02d}",
@@ -117,7 +125,12 @@ def _notice(
         data={"on": on.isoformat(), **data},
         electronic=case.electronic_delivery,
     )
-    ledgering.record_notice(case, notice)  # the entry first: the notice is inserted once
+
+
+def _notice_write(*, case: Case, notice: Notice, seal: bool = True) -> Notice:
+    """Insert a notice already recorded in the ledger and tell the applicant."""
+    if notice.ledger_entry is None:
+        raise ValueError("a notice is recorded in the ledger before it is written")
     rawinsert.insert([notice])
     # Sealing (rendering and signing the PDF) happens after commit, never in this request.
     if seal:
