@@ -246,6 +246,7 @@ class Layout:
             "CSRF_TRUSTED_ORIGINS": "http://127.0.0.1",
             "LOG_LEVEL": "WARNING",
             "DB_CONN_MAX_AGE": "0",
+            "DB_PREPARE_THRESHOLD": "5",  # as the production units (deploy/*.service)
             "YIWANG_SSE_HEARTBEAT_SECONDS": "5",
             "WEB_CONCURRENCY": str(args.workers),
         }
@@ -303,10 +304,10 @@ class Layout:
         for url in (self.redis_cache, self.redis_broker):
             redis.Redis.from_url(url).flushdb()
 
-    def _spawn(self, name: str, argv: list[str]) -> subprocess.Popen:
+    def _spawn(self, name: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
         log = (self.base / f"{name}.log").open("wb")
         p = subprocess.Popen(
-            argv, env=self.env_for(name), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv, env={**self.env_for(name), **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         self.procs[name] = p
         return p
@@ -326,6 +327,8 @@ class Layout:
                 *argv,
                 "yiwang.asgi:application",
             ],
+            # as deploy/yiwang-web@.service: a connection pool per ASGI worker
+            env={"DB_POOL_SIZE": "8"},
         )
 
     def stop(self, name: str) -> None:
