@@ -347,31 +347,15 @@ def run_in_another_process(code: str, *, timeout: float = 180) -> str:
     home, master key and database as this test — which must commit: `django_db(transaction=True)`),
     at this process's clock; returns its stdout. For tests that a change made by one process is seen
     by another (per-process memos keyed by shared revisions, `core.revisions`)."""
-    import os
     import sys
     import textwrap
 
-    from django.conf import settings
-    from django.db import connection
-
     from yiwang import testclock
 
-    name = str(connection.settings_dict["NAME"])
-    assert "memory" not in name, "the SQLite test database must be a file to be shared"
-    script = (
-        "import django, os\n"
-        "os.environ['DJANGO_SETTINGS_MODULE'] = 'yiwang.settings'\n"
-        "django.setup()\n"
-        "from django.db import connection\n"
-        f"connection.settings_dict['NAME'] = {name!r}\n" + textwrap.dedent(code)
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(YIWANG_HOME=str(settings.YIWANG_HOME), DJANGO_SETTINGS_MODULE="yiwang.settings")
-    if settings.YIWANG_MASTER_KEY:
-        env["YIWANG_MASTER_KEY"] = settings.YIWANG_MASTER_KEY
+    script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
     done = subprocess.run(
         testclock.command([sys.executable, "-c", script]),
-        env=env,
+        env=server_env(),
         capture_output=True,
         text=True,
         timeout=timeout,
