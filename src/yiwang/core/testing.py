@@ -1,5 +1,6 @@
 """Test helpers that import no app: valid identifiers, minimal files, the test world's password,
-its item's form and materials, and page helpers for the browser tests. They sit in `core` so that
+its item's form and materials, page helpers for the browser tests, and other processes (servers,
+scripts) that share the test's database. They sit in `core` so that
 every app's tests may use them. The test world itself (`world` fixture), factories and the shared
 browser fixtures live higher up: `yiwang.testsupport` and each app's `tests/factories.py`."""
 
@@ -9,7 +10,7 @@ import base64
 import hashlib
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -223,36 +224,138 @@ def server_database_url() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
+def free_port() -> int:
+    """A TCP port on loopback that nothing listens on (the system's choice, closed again)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of a process that shares this test's home (so its master key), database
+    (`server_database_url`) and cache (REDIS_URL as this test has it; empty = the database cache),
+    plus `extra`; nothing of pytest's."""
+    import os
+
+    from django.conf import settings
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("PYTEST") and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
+    }
+    env.update(
+        YIWANG_HOME=str(settings.YIWANG_HOME),
+        DATABASE_URL=server_database_url(),
+        DJANGO_SETTINGS_MODULE="yiwang.settings",
+        REDIS_URL=settings.REDIS_URL,
+    )
+    if settings.YIWANG_MASTER_KEY:
+        env["YIWANG_MASTER_KEY"] = settings.YIWANG_MASTER_KEY
+    env.update(extra)
+    return env
+
+
+class LoopbackServer:
+    """This project served in another process on loopback, sharing this test's home, database and
+    cache (`server_env`; the test must commit: `django_db(transaction=True)`), at this test's time
+    (`testclock.command`): `uvicorn yiwang.asgi:application` (ASGI), or with `wsgi=True`
+    `gunicorn yiwang.wsgi:application`; `workers` processes, `args` added to the command line,
+    `env` added to the environment. Its stderr goes to `log_dir/<program>-<name>.log`. Call
+    `wait_ready()` before the first request and `stop()` at the end."""
+
+    def __init__(
+        self,
+        name: str,
+        log_dir: Path,
+        *,
+        wsgi: bool = False,
+        workers: int = 1,
+        args: Sequence[str] = (),
+        env: dict[str, str] | None = None,
+    ):
+        import sys
+
+        from yiwang import testclock
+
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        bindir = Path(sys.executable).parent
+        if wsgi:
+            argv = [str(bindir / "gunicorn"), "yiwang.wsgi:application", "-b", f"127.0.0.1:{self.port}"]
+            argv += ["-w", str(workers)]
+        else:
+            argv = [str(bindir / "uvicorn"), "yiwang.asgi:application", "--host", "127.0.0.1"]
+            argv += ["--port", str(self.port), "--workers", str(workers), "--lifespan", "off"]
+        self.log = log_dir / f"{Path(argv[0]).name}-{name}.log"
+        self.proc = subprocess.Popen(
+            testclock.command([*argv, *args]),
+            env=server_env(**(env or {})),
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.log, "ab"),  # noqa: SIM115
+        )
+
+    def wait_ready(self, path: str = "/api/v1/no-such-thing", status: int = 404) -> None:
+        """Wait (90 s at most) until GET `path` answers `status`; fail with the server's log if it
+        exits meanwhile."""
+        import time
+
+        deadline = time.monotonic() + 90
+        while self.request("GET", path)[0] != status:
+            assert self.proc.poll() is None, self.log.read_text()[-3000:]
+            assert time.monotonic() < deadline, f"server {self.name} did not start"
+            time.sleep(0.2)
+
+    def request(self, method: str, path: str, *, token: str = "", body: dict | None = None):
+        """(status, the JSON answer — or its text if it is not JSON); (0, None) without an answer."""
+        import json
+        import urllib.error
+        import urllib.request
+
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method)  # noqa: S310 - http on loopback
+        req.add_header("Content-Type", "application/json")
+        if token:
+            req.add_header("Authorization", f"Bearer {token}")
+        try:
+            with urllib.request.urlopen(req, timeout=30) as r:  # noqa: S310 - http on loopback
+                raw = r.read()
+                status = r.status
+        except urllib.error.HTTPError as e:
+            raw, status = e.read(), e.code
+        except OSError:
+            return 0, None
+        try:
+            return status, json.loads(raw or b"null")
+        except ValueError:
+            return status, raw.decode(errors="replace")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
 def run_in_another_process(code: str, *, timeout: float = 180) -> str:
     """Run Python `code` in a new process set up like an app server's (Django configured, the same
     home, master key and database as this test — which must commit: `django_db(transaction=True)`),
     at this process's clock; returns its stdout. For tests that a change made by one process is seen
     by another (per-process memos keyed by shared revisions, `core.revisions`)."""
-    import os
     import sys
     import textwrap
 
-    from django.conf import settings
-    from django.db import connection
-
     from yiwang import testclock
 
-    name = str(connection.settings_dict["NAME"])
-    assert "memory" not in name, "the SQLite test database must be a file to be shared"
-    script = (
-        "import django, os\n"
-        "os.environ['DJANGO_SETTINGS_MODULE'] = 'yiwang.settings'\n"
-        "django.setup()\n"
-        "from django.db import connection\n"
-        f"connection.settings_dict['NAME'] = {name!r}\n" + textwrap.dedent(code)
-    )
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
-    env.update(YIWANG_HOME=str(settings.YIWANG_HOME), DJANGO_SETTINGS_MODULE="yiwang.settings")
-    if settings.YIWANG_MASTER_KEY:
-        env["YIWANG_MASTER_KEY"] = settings.YIWANG_MASTER_KEY
+    script = "import django\ndjango.setup()\n" + textwrap.dedent(code)
     done = subprocess.run(
         testclock.command([sys.executable, "-c", script]),
-        env=env,
+        env=server_env(),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -246,6 +246,16 @@ def published_guide(code: str) -> dict:
     return data
 
 
+def _verify_reply(peer: Peer, reply: protocol.Reply) -> None:
+    """A peer's answer must carry its signature, by its paired key (raises httpsig.SignatureError)."""
+    httpsig.verify_response(
+        status=reply.status,
+        headers=reply.headers.items(),
+        body=reply.body,
+        public=lambda kid: protocol.public_key_of(peer) if kid == peer.key_id else None,
+    )
+
+
 def _signed_get(peer: Peer, path: str) -> dict:
     if peer.status != PeerStatus.PAIRED:
         raise ValidationFailed("该城市尚未配对，不能获取其事项", code="peer_unpaired")
@@ -256,12 +266,7 @@ def _signed_get(peer: Peer, path: str) -> dict:
         raise PeerUnavailable("通办城市暂时无法连接，请稍后再试", code="peer_unreachable") from exc
     _reachable(peer, True)
     try:
-        httpsig.verify_response(
-            status=reply.status,
-            headers=reply.headers.items(),
-            body=reply.body,
-            public=lambda kid: protocol.public_key_of(peer) if kid == peer.key_id else None,
-        )
+        _verify_reply(peer, reply)
     except httpsig.SignatureError as exc:
         raise DomainError("通办城市的应答签名无效", code="signature_invalid") from exc
     if reply.status == 404:
@@ -367,6 +372,18 @@ def _wire_materials(materials: list[dict]) -> list[dict]:
     ]
 
 
+def _receipt(*, number: str, at: datetime.datetime, channel: str, materials: list[dict]) -> dict:
+    """This city's receipt (收件回执) of what it received and forwards: a case, a joint case (its
+    number) or a 补正."""
+    return {
+        "city": protocol.own_code(),
+        "number": number,
+        "received_at": at.isoformat(),
+        "channel": channel,
+        "materials": [str(m.get("name") or m.get("code")) for m in materials or []],
+    }
+
+
 def _party_of(owner: User) -> dict:
     if owner.kind == AccountKind.LEGAL:
         return {"name": str(owner), "uscc": owner.uscc}
@@ -380,18 +397,36 @@ def _check_channel(*, actor: User, channel: str) -> None:
         raise PermissionDenied("窗口代收须由大厅工作人员办理", code="forbidden")
 
 
-def _peer_part_check(*, peer_code: str, item_code: str, form: dict, materials: list[dict], channel: str):
-    """A peer's part of an application, checked here before anything is written: the peer is
-    paired, and the form and materials pass its published guide (fetched now; cached if it is
-    down). Returns (peer, the guide as a PeerItem, the cleaned form)."""
-    peer = peer_get(peer_code)
+def _paired_peer(code: str) -> Peer:
+    """The peer a case is received for: it must be paired (422 `peer_unpaired`)."""
+    peer = peer_get(code)
     if peer.status != PeerStatus.PAIRED:
         raise ValidationFailed(
             "该城市尚未配对，暂不能代收", code="peer_unpaired", fields={"peer": ["尚未配对"]}
         )
+    return peer
+
+
+def _intake_check(
+    *, actor: User, channel: str, parties: dict | None, hall, paper_delivery: str, paper_address: str
+):
+    """What every intake here checks before anything is written, a single peer case's and a joint
+    case's alike: the channel, the paper result's delivery, who applies (online: only in one's own
+    name), and where the case is received. Returns (owner, paper choice, hall, region)."""
+    _check_channel(actor=actor, channel=channel)
+    paper = paper_choice(delivery=paper_delivery, address=paper_address)
+    owner = cases.applicant_account(actor=actor, channel=channel, parties=parties or {})
+    hall, region = _received_at(actor=actor, channel=channel, hall=hall)
+    return owner, paper, hall, region
+
+
+def _peer_part_check(*, peer: Peer, item_code: str, form: dict, materials: list[dict], channel: str):
+    """A (paired) peer's part of an application, checked here before anything is written: the form
+    and materials pass its published guide (fetched now; cached if it is down). Returns (the guide
+    as a PeerItem, the cleaned form)."""
     cached = peer_guide(peer=peer, code=item_code)
     clean = _check_against_guide(guide=cached.guide, form=form, materials=materials, channel=channel)
-    return peer, cached, clean
+    return cached, clean
 
 
 def paper_choice(*, delivery: str = "", address: str = "") -> dict:
@@ -456,13 +491,9 @@ def _peer_part_put(
         "trust_level": int(getattr(owner, "trust_level", 0) or 0),
         "checked_at": now.isoformat(),
     }
-    receipt = {
-        "city": protocol.own_code(),
-        "number": joint.number if joint is not None else number,
-        "received_at": now.isoformat(),
-        "channel": channel,
-        "materials": [str(m.get("name") or m.get("code")) for m in materials or []],
-    }
+    receipt = _receipt(
+        number=joint.number if joint is not None else number, at=now, channel=channel, materials=materials
+    )
     body = {
         "number": number,
         "item_code": cached.code,
@@ -506,17 +537,17 @@ def federated_case_submit(
     against B's published item version (fetched now), and forwards the signed package through the
     outbox. Returns the local record (its `remote_number` once B has answered). `paper_delivery`:
     how the paper result reaches the person (window of this city, or post to `paper_address`)."""
-    peer = peer_get(peer_code)
-    if peer.status != PeerStatus.PAIRED:
-        raise ValidationFailed(
-            "该城市尚未配对，暂不能代收", code="peer_unpaired", fields={"peer": ["尚未配对"]}
-        )
-    _check_channel(actor=actor, channel=channel)
-    paper = paper_choice(delivery=paper_delivery, address=paper_address)
-    owner = cases.applicant_account(actor=actor, channel=channel, parties=parties or {})
-    hall, region = _received_at(actor=actor, channel=channel, hall=hall)
-    peer, cached, clean = _peer_part_check(
-        peer_code=peer_code, item_code=item_code, form=form, materials=materials, channel=channel
+    peer = _paired_peer(peer_code)
+    owner, paper, hall, region = _intake_check(
+        actor=actor,
+        channel=channel,
+        parties=parties,
+        hall=hall,
+        paper_delivery=paper_delivery,
+        paper_address=paper_address,
+    )
+    cached, clean = _peer_part_check(
+        peer=peer, item_code=item_code, form=form, materials=materials, channel=channel
     )
     with transaction.atomic():
         return _peer_part_put(
@@ -570,21 +601,29 @@ def joint_case_submit(
     cities = [str(parts[i].get("city", "")) for i in remote]
     if len(set(cities)) != len(cities):
         raise ValidationFailed(fields={"parts": ["每个城市只能有一个办理部分"]})
-    _check_channel(actor=actor, channel=channel)
-    paper = paper_choice(delivery=paper_delivery, address=paper_address)
-    # who applies (online: only in one's own name), checked before anything is written
-    cases.applicant_account(actor=actor, channel=channel, parties=parties or {})
-    hall, region = _received_at(actor=actor, channel=channel, hall=hall)
+    # the applicant's account: case_submit below finds the same one for this city's part
+    _, paper, hall, region = _intake_check(
+        actor=actor,
+        channel=channel,
+        parties=parties,
+        hall=hall,
+        paper_delivery=paper_delivery,
+        paper_address=paper_address,
+    )
     checked = {}
     for i in remote:
         part = parts[i]
         try:
-            checked[i] = _peer_part_check(
-                peer_code=str(part.get("city", "")),
-                item_code=str(part.get("item_code", "")),
-                form=part.get("form") or {},
-                materials=part.get("materials") or [],
-                channel=channel,
+            peer = _paired_peer(str(part.get("city", "")))
+            checked[i] = (
+                peer,
+                *_peer_part_check(
+                    peer=peer,
+                    item_code=str(part.get("item_code", "")),
+                    form=part.get("form") or {},
+                    materials=part.get("materials") or [],
+                    channel=channel,
+                ),
             )
         except ValidationFailed as exc:
             raise _prefixed(exc, f"parts.{i}") from exc
@@ -848,13 +887,7 @@ def federated_case_supplement(
             "request_seq": request.seq,
             "form": clean,
             "materials": _wire_materials(materials),
-            "receipt": {
-                "city": protocol.own_code(),
-                "number": oc.number,
-                "received_at": timezone.now().isoformat(),
-                "channel": channel,
-                "materials": [str(m.get("name") or m.get("code")) for m in materials or []],
-            },
+            "receipt": _receipt(number=oc.number, at=timezone.now(), channel=channel, materials=materials),
         }
         message_put(
             peer=oc.peer,
@@ -916,12 +949,7 @@ def send_peer_message(message: outbox.OutboxEnvelope) -> None:
             OutboundCase.objects.filter(number=case_ref, supplement_seq=seq).update(supplement_seq=0)
         raise outbox.PermanentSendError(f"对方拒收：{code}")
     try:
-        httpsig.verify_response(
-            status=reply.status,
-            headers=reply.headers.items(),
-            body=reply.body,
-            public=lambda kid: protocol.public_key_of(peer) if kid == peer.key_id else None,
-        )
+        _verify_reply(peer, reply)
     except httpsig.SignatureError as exc:
         log_out(MessageStatus.FAILED, "signature_invalid", "对方应答签名无效", headers)
         raise outbox.RetryableSendError("对方应答签名无效") from exc

@@ -5,7 +5,6 @@ runserver (their own call formats) are masked the same way."""
 from __future__ import annotations
 
 import logging
-import socket
 import threading
 import time
 import urllib.error
@@ -15,17 +14,12 @@ from urllib.parse import quote, urlencode
 import pytest
 
 from yiwang.core.accesslog import QueryMaskFilter, mask_query, mask_text
+from yiwang.core.testing import free_port
 
 ID_NUMBER = "420102199001011234"
 PHONE = "13800138000"
 NAME = "张三丰"
 PERSONAL = (ID_NUMBER, PHONE, NAME, quote(NAME), quote(NAME).lower())
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _clean(line: str) -> bool:
@@ -38,7 +32,7 @@ def test_uvicorn_access_lines_of_pages_and_api_paths_carry_no_personal_data(capl
     from django.core.handlers.asgi import ASGIHandler
 
     application = ASGIHandler()  # yiwang.asgi's application without django.setup() (which resets logging)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(application, host="127.0.0.1", port=port, log_config=None, lifespan="off")
     )

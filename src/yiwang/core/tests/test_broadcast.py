@@ -17,24 +17,11 @@ from django.conf import settings
 from yiwang import testclock
 from yiwang.core import broadcast
 from yiwang.core.models import BroadcastEvent
-from yiwang.core.testing import server_database_url
+from yiwang.core.testing import server_env
 
 pytestmark = pytest.mark.django_db(transaction=True)
 BIN = Path(sys.executable).parent
 REDIS_TEST_URL = os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
-
-
-def other_process_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST") and k != "DATABASE_URL"}
-    env.update(
-        YIWANG_HOME=str(settings.YIWANG_HOME),
-        DATABASE_URL=server_database_url(),
-        DJANGO_SETTINGS_MODULE="yiwang.settings",
-        YIWANG_BROADCAST_URL=settings.YIWANG_BROADCAST_URL,
-    )
-    if settings.YIWANG_MASTER_KEY:
-        env["YIWANG_MASTER_KEY"] = settings.YIWANG_MASTER_KEY
-    return env
 
 
 def publish_elsewhere(channel: str, numbers: list[str]) -> list[str]:
@@ -46,7 +33,7 @@ def publish_elsewhere(channel: str, numbers: list[str]) -> list[str]:
     )
     out = subprocess.run(
         testclock.command([str(BIN / "yiwang"), "shell", "-c", code]),
-        env=other_process_env(),
+        env=server_env(YIWANG_BROADCAST_URL=settings.YIWANG_BROADCAST_URL),
         capture_output=True,
         text=True,
         timeout=120,

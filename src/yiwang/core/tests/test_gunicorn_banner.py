@@ -2,7 +2,6 @@
 (issue 22, defect 8; uvicorn runs with --no-server-header, see core/tests/test_serve_embedded.py)."""
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,11 +9,11 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from yiwang.core.testing import free_port
+
 
 def test_gunicorn_sends_no_server_banner(tmp_path):
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     env = {**os.environ, "YIWANG_HOME": str(tmp_path), "WEB_CONCURRENCY": "1"}
     env.pop("DATABASE_URL", None)  # the answer's headers are the point, not the data
     proc = subprocess.Popen(

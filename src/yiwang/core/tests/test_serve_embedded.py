@@ -5,20 +5,15 @@ and SIGTERM stops everything."""
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+from yiwang.core.testing import free_port
+
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_for(predicate, timeout: float) -> bool:
@@ -41,7 +36,7 @@ def test_embedded_server_serves_and_runs_tasks(tmp_path):
     yiwang = str(BIN / "yiwang")
     subprocess.run([yiwang, "migrate", "--no-input", "-v", "0"], env=env, check=True, timeout=120)
     subprocess.run([yiwang, "createcachetable"], env=env, check=True, timeout=60)
-    port = _free_port()
+    port = free_port()
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(
         [yiwang, "serve_embedded", "--port", str(port), "--web-workers", "1"],

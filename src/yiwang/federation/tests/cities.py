@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,15 +18,9 @@ import urllib.request
 from pathlib import Path
 
 from yiwang import testclock
-from yiwang.core.testing import PASSWORD
+from yiwang.core.testing import PASSWORD, free_port
 
 BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class City:
@@ -36,7 +29,7 @@ class City:
         self.home = root / code
         self.home.mkdir()
         shutil.copy(template, self.home / "yiwang.sqlite3")
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = _env(
             YIWANG_HOME=str(self.home),

@@ -17,21 +17,15 @@ from pathlib import Path
 
 from django.conf import settings
 
-from yiwang import testclock
-from yiwang.core.testing import server_database_url
+from yiwang.core.testing import LoopbackServer, server_env
 
 BIN = Path(sys.executable).parent
 REDIS_TEST_URL = os.environ.get("YIWANG_TEST_REDIS_URL", "redis://127.0.0.1:6379/8")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`uvicorn yiwang.asgi:application` with `workers` processes, at this test's time."""
+class Server(LoopbackServer):
+    """`uvicorn yiwang.asgi:application` with `workers` processes, at this test's time, on this
+    test's broadcast backend, polling often and sending heartbeats every second."""
 
     def __init__(
         self,
@@ -42,70 +36,23 @@ class Server:
         extra_env: dict | None = None,
         static: bool = False,
     ):
-        self.name = name
-        self.log = log_dir / f"uvicorn-{name}.log"
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith("PYTEST") and k not in {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "REDIS_URL"}
-        }
-        env.update(
-            YIWANG_HOME=str(settings.YIWANG_HOME),
-            DATABASE_URL=server_database_url(),
-            DJANGO_SETTINGS_MODULE="yiwang.settings",
-            YIWANG_BROADCAST_URL=settings.YIWANG_BROADCAST_URL,
-            YIWANG_BROADCAST_POLL_SECONDS="0.05",
-            YIWANG_SSE_HEARTBEAT_SECONDS="1",
+            "YIWANG_BROADCAST_URL": settings.YIWANG_BROADCAST_URL,
+            "YIWANG_BROADCAST_POLL_SECONDS": "0.05",
+            "YIWANG_SSE_HEARTBEAT_SECONDS": "1",
             **(extra_env or {}),
-        )
-        if settings.YIWANG_MASTER_KEY:
-            env["YIWANG_MASTER_KEY"] = settings.YIWANG_MASTER_KEY
+        }
         if static:  # pages for a browser: their JS and CSS, as `make demo` collects them
             subprocess.run(
                 [str(BIN / "yiwang"), "collectstatic", "--no-input", "-v", "0"],
-                env=env,
+                env=server_env(**env),
                 check=True,
                 timeout=300,
             )
-        argv = [
-            str(BIN / "uvicorn"),
-            "yiwang.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(self.port),
-        ]
-        argv += ["--workers", str(workers), "--lifespan", "off", "--timeout-graceful-shutdown", "2"]
-        self.proc = subprocess.Popen(
-            testclock.command(argv),
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=open(self.log, "ab"),  # noqa: SIM115
-        )
+        super().__init__(name, log_dir, workers=workers, args=["--timeout-graceful-shutdown", "2"], env=env)
 
-    def wait_ready(self, probe: str = "/api/v1/halls") -> None:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                conn.request("GET", probe)
-                if conn.getresponse().status < 500:
-                    return
-            except OSError:
-                pass
-            assert self.proc.poll() is None, self.log.read_text()[-3000:]
-            assert time.monotonic() < deadline, f"server {self.name} did not start"
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait(timeout=10)
+    def wait_ready(self, path: str = "/api/v1/halls", status: int = 200) -> None:
+        super().wait_ready(path, status)
 
 
 @dataclass

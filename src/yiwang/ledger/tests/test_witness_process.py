@@ -7,7 +7,6 @@ catches up on the checkpoints signed meanwhile."""
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ import pytest
 from yiwang import testclock
 from yiwang.core import keys
 from yiwang.core.models import KeyPurpose
+from yiwang.core.testing import free_port
 from yiwang.ledger import audit, merkle, note, services, tasks
 from yiwang.ledger.models import Checkpoint, Cosignature, Entry, Witness
 
@@ -26,12 +26,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BIN = Path(sys.executable).parent
 ADD = "/api/v1/ledger/witness/add-checkpoint"
 NAME = "neighbour.example/witness"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Instance:
@@ -66,7 +60,7 @@ class Instance:
         return out.stdout
 
     def start(self) -> None:
-        port = _free_port()
+        port = free_port()
         self.url = f"http://127.0.0.1:{port}"
         self.server = subprocess.Popen(
             testclock.command(

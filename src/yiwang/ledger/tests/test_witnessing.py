@@ -2,24 +2,17 @@
 loopback, configured as a witness of our own origin (WitnessPeer), and our Witness row points at
 its add-checkpoint endpoint, so the log -> witness round trip goes through a real socket."""
 
-import socket
-
 import pytest
 from django.test import Client
 
 from yiwang.core import keys
 from yiwang.core.models import KeyPurpose
+from yiwang.core.testing import free_port
 from yiwang.ledger import audit, merkle, note, services, tasks
 from yiwang.ledger.models import Checkpoint, Cosignature, Witness, WitnessPeer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 ADD = "/api/v1/ledger/witness/add-checkpoint"
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -126,7 +119,7 @@ def test_forked_log_is_refused_by_the_witness(append, self_witness):
 
 def test_witness_down_then_retried(append, self_witness, live_server):
     _, witness = self_witness
-    Witness.objects.filter(pk=witness.pk).update(url=f"http://127.0.0.1:{_closed_port()}{ADD}")
+    Witness.objects.filter(pk=witness.pk).update(url=f"http://127.0.0.1:{free_port()}{ADD}")
     ids = [append(payload={"n": i}).id for i in range(2)]
     assert services.sequencer_run() == 2  # no crash while the witness is down
     cp = Checkpoint.objects.get(size=2)
