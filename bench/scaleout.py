@@ -307,7 +307,11 @@ class Layout:
     def _spawn(self, name: str, argv: list[str], env: dict | None = None) -> subprocess.Popen:
         log = (self.base / f"{name}.log").open("wb")
         p = subprocess.Popen(
-            argv, env={**self.env_for(name), **(env or {})}, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv,
+            env={**self.env_for(name), **(env or {})},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         self.procs[name] = p
         return p

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.db import transaction
 from django.utils import timezone
 
 log = logging.getLogger("yiwang.cases")
@@ -25,6 +26,18 @@ def case_changed(*, case_id: int, action: str, notice_ids: list[int] | tuple[int
             log.exception("notice %s: sealing failed, left to the sweep", notice_id)
     log.info("case %s changed: %s", case_id, action)
     followers.notify(case_id=case_id, action=action)
+
+
+def case_changed_on_commit(
+    *, case_id: int, action: str, notice_ids: list[int] | tuple[int, ...] = ()
+) -> None:
+    """Queue `case_changed` once the caller's transaction commits (after every transition and
+    submission). The arguments' log text is given (ids and an action word), so Celery does not
+    build it with its `saferepr` on the request path."""
+    kwargs = {"case_id": case_id, "action": action, "notice_ids": list(notice_ids)}
+    transaction.on_commit(
+        lambda: case_changed.apply_async(kwargs=kwargs, argsrepr="()", kwargsrepr=repr(kwargs))
+    )
 
 
 @shared_task

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from django.db import connection, models
+from django.db import DEFAULT_DB_ALIAS, connections, models
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 # per field: the one value type whose `get_db_prep_save(pre_save(…))` is the value itself, or None
 Plain = tuple[models.Field, type | None]
@@ -40,7 +41,9 @@ def _plain(field: models.Field) -> type | None:
     return _AS_IS.get(type(field))
 
 
-def _statement(model: type[models.Model], n: int, unless_taken: str | None = None) -> tuple[str, list[Plain]]:
+def _statement(
+    connection: BaseDatabaseWrapper, model: type[models.Model], n: int, unless_taken: str | None = None
+) -> tuple[str, list[Plain]]:
     key = (model, n, connection.vendor, unless_taken)
     found = _SQL.get(key)
     if found is None:
@@ -78,7 +81,8 @@ def insert(objs: Sequence[models.Model], *, unless_taken: str | None = None) -> 
         raise ValueError("rawinsert: new instances of one model, without primary keys")
     if unless_taken and len(objs) != 1:
         raise ValueError("rawinsert: unless_taken is for one row")
-    sql, fields = _statement(model, len(objs), unless_taken)
+    connection = connections[DEFAULT_DB_ALIAS]  # resolved once (each use of the proxy looks it up)
+    sql, fields = _statement(connection, model, len(objs), unless_taken)
     params = []
     for obj in objs:
         for f, plain in fields:

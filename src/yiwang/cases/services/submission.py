@@ -455,9 +455,7 @@ def case_submit(
         case.written_rows = {"events": events, "parties": parties_written}
         _notice_write(case=case, notice=receipt, seal=False)
         # one task after commit (one broker publish): the followers are told and the receipt sealed
-        transaction.on_commit(
-            lambda: tasks.case_changed.delay(case_id=case.pk, action="submit", notice_ids=[receipt.pk])
-        )
+        tasks.case_changed_on_commit(case_id=case.pk, action="submit", notice_ids=[receipt.pk])
         return case
 
 

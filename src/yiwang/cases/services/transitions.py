@@ -71,7 +71,7 @@ def _transition(
         version=version,
     )
     hooks.transition_recorded(case=case, action=action, actor=actor)  # same transaction
-    transaction.on_commit(lambda: tasks.case_changed.delay(case_id=case.pk, action=action))
+    tasks.case_changed_on_commit(case_id=case.pk, action=action)
     return case
 
 
