@@ -241,7 +241,7 @@ def case_queue(*, user: User, status: str | None = None, queue: bool = True) -> 
     """A staff member's work queue (the workbench page; with queue=False every visible case, as
     `GET /api/v1/cases?queue=false` lists): `case_list(user=…, status=…, queue=…)`'s rows in
     QUEUE_ORDER, read as an OrderedUnion of one index-ordered read per visible part and status
-    (`_visible_parts`: the department's `cases_dept_status_due` range, the window's, the staff
+    (`_visible_parts`: the department's `cases_dept_status_due_rh` range, the window's, the staff
     member's own filed cases…) instead of one OR over the whole backlog, which PostgreSQL could
     only sort in full or find by walking the global due-date index and filtering
     (docs/benchmarks.md, "The case paths at 10 million cases"). Paginate it with
