@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db import connections
-from django.db.models import F, OrderBy, Q, QuerySet
+from django.db.models import F, OrderBy, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
@@ -195,9 +195,18 @@ class OrderedUnion:
         reads and de-duplicates them all)."""
         if not self.counted:
             return self._ids(None).count()
+        return self._counted_sum(None)
+
+    def _counted_sum(self, limit: int | None) -> int:
+        """Σ over the disjoint `counted` parts of min(limit, the part's rows), in one statement.
+        Each part selects a constant, not the id, so PostgreSQL can count it from an index that
+        carries the part's columns alone (an index-only scan, no table page read)."""
         sql, params = [], []
         for qs in self.counted:
-            part_sql, part_params = qs.order_by().values("pk").query.get_compiler(using=qs.db).as_sql()
+            rows = qs.order_by().annotate(one=Value(1)).values("one")
+            if limit is not None:
+                rows = rows[:limit]
+            part_sql, part_params = rows.query.get_compiler(using=qs.db).as_sql()
             sql.append(f"(SELECT COUNT(*) FROM ({part_sql}) AS part)")  # noqa: S608 -- compiled by the ORM
             params.extend(part_params)
         with connections[self.base.db].cursor() as cur:
@@ -270,6 +279,10 @@ class OrderedUnion:
         return OrderedUnion(self.base, [b.filter(seek) for b in self.branches], order)
 
     def count_upto(self, n: int) -> int:
+        """min(n, count()): with `counted`, each disjoint part counted up to n (the parts' sum
+        stops being exact only past n); else the union of each branch's first n ids."""
+        if self.counted:
+            return min(n, self._counted_sum(n))
         return min(n, self._ids(n, ordered=False).count())
 
 
