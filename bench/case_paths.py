@@ -18,8 +18,9 @@ PostgreSQL's share of a request):
 - `case_staff`: the workbench case page of one of the reviewer's cases (a different case each
   call); `case_citizen`: the portal case page of one of the citizen's cases;
 - `api_reviewer`, `api_clerk_accepted`, `api_citizen`: the JSON list `GET /api/v1/cases` (Bearer
-  token; 50 a page, exact count) of the reviewer, of the clerk with `?status=accepted`, of the
-  citizen; `api_citizen_deep`: the citizen's middle page by cursor (`after`, as `next_after`
+  token; exact count) of the reviewer and of the clerk with `?status=accepted` (50 a page, the
+  API's default), of the citizen (20 a page, so the 20 k citizen's 23 cases fill a page as the
+  10 M citizen's do); `api_citizen_deep`: the citizen's middle page by cursor (`after`, as `next_after`
   gives it); `api_citizen_deep_offset`: the same page by `page=n` (an OFFSET).
 
 Then each path is called once more with its SQL captured, and every query over `cases_case` is
@@ -199,7 +200,7 @@ def main() -> int:
         bearer[role] = Client(headers={"Authorization": f"Bearer {api_token_issue(user=a[role])[0]}"})
     pages = max(1, -(-a["citizen_cases"] // 20))
     middle = max(1, pages // 2)
-    api_pages = max(1, -(-a["citizen_cases"] // 50))
+    api_pages = max(1, -(-a["citizen_cases"] // 20))
     api_middle = max(1, api_pages // 2)
     own = selectors.own_cases(user=a["citizen"])
 
@@ -207,7 +208,7 @@ def main() -> int:
         """The cursor of the row before `offset` (what the page before's 下一页 link carries)."""
         return cursor_encode(own.key_values(own[offset - 1])) if offset else ""
 
-    page_after, api_after = after((middle - 1) * 20), after((api_middle - 1) * 50)
+    page_after, api_after = after((middle - 1) * 20), after((api_middle - 1) * 20)
     sn, cn = a["staff_numbers"], a["citizen_numbers"]
     paths = {
         "queue_clerk": (clerk, lambda i: "/workbench/"),
@@ -223,12 +224,19 @@ def main() -> int:
         "case_citizen": (citizen, lambda i: f"/my/cases/{cn[i % len(cn)]}/"),
         "api_reviewer": (bearer["reviewer"], lambda i: "/api/v1/cases"),
         "api_clerk_accepted": (bearer["clerk"], lambda i: "/api/v1/cases?status=accepted"),
-        "api_citizen": (bearer["citizen"], lambda i: "/api/v1/cases"),
+        "api_citizen": (bearer["citizen"], lambda i: "/api/v1/cases?page_size=20"),
         "api_citizen_deep": (
             bearer["citizen"],
-            lambda i: f"/api/v1/cases?after={api_after}&page={api_middle}" if api_after else "/api/v1/cases",
+            lambda i: (
+                f"/api/v1/cases?page_size=20&after={api_after}&page={api_middle}"
+                if api_after
+                else "/api/v1/cases?page_size=20"
+            ),
         ),
-        "api_citizen_deep_offset": (bearer["citizen"], lambda i: f"/api/v1/cases?page={api_middle}"),
+        "api_citizen_deep_offset": (
+            bearer["citizen"],
+            lambda i: f"/api/v1/cases?page_size=20&page={api_middle}",
+        ),
     }
     only = [p for p in args.only.split(",") if p] or list(paths)
     out = {
