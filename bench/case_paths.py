@@ -13,8 +13,15 @@ PostgreSQL's share of a request):
   biggest queue in the data), first page;
 - `my_cases` / `my_cases_deep`: the case list (`/my/cases/`) of the citizen with the most cases,
   first page and a page in the middle (20 a page, newest first, as the portal paginates);
+- `my_cases_deep_offset`: that middle page by its old page-number link (`?page=n`: an OFFSET);
+  `my_cases_deep` reaches it as the pager's 下一页 link does, by a cursor (`?after=…&page=n`: a seek);
 - `case_staff`: the workbench case page of one of the reviewer's cases (a different case each
-  call); `case_citizen`: the portal case page of one of the citizen's cases.
+  call); `case_citizen`: the portal case page of one of the citizen's cases;
+- `api_reviewer`, `api_clerk_accepted`, `api_citizen`: the JSON list `GET /api/v1/cases` (Bearer
+  token; exact count) of the reviewer and of the clerk with `?status=accepted` (50 a page, the
+  API's default), of the citizen (20 a page, so the 20 k citizen's 23 cases fill a page as the
+  10 M citizen's do); `api_citizen_deep`: the citizen's middle page by cursor (`after`, as `next_after`
+  gives it); `api_citizen_deep_offset`: the same page by `page=n` (an OFFSET).
 
 Then each path is called once more with its SQL captured, and every query over `cases_case` is
 run again under EXPLAIN (ANALYZE, BUFFERS) (printed: its time and the indexes it uses; the whole
@@ -180,20 +187,56 @@ def main() -> int:
         f"{a['citizen'].pk} ({a['citizen_cases']:,} cases); set-up {time.perf_counter() - t:.1f}s; load {load()}",
         flush=True,
     )
+    from yiwang.accounts.services import api_token_issue
+    from yiwang.cases import selectors
+    from yiwang.core.pagination import cursor_encode
+
     clerk, reviewer, citizen = Client(), Client(), Client()
     clerk.force_login(a["clerk"])
     reviewer.force_login(a["reviewer"])
     citizen.force_login(a["citizen"])
+    bearer = {}
+    for role in ("clerk", "reviewer", "citizen"):
+        bearer[role] = Client(headers={"Authorization": f"Bearer {api_token_issue(user=a[role])[0]}"})
     pages = max(1, -(-a["citizen_cases"] // 20))
+    middle = max(1, pages // 2)
+    api_pages = max(1, -(-a["citizen_cases"] // 20))
+    api_middle = max(1, api_pages // 2)
+    own = selectors.own_cases(user=a["citizen"])
+
+    def after(offset: int) -> str:
+        """The cursor of the row before `offset` (what the page before's 下一页 link carries)."""
+        return cursor_encode(own.key_values(own[offset - 1])) if offset else ""
+
+    page_after, api_after = after((middle - 1) * 20), after((api_middle - 1) * 20)
     sn, cn = a["staff_numbers"], a["citizen_numbers"]
     paths = {
         "queue_clerk": (clerk, lambda i: "/workbench/"),
         "queue_clerk_accepted": (clerk, lambda i: "/workbench/?status=accepted"),
         "queue_reviewer": (reviewer, lambda i: "/workbench/"),
         "my_cases": (citizen, lambda i: "/my/cases/"),
-        "my_cases_deep": (citizen, lambda i: f"/my/cases/?page={max(1, pages // 2)}"),
+        "my_cases_deep": (
+            citizen,
+            lambda i: f"/my/cases/?after={page_after}&page={middle}" if page_after else "/my/cases/",
+        ),
+        "my_cases_deep_offset": (citizen, lambda i: f"/my/cases/?page={middle}"),
         "case_staff": (reviewer, lambda i: f"/workbench/cases/{sn[i % len(sn)]}/"),
         "case_citizen": (citizen, lambda i: f"/my/cases/{cn[i % len(cn)]}/"),
+        "api_reviewer": (bearer["reviewer"], lambda i: "/api/v1/cases"),
+        "api_clerk_accepted": (bearer["clerk"], lambda i: "/api/v1/cases?status=accepted"),
+        "api_citizen": (bearer["citizen"], lambda i: "/api/v1/cases?page_size=20"),
+        "api_citizen_deep": (
+            bearer["citizen"],
+            lambda i: (
+                f"/api/v1/cases?page_size=20&after={api_after}&page={api_middle}"
+                if api_after
+                else "/api/v1/cases?page_size=20"
+            ),
+        ),
+        "api_citizen_deep_offset": (
+            bearer["citizen"],
+            lambda i: f"/api/v1/cases?page_size=20&page={api_middle}",
+        ),
     }
     only = [p for p in args.only.split(",") if p] or list(paths)
     out = {

@@ -122,10 +122,12 @@ def case_create(request: HttpRequest, body: CaseIn):
 
 
 @router.get("/cases", response=dict)
-def case_index(request: HttpRequest, status: str | None = None, queue: bool = True):
-    qs = selectors.case_list(user=request.auth, status=status, queue=queue)
+def case_index(request: HttpRequest, status: str | None = None, queue: bool = True, after: str | None = None):
+    # read in index order with an exact count; `after` (an earlier answer's `next_after`) seeks
+    # instead of an OFFSET (docs/api.md; docs/benchmarks.md, "The case paths at 10 million cases")
+    rows = selectors.case_listing(user=request.auth, status=status, queue=queue)
     today, cal = services.today(), workdays.calendar()
-    return paginate(request, qs, lambda c: presenters.case_summary(c, today=today, cal=cal))
+    return paginate(request, rows, lambda c: presenters.case_summary(c, today=today, cal=cal))
 
 
 @router.get("/cases/{number}", response=dict)

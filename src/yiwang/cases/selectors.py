@@ -40,6 +40,7 @@ from .models import (
 from .rules import APPLICANT, acting_roles, allowed_actions
 
 __all__ = [
+    "OWN_ORDER",
     "QUEUE_ORDER",
     "QUEUE_STATUSES",
     "allowed_actions",
@@ -48,6 +49,7 @@ __all__ = [
     "case_form",
     "case_ledger_records",
     "case_list",
+    "case_listing",
     "case_queue",
     "cases_visible",
     "dishonesty_for_staff",
@@ -201,53 +203,89 @@ def _list_statuses(user: User, status: str | None, queue: bool) -> list[str] | N
     return None
 
 
+# The staff queue's order (and an applicant's list filtered by status): most urgent first, cases
+# without a due date (not yet accepted) last, then oldest submission (drafts, never submitted,
+# last) — NULLs placed explicitly, so both databases agree (SQLite would put them first) and a
+# cursor can seek on them; the id makes it total.
+QUEUE_ORDER = (F("due_date").asc(nulls_last=True), F("submitted_at").asc(nulls_last=True), "id")
+# An applicant's list: newest first.
+OWN_ORDER = ("-created_at", "-id")
+# Every status a staff scope's part can hold (drafts are their applicant's, or the filer's own).
+SCOPED_STATUSES = [s for s in Status.values if s != Status.DRAFT]
+
+
 def case_list(*, user: User, status: str | None = None, queue: bool = True) -> QuerySet[Case]:
-    """Own cases for applicants, newest first; for staff the work queue, most urgent first."""
+    """Own cases for applicants, newest first; for staff the work queue, most urgent first — as
+    one OR over the visible parts. The lists people page through read `case_queue`, `own_cases`
+    and `case_listing` instead (the same rows in the same order, read in index order); this
+    stays for short reads (the portal's open cases, the kiosk) and as what tests compare with."""
     qs = _listed(cases_visible(user=user))
     statuses = _list_statuses(user, status, queue)
     if status:
-        return qs.filter(status=status).order_by("due_date", "submitted_at", "id")
+        return qs.filter(status=status).order_by(*QUEUE_ORDER)
     if user.kind != AccountKind.STAFF:
-        return qs.order_by("-created_at", "-id")
+        return qs.order_by(*OWN_ORDER)
     if statuses:
         qs = qs.filter(status__in=statuses)
-    return qs.order_by("due_date", "submitted_at", "id")
+    return qs.order_by(*QUEUE_ORDER)
 
 
-# The staff queue's order: most urgent first, cases without a due date (not yet accepted) last on
-# both databases (SQLite would put NULLs first), then oldest submission; the id makes it total.
-QUEUE_ORDER = (F("due_date").asc(nulls_last=True), "submitted_at", "id")
+def _disjoint(parts: list[QuerySet], covers: list[Q]) -> list[QuerySet]:
+    """Each part's rows minus those of the parts before it (`covers[i]`: the filter of part i):
+    querysets whose counts add up to the union's (OrderedUnion's `counted`). The first part, the
+    biggest by construction (a department's backlog), is counted alone, in its own index."""
+    return [part.exclude(reduce(operator.or_, covers[:i])) if i else part for i, part in enumerate(parts)]
 
 
-def case_queue(*, user: User, status: str | None = None) -> OrderedUnion:
-    """A staff member's work queue (the workbench page): `case_list(user=…, status=…)`'s rows in
+def case_queue(*, user: User, status: str | None = None, queue: bool = True) -> OrderedUnion:
+    """A staff member's work queue (the workbench page; with queue=False every visible case, as
+    `GET /api/v1/cases?queue=false` lists): `case_list(user=…, status=…, queue=…)`'s rows in
     QUEUE_ORDER, read as an OrderedUnion of one index-ordered read per visible part and status
-    (`_visible_parts`: the department's `cases_dept_status_due` range, the window's, the staff
+    (`_visible_parts`: the department's `cases_dept_status_due_rh` range, the window's, the staff
     member's own filed cases…) instead of one OR over the whole backlog, which PostgreSQL could
     only sort in full or find by walking the global due-date index and filtering
     (docs/benchmarks.md, "The case paths at 10 million cases"). Paginate it with
-    core.pagination.CappedPaginator: its count stops at the cap."""
-    statuses = _list_statuses(user, status, queue=True)
+    core.pagination.CappedPaginator (its count stops at the cap) or, for an exact count, with
+    `count()`: one count per part, each part less the parts before it."""
+    statuses = _list_statuses(user, status, queue)
     parts = _visible_parts(user)
-    branches = []
-    for part in parts[:-1]:  # one read per status: (department, status, due_date) is in order
-        for s in statuses or [None]:
-            branches.append(Case.objects.filter(part, **({"status": s} if s else {})))
+    scoped = statuses or SCOPED_STATUSES  # one read per status: (department, status, due_date) is in order
+    branches, counted, covers = [], [], []
+    for part in parts[:-1]:
+        branches += [Case.objects.filter(part, status=s) for s in scoped]
+        counted.append(Case.objects.filter(part, status__in=scoped))
+        covers.append(part)
     own = Case.objects.filter(parts[-1])
-    branches.append(own.filter(status__in=statuses) if statuses else own)
-    return OrderedUnion(_listed(Case.objects.all()), branches, QUEUE_ORDER)
+    own = own.filter(status__in=statuses) if statuses else own
+    branches.append(own)
+    counted.append(own)
+    covers.append(parts[-1])
+    return OrderedUnion(
+        _listed(Case.objects.all()), branches, QUEUE_ORDER, counted=_disjoint(counted, covers)
+    )
 
 
 def own_cases(*, user: User, status: str | None = None) -> OrderedUnion:
     """An applicant's case list (我的办件): `case_list(user=…, status=…)`'s rows in its order
     (newest first; by due date within a status), read as the union of the cases they own
     (`cases_owner_created`) and those they filed (`cases_filer_created`), each in order, instead
-    of an OR that reads and sorts every one of their cases for a page of 20."""
-    branches = [Case.objects.filter(part) for part in _visible_parts(user)]
+    of an OR that reads and sorts every one of their cases for a page of 20. Its exact count is
+    the owned ones' and the filed-not-owned ones'."""
+    parts = _visible_parts(user)
+    branches = [Case.objects.filter(part) for part in parts]
     if status:
         branches = [b.filter(status=status) for b in branches]
-    order = ("due_date", "submitted_at", "id") if status else ("-created_at", "-id")
-    return OrderedUnion(_listed(Case.objects.all()), branches, order)
+    order = QUEUE_ORDER if status else OWN_ORDER
+    return OrderedUnion(_listed(Case.objects.all()), branches, order, counted=_disjoint(branches, parts))
+
+
+def case_listing(*, user: User, status: str | None = None, queue: bool = True) -> OrderedUnion:
+    """What `GET /api/v1/cases` lists: an applicant's own cases (`own_cases`), a staff member's
+    queue or, with queue=False, every case they may see (`case_queue`) — `case_list`'s rows in its
+    order, read in index order, with an exact count and cursors (core.pagination.paginate)."""
+    if user.kind != AccountKind.STAFF:
+        return own_cases(user=user, status=status)
+    return case_queue(user=user, status=status, queue=queue)
 
 
 # A case's events with their actors' names, and its parties, each in one plain statement

@@ -3,11 +3,18 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Callable, Mapping
+from datetime import date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
-from django.db.models import QuerySet
+from django.db import connections
+from django.db.models import F, OrderBy, Q, QuerySet, Value
 from django.http import HttpRequest
 from django.utils.functional import cached_property
 
@@ -73,10 +80,39 @@ def paginate(
     if queryset is None or serializer is None:
         raise TypeError("paginate() needs a queryset and a serializer")
     page, page_size = page_params(request_or_params)
+    if isinstance(queryset, OrderedUnion):
+        return _paginate_union(request_or_params, queryset, serializer, page=page, page_size=page_size)
     count = queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
     start = (page - 1) * page_size
     objects = list(queryset[start : start + page_size]) if start < count else []
     return {"items": [serializer(o) for o in objects], "count": count, "page": page, "page_size": page_size}
+
+
+def _paginate_union(params, items: OrderedUnion, serializer, *, page: int, page_size: int) -> dict:
+    """A page of an OrderedUnion: by number (OFFSET), or — with `after`, a cursor from an earlier
+    answer's `next_after` — the page_size rows after that row (a seek: as cheap deep in the list
+    as on its first page). The count is exact (`OrderedUnion.count`). One row more is read to
+    know whether there is a next page; `next_after` is its cursor, or null at the end."""
+    if isinstance(params, HttpRequest):
+        params = params.GET
+    raw = (params or {}).get("after") or ""
+    if raw:
+        try:
+            values = cursor_decode(raw, items)
+        except ValueError as exc:
+            raise ValidationFailed("分页参数有误", fields={"after": ["翻页位置无效"]}) from exc
+        rows = items.seek(values)[0 : page_size + 1]
+    else:
+        start = (page - 1) * page_size
+        rows = items[start : start + page_size + 1]
+    more, rows = len(rows) > page_size, rows[:page_size]
+    return {
+        "items": [serializer(o) for o in rows],
+        "count": items.count(),
+        "page": page,
+        "page_size": page_size,
+        "next_after": cursor_encode(items.key_values(rows[-1])) if more else None,
+    }
 
 
 # --- long lists: a capped count, and one ordered list read as a union of index-ordered reads ---
@@ -105,16 +141,22 @@ class OrderedUnion:
 
     ordered = True  # Paginator's check
 
-    def __init__(self, base: QuerySet, branches: list[QuerySet], order_by: tuple) -> None:
+    def __init__(
+        self,
+        base: QuerySet,
+        branches: list[QuerySet],
+        order_by: tuple,
+        *,
+        counted: list[QuerySet] | None = None,
+    ) -> None:
         if not branches:
             raise ValueError("OrderedUnion needs at least one branch")
         self.base = base
         self.branches = branches
         self.order_by = order_by
+        self.counted = counted
 
     def _ids(self, limit: int | None, *, ordered: bool = True) -> QuerySet:
-        from django.db import connections
-
         wrap = not connections[self.base.db].features.supports_slicing_ordering_in_compound
         parts = []
         for branch in self.branches:
@@ -147,9 +189,100 @@ class OrderedUnion:
         return list(rows if start else rows[:stop])
 
     def count(self) -> int:
-        return self._ids(None).count()
+        """Exact. With `counted` — querysets that split the union into disjoint parts (each part's
+        rows minus those of the parts before it), so each is counted in its own index and the
+        counts add up — one statement of summed counts; else a COUNT of the union's ids (which
+        reads and de-duplicates them all)."""
+        if not self.counted:
+            return self._ids(None).count()
+        return self._counted_sum(None)
+
+    def _counted_sum(self, limit: int | None) -> int:
+        """Σ over the disjoint `counted` parts of min(limit, the part's rows), in one statement.
+        Each part selects a constant, not the id, so PostgreSQL can count it from an index that
+        carries the part's columns alone (an index-only scan, no table page read)."""
+        sql, params = [], []
+        for qs in self.counted:
+            rows = qs.order_by().annotate(one=Value(1)).values("one")
+            if limit is not None:
+                rows = rows[:limit]
+            part_sql, part_params = rows.query.get_compiler(using=qs.db).as_sql()
+            sql.append(f"(SELECT COUNT(*) FROM ({part_sql}) AS part)")  # noqa: S608 -- compiled by the ORM
+            params.extend(part_params)
+        with connections[self.base.db].cursor() as cur:
+            cur.execute("SELECT " + " + ".join(sql), params)
+            return int(cur.fetchone()[0])
+
+    # --- seek (keyset) pagination: the rows after (or before) a given row, by its sort keys ---
+    def _keys(self) -> list[tuple[str, bool, bool, bool]]:
+        """(column, descending, NULLs last, nullable) of each sort key. A nullable key must say
+        where its NULLs go (F(…).asc(nulls_last=True)), so both databases agree."""
+        model, keys = self.base.model, []
+        for o in self.order_by:
+            if isinstance(o, str):
+                name, desc, nulls_last = o.lstrip("-"), o.startswith("-"), None
+            elif isinstance(o, OrderBy) and isinstance(o.expression, F):
+                name, desc = o.expression.name, o.descending
+                nulls_last = True if o.nulls_last else False if o.nulls_first else None
+            else:
+                raise ValueError(f"OrderedUnion cannot seek on {o!r}")
+            field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+            if field.null and nulls_last is None:
+                raise ValueError(f"{name} is nullable: order it with nulls_last or nulls_first")
+            keys.append((field.attname, desc, bool(nulls_last), field.null))
+        return keys
+
+    def key_values(self, row) -> list:
+        """A row's sort keys (what `seek` and a cursor take)."""
+        return [getattr(row, name) for name, *_ in self._keys()]
+
+    def seek(self, values: list, *, reverse: bool = False) -> OrderedUnion:
+        """The rows after the row whose sort keys are `values`, in order — or, with reverse, the
+        rows before it, nearest first (a previous page, read backwards). Each branch gets the
+        seek as a filter: `(k1 > v1) OR (k1 = v1 AND k2 > v2) OR …` with NULLs where the order
+        puts them, and `k1 ≥ v1` alone too, which an index on k1 takes as the start of its range
+        (so a page far down the list reads a page's rows, not all those before it)."""
+        keys = self._keys()
+        if len(values) != len(keys):
+            raise ValueError("a cursor has one value per sort key")
+        seek, tie = Q(pk__in=[]), Q()
+        for (name, desc, nulls_last, nullable), v in zip(keys, values, strict=True):
+            if reverse:
+                desc, nulls_last = not desc, not nulls_last
+            nulls_beyond = nullable and nulls_last
+            if v is None:
+                beyond = None if nulls_last else Q(**{f"{name}__isnull": False})
+                same = Q(**{f"{name}__isnull": True})
+            else:
+                beyond = Q(**{f"{name}__{'lt' if desc else 'gt'}": v})
+                if nulls_beyond:
+                    beyond |= Q(**{f"{name}__isnull": True})
+                same = Q(**{name: v})
+            if beyond is not None:
+                seek |= tie & beyond
+            tie &= same
+        name, desc, nulls_last, nullable = keys[0]
+        if reverse:
+            desc, nulls_last = not desc, not nulls_last
+        if values[0] is not None and not (nullable and nulls_last):
+            seek &= Q(**{f"{name}__{'lte' if desc else 'gte'}": values[0]})
+        elif values[0] is None and nulls_last:
+            seek &= Q(**{f"{name}__isnull": True})
+        order = self.order_by
+        if reverse:
+            order = tuple(
+                F(n).desc(**({"nulls_first": True} if nl else {"nulls_last": True}) if nb else {})
+                if not d
+                else F(n).asc(**({"nulls_first": True} if nl else {"nulls_last": True}) if nb else {})
+                for n, d, nl, nb in keys
+            )
+        return OrderedUnion(self.base, [b.filter(seek) for b in self.branches], order)
 
     def count_upto(self, n: int) -> int:
+        """min(n, count()): with `counted`, each disjoint part counted up to n (the parts' sum
+        stops being exact only past n); else the union of each branch's first n ids."""
+        if self.counted:
+            return min(n, self._counted_sum(n))
         return min(n, self._ids(n, ordered=False).count())
 
 
@@ -172,11 +305,12 @@ class CappedPaginator(Paginator):
     """A Paginator whose count stops at `cap` + 1: `SELECT count(*) FROM (… LIMIT cap + 1)`, not a
     COUNT over the whole list. Up to `cap` rows it is Django's Paginator (`capped` is False, the
     count and the page numbers exact). Beyond it `capped` is True, `count` is cap + 1 (a page
-    shows "超过 {cap} 件"), `num_pages` is unknown (templates show the page number and
-    previous/next links, not "page n of m"), any page number ≥ 1 is accepted, a page reads one row
+    shows "超过 {cap} 件"), `num_pages` is None — not counted — and `page_range` raises
+    (templates show the page number and previous/next links, not "page n of m"), any page number ≥ 1 is accepted, a page reads one row
     more to know whether there is a next one, and `get_page` falls back to the first page for a
     number past the end (a hand-made URL, or rows gone since): finding the last page would count
-    every row. A page deep in a long list still costs its offset (OFFSET pagination)."""
+    every row. A page deep in a long list still costs its offset (OFFSET pagination): `seek_page`
+    reaches it by cursors instead."""
 
     def __init__(self, object_list, per_page, *, cap: int | None = None, **kwargs) -> None:
         super().__init__(object_list, per_page, **kwargs)
@@ -195,6 +329,23 @@ class CappedPaginator(Paginator):
     @property
     def capped(self) -> bool:
         return self.count > self.cap
+
+    @cached_property
+    def num_pages(self) -> int | None:
+        """None beyond the cap: the pages were not counted (Django's would say the list ends
+        at the cap's page)."""
+        return None if self.capped else Paginator.num_pages.func(self)
+
+    @property
+    def page_range(self) -> range:
+        if self.capped:
+            raise TypeError("the pages of a list beyond its cap are not counted (CappedPaginator)")
+        return super().page_range
+
+    def get_elided_page_range(self, number=1, *, on_each_side=3, on_ends=2):
+        if self.capped:
+            raise TypeError("the pages of a list beyond its cap are not counted (CappedPaginator)")
+        return super().get_elided_page_range(number, on_each_side=on_each_side, on_ends=on_ends)
 
     def validate_number(self, number):
         if not self.capped:
@@ -230,3 +381,114 @@ class CappedPaginator(Paginator):
             return self.page(number)
         except EmptyPage:  # past the end of a capped list: the first page (finding the last one
             return self.page(1)  # would count every row, which is what the cap avoids)
+
+
+# --- cursors and seek pages: deep pages of a long list as cheap as its first ---
+def cursor_encode(values: list) -> str:
+    """An opaque, URL-safe cursor for a row's sort keys (OrderedUnion.key_values)."""
+    text = json.dumps(
+        [v.isoformat() if isinstance(v, date | datetime) else v for v in values], separators=(",", ":")
+    )
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def cursor_decode(cursor: str, items: OrderedUnion) -> list:
+    """The sort keys of a cursor for `items`; ValueError for anything that is not one."""
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError("not a cursor") from exc
+    keys = items._keys()
+    if not isinstance(raw, list) or len(raw) != len(keys):
+        raise ValueError("not a cursor of this list")
+    meta, values = items.base.model._meta, []
+    for (name, *_), v in zip(keys, raw, strict=True):
+        field = next(f for f in meta.concrete_fields if f.attname == name)
+        if v is None and not field.null:
+            raise ValueError(f"{name} cannot be empty")
+        if v is not None and not isinstance(v, str | int):
+            raise ValueError(f"{name}: not a value")
+        try:
+            value = None if v is None else field.to_python(v)
+        except (ValidationError, TypeError, ValueError) as exc:
+            raise ValueError(f"{name}: not a value") from exc
+        if v is not None and (value is None or isinstance(value, date) != isinstance(v, str)):
+            raise ValueError(f"{name}: not a value")  # dates as text, numbers as numbers
+        values.append(value)
+    return values
+
+
+class SeekPage:
+    """A page of an OrderedUnion reached by a cursor (`?after=` the last row of the page before,
+    or `?before=` the first row of the page after): what `templates/core/_pager.html` reads of a
+    Page, with the links' queries (`previous_query`, `next_query`) carrying the cursors. The page
+    number is the one the link carried (where the reader came from), not counted."""
+
+    def __init__(self, rows: list, number: int, paginator: CappedPaginator, *, previous: bool, more: bool):
+        self.object_list, self.number, self.paginator = rows, number, paginator
+        self._previous, self._more = previous, more
+        items = paginator.object_list
+        self.previous_query = self.next_query = ""
+        if previous and rows:
+            if number <= 2:  # the first page is the plain list, whatever came since
+                self.previous_query = urlencode({"page": 1})
+            else:
+                cursor = cursor_encode(items.key_values(rows[0]))
+                self.previous_query = urlencode({"before": cursor, "page": number - 1})
+        if more and rows:
+            self.next_query = urlencode(
+                {"after": cursor_encode(items.key_values(rows[-1])), "page": number + 1}
+            )
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+    def has_previous(self) -> bool:
+        return bool(self.previous_query)
+
+    def has_next(self) -> bool:
+        return bool(self.next_query)
+
+    def has_other_pages(self) -> bool:
+        return self.has_previous() or self.has_next()
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+def seek_page(items: OrderedUnion, per_page: int, params: Mapping[str, Any], *, cap: int | None = None):
+    """A page of `items` for a list page: `?after=…` / `?before=…` (the cursors its own 上一页 /
+    下一页 links carry: a seek, so page 200 costs what page 2 does) or, without one, `?page=n`
+    by CappedPaginator (the first page, and old or hand-made page links: OFFSET). Its links
+    always carry cursors (SeekPage.previous_query / next_query; on a CappedPaginator page too).
+    A bad cursor, or one past the end, gives the first page."""
+    paginator = CappedPaginator(items, per_page, cap=cap)
+    try:
+        number = max(1, int(params.get("page") or 1))
+    except (TypeError, ValueError):
+        number = 1
+    for name, reverse in (("after", False), ("before", True)):
+        raw = params.get(name)
+        if not raw:
+            continue
+        try:
+            values = cursor_decode(raw, items)
+        except ValueError:
+            break
+        rows = items.seek(values, reverse=reverse)[0 : per_page + 1]
+        extra, rows = len(rows) > per_page, rows[:per_page]
+        if not rows:
+            break
+        if reverse:  # read backwards: nearest first
+            rows.reverse()
+            if not extra:
+                number = 1
+            return SeekPage(rows, max(number, 2) if extra else 1, paginator, previous=extra, more=True)
+        return SeekPage(rows, max(number, 2), paginator, previous=True, more=extra)
+    cursor = params.get("after") or params.get("before")
+    page = paginator.get_page(1 if cursor else params.get("page"))
+    rows = list(page.object_list)
+    return SeekPage(rows, page.number, paginator, previous=page.has_previous(), more=page.has_next())

@@ -33,7 +33,7 @@ from yiwang.catalog.formspec import apply_context
 from yiwang.catalog.models import CaseKind
 from yiwang.core.errors import DomainError, NotFound, ValidationFailed
 from yiwang.core.masking import mask_phone
-from yiwang.core.pagination import CappedPaginator
+from yiwang.core.pagination import seek_page
 from yiwang.core.seal import NotAPdf
 from yiwang.core.text import as_int, is_digits
 from yiwang.notifications.services import notification_send
@@ -416,10 +416,11 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     if status not in Status.values:
         status = None
-    # owned and filed cases as two index-ordered reads merged, the count capped
-    # (docs/benchmarks.md, "The case paths at 10 million cases")
+    # owned and filed cases as two index-ordered reads merged, the count capped, the pager's links
+    # carrying cursors: a page far down the list is a seek, not an OFFSET (docs/benchmarks.md,
+    # "The case paths at 10 million cases")
     cases = selectors.own_cases(user=request.user, status=status)
-    page = CappedPaginator(cases, 20).get_page(request.GET.get("page"))
+    page = seek_page(cases, 20, request.GET)
     today, cal = services.today(), workdays.calendar()  # the calendar once, not per row
     rows = [presenters.case_summary(c, today=today, cal=cal) for c in page.object_list]
     return render(

@@ -17,6 +17,7 @@ from django.test.utils import CaptureQueriesContext
 
 from yiwang.cases import selectors, services
 from yiwang.cases.models import Case
+from yiwang.core import pagination
 from yiwang.core.pagination import CappedPaginator, OrderedUnion
 from yiwang.core.testing import good_form, good_materials
 
@@ -188,3 +189,79 @@ def test_an_empty_queue(world):
     queue = selectors.case_queue(user=world.reviewer)
     page = CappedPaginator(queue, 30).get_page(1)
     assert list(page.object_list) == [] and page.paginator.count == 0 and not page.paginator.capped
+
+
+def walk(rows: OrderedUnion, size: int) -> tuple[list[int], list[int]]:
+    """Every row of `rows` by seeks in pages of `size` (forwards from the first page), then back
+    from the last page to the first (each page read backwards, as a 上一页 link does)."""
+    forward, page = [], rows[0:size]
+    while page:
+        forward += [c.pk for c in page]
+        page = rows.seek(rows.key_values(page[-1]))[0:size]
+    backward, last = [], rows[max(0, len(forward) - size) : None]
+    page = last
+    while page:
+        backward = [c.pk for c in page] + backward
+        page = list(reversed(rows.seek(rows.key_values(page[0]), reverse=True)[0:size]))
+    return forward, backward
+
+
+def test_the_api_list_equals_the_plain_or_with_an_exact_count(world):
+    """GET /api/v1/cases reads selectors.case_listing: for every role, status filter and queue
+    flag the rows and order of the plain OR (case_list), an exact count made of disjoint parts'
+    counts in one statement, and seeks that walk the list both ways, ties and NULLs included."""
+    mixed_cases(world)
+    checked = 0
+    for role in (*ROLES, "citizen", "citizen2"):
+        user = getattr(world, role)
+        for status in STATUSES:
+            for queue in (True, False):
+                plain_or = selectors.case_list(user=user, status=status, queue=queue)
+                want = list(plain_or.values_list("pk", flat=True))
+                rows = selectors.case_listing(user=user, status=status, queue=queue)
+                assert [c.pk for c in rows[0:None]] == want, (role, status, queue)
+                with CaptureQueriesContext(connection) as ctx:
+                    count = rows.count()
+                assert count == len(want) == plain_or.count() and len(ctx.captured_queries) == 1
+                parts = [set(qs.values_list("pk", flat=True)) for qs in rows.counted]
+                assert sum(map(len, parts)) == len(set().union(*parts)) == len(want)  # disjoint, covering
+                forward, backward = walk(rows, 4)
+                assert forward == want and backward == want, (role, status, queue)
+                checked += len(want) > 4
+    assert checked >= 40  # most combinations list more than a page
+
+
+def test_a_seek_past_the_end_and_cursors(world):
+    mixed_cases(world, n=30)
+    rows = selectors.own_cases(user=world.citizen)
+    everything = rows[0:None]
+    assert rows.seek(rows.key_values(everything[-1]))[0:5] == []
+    assert rows.seek(rows.key_values(everything[0]), reverse=True)[0:5] == []
+    # a cursor carries the sort keys (datetimes, dates, NULLs, ids) and comes back the same
+    queue = selectors.case_queue(user=world.platform_admin, queue=False)
+    for case in queue[0:None]:
+        values = queue.key_values(case)
+        assert pagination.cursor_decode(pagination.cursor_encode(values), queue) == values
+    assert any(v is None for c in queue[0:None] for v in queue.key_values(c))  # NULL due dates
+    for bad in (
+        "",
+        "x",
+        "bm90IGpzb24",
+        pagination.cursor_encode([1, 2]),
+        pagination.cursor_encode(["a", None]),
+    ):
+        with pytest.raises(ValueError):
+            pagination.cursor_decode(bad, rows)
+
+
+def test_the_capped_paginator_does_not_claim_a_number_of_pages(world):
+    p = CappedPaginator(list(range(50)), 6, cap=10)
+    assert p.capped and p.num_pages is None
+    with pytest.raises(TypeError):
+        list(p.page_range)
+    with pytest.raises(TypeError):
+        list(p.get_elided_page_range(1))
+    # within the cap, Django's
+    p = CappedPaginator(list(range(50)), 6, cap=100)
+    exact = Paginator(list(range(50)), 6)
+    assert p.num_pages == exact.num_pages == 9 and p.page_range == exact.page_range

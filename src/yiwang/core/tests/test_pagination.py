@@ -32,3 +32,42 @@ def test_paginate_rejects_out_of_range(params, field):
     with pytest.raises(ValidationFailed) as exc:
         paginate(params, [], str)
     assert exc.value.status == 422 and field in exc.value.fields
+
+
+def test_the_shared_pager_markup():
+    """templates/core/_pager.html, used by every list page with previous/next links: the links are
+    rel="prev"/"next" (assistive technology and the site's keyboard shortcuts find them), the
+    current page is aria-current="page", the rest of the query is escaped; a capped list shows
+    no page total; a page that brings its links' queries (a seek page) has them used."""
+    from django.core.paginator import Paginator
+    from django.template.loader import render_to_string
+
+    from yiwang.core.pagination import CappedPaginator
+
+    html = render_to_string(
+        "core/_pager.html", {"page": Paginator(list(range(25)), 10).page(2), "query": "&all=1"}
+    )
+    assert '<a href="?page=1&amp;all=1" rel="prev">上一页</a>' in html
+    assert '<a href="?page=3&amp;all=1" rel="next">下一页</a>' in html
+    assert '<span aria-current="page">第 2 / 3 页</span>' in html
+    assert render_to_string("core/_pager.html", {"page": Paginator([1], 10).page(1)}).strip() == ""
+    capped = CappedPaginator(list(range(25)), 10, cap=12).page(2)
+    html = render_to_string("core/_pager.html", {"page": capped})
+    assert '<span aria-current="page">第 2 页</span>' in html and 'href="?page=3" rel="next"' in html
+
+    class Seek:  # what core.pagination.SeekPage offers the template
+        number, paginator, previous_query, next_query = (
+            4,
+            capped.paginator,
+            "before=b&page=3",
+            "after=a&page=5",
+        )
+
+        def has_other_pages(self):
+            return True
+
+        has_previous = has_next = has_other_pages
+
+    html = render_to_string("core/_pager.html", {"page": Seek(), "query": "&status=x"})
+    assert '<a href="?before=b&amp;page=3&amp;status=x" rel="prev">' in html
+    assert '<a href="?after=a&amp;page=5&amp;status=x" rel="next">' in html
