@@ -81,7 +81,7 @@ class Case(models.Model):
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="申请账号", on_delete=models.PROTECT, related_name="cases"
     )
-    filed_by = models.ForeignKey(  # indexed with created_at (Meta.indexes: cases_filer_created)
+    filed_by = models.ForeignKey(  # indexed with created_at (Meta.indexes: cases_filer_created_owner)
         settings.AUTH_USER_MODEL,
         verbose_name="提交人",
         on_delete=models.PROTECT,
