@@ -268,7 +268,7 @@ def case_queue(*, user: User, status: str | None = None, queue: bool = True) -> 
 def own_cases(*, user: User, status: str | None = None) -> OrderedUnion:
     """An applicant's case list (我的办件): `case_list(user=…, status=…)`'s rows in its order
     (newest first; by due date within a status), read as the union of the cases they own
-    (`cases_owner_created`) and those they filed (`cases_filer_created`), each in order, instead
+    (`cases_owner_created`) and those they filed (`cases_filer_created_owner`), each in order, instead
     of an OR that reads and sorts every one of their cases for a page of 20. Its exact count is
     the owned ones' and the filed-not-owned ones'."""
     parts = _visible_parts(user)
