@@ -10,13 +10,15 @@ no receivers. The statement text is built once per (model, row count, database v
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-# per field: the one value type whose `get_db_prep_save(pre_save(…))` is the value itself, or None
-Plain = tuple[models.Field, type | None]
+# per field: the one value type whose `get_db_prep_save(pre_save(…))` is the value itself — or, for
+# integer fields, the database adapter's typed integer (psycopg 3: Int2/Int4/Int8) — and that adapter
+Plain = tuple[models.Field, type | None, Callable[[int], int] | None]
 _SQL: dict[tuple[type[models.Model], int, str, str | None], tuple[str, list[Plain]]] = {}
 
 _AS_IS: dict[type[models.Field], type] = {
@@ -32,13 +34,26 @@ _AS_IS: dict[type[models.Field], type] = {
 }
 
 
-def _plain(field: models.Field) -> type | None:
-    """The value type `field` writes unchanged: only for the exact field classes above (a
-    subclass may encrypt or convert) and foreign keys to an integer key."""
+def _plain(
+    field: models.Field, connection: BaseDatabaseWrapper
+) -> tuple[type | None, Callable[[int], int] | None]:
+    """The value type `field` writes without its prep chain, and what the chain still does to it:
+    only for the exact field classes above (a subclass may encrypt or convert) and foreign keys to
+    an integer key. An integer field's value goes through the database's integer adapter
+    (`ops.adapt_integerfield_value`: PostgreSQL gets a typed integer, SQLite the int itself)."""
     if type(field) is models.ForeignKey:
         target = field.target_field
-        return int if type(target) in (models.AutoField, models.BigAutoField, models.IntegerField) else None
-    return _AS_IS.get(type(field))
+        if type(target) in (models.AutoField, models.BigAutoField):
+            return int, None  # an auto key's prep validates, never adapts
+        return (
+            (int, _int_adapter(target, connection)) if type(target) is models.IntegerField else (None, None)
+        )
+    plain = _AS_IS.get(type(field))
+    return plain, (_int_adapter(field, connection) if plain is int else None)
+
+
+def _int_adapter(field: models.Field, connection: BaseDatabaseWrapper) -> Callable[[int], int]:
+    return functools.partial(connection.ops.adapt_integerfield_value, internal_type=field.get_internal_type())
 
 
 def _statement(
@@ -61,7 +76,7 @@ def _statement(
         found = _SQL[key] = (
             f"INSERT INTO {q(model._meta.db_table)} ({', '.join(q(f.column) for f in fields)}) "  # noqa: S608
             f"VALUES {', '.join([one] * n)}{skip} RETURNING {q(pk.column)}",
-            [(f, _plain(f)) for f in fields],
+            [(f, *_plain(f, connection)) for f in fields],
         )
     return found
 
@@ -85,11 +100,14 @@ def insert(objs: Sequence[models.Model], *, unless_taken: str | None = None) -> 
     sql, fields = _statement(connection, model, len(objs), unless_taken)
     params = []
     for obj in objs:
-        for f, plain in fields:
+        for f, plain, adapt in fields:
             if plain is not None:
                 value = getattr(obj, f.attname)
-                if type(value) is plain or (value is None and plain is not bool):
-                    params.append(value)
+                if value is None and plain is not bool:
+                    params.append(None)
+                    continue
+                if type(value) is plain:
+                    params.append(value if adapt is None else adapt(value))
                     continue
             params.append(f.get_db_prep_save(f.pre_save(obj, add=True), connection))
     with connection.cursor() as cur:
