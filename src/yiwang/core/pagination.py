@@ -245,37 +245,27 @@ class OrderedUnion:
         keys = self._keys()
         if len(values) != len(keys):
             raise ValueError("a cursor has one value per sort key")
+        if reverse:  # read backwards: every key's direction and its NULLs' place turned round
+            keys = [(name, not desc, not nulls_last, nullable) for name, desc, nulls_last, nullable in keys]
         seek, tie = Q(pk__in=[]), Q()
         for (name, desc, nulls_last, nullable), v in zip(keys, values, strict=True):
-            if reverse:
-                desc, nulls_last = not desc, not nulls_last
-            nulls_beyond = nullable and nulls_last
             if v is None:
                 beyond = None if nulls_last else Q(**{f"{name}__isnull": False})
                 same = Q(**{f"{name}__isnull": True})
             else:
                 beyond = Q(**{f"{name}__{'lt' if desc else 'gt'}": v})
-                if nulls_beyond:
+                if nullable and nulls_last:
                     beyond |= Q(**{f"{name}__isnull": True})
                 same = Q(**{name: v})
             if beyond is not None:
                 seek |= tie & beyond
             tie &= same
         name, desc, nulls_last, nullable = keys[0]
-        if reverse:
-            desc, nulls_last = not desc, not nulls_last
         if values[0] is not None and not (nullable and nulls_last):
             seek &= Q(**{f"{name}__{'lte' if desc else 'gte'}": values[0]})
         elif values[0] is None and nulls_last:
             seek &= Q(**{f"{name}__isnull": True})
-        order = self.order_by
-        if reverse:
-            order = tuple(
-                F(n).desc(**({"nulls_first": True} if nl else {"nulls_last": True}) if nb else {})
-                if not d
-                else F(n).asc(**({"nulls_first": True} if nl else {"nulls_last": True}) if nb else {})
-                for n, d, nl, nb in keys
-            )
+        order = _order_by(keys) if reverse else self.order_by
         return OrderedUnion(self.base, [b.filter(seek) for b in self.branches], order)
 
     def count_upto(self, n: int) -> int:
@@ -284,6 +274,15 @@ class OrderedUnion:
         if self.counted:
             return min(n, self._counted_sum(n))
         return min(n, self._ids(n, ordered=False).count())
+
+
+def _order_by(keys: list[tuple[str, bool, bool, bool]]) -> tuple:
+    """An order_by for OrderedUnion's (column, descending, NULLs last, nullable) keys."""
+    order = []
+    for name, desc, nulls_last, nullable in keys:
+        nulls = ({"nulls_last": True} if nulls_last else {"nulls_first": True}) if nullable else {}
+        order.append(F(name).desc(**nulls) if desc else F(name).asc(**nulls))
+    return tuple(order)
 
 
 class CappedPage(Page):

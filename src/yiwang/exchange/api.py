@@ -143,7 +143,7 @@ def agreement_create(request: HttpRequest, body: AgreementIn):
     resource = DataResource.objects.filter(code=body.resource, active=True).first()
     if resource is None:
         raise NotFound("未找到该数据资源")
-    consumer = services.caller_for_staff(user=user, department_uscc=body.consumer).department
+    consumer = services.caller_for_staff(user=user, department_uscc=body.consumer).consumer
     a = services.agreement_request(
         actor=user,
         resource=resource,

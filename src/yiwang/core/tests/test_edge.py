@@ -15,8 +15,15 @@ def _boom(request):
     raise RuntimeError("a bug")
 
 
+def _own_policy(request):
+    response = HttpResponse(f"nonce {request.csp_nonce}")
+    response._csp_update = {"img-src": ["https://maps.example"]}
+    return response
+
+
 urlpatterns = [
     path("api/v1/boom", _boom),
+    path("own-policy/", _own_policy),
     path("boom/", _boom),
     path("fine/", lambda request: HttpResponse("ok")),
     path("raw/", lambda request: HttpResponse(request.body[:10])),
@@ -50,6 +57,18 @@ def test_nul_or_lone_surrogate_in_json_is_refused(client, bad):
     r = client.post("/api/v1/auth/token", body, content_type="application/json")
     assert r.status_code == 422
     assert r.json()["fields"] == {"form.applicant.name": [TEXT_MESSAGE]}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-16", "utf-32-le"])
+def test_lone_surrogate_or_nul_in_json_bytes_is_refused(client, encoding):
+    """Not only escapes: a surrogate's raw UTF-8 bytes (json.loads decodes with surrogatepass) and
+    JSON in UTF-16/32 (which json.loads also reads) are checked too."""
+    for bad in ("a\ud800b", "a\\u0000b"):  # a raw NUL is not JSON; its escape is
+        text = '{"username": "u", "password": "p", "form": {"applicant.name": "' + bad + '"}}'
+        body = text.encode(encoding, "surrogatepass")
+        r = client.post("/api/v1/auth/token", body, content_type="application/json")
+        assert r.status_code == 422, (encoding, bad)
+        assert r.json()["fields"] == {"form.applicant.name": [TEXT_MESSAGE]}
 
 
 def test_a_surrogate_pair_is_text_like_any_other(client):
@@ -105,6 +124,34 @@ def test_security_headers(client):
     assert client.get("/fine/?reveal=true")["Cache-Control"].count("no-store") == 1
     r = client.get("/fine/", headers={"Authorization": "Bearer x"})
     assert "no-store" in r["Cache-Control"]
+
+
+def _directives(header: str) -> set[str]:
+    return {d.strip() for d in header.split(";") if d.strip()}
+
+
+def test_the_policy_is_django_csps_built_once(client, settings):
+    """core.middleware.CSPMiddleware writes the header django-csp builds from the settings, and
+    follows a change of the settings; a response with a policy of its own (a nonce, a decorator's
+    update) goes through django-csp's code."""
+    from csp.constants import NONCE
+    from csp.utils import build_policy
+
+    first = client.get("/fine/")["Content-Security-Policy"]
+    assert _directives(first) == _directives(build_policy())
+    assert client.get("/fine/")["Content-Security-Policy"] == first  # the same string each time
+    assert _directives(client.get("/api/v1/no-such-thing")["Content-Security-Policy"]) == _directives(first)
+    r = client.get("/own-policy/")
+    nonce = r.content.decode().split()[-1]
+    own = _directives(r["Content-Security-Policy"])
+    assert any(d.startswith("img-src") and "https://maps.example" in d for d in own)
+    assert "nonce" not in r["Content-Security-Policy"]  # the settings ask for none
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get("/fine/")["Content-Security-Policy"] == "default-src 'none'"
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"script-src": ["'self'", NONCE]}}
+    r = client.get("/own-policy/")
+    nonce = r.content.decode().split()[-1]
+    assert f"script-src 'self' 'nonce-{nonce}'" in _directives(r["Content-Security-Policy"])
 
 
 def test_hsts_only_over_tls(client, settings):

@@ -18,7 +18,7 @@ import logging
 import os
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import date, timedelta
 
 from django.db import connection, transaction
@@ -59,12 +59,34 @@ log = logging.getLogger("yiwang.exchange")
 @dataclass
 class Caller:
     """Who asks: a department, through a staff member, a platform service acting for a user
-    (prefill) or a department system outside the platform (signed requests)."""
+    (prefill) or a department system outside the platform (signed requests). Given its
+    `department` or only its `department_id`: the checks and the record need the id alone, and
+    the department's row is read (`consumer`) only when more is needed — a provider's call names
+    its USCC, a consent request links it."""
 
-    department: Department
     role: str  # staff | service | system
     actor: User | None = None
     system: ExternalSystem | None = None
+    department_id: int | None = None
+    department: InitVar[Department | None] = None
+    _consumer: Department | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self, department: Department | None) -> None:
+        if department is not None:
+            self._consumer, self.department_id = department, department.pk
+        if self.department_id is None:
+            raise ValueError("a caller is a department's: give department or department_id")
+
+    @property
+    def consumer(self) -> Department:
+        if self._consumer is None:
+            self.consumer_read(department_by_id(self.department_id))
+        return self._consumer
+
+    def consumer_read(self, department: Department | None) -> None:
+        """The department as read by a statement that needed it anyway (the gateway's first)."""
+        if self._consumer is None and department is not None:
+            self._consumer = department
 
 
 def caller_for_staff(*, user: User, department_uscc: str = "") -> Caller:
@@ -75,18 +97,17 @@ def caller_for_staff(*, user: User, department_uscc: str = "") -> Caller:
         dept = Department.objects.filter(pk__in=ids, uscc=department_uscc).first()
         if dept is None:
             raise PermissionDenied("您不是该部门的工作人员", code="not_department_staff")
-    elif len(ids) == 1:
-        dept = department_by_id(next(iter(ids)))
-    else:
-        raise ValidationFailed(
-            "您在多个部门任职，请指明以哪个部门的名义查询",
-            fields={"consumer": ["请填写使用部门的统一社会信用代码"]},
-        )
-    return Caller(department=dept, role="staff", actor=user)
+        return Caller(department=dept, role="staff", actor=user)
+    if len(ids) == 1:
+        return Caller(department_id=next(iter(ids)), role="staff", actor=user)
+    raise ValidationFailed(
+        "您在多个部门任职，请指明以哪个部门的名义查询",
+        fields={"consumer": ["请填写使用部门的统一社会信用代码"]},
+    )
 
 
 def caller_for_system(*, system: ExternalSystem) -> Caller:
-    return Caller(department=system.department, role="system", system=system)
+    return Caller(department_id=system.department_id, role="system", system=system)
 
 
 # --- the subject ---------------------------------------------------------------------------------
@@ -173,9 +194,9 @@ class _State:
     case_bound: bool = False
 
 
-# The gateway's reads are plain SQL, one statement each (resource with its element codes; the
-# consumer's agreements for it; the register row): the ORM's query building and the prefetch were
-# most of a query's Python time. They are still read on every query (nothing cached in the
+# The gateway's reads are plain SQL, one statement each (the resource with its element codes and
+# the consumer's agreements for it; the register row): the ORM's query building and the prefetch
+# were most of a query's Python time. They are still read on every query (nothing cached in the
 # process), so a revoked agreement or a changed catalogue entry counts from the next query on.
 _RESOURCE_COLUMNS = (
     "id",
@@ -188,27 +209,7 @@ _RESOURCE_COLUMNS = (
     "adapter",
     "system_id",
 )
-
-
-def _gateway_resource(code: str) -> tuple[DataResource | None, list[str]]:
-    """An active resource (only the columns the gateway uses; the rest load on access) and its
-    element codes in catalogue order."""
-    q = connection.ops.quote_name
-    fields = [f for f in DataResource._meta.concrete_fields if f.attname in _RESOURCE_COLUMNS]
-    cols = ", ".join(f"r.{q(f.column)}" for f in fields)
-    sql = (
-        f"SELECT {cols}, e.{q('code')} FROM {q(DataResource._meta.db_table)} r "  # noqa: S608
-        f"LEFT JOIN {q(ResourceElement._meta.db_table)} e ON e.{q('resource_id')} = r.{q('id')} "
-        f"WHERE r.{q('code')} = %s AND r.{q('active')} = %s ORDER BY e.{q('position')}, e.{q('code')}"
-    )
-    with connection.cursor() as cur:
-        cur.execute(sql, [code, True])
-        rows = cur.fetchall()
-    if not rows:
-        return None, []
-    n = len(fields)
-    resource = DataResource.from_db(connection.alias, [f.attname for f in fields], rows[0][:n])
-    return resource, [row[n] for row in rows if row[n] is not None]
+_AGREEMENT_COLUMNS = ("id", "status", "elements", "purposes", "valid_from", "valid_until", "revoke_reason")
 
 
 @dataclass(frozen=True)
@@ -230,34 +231,68 @@ def _as_list(v: object) -> list:
     return json.loads(v) if isinstance(v, (str, bytes)) else list(v or [])
 
 
-def _gateway_agreements(*, consumer_id: int, resource_id: int) -> list[_AgreementRow]:
-    """The consumer's approved and revoked agreements for the resource, newest first."""
+_CONSUMER_COLUMNS = ("id", "name", "short_name", "uscc")
+
+
+def _gateway_read(
+    code: str, *, consumer_id: int
+) -> tuple[Department | None, DataResource | None, list[str], list[_AgreementRow]]:
+    """The consumer department (its name and USCC, which the ledger entry names), the active
+    resource asked for (only the columns the gateway uses; the rest load on access), its element
+    codes in catalogue order and the consumer's approved and revoked agreements for it, newest
+    first — one statement, a row per element and agreement (a resource has a few dozen elements at
+    most, a consumer one or two agreements for it)."""
     q = connection.ops.quote_name
+    consumer_fields = [f for f in Department._meta.concrete_fields if f.attname in _CONSUMER_COLUMNS]
+    resource_fields = [f for f in DataResource._meta.concrete_fields if f.attname in _RESOURCE_COLUMNS]
+    cols = ", ".join(
+        [f"c.{q(f.column)}" for f in consumer_fields]
+        + [f"r.{q(f.column)}" for f in resource_fields]
+        + [f"e.{q('code')}"]
+        + [f"a.{q(c)}" for c in _AGREEMENT_COLUMNS]
+    )
     sql = (
-        f"SELECT {q('id')}, {q('status')}, {q('elements')}, {q('purposes')}, {q('valid_from')}, "  # noqa: S608
-        f"{q('valid_until')}, {q('revoke_reason')} FROM {q(Agreement._meta.db_table)} "
-        f"WHERE {q('consumer_id')} = %s AND {q('resource_id')} = %s AND {q('status')} IN (%s, %s) "
-        f"ORDER BY {q('id')} DESC"
+        f"SELECT {cols} FROM {q(Department._meta.db_table)} c "  # noqa: S608
+        f"LEFT JOIN {q(DataResource._meta.db_table)} r ON r.{q('code')} = %s AND r.{q('active')} = %s "
+        f"LEFT JOIN {q(ResourceElement._meta.db_table)} e ON e.{q('resource_id')} = r.{q('id')} "
+        f"LEFT JOIN {q(Agreement._meta.db_table)} a ON a.{q('resource_id')} = r.{q('id')} "
+        f"AND a.{q('consumer_id')} = c.{q('id')} AND a.{q('status')} IN (%s, %s) "
+        f"WHERE c.{q('id')} = %s ORDER BY e.{q('position')}, e.{q('code')}, a.{q('id')} DESC"
     )
     with connection.cursor() as cur:
-        cur.execute(sql, [consumer_id, resource_id, AgreementStatus.APPROVED, AgreementStatus.REVOKED])
+        cur.execute(sql, [code, True, AgreementStatus.APPROVED, AgreementStatus.REVOKED, consumer_id])
         rows = cur.fetchall()
-    return [
-        _AgreementRow(
-            pk=r[0],
-            status=r[1],
-            elements=_as_list(r[2]),
-            purposes=_as_list(r[3]),
-            valid_from=_as_date(r[4]),
-            valid_until=_as_date(r[5]),
-            revoke_reason=r[6] or "",
-        )
-        for r in rows
-    ]
+    if not rows:
+        return None, None, [], []
+    nc, nr = len(consumer_fields), len(resource_fields)
+    consumer = Department.from_db(connection.alias, [f.attname for f in consumer_fields], rows[0][:nc])
+    if rows[0][nc] is None:  # no such active resource
+        return consumer, None, [], []
+    resource = DataResource.from_db(
+        connection.alias, [f.attname for f in resource_fields], rows[0][nc : nc + nr]
+    )
+    n = nc + nr
+    elements = list(dict.fromkeys(row[n] for row in rows if row[n] is not None))
+    agreements: dict[int, _AgreementRow] = {}
+    for row in rows:
+        a = row[n + 1 :]
+        if a[0] is not None and a[0] not in agreements:
+            agreements[a[0]] = _AgreementRow(
+                pk=a[0],
+                status=a[1],
+                elements=_as_list(a[2]),
+                purposes=_as_list(a[3]),
+                valid_from=_as_date(a[4]),
+                valid_until=_as_date(a[5]),
+                revoke_reason=a[6] or "",
+            )
+    return consumer, resource, elements, sorted(agreements.values(), key=lambda a: a.pk, reverse=True)
 
 
-def _find_agreement(*, consumer: Department, resource: DataResource, purpose: str, on: date) -> _AgreementRow:
-    rows = _gateway_agreements(consumer_id=consumer.pk, resource_id=resource.pk)
+def _find_agreement(
+    rows: list[_AgreementRow], *, resource: DataResource, purpose: str, on: date
+) -> _AgreementRow:
+    """The agreement (of the consumer's `rows`, newest first) that covers the purpose today."""
     valid = sorted(
         (
             a
@@ -317,7 +352,7 @@ def _bind_to_case(
     reason = (
         check(
             actor=caller.actor,
-            department_id=caller.department.pk,
+            department_id=caller.department_id,
             case_number=case_number,
             subject_hash=st.subject_hash,
             exists_only=caller.role == "system",
@@ -342,7 +377,10 @@ def _check(
     case_number: str,
     on: date,
 ) -> None:
-    st.resource, known = _gateway_resource(str(resource_code))
+    consumer, st.resource, known, agreements = _gateway_read(
+        str(resource_code), consumer_id=caller.department_id
+    )
+    caller.consumer_read(consumer)
     resource = st.resource
     if resource is None:
         raise _Stop(Outcome.INVALID, "unknown_resource", f"未找到数据资源“{str(resource_code)[:60]}”")
@@ -365,13 +403,13 @@ def _check(
         st.elements = elements_check(resource=resource, elements=elements, known=known)
     except ValidationFailed as exc:
         raise _Stop(Outcome.INVALID, "unknown_element", exc.message, exc.fields) from exc
-    if resource.sharing_type == SharingType.NONE and caller.department.pk != resource.department_id:
+    if resource.sharing_type == SharingType.NONE and caller.department_id != resource.department_id:
         raise _Stop(Outcome.REFUSED, "not_shared")
-    if caller.department.pk == resource.department_id:
+    if caller.department_id == resource.department_id:
         st.allowed = list(st.elements)  # a department's own data
         st.consent_basis = "own_data"
         return
-    st.agreement = _find_agreement(consumer=caller.department, resource=resource, purpose=purpose, on=on)
+    st.agreement = _find_agreement(agreements, resource=resource, purpose=purpose, on=on)
     st.allowed = [e for e in st.elements if e in st.agreement.elements]
     if not st.allowed:
         raise _Stop(Outcome.REFUSED, "elements_not_agreed")
@@ -386,7 +424,7 @@ def _check(
         st.consent_basis = "subject_is_actor"
         return
     consents = Consent.objects.filter(
-        subject_hash=st.subject_hash, resource=resource, consumer=caller.department, purpose=purpose
+        subject_hash=st.subject_hash, resource=resource, consumer_id=caller.department_id, purpose=purpose
     ).order_by("-created_at", "-pk")
     latest = consents.first()
     if latest is not None and latest.status == ConsentStatus.GRANTED:
@@ -413,7 +451,7 @@ def _fetch(st: _State, *, caller: Caller, purpose: str, request_id: str) -> dict
                 subject={key: st.subject_value},
                 elements=st.allowed,
                 purpose=purpose,
-                consumer_uscc=caller.department.uscc,
+                consumer_uscc=caller.consumer.uscc,
                 request_id=request_id,
             )
         except adapters.ProviderError as exc:
@@ -480,7 +518,7 @@ def query_run(
     log.info(
         "exchange query %s consumer=%s resource=%s outcome=%s reason=%s",
         request_id,
-        caller.department.pk,
+        caller.department_id,
         str(resource_code)[:60],
         result.outcome,
         result.reason,
@@ -529,7 +567,7 @@ def _record(
             subject_hash=st.subject_hash,
             kind=st.resource.subject_kind,
             resource=st.resource,
-            consumer=caller.department,
+            consumer=caller.consumer,
             purpose=purpose,
             elements=st.allowed,
             case_number=case_number,
@@ -537,7 +575,7 @@ def _record(
     record = AccessRecord(
         uid=uid,
         at=timezone.now(),
-        consumer=caller.department,
+        consumer=caller.consumer,
         actor=caller.actor,
         actor_role=caller.role,
         system=caller.system,

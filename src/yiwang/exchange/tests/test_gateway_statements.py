@@ -1,5 +1,6 @@
-"""The gateway's hot path in statements: an allowed query reads the resource with its elements, the
-consumer's agreements and the register row (one statement each) and writes the ledger entry and
+"""The gateway's hot path in statements: an allowed query reads the consumer department with the
+resource, its elements and the consumer's agreements for it (one statement), the case it is bound
+to and the register row (one statement each) and writes the ledger entry and
 the record (one INSERT each, the record already naming its entry: no UPDATE), in one transaction.
 Nothing is cached in the process: a change between two queries counts for the second."""
 
@@ -30,17 +31,21 @@ def _run(ex, caller=None, **kw):
     return services.query_run(caller=caller or ex.staff_caller(), **args)
 
 
-def test_allowed_query_is_four_reads_and_two_inserts(ex):
-    """Resource, agreements, the case with whether the subject is a party (binding, issue 22
-    defect 1; one statement), register."""
+def test_allowed_query_is_three_reads_and_two_inserts(ex):
+    """Consumer with resource and agreements, the case with whether the subject is a party
+    (binding, issue 22 defect 1; one statement), register. A staff member's caller carries only
+    the department's id: its USCC, which the ledger entry names, comes with the first read."""
     ex.agree(ex.population, elements=["name", "household_address"])
     caller = ex.staff_caller()
     _run(ex, caller)  # warm
     with CaptureQueriesContext(connection) as ctx:
         r = _run(ex, caller, case_number=ex.case)
     assert r.ok and r.data == {"name": "张伟", "household_address": "武汉市江岸区沿江大道1号"}
-    assert _statements(ctx) == ["SELECT"] * 4 + ["INSERT", "INSERT"]
+    assert _statements(ctx) == ["SELECT"] * 3 + ["INSERT", "INSERT"]
+    assert "organizations_department" in ctx.captured_queries[0]["sql"]
     rec = AccessRecord.objects.get(pk=r.record.pk)
+    entry = PendingEntry.objects.get(pk=rec.ledger_entry)
+    assert entry.payload["consumer"] == rec.consumer.uscc and rec.consumer.uscc
     assert rec.ledger_entry == r.record.ledger_entry
     assert PendingEntry.objects.get(pk=rec.ledger_entry).payload["record"] == str(rec.uid)
     assert rec.at == r.record.at and rec.case_number == ex.case and rec.agreement_id is not None
@@ -55,7 +60,7 @@ def test_consent_query_adds_one_read_and_changes_count_at_once(ex):
     caller = ex.staff_caller()
     with CaptureQueriesContext(connection) as ctx:
         assert _run(ex, caller, **kw).ok
-    assert _statements(ctx) == ["SELECT"] * 5 + ["INSERT", "INSERT"]
+    assert _statements(ctx) == ["SELECT"] * 4 + ["INSERT", "INSERT"]
     # a catalogue change between two queries: the element is gone for the very next one
     ex.marriage.elements.filter(code="marital_status").delete()
     r = _run(ex, **kw)

@@ -1,11 +1,12 @@
-"""The API's routes grouped by segment (yiwang.urls `_grouped`) resolve every path to the
+"""The API's routes grouped by segment (yiwang.urls `_SegmentResolver`) resolve every path to the
 operation ninja's own flat list resolves it to, and reverse by the same names: the grouping changes
 how many patterns a request tries, nothing else. (The URLconf is read through Django's resolver:
 testsupport imports no project wiring.)"""
 
 import re
 
-from django.urls import get_resolver, resolve, reverse
+import pytest
+from django.urls import Resolver404, get_resolver, resolve, reverse
 
 
 def _sample(route: str) -> str:
@@ -50,3 +51,20 @@ def test_a_request_tries_a_few_dozen_patterns_not_every_route():
     largest = max(len(getattr(g, "url_patterns", [])) for g in top)
     assert largest <= 25, largest
     assert len(_ninja_flat_patterns()) > 3 * len(top)
+
+
+def test_a_path_tries_only_its_own_segment():
+    """A path under `v1/<segment>/` is tried against that segment's routes and the routes no
+    segment owns, not every segment before it: an unknown route's 404 lists what was tried."""
+    top = [str(p.pattern) for p in _api_include().url_patterns]
+    segments = [r for r in top if r.startswith("v1/") and r.endswith("/") and r.count("/") == 2]
+    assert "v1/exchange/" in segments and "v1/cases/" in segments
+    with pytest.raises(Resolver404) as caught:
+        resolve("/api/v1/exchange/no-such-route")
+    tried = {str(t[1].pattern) for t in caught.value.args[0]["tried"] if len(t) > 1}
+    assert "v1/exchange/" in tried
+    assert not (set(segments) - {"v1/exchange/"}) & tried
+    # a path of no segment still tries every pattern (and the routes of /api/ itself resolve)
+    with pytest.raises(Resolver404) as caught:
+        resolve("/api/v2/anything")
+    assert {str(t[1].pattern) for t in caught.value.args[0]["tried"] if len(t) > 1} >= set(segments)
