@@ -6,7 +6,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -122,6 +123,36 @@ def _paginate_union(params, items: OrderedUnion, serializer, *, page: int, page_
 QUEUE_COUNT_CAP = 1000
 
 
+@contextmanager
+def unprepared(using: str) -> Iterator[None]:
+    """Statements in this block are sent unprepared, so PostgreSQL plans each for its own values.
+    With `DB_PREPARE_THRESHOLD` set, psycopg prepares a statement after a few runs, and PostgreSQL
+    may then switch it to a generic plan, made without the values. For a list over `cases_case`
+    that is ruinous: one department's backlog is 78,000 cases, another's 30, and a region's
+    `path LIKE 'p%'` cannot use the index range without its pattern (a count took 9.3 s instead
+    of 393 ms at 10 M cases: docs/benchmarks.md). Turning generic plans off for everything
+    (`plan_cache_mode = force_custom_plan` per connection) would cost every request its planning
+    again (a case detail's database CPU 0.42 → 1.53 ms), and SET/RESET around each read two more
+    round trips; psycopg's `prepare_threshold` is the connection's own attribute, so it is set
+    aside here, in the process, for the block. OrderedUnion's reads (the long lists) run in one.
+    Nothing changes without prepared statements or on SQLite; nested blocks are free."""
+    conn = connections[using]
+    if conn.vendor != "postgresql":
+        yield
+        return
+    conn.ensure_connection()
+    raw = conn.connection
+    threshold = raw.prepare_threshold
+    if threshold is None:
+        yield
+        return
+    raw.prepare_threshold = None
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = threshold
+
+
 class OrderedUnion:
     """The rows of `base` that are in any of `branches` (querysets over the same model), in
     `order_by` order: the same rows in the same order as `base.filter(q1 | q2 | …)` ordered so,
@@ -170,6 +201,10 @@ class OrderedUnion:
         return parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
 
     def __getitem__(self, k: slice | int) -> list:
+        with unprepared(self.base.db):
+            return self._rows(k)
+
+    def _rows(self, k: slice | int) -> list:
         if isinstance(k, int):
             rows = self[k : k + 1]
             if not rows:
@@ -193,9 +228,10 @@ class OrderedUnion:
         rows minus those of the parts before it), so each is counted in its own index and the
         counts add up — one statement of summed counts; else a COUNT of the union's ids (which
         reads and de-duplicates them all)."""
-        if not self.counted:
-            return self._ids(None).count()
-        return self._counted_sum(None)
+        with unprepared(self.base.db):
+            if not self.counted:
+                return self._ids(None).count()
+            return self._counted_sum(None)
 
     def _counted_sum(self, limit: int | None) -> int:
         """Σ over the disjoint `counted` parts of min(limit, the part's rows), in one statement.
@@ -271,9 +307,10 @@ class OrderedUnion:
     def count_upto(self, n: int) -> int:
         """min(n, count()): with `counted`, each disjoint part counted up to n (the parts' sum
         stops being exact only past n); else the union of each branch's first n ids."""
-        if self.counted:
-            return min(n, self._counted_sum(n))
-        return min(n, self._ids(n, ordered=False).count())
+        with unprepared(self.base.db):
+            if self.counted:
+                return min(n, self._counted_sum(n))
+            return min(n, self._ids(n, ordered=False).count())
 
 
 def _order_by(keys: list[tuple[str, bool, bool, bool]]) -> tuple:
