@@ -68,7 +68,8 @@ def tokens_read_once(*names: str) -> Iterator[None]:
     """Read the tokens of `names` now, in one statement, and let the block's readers of them use
     these (a submission reads the catalogue's and the calendar's, for its check and its answer).
     Only around code that writes none of the tables whose triggers bump these names: a
-    `revision_bump` in the block updates what it holds, a trigger cannot."""
+    `revision_bump` in the block updates what it holds, a trigger cannot (`trigger_tables` names
+    those tables; the submission's test checks its writes against them)."""
     held = dict(_read_once.get() or {})
     held.update(zip(names, revision_tokens(*names), strict=True))
     reset = _read_once.set(held)
@@ -180,6 +181,31 @@ def trigger_install(schema_editor, *, table: str, name: str) -> None:
             )
     else:  # pragma: no cover - the two databases the platform runs on
         raise NotImplementedError(vendor)
+
+
+def trigger_tables() -> dict[str, set[str]]:
+    """Revision name → the tables whose writes bump it by trigger, as installed in this database
+    (read from its catalogue, not from the migrations): what a `tokens_read_once` block must not
+    write (the submission's test checks its writes against it)."""
+    found: dict[str, set[str]] = {}
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            cur.execute(
+                "SELECT c.relname, t.tgargs FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+                "JOIN pg_proc p ON p.oid = t.tgfoid WHERE p.proname = 'yiwang_revision_bump'"
+            )
+            rows = [(table, bytes(args).split(b"\x00")[0].decode()) for table, args in cur.fetchall()]
+        else:
+            cur.execute("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
+            marker = "INSERT INTO core_revision (name, token, changed_at) VALUES ('"
+            rows = [
+                (table, sql.split(marker, 1)[1].split("'", 1)[0])
+                for table, sql in cur.fetchall()
+                if marker in sql
+            ]
+    for table, name in rows:
+        found.setdefault(name, set()).add(table)
+    return found
 
 
 def trigger_remove(schema_editor, *, table: str) -> None:

@@ -2,15 +2,20 @@
 another department, another hall and anonymous callers."""
 
 import io
+import re
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from pypdf import PdfReader
 
+from yiwang.cases import services
 from yiwang.cases.models import Case
+from yiwang.catalog.models import CATALOG_REVISION
+from yiwang.core import revisions
 from yiwang.core.models import IdempotencyRecord
 from yiwang.core.testing import MINIMAL_PDF, good_form, good_form_for, good_materials
+from yiwang.organizations.models import ORGANIZATIONS_REVISION
 
 
 def body(world, **over):
@@ -178,6 +183,14 @@ def test_a_refused_submission_keeps_neither_case_nor_key_and_sends_no_savepoint(
     assert 'INSERT INTO "cases_case"' in " ".join(sql[start:end])
     # the catalogue's and the calendar's revisions (the check, the answer's due date): one read
     assert len([x for x in sql if '"core_revision"' in x]) == 1
+    # held for the whole submission, which is right only while it writes none of the tables whose
+    # triggers would change them (core.revisions.tokens_read_once)
+    written = {m[1] for x in sql if (m := re.match(r'(?:INSERT INTO|UPDATE|DELETE FROM) "(\w+)"', x))}
+    assert {"cases_case", "cases_caseevent", "core_idempotencyrecord"} <= written
+    behind = revisions.trigger_tables()
+    assert behind.get(CATALOG_REVISION) and behind.get(ORGANIZATIONS_REVISION)
+    held = set().union(*(behind.get(n, set()) for n in services.SUBMISSION_REVISIONS))
+    assert not written & held, written & held
 
 
 def test_queue_lists_by_urgency_with_bounded_queries(world, api):
