@@ -222,7 +222,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "facets": portal.browse_facets(),
         "page": page,
         "searched": searched,
-        "query_string": params.urlencode(),
+        "page_query": f"&{params.urlencode()}" if params else "",  # the pager's: no `source`
         "immediate": CaseKind.IMMEDIATE,
         "applicant": request.user.is_authenticated and not is_staff(request.user),
     }

@@ -71,3 +71,22 @@ def test_the_shared_pager_markup():
     html = render_to_string("core/_pager.html", {"page": Seek(), "query": "&status=x"})
     assert '<a href="?before=b&amp;page=3&amp;status=x" rel="prev">' in html
     assert '<a href="?after=a&amp;page=5&amp;status=x" rel="next">' in html
+
+
+def test_the_pager_tag_keeps_the_filters_and_drops_the_position():
+    """`{% pager page %}` (core/templatetags/pager.py): the links keep the request's other query
+    parameters (escaped) and replace its page and cursors; a view's own `query` wins."""
+    from django.core.paginator import Paginator
+    from django.template import engines
+
+    tmpl = engines["django"].from_string("{% load pager %}{% pager page %}|{% pager page query='&x=1' %}")
+    page = Paginator(list(range(30)), 10).page(2)
+    request = RequestFactory().get("/x", {"status": "待办 & more", "page": "2", "after": "abc", "topic": "t"})
+    kept, given = tmpl.render({"page": page}, request).split("|")
+    assert (
+        '<a href="?page=1&amp;status=%E5%BE%85%E5%8A%9E+%26+more&amp;topic=t" rel="prev">上一页</a>' in kept
+    )
+    assert 'href="?page=3&amp;status=%E5%BE%85%E5%8A%9E+%26+more&amp;topic=t" rel="next"' in kept
+    assert "after" not in kept and '<span aria-current="page">第 2 / 3 页</span>' in kept
+    assert 'href="?page=3&x=1" rel="next"' in given  # a literal in the template is not escaped
+    assert 'href="?page=3" rel="next"' in tmpl.render({"page": page}).split("|")[0]  # no request
