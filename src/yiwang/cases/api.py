@@ -124,7 +124,9 @@ def case_create(request: HttpRequest, body: CaseIn):
 @router.get("/cases", response=dict)
 def case_index(request: HttpRequest, status: str | None = None, queue: bool = True, after: str | None = None):
     # read in index order with an exact count; `after` (an earlier answer's `next_after`) seeks
-    # instead of an OFFSET (docs/api.md; docs/benchmarks.md, "The case paths at 10 million cases")
+    # instead of an OFFSET (docs/api.md; docs/benchmarks.md, "The case paths at 10 million cases").
+    # `status`/`queue`/`after` are declared for the OpenAPI (clients, the fuzzing check); paginate
+    # reads `page`, `page_size` and `after` from the request itself, as every list does.
     rows = selectors.case_listing(user=request.auth, status=status, queue=queue)
     today, cal = services.today(), workdays.calendar()
     return paginate(request, rows, lambda c: presenters.case_summary(c, today=today, cal=cal))
