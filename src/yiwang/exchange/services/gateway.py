@@ -13,6 +13,7 @@ transaction. What each refusal means (HTTP status, Chinese text) is `rules.REASO
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -234,14 +235,10 @@ def _as_list(v: object) -> list:
 _CONSUMER_COLUMNS = ("id", "name", "short_name", "uscc")
 
 
-def _gateway_read(
-    code: str, *, consumer_id: int
-) -> tuple[Department | None, DataResource | None, list[str], list[_AgreementRow]]:
-    """The consumer department (its name and USCC, which the ledger entry names), the active
-    resource asked for (only the columns the gateway uses; the rest load on access), its element
-    codes in catalogue order and the consumer's approved and revoked agreements for it, newest
-    first — one statement, a row per element and agreement (a resource has a few dozen elements at
-    most, a consumer one or two agreements for it)."""
+@functools.cache
+def _gateway_read_sql(vendor: str) -> tuple[str, list[str], list[str]]:
+    """`_gateway_read`'s statement and the attnames of the consumer's and the resource's columns in
+    it, built once per database vendor (`vendor` only keys the cache)."""
     q = connection.ops.quote_name
     consumer_fields = [f for f in Department._meta.concrete_fields if f.attname in _CONSUMER_COLUMNS]
     resource_fields = [f for f in DataResource._meta.concrete_fields if f.attname in _RESOURCE_COLUMNS]
@@ -259,18 +256,28 @@ def _gateway_read(
         f"AND a.{q('consumer_id')} = c.{q('id')} AND a.{q('status')} IN (%s, %s) "
         f"WHERE c.{q('id')} = %s ORDER BY e.{q('position')}, e.{q('code')}, a.{q('id')} DESC"
     )
+    return sql, [f.attname for f in consumer_fields], [f.attname for f in resource_fields]
+
+
+def _gateway_read(
+    code: str, *, consumer_id: int
+) -> tuple[Department | None, DataResource | None, list[str], list[_AgreementRow]]:
+    """The consumer department (its name and USCC, which the ledger entry names), the active
+    resource asked for (only the columns the gateway uses; the rest load on access), its element
+    codes in catalogue order and the consumer's approved and revoked agreements for it, newest
+    first — one statement, a row per element and agreement (a resource has a few dozen elements at
+    most, a consumer one or two agreements for it)."""
+    sql, consumer_names, resource_names = _gateway_read_sql(connection.vendor)
     with connection.cursor() as cur:
         cur.execute(sql, [code, True, AgreementStatus.APPROVED, AgreementStatus.REVOKED, consumer_id])
         rows = cur.fetchall()
     if not rows:
         return None, None, [], []
-    nc, nr = len(consumer_fields), len(resource_fields)
-    consumer = Department.from_db(connection.alias, [f.attname for f in consumer_fields], rows[0][:nc])
+    nc, nr = len(consumer_names), len(resource_names)
+    consumer = Department.from_db(connection.alias, consumer_names, rows[0][:nc])
     if rows[0][nc] is None:  # no such active resource
         return consumer, None, [], []
-    resource = DataResource.from_db(
-        connection.alias, [f.attname for f in resource_fields], rows[0][nc : nc + nr]
-    )
+    resource = DataResource.from_db(connection.alias, resource_names, rows[0][nc : nc + nr])
     n = nc + nr
     elements = list(dict.fromkeys(row[n] for row in rows if row[n] is not None))
     agreements: dict[int, _AgreementRow] = {}
